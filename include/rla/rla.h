@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Umbrella header of librla. */
+#ifndef RLA_H
+#define RLA_H
+
+#include "rla/base.h"
+#include "rla/dmat.h"
+#include "rla/file.h"
+#include "rla/io.h"
+#include "rla/options.h"
+#include "rla/report.h"
+#include "rla/rng.h"
+
+#endif

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The context: communicator, verbosity, error record and collective agreement on failure. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx_impl.h"
+
+const char *rla_err_name(rla_err code)
+{
+  switch (code) {
+  case RLA_SUCCESS: return "success";
+  case RLA_ERR_ARG: return "invalid argument";
+  case RLA_ERR_MEM: return "out of memory";
+  case RLA_ERR_FILE: return "file error";
+  case RLA_ERR_FORMAT: return "malformed file";
+  case RLA_ERR_VALUE: return "non-finite value";
+  case RLA_ERR_SHAPE: return "shape mismatch";
+  case RLA_ERR_MPI: return "MPI failure";
+  case RLA_ERR_LIB: return "library failure";
+  case RLA_ERR_UNSUPPORTED: return "unsupported";
+  case RLA_ERR_NUMERIC: return "numerical breakdown";
+  case RLA_ERR_INTERNAL: return "internal error";
+  default: return "unknown error";
+  }
+}
+
+rla_err rla_ctx_create(MPI_Comm comm, rla_ctx *ctx)
+{
+  int initialized = 0;
+  struct rla_ctx_s *c;
+
+  if (!ctx) return RLA_ERR_ARG;
+  *ctx = NULL;
+  MPI_Initialized(&initialized);
+  if (!initialized) return RLA_ERR_MPI;
+  c = calloc(1, sizeof(*c));
+  if (!c) return RLA_ERR_MEM;
+  if (MPI_Comm_dup(comm, &c->comm) != MPI_SUCCESS) {
+    free(c);
+    return RLA_ERR_MPI;
+  }
+  MPI_Comm_rank(c->comm, &c->rank);
+  MPI_Comm_size(c->comm, &c->size);
+  c->verbosity = 1;
+  c->blacs_handle = -1;
+  c->err_rank = -1;
+  *ctx = c;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_ctx_destroy(rla_ctx *ctx)
+{
+  if (!ctx || !*ctx) return RLA_SUCCESS;
+  if ((*ctx)->grids_free) (*ctx)->grids_free(*ctx);
+  MPI_Comm_free(&(*ctx)->comm);
+  free(*ctx);
+  *ctx = NULL;
+  return RLA_SUCCESS;
+}
+
+MPI_Comm rla_ctx_comm(rla_ctx ctx) { return ctx->comm; }
+int rla_ctx_rank(rla_ctx ctx) { return ctx->rank; }
+int rla_ctx_size(rla_ctx ctx) { return ctx->size; }
+void rla_ctx_set_verbosity(rla_ctx ctx, int verbosity) { ctx->verbosity = verbosity; }
+int rla_ctx_verbosity(rla_ctx ctx) { return ctx->verbosity; }
+
+const char *rla_ctx_error_message(rla_ctx ctx)
+{
+  if (!ctx) return "";
+  if (ctx->verbosity < 2 || !ctx->err_trace[0]) return ctx->err_msg;
+  snprintf(ctx->err_full, sizeof(ctx->err_full), "%s\n%s", ctx->err_msg, ctx->err_trace);
+  return ctx->err_full;
+}
+
+int rla_ctx_error_rank(rla_ctx ctx) { return ctx ? ctx->err_rank : -1; }
+
+void rla_ctx_error_clear(rla_ctx ctx)
+{
+  if (!ctx) return;
+  ctx->err_code = RLA_SUCCESS;
+  ctx->err_rank = -1;
+  ctx->err_msg[0] = ctx->err_trace[0] = '\0';
+}
+
+rla_err rla_error_set(rla_ctx ctx, rla_err code, const char *func, const char *file, int line,
+                      const char *fmt, ...)
+{
+  va_list ap;
+  if (!ctx) return code;
+  ctx->err_code = code;
+  ctx->err_rank = ctx->rank;
+  va_start(ap, fmt);
+  vsnprintf(ctx->err_msg, sizeof(ctx->err_msg), fmt, ap);
+  va_end(ap);
+  snprintf(ctx->err_trace, sizeof(ctx->err_trace), "  [rank %d] %s (%s:%d)", ctx->rank, func,
+           file, line);
+  return code;
+}
+
+rla_err rla_error_trace(rla_ctx ctx, rla_err code, const char *func, const char *file, int line)
+{
+  size_t len;
+  if (!ctx) return code;
+  if (!ctx->err_msg[0]) {
+    /* an error that carried no message (for example from a library return code) */
+    ctx->err_code = code;
+    ctx->err_rank = ctx->rank;
+    snprintf(ctx->err_msg, sizeof(ctx->err_msg), "%s in %s", rla_err_name(code), func);
+  }
+  len = strlen(ctx->err_trace);
+  if (len + 1 < sizeof(ctx->err_trace))
+    snprintf(ctx->err_trace + len, sizeof(ctx->err_trace) - len, "\n  [rank %d] %s (%s:%d)",
+             ctx->rank, func, file, line);
+  return code;
+}
+
+rla_err rla_ctx_agree(rla_ctx ctx, rla_err err)
+{
+  int in[2], out[2];
+  int first;
+
+  /* MINLOC over (failed ? 0 : 1, rank) picks the lowest failing rank */
+  in[0] = err ? 0 : 1;
+  in[1] = ctx->rank;
+  if (MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, ctx->comm) != MPI_SUCCESS)
+    return RLA_ERR_MPI;
+  if (out[0] == 1) return RLA_SUCCESS;
+  first = out[1];
+  {
+    int code = err;
+    char msg[RLA_MSG_LEN];
+    if (ctx->rank == first) memcpy(msg, ctx->err_msg, sizeof(msg));
+    MPI_Bcast(&code, 1, MPI_INT, first, ctx->comm);
+    MPI_Bcast(msg, RLA_MSG_LEN, MPI_CHAR, first, ctx->comm);
+    msg[RLA_MSG_LEN - 1] = '\0';
+    if (ctx->rank != first) {
+      ctx->err_code = code;
+      memcpy(ctx->err_msg, msg, sizeof(msg));
+      snprintf(ctx->err_trace, sizeof(ctx->err_trace), "  (error raised on rank %d)", first);
+    }
+    ctx->err_rank = first;
+    return code;
+  }
+}
+
+rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)
+{
+  void *p;
+  if (size && count > SIZE_MAX / size)
+    return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                         "allocation of %zu x %zu bytes overflows size_t", count, size);
+  p = calloc(count ? count : 1, size ? size : 1);
+  if (!p)
+    return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                         "out of memory allocating %.3g MiB", (double)count * size / 1048576.0);
+  *(void **)ptr = p;
+  return RLA_SUCCESS;
+}
+
+void rla_free(void *ptr)
+{
+  void **p = ptr;
+  if (!p) return;
+  free(*p);
+  *p = NULL;
+}
+
+void rla_ctx_progress(rla_ctx ctx, const char *fmt, ...)
+{
+  va_list ap;
+  if (!ctx || ctx->rank != 0 || ctx->verbosity < 1) return;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
+
+double rla_wtime(void) { return MPI_Wtime(); }

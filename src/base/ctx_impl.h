@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private layout of the context, shared by src/base and src/dmat. */
+#ifndef RLA_CTX_IMPL_H
+#define RLA_CTX_IMPL_H
+
+#include "rla/base.h"
+
+#define RLA_MAX_GRIDS 4
+#define RLA_MSG_LEN 2048
+
+struct rla_blacs_grid {
+  int ictxt; /* BLACS context handle */
+  int nprow, npcol;
+};
+
+struct rla_ctx_s {
+  MPI_Comm comm;
+  int rank, size;
+  int verbosity;
+  int blacs_handle; /* system handle from Csys2blacs_handle, -1 until first grid */
+  int ngrids;
+  void (*grids_free)(struct rla_ctx_s *); /* set by src/dmat when it makes a grid */
+  struct rla_blacs_grid grids[RLA_MAX_GRIDS];
+  rla_err err_code;
+  int err_rank;
+  char err_msg[RLA_MSG_LEN];
+  char err_trace[RLA_MSG_LEN];
+  char err_full[2 * RLA_MSG_LEN + 2]; /* message and traceback, assembled on request */
+};
+
+#endif

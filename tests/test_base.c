@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tests of src/base: errors and agreement, options and decks, RNG, reports, atomic files. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static void test_agree_one_rank_fails(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  int last = rla_ctx_size(ctx) - 1;
+  rla_err local = RLA_SUCCESS, got;
+  if (rla_ctx_rank(ctx) == last)
+    local = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__, "bad thing on rank %d", last);
+  got = rla_ctx_agree(ctx, local);
+  RLA_ASSERT_ALL(got == RLA_ERR_FORMAT);
+  RLA_ASSERT_ALL(strstr(rla_ctx_error_message(ctx), "bad thing on rank") != NULL);
+  RLA_ASSERT_ALL(rla_ctx_error_rank(ctx) == last);
+  rla_ctx_error_clear(ctx);
+  RLA_ASSERT_ALL(rla_ctx_agree(ctx, RLA_SUCCESS) == RLA_SUCCESS);
+}
+
+static void test_agree_lowest_rank_wins(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  rla_err local = rla_error_set(ctx, RLA_ERR_ARG + rla_ctx_rank(ctx), __func__, __FILE__, __LINE__,
+                                "rank %d", rla_ctx_rank(ctx));
+  RLA_ASSERT_ALL(rla_ctx_agree(ctx, local) == RLA_ERR_ARG);
+  RLA_ASSERT_ALL(strcmp(rla_ctx_error_message(ctx), "rank 0") == 0);
+  rla_ctx_error_clear(ctx);
+}
+
+static const rla_option_spec specs[] = {
+    {"matrix", "A", RLA_OPT_STRING, NULL, NULL, 0, -1, "input matrix"},
+    {"oversample", NULL, RLA_OPT_REAL, "4", NULL, 1, 100, "sketch size over columns"},
+    {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 1e18, "random seed"},
+    {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 0, -1, "sketch type"},
+    {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 0, -1, "output directory"},
+    {"verbose", "v", RLA_OPT_FLAG, "false", NULL, 0, -1, "more output"},
+};
+#define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+static void write_text(const char *path, const char *text)
+{
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+static rla_err parse(const char *deck_text, int argc, char **argv, rla_options *o)
+{
+  RLA_ASSERT_OK(rla_options_create(rla_test_ctx, specs, NSPECS, o));
+  if (deck_text) write_text(rla_test_path("deck.in"), deck_text);
+  return rla_options_parse(*o, argc, argv);
+}
+
+static void test_options_deck_and_override(void)
+{
+  rla_options o = NULL;
+  char deck[2048];
+  char *argv[] = {"prog", deck, "--seed", "7", "-A", "a.npy", "--sketch=gaussian", "-v"};
+  int64_t seed;
+  double os;
+  const char *s;
+  int v;
+  strcpy(deck, rla_test_path("deck.in"));
+  RLA_ASSERT_OK(parse("# comment\n  seed = 3  # trailing\n\noversample=2.5\nsave_factors = out\n", 8,
+                      argv, &o));
+  RLA_ASSERT_OK(rla_options_get_int(o, "seed", &seed));
+  RLA_ASSERT_ALL(seed == 7); /* the command line overrides the deck */
+  RLA_ASSERT_OK(rla_options_get_real(o, "oversample", &os));
+  RLA_ASSERT_ALL(os == 2.5);
+  RLA_ASSERT_OK(rla_options_get_string(o, "matrix", &s));
+  RLA_ASSERT_ALL(strcmp(s, "a.npy") == 0);
+  RLA_ASSERT_OK(rla_options_get_string(o, "sketch", &s));
+  RLA_ASSERT_ALL(strcmp(s, "gaussian") == 0);
+  RLA_ASSERT_OK(rla_options_get_string(o, "save-factors", &s));
+  RLA_ASSERT_ALL(strcmp(s, "out") == 0);
+  RLA_ASSERT_OK(rla_options_get_flag(o, "verbose", &v));
+  RLA_ASSERT_ALL(v == 1);
+  RLA_ASSERT_ALL(rla_options_given(o, "oversample") && !rla_options_given(o, "sketch") == 0);
+  rla_options_destroy(&o);
+  RLA_ASSERT_ALL(o == NULL);
+}
+
+static void expect_deck_error(const char *text, rla_err code, const char *msg)
+{
+  rla_options o = NULL;
+  char deck[2048];
+  char *argv[] = {"prog", deck};
+  strcpy(deck, rla_test_path("deck.in"));
+  RLA_ASSERT_FAILS(parse(text, 2, argv, &o), code, msg);
+  rla_options_destroy(&o);
+}
+
+static void test_options_errors(void)
+{
+  rla_options o = NULL;
+  expect_deck_error("colour = red\n", RLA_ERR_ARG, "unknown key 'colour'");
+  expect_deck_error("seed = 1\nseed = 2\n", RLA_ERR_ARG, "already set on line 1");
+  expect_deck_error("seed = 1.5\n", RLA_ERR_ARG, "needs an integer");
+  expect_deck_error("oversample = 0.5\n", RLA_ERR_ARG, "outside");
+  expect_deck_error("oversample = nan\n", RLA_ERR_ARG, "finite number");
+  expect_deck_error("sketch = fourier\n", RLA_ERR_ARG, "must be one of");
+  expect_deck_error("just words\n", RLA_ERR_FORMAT, "expected 'key = value'");
+  {
+    char *argv[] = {"prog", "--no-such-thing", "1"};
+    RLA_ASSERT_FAILS(parse(NULL, 3, argv, &o), RLA_ERR_ARG, "unknown option '--no-such-thing'");
+    rla_options_destroy(&o);
+  }
+  {
+    char *argv[] = {"prog", "--seed"};
+    RLA_ASSERT_FAILS(parse(NULL, 2, argv, &o), RLA_ERR_ARG, "needs a value");
+    rla_options_destroy(&o);
+  }
+  {
+    char *argv[] = {"prog", "/nonexistent/deck.in"};
+    RLA_ASSERT_FAILS(parse(NULL, 2, argv, &o), RLA_ERR_FILE, "/nonexistent/deck.in");
+    rla_options_destroy(&o);
+  }
+  {
+    int64_t x;
+    char *argv[] = {"prog"};
+    RLA_ASSERT_OK(parse(NULL, 1, argv, &o));
+    RLA_ASSERT_FAILS(rla_options_get_string(o, "matrix", (const char **)&argv[0]), RLA_ERR_ARG,
+                     "missing required option --matrix");
+    RLA_ASSERT_FAILS(rla_options_get_int(o, "sketch", &x), RLA_ERR_INTERNAL, NULL);
+    rla_options_destroy(&o);
+  }
+}
+
+/* Philox streams: values depend on (seed, purpose, row, col) only, not on the range asked */
+static void test_rng_position_independent(void)
+{
+  double a[37], b[37], g[37], h[37], s[300], t[300];
+  rla_rng r = rla_rng_make(42, RLA_RNG_USER);
+  rla_rng_uniform(r, 5, 0, 37, a);
+  for (int k = 0; k < 37; k++) rla_rng_uniform(r, 5, (uint64_t)k, 1, &b[k]);
+  rla_rng_gaussian(r, 5, 3, 34, g);
+  rla_rng_gaussian(r, 5, 0, 37, h);
+  rla_rng_sign(r, 9, 0, 300, s);
+  rla_rng_sign(r, 9, 7, 293, t);
+  RLA_ASSERT_ALL(memcmp(a, b, sizeof(a)) == 0);
+  RLA_ASSERT_ALL(memcmp(g, h + 3, 34 * sizeof(double)) == 0);
+  RLA_ASSERT_ALL(memcmp(s + 7, t, 293 * sizeof(double)) == 0);
+  for (int k = 0; k < 37; k++) RLA_ASSERT_ALL(a[k] > 0.0 && a[k] < 1.0);
+  for (int k = 0; k < 300; k++) RLA_ASSERT_ALL(s[k] == 1.0 || s[k] == -1.0);
+  rla_rng_uniform(rla_rng_make(43, RLA_RNG_USER), 5, 0, 37, b);
+  RLA_ASSERT_ALL(memcmp(a, b, sizeof(a)) != 0);
+}
+
+/* moments: with N = 2^16 samples the standard error of the mean of N(0,1) is 1/256; 5 standard
+   errors bound a false failure by ~6e-7. Variance: sd of the sample variance is sqrt(2/N). */
+static void test_rng_moments(void)
+{
+  enum { N = 1 << 16 };
+  double *x = malloc(N * sizeof(double)), mean = 0, var = 0, um = 0, sm = 0;
+  rla_rng r = rla_rng_make(7, RLA_RNG_USER);
+  rla_rng_gaussian(r, 0, 0, N, x);
+  for (int k = 0; k < N; k++) mean += x[k] / N;
+  for (int k = 0; k < N; k++) var += (x[k] - mean) * (x[k] - mean) / (N - 1);
+  rla_rng_uniform(r, 1, 0, N, x);
+  for (int k = 0; k < N; k++) um += x[k] / N;
+  rla_rng_sign(r, 2, 0, N, x);
+  for (int k = 0; k < N; k++) sm += x[k] / N;
+  free(x);
+  RLA_ASSERT_ALL(fabs(mean) < 5.0 / 256);
+  RLA_ASSERT_ALL(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));
+  RLA_ASSERT_ALL(fabs(um - 0.5) < 5.0 * sqrt(1.0 / 12 / N));
+  RLA_ASSERT_ALL(fabs(sm) < 5.0 / 256);
+}
+
+static void test_rng_sample(void)
+{
+  int64_t idx[50], idx2[50];
+  RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 1000, 50, idx));
+  RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 1000, 50, idx2));
+  RLA_ASSERT_ALL(memcmp(idx, idx2, sizeof(idx)) == 0);
+  for (int k = 0; k < 50; k++) RLA_ASSERT_ALL(idx[k] >= 0 && idx[k] < 1000);
+  for (int k = 1; k < 50; k++) RLA_ASSERT_ALL(idx[k] > idx[k - 1]); /* sorted and distinct */
+  RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 50, 50, idx));
+  for (int k = 0; k < 50; k++) RLA_ASSERT_ALL(idx[k] == k);
+  RLA_ASSERT_FAILS(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 10, 11, idx),
+                   RLA_ERR_ARG, "cannot sample");
+}
+
+static void test_report_and_atomic_write(void)
+{
+  rla_report rep = NULL;
+  const char *path = rla_test_path("report.json");
+  double v[3] = {1.0, NAN, 3.0};
+  RLA_ASSERT_OK(rla_report_create(rla_test_ctx, &rep));
+  RLA_ASSERT_OK(rla_report_set_string(rep, "method", "accurate"));
+  RLA_ASSERT_OK(rla_report_set_int(rep, "nprocs", rla_ctx_size(rla_test_ctx)));
+  RLA_ASSERT_OK(rla_report_set_real_array(rep, "values", 3, v));
+  RLA_ASSERT_OK(rla_report_push_array(rep, "clusters"));
+  RLA_ASSERT_OK(rla_report_push_object(rep, NULL));
+  RLA_ASSERT_OK(rla_report_set_real(rep, "error", 0.25));
+  RLA_ASSERT_OK(rla_report_pop(rep));
+  RLA_ASSERT_OK(rla_report_pop(rep));
+  RLA_ASSERT_FAILS(rla_report_pop(rep), RLA_ERR_INTERNAL, NULL);
+  RLA_ASSERT_ALL(rla_report_check(rep, NULL, "small", 1e-15, 1e-12) == 1);
+  RLA_ASSERT_ALL(rla_report_check(rep, NULL, "nan fails", NAN, 1e-12) == 0);
+  RLA_ASSERT_ALL(rla_report_failures(rep) == 1);
+  RLA_ASSERT_OK(rla_report_write(rep, path));
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    char *text = rla_report_print(rep), buf[4096] = "";
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    buf[n] = '\0';
+    if (f) fclose(f);
+    CU_ASSERT(text && strncmp(buf, text, strlen(text)) == 0);
+    CU_ASSERT(strstr(buf, "\"values\":\t[1, null, 3]") != NULL);
+    CU_ASSERT(strstr(buf, "\"error\":\t0.25") != NULL);
+    free(text);
+  }
+  RLA_ASSERT_FAILS(rla_report_write(rep, "/nonexistent-dir/report.json"), RLA_ERR_FILE,
+                   "/nonexistent-dir/report.json");
+  rla_report_destroy(&rep);
+  RLA_ASSERT_ALL(rep == NULL);
+}
+
+static void test_atomic_abort_keeps_old(void)
+{
+  rla_atomic_file af;
+  const char *path = rla_test_path("atomic.txt");
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    char buf[64] = "";
+    FILE *f;
+    CU_ASSERT(rla_atomic_open(rla_test_ctx, path, &af) == 0);
+    fputs("old\n", af.f);
+    CU_ASSERT(rla_atomic_commit(rla_test_ctx, &af) == 0);
+    CU_ASSERT(rla_atomic_open(rla_test_ctx, path, &af) == 0);
+    fputs("new, half writ", af.f);
+    rla_atomic_abort(&af);
+    f = fopen(path, "r");
+    CU_ASSERT(f && fgets(buf, sizeof(buf), f) && strcmp(buf, "old\n") == 0);
+    if (f) fclose(f);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+static void test_calloc_overflow(void)
+{
+  double *p = NULL;
+  RLA_ASSERT_FAILS(rla_calloc(rla_test_ctx, SIZE_MAX / 2, 8, &p), RLA_ERR_MEM, "overflows");
+  RLA_ASSERT_OK(rla_calloc(rla_test_ctx, 0, 8, &p));
+  RLA_ASSERT_ALL(p != NULL);
+  rla_free(&p);
+  RLA_ASSERT_ALL(p == NULL);
+}
+
+void rla_test_register(void)
+{
+  CU_pSuite s = CU_add_suite("base", NULL, NULL);
+  CU_add_test(s, "agreement: one failing rank", test_agree_one_rank_fails);
+  CU_add_test(s, "agreement: lowest failing rank wins", test_agree_lowest_rank_wins);
+  CU_add_test(s, "options: deck and command line", test_options_deck_and_override);
+  CU_add_test(s, "options: errors name the key", test_options_errors);
+  CU_add_test(s, "rng: values depend on position only", test_rng_position_independent);
+  CU_add_test(s, "rng: moments", test_rng_moments);
+  CU_add_test(s, "rng: sampling without replacement", test_rng_sample);
+  CU_add_test(s, "report: JSON and checks", test_report_and_atomic_write);
+  CU_add_test(s, "file: abort keeps the old file", test_atomic_abort_keeps_old);
+  CU_add_test(s, "alloc: overflow and zero size", test_calloc_overflow);
+}
