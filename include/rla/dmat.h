@@ -68,8 +68,8 @@ rla_err rla_dmat_norm_max(rla_dmat A, double *nrm);
    (here "name" is the matrix's name for the message, e.g. a file path). Collective. */
 rla_err rla_dmat_check_finite(rla_dmat A, const char *name);
 
-/* C = alpha * op(A) op(B) + beta * C with pdgemm; all three on the same grid (same layout
-   family: all row-block, or all cyclic). trans* is 'N' or 'T'. Collective. */
+/* C = alpha * op(A) op(B) + beta * C with pdgemm; all three on the same process grid (all
+   row-block, or all cyclic; block sizes may differ). trans* is 'N' or 'T'. Collective. */
 rla_err rla_dmat_gemm(char transa, char transb, double alpha, rla_dmat A, rla_dmat B, double beta,
                       rla_dmat C);
 

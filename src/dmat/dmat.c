@@ -181,7 +181,11 @@ static int64_t l2g(int64_t l, int64_t nb, int iproc, int nprocs)
 
 int64_t rla_dmat_global_row(rla_dmat A, int64_t i) { return l2g(i, A->mb, A->myrow, A->nprow); }
 int64_t rla_dmat_global_col(rla_dmat A, int64_t j) { return l2g(j, A->nb, A->mycol, A->npcol); }
-int64_t rla_dmat_row_offset(rla_dmat A) { return (int64_t)A->myrow * A->mb; }
+int64_t rla_dmat_row_offset(rla_dmat A)
+{
+  int64_t r0 = (int64_t)A->myrow * A->mb;
+  return r0 < A->m ? r0 : A->m;
+}
 
 void rla_dmat_rank_rows(rla_dmat A, int r, int64_t *row0, int64_t *nrows)
 {
@@ -331,7 +335,7 @@ rla_err rla_dmat_gemm(char transa, char transb, double alpha, rla_dmat A, rla_dm
             "gemm: op(A) %lld x %lld, op(B) %lld x %lld and C %lld x %lld do not fit", (long long)am,
             (long long)ak, (long long)bk, (long long)bn, (long long)C->m, (long long)C->n);
   RLA_CHECK(ctx, A->ictxt == B->ictxt && A->ictxt == C->ictxt, RLA_ERR_ARG,
-            "gemm: matrices must share one process grid (same layout family)");
+            "gemm: matrices must share one process grid (redistribute first)");
   m = (int)am;
   n = (int)bn;
   k = (int)ak;

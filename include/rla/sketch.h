@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Sketch operators Omega (l x n): block SRHT, Gaussian and sparse sign. Every entry is a pure
+   function of (seed, global row, global column), so each rank generates its part without
+   communication and the operator does not depend on the number of ranks.
+   Lifecycle: create -> set_* -> setup (collective: validate, allocate, plan FFTW) ->
+   apply_* (repeatable, allocates nothing) -> view -> destroy. */
+#ifndef RLA_SKETCH_H
+#define RLA_SKETCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rla/base.h"
+#include "rla/dmat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { RLA_SKETCH_SRHT = 0, RLA_SKETCH_GAUSSIAN = 1, RLA_SKETCH_SPARSE = 2 } rla_sketch_type;
+
+typedef struct rla_sketch_s *rla_sketch;
+
+/* Create an unset sketch in ctx. Local. */
+rla_err rla_sketch_create(rla_ctx ctx, rla_sketch *S);
+/* Accepts NULL; sets *S = NULL. Local. */
+rla_err rla_sketch_destroy(rla_sketch *S);
+
+/* Parse "srht", "gaussian", "sparse". Local. */
+rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type *type);
+const char *rla_sketch_type_name(rla_sketch_type type); /* Local. */
+
+rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type); /* Local. */
+/* Omega is l x n: it maps n-vectors to l-vectors. 1 <= l. Local. */
+rla_err rla_sketch_set_sizes(rla_sketch S, int64_t l, int64_t n);
+rla_err rla_sketch_set_seed(rla_sketch S, uint64_t seed); /* Local. Default 1. */
+/* Block SRHT: rows per virtual block b (0: automatic, a power of two >= l chosen by
+   measurement). A b that is not a power of two uses the orthonormal DCT-II. Local. */
+rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b);
+/* Sparse sign: nonzeros per column k (default 8, clamped to l). Local. */
+rla_err rla_sketch_set_sparsity(rla_sketch S, int64_t k);
+/* Validate parameters, allocate work space and plan transforms. Collective. */
+rla_err rla_sketch_setup(rla_sketch S);
+
+/* Local contribution to Omega * A: the caller holds the rows [row0, row0 + nrows) of an n x d
+   matrix A (column-major, leading dimension lda) and gets in out (l x d, leading dimension
+   ldo, overwritten) the sum over those rows of Omega(:, i) A(i, :). Summing the outputs of all
+   ranks (one reduction) gives Omega A. No communication; row ranges need not align with SRHT
+   blocks. Local. */
+rla_err rla_sketch_apply_left_local(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
+                                    const double *a, int64_t lda, double *out, int64_t ldo);
+/* Omega * A for a row-block A (n x d): out is l x d column-major with leading dimension ldo,
+   set on every rank (one MPI_Allreduce of l*d words). Collective. */
+rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo);
+/* Y = A * Omega^T for a row-block A (m x n) into a row-block Y (m x l, same row blocks).
+   Each rank works on its own rows: no communication. Collective (agreement on errors). */
+rla_err rla_sketch_apply_right(rla_sketch S, rla_dmat A, rla_dmat Y);
+
+/* Words communicated by the last apply on this rank (reduction payload). Local. */
+int64_t rla_sketch_comm_words(rla_sketch S);
+/* Print type, sizes, seed and block size. Rank 0 prints. Local. */
+rla_err rla_sketch_view(rla_sketch S, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

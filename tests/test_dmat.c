@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tests of rla_dmat: layouts and index maps, redistribution, gather/scatter, norms, GEMM. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static double entry(int64_t i, int64_t j, void *data)
+{
+  (void)data;
+  return 1.0 + (double)i + 1000.0 * (double)j;
+}
+
+/* every (m, mb) covers uneven splits and ranks with no rows at 2 and 3 ranks */
+static void test_rowblock_layout(void)
+{
+  const int64_t ms[] = {0, 1, 2, 7, 10, 101};
+  for (size_t t = 0; t < sizeof(ms) / sizeof(ms[0]); t++) {
+    rla_dmat A = NULL;
+    int64_t m = ms[t], lm, ln, row0, total = 0, p = rla_ctx_size(rla_test_ctx);
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, 3, 0, &A));
+    rla_dmat_local(A, NULL, &lm, &ln, NULL);
+    row0 = rla_dmat_row_offset(A);
+    int ok = ln == 3;
+    for (int64_t i = 0; i < lm; i++) ok &= rla_dmat_global_row(A, i) == row0 + i;
+    RLA_ASSERT_ALL(ok);
+    MPI_Allreduce(&lm, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    RLA_ASSERT_ALL(total == m);
+    for (int r = 0; r < p; r++) {
+      int64_t s, c;
+      rla_dmat_rank_rows(A, r, &s, &c);
+      if (r == rla_ctx_rank(rla_test_ctx)) ok &= s == row0 && c == lm;
+    }
+    RLA_ASSERT_ALL(ok);
+    rla_dmat_destroy(&A);
+    RLA_ASSERT_ALL(A == NULL);
+  }
+  {
+    rla_dmat A = NULL;
+    if (rla_ctx_size(rla_test_ctx) > 1)
+      RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, 10, 2, 1, &A), RLA_ERR_ARG,
+                       "not be contiguous");
+    RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, -1, 2, 0, &A), RLA_ERR_ARG, "non-negative");
+  }
+}
+
+static void test_redistribute_gather_scatter(void)
+{
+  const int64_t m = 37, n = 11;
+  rla_dmat R = NULL, C = NULL, R2 = NULL;
+  double *full = malloc(sizeof(double) * m * n), *back = malloc(sizeof(double) * m * n);
+  int ok = 1;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, 0, &R));
+  RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 4, 3, &C));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, 0, &R2));
+  RLA_ASSERT_OK(rla_dmat_fill(R, entry, NULL));
+  RLA_ASSERT_OK(rla_dmat_redistribute(R, C));
+  {
+    double *a;
+    int64_t lm, ln, lld;
+    rla_dmat_local(C, &a, &lm, &ln, &lld);
+    for (int64_t j = 0; j < ln; j++)
+      for (int64_t i = 0; i < lm; i++)
+        ok &= a[i + j * lld] == entry(rla_dmat_global_row(C, i), rla_dmat_global_col(C, j), NULL);
+  }
+  RLA_ASSERT_ALL(ok);
+  RLA_ASSERT_OK(rla_dmat_gather(C, -1, full));
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < m; i++) ok &= full[i + j * m] == entry(i, j, NULL);
+  RLA_ASSERT_ALL(ok);
+  for (int64_t k = 0; k < m * n; k++) full[k] = -full[k];
+  RLA_ASSERT_OK(rla_dmat_scatter(R2, 0, full));
+  RLA_ASSERT_OK(rla_dmat_axpy(1.0, R, R2)); /* R2 = -R + R = 0 exactly */
+  {
+    double nrm;
+    RLA_ASSERT_OK(rla_dmat_norm_max(R2, &nrm));
+    RLA_ASSERT_ALL(nrm == 0.0);
+  }
+  memset(back, 0, sizeof(double) * m * n);
+  RLA_ASSERT_OK(rla_dmat_gather(R, 0, back));
+  if (rla_ctx_rank(rla_test_ctx) == 0)
+    for (int64_t k = 0; k < m * n; k++) ok &= back[k] == -full[k];
+  RLA_ASSERT_ALL(ok);
+  rla_dmat_destroy(&R);
+  rla_dmat_destroy(&C);
+  rla_dmat_destroy(&R2);
+  free(full);
+  free(back);
+}
+
+/* ||A||_F of entry(i,j) computed in long double serially; relative error bound: m*n*eps */
+static void test_norms(void)
+{
+  const int64_t m = 50, n = 7;
+  rla_dmat A = NULL;
+  long double ref = 0;
+  double nf, n2, nm;
+  RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 8, 2, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) ref += (long double)entry(i, j, NULL) * entry(i, j, NULL);
+  RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
+  RLA_ASSERT_ALL(fabs(nf - (double)sqrtl(ref)) <= m * n * RLA_EPS * nf);
+  RLA_ASSERT_OK(rla_dmat_norm_max(A, &nm));
+  RLA_ASSERT_ALL(nm == entry(m - 1, n - 1, NULL));
+  /* 2-norm estimate: a lower bound, and for this nearly rank-one matrix within 1% of ||A||_F
+     after 20 steps (the second singular value is far below the first) */
+  RLA_ASSERT_OK(rla_dmat_norm2_estimate(A, 20, 3, &n2));
+  RLA_ASSERT_ALL(n2 <= nf * (1 + 1e-14) && n2 >= 0.99 * nf);
+  /* overflow safety: entries near 1e300 */
+  rla_dmat_scale(A, 1e300 / nm);
+  RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
+  RLA_ASSERT_ALL(isfinite(nf) && fabs(nf / 1e300 - (double)(sqrtl(ref) / nm)) <= 1e-13 * nf / 1e300);
+  rla_dmat_destroy(&A);
+}
+
+static void test_check_finite(void)
+{
+  rla_dmat A = NULL;
+  double *a;
+  int64_t lm, lld;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 20, 4, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  RLA_ASSERT_OK(rla_dmat_check_finite(A, "A.npy"));
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t i = 0; i < lm; i++)
+    if (rla_dmat_global_row(A, i) == 17) a[i + 2 * lld] = NAN;
+    else if (rla_dmat_global_row(A, i) == 19) a[i + 0 * lld] = INFINITY;
+  RLA_ASSERT_FAILS(rla_dmat_check_finite(A, "A.npy"), RLA_ERR_VALUE, "A.npy: non-finite value (NaN or Inf) at row 17, column 2");
+  rla_dmat_destroy(&A);
+}
+
+/* C = A^T B with A, B cyclic versus the serial product of gathered copies; exact integers */
+static void test_gemm(void)
+{
+  const int64_t m = 29, n = 5, k = 6;
+  rla_dmat A = NULL, B = NULL, C = NULL, D = NULL;
+  double *a = malloc(sizeof(double) * m * n), *b = malloc(sizeof(double) * m * k), *c = malloc(sizeof(double) * n * k);
+  int ok = 1;
+  RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 4, 2, &A));
+  RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, k, 4, 3, &B));
+  RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, n, k, 2, 3, &C));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  RLA_ASSERT_OK(rla_dmat_fill(B, entry, NULL));
+  RLA_ASSERT_OK(rla_dmat_gemm('T', 'N', 1.0, A, B, 0.0, C));
+  RLA_ASSERT_OK(rla_dmat_gather(C, -1, c));
+  for (int64_t j = 0; j < k; j++)
+    for (int64_t i = 0; i < n; i++) {
+      double s = 0;
+      for (int64_t t = 0; t < m; t++) s += entry(t, i, NULL) * entry(t, j, NULL);
+      ok &= c[i + j * n] == s; /* integers below 2^53: exact */
+    }
+  RLA_ASSERT_ALL(ok);
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, n, k, 0, &D));
+  RLA_ASSERT_FAILS(rla_dmat_gemm('N', 'N', 1.0, A, B, 0.0, C), RLA_ERR_SHAPE, "do not fit");
+  rla_dmat_destroy(&A);
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&C);
+  rla_dmat_destroy(&D);
+  free(a);
+  free(b);
+  free(c);
+}
+
+void rla_test_register(void)
+{
+  CU_pSuite s = CU_add_suite("dmat", NULL, NULL);
+  CU_add_test(s, "row-block layout, uneven and empty ranks", test_rowblock_layout);
+  CU_add_test(s, "redistribute, gather, scatter", test_redistribute_gather_scatter);
+  CU_add_test(s, "Frobenius, max and 2-norm", test_norms);
+  CU_add_test(s, "non-finite entries are named", test_check_finite);
+  CU_add_test(s, "gemm against the serial product", test_gemm);
+}
