@@ -155,6 +155,9 @@ rla_err rla_gen_collection_destroy(rla_collection *coll)
   return RLA_SUCCESS;
 }
 
+rla_ctx rla_gen_collection_ctx(rla_collection coll) { return coll->ctx; }
+const rla_collection_spec *rla_gen_collection_spec(rla_collection coll) { return &coll->spec; }
+
 void rla_gen_collection_info(rla_collection coll, int64_t *m, int64_t *nblocks,
                              const int64_t **widths, const int64_t **membership,
                              const int64_t **offsets)

@@ -25,4 +25,8 @@ void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int6
    (pdgeqrf + pdorgqr). Collective. */
 rla_err rla_gen_orthonormalize(rla_dmat Q);
 
+/* The context and the spec (widths pointer NULL) of a collection. Local. */
+rla_ctx rla_gen_collection_ctx(rla_collection coll);
+const rla_collection_spec *rla_gen_collection_spec(rla_collection coll);
+
 #endif
