@@ -9,6 +9,7 @@
 
 #include <lapacke.h>
 
+#include "../src/gen/gen_impl.h"
 #include "harness.h"
 #include "rla/gen.h"
 
@@ -118,6 +119,55 @@ static void test_spectrum_errors(void)
   RLA_ASSERT_OK(rla_spectrum_kind_from_name(rla_test_ctx, "scurve", &kind));
   RLA_ASSERT_ALL(kind == RLA_SPECTRUM_SCURVE && !strcmp(rla_spectrum_kind_name(kind), "scurve"));
   RLA_ASSERT_FAILS(rla_spectrum_kind_from_name(rla_test_ctx, "flat", &kind), RLA_ERR_ARG, "'flat'");
+}
+
+/* ---- orthonormalization (private): CholeskyQR2 and its Householder fallback ---------------- */
+
+/* an m x k matrix whose last column is the previous one plus delta times a Gaussian column */
+static double nearly_dependent(int64_t i, int64_t j, void *data)
+{
+  double g[2], delta = *(double *)data;
+  rla_rng_gaussian(rla_rng_make(99, RLA_RNG_USER), (uint64_t)i, 0, 2, g);
+  return j == 5 ? g[0] + delta * g[1] : j == 4 ? g[0] : sin(1.0 + (double)(i * (j + 3)));
+}
+
+static void test_orthonormalize(void)
+{
+  const int64_t m = 50, k = 6;
+  /* delta 1e-3: cond ~ 1e3, CholeskyQR2; 1e-12: cond ~ 1e12, Cholesky breaks down and
+     Householder takes over; the cyclic layout always uses Householder */
+  const double deltas[3] = {1e-3, 1e-12, 1e-3};
+  for (int t = 0; t < 3; t++) {
+    rla_dmat Q = NULL;
+    double *g, *q, res = 0.0, gn = 0.0, delta = deltas[t];
+    if (t < 2)
+      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, k, 0, &Q));
+    else
+      RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, k, 8, 2, &Q));
+    RLA_ASSERT_OK(rla_dmat_fill(Q, nearly_dependent, &delta));
+    g = gather(Q);
+    RLA_ASSERT_OK(rla_gen_orthonormalize(Q));
+    q = gather(Q);
+    /* ||G - Q Q^T G||_F / ||G||_F: the range is kept */
+    for (int64_t j = 0; j < k; j++) {
+      double c[6] = {0};
+      for (int64_t l = 0; l < k; l++)
+        for (int64_t i = 0; i < m; i++)
+          c[l] += q[i + l * m] * g[i + j * m];
+      for (int64_t i = 0; i < m; i++) {
+        double v = g[i + j * m];
+        for (int64_t l = 0; l < k; l++)
+          v -= q[i + l * m] * c[l];
+        res += v * v;
+        gn += g[i + j * m] * g[i + j * m];
+      }
+    }
+    /* orthonormal to O(k eps) whatever the conditioning; the range to O(eps cond) */
+    RLA_ASSERT_ALL(orth_error(m, k, q) <= 2 * k * EPS && sqrt(res / gn) <= 1e3 * EPS);
+    free(g);
+    free(q);
+    rla_dmat_destroy(&Q);
+  }
 }
 
 /* ---- rla_gen_svd --------------------------------------------------------------------------- */
@@ -623,6 +673,7 @@ void rla_test_register(void)
   CU_pSuite s = CU_add_suite("gen", NULL, NULL);
   CU_add_test(s, "spectrum kinds", test_spectrum_kinds);
   CU_add_test(s, "spectrum errors", test_spectrum_errors);
+  CU_add_test(s, "orthonormalize: CholeskyQR2, Householder fallback", test_orthonormalize);
   CU_add_test(s, "svd: exact singular values, orthonormal factors", test_svd_exact);
   CU_add_test(s, "svd: spectrum over 14 decades, absolute bound", test_svd_wide_range);
   CU_add_test(s, "svd: provoked errors", test_svd_errors);
