@@ -26,7 +26,8 @@ typedef enum {
   RLA_SPECTRUM_SCURVE = 3,   /* log10 sigma_j falls smoothly (logistic in j) from 0 towards
                                 log10(level), with its midpoint at j = knee and a width of about
                                 transition indices */
-  RLA_SPECTRUM_GEOMETRIC = 4 /* sigma_j = cond^(-j / (count - 1)): from 1 down to 1/cond */
+  RLA_SPECTRUM_GEOMETRIC = 4 /* sigma_j = cond^(-j / (count - 1)): from 1 down to 1/cond
+                                (count = 1 needs cond = 1) */
 } rla_spectrum_kind;
 
 /* Parameters of a spectrum; each kind reads only the fields named in its comment above. */
