@@ -619,7 +619,7 @@ static rla_err run_collection(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, projection_setup(ctx, coll, spec.nsub, spec.dim, &proj));
   for (int64_t j = 0; j < K; j++) {
     rla_dmat A = NULL, B = NULL;
-    double own2, n2, other, d = 0.0, *a, *b;
+    double own2 = 0.0, n2 = 0.0, other = 1.0, d = 0.0, *a, *b;
     int64_t lm, ln, lda, ldb;
     const char *ext = r->fmt == RLA_FORMAT_MM ? "mtx" : r->fmt == RLA_FORMAT_PETSC ? "petsc" : "npy";
     snprintf(path, sizeof(path), "%s/block_%06lld.%s", dir, (long long)j, ext);
@@ -675,7 +675,11 @@ static void usage(rla_ctx ctx, unsigned kind, rla_options opts)
            "KIND: lsq (least squares with known solution), svd (prescribed singular values),\n"
            "      collection (blocks from a union of subspaces). '" PROG " KIND --help' lists\n"
            "      the options of one kind. All options:\n");
-  rla_options_help(opts, PROG, stdout);
+  {
+    char prog[64];
+    snprintf(prog, sizeof(prog), PROG "%s%s", kind ? " " : "", kind ? kind_name(kind) : "");
+    rla_options_help(opts, prog, stdout);
+  }
 }
 
 int main(int argc, char **argv)
