@@ -2,6 +2,7 @@
 /* Tests of the generators: spectra, exact singular values of rla_gen_svd, least squares
    problems with known solution, collections from a union of subspaces, reproducibility across
    rank counts, and provoked errors. */
+#include <dirent.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -636,6 +637,93 @@ static void test_collection_reproducible(void)
   rla_gen_collection_destroy(&coll);
 }
 
+/* the written collection: manifest, ground truth, blocks read back bitwise, no staging left */
+static void test_collection_write(void)
+{
+  int64_t list[5] = {1, 3, 2, 4, 2};
+  rla_collection_spec spec = base_spec();
+  rla_collection coll = NULL;
+  const char *dir = rla_test_path("coll"), *file = rla_test_path("coll-file");
+  char path[2048];
+  int ok = 1, rank = rla_ctx_rank(rla_test_ctx);
+  spec.m = 17;
+  spec.nblocks = 5;
+  spec.widths = list;
+  spec.nwide = 0;
+  spec.nsub = 2;
+  spec.dim = 2;
+  spec.noise = 0.1;
+  spec.membership = RLA_MEMBERSHIP_ROUND_ROBIN;
+  RLA_ASSERT_OK(rla_gen_collection_create(rla_test_ctx, &spec, &coll));
+  for (int pass = 0; pass < 2; pass++) /* the second pass overwrites */
+    RLA_ASSERT_OK(rla_gen_collection_write(coll, dir, RLA_FORMAT_AUTO));
+  if (rank == 0) {
+    FILE *f;
+    char line[256];
+    int n = 0;
+    snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+    f = fopen(path, "r");
+    ok &= f != NULL;
+    while (f && fgets(line, sizeof(line), f)) {
+      char want[64];
+      snprintf(want, sizeof(want), "block_%06d.npy\n", n++);
+      ok &= !strcmp(line, want);
+    }
+    if (f) fclose(f);
+    ok &= n == 5;
+    snprintf(path, sizeof(path), "%s/truth.json", dir);
+    f = fopen(path, "r");
+    ok &= f != NULL;
+    if (f) {
+      size_t len = fread(line, 1, sizeof(line) - 1, f);
+      line[len] = '\0';
+      fclose(f);
+      ok &= strstr(line, "\"nblocks\":") != NULL;
+    }
+    {
+      DIR *d = opendir(dir);
+      struct dirent *e;
+      int entries = 0;
+      while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+          entries++;
+          ok &= e->d_name[0] != '.'; /* no staging directory or temporary file left */
+        }
+      if (d) closedir(d);
+      ok &= entries == 7;
+    }
+  }
+  RLA_ASSERT_ALL(ok);
+  for (int64_t j = 0; j < 5; j++) {
+    rla_dmat A = NULL, B = NULL;
+    double *a, *b;
+    snprintf(path, sizeof(path), "%s/block_%06d.npy", dir, (int)j);
+    RLA_ASSERT_OK(rla_gen_collection_block(coll, j, &A));
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &B));
+    a = gather(A);
+    b = gather(B);
+    RLA_ASSERT_ALL(memcmp(a, b, sizeof(double) * 17 * list[j]) == 0);
+    free(a);
+    free(b);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+  }
+  /* errors: the directory is a file; its parent is missing. Nothing is created. */
+  if (rank == 0) {
+    FILE *f = fopen(file, "w");
+    if (f) fclose(f);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, file, RLA_FORMAT_NPY), RLA_ERR_FILE,
+                   "not a directory");
+  snprintf(path, sizeof(path), "%s/no/such", dir);
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, path, RLA_FORMAT_NPY), RLA_ERR_FILE,
+                   "cannot create the directory");
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, dir, (rla_format)9), RLA_ERR_ARG,
+                   "unknown file format");
+  rla_gen_collection_destroy(&coll);
+}
+
 static void test_collection_errors(void)
 {
   rla_collection_spec spec = base_spec();
@@ -692,5 +780,6 @@ void rla_test_register(void)
   CU_add_test(s, "collection: shapes, widths, memberships", test_collection_shapes);
   CU_add_test(s, "collection: numerical rank dim per subspace", test_collection_low_rank);
   CU_add_test(s, "collection: bitwise the same on P ranks and on one", test_collection_reproducible);
+  CU_add_test(s, "collection: written files, manifest, truth", test_collection_write);
   CU_add_test(s, "collection: provoked errors", test_collection_errors);
 }
