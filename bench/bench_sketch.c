@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Benchmark of the sketch operators: time of Omega A (A: n x d row-block, Omega: l x n) for each
    operator, against the Gaussian sketch and against the one-pass floor (reading A once).
+   With --side right it times Y = A Omega^T for a row-block A of m x n instead.
    Usage: bench_sketch [--n N] [--d D] [--l L] [--b B] [--k K] [--reps R] [--types t1,t2,...]
-                       [--transform auto|ref|fftw|dct] [--panel P]
+                       [--transform auto|ref|fftw|dct] [--panel P] [--side left|right] [--m M]
    Rank 0 prints one line per operator; run it through bench/sketch.sh. */
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +15,8 @@
 #include "../src/sketch/sketch_impl.h"
 
 struct params {
-  int64_t n, d, l, b, k, reps, panel;
+  int64_t n, d, l, b, k, reps, panel, m;
+  int right;
   char types[256];
   rla_srht_transform transform;
 };
@@ -28,6 +30,8 @@ static int parse(int argc, char **argv, struct params *p)
   p->k = 8;
   p->reps = 3;
   p->panel = 0;
+  p->m = 1 << 16;
+  p->right = 0;
   p->transform = RLA_SRHT_TRANSFORM_AUTO;
   snprintf(p->types, sizeof(p->types), "gaussian,srht,sparse");
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -39,6 +43,11 @@ static int parse(int argc, char **argv, struct params *p)
     else if (!strcmp(key, "--k")) p->k = atoll(val);
     else if (!strcmp(key, "--reps")) p->reps = atoll(val);
     else if (!strcmp(key, "--panel")) p->panel = atoll(val);
+    else if (!strcmp(key, "--m")) p->m = atoll(val);
+    else if (!strcmp(key, "--side")) {
+      if (!strcmp(val, "right")) p->right = 1;
+      else if (strcmp(val, "left")) return 1;
+    }
     else if (!strcmp(key, "--types")) snprintf(p->types, sizeof(p->types), "%s", val);
     else if (!strcmp(key, "--transform")) {
       if (!strcmp(val, "ref")) p->transform = RLA_SRHT_TRANSFORM_FWHT_REF;
@@ -48,7 +57,7 @@ static int parse(int argc, char **argv, struct params *p)
     } else
       return 1;
   }
-  return (argc % 2 == 0) || p->n < 1 || p->d < 1 || p->l < 1 || p->reps < 1;
+  return (argc % 2 == 0) || p->n < 1 || p->d < 1 || p->l < 1 || p->m < 1 || p->reps < 1;
 }
 
 /* minimum over ranks of the slowest rank's time of fn: max over ranks, min over repetitions */
@@ -83,7 +92,8 @@ int main(int argc, char **argv)
 {
   struct params p;
   rla_ctx ctx = NULL;
-  rla_dmat A = NULL;
+  rla_dmat A = NULL, Y = NULL;
+  int64_t rows, cols;
   double *a, *out, floor_t = INFINITY, gauss_t = NAN, checksum = 0;
   int64_t lm, lld, row0;
   int rank, size, status = 0;
@@ -98,35 +108,45 @@ int main(int argc, char **argv)
   if (parse(argc, argv, &p)) {
     if (rank == 0)
       fprintf(stderr, "usage: bench_sketch [--n N] [--d D] [--l L] [--b B] [--k K] [--reps R] "
-                      "[--types gaussian,srht,sparse] [--transform auto|ref|fftw|dct] [--panel P]\n");
+                      "[--types gaussian,srht,sparse] [--transform auto|ref|fftw|dct] [--panel P] "
+                      "[--side left|right] [--m M]\n");
     rla_ctx_destroy(&ctx);
     MPI_Finalize();
     return 2;
   }
-  if (rla_dmat_create_rowblock(ctx, p.n, p.d, 0, &A) ||
+  /* left: A is n x d and Omega A is l x d; right: A is m x n and A Omega^T is m x l */
+  rows = p.right ? p.m : p.n;
+  cols = p.right ? p.n : p.d;
+  if (rla_dmat_create_rowblock(ctx, rows, cols, 0, &A) ||
+      (p.right && rla_dmat_create_rowblock(ctx, p.m, p.l, 0, &Y)) ||
       !(out = malloc(sizeof(double) * (size_t)(p.l * p.d)))) {
     if (rank == 0) fprintf(stderr, "bench_sketch: %s\n", rla_ctx_error_message(ctx));
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   rla_dmat_local(A, &a, &lm, NULL, &lld);
   row0 = rla_dmat_row_offset(A);
-  for (int64_t j = 0; j < p.d; j++)
+  for (int64_t j = 0; j < cols; j++)
     rla_rng_uniform(rla_rng_make(5, RLA_RNG_USER), (uint64_t)j, (uint64_t)row0, (size_t)lm,
                     a + j * lld);
   for (int r = 0; r < p.reps + 1; r++) {
     MPI_Barrier(MPI_COMM_WORLD);
     double t = rla_wtime();
-    checksum += read_once(a, lm, p.d, lld);
+    checksum += read_once(a, lm, cols, lld);
     t = max_over_ranks(ctx, rla_wtime() - t);
     if (r > 0 && t < floor_t) floor_t = t; /* the first pass warms up */
   }
   if (rank == 0) {
-    printf("# n = %lld, d = %lld, l = %lld, ranks = %d, A = %.2f GiB, OPENBLAS_NUM_THREADS = %s\n",
-           (long long)p.n, (long long)p.d, (long long)p.l, size,
-           (double)p.n * (double)p.d * 8.0 / 1073741824.0,
+    if (p.right)
+      printf("# right apply A Omega^T: A is m x n = %lld x %lld, l = %lld", (long long)p.m,
+             (long long)p.n, (long long)p.l);
+    else
+      printf("# left apply Omega A: A is n x d = %lld x %lld, l = %lld", (long long)p.n,
+             (long long)p.d, (long long)p.l);
+    printf(", ranks = %d, A = %.2f GiB, OPENBLAS_NUM_THREADS = %s\n", size,
+           (double)rows * (double)cols * 8.0 / 1073741824.0,
            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
     printf("# one-pass floor (sum of all entries of A): %.4f s (%.1f GB/s per rank)\n", floor_t,
-           (double)lm * (double)p.d * 8.0 / floor_t / 1e9);
+           (double)lm * (double)cols * 8.0 / floor_t / 1e9);
     printf("%-3s %-9s %-8s %10s %12s %12s %12s %s\n", "np", "operator", "param", "time_s",
            "vs_gaussian", "vs_floor", "mpi_bytes", "setup_s");
   }
@@ -160,7 +180,7 @@ int main(int argc, char **argv)
     for (int64_t r = 0; r < (type == RLA_SKETCH_GAUSSIAN ? 1 : p.reps); r++) {
       MPI_Barrier(MPI_COMM_WORLD);
       double t = rla_wtime();
-      if (rla_sketch_apply_left(S, A, out, p.l)) {
+      if (p.right ? rla_sketch_apply_right(S, A, Y) : rla_sketch_apply_left(S, A, out, p.l)) {
         if (rank == 0) fprintf(stderr, "bench_sketch: %s\n", rla_ctx_error_message(ctx));
         status = 1;
         break;
@@ -180,6 +200,7 @@ int main(int argc, char **argv)
   if (rank == 0) printf("# checksum %.6e\n", checksum);
   free(out);
   rla_dmat_destroy(&A);
+  rla_dmat_destroy(&Y);
   rla_ctx_destroy(&ctx);
   MPI_Finalize();
   return status;

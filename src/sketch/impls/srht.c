@@ -16,35 +16,30 @@
 
 #include "../sketch_impl.h"
 
-/* Automatic block size: the power of two >= l times this factor (see rla_sketch_set_block_size
-   and bench/README.md for the measurements behind it), capped at the power of two >= n. */
-#define AUTO_FACTOR 4
+/* Automatic block size: the smallest power of two >= l, but at least AUTO_MIN_B, and no more
+   than the power of two >= max(n, l). Measured (bench/README.md): the embedding does not
+   depend on b >= l, while time grows with b (log2 b stages, and the sampled rows are no longer
+   contiguous when b > l); below about 128 rows per block the per-block work dominates. */
+#define AUTO_MIN_B 128
 /* Reference path: vectors (columns of A, or rows for the right apply) transformed together. */
 #define DEFAULT_PANEL 8
-/* Fast path: columns of A sharing one generation of the signs D_i of a block. */
-#define FAST_PANEL 128
+/* Fast path of the right apply: bytes of Y kept in cache across the blocks. */
+#define RIGHT_PANEL_BYTES (512 * 1024)
 /* Fast path: rows of a column read in one run (several blocks when b is smaller). */
-#ifndef PF_MODE
-#define PF_MODE 1
-#endif
-#ifndef PF_LOC
-#define PF_LOC 2
-#endif
-#ifndef PF_AHEAD
-#define PF_AHEAD 0
-#endif
-#ifndef RUN_ROWS
 #define RUN_ROWS 8192
-#endif
 
 struct srht {
-  int64_t b, l, n, nblocks, panel;
+  int64_t b, l, n, nblocks;
+  int64_t panel;     /* reference path: vectors transformed together */
   rla_srht_transform transform; /* resolved: never AUTO */
   int omit_block_signs;
   int64_t *rows;     /* the l sampled rows R, increasing */
   double *rowscale;  /* l: sqrt(b/l) times the normalization of H at the sampled rows */
   int64_t group;     /* fast path: blocks read in one run of a column */
+  int64_t rpanel;    /* fast path of the right apply: rows sharing the signs of a block */
   double *coef;      /* group x l: rowscale times the signs Dt_i of the current blocks */
+  double *coefb;     /* fast path, l < b: group x b, coef spread over the sampled rows */
+  double *ones;      /* l ones */
   double *sign;      /* group x b: the signs D_i of the current blocks */
   double *buf;       /* panel vectors of length b, FFTW-aligned */
   fftw_plan plan;    /* FFTW transform of the whole panel in place, or NULL */
@@ -106,7 +101,7 @@ KERNEL static void fwht_head(double *dst, const double *src, const double *sign,
             s4 = {1, 1, 1, 1, -1, -1, -1, -1};
   for (int64_t t = 0; t < b; t += 8) {
     v8d x = load8(src + t) * load8(sign + t);
-    if (PF_MODE) __builtin_prefetch(next + t + PF_AHEAD, 0, PF_LOC);
+    __builtin_prefetch(next + t, 0, 2); /* into L2: L1 holds the vector being transformed */
     x = __builtin_shuffle(x, p1) + x * s1;
     x = __builtin_shuffle(x, p2) + x * s2;
     x = __builtin_shuffle(x, p4) + x * s4;
@@ -174,13 +169,25 @@ KERNEL static void fwht_tail(double *v, int64_t len)
 }
 
 /* o[k] += coef[k] * v[rows[k]], k < l; rows = NULL when every row is sampled (b = l) */
-KERNEL static void gather_add(double *o, const double *coef, const double *v, const int64_t *rows,
-                              int64_t l)
+KERNEL static void gather_add(double *restrict o, const double *restrict coef,
+                              const double *restrict v, const int64_t *restrict rows, int64_t l)
 {
-  if (rows)
-    for (int64_t k = 0; k < l; k++) o[k] += coef[k] * v[rows[k]];
-  else
-    for (int64_t k = 0; k < l; k++) o[k] += coef[k] * v[k];
+  int64_t k = 0;
+  if (rows) {
+    for (; k < l; k++) o[k] += coef[k] * v[rows[k]];
+    return;
+  }
+  for (; k + 8 <= l; k += 8) store8(o + k, load8(o + k) + load8(coef + k) * load8(v + k));
+  for (; k < l; k++) o[k] += coef[k] * v[k];
+}
+
+/* o[t] += c[t] * v[t], t < len */
+KERNEL static void mul_add(double *restrict o, const double *restrict c, const double *restrict v,
+                           int64_t len)
+{
+  int64_t t = 0;
+  for (; t + 8 <= len; t += 8) store8(o + t, load8(o + t) + load8(c + t) * load8(v + t));
+  for (; t < len; t++) o[t] += c[t] * v[t];
 }
 
 /* Transform the first nc vectors of the panel buffer (unnormalized; rowscale normalizes). */
@@ -261,80 +268,111 @@ static void right_panels(struct srht *h, int64_t m, const double *a, int64_t lda
 }
 
 /* Fast path: each column piece of a block is signed and transformed in cache (fwht_head,
-   fwht_tail) and sampled into its output column. A column is read in runs of `group`
-   consecutive blocks (long sequential reads keep the hardware prefetchers streaming), and the
-   signs of those blocks are made once for a panel of columns. */
+   fwht_tail) and added into its output column. The rows go in runs of `group` consecutive
+   blocks: the signs of a run are made once for all columns, each column reads the run in one
+   sequential stretch (the next column's stretch is prefetched into L2 meanwhile), and its
+   output stays in L1 while the run's blocks are added into it. When l < b the blocks are
+   added in b-space, acc += (Dt_i spread over the sampled rows) .* (H D_i a_i), a contiguous
+   vector operation, and the l sampled rows of acc are gathered once per run. */
 static void left_fast(struct srht *h, int64_t row0, int64_t nrows, int64_t d, const double *a,
                       int64_t lda, double *out, int64_t ldo)
 {
   const int64_t b = h->b, l = h->l;
   const int64_t blk0 = row0 / b, blk1 = (row0 + nrows - 1) / b;
-  double *v = h->buf;
+  const int sampled = l < b;
+  double *v = h->buf, *acc = h->buf + b;
 
-  for (int64_t j0 = 0; j0 < d; j0 += h->panel) {
-    const int64_t nc = d - j0 < h->panel ? d - j0 : h->panel;
-    for (int64_t g0 = blk0; g0 <= blk1; g0 += h->group) {
-      const int64_t ng = blk1 - g0 + 1 < h->group ? blk1 - g0 + 1 : h->group;
+  for (int64_t g0 = blk0; g0 <= blk1; g0 += h->group) {
+    const int64_t ng = blk1 - g0 + 1 < h->group ? blk1 - g0 + 1 : h->group;
+    for (int64_t q = 0; q < ng; q++) {
+      const int64_t i = g0 + q;
+      const int64_t lo = row0 > i * b ? row0 : i * b;
+      const int64_t hi = row0 + nrows < (i + 1) * b ? row0 + nrows : (i + 1) * b;
+      rla_rng_sign(h->rng_sign, (uint64_t)i, (uint64_t)(lo - i * b), (size_t)(hi - lo),
+                   h->sign + q * b + (lo - i * b));
+      block_coef(h, i, h->coef + q * l);
+      if (sampled) {
+        double *cb = h->coefb + q * b;
+        memset(cb, 0, sizeof(double) * (size_t)b);
+        for (int64_t k = 0; k < l; k++) cb[h->rows[k]] = h->coef[q * l + k];
+      }
+    }
+    for (int64_t j = 0; j < d; j++) {
+      if (sampled) memset(acc, 0, sizeof(double) * (size_t)b);
       for (int64_t q = 0; q < ng; q++) {
         const int64_t i = g0 + q;
         const int64_t lo = row0 > i * b ? row0 : i * b;
         const int64_t hi = row0 + nrows < (i + 1) * b ? row0 + nrows : (i + 1) * b;
-        rla_rng_sign(h->rng_sign, (uint64_t)i, (uint64_t)(lo - i * b), (size_t)(hi - lo),
-                     h->sign + q * b + (lo - i * b));
-        block_coef(h, i, h->coef + q * l);
-      }
-      for (int64_t c = 0; c < nc; c++)
-        for (int64_t q = 0; q < ng; q++) {
-          const int64_t i = g0 + q;
-          const int64_t lo = row0 > i * b ? row0 : i * b;
-          const int64_t hi = row0 + nrows < (i + 1) * b ? row0 + nrows : (i + 1) * b;
-          const int64_t t0 = lo - i * b, t1 = hi - i * b;
-          const double *src = a + (lo - row0) + (j0 + c) * lda - t0; /* src[t]: row i*b + t */
-          /* prefetch the same rows of the next column (or the rows after this run) */
-          const double *next = c + 1 < nc ? src + lda : src + ng * b;
-          if (t0 == 0 && t1 == b) {
-            fwht_head(v, src, h->sign + q * b, b, next);
-          } else { /* a block cut by the row range: the missing rows are zero */
-            memset(v, 0, sizeof(double) * (size_t)b);
-            memcpy(v + t0, src + t0, sizeof(double) * (size_t)(t1 - t0));
-            fwht_head(v, v, h->sign + q * b, b, next);
-          }
-          fwht_tail(v, b);
-          gather_add(out + (j0 + c) * ldo, h->coef + q * l, v, l == b ? NULL : h->rows, l);
+        const int64_t t0 = lo - i * b, t1 = hi - i * b;
+        const double *src = a + (lo - row0) + j * lda - t0; /* src[t]: row i*b + t */
+        const double *next = j + 1 < d ? src + lda : src;
+        if (t0 == 0 && t1 == b) {
+          fwht_head(v, src, h->sign + q * b, b, next);
+        } else { /* a block cut by the row range: the missing rows are zero */
+          memset(v, 0, sizeof(double) * (size_t)b);
+          memcpy(v + t0, src + t0, sizeof(double) * (size_t)(t1 - t0));
+          fwht_head(v, v, h->sign + q * b, b, next);
         }
+        fwht_tail(v, b);
+        if (sampled)
+          mul_add(acc, h->coefb + q * b, v, b);
+        else
+          mul_add(out + j * ldo, h->coef + q * l, v, l);
+      }
+      if (sampled) gather_add(out + j * ldo, h->ones, acc, h->rows, l);
     }
   }
 }
 
-/* Fast path of the right apply: 8 rows of A at a time, interleaved (v[8t + c] = A(r0 + c, i*b + t)),
-   so every butterfly stage works on whole 8-vectors and a column of A gives one 8-vector. */
+/* v[8t + c] = sign[t] A(c, t) for the nc <= 8 rows at src (column stride lda), t < t1, and
+   zero up to t < b (interleaved layout of the right apply) */
+KERNEL static void load_rows8(double *v, const double *src, int64_t lda, const double *sign,
+                              int64_t t1, int64_t b, int64_t nc)
+{
+  if (nc == 8)
+    for (int64_t t = 0; t < t1; t++) store8(v + 8 * t, load8(src + t * lda) * sign[t]);
+  else
+    for (int64_t t = 0; t < t1; t++)
+      for (int64_t c = 0; c < 8; c++) v[8 * t + c] = c < nc ? src[t * lda + c] * sign[t] : 0.0;
+  memset(v + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
+}
+
+/* y(c, k) += coef[k] v[8 rows[k] + c] for the nc <= 8 rows of y; rows = NULL: every row */
+KERNEL static void add_rows8(double *y, int64_t ldy, const double *v, const int64_t *rows,
+                             const double *coef, int64_t l, int64_t nc)
+{
+  for (int64_t k = 0; k < l; k++) {
+    double *yk = y + k * ldy;
+    v8d x = load8(v + 8 * (rows ? rows[k] : k)) * coef[k];
+    if (nc == 8)
+      store8(yk, load8(yk) + x);
+    else
+      for (int64_t c = 0; c < nc; c++) yk[c] += x[c];
+  }
+}
+
+/* Fast path of the right apply: 8 rows of A at a time, interleaved (v[8t + c] = A(r0 + c,
+   i*b + t)), so every butterfly stage works on whole 8-vectors and a column of A gives one
+   8-vector. Rows go in panels of `rpanel` (their part of Y stays in cache across the blocks,
+   and the signs of a block are made once per panel). */
 static void right_fast(struct srht *h, int64_t m, const double *a, int64_t lda, double *y,
                        int64_t ldy)
 {
   const int64_t b = h->b, l = h->l, n = h->n;
+  const int64_t *rows = l == b ? NULL : h->rows;
   double *v = h->buf;
 
-  for (int64_t r0 = 0; r0 < m; r0 += 8) {
-    const int64_t nc = m - r0 < 8 ? m - r0 : 8;
+  for (int64_t p0 = 0; p0 < m; p0 += h->rpanel) {
+    const int64_t p1 = m - p0 < h->rpanel ? m : p0 + h->rpanel;
     for (int64_t i = 0; i < h->nblocks; i++) {
       const int64_t t1 = n - i * b < b ? n - i * b : b;
-      const double *src = a + r0 + i * b * lda;
       rla_rng_sign(h->rng_sign, (uint64_t)i, 0, (size_t)t1, h->sign);
       block_coef(h, i, h->coef);
-      if (nc == 8)
-        for (int64_t t = 0; t < t1; t++) store8(v + 8 * t, load8(src + t * lda) * h->sign[t]);
-      else
-        for (int64_t t = 0; t < t1; t++)
-          for (int64_t c = 0; c < 8; c++) v[8 * t + c] = c < nc ? src[t * lda + c] * h->sign[t] : 0.0;
-      memset(v + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
-      fwht_tail(v, 8 * b);
-      for (int64_t k = 0; k < l; k++) {
-        double *yk = y + r0 + k * ldy;
-        v8d x = load8(v + 8 * h->rows[k]) * h->coef[k];
-        if (nc == 8)
-          store8(yk, load8(yk) + x);
-        else
-          for (int64_t c = 0; c < nc; c++) yk[c] += x[c];
+      for (int64_t r0 = p0; r0 < p1; r0 += 8) {
+        const int64_t nc = p1 - r0 < 8 ? p1 - r0 : 8;
+        load_rows8(v, a + r0 + i * b * lda, lda, h->sign, t1, b, nc);
+        fwht_tail(v, 8 * b);
+        add_rows8(y + r0, ldy, v, rows, h->coef, l, nc);
       }
     }
   }
@@ -374,6 +412,8 @@ static void srht_reset(rla_sketch S)
   rla_free(&h->rows);
   rla_free(&h->rowscale);
   rla_free(&h->coef);
+  rla_free(&h->coefb);
+  rla_free(&h->ones);
   rla_free(&h->sign);
   rla_free(&S->data);
 }
@@ -412,8 +452,8 @@ static rla_err srht_setup(rla_sketch S)
   int64_t b = S->b_set, bufsize;
 
   if (b == 0) {
-    int64_t cap = next_pow2(n > l ? n : l);
-    b = next_pow2(l) * AUTO_FACTOR;
+    const int64_t cap = next_pow2(n > l ? n : l);
+    b = next_pow2(l) > AUTO_MIN_B ? next_pow2(l) : AUTO_MIN_B;
     if (b > cap) b = cap;
   }
   RLA_CHECK(S->ctx, b >= l, RLA_ERR_ARG,
@@ -437,14 +477,20 @@ static rla_err srht_setup(rla_sketch S)
     h->transform = RLA_SRHT_TRANSFORM_DCT;
   else if (h->transform == RLA_SRHT_TRANSFORM_AUTO || h->transform == RLA_SRHT_TRANSFORM_FWHT)
     h->transform = b >= 8 ? RLA_SRHT_TRANSFORM_FWHT : RLA_SRHT_TRANSFORM_FWHT_REF;
-  h->panel = S->panel > 0 ? S->panel
-                          : (h->transform == RLA_SRHT_TRANSFORM_FWHT ? FAST_PANEL : DEFAULT_PANEL);
+  h->panel = S->panel > 0 ? S->panel : DEFAULT_PANEL;
   bufsize = b * (h->transform == RLA_SRHT_TRANSFORM_FWHT ? 8 : h->panel);
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(int64_t), &h->rows));
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->rowscale));
+  h->rpanel = S->panel > 0 ? (S->panel + 7) / 8 * 8 : (RIGHT_PANEL_BYTES / (8 * l)) / 8 * 8;
+  if (h->rpanel < 8) h->rpanel = 8;
   h->group = h->transform == RLA_SRHT_TRANSFORM_FWHT && b < RUN_ROWS ? RUN_ROWS / b : 1;
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->group * l), sizeof(double), &h->coef));
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc(S->ctx, (size_t)(h->transform == RLA_SRHT_TRANSFORM_FWHT && l < b ? h->group * b : 0),
+                           sizeof(double), &h->coefb));
+  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->ones));
+  for (int64_t k = 0; k < l; k++) h->ones[k] = 1.0;
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->group * b), sizeof(double), &h->sign));
   h->buf = fftw_malloc(sizeof(double) * (size_t)bufsize);
