@@ -224,6 +224,40 @@ static void test_degenerate(void)
   RLA_ASSERT_ALL(ok);
 }
 
+/* A reduction larger than one MPI call takes (l d > 2^22 words) goes in chunks of columns,
+   packed when ldo > l. Two rows of A: every entry of Omega A is a sum of at most two
+   products, so the distributed result equals the local one exactly. */
+static void test_large_reduction(void)
+{
+  const int64_t n = 2, d = 1025, l = 4096;
+  for (int64_t ldo = l; ldo <= l + 1; ldo++) {
+    rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, 6);
+    double *a = malloc(sizeof(double) * n * d), *want = malloc(sizeof(double) * ldo * d),
+           *got = malloc(sizeof(double) * ldo * d);
+    rla_dmat A = NULL;
+    int ok = 1;
+    for (int64_t t = 0; t < n * d; t++) a[t] = entry(t % n, t / n);
+    RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, d, a, n, want, ldo));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, n, d, 0, &A));
+    {
+      double *la;
+      int64_t lm, lld, row0 = rla_dmat_row_offset(A);
+      rla_dmat_local(A, &la, &lm, NULL, &lld);
+      for (int64_t j = 0; j < d; j++)
+        for (int64_t i = 0; i < lm; i++) la[i + j * lld] = a[row0 + i + j * n];
+    }
+    RLA_ASSERT_OK(rla_sketch_apply_left(S, A, got, ldo));
+    for (int64_t j = 0; j < d; j++)
+      for (int64_t k = 0; k < l; k++) ok &= got[k + j * ldo] == want[k + j * ldo];
+    RLA_ASSERT_ALL(ok);
+    rla_dmat_destroy(&A);
+    rla_sketch_destroy(&S);
+    free(a);
+    free(want);
+    free(got);
+  }
+}
+
 /* mean of ||Omega x||^2 / ||x||^2 over many seeds is 1 within four standard errors (estimated
    from the samples): E ||Omega x||^2 = ||x||^2 for every operator. A Gaussian mean of 400
    samples leaves the band with probability 6e-5; the seeds are fixed, so the test is
@@ -677,6 +711,7 @@ void rla_test_register(void)
   CU_add_test(s, "apply_left equals Omega from its definition", test_definition);
   CU_add_test(s, "sparse sign structure", test_sparse_structure);
   CU_add_test(s, "degenerate shapes", test_degenerate);
+  CU_add_test(s, "reduction in chunks", test_large_reduction);
   CU_add_test(s, "isometry in expectation", test_isometry_in_expectation);
   CU_add_test(s, "subspace embedding, random and coherent", test_subspace_embedding);
   CU_add_test(s, "spikes keep their norm", test_spikes_exact);

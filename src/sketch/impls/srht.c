@@ -23,8 +23,8 @@
 #define AUTO_MIN_B 128
 /* Reference path: vectors (columns of A, or rows for the right apply) transformed together. */
 #define DEFAULT_PANEL 8
-/* Fast path of the right apply: bytes of Y kept in cache across the blocks. */
-#define RIGHT_PANEL_BYTES (512 * 1024)
+/* Fast path of the right apply: bytes of the tiles of A and Y (rows x (b + l) doubles). */
+#define RIGHT_TILE_BYTES (512 * 1024)
 /* Fast path: rows of a column read in one run (several blocks when b is smaller). */
 #define RUN_ROWS 8192
 
@@ -36,7 +36,8 @@ struct srht {
   int64_t *rows;     /* the l sampled rows R, increasing */
   double *rowscale;  /* l: sqrt(b/l) times the normalization of H at the sampled rows */
   int64_t group;     /* fast path: blocks read in one run of a column */
-  int64_t rpanel;    /* fast path of the right apply: rows sharing the signs of a block */
+  int64_t rpanel;    /* fast path of the right apply: rows per panel (a multiple of 8) */
+  double *ytile;     /* fast path of the right apply: rpanel x l, interleaved by 8 rows */
   double *coef;      /* group x l: rowscale times the signs Dt_i of the current blocks */
   double *coefb;     /* fast path, l < b: group x b, coef spread over the sampled rows */
   double *ones;      /* l ones */
@@ -324,57 +325,59 @@ static void left_fast(struct srht *h, int64_t row0, int64_t nrows, int64_t d, co
   }
 }
 
-/* v[8t + c] = sign[t] A(c, t) for the nc <= 8 rows at src (column stride lda), t < t1, and
-   zero up to t < b (interleaved layout of the right apply) */
-KERNEL static void load_rows8(double *v, const double *src, int64_t lda, const double *sign,
-                              int64_t t1, int64_t b, int64_t nc)
+/* Right apply, tile layout: the rows of a panel of rp rows go in groups of 8, interleaved:
+   tile[g 8b + 8t + c] = sign[t] A(p0 + 8g + c, i b + t). Each column of A gives rp contiguous
+   doubles (long reads, whatever the leading dimension), and every butterfly stage of the 8
+   interleaved transforms of a group works on whole 8-vectors. */
+KERNEL static void load_tile(double *restrict tile, const double *restrict src, int64_t lda,
+                             const double *restrict sign, int64_t t1, int64_t b, int64_t rn)
 {
-  if (nc == 8)
-    for (int64_t t = 0; t < t1; t++) store8(v + 8 * t, load8(src + t * lda) * sign[t]);
-  else
-    for (int64_t t = 0; t < t1; t++)
-      for (int64_t c = 0; c < 8; c++) v[8 * t + c] = c < nc ? src[t * lda + c] * sign[t] : 0.0;
-  memset(v + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
-}
-
-/* y(c, k) += coef[k] v[8 rows[k] + c] for the nc <= 8 rows of y; rows = NULL: every row */
-KERNEL static void add_rows8(double *y, int64_t ldy, const double *v, const int64_t *rows,
-                             const double *coef, int64_t l, int64_t nc)
-{
-  for (int64_t k = 0; k < l; k++) {
-    double *yk = y + k * ldy;
-    v8d x = load8(v + 8 * (rows ? rows[k] : k)) * coef[k];
-    if (nc == 8)
-      store8(yk, load8(yk) + x);
-    else
-      for (int64_t c = 0; c < nc; c++) yk[c] += x[c];
+  const int64_t ng = (rn + 7) / 8, full = rn / 8;
+  for (int64_t t = 0; t < t1; t++) {
+    const double *col = src + t * lda;
+    const double s = sign[t];
+    __builtin_prefetch(col + 4 * lda, 0, 2);
+    for (int64_t g = 0; g < full; g++) store8(tile + g * 8 * b + 8 * t, load8(col + 8 * g) * s);
+    for (int64_t g = full; g < ng; g++)
+      for (int64_t c = 0; c < 8; c++) tile[g * 8 * b + 8 * t + c] = 8 * g + c < rn ? col[8 * g + c] * s : 0.0;
   }
+  for (int64_t g = 0; g < ng; g++)
+    memset(tile + g * 8 * b + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
 }
 
-/* Fast path of the right apply: 8 rows of A at a time, interleaved (v[8t + c] = A(r0 + c,
-   i*b + t)), so every butterfly stage works on whole 8-vectors and a column of A gives one
-   8-vector. Rows go in panels of `rpanel` (their part of Y stays in cache across the blocks,
-   and the signs of a block are made once per panel). */
+/* ytile[8k + c] += coef[k] v[8 rows[k] + c] (rows = NULL: every row) */
+KERNEL static void add_tile(double *restrict ytile, const double *restrict v,
+                            const int64_t *restrict rows, const double *restrict coef, int64_t l)
+{
+  for (int64_t k = 0; k < l; k++)
+    store8(ytile + 8 * k, load8(ytile + 8 * k) + load8(v + 8 * (rows ? rows[k] : k)) * coef[k]);
+}
+
+/* Fast path of the right apply: panels of rp rows; for each block the panel's piece of A is
+   loaded into a tile (load_tile), each group of 8 rows is transformed (fwht_tail on 8b
+   doubles) and its sampled rows are added into an interleaved tile of Y, which is written to
+   Y once per panel. The signs of a block are made once per panel. */
 static void right_fast(struct srht *h, int64_t m, const double *a, int64_t lda, double *y,
                        int64_t ldy)
 {
   const int64_t b = h->b, l = h->l, n = h->n;
   const int64_t *rows = l == b ? NULL : h->rows;
-  double *v = h->buf;
 
   for (int64_t p0 = 0; p0 < m; p0 += h->rpanel) {
-    const int64_t p1 = m - p0 < h->rpanel ? m : p0 + h->rpanel;
+    const int64_t rn = m - p0 < h->rpanel ? m - p0 : h->rpanel, ng = (rn + 7) / 8;
+    memset(h->ytile, 0, sizeof(double) * (size_t)(ng * 8 * l));
     for (int64_t i = 0; i < h->nblocks; i++) {
       const int64_t t1 = n - i * b < b ? n - i * b : b;
       rla_rng_sign(h->rng_sign, (uint64_t)i, 0, (size_t)t1, h->sign);
       block_coef(h, i, h->coef);
-      for (int64_t r0 = p0; r0 < p1; r0 += 8) {
-        const int64_t nc = p1 - r0 < 8 ? p1 - r0 : 8;
-        load_rows8(v, a + r0 + i * b * lda, lda, h->sign, t1, b, nc);
-        fwht_tail(v, 8 * b);
-        add_rows8(y + r0, ldy, v, rows, h->coef, l, nc);
+      load_tile(h->buf, a + p0 + i * b * lda, lda, h->sign, t1, b, rn);
+      for (int64_t g = 0; g < ng; g++) {
+        fwht_tail(h->buf + g * 8 * b, 8 * b);
+        add_tile(h->ytile + g * 8 * l, h->buf + g * 8 * b, rows, h->coef, l);
       }
     }
+    for (int64_t k = 0; k < l; k++)
+      for (int64_t r = 0; r < rn; r++) y[p0 + r + k * ldy] = h->ytile[(r / 8) * 8 * l + 8 * k + r % 8];
   }
 }
 
@@ -414,6 +417,7 @@ static void srht_reset(rla_sketch S)
   rla_free(&h->coef);
   rla_free(&h->coefb);
   rla_free(&h->ones);
+  rla_free(&h->ytile);
   rla_free(&h->sign);
   rla_free(&S->data);
 }
@@ -450,6 +454,7 @@ static rla_err srht_setup(rla_sketch S)
   rla_err err = RLA_SUCCESS;
   const int64_t l = S->l, n = S->n;
   int64_t b = S->b_set, bufsize;
+  int fast;
 
   if (b == 0) {
     const int64_t cap = next_pow2(n > l ? n : l);
@@ -460,8 +465,8 @@ static rla_err srht_setup(rla_sketch S)
             "block SRHT: the block size b = %lld is smaller than the sketch size l = %lld: "
             "choose b >= l (or 0 for automatic)",
             (long long)b, (long long)l);
-  RLA_CHECK(S->ctx, b <= 2147483647 / (S->panel > 0 ? S->panel : DEFAULT_PANEL), RLA_ERR_ARG,
-            "block SRHT: the block size b = %lld is too large", (long long)b);
+  RLA_CHECK(S->ctx, b <= (int64_t)1 << 30, RLA_ERR_ARG,
+            "block SRHT: the block size b = %lld is too large (at most 2^30)", (long long)b);
   RLA_CALL(S->ctx, rla_calloc(S->ctx, 1, sizeof(*h), &h));
   S->data = h;
   S->b = b;
@@ -477,22 +482,28 @@ static rla_err srht_setup(rla_sketch S)
     h->transform = RLA_SRHT_TRANSFORM_DCT;
   else if (h->transform == RLA_SRHT_TRANSFORM_AUTO || h->transform == RLA_SRHT_TRANSFORM_FWHT)
     h->transform = b >= 8 ? RLA_SRHT_TRANSFORM_FWHT : RLA_SRHT_TRANSFORM_FWHT_REF;
+  fast = h->transform == RLA_SRHT_TRANSFORM_FWHT;
+  /* work space: the reference path transforms `panel` vectors of b; the fast path needs a
+     vector and an accumulator of b on the left, a tile of rpanel x b on the right */
   h->panel = S->panel > 0 ? S->panel : DEFAULT_PANEL;
-  bufsize = b * (h->transform == RLA_SRHT_TRANSFORM_FWHT ? 8 : h->panel);
+  h->rpanel = S->panel > 0 ? (S->panel + 7) / 8 * 8 : (RIGHT_TILE_BYTES / 8 / (b + l)) / 8 * 8;
+  if (h->rpanel < 8) h->rpanel = 8;
+  h->group = fast && b < RUN_ROWS ? RUN_ROWS / b : 1;
+  bufsize = fast ? (h->rpanel > 2 ? h->rpanel : 2) * b : h->panel * b;
+  RLA_CHECK_GOTO(S->ctx, err, fail, h->panel * b <= 2147483647, RLA_ERR_ARG,
+                 "block SRHT: the block size b = %lld is too large for FFTW", (long long)b);
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(int64_t), &h->rows));
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->rowscale));
-  h->rpanel = S->panel > 0 ? (S->panel + 7) / 8 * 8 : (RIGHT_PANEL_BYTES / (8 * l)) / 8 * 8;
-  if (h->rpanel < 8) h->rpanel = 8;
-  h->group = h->transform == RLA_SRHT_TRANSFORM_FWHT && b < RUN_ROWS ? RUN_ROWS / b : 1;
+  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->ones));
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->group * l), sizeof(double), &h->coef));
   RLA_CALL_GOTO(S->ctx, err, fail,
-                rla_calloc(S->ctx, (size_t)(h->transform == RLA_SRHT_TRANSFORM_FWHT && l < b ? h->group * b : 0),
-                           sizeof(double), &h->coefb));
-  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->ones));
-  for (int64_t k = 0; k < l; k++) h->ones[k] = 1.0;
-  RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->group * b), sizeof(double), &h->sign));
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc(S->ctx, (size_t)(fast && l < b ? h->group * b : 0), sizeof(double),
+                           &h->coefb));
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc(S->ctx, (size_t)(fast ? h->rpanel * l : 0), sizeof(double), &h->ytile));
   h->buf = fftw_malloc(sizeof(double) * (size_t)bufsize);
   RLA_CHECK_GOTO(S->ctx, err, fail, h->buf != NULL, RLA_ERR_MEM,
                  "block SRHT: cannot allocate %lld doubles of work space", (long long)bufsize);
@@ -500,6 +511,7 @@ static rla_err srht_setup(rla_sketch S)
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
   for (int64_t k = 0; k < l; k++) {
+    h->ones[k] = 1.0;
     if (h->transform == RLA_SRHT_TRANSFORM_DCT)
       /* REDFT10 gives 2 sum_t x_t cos(pi k (2t+1) / 2b): orthonormal after 1/sqrt(2b), and
          1/sqrt(2) more on row 0 */
