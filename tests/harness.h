@@ -22,26 +22,26 @@ void rla_test_register(void);
 int rla_test_all(int cond);
 
 /* Collective assertion: all ranks must reach it. The failing rank prints file:line. */
-#define RLA_ASSERT_ALL(cond)                                                                   \
-  do {                                                                                         \
-    int rla_ok_ = (cond) ? 1 : 0;                                                              \
-    if (!rla_ok_) rla_test_report_local(#cond, __FILE__, __LINE__);                            \
-    CU_ASSERT_FATAL(rla_test_all(rla_ok_));                                                    \
+#define RLA_ASSERT_ALL(cond)                                                                       \
+  do {                                                                                             \
+    int rla_ok_ = (cond) ? 1 : 0;                                                                  \
+    if (!rla_ok_) rla_test_report_local(#cond, __FILE__, __LINE__);                                \
+    CU_ASSERT_FATAL(rla_test_all(rla_ok_));                                                        \
   } while (0)
 /* Collective: the rla call succeeds on every rank. */
-#define RLA_ASSERT_OK(expr)                                                                    \
-  do {                                                                                         \
-    rla_err rla_e_ = (expr);                                                                   \
-    if (rla_e_) rla_test_report_error(#expr, rla_e_, __FILE__, __LINE__);                      \
-    CU_ASSERT_FATAL(rla_test_all(rla_e_ == 0));                                                \
+#define RLA_ASSERT_OK(expr)                                                                        \
+  do {                                                                                             \
+    rla_err rla_e_ = (expr);                                                                       \
+    if (rla_e_) rla_test_report_error(#expr, rla_e_, __FILE__, __LINE__);                          \
+    CU_ASSERT_FATAL(rla_test_all(rla_e_ == 0));                                                    \
   } while (0)
 /* Collective: the rla call fails with code on every rank, with a message containing text
    (NULL: any message). */
-#define RLA_ASSERT_FAILS(expr, code, text)                                                     \
-  do {                                                                                         \
-    rla_err rla_e_ = (expr);                                                                   \
-    int rla_ok_ = rla_test_check_failure(rla_e_, (code), (text), #expr, __FILE__, __LINE__);   \
-    CU_ASSERT_FATAL(rla_test_all(rla_ok_));                                                    \
+#define RLA_ASSERT_FAILS(expr, code, text)                                                         \
+  do {                                                                                             \
+    rla_err rla_e_ = (expr);                                                                       \
+    int rla_ok_ = rla_test_check_failure(rla_e_, (code), (text), #expr, __FILE__, __LINE__);       \
+    CU_ASSERT_FATAL(rla_test_all(rla_ok_));                                                        \
   } while (0)
 
 void rla_test_report_local(const char *what, const char *file, int line);

@@ -12,7 +12,8 @@ static void test_agree_one_rank_fails(void)
   int last = rla_ctx_size(ctx) - 1;
   rla_err local = RLA_SUCCESS, got;
   if (rla_ctx_rank(ctx) == last)
-    local = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__, "bad thing on rank %d", last);
+    local = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__, "bad thing on rank %d",
+                          last);
   got = rla_ctx_agree(ctx, local);
   RLA_ASSERT_ALL(got == RLA_ERR_FORMAT);
   RLA_ASSERT_ALL(strstr(rla_ctx_error_message(ctx), "bad thing on rank") != NULL);
@@ -68,8 +69,8 @@ static void test_options_deck_and_override(void)
   const char *s;
   int v;
   strcpy(deck, rla_test_path("deck.in"));
-  RLA_ASSERT_OK(parse("# comment\n  seed = 3  # trailing\n\noversample=2.5\nsave_factors = out\n", 8,
-                      argv, &o));
+  RLA_ASSERT_OK(parse("# comment\n  seed = 3  # trailing\n\noversample=2.5\nsave_factors = out\n",
+                      8, argv, &o));
   RLA_ASSERT_OK(rla_options_get_int(o, "seed", &seed));
   RLA_ASSERT_ALL(seed == 7); /* the command line overrides the deck */
   RLA_ASSERT_OK(rla_options_get_real(o, "oversample", &os));
@@ -139,7 +140,8 @@ static void test_rng_position_independent(void)
   double a[37], b[37], g[37], h[37], s[300], t[300];
   rla_rng r = rla_rng_make(42, RLA_RNG_USER);
   rla_rng_uniform(r, 5, 0, 37, a);
-  for (int k = 0; k < 37; k++) rla_rng_uniform(r, 5, (uint64_t)k, 1, &b[k]);
+  for (int k = 0; k < 37; k++)
+    rla_rng_uniform(r, 5, (uint64_t)k, 1, &b[k]);
   rla_rng_gaussian(r, 5, 3, 34, g);
   rla_rng_gaussian(r, 5, 0, 37, h);
   rla_rng_sign(r, 9, 0, 300, s);
@@ -147,8 +149,10 @@ static void test_rng_position_independent(void)
   RLA_ASSERT_ALL(memcmp(a, b, sizeof(a)) == 0);
   RLA_ASSERT_ALL(memcmp(g, h + 3, 34 * sizeof(double)) == 0);
   RLA_ASSERT_ALL(memcmp(s + 7, t, 293 * sizeof(double)) == 0);
-  for (int k = 0; k < 37; k++) RLA_ASSERT_ALL(a[k] > 0.0 && a[k] < 1.0);
-  for (int k = 0; k < 300; k++) RLA_ASSERT_ALL(s[k] == 1.0 || s[k] == -1.0);
+  for (int k = 0; k < 37; k++)
+    RLA_ASSERT_ALL(a[k] > 0.0 && a[k] < 1.0);
+  for (int k = 0; k < 300; k++)
+    RLA_ASSERT_ALL(s[k] == 1.0 || s[k] == -1.0);
   rla_rng_uniform(rla_rng_make(43, RLA_RNG_USER), 5, 0, 37, b);
   RLA_ASSERT_ALL(memcmp(a, b, sizeof(a)) != 0);
 }
@@ -161,12 +165,16 @@ static void test_rng_moments(void)
   double *x = malloc(N * sizeof(double)), mean = 0, var = 0, um = 0, sm = 0;
   rla_rng r = rla_rng_make(7, RLA_RNG_USER);
   rla_rng_gaussian(r, 0, 0, N, x);
-  for (int k = 0; k < N; k++) mean += x[k] / N;
-  for (int k = 0; k < N; k++) var += (x[k] - mean) * (x[k] - mean) / (N - 1);
+  for (int k = 0; k < N; k++)
+    mean += x[k] / N;
+  for (int k = 0; k < N; k++)
+    var += (x[k] - mean) * (x[k] - mean) / (N - 1);
   rla_rng_uniform(r, 1, 0, N, x);
-  for (int k = 0; k < N; k++) um += x[k] / N;
+  for (int k = 0; k < N; k++)
+    um += x[k] / N;
   rla_rng_sign(r, 2, 0, N, x);
-  for (int k = 0; k < N; k++) sm += x[k] / N;
+  for (int k = 0; k < N; k++)
+    sm += x[k] / N;
   free(x);
   RLA_ASSERT_ALL(fabs(mean) < 5.0 / 256);
   RLA_ASSERT_ALL(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));
@@ -180,10 +188,13 @@ static void test_rng_sample(void)
   RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 1000, 50, idx));
   RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 1000, 50, idx2));
   RLA_ASSERT_ALL(memcmp(idx, idx2, sizeof(idx)) == 0);
-  for (int k = 0; k < 50; k++) RLA_ASSERT_ALL(idx[k] >= 0 && idx[k] < 1000);
-  for (int k = 1; k < 50; k++) RLA_ASSERT_ALL(idx[k] > idx[k - 1]); /* sorted and distinct */
+  for (int k = 0; k < 50; k++)
+    RLA_ASSERT_ALL(idx[k] >= 0 && idx[k] < 1000);
+  for (int k = 1; k < 50; k++)
+    RLA_ASSERT_ALL(idx[k] > idx[k - 1]); /* sorted and distinct */
   RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 50, 50, idx));
-  for (int k = 0; k < 50; k++) RLA_ASSERT_ALL(idx[k] == k);
+  for (int k = 0; k < 50; k++)
+    RLA_ASSERT_ALL(idx[k] == k);
   RLA_ASSERT_FAILS(rla_rng_sample(rla_test_ctx, rla_rng_make(1, RLA_RNG_USER), 0, 10, 11, idx),
                    RLA_ERR_ARG, "cannot sample");
 }

@@ -23,7 +23,8 @@ static void test_rowblock_layout(void)
     rla_dmat_local(A, NULL, &lm, &ln, NULL);
     row0 = rla_dmat_row_offset(A);
     int ok = ln == 3;
-    for (int64_t i = 0; i < lm; i++) ok &= rla_dmat_global_row(A, i) == row0 + i;
+    for (int64_t i = 0; i < lm; i++)
+      ok &= rla_dmat_global_row(A, i) == row0 + i;
     RLA_ASSERT_ALL(ok);
     MPI_Allreduce(&lm, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     RLA_ASSERT_ALL(total == m);
@@ -41,7 +42,8 @@ static void test_rowblock_layout(void)
     if (rla_ctx_size(rla_test_ctx) > 1)
       RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, 10, 2, 1, &A), RLA_ERR_ARG,
                        "not be contiguous");
-    RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, -1, 2, 0, &A), RLA_ERR_ARG, "non-negative");
+    RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, -1, 2, 0, &A), RLA_ERR_ARG,
+                     "non-negative");
   }
 }
 
@@ -67,9 +69,11 @@ static void test_redistribute_gather_scatter(void)
   RLA_ASSERT_ALL(ok);
   RLA_ASSERT_OK(rla_dmat_gather(C, -1, full));
   for (int64_t j = 0; j < n; j++)
-    for (int64_t i = 0; i < m; i++) ok &= full[i + j * m] == entry(i, j, NULL);
+    for (int64_t i = 0; i < m; i++)
+      ok &= full[i + j * m] == entry(i, j, NULL);
   RLA_ASSERT_ALL(ok);
-  for (int64_t k = 0; k < m * n; k++) full[k] = -full[k];
+  for (int64_t k = 0; k < m * n; k++)
+    full[k] = -full[k];
   RLA_ASSERT_OK(rla_dmat_scatter(R2, 0, full));
   RLA_ASSERT_OK(rla_dmat_axpy(1.0, R, R2)); /* R2 = -R + R = 0 exactly */
   {
@@ -80,7 +84,8 @@ static void test_redistribute_gather_scatter(void)
   memset(back, 0, sizeof(double) * m * n);
   RLA_ASSERT_OK(rla_dmat_gather(R, 0, back));
   if (rla_ctx_rank(rla_test_ctx) == 0)
-    for (int64_t k = 0; k < m * n; k++) ok &= back[k] == -full[k];
+    for (int64_t k = 0; k < m * n; k++)
+      ok &= back[k] == -full[k];
   RLA_ASSERT_ALL(ok);
   rla_dmat_destroy(&R);
   rla_dmat_destroy(&C);
@@ -99,7 +104,8 @@ static void test_norms(void)
   RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 8, 2, &A));
   RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
   for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++) ref += (long double)entry(i, j, NULL) * entry(i, j, NULL);
+    for (int64_t j = 0; j < n; j++)
+      ref += (long double)entry(i, j, NULL) * entry(i, j, NULL);
   RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
   RLA_ASSERT_ALL(fabs(nf - (double)sqrtl(ref)) <= m * n * RLA_EPS * nf);
   RLA_ASSERT_OK(rla_dmat_norm_max(A, &nm));
@@ -111,7 +117,8 @@ static void test_norms(void)
   /* overflow safety: entries near 1e300 */
   rla_dmat_scale(A, 1e300 / nm);
   RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
-  RLA_ASSERT_ALL(isfinite(nf) && fabs(nf / 1e300 - (double)(sqrtl(ref) / nm)) <= 1e-13 * nf / 1e300);
+  RLA_ASSERT_ALL(isfinite(nf) &&
+                 fabs(nf / 1e300 - (double)(sqrtl(ref) / nm)) <= 1e-13 * nf / 1e300);
   rla_dmat_destroy(&A);
 }
 
@@ -125,9 +132,12 @@ static void test_check_finite(void)
   RLA_ASSERT_OK(rla_dmat_check_finite(A, "A.npy"));
   rla_dmat_local(A, &a, &lm, NULL, &lld);
   for (int64_t i = 0; i < lm; i++)
-    if (rla_dmat_global_row(A, i) == 17) a[i + 2 * lld] = NAN;
-    else if (rla_dmat_global_row(A, i) == 19) a[i + 0 * lld] = INFINITY;
-  RLA_ASSERT_FAILS(rla_dmat_check_finite(A, "A.npy"), RLA_ERR_VALUE, "A.npy: non-finite value (NaN or Inf) at row 17, column 2");
+    if (rla_dmat_global_row(A, i) == 17)
+      a[i + 2 * lld] = NAN;
+    else if (rla_dmat_global_row(A, i) == 19)
+      a[i + 0 * lld] = INFINITY;
+  RLA_ASSERT_FAILS(rla_dmat_check_finite(A, "A.npy"), RLA_ERR_VALUE,
+                   "A.npy: non-finite value (NaN or Inf) at row 17, column 2");
   rla_dmat_destroy(&A);
 }
 
@@ -136,7 +146,8 @@ static void test_gemm(void)
 {
   const int64_t m = 29, n = 5, k = 6;
   rla_dmat A = NULL, B = NULL, C = NULL, D = NULL;
-  double *a = malloc(sizeof(double) * m * n), *b = malloc(sizeof(double) * m * k), *c = malloc(sizeof(double) * n * k);
+  double *a = malloc(sizeof(double) * m * n), *b = malloc(sizeof(double) * m * k),
+         *c = malloc(sizeof(double) * n * k);
   int ok = 1;
   RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 4, 2, &A));
   RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, k, 4, 3, &B));
@@ -148,7 +159,8 @@ static void test_gemm(void)
   for (int64_t j = 0; j < k; j++)
     for (int64_t i = 0; i < n; i++) {
       double s = 0;
-      for (int64_t t = 0; t < m; t++) s += entry(t, i, NULL) * entry(t, j, NULL);
+      for (int64_t t = 0; t < m; t++)
+        s += entry(t, i, NULL) * entry(t, j, NULL);
       ok &= c[i + j * n] == s; /* integers below 2^53: exact */
     }
   RLA_ASSERT_ALL(ok);

@@ -17,17 +17,17 @@ typedef int rla_err;
 
 enum {
   RLA_SUCCESS = 0,
-  RLA_ERR_ARG = 1,      /* an invalid argument or parameter value */
-  RLA_ERR_MEM = 2,      /* allocation failed */
-  RLA_ERR_FILE = 3,     /* a file cannot be opened, read, written or renamed */
-  RLA_ERR_FORMAT = 4,   /* a file is malformed (bad header, truncated, wrong dtype) */
-  RLA_ERR_VALUE = 5,    /* NaN or Inf in the input */
-  RLA_ERR_SHAPE = 6,    /* dimensions that do not fit together */
-  RLA_ERR_MPI = 7,      /* an MPI call failed */
-  RLA_ERR_LIB = 8,      /* LAPACK, ScaLAPACK or FFTW reported a failure */
+  RLA_ERR_ARG = 1,         /* an invalid argument or parameter value */
+  RLA_ERR_MEM = 2,         /* allocation failed */
+  RLA_ERR_FILE = 3,        /* a file cannot be opened, read, written or renamed */
+  RLA_ERR_FORMAT = 4,      /* a file is malformed (bad header, truncated, wrong dtype) */
+  RLA_ERR_VALUE = 5,       /* NaN or Inf in the input */
+  RLA_ERR_SHAPE = 6,       /* dimensions that do not fit together */
+  RLA_ERR_MPI = 7,         /* an MPI call failed */
+  RLA_ERR_LIB = 8,         /* LAPACK, ScaLAPACK or FFTW reported a failure */
   RLA_ERR_UNSUPPORTED = 9, /* a valid request that this build or method does not support */
-  RLA_ERR_NUMERIC = 10, /* breakdown: singular matrix, no convergence */
-  RLA_ERR_INTERNAL = 11 /* a broken invariant: a bug in rla */
+  RLA_ERR_NUMERIC = 10,    /* breakdown: singular matrix, no convergence */
+  RLA_ERR_INTERNAL = 11    /* a broken invariant: a bug in rla */
 };
 
 /* Short name of an error code ("invalid argument", "malformed file", ...). Local. */
@@ -73,38 +73,39 @@ rla_err rla_error_set(rla_ctx ctx, rla_err code, const char *func, const char *f
 rla_err rla_error_trace(rla_ctx ctx, rla_err code, const char *func, const char *file, int line);
 
 /* Fail with a message when cond is false. */
-#define RLA_CHECK(ctx, cond, code, ...)                                                       \
-  do {                                                                                        \
-    if (!(cond)) return rla_error_set((ctx), (code), __func__, __FILE__, __LINE__, __VA_ARGS__); \
+#define RLA_CHECK(ctx, cond, code, ...)                                                            \
+  do {                                                                                             \
+    if (!(cond)) return rla_error_set((ctx), (code), __func__, __FILE__, __LINE__, __VA_ARGS__);   \
   } while (0)
 /* Propagate a failure from a call, recording where it passed. */
-#define RLA_CALL(ctx, expr)                                                                   \
-  do {                                                                                        \
-    rla_err rla_call_err_ = (expr);                                                           \
+#define RLA_CALL(ctx, expr)                                                                        \
+  do {                                                                                             \
+    rla_err rla_call_err_ = (expr);                                                                \
     if (rla_call_err_) return rla_error_trace((ctx), rla_call_err_, __func__, __FILE__, __LINE__); \
   } while (0)
 /* Propagate a failure by jumping to a cleanup label with err set. */
-#define RLA_CALL_GOTO(ctx, err, label, expr)                                                  \
-  do {                                                                                        \
-    (err) = (expr);                                                                           \
-    if (err) {                                                                                \
-      rla_error_trace((ctx), (err), __func__, __FILE__, __LINE__);                            \
-      goto label;                                                                             \
-    }                                                                                         \
+#define RLA_CALL_GOTO(ctx, err, label, expr)                                                       \
+  do {                                                                                             \
+    (err) = (expr);                                                                                \
+    if (err) {                                                                                     \
+      rla_error_trace((ctx), (err), __func__, __FILE__, __LINE__);                                 \
+      goto label;                                                                                  \
+    }                                                                                              \
   } while (0)
-#define RLA_CHECK_GOTO(ctx, err, label, cond, code, ...)                                      \
-  do {                                                                                        \
-    if (!(cond)) {                                                                            \
-      (err) = rla_error_set((ctx), (code), __func__, __FILE__, __LINE__, __VA_ARGS__);        \
-      goto label;                                                                             \
-    }                                                                                         \
+#define RLA_CHECK_GOTO(ctx, err, label, cond, code, ...)                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      (err) = rla_error_set((ctx), (code), __func__, __FILE__, __LINE__, __VA_ARGS__);             \
+      goto label;                                                                                  \
+    }                                                                                              \
   } while (0)
 /* Check an MPI return code. */
-#define RLA_MPI(ctx, expr)                                                                    \
-  do {                                                                                        \
-    int rla_mpi_rc_ = (expr);                                                                 \
-    if (rla_mpi_rc_ != MPI_SUCCESS)                                                           \
-      return rla_error_set((ctx), RLA_ERR_MPI, __func__, __FILE__, __LINE__, "%s failed (MPI error %d)", #expr, rla_mpi_rc_); \
+#define RLA_MPI(ctx, expr)                                                                         \
+  do {                                                                                             \
+    int rla_mpi_rc_ = (expr);                                                                      \
+    if (rla_mpi_rc_ != MPI_SUCCESS)                                                                \
+      return rla_error_set((ctx), RLA_ERR_MPI, __func__, __FILE__, __LINE__,                       \
+                           "%s failed (MPI error %d)", #expr, rla_mpi_rc_);                        \
   } while (0)
 
 /* Allocate count elements of size bytes, zeroed; a zero count gives a valid unique pointer.

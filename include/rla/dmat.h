@@ -24,7 +24,8 @@ typedef struct rla_dmat_s *rla_dmat;
    Collective. */
 rla_err rla_dmat_create_rowblock(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, rla_dmat *A);
 /* 2-D block-cyclic m x n matrix with mb x nb blocks (0 picks 64), zeroed. Collective. */
-rla_err rla_dmat_create_cyclic(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_t nb, rla_dmat *A);
+rla_err rla_dmat_create_cyclic(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_t nb,
+                               rla_dmat *A);
 /* A new zeroed matrix with the layout and sizes of A. Collective. */
 rla_err rla_dmat_create_like(rla_dmat A, rla_dmat *B);
 /* A copy of A (layout, sizes and values). Collective. */
@@ -32,10 +33,10 @@ rla_err rla_dmat_duplicate(rla_dmat A, rla_dmat *B);
 /* Accepts NULL; sets *A = NULL. Collective. */
 rla_err rla_dmat_destroy(rla_dmat *A);
 
-rla_ctx rla_dmat_ctx(rla_dmat A);                             /* Local. */
-rla_dmat_layout rla_dmat_get_layout(rla_dmat A);              /* Local. */
-void rla_dmat_sizes(rla_dmat A, int64_t *m, int64_t *n);      /* global sizes; Local. */
-void rla_dmat_blocks(rla_dmat A, int64_t *mb, int64_t *nb);   /* block sizes; Local. */
+rla_ctx rla_dmat_ctx(rla_dmat A);                           /* Local. */
+rla_dmat_layout rla_dmat_get_layout(rla_dmat A);            /* Local. */
+void rla_dmat_sizes(rla_dmat A, int64_t *m, int64_t *n);    /* global sizes; Local. */
+void rla_dmat_blocks(rla_dmat A, int64_t *mb, int64_t *nb); /* block sizes; Local. */
 /* Local array: column-major, lm x ln, leading dimension lld. Any pointer may be NULL. Local. */
 void rla_dmat_local(rla_dmat A, double **a, int64_t *lm, int64_t *ln, int64_t *lld);
 /* Global index of local row i / local column j (0-based). Local. */

@@ -30,7 +30,8 @@ typedef struct {
 typedef struct rla_options_s *rla_options;
 
 /* Create an option set from nspecs specs (borrowed: they must outlive the set). Local. */
-rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs, rla_options *opts);
+rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs,
+                           rla_options *opts);
 /* Parse argv: at most one positional argument, a deck file, read first; then "--name value",
    "--name=value", "-alias value" and flags override it. Every value is validated (numbers,
    bounds, choices); unknown or duplicated keys are errors that name the key, file and line.

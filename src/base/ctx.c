@@ -93,8 +93,8 @@ rla_err rla_error_set(rla_ctx ctx, rla_err code, const char *func, const char *f
   va_start(ap, fmt);
   vsnprintf(ctx->err_msg, sizeof(ctx->err_msg), fmt, ap);
   va_end(ap);
-  snprintf(ctx->err_trace, sizeof(ctx->err_trace), "  [rank %d] %s (%s:%d)", ctx->rank, func,
-           file, line);
+  snprintf(ctx->err_trace, sizeof(ctx->err_trace), "  [rank %d] %s (%s:%d)", ctx->rank, func, file,
+           line);
   return code;
 }
 
@@ -123,8 +123,7 @@ rla_err rla_ctx_agree(rla_ctx ctx, rla_err err)
   /* MINLOC over (failed ? 0 : 1, rank) picks the lowest failing rank */
   in[0] = err ? 0 : 1;
   in[1] = ctx->rank;
-  if (MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, ctx->comm) != MPI_SUCCESS)
-    return RLA_ERR_MPI;
+  if (MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, ctx->comm) != MPI_SUCCESS) return RLA_ERR_MPI;
   if (out[0] == 1) return RLA_SUCCESS;
   first = out[1];
   {

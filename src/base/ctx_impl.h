@@ -6,7 +6,7 @@
 #include "rla/base.h"
 
 #define RLA_MAX_GRIDS 4
-#define RLA_MSG_LEN 2048
+#define RLA_MSG_LEN   2048
 
 struct rla_blacs_grid {
   int ictxt; /* BLACS context handle */

@@ -16,7 +16,7 @@ struct rla_options_s {
   int n;
   char **values; /* owned copies, NULL when unset */
   int *source;
-  char *deck;    /* path of the deck read, or NULL */
+  char *deck; /* path of the deck read, or NULL */
 };
 
 static const char *source_name[] = {"", "default", "deck", "command line"};
@@ -74,7 +74,8 @@ rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs
 rla_err rla_options_destroy(rla_options *opts)
 {
   if (!opts || !*opts) return RLA_SUCCESS;
-  for (int i = 0; (*opts)->values && i < (*opts)->n; i++) free((*opts)->values[i]);
+  for (int i = 0; (*opts)->values && i < (*opts)->n; i++)
+    free((*opts)->values[i]);
   free((*opts)->values);
   free((*opts)->source);
   free((*opts)->deck);
@@ -109,7 +110,8 @@ static rla_err validate(rla_options o, const rla_option_spec *s, const char *v, 
     RLA_CHECK(ctx, *v && end && *end == '\0' && errno == 0, RLA_ERR_ARG,
               "%s: option '%s' needs an integer, got '%s'", where, s->name, v);
     RLA_CHECK(ctx, s->min > s->max || ((double)x >= s->min && (double)x <= s->max), RLA_ERR_ARG,
-              "%s: option '%s' = %lld is outside [%.17g, %.17g]", where, s->name, x, s->min, s->max);
+              "%s: option '%s' = %lld is outside [%.17g, %.17g]", where, s->name, x, s->min,
+              s->max);
     break;
   }
   case RLA_OPT_REAL: {
@@ -139,8 +141,8 @@ static rla_err validate(rla_options o, const rla_option_spec *s, const char *v, 
         ok = (w == len && !strncmp(c, v, len));
         c += w + (c[w] == '|');
       }
-      RLA_CHECK(ctx, ok, RLA_ERR_ARG, "%s: option '%s' must be one of %s, got '%s'", where,
-                s->name, s->choices, v);
+      RLA_CHECK(ctx, ok, RLA_ERR_ARG, "%s: option '%s' must be one of %s, got '%s'", where, s->name,
+                s->choices, v);
     }
     break;
   }
@@ -169,9 +171,11 @@ rla_err rla_options_set(rla_options opts, const char *name, const char *value)
 static char *trim(char *s)
 {
   char *e;
-  while (isspace((unsigned char)*s)) s++;
+  while (isspace((unsigned char)*s))
+    s++;
   e = s + strlen(s);
-  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+  while (e > s && isspace((unsigned char)e[-1]))
+    *--e = '\0';
   return s;
 }
 
@@ -196,16 +200,16 @@ static rla_err read_deck(rla_options o, const char *path)
     s = trim(line);
     if (!*s) continue;
     eq = strchr(s, '=');
-    RLA_CHECK_GOTO(ctx, err, done, eq, RLA_ERR_FORMAT,
-                   "%s: expected 'key = value', got '%s'", where, s);
+    RLA_CHECK_GOTO(ctx, err, done, eq, RLA_ERR_FORMAT, "%s: expected 'key = value', got '%s'",
+                   where, s);
     *eq = '\0';
     key = trim(s);
     val = trim(eq + 1);
     RLA_CHECK_GOTO(ctx, err, done, *key, RLA_ERR_FORMAT, "%s: missing key before '='", where);
     i = find(o, key);
     RLA_CHECK_GOTO(ctx, err, done, i >= 0, RLA_ERR_ARG, "%s: unknown key '%s'", where, key);
-    RLA_CHECK_GOTO(ctx, err, done, !seen[i], RLA_ERR_ARG,
-                   "%s: key '%s' already set on line %d", where, key, seen[i]);
+    RLA_CHECK_GOTO(ctx, err, done, !seen[i], RLA_ERR_ARG, "%s: key '%s' already set on line %d",
+                   where, key, seen[i]);
     seen[i] = lineno;
     RLA_CALL_GOTO(ctx, err, done, assign(o, i, val, SRC_DECK, where));
   }
@@ -283,7 +287,8 @@ rla_err rla_options_parse(rla_options opts, int argc, char **argv)
     err = parse_root(opts, argc, argv);
     if (!err) {
       /* serialise: per option, source byte then value text with a terminating NUL */
-      for (int i = 0; i < opts->n; i++) len += 2 + (opts->values[i] ? (long long)strlen(opts->values[i]) : 0);
+      for (int i = 0; i < opts->n; i++)
+        len += 2 + (opts->values[i] ? (long long)strlen(opts->values[i]) : 0);
       len += 1 + (opts->deck ? (long long)strlen(opts->deck) : 0);
       err = rla_calloc(ctx, (size_t)len, 1, &buf);
       if (!err) {
@@ -388,8 +393,9 @@ void rla_options_view(rla_options opts, FILE *out)
 
 void rla_options_help(rla_options opts, const char *program, FILE *out)
 {
-  fprintf(out, "usage: %s [options] [deck]\n"
-               "A deck holds 'key = value' lines ('#' starts a comment); options override it.\n",
+  fprintf(out,
+          "usage: %s [options] [deck]\n"
+          "A deck holds 'key = value' lines ('#' starts a comment); options override it.\n",
           program);
   for (int i = 0; i < opts->n; i++) {
     const rla_option_spec *s = &opts->specs[i];

@@ -79,7 +79,8 @@ rla_err rla_report_set_real_array(rla_report rep, const char *key, int64_t n, co
 {
   cJSON *a = cJSON_CreateArray();
   RLA_CHECK(rep->ctx, a, RLA_ERR_MEM, "out of memory in report");
-  for (int64_t i = 0; i < n; i++) cJSON_AddItemToArray(a, number(values[i]));
+  for (int64_t i = 0; i < n; i++)
+    cJSON_AddItemToArray(a, number(values[i]));
   return put(rep, key, a);
 }
 
@@ -87,7 +88,8 @@ rla_err rla_report_set_int_array(rla_report rep, const char *key, int64_t n, con
 {
   cJSON *a = cJSON_CreateArray();
   RLA_CHECK(rep->ctx, a, RLA_ERR_MEM, "out of memory in report");
-  for (int64_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber((double)values[i]));
+  for (int64_t i = 0; i < n; i++)
+    cJSON_AddItemToArray(a, cJSON_CreateNumber((double)values[i]));
   return put(rep, key, a);
 }
 
@@ -148,7 +150,8 @@ rla_err rla_report_write(rla_report rep, const char *path)
     rla_atomic_file af;
     char *text = cJSON_Print(rep->root);
     if (!text)
-      err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory printing the report");
+      err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                          "out of memory printing the report");
     else if (!(err = rla_atomic_open(ctx, path, &af))) {
       fputs(text, af.f);
       fputc('\n', af.f);

@@ -27,7 +27,8 @@ void rla_rng_uniform(rla_rng rng, uint64_t row, uint64_t col0, size_t len, doubl
   while (t < len) {
     uint64_t col = col0 + t;
     philox4x64_ctr_t r = draw(rng, row, col >> 2, KIND_UNIFORM);
-    for (unsigned w = (unsigned)(col & 3); w < 4 && t < len; w++, t++) out[t] = to_open01(r.v[w]);
+    for (unsigned w = (unsigned)(col & 3); w < 4 && t < len; w++, t++)
+      out[t] = to_open01(r.v[w]);
   }
 }
 
@@ -44,7 +45,8 @@ void rla_rng_gaussian(rla_rng rng, uint64_t row, uint64_t col0, size_t len, doub
       g[2 * p] = rad * cos(th);
       g[2 * p + 1] = rad * sin(th);
     }
-    for (unsigned w = (unsigned)(col & 3); w < 4 && t < len; w++, t++) out[t] = g[w];
+    for (unsigned w = (unsigned)(col & 3); w < 4 && t < len; w++, t++)
+      out[t] = g[w];
   }
 }
 
@@ -90,7 +92,8 @@ rla_err rla_rng_sample(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_
   RLA_CHECK(ctx, n >= 0 && k >= 0 && k <= n, RLA_ERR_ARG,
             "cannot sample %lld distinct indices from %lld", (long long)k, (long long)n);
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)n, sizeof(int64_t), &perm));
-  for (int64_t i = 0; i < n; i++) perm[i] = i;
+  for (int64_t i = 0; i < n; i++)
+    perm[i] = i;
   /* partial Fisher-Yates: the first k entries become a uniform k-subset */
   for (int64_t i = 0; i < k; i++) {
     int64_t j = i + (int64_t)below(rng, row, &ctr, (uint64_t)(n - i));
@@ -98,7 +101,8 @@ rla_err rla_rng_sample(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_
     perm[i] = perm[j];
     perm[j] = t;
   }
-  for (int64_t i = 0; i < k; i++) out[i] = perm[i];
+  for (int64_t i = 0; i < k; i++)
+    out[i] = perm[i];
   rla_free(&perm);
   qsort(out, (size_t)k, sizeof(int64_t), cmp_i64);
   return RLA_SUCCESS;

@@ -14,7 +14,8 @@
 
 static void grids_free(struct rla_ctx_s *ctx)
 {
-  for (int g = 0; g < ctx->ngrids; g++) Cblacs_gridexit(ctx->grids[g].ictxt);
+  for (int g = 0; g < ctx->ngrids; g++)
+    Cblacs_gridexit(ctx->grids[g].ictxt);
   ctx->ngrids = 0;
   if (ctx->blacs_handle >= 0) Cfree_blacs_system_handle(ctx->blacs_handle);
   ctx->blacs_handle = -1;
@@ -69,10 +70,11 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
 
   RLA_CHECK(ctx, out, RLA_ERR_ARG, "null output matrix pointer");
   *out = NULL;
-  RLA_CHECK(ctx, m >= 0 && n >= 0, RLA_ERR_ARG, "matrix sizes must be non-negative, got %lld x %lld",
-            (long long)m, (long long)n);
+  RLA_CHECK(ctx, m >= 0 && n >= 0, RLA_ERR_ARG,
+            "matrix sizes must be non-negative, got %lld x %lld", (long long)m, (long long)n);
   RLA_CHECK(ctx, m <= INT_MAX && n <= INT_MAX, RLA_ERR_UNSUPPORTED,
-            "matrix %lld x %lld exceeds the 32-bit dimensions of ScaLAPACK", (long long)m, (long long)n);
+            "matrix %lld x %lld exceeds the 32-bit dimensions of ScaLAPACK", (long long)m,
+            (long long)n);
   RLA_CHECK(ctx, mb >= 1 && nb >= 1 && mb <= INT_MAX && nb <= INT_MAX, RLA_ERR_ARG,
             "block sizes must be positive, got %lld x %lld", (long long)mb, (long long)nb);
   RLA_CALL(ctx, rla_calloc(ctx, 1, sizeof(*A), &A));
@@ -98,7 +100,8 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
   illd = (int)A->lld;
   descinit_(A->desc, &im, &in, &imb, &inb, &zero, &zero, &A->ictxt, &illd, &info);
   err = info ? rla_error_set(ctx, RLA_ERR_INTERNAL, __func__, __FILE__, __LINE__,
-                             "descinit failed (info %d) for %lld x %lld", info, (long long)m, (long long)n)
+                             "descinit failed (info %d) for %lld x %lld", info, (long long)m,
+                             (long long)n)
              : rla_calloc(ctx, (size_t)(A->lld * A->ln), sizeof(double), &A->a);
   err = rla_ctx_agree(ctx, err);
   if (err) {
@@ -121,7 +124,8 @@ rla_err rla_dmat_create_rowblock(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, 
   return RLA_SUCCESS;
 }
 
-rla_err rla_dmat_create_cyclic(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_t nb, rla_dmat *A)
+rla_err rla_dmat_create_cyclic(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_t nb,
+                               rla_dmat *A)
 {
   int pr, pc;
   rla_ctx_grid_shape(ctx, &pr, &pc);
@@ -226,7 +230,8 @@ rla_err rla_dmat_fill(rla_dmat A, double (*f)(int64_t i, int64_t j, void *data),
 {
   for (int64_t j = 0; j < A->ln; j++) {
     int64_t gj = rla_dmat_global_col(A, j);
-    for (int64_t i = 0; i < A->lm; i++) A->a[i + j * A->lld] = f(rla_dmat_global_row(A, i), gj, data);
+    for (int64_t i = 0; i < A->lm; i++)
+      A->a[i + j * A->lld] = f(rla_dmat_global_row(A, i), gj, data);
   }
   return RLA_SUCCESS;
 }
@@ -234,7 +239,8 @@ rla_err rla_dmat_fill(rla_dmat A, double (*f)(int64_t i, int64_t j, void *data),
 void rla_dmat_scale(rla_dmat A, double alpha)
 {
   for (int64_t j = 0; j < A->ln; j++)
-    for (int64_t i = 0; i < A->lm; i++) A->a[i + j * A->lld] *= alpha;
+    for (int64_t i = 0; i < A->lm; i++)
+      A->a[i + j * A->lld] *= alpha;
 }
 
 static int same_layout(rla_dmat A, rla_dmat B)
@@ -247,7 +253,8 @@ rla_err rla_dmat_axpy(double alpha, rla_dmat X, rla_dmat Y)
 {
   RLA_CHECK(X->ctx, same_layout(X, Y), RLA_ERR_SHAPE, "axpy needs two matrices of the same layout");
   for (int64_t j = 0; j < X->ln; j++)
-    for (int64_t i = 0; i < X->lm; i++) Y->a[i + j * Y->lld] += alpha * X->a[i + j * X->lld];
+    for (int64_t i = 0; i < X->lm; i++)
+      Y->a[i + j * Y->lld] += alpha * X->a[i + j * X->lld];
   return RLA_SUCCESS;
 }
 
@@ -283,7 +290,8 @@ rla_err rla_dmat_norm_fro(rla_dmat A, double *nrm)
   MPI_Op op;
   MPI_Datatype pair;
   for (int64_t j = 0; j < A->ln; j++)
-    for (int64_t i = 0; i < A->lm; i++) ssq_add(A->a[i + j * A->lld], &loc[0], &loc[1]);
+    for (int64_t i = 0; i < A->lm; i++)
+      ssq_add(A->a[i + j * A->lld], &loc[0], &loc[1]);
   if (loc[0] == 0.0) loc[1] = 0.0;
   MPI_Type_contiguous(2, MPI_DOUBLE, &pair);
   MPI_Type_commit(&pair);
@@ -300,7 +308,8 @@ rla_err rla_dmat_norm_max(rla_dmat A, double *nrm)
   double loc = 0.0;
   for (int64_t j = 0; j < A->ln; j++)
     for (int64_t i = 0; i < A->lm; i++)
-      if (fabs(A->a[i + j * A->lld]) > loc || isnan(A->a[i + j * A->lld])) loc = fabs(A->a[i + j * A->lld]);
+      if (fabs(A->a[i + j * A->lld]) > loc || isnan(A->a[i + j * A->lld]))
+        loc = fabs(A->a[i + j * A->lld]);
   RLA_MPI(A->ctx, MPI_Allreduce(&loc, nrm, 1, MPI_DOUBLE, MPI_MAX, A->ctx->comm));
   return RLA_SUCCESS;
 }
@@ -332,8 +341,9 @@ rla_err rla_dmat_gemm(char transa, char transb, double alpha, rla_dmat A, rla_dm
   RLA_CHECK(ctx, (transa == 'N' || transa == 'T') && (transb == 'N' || transb == 'T'), RLA_ERR_ARG,
             "gemm: transpose flags must be 'N' or 'T'");
   RLA_CHECK(ctx, ak == bk && C->m == am && C->n == bn, RLA_ERR_SHAPE,
-            "gemm: op(A) %lld x %lld, op(B) %lld x %lld and C %lld x %lld do not fit", (long long)am,
-            (long long)ak, (long long)bk, (long long)bn, (long long)C->m, (long long)C->n);
+            "gemm: op(A) %lld x %lld, op(B) %lld x %lld and C %lld x %lld do not fit",
+            (long long)am, (long long)ak, (long long)bk, (long long)bn, (long long)C->m,
+            (long long)C->n);
   RLA_CHECK(ctx, A->ictxt == B->ictxt && A->ictxt == C->ictxt, RLA_ERR_ARG,
             "gemm: matrices must share one process grid (redistribute first)");
   m = (int)am;
@@ -459,12 +469,15 @@ rla_err rla_dmat_gather(rla_dmat A, int root, double *buf)
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   pack_local(A, mine, 1);
   if (root < 0)
-    err = MPI_Allgatherv(mine, counts[ctx->rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, ctx->comm);
+    err = MPI_Allgatherv(mine, counts[ctx->rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE,
+                         ctx->comm);
   else
-    err = MPI_Gatherv(mine, counts[ctx->rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, root, ctx->comm);
+    err = MPI_Gatherv(mine, counts[ctx->rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, root,
+                      ctx->comm);
   RLA_CHECK_GOTO(ctx, err, done, err == MPI_SUCCESS, RLA_ERR_MPI, "gather failed");
   if (recv)
-    for (int r = 0; r < p; r++) unpack_rank(A, r, all + displs[r], buf, 1);
+    for (int r = 0; r < p; r++)
+      unpack_rank(A, r, all + displs[r], buf, 1);
 done:
   free(counts);
   free(displs);
@@ -486,8 +499,10 @@ rla_err rla_dmat_scatter(rla_dmat A, int root, const double *buf)
   if (!err && ctx->rank == root) err = rla_calloc(ctx, (size_t)(A->m * A->n), sizeof(double), &all);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   if (ctx->rank == root)
-    for (int r = 0; r < p; r++) unpack_rank(A, r, all + displs[r], (double *)buf, 0);
-  err = MPI_Scatterv(all, counts, displs, MPI_DOUBLE, mine, counts[ctx->rank], MPI_DOUBLE, root, ctx->comm);
+    for (int r = 0; r < p; r++)
+      unpack_rank(A, r, all + displs[r], (double *)buf, 0);
+  err = MPI_Scatterv(all, counts, displs, MPI_DOUBLE, mine, counts[ctx->rank], MPI_DOUBLE, root,
+                     ctx->comm);
   RLA_CHECK_GOTO(ctx, err, done, err == MPI_SUCCESS, RLA_ERR_MPI, "scatter failed");
   pack_local(A, mine, 0);
 done:
@@ -506,15 +521,17 @@ rla_err rla_dmat_view(rla_dmat A, FILE *out)
   rla_err err = RLA_SUCCESS;
   if (ctx->rank == 0)
     fprintf(out, "rla_dmat %lld x %lld, %s layout, grid %d x %d, blocks %lld x %lld\n",
-            (long long)A->m, (long long)A->n, A->layout == RLA_DMAT_ROWBLOCK ? "row-block" : "cyclic",
-            A->nprow, A->npcol, (long long)A->mb, (long long)A->nb);
+            (long long)A->m, (long long)A->n,
+            A->layout == RLA_DMAT_ROWBLOCK ? "row-block" : "cyclic", A->nprow, A->npcol,
+            (long long)A->mb, (long long)A->nb);
   if (!small) return RLA_SUCCESS;
   if (ctx->rank == 0) err = rla_calloc(ctx, (size_t)(A->m * A->n), sizeof(double), &buf);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   err = rla_dmat_gather(A, 0, buf);
   if (!err && ctx->rank == 0)
     for (int64_t i = 0; i < A->m; i++) {
-      for (int64_t j = 0; j < A->n; j++) fprintf(out, " % .6e", buf[i + j * A->m]);
+      for (int64_t j = 0; j < A->n; j++)
+        fprintf(out, " % .6e", buf[i + j * A->m]);
       fputc('\n', out);
     }
   free(buf);

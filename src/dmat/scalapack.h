@@ -31,14 +31,13 @@ void pdgemv_(const char *trans, const int *m, const int *n, const double *alpha,
              const int *ia, const int *ja, const int *desca, const double *x, const int *ix,
              const int *jx, const int *descx, const int *incx, const double *beta, double *y,
              const int *iy, const int *jy, const int *descy, const int *incy);
-void pdtrsm_(const char *side, const char *uplo, const char *transa, const char *diag,
-             const int *m, const int *n, const double *alpha, const double *a, const int *ia,
-             const int *ja, const int *desca, double *b, const int *ib, const int *jb,
-             const int *descb);
+void pdtrsm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m,
+             const int *n, const double *alpha, const double *a, const int *ia, const int *ja,
+             const int *desca, double *b, const int *ib, const int *jb, const int *descb);
 
 /* factorizations and solvers */
-void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja,
-              const int *desca, double *tau, double *work, const int *lwork, int *info);
+void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja, const int *desca,
+              double *tau, double *work, const int *lwork, int *info);
 void pdorgqr_(const int *m, const int *n, const int *k, double *a, const int *ia, const int *ja,
               const int *desca, const double *tau, double *work, const int *lwork, int *info);
 void pdormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k,
@@ -49,9 +48,9 @@ void pdgels_(const char *trans, const int *m, const int *n, const int *nrhs, dou
              const int *ia, const int *ja, const int *desca, double *b, const int *ib,
              const int *jb, const int *descb, double *work, const int *lwork, int *info);
 void pdgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
-              const int *ia, const int *ja, const int *desca, double *s, double *u,
-              const int *iu, const int *ju, const int *descu, double *vt, const int *ivt,
-              const int *jvt, const int *descvt, double *work, const int *lwork, int *info);
+              const int *ia, const int *ja, const int *desca, double *s, double *u, const int *iu,
+              const int *ju, const int *descu, double *vt, const int *ivt, const int *jvt,
+              const int *descvt, double *work, const int *lwork, int *info);
 void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja,
               const int *desca, int *info);
 
