@@ -17,7 +17,11 @@
 extern "C" {
 #endif
 
-typedef enum { RLA_SKETCH_SRHT = 0, RLA_SKETCH_GAUSSIAN = 1, RLA_SKETCH_SPARSE = 2 } rla_sketch_type;
+typedef enum {
+  RLA_SKETCH_SRHT = 0,
+  RLA_SKETCH_GAUSSIAN = 1,
+  RLA_SKETCH_SPARSE = 2
+} rla_sketch_type;
 
 typedef struct rla_sketch_s *rla_sketch;
 

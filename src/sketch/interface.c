@@ -67,9 +67,10 @@ rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type
   return RLA_SUCCESS;
 }
 
-#define CHECK_SKETCH(S)                                                                        \
-  do {                                                                                         \
-    if (!(S)) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch"); \
+#define CHECK_SKETCH(S)                                                                            \
+  do {                                                                                             \
+    if (!(S))                                                                                      \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch");        \
   } while (0)
 
 rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type)
@@ -108,8 +109,7 @@ rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b)
 {
   CHECK_SKETCH(S);
   RLA_CHECK(S->ctx, b >= 0, RLA_ERR_ARG,
-            "SRHT block size %lld: give a positive size (>= l), or 0 for automatic",
-            (long long)b);
+            "SRHT block size %lld: give a positive size (>= l), or 0 for automatic", (long long)b);
   rla_sketch_reset(S);
   S->b_set = b;
   return RLA_SUCCESS;
@@ -275,7 +275,8 @@ static rla_err right_args(rla_sketch S, rla_dmat A, rla_dmat Y)
   RLA_CHECK(S->ctx, A != NULL && Y != NULL, RLA_ERR_ARG,
             "rla_sketch_apply_right: NULL input or output matrix");
   RLA_CHECK(S->ctx,
-            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK && rla_dmat_get_layout(Y) == RLA_DMAT_ROWBLOCK,
+            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK &&
+                rla_dmat_get_layout(Y) == RLA_DMAT_ROWBLOCK,
             RLA_ERR_ARG, "rla_sketch_apply_right needs row-block matrices: redistribute first");
   RLA_CHECK(S->ctx, S->l >= 1, RLA_ERR_ARG,
             "the sketch has no sizes: call rla_sketch_set_sizes(S, l, n) before setup or apply");

@@ -30,20 +30,20 @@
 
 struct srht {
   int64_t b, l, n, nblocks;
-  int64_t panel;     /* reference path: vectors transformed together */
+  int64_t panel;                /* reference path: vectors transformed together */
   rla_srht_transform transform; /* resolved: never AUTO */
   int omit_block_signs;
-  int64_t *rows;     /* the l sampled rows R, increasing */
-  double *rowscale;  /* l: sqrt(b/l) times the normalization of H at the sampled rows */
-  int64_t group;     /* fast path: blocks read in one run of a column */
-  int64_t rpanel;    /* fast path of the right apply: rows per panel (a multiple of 8) */
-  double *ytile;     /* fast path of the right apply: rpanel x l, interleaved by 8 rows */
-  double *coef;      /* group x l: rowscale times the signs Dt_i of the current blocks */
-  double *coefb;     /* fast path, l < b: group x b, coef spread over the sampled rows */
-  double *ones;      /* l ones */
-  double *sign;      /* group x b: the signs D_i of the current blocks */
-  double *buf;       /* panel vectors of length b, FFTW-aligned */
-  fftw_plan plan;    /* FFTW transform of the whole panel in place, or NULL */
+  int64_t *rows;    /* the l sampled rows R, increasing */
+  double *rowscale; /* l: sqrt(b/l) times the normalization of H at the sampled rows */
+  int64_t group;    /* fast path: blocks read in one run of a column */
+  int64_t rpanel;   /* fast path of the right apply: rows per panel (a multiple of 8) */
+  double *ytile;    /* fast path of the right apply: rpanel x l, interleaved by 8 rows */
+  double *coef;     /* group x l: rowscale times the signs Dt_i of the current blocks */
+  double *coefb;    /* fast path, l < b: group x b, coef spread over the sampled rows */
+  double *ones;     /* l ones */
+  double *sign;     /* group x b: the signs D_i of the current blocks */
+  double *buf;      /* panel vectors of length b, FFTW-aligned */
+  fftw_plan plan;   /* FFTW transform of the whole panel in place, or NULL */
   rla_rng rng_sign, rng_sign2;
 };
 
@@ -52,7 +52,8 @@ static int is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int64_t next_pow2(int64_t x)
 {
   int64_t p = 1;
-  while (p < x) p *= 2;
+  while (p < x)
+    p *= 2;
   return p;
 }
 
@@ -82,14 +83,14 @@ typedef long long v8i __attribute__((vector_size(64)));
 
 /* unaligned 8-vector access to double arrays */
 typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
-#define load8(p) (*(const v8du *)(p))
+#define load8(p)     (*(const v8du *)(p))
 #define store8(p, x) (*(v8du *)(p) = (x))
 
-#define BUTTERFLY(x, y)                                                                        \
-  do {                                                                                         \
-    v8d t_ = (x);                                                                              \
-    (x) = t_ + (y);                                                                            \
-    (y) = t_ - (y);                                                                            \
+#define BUTTERFLY(x, y)                                                                            \
+  do {                                                                                             \
+    v8d t_ = (x);                                                                                  \
+    (x) = t_ + (y);                                                                                \
+    (y) = t_ - (y);                                                                                \
   } while (0)
 
 /* dst = stages h = 1, 2, 4 of the FWHT of sign .* src (length b, a multiple of 8), inside
@@ -97,7 +98,8 @@ typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
 KERNEL static void fwht_head(double *dst, const double *src, const double *sign, int64_t b,
                              const double *next)
 {
-  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5}, p4 = {4, 5, 6, 7, 0, 1, 2, 3};
+  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5},
+            p4 = {4, 5, 6, 7, 0, 1, 2, 3};
   const v8d s1 = {1, -1, 1, -1, 1, -1, 1, -1}, s2 = {1, 1, -1, -1, 1, 1, -1, -1},
             s4 = {1, 1, 1, 1, -1, -1, -1, -1};
   for (int64_t t = 0; t < b; t += 8) {
@@ -175,11 +177,14 @@ KERNEL static void gather_add(double *restrict o, const double *restrict coef,
 {
   int64_t k = 0;
   if (rows) {
-    for (; k < l; k++) o[k] += coef[k] * v[rows[k]];
+    for (; k < l; k++)
+      o[k] += coef[k] * v[rows[k]];
     return;
   }
-  for (; k + 8 <= l; k += 8) store8(o + k, load8(o + k) + load8(coef + k) * load8(v + k));
-  for (; k < l; k++) o[k] += coef[k] * v[k];
+  for (; k + 8 <= l; k += 8)
+    store8(o + k, load8(o + k) + load8(coef + k) * load8(v + k));
+  for (; k < l; k++)
+    o[k] += coef[k] * v[k];
 }
 
 /* o[t] += c[t] * v[t], t < len */
@@ -187,8 +192,10 @@ KERNEL static void mul_add(double *restrict o, const double *restrict c, const d
                            int64_t len)
 {
   int64_t t = 0;
-  for (; t + 8 <= len; t += 8) store8(o + t, load8(o + t) + load8(c + t) * load8(v + t));
-  for (; t < len; t++) o[t] += c[t] * v[t];
+  for (; t + 8 <= len; t += 8)
+    store8(o + t, load8(o + t) + load8(c + t) * load8(v + t));
+  for (; t < len; t++)
+    o[t] += c[t] * v[t];
 }
 
 /* Transform the first nc vectors of the panel buffer (unnormalized; rowscale normalizes). */
@@ -198,7 +205,8 @@ static void transform(struct srht *h, int64_t nc)
     fftw_execute(h->plan);
     return;
   }
-  for (int64_t c = 0; c < nc; c++) fwht_ref(h->buf + c * h->b, h->b);
+  for (int64_t c = 0; c < nc; c++)
+    fwht_ref(h->buf + c * h->b, h->b);
 }
 
 /* coef = rowscale * Dt_i */
@@ -209,7 +217,8 @@ static void block_coef(struct srht *h, int64_t i, double *coef)
     return;
   }
   rla_rng_sign(h->rng_sign2, (uint64_t)i, 0, (size_t)h->l, coef);
-  for (int64_t k = 0; k < h->l; k++) coef[k] *= h->rowscale[k];
+  for (int64_t k = 0; k < h->l; k++)
+    coef[k] *= h->rowscale[k];
 }
 
 /* Reference path: a panel of columns is staged, transformed (radix-2 or FFTW) and sampled. */
@@ -229,7 +238,8 @@ static void left_panels(struct srht *h, int64_t row0, int64_t nrows, int64_t d, 
         double *v = h->buf + c * b;
         const double *src = a + (lo - row0) + (j0 + c) * lda - t0;
         memset(v, 0, sizeof(double) * (size_t)t0);
-        for (int64_t t = t0; t < t1; t++) v[t] = h->sign[t] * src[t];
+        for (int64_t t = t0; t < t1; t++)
+          v[t] = h->sign[t] * src[t];
         memset(v + t1, 0, sizeof(double) * (size_t)(b - t1));
       }
       transform(h, nc);
@@ -255,14 +265,16 @@ static void right_panels(struct srht *h, int64_t m, const double *a, int64_t lda
       for (int64_t c = 0; c < nc; c++) {
         double *v = h->buf + c * b;
         const double *src = a + (r0 + c) + i * b * lda;
-        for (int64_t t = 0; t < t1; t++) v[t] = h->sign[t] * src[t * lda];
+        for (int64_t t = 0; t < t1; t++)
+          v[t] = h->sign[t] * src[t * lda];
         memset(v + t1, 0, sizeof(double) * (size_t)(b - t1));
       }
       transform(h, nc);
       block_coef(h, i, h->coef);
       for (int64_t k = 0; k < l; k++) {
         double *yk = y + r0 + k * ldy;
-        for (int64_t c = 0; c < nc; c++) yk[c] += h->coef[k] * h->buf[c * b + h->rows[k]];
+        for (int64_t c = 0; c < nc; c++)
+          yk[c] += h->coef[k] * h->buf[c * b + h->rows[k]];
       }
     }
   }
@@ -295,7 +307,8 @@ static void left_fast(struct srht *h, int64_t row0, int64_t nrows, int64_t d, co
       if (sampled) {
         double *cb = h->coefb + q * b;
         memset(cb, 0, sizeof(double) * (size_t)b);
-        for (int64_t k = 0; k < l; k++) cb[h->rows[k]] = h->coef[q * l + k];
+        for (int64_t k = 0; k < l; k++)
+          cb[h->rows[k]] = h->coef[q * l + k];
       }
     }
     for (int64_t j = 0; j < d; j++) {
@@ -337,9 +350,11 @@ KERNEL static void load_tile(double *restrict tile, const double *restrict src, 
     const double *col = src + t * lda;
     const double s = sign[t];
     __builtin_prefetch(col + 4 * lda, 0, 2);
-    for (int64_t g = 0; g < full; g++) store8(tile + g * 8 * b + 8 * t, load8(col + 8 * g) * s);
+    for (int64_t g = 0; g < full; g++)
+      store8(tile + g * 8 * b + 8 * t, load8(col + 8 * g) * s);
     for (int64_t g = full; g < ng; g++)
-      for (int64_t c = 0; c < 8; c++) tile[g * 8 * b + 8 * t + c] = 8 * g + c < rn ? col[8 * g + c] * s : 0.0;
+      for (int64_t c = 0; c < 8; c++)
+        tile[g * 8 * b + 8 * t + c] = 8 * g + c < rn ? col[8 * g + c] * s : 0.0;
   }
   for (int64_t g = 0; g < ng; g++)
     memset(tile + g * 8 * b + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
@@ -377,7 +392,8 @@ static void right_fast(struct srht *h, int64_t m, const double *a, int64_t lda, 
       }
     }
     for (int64_t k = 0; k < l; k++)
-      for (int64_t r = 0; r < rn; r++) y[p0 + r + k * ldy] = h->ytile[(r / 8) * 8 * l + 8 * k + r % 8];
+      for (int64_t r = 0; r < rn; r++)
+        y[p0 + r + k * ldy] = h->ytile[(r / 8) * 8 * l + 8 * k + r % 8];
   }
 }
 
@@ -385,7 +401,8 @@ static rla_err srht_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_
                                const double *a, int64_t lda, double *out, int64_t ldo)
 {
   struct srht *h = S->data;
-  for (int64_t j = 0; j < d; j++) memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
+  for (int64_t j = 0; j < d; j++)
+    memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
   if (nrows == 0) return RLA_SUCCESS;
   if (h->transform == RLA_SRHT_TRANSFORM_FWHT)
     left_fast(h, row0, nrows, d, a, lda, out, ldo);
@@ -398,7 +415,8 @@ static rla_err srht_apply_right(rla_sketch S, int64_t m, const double *a, int64_
                                 int64_t ldy)
 {
   struct srht *h = S->data;
-  for (int64_t k = 0; k < h->l; k++) memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
+  for (int64_t k = 0; k < h->l; k++)
+    memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
   if (h->transform == RLA_SRHT_TRANSFORM_FWHT)
     right_fast(h, m, a, lda, y, ldy);
   else
@@ -499,24 +517,25 @@ static rla_err srht_setup(rla_sketch S)
                 rla_calloc(S->ctx, (size_t)(h->group * l), sizeof(double), &h->coef));
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->group * b), sizeof(double), &h->sign));
-  RLA_CALL_GOTO(S->ctx, err, fail,
-                rla_calloc(S->ctx, (size_t)(fast && l < b ? h->group * b : 0), sizeof(double),
-                           &h->coefb));
+  RLA_CALL_GOTO(
+      S->ctx, err, fail,
+      rla_calloc(S->ctx, (size_t)(fast && l < b ? h->group * b : 0), sizeof(double), &h->coefb));
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(fast ? h->rpanel * l : 0), sizeof(double), &h->ytile));
   h->buf = fftw_malloc(sizeof(double) * (size_t)bufsize);
   RLA_CHECK_GOTO(S->ctx, err, fail, h->buf != NULL, RLA_ERR_MEM,
                  "block SRHT: cannot allocate %lld doubles of work space", (long long)bufsize);
   memset(h->buf, 0, sizeof(double) * (size_t)bufsize);
-  RLA_CALL_GOTO(S->ctx, err, fail,
-                rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
+  RLA_CALL_GOTO(
+      S->ctx, err, fail,
+      rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
   for (int64_t k = 0; k < l; k++) {
     h->ones[k] = 1.0;
     if (h->transform == RLA_SRHT_TRANSFORM_DCT)
       /* REDFT10 gives 2 sum_t x_t cos(pi k (2t+1) / 2b): orthonormal after 1/sqrt(2b), and
          1/sqrt(2) more on row 0 */
-      h->rowscale[k] = sqrt((double)b / (double)l) / sqrt(2.0 * (double)b) *
-                       (h->rows[k] == 0 ? sqrt(0.5) : 1.0);
+      h->rowscale[k] =
+          sqrt((double)b / (double)l) / sqrt(2.0 * (double)b) * (h->rows[k] == 0 ? sqrt(0.5) : 1.0);
     else
       h->rowscale[k] = 1.0 / sqrt((double)l); /* sqrt(b/l) / sqrt(b) */
   }
