@@ -25,7 +25,7 @@ rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L)
   s->ctx = ctx;
   s->method = RLA_LSQ_ACCURATE;
   s->sketch_type = RLA_SKETCH_SRHT;
-  s->gamma = 4.0;
+  s->gamma = 0.0;
   s->seed = 1;
   s->tol = 2.0 * RLA_EPS;
   s->rank_tol = -1.0;
@@ -99,9 +99,10 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, isfinite(gamma) && gamma > 1.0 && gamma <= 1000.0, RLA_ERR_ARG,
+  RLA_CHECK(L->ctx, gamma == 0.0 || (isfinite(gamma) && gamma > 1.0 && gamma <= 1000.0),
+            RLA_ERR_ARG,
             "oversampling factor %g: it must lie in (1, 1000] so that the sketch has more rows "
-            "l = ceil(gamma (d + 1)) than A has columns",
+            "l = ceil(gamma (d + 1)) than A has columns (0: the default of the method)",
             gamma);
   L->gamma = gamma;
   L->is_setup = 0;
@@ -179,6 +180,13 @@ rla_err rla_lsq_setup(rla_lsq L)
   return RLA_SUCCESS;
 }
 
+/* The oversampling factor in use: the one set, or the default of the method. */
+static double oversample(rla_lsq L)
+{
+  if (L->gamma > 0.0) return L->gamma;
+  return L->method == RLA_LSQ_ACCURATE ? 12.0 : 4.0;
+}
+
 /* Checks on replicated metadata only: every rank reaches the same verdict. */
 static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, int64_t ldx,
                           int64_t *l)
@@ -217,7 +225,7 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
             (long long)d);
   *l = 0;
   if (L->method != RLA_LSQ_DIRECT) {
-    double lg = ceil(L->gamma * (double)(d + 1));
+    double lg = ceil(oversample(L) * (double)(d + 1));
     *l = L->sketch_rows > 0 ? L->sketch_rows : (int64_t)lg;
     RLA_CHECK(ctx, *l > d, RLA_ERR_ARG,
               "sketch rows l = %lld must exceed the %lld columns of A: raise the sketch rows or "
@@ -386,7 +394,7 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out)
   if (L->sketch_rows > 0)
     fprintf(out, "l = %lld", (long long)L->sketch_rows);
   else
-    fprintf(out, "oversampling %g", L->gamma);
+    fprintf(out, "oversampling %g", oversample(L));
   fprintf(out, ", seed %llu, tol %.3g, max_iterations %lld, rank_tol ", (unsigned long long)L->seed,
           L->tol, (long long)L->max_iterations);
   if (L->rank_tol < 0)

@@ -62,7 +62,7 @@ typedef struct {
   int64_t passes, words, reductions;
 } lsq_cost;
 
-/* Rows per chunk of the fused passes for d columns (about 256 KiB of A). */
+/* Rows per chunk of the fused passes for d columns (about 4 MiB of A). */
 int64_t lsq_chunk_rows(int64_t d);
 /* Local part of r = b - A x, g = A^T r, ||r||^2, ||b||^2 and (when colsq != NULL) the squared
    column norms of A, over this rank's rows, for the nv right-hand sides cols[0..nv) (all when
