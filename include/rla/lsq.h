@@ -69,8 +69,10 @@ typedef struct {
   double time_redistribute; /* direct: row-block to block-cyclic copies and back */
   double time_residual;     /* final residual and backward-error evaluation (solve, direct) */
   double time_total;        /* the whole solve, input checks included */
-  int64_t comm_words;       /* doubles this rank contributed to reductions */
-  int64_t comm_reductions;  /* reductions (allreduce calls) made by the solver */
+  int64_t comm_words;       /* doubles this rank contributed to reductions (solve, accurate;
+                               ScaLAPACK's own traffic in direct is not counted) */
+  int64_t comm_reductions;  /* collective calls of the algorithm: allreduces of data, broadcasts
+                               of the stopping decisions and of X (input checks not counted) */
 
   const double *residual_norm;  /* ||b_j - A x_j||_2 */
   const double *rhs_norm;       /* ||b_j||_2 */

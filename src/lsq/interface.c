@@ -372,6 +372,18 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
     I->time_residual = rla_wtime() - t0;
     break;
   }
+  if (L->method != RLA_LSQ_DIRECT && rla_ctx_size(ctx) > 1) {
+    /* the same X on every rank, bit for bit (replicated arithmetic may differ in the last bit
+       between unlike processors) */
+    MPI_Datatype cols = MPI_DATATYPE_NULL;
+    int rc = MPI_Type_vector((int)nrhs, (int)d, (int)ldx, MPI_DOUBLE, &cols);
+    if (rc == MPI_SUCCESS) rc = MPI_Type_commit(&cols);
+    if (rc == MPI_SUCCESS) rc = MPI_Bcast(X, 1, cols, 0, rla_ctx_comm(ctx));
+    if (cols != MPI_DATATYPE_NULL) MPI_Type_free(&cols);
+    RLA_CHECK_GOTO(ctx, err, done, rc == MPI_SUCCESS, RLA_ERR_MPI,
+                   "broadcast of the solution failed (MPI error %d)", rc);
+    cost.reductions++;
+  }
   I->passes = cost.passes;
   I->comm_words = cost.words;
   I->comm_reductions = cost.reductions;

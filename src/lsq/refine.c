@@ -24,7 +24,8 @@
    conjecture for SPIR with CG, borne out by its experiments and by our tests up to kappa 1e12.
    Cost per CG step: one fused pass A^T (A z) over the local rows (4 m d / P flops per right-hand
    side), one allreduce of d words per right-hand side, O(d k) replicated flops for P and P^T.
-   Decisions use only reduced (hence identical) values, so every rank takes the same path. */
+   Decisions use reduced values and are broadcast from rank 0 (a few ints per CG step), so every
+   rank takes the same path even if replicated arithmetic differs in the last bit. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -46,8 +47,8 @@ typedef struct {
   double *vec;   /* d */
   double *rho, *rn, *xn, *fac, *est_prev, *best_est, *best_rn, *best_be, *rhs_norm;
   int64_t *cols, *cgcols;
-  int *status;   /* 0 active, 1 converged, 2 stopped */
-  int *cg_on;
+  int *status;   /* 2 nrhs flags: status (0 active, 1 converged, 2 stopped), then CG on/off */
+  int *cg_on;    /* status + nrhs */
   double lanczos_a[LANCZOS_MAX], lanczos_b[LANCZOS_MAX];
   int nlanczos;
 } refine_ws;
@@ -61,7 +62,7 @@ static void ws_free(refine_ws *w)
   rla_free(&w->cols);
   rla_free(&w->cgcols);
   rla_free(&w->status);
-  rla_free(&w->cg_on);
+  w->cg_on = NULL;
 }
 
 static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t k, int64_t nrhs)
@@ -85,8 +86,20 @@ static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t k, int64_t
     RLA_CALL(ctx, rla_calloc(ctx, arrays[i].count, sizeof(double), arrays[i].ptr));
   RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int64_t), &w->cols));
   RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int64_t), &w->cgcols));
-  RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int), &w->status));
-  RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int), &w->cg_on));
+  RLA_CALL(ctx, rla_calloc(ctx, 2 * n, sizeof(int), &w->status));
+  w->cg_on = w->status + n;
+  return RLA_SUCCESS;
+}
+
+/* Every rank takes rank 0's decisions (status and CG on/off per right-hand side): they are made
+   on identical reduced data, but replicated LAPACK and BLAS results may differ in the last bit
+   between unlike processors, and ranks that disagreed on a decision would not call the same
+   collectives. Collective. */
+static rla_err agree_flags(rla_ctx ctx, int *flags, int64_t n, lsq_cost *cost)
+{
+  if (rla_ctx_size(ctx) == 1) return RLA_SUCCESS;
+  RLA_MPI(ctx, MPI_Bcast(flags, (int)n, MPI_INT, 0, rla_ctx_comm(ctx)));
+  cost->reductions++;
   return RLA_SUCCESS;
 }
 
@@ -191,16 +204,15 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
                its >= L->max_iterations)
         w.status[j] = 2;
       w.est_prev[j] = est;
-      if (w.status[j] == 0) {
-        /* CG start: dz = 0, s = p = c = P^T g^ */
-        lsq_precond_apply_transpose(F, g, w.c + j * k);
-        memcpy(w.s + j * k, w.c + j * k, sizeof(double) * (size_t)k);
-        memcpy(w.p + j * k, w.c + j * k, sizeof(double) * (size_t)k);
-        memset(w.dz + j * k, 0, sizeof(double) * (size_t)k);
-        w.rho[j] = cblas_ddot((int)k, w.s + j * k, 1, w.s + j * k, 1);
-        w.cg_on[j] = w.rho[j] > 0.0;
-      }
+      /* CG start: dz = 0, s = p = c = P^T g^ */
+      lsq_precond_apply_transpose(F, g, w.c + j * k);
+      memcpy(w.s + j * k, w.c + j * k, sizeof(double) * (size_t)k);
+      memcpy(w.p + j * k, w.c + j * k, sizeof(double) * (size_t)k);
+      memset(w.dz + j * k, 0, sizeof(double) * (size_t)k);
+      w.rho[j] = cblas_ddot((int)k, w.s + j * k, 1, w.s + j * k, 1);
+      w.cg_on[j] = w.status[j] == 0 && w.rho[j] > 0.0;
     }
+    RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.status, 2 * nrhs, cost));
     na = 0;
     for (int64_t j = 0; j < nrhs; j++)
       if (w.status[j] == 0) w.cols[na++] = j;
@@ -256,13 +268,14 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         est_in = ahat_fro > 0.0 ? w.fac[j] * sqrt(sum) / ahat_fro : 0.0;
         if (est_in <= 0.5 * tol || rho_new == 0.0 ||
             (step == 0 && update <= RLA_EPS * (F->sigma[0] * w.xn[j] +
-                                                0.04 * F->kappa * w.rn[j]))) {
+                                                0.04 * F->kappa * w.rn[j])))
           w.cg_on[j] = 0;
-          continue;
+        if (rho_new > 0.0) {
+          for (int64_t i = 0; i < k; i++) p[i] = s[i] + (rho_new / w.rho[j]) * p[i];
+          w.rho[j] = rho_new;
         }
-        for (int64_t i = 0; i < k; i++) p[i] = s[i] + (rho_new / w.rho[j]) * p[i];
-        w.rho[j] = rho_new;
       }
+      RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.cg_on, nrhs, cost));
     }
     /* --- x^ += P dz, x = D x^ (minus its null-space component) --- */
     for (int64_t jj = 0; jj < na; jj++) {
