@@ -27,7 +27,8 @@ struct rla_sketch_ops {
 
 /* Block SRHT transform paths (the fast path is tested against the reference ones). */
 typedef enum {
-  RLA_SRHT_TRANSFORM_AUTO = 0, /* hand-written FWHT for b a power of two, else FFTW DCT-II */
+  RLA_SRHT_TRANSFORM_AUTO = 0, /* FWHT for b a power of two (>= 8), else FFTW DCT-II */
+  RLA_SRHT_TRANSFORM_FWHT,     /* cache-resident radix-8 FWHT on 8-double vectors (fast path) */
   RLA_SRHT_TRANSFORM_FWHT_REF, /* radix-2 FWHT, one stage at a time (reference) */
   RLA_SRHT_TRANSFORM_FFTW,     /* FFTW: 2 x ... x 2 R2HC (b a power of two) or REDFT10 */
   RLA_SRHT_TRANSFORM_DCT       /* FFTW REDFT10 DCT-II even for b a power of two */

@@ -19,8 +19,23 @@
 /* Automatic block size: the power of two >= l times this factor (see rla_sketch_set_block_size
    and bench/README.md for the measurements behind it), capped at the power of two >= n. */
 #define AUTO_FACTOR 4
-/* Vectors (columns of A, or rows for the right apply) transformed together. */
+/* Reference path: vectors (columns of A, or rows for the right apply) transformed together. */
 #define DEFAULT_PANEL 8
+/* Fast path: columns of A sharing one generation of the signs D_i of a block. */
+#define FAST_PANEL 128
+/* Fast path: rows of a column read in one run (several blocks when b is smaller). */
+#ifndef PF_MODE
+#define PF_MODE 1
+#endif
+#ifndef PF_LOC
+#define PF_LOC 2
+#endif
+#ifndef PF_AHEAD
+#define PF_AHEAD 0
+#endif
+#ifndef RUN_ROWS
+#define RUN_ROWS 8192
+#endif
 
 struct srht {
   int64_t b, l, n, nblocks, panel;
@@ -28,8 +43,9 @@ struct srht {
   int omit_block_signs;
   int64_t *rows;     /* the l sampled rows R, increasing */
   double *rowscale;  /* l: sqrt(b/l) times the normalization of H at the sampled rows */
-  double *coef;      /* l: rowscale times the signs Dt_i of the current block */
-  double *sign;      /* b: the signs D_i of the current block */
+  int64_t group;     /* fast path: blocks read in one run of a column */
+  double *coef;      /* group x l: rowscale times the signs Dt_i of the current blocks */
+  double *sign;      /* group x b: the signs D_i of the current blocks */
   double *buf;       /* panel vectors of length b, FFTW-aligned */
   fftw_plan plan;    /* FFTW transform of the whole panel in place, or NULL */
   rla_rng rng_sign, rng_sign2;
@@ -56,6 +72,117 @@ static void fwht_ref(double *v, int64_t b)
       }
 }
 
+/* The fast path works on vectors of 8 doubles (one AVX-512 register, two AVX2 or four SSE2
+   registers; GCC lowers the generic vector type to what the target has). The kernels are
+   compiled for x86-64-v4, x86-64-v3 and the baseline, chosen at load time. Each butterfly is
+   the same addition as in fwht_ref, in the same order, so the result is bitwise identical. */
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8i __attribute__((vector_size(64)));
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KERNEL
+#endif
+
+/* unaligned 8-vector access to double arrays */
+typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
+#define load8(p) (*(const v8du *)(p))
+#define store8(p, x) (*(v8du *)(p) = (x))
+
+#define BUTTERFLY(x, y)                                                                        \
+  do {                                                                                         \
+    v8d t_ = (x);                                                                              \
+    (x) = t_ + (y);                                                                            \
+    (y) = t_ - (y);                                                                            \
+  } while (0)
+
+/* dst = stages h = 1, 2, 4 of the FWHT of sign .* src (length b, a multiple of 8), inside
+   each 8-vector: y[k] = x[k ^ h] + (k & h ? -x[k] : x[k]). dst may equal src. */
+KERNEL static void fwht_head(double *dst, const double *src, const double *sign, int64_t b,
+                             const double *next)
+{
+  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5}, p4 = {4, 5, 6, 7, 0, 1, 2, 3};
+  const v8d s1 = {1, -1, 1, -1, 1, -1, 1, -1}, s2 = {1, 1, -1, -1, 1, 1, -1, -1},
+            s4 = {1, 1, 1, 1, -1, -1, -1, -1};
+  for (int64_t t = 0; t < b; t += 8) {
+    v8d x = load8(src + t) * load8(sign + t);
+    if (PF_MODE) __builtin_prefetch(next + t + PF_AHEAD, 0, PF_LOC);
+    x = __builtin_shuffle(x, p1) + x * s1;
+    x = __builtin_shuffle(x, p2) + x * s2;
+    x = __builtin_shuffle(x, p4) + x * s4;
+    store8(dst + t, x);
+  }
+}
+
+/* Stages h = 8, 16, ..., len/2 of the FWHT of v (len a power of two >= 8), three stages per
+   pass over v (radix 8, eight vectors in registers), then one radix-4 or radix-2 pass. On a
+   vector of length b after fwht_head this completes its transform; on 8 interleaved vectors
+   (v[8t + c], len = 8b) it is their whole transform. */
+KERNEL static void fwht_tail(double *v, int64_t len)
+{
+  int64_t h = 8;
+  for (; 8 * h <= len; h *= 8)
+    for (int64_t base = 0; base < len; base += 8 * h)
+      for (int64_t j = base; j < base + h; j += 8) {
+        double *p = v + j;
+        v8d x0 = load8(p), x1 = load8(p + h), x2 = load8(p + 2 * h), x3 = load8(p + 3 * h);
+        v8d x4 = load8(p + 4 * h), x5 = load8(p + 5 * h), x6 = load8(p + 6 * h),
+            x7 = load8(p + 7 * h);
+        BUTTERFLY(x0, x1);
+        BUTTERFLY(x2, x3);
+        BUTTERFLY(x4, x5);
+        BUTTERFLY(x6, x7);
+        BUTTERFLY(x0, x2);
+        BUTTERFLY(x1, x3);
+        BUTTERFLY(x4, x6);
+        BUTTERFLY(x5, x7);
+        BUTTERFLY(x0, x4);
+        BUTTERFLY(x1, x5);
+        BUTTERFLY(x2, x6);
+        BUTTERFLY(x3, x7);
+        store8(p, x0);
+        store8(p + h, x1);
+        store8(p + 2 * h, x2);
+        store8(p + 3 * h, x3);
+        store8(p + 4 * h, x4);
+        store8(p + 5 * h, x5);
+        store8(p + 6 * h, x6);
+        store8(p + 7 * h, x7);
+      }
+  if (4 * h <= len) {
+    for (int64_t base = 0; base < len; base += 4 * h)
+      for (int64_t j = base; j < base + h; j += 8) {
+        double *p = v + j;
+        v8d x0 = load8(p), x1 = load8(p + h), x2 = load8(p + 2 * h), x3 = load8(p + 3 * h);
+        BUTTERFLY(x0, x1);
+        BUTTERFLY(x2, x3);
+        BUTTERFLY(x0, x2);
+        BUTTERFLY(x1, x3);
+        store8(p, x0);
+        store8(p + h, x1);
+        store8(p + 2 * h, x2);
+        store8(p + 3 * h, x3);
+      }
+  } else if (2 * h <= len) {
+    for (int64_t j = 0; j < h; j += 8) {
+      v8d x0 = load8(v + j), x1 = load8(v + j + h);
+      BUTTERFLY(x0, x1);
+      store8(v + j, x0);
+      store8(v + j + h, x1);
+    }
+  }
+}
+
+/* o[k] += coef[k] * v[rows[k]], k < l; rows = NULL when every row is sampled (b = l) */
+KERNEL static void gather_add(double *o, const double *coef, const double *v, const int64_t *rows,
+                              int64_t l)
+{
+  if (rows)
+    for (int64_t k = 0; k < l; k++) o[k] += coef[k] * v[rows[k]];
+  else
+    for (int64_t k = 0; k < l; k++) o[k] += coef[k] * v[k];
+}
+
 /* Transform the first nc vectors of the panel buffer (unnormalized; rowscale normalizes). */
 static void transform(struct srht *h, int64_t nc)
 {
@@ -67,24 +194,21 @@ static void transform(struct srht *h, int64_t nc)
 }
 
 /* coef = rowscale * Dt_i */
-static void block_coef(struct srht *h, int64_t i)
+static void block_coef(struct srht *h, int64_t i, double *coef)
 {
   if (h->omit_block_signs) {
-    memcpy(h->coef, h->rowscale, sizeof(double) * (size_t)h->l);
+    memcpy(coef, h->rowscale, sizeof(double) * (size_t)h->l);
     return;
   }
-  rla_rng_sign(h->rng_sign2, (uint64_t)i, 0, (size_t)h->l, h->coef);
-  for (int64_t k = 0; k < h->l; k++) h->coef[k] *= h->rowscale[k];
+  rla_rng_sign(h->rng_sign2, (uint64_t)i, 0, (size_t)h->l, coef);
+  for (int64_t k = 0; k < h->l; k++) coef[k] *= h->rowscale[k];
 }
 
-static rla_err srht_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
-                               const double *a, int64_t lda, double *out, int64_t ldo)
+/* Reference path: a panel of columns is staged, transformed (radix-2 or FFTW) and sampled. */
+static void left_panels(struct srht *h, int64_t row0, int64_t nrows, int64_t d, const double *a,
+                        int64_t lda, double *out, int64_t ldo)
 {
-  struct srht *h = S->data;
   const int64_t b = h->b, l = h->l;
-
-  for (int64_t j = 0; j < d; j++) memset(out + j * ldo, 0, sizeof(double) * (size_t)l);
-  if (nrows == 0) return RLA_SUCCESS;
   const int64_t blk0 = row0 / b, blk1 = (row0 + nrows - 1) / b;
   for (int64_t j0 = 0; j0 < d; j0 += h->panel) {
     const int64_t nc = d - j0 < h->panel ? d - j0 : h->panel;
@@ -101,24 +225,20 @@ static rla_err srht_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_
         memset(v + t1, 0, sizeof(double) * (size_t)(b - t1));
       }
       transform(h, nc);
-      block_coef(h, i);
+      block_coef(h, i, h->coef);
       for (int64_t c = 0; c < nc; c++) {
-        const double *v = h->buf + c * b;
-        double *o = out + (j0 + c) * ldo;
-        for (int64_t k = 0; k < l; k++) o[k] += h->coef[k] * v[h->rows[k]];
+        gather_add(out + (j0 + c) * ldo, h->coef, h->buf + c * b, l == b ? NULL : h->rows, l);
       }
     }
   }
-  return RLA_SUCCESS;
 }
 
-static rla_err srht_apply_right(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
-                                int64_t ldy)
+/* Reference path of the right apply: a panel of rows is staged transposed, transformed and
+   sampled. */
+static void right_panels(struct srht *h, int64_t m, const double *a, int64_t lda, double *y,
+                         int64_t ldy)
 {
-  struct srht *h = S->data;
   const int64_t b = h->b, l = h->l, n = h->n;
-
-  for (int64_t k = 0; k < l; k++) memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
   for (int64_t r0 = 0; r0 < m; r0 += h->panel) {
     const int64_t nc = m - r0 < h->panel ? m - r0 : h->panel;
     for (int64_t i = 0; i < h->nblocks; i++) {
@@ -131,13 +251,117 @@ static rla_err srht_apply_right(rla_sketch S, int64_t m, const double *a, int64_
         memset(v + t1, 0, sizeof(double) * (size_t)(b - t1));
       }
       transform(h, nc);
-      block_coef(h, i);
+      block_coef(h, i, h->coef);
       for (int64_t k = 0; k < l; k++) {
         double *yk = y + r0 + k * ldy;
         for (int64_t c = 0; c < nc; c++) yk[c] += h->coef[k] * h->buf[c * b + h->rows[k]];
       }
     }
   }
+}
+
+/* Fast path: each column piece of a block is signed and transformed in cache (fwht_head,
+   fwht_tail) and sampled into its output column. A column is read in runs of `group`
+   consecutive blocks (long sequential reads keep the hardware prefetchers streaming), and the
+   signs of those blocks are made once for a panel of columns. */
+static void left_fast(struct srht *h, int64_t row0, int64_t nrows, int64_t d, const double *a,
+                      int64_t lda, double *out, int64_t ldo)
+{
+  const int64_t b = h->b, l = h->l;
+  const int64_t blk0 = row0 / b, blk1 = (row0 + nrows - 1) / b;
+  double *v = h->buf;
+
+  for (int64_t j0 = 0; j0 < d; j0 += h->panel) {
+    const int64_t nc = d - j0 < h->panel ? d - j0 : h->panel;
+    for (int64_t g0 = blk0; g0 <= blk1; g0 += h->group) {
+      const int64_t ng = blk1 - g0 + 1 < h->group ? blk1 - g0 + 1 : h->group;
+      for (int64_t q = 0; q < ng; q++) {
+        const int64_t i = g0 + q;
+        const int64_t lo = row0 > i * b ? row0 : i * b;
+        const int64_t hi = row0 + nrows < (i + 1) * b ? row0 + nrows : (i + 1) * b;
+        rla_rng_sign(h->rng_sign, (uint64_t)i, (uint64_t)(lo - i * b), (size_t)(hi - lo),
+                     h->sign + q * b + (lo - i * b));
+        block_coef(h, i, h->coef + q * l);
+      }
+      for (int64_t c = 0; c < nc; c++)
+        for (int64_t q = 0; q < ng; q++) {
+          const int64_t i = g0 + q;
+          const int64_t lo = row0 > i * b ? row0 : i * b;
+          const int64_t hi = row0 + nrows < (i + 1) * b ? row0 + nrows : (i + 1) * b;
+          const int64_t t0 = lo - i * b, t1 = hi - i * b;
+          const double *src = a + (lo - row0) + (j0 + c) * lda - t0; /* src[t]: row i*b + t */
+          /* prefetch the same rows of the next column (or the rows after this run) */
+          const double *next = c + 1 < nc ? src + lda : src + ng * b;
+          if (t0 == 0 && t1 == b) {
+            fwht_head(v, src, h->sign + q * b, b, next);
+          } else { /* a block cut by the row range: the missing rows are zero */
+            memset(v, 0, sizeof(double) * (size_t)b);
+            memcpy(v + t0, src + t0, sizeof(double) * (size_t)(t1 - t0));
+            fwht_head(v, v, h->sign + q * b, b, next);
+          }
+          fwht_tail(v, b);
+          gather_add(out + (j0 + c) * ldo, h->coef + q * l, v, l == b ? NULL : h->rows, l);
+        }
+    }
+  }
+}
+
+/* Fast path of the right apply: 8 rows of A at a time, interleaved (v[8t + c] = A(r0 + c, i*b + t)),
+   so every butterfly stage works on whole 8-vectors and a column of A gives one 8-vector. */
+static void right_fast(struct srht *h, int64_t m, const double *a, int64_t lda, double *y,
+                       int64_t ldy)
+{
+  const int64_t b = h->b, l = h->l, n = h->n;
+  double *v = h->buf;
+
+  for (int64_t r0 = 0; r0 < m; r0 += 8) {
+    const int64_t nc = m - r0 < 8 ? m - r0 : 8;
+    for (int64_t i = 0; i < h->nblocks; i++) {
+      const int64_t t1 = n - i * b < b ? n - i * b : b;
+      const double *src = a + r0 + i * b * lda;
+      rla_rng_sign(h->rng_sign, (uint64_t)i, 0, (size_t)t1, h->sign);
+      block_coef(h, i, h->coef);
+      if (nc == 8)
+        for (int64_t t = 0; t < t1; t++) store8(v + 8 * t, load8(src + t * lda) * h->sign[t]);
+      else
+        for (int64_t t = 0; t < t1; t++)
+          for (int64_t c = 0; c < 8; c++) v[8 * t + c] = c < nc ? src[t * lda + c] * h->sign[t] : 0.0;
+      memset(v + 8 * t1, 0, sizeof(double) * (size_t)(8 * (b - t1)));
+      fwht_tail(v, 8 * b);
+      for (int64_t k = 0; k < l; k++) {
+        double *yk = y + r0 + k * ldy;
+        v8d x = load8(v + 8 * h->rows[k]) * h->coef[k];
+        if (nc == 8)
+          store8(yk, load8(yk) + x);
+        else
+          for (int64_t c = 0; c < nc; c++) yk[c] += x[c];
+      }
+    }
+  }
+}
+
+static rla_err srht_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
+                               const double *a, int64_t lda, double *out, int64_t ldo)
+{
+  struct srht *h = S->data;
+  for (int64_t j = 0; j < d; j++) memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
+  if (nrows == 0) return RLA_SUCCESS;
+  if (h->transform == RLA_SRHT_TRANSFORM_FWHT)
+    left_fast(h, row0, nrows, d, a, lda, out, ldo);
+  else
+    left_panels(h, row0, nrows, d, a, lda, out, ldo);
+  return RLA_SUCCESS;
+}
+
+static rla_err srht_apply_right(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
+                                int64_t ldy)
+{
+  struct srht *h = S->data;
+  for (int64_t k = 0; k < h->l; k++) memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
+  if (h->transform == RLA_SRHT_TRANSFORM_FWHT)
+    right_fast(h, m, a, lda, y, ldy);
+  else
+    right_panels(h, m, a, lda, y, ldy);
   return RLA_SUCCESS;
 }
 
@@ -185,7 +409,7 @@ static rla_err srht_setup(rla_sketch S)
   struct srht *h = NULL;
   rla_err err = RLA_SUCCESS;
   const int64_t l = S->l, n = S->n;
-  int64_t b = S->b_set;
+  int64_t b = S->b_set, bufsize;
 
   if (b == 0) {
     int64_t cap = next_pow2(n > l ? n : l);
@@ -205,23 +429,28 @@ static rla_err srht_setup(rla_sketch S)
   h->l = l;
   h->n = n;
   h->nblocks = (n + b - 1) / b;
-  h->panel = S->panel > 0 ? S->panel : DEFAULT_PANEL;
   h->omit_block_signs = S->srht_omit_block_signs;
   h->rng_sign = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN);
   h->rng_sign2 = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN2);
   h->transform = S->srht_transform;
   if (!is_pow2(b))
     h->transform = RLA_SRHT_TRANSFORM_DCT;
-  else if (h->transform == RLA_SRHT_TRANSFORM_AUTO)
-    h->transform = RLA_SRHT_TRANSFORM_FWHT_REF;
+  else if (h->transform == RLA_SRHT_TRANSFORM_AUTO || h->transform == RLA_SRHT_TRANSFORM_FWHT)
+    h->transform = b >= 8 ? RLA_SRHT_TRANSFORM_FWHT : RLA_SRHT_TRANSFORM_FWHT_REF;
+  h->panel = S->panel > 0 ? S->panel
+                          : (h->transform == RLA_SRHT_TRANSFORM_FWHT ? FAST_PANEL : DEFAULT_PANEL);
+  bufsize = b * (h->transform == RLA_SRHT_TRANSFORM_FWHT ? 8 : h->panel);
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(int64_t), &h->rows));
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->rowscale));
-  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->coef));
-  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)b, sizeof(double), &h->sign));
-  h->buf = fftw_malloc(sizeof(double) * (size_t)(b * h->panel));
+  h->group = h->transform == RLA_SRHT_TRANSFORM_FWHT && b < RUN_ROWS ? RUN_ROWS / b : 1;
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc(S->ctx, (size_t)(h->group * l), sizeof(double), &h->coef));
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc(S->ctx, (size_t)(h->group * b), sizeof(double), &h->sign));
+  h->buf = fftw_malloc(sizeof(double) * (size_t)bufsize);
   RLA_CHECK_GOTO(S->ctx, err, fail, h->buf != NULL, RLA_ERR_MEM,
-                 "block SRHT: cannot allocate %lld doubles of work space", (long long)(b * h->panel));
-  memset(h->buf, 0, sizeof(double) * (size_t)(b * h->panel));
+                 "block SRHT: cannot allocate %lld doubles of work space", (long long)bufsize);
+  memset(h->buf, 0, sizeof(double) * (size_t)bufsize);
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
   for (int64_t k = 0; k < l; k++) {
@@ -233,7 +462,7 @@ static rla_err srht_setup(rla_sketch S)
     else
       h->rowscale[k] = 1.0 / sqrt((double)l); /* sqrt(b/l) / sqrt(b) */
   }
-  if (h->transform != RLA_SRHT_TRANSFORM_FWHT_REF)
+  if (h->transform == RLA_SRHT_TRANSFORM_FFTW || h->transform == RLA_SRHT_TRANSFORM_DCT)
     RLA_CALL_GOTO(S->ctx, err, fail, plan_fftw(S, h));
   return RLA_SUCCESS;
 fail:
@@ -246,6 +475,7 @@ static void srht_view(rla_sketch S, FILE *out)
   struct srht *h = S->data;
   const char *tr = "not set up";
   if (h) switch (h->transform) {
+    case RLA_SRHT_TRANSFORM_FWHT: tr = "Walsh-Hadamard (radix-8, in cache)"; break;
     case RLA_SRHT_TRANSFORM_FWHT_REF: tr = "Walsh-Hadamard (radix-2 reference)"; break;
     case RLA_SRHT_TRANSFORM_FFTW: tr = "Walsh-Hadamard (FFTW 2x...x2 R2HC)"; break;
     case RLA_SRHT_TRANSFORM_DCT: tr = "DCT-II (FFTW REDFT10)"; break;
