@@ -182,7 +182,7 @@ int main(int argc, char **argv)
   for (int c = 0; c < p.ncols; c++) {
     int64_t d = p.cols[c];
     rla_dmat A = NULL, B = NULL;
-    double *x = malloc(sizeof(double) * (size_t)(d * p.nrhs)), best[3], be[3], res[3];
+    double *x = malloc(sizeof(double) * (size_t)(d * p.nrhs)), best[3], be[3], res[3], pdgels_factor = 0.0;
     generate(ctx, &p, d, &A, &B);
     for (int t = 0; t < 3; t++) {
       rla_lsq L = NULL;
@@ -194,7 +194,10 @@ int main(int argc, char **argv)
         fail(ctx, "setup");
       for (int64_t r = 0; r < p.repeat; r++) {
         if (rla_lsq_solve(L, A, B, x, d, &info)) fail(ctx, "solve");
-        if (info.time_total < best[t]) best[t] = info.time_total;
+        if (info.time_total < best[t]) {
+          best[t] = info.time_total;
+          if (t == 0) pdgels_factor = info.time_factor;
+        }
       }
       be[t] = info.backward_error[0];
       res[t] = info.residual_norm[0];
@@ -217,9 +220,11 @@ int main(int argc, char **argv)
       rla_lsq_destroy(&L);
     }
     if (rank == 0)
-      printf("d = %5lld speedup over PDGELS: solve %.2fx, accurate %.2fx; backward error "
-             "accurate / PDGELS = %.2f; residual solve / PDGELS = %.4f\n",
-             (long long)d, best[0] / best[1], best[0] / best[2], be[2] / be[0], res[1] / res[0]);
+      printf("d = %5lld speedup over PDGELS with its redistribution: solve %.2fx, accurate %.2fx; "
+             "over the PDGELS call alone: solve %.2fx, accurate %.2fx; backward error accurate / "
+             "PDGELS = %.2f; residual solve / PDGELS = %.4f\n",
+             (long long)d, best[0] / best[1], best[0] / best[2], pdgels_factor / best[1],
+             pdgels_factor / best[2], be[2] / be[0], res[1] / res[0]);
     rla_dmat_destroy(&A);
     rla_dmat_destroy(&B);
     free(x);

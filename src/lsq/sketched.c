@@ -80,7 +80,8 @@ void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t
 /* SVD of R, rank decision, orthonormal null-space basis of A in original coordinates, and the
    truncated solution xh = V_k diag(sigma_k)^-1 U_k^T c1 (scaled coordinates). */
 static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const double *c1,
-                          int64_t ldc, int64_t nrhs, double *xh, int64_t ldxh)
+                          int64_t ldc, int64_t nrhs, double *xh, int64_t ldxh,
+                          double *residual_sketched)
 {
   int64_t d = F->d, nn;
   double *u = NULL, *vt = NULL, *tau = NULL;
@@ -105,16 +106,15 @@ static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const dou
   F->k = 0;
   while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0]) F->k++;
   F->kappa = F->k > 0 ? F->sigma[0] / F->sigma[F->k - 1] : NAN;
-  /* xh = V_k diag(1/sigma_k) U_k^T c1 */
+  /* xh = V_k diag(1/sigma_k) U_k^T c1; the dropped part U_(k:d)^T c1 adds to the sketched
+     residual */
   for (int64_t j = 0; j < nrhs; j++) {
-    double *x = xh + j * ldxh;
-    if (F->k == 0) {
-      memset(x, 0, sizeof(double) * (size_t)d);
-      continue;
-    }
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)F->k, 1.0, u, (int)d, c1 + j * ldc, 1, 0.0,
+    double dropped;
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, u, (int)d, c1 + j * ldc, 1, 0.0,
                 tau, 1);
-    lsq_precond_apply(F, tau, x);
+    dropped = F->k < d ? cblas_dnrm2((int)(d - F->k), tau + F->k, 1) : 0.0;
+    residual_sketched[j] = hypot(residual_sketched[j], dropped);
+    lsq_precond_apply(F, tau, xh + j * ldxh);
   }
   nn = d - F->k;
   if (nn > 0) {
@@ -202,7 +202,7 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
     F->kappa = rcond > 0.0 ? 1.0 / rcond : INFINITY;
   }
   if (want_svd) {
-    RLA_CALL_GOTO(ctx, err, agree, factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d));
+    RLA_CALL_GOTO(ctx, err, agree, factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d, residual_sketched));
   } else {
     F->k = d;
     for (int64_t j = 0; j < nrhs; j++) lsq_precond_apply(F, w + l * d + j * l, xh + j * d);
