@@ -112,7 +112,8 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
    1 / sqrt(gamma). 0 restores the default of the method: 4 for solve (DESIGN: gamma 3-4; the
    residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum), 12 for accurate,
    where every CG step is a pass over A: CG gains a factor about 1 / sqrt(gamma) per step, so
-   about 22 / log10(gamma) + 3 passes reach eps (measured: 40 at gamma 4, 27 at 8, 23 at 12),
+   about 22 / log10(gamma) + 3 passes reach eps (measured at d = 256: 40 at gamma 4, 29 at 8,
+   24 at 12),
    against 2 gamma d^3 flops for the QR of the sketch; 12 is near the best total at d = 1024 with
    2^17 rows per rank, and larger rows-per-column ratios favour larger gamma. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
@@ -120,9 +121,10 @@ rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
    l may exceed m (the sketch is then larger than A: use direct for such small problems). */
 rla_err rla_lsq_set_sketch_rows(rla_lsq L, int64_t l);
 rla_err rla_lsq_set_seed(rla_lsq L, uint64_t seed);
-/* Target of the accurate method for backward_error_estimate, tol > 0; default 2 eps (the
-   estimate of a Householder QR solution is typically 0.1 to 2 eps). A target below what
-   rounding allows ends the refinement when it stops improving, with converged = 0. */
+/* Target of the accurate method for backward_error_estimate, 0 < tol < 1; default 2 eps (the
+   estimate is 0.1 to 0.5 eps for a Householder QR solution; the refinement typically ends
+   between 0.2 and 2 eps). A target below what rounding allows ends the refinement when a step
+   fails to halve the estimate, with converged = 0 and the best iterate. */
 rla_err rla_lsq_set_tol(rla_lsq L, double tol);
 /* Safety cap on CG steps per solve (>= 0), not the stopping rule. Default 500. */
 rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations);
