@@ -186,7 +186,7 @@ int main(int argc, char **argv)
     generate(ctx, &p, d, &A, &B);
     for (int t = 0; t < 3; t++) {
       rla_lsq L = NULL;
-      rla_lsq_info info;
+      rla_lsq_info info, kept;
       best[t] = INFINITY;
       if (rla_lsq_create(ctx, &L) || rla_lsq_set_method(L, methods[t]) ||
           rla_lsq_set_sketch_type(L, p.sketch) || rla_lsq_set_oversample(L, p.gamma) ||
@@ -196,9 +196,11 @@ int main(int argc, char **argv)
         if (rla_lsq_solve(L, A, B, x, d, &info)) fail(ctx, "solve");
         if (info.time_total < best[t]) {
           best[t] = info.time_total;
+          kept = info;
           if (t == 0) pdgels_factor = info.time_factor;
         }
       }
+      info = kept; /* the per right-hand-side arrays are those of the last solve */
       be[t] = info.backward_error[0];
       res[t] = info.residual_norm[0];
       if (rank == 0) {
