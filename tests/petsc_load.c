@@ -5,12 +5,12 @@
 #include <petscmat.h>
 
 static const char help[] =
-  "Load a PETSc binary Mat or Vec, print 'M N norm' (Frobenius norm, %.17g).\n"
-  "  -f FILE          the file to load\n"
-  "  -mat_type TYPE   aij or dense (default aij)\n"
-  "  -vec             load a Vec instead of a Mat\n"
-  "  -out FILE        write the loaded object back with MatView/VecView\n"
-  "  -native          write with PETSC_VIEWER_NATIVE (a MATDENSE then uses the dense variant)\n";
+    "Load a PETSc binary Mat or Vec, print 'M N norm' (Frobenius norm, %.17g).\n"
+    "  -f FILE          the file to load\n"
+    "  -mat_type TYPE   aij or dense (default aij)\n"
+    "  -vec             load a Vec instead of a Mat\n"
+    "  -out FILE        write the loaded object back with MatView/VecView\n"
+    "  -native          write with PETSC_VIEWER_NATIVE (a MATDENSE then uses the dense variant)\n";
 
 int main(int argc, char **argv)
 {
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
     }
     PetscCall(MatDestroy(&A));
   }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%" PetscInt_FMT " %" PetscInt_FMT " %.17g\n", m, n, (double)nrm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%" PetscInt_FMT " %" PetscInt_FMT " %.17g\n", m, n,
+                        (double)nrm));
   PetscCall(PetscFinalize());
   return 0;
 }
