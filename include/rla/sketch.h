@@ -37,9 +37,15 @@ rla_err rla_sketch_set_seed(rla_sketch S, uint64_t seed); /* Local. Default 1. *
 /* Block SRHT: rows per virtual block b (0: automatic, a power of two >= l chosen by
    measurement). A b that is not a power of two uses the orthonormal DCT-II. Local. */
 rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b);
+/* Block SRHT: the block size in use (the automatic choice once set up; before setup, the value
+   set, 0 for automatic). Other types: 0. Local. */
+int64_t rla_sketch_get_block_size(rla_sketch S);
 /* Sparse sign: nonzeros per column k (default 8, clamped to l). Local. */
 rla_err rla_sketch_set_sparsity(rla_sketch S, int64_t k);
-/* Validate parameters, allocate work space and plan transforms. Collective. */
+/* Validate parameters, allocate work space and plan transforms. Collective. A set_* call
+   after setup undoes it; an apply on a sketch not set up runs the setup itself (the local
+   applies without the agreement across ranks). Errors: RLA_ERR_ARG (sizes not set, l > b for
+   the block SRHT), RLA_ERR_MEM, RLA_ERR_LIB (FFTW planning). */
 rla_err rla_sketch_setup(rla_sketch S);
 
 /* Local contribution to Omega * A: the caller holds the rows [row0, row0 + nrows) of an n x d
@@ -55,8 +61,14 @@ rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo
 /* Y = A * Omega^T for a row-block A (m x n) into a row-block Y (m x l, same row blocks).
    Each rank works on its own rows: no communication. Collective (agreement on errors). */
 rla_err rla_sketch_apply_right(rla_sketch S, rla_dmat A, rla_dmat Y);
+/* Y = A * Omega^T for local arrays: A is m x n (column-major, leading dimension lda), Y is
+   m x l (leading dimension ldy, overwritten). m may be 0. Local. */
+rla_err rla_sketch_apply_right_local(rla_sketch S, int64_t m, const double *a, int64_t lda,
+                                     double *y, int64_t ldy);
 
-/* Words communicated by the last apply on this rank (reduction payload). Local. */
+/* Words communicated by the last apply on this rank: the reduction payload l*d of
+   rla_sketch_apply_left on more than one rank, 0 for the local applies and on one rank.
+   Local. */
 int64_t rla_sketch_comm_words(rla_sketch S);
 /* Print type, sizes, seed and block size. Rank 0 prints. Local. */
 rla_err rla_sketch_view(rla_sketch S, FILE *out);

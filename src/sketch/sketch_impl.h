@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private layout of rla_sketch: common parameters, an ops table per operator type and the
+   operator's own data. */
+#ifndef RLA_SKETCH_IMPL_H
+#define RLA_SKETCH_IMPL_H
+
+#include "rla/rng.h"
+#include "rla/sketch.h"
+
+/* What an operator type provides. The front end (interface.c) has validated the arguments
+   and run setup before calling apply_*; apply_* allocate nothing. */
+struct rla_sketch_ops {
+  const char *name;
+  /* Validate the type's parameters, fill S->data, allocate, plan. Local. */
+  rla_err (*setup)(rla_sketch S);
+  /* out (l x d) = sum over rows [row0, row0 + nrows) of Omega(:, i) A(i, :). */
+  rla_err (*apply_left_local)(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
+                              const double *a, int64_t lda, double *out, int64_t ldo);
+  /* y (m x l) = A (m x n) Omega^T. */
+  rla_err (*apply_right_local)(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
+                               int64_t ldy);
+  /* Free S->data and set it to NULL (undo setup). Local. */
+  void (*reset)(rla_sketch S);
+  /* Type-specific lines of rla_sketch_view. */
+  void (*view)(rla_sketch S, FILE *out);
+};
+
+/* Block SRHT transform paths (the fast path is tested against the reference ones). */
+typedef enum {
+  RLA_SRHT_TRANSFORM_AUTO = 0, /* hand-written FWHT for b a power of two, else FFTW DCT-II */
+  RLA_SRHT_TRANSFORM_FWHT_REF, /* radix-2 FWHT, one stage at a time (reference) */
+  RLA_SRHT_TRANSFORM_FFTW,     /* FFTW: 2 x ... x 2 R2HC (b a power of two) or REDFT10 */
+  RLA_SRHT_TRANSFORM_DCT       /* FFTW REDFT10 DCT-II even for b a power of two */
+} rla_srht_transform;
+
+struct rla_sketch_s {
+  rla_ctx ctx;
+  rla_sketch_type type;
+  int64_t l, n;  /* Omega is l x n; 0 until set */
+  uint64_t seed;
+  int64_t b_set; /* SRHT block size requested (0: automatic) */
+  int64_t b;     /* SRHT block size in use (after setup) */
+  int64_t k;     /* sparse sign: nonzeros per column requested */
+  int is_setup;
+  int64_t comm_words;
+  const struct rla_sketch_ops *ops;
+  void *data;
+  /* Internal knobs for tests and benchmarks (set before setup): */
+  int srht_omit_block_signs;   /* 1: leave out D~_i (demonstrates block aliasing) */
+  rla_srht_transform srht_transform;
+  int64_t panel;               /* columns (or rows) transformed together; 0: default */
+};
+
+extern const struct rla_sketch_ops rla_sketch_srht_ops;
+extern const struct rla_sketch_ops rla_sketch_gaussian_ops;
+extern const struct rla_sketch_ops rla_sketch_sparse_ops;
+
+/* Undo setup (free the operator data). Local. */
+void rla_sketch_reset(rla_sketch S);
+
+#endif
