@@ -136,12 +136,15 @@ static rla_err grow(struct run *R, int64_t c)
 /* ||B_i||_F^2 of the last c columns of B^T, the same on every rank. */
 static rla_err block_energy(struct run *R, int64_t c, double *energy)
 {
-  double s = 0.0;
+  rla_svd_ksum k = {0.0, 0.0};
+  double s[2];
   for (int64_t j = R->K - c; j < R->K; j++)
     for (int64_t i = 0; i < R->w.ln; i++)
-      s += R->bt[i + j * R->ldb] * R->bt[i + j * R->ldb];
-  RLA_CALL(R->ctx, rla_svd_sum_replicated(R->ctx, &s, 1));
-  *energy = s;
+      rla_svd_ksum_add(&k, R->bt[i + j * R->ldb] * R->bt[i + j * R->ldb]);
+  s[0] = k.sum;
+  s[1] = k.comp;
+  RLA_CALL(R->ctx, rla_svd_sum_replicated(R->ctx, s, 2));
+  *energy = s[0] + s[1];
   return RLA_SUCCESS;
 }
 
@@ -151,7 +154,8 @@ static rla_err range(struct run *R)
   rla_svd S = R->S;
   rla_svd_info *info = R->info;
   int64_t kmax = R->limit;
-  double nrm2 = info->norm_fro * info->norm_fro, target = info->tol * info->tol * nrm2, e = nrm2;
+  double nrm2 = info->norm_fro * info->norm_fro, target = info->tol * info->tol * nrm2;
+  rla_svd_ksum captured = {0.0, 0.0};
 
   if (!info->tolerance_mode) {
     RLA_CALL(R->ctx, reserve(R, kmax, kmax));
@@ -166,8 +170,8 @@ static rla_err range(struct run *R)
     RLA_CALL(R->ctx, reserve(R, cap < kmax ? cap : kmax, S->block));
     RLA_CALL(R->ctx, grow(R, c));
     RLA_CALL(R->ctx, block_energy(R, c, &energy));
-    e -= energy;
-    if (e <= target) break;
+    rla_svd_ksum_add(&captured, energy);
+    if (nrm2 - rla_svd_ksum_value(&captured) <= target) break;
   }
   return RLA_SUCCESS;
 }
@@ -183,15 +187,18 @@ static rla_err small_svd(rla_ctx ctx, int64_t K, double *m, double *sig, double 
   return RLA_SUCCESS;
 }
 
-/* Rank 0: the rank to keep, its error estimate and whether tol is met; fills head[0..3]. */
+/* Rank 0: the rank to keep, its error estimate and whether tol is met; fills head[0..3]. The
+   error of rank r is ||A||_F^2 - sum_{i<r} sigma_i^2, with the sum compensated. */
 static void choose_rank(struct run *R, const double *sig, double *head)
 {
   rla_svd_info *info = R->info;
   int64_t K = R->K, k = info->tolerance_mode ? K : R->S->k;
   double nrm2 = info->norm_fro * info->norm_fro, e = nrm2, target = info->tol * info->tol * nrm2;
+  rla_svd_ksum captured = {0.0, 0.0};
   int met = !info->tolerance_mode;
   for (int64_t i = 0; i < K; i++) {
-    e -= sig[i] * sig[i];
+    rla_svd_ksum_add(&captured, sig[i] * sig[i]);
+    e = nrm2 - rla_svd_ksum_value(&captured);
     if (info->tolerance_mode && e <= target) {
       k = i + 1;
       met = 1;

@@ -43,6 +43,22 @@ struct rla_svd_work {
   rla_svd_info *info;    /* receives the communication counts */
 };
 
+/* Neumaier's compensated sum: its rounding error stays about 2 eps |sum| whatever the number of
+   terms (a running sum of N terms drifts by about sqrt(N) eps, too much for the energy
+   identity of the tolerance mode). */
+typedef struct {
+  double sum, comp;
+} rla_svd_ksum;
+
+static inline void rla_svd_ksum_add(rla_svd_ksum *k, double x)
+{
+  double t = k->sum + x;
+  k->comp += (k->sum >= x ? k->sum - t + x : x - t + k->sum);
+  k->sum = t;
+}
+
+static inline double rla_svd_ksum_value(const rla_svd_ksum *k) { return k->sum + k->comp; }
+
 /* Orthonormalize the distributed tall matrix X (m x l; this rank holds lm rows at x, leading
    dimension ldx) in place: X = Q R. When r is not NULL, rank 0 receives R (l x l, leading
    dimension l, upper triangular, zero below). Counts fallbacks and words in info.
