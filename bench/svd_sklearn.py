@@ -2,7 +2,8 @@
 """Baseline for bench/svd.sh: scikit-learn's randomized_svd on a matrix with the spectrum of
 bench_svd (sigma_i = i^-decay, Haar-random singular vectors from the QR of Gaussian matrices),
 at the same (k, p, q) and at the smallest q that meets the accuracy target. Accuracy is
-measured as in bench_svd: ||A - U S V^T||_2 by 40 power steps, divided by sigma_{k+1}.
+measured as in bench_svd: ||A - U S V^T||_2 by 40 power steps, divided by sigma_{k+1}, mean and
+worst over the random states seed, seed+1, ...; the time is the fastest of --reps runs.
 Optionally writes the matrix in PETSc binary format for the SLEPc baseline.
 Prints "RESULT key value" lines."""
 import argparse
@@ -56,6 +57,7 @@ def main():
     ap.add_argument("--decay", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--target", type=float, default=1.05)
     ap.add_argument("--qmax", type=int, default=8)
     ap.add_argument("--petsc", help="also write the matrix to this PETSc binary file")
@@ -69,22 +71,28 @@ def main():
 
     def run(q):
         best = float("inf")
-        for rep in range(args.reps):
+        for _ in range(args.reps):
             t = time.perf_counter()
-            u, s, vt = randomized_svd(a, args.k, n_oversamples=args.p, n_iter=q,
-                                      random_state=args.seed + rep)
+            randomized_svd(a, args.k, n_oversamples=args.p, n_iter=q, random_state=args.seed)
             best = min(best, time.perf_counter() - t)
-        return best, residual_norm2(a, u, s, vt) / nxt
+        ratios = []
+        for s in range(args.seeds):
+            u, sv, vt = randomized_svd(a, args.k, n_oversamples=args.p, n_iter=q,
+                                       random_state=args.seed + s)
+            ratios.append(residual_norm2(a, u, sv, vt) / nxt)
+        return best, sum(ratios) / len(ratios), max(ratios)
 
-    t, ratio = run(args.q)
-    print(f"sklearn randomized_svd q = {args.q}: time {t:.4f} s, ||E||_2/sigma_k+1 = {ratio:.4f}")
-    print(f"RESULT sklearn_time {t:.6f}\nRESULT sklearn_ratio2 {ratio:.6f}")
+    t, mean, worst = run(args.q)
+    print(f"sklearn randomized_svd q = {args.q}: {t:.4f} s, ||E||_2/sigma_k+1 mean {mean:.4f} "
+          f"worst {worst:.4f}")
+    print(f"RESULT sklearn_time {t:.6f}\nRESULT sklearn_ratio2 {mean:.6f}")
+    print(f"RESULT sklearn_ratio2_max {worst:.6f}")
     for q in range(args.qmax + 1):
-        t, ratio = run(q)
-        print(f"  sklearn  q = {q}: time {t:.4f} s, ||E||_2/sigma_k+1 = {ratio:.4f}")
-        if ratio <= args.target:
+        t, mean, worst = run(q)
+        print(f"  sklearn  q = {q}: {t:.4f} s, ||E||_2/sigma_k+1 mean {mean:.4f} worst {worst:.4f}")
+        if worst <= args.target:
             print(f"RESULT target_q_sklearn {q}\nRESULT target_time_sklearn {t:.6f}")
-            print(f"RESULT target_ratio2_sklearn {ratio:.6f}")
+            print(f"RESULT target_ratio2_sklearn {worst:.6f}")
             break
     else:
         print(f"  sklearn: target {args.target} not reached with q <= {args.qmax}")

@@ -66,8 +66,16 @@ int main(int argc, char **argv)
   PetscCall(PetscTime(&t1));
   PetscCall(SVDGetType(svd, &type));
   PetscCall(SVDGetConverged(svd, &nconv));
-  PetscCheck(nconv >= k, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "only %" PetscInt_FMT
-             " of %" PetscInt_FMT " triplets converged", nconv, k);
+  if (nconv < k) {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                          "slepc %s: time %.4f s, only %" PetscInt_FMT " of %" PetscInt_FMT
+                          " triplets converged\n",
+                          type, t1 - t0, nconv, k));
+    PetscCall(SVDDestroy(&svd));
+    PetscCall(MatDestroy(&A));
+    PetscCall(SlepcFinalize());
+    return 0;
+  }
 
   PetscCall(MatCreateVecs(A, &x, &y));
   PetscCall(VecDuplicateVecs(y, k, &u));
