@@ -121,7 +121,7 @@ static rla_err stage(struct run *r, const char *name, int required, const char *
 {
   *path = *tmp = NULL;
   if (!rla_options_has(r->opts, name)) {
-    RLA_CHECK(r->ctx, !required, RLA_ERR_ARG, "missing required output --%s FILE", name);
+    RLA_CHECK(r->ctx, !required, RLA_ERR_ARG, "missing required output -%s FILE", name);
     return RLA_SUCCESS;
   }
   RLA_CALL(r->ctx, rla_options_get_string(r->opts, name, path));
@@ -364,7 +364,7 @@ static rla_err run_svd(struct run *r)
   }
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "check-spectrum", &flag));
   check = flag;
-  RLA_CALL(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &sigma));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &sigma)));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_spectrum(ctx, &sp, k, sigma));
   RLA_CALL_GOTO(ctx, err, done, stage(r, "A", 1, &pA, &tA, &fA));
   RLA_CALL_GOTO(ctx, err, done, stage(r, "sigma", 0, &pS, &tS, &fS));
@@ -461,6 +461,7 @@ static rla_err projection_setup(rla_ctx ctx, rla_collection coll, int64_t nsub, 
                                 struct projection *p)
 {
   rla_err err = RLA_SUCCESS;
+  int64_t bad = 0;
   memset(p, 0, sizeof(*p));
   p->nsub = nsub;
   p->dim = dim;
@@ -486,9 +487,11 @@ static rla_err projection_setup(rla_ctx ctx, rla_collection coll, int64_t nsub, 
   }
   RLA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, p->G, (int)(nsub * dim * dim), MPI_DOUBLE, MPI_SUM,
                              rla_ctx_comm(ctx)));
-  for (int64_t c = 0; c < nsub; c++)
-    RLA_CHECK(ctx, LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)dim, p->G + c * dim * dim, (int)dim) == 0,
-              RLA_ERR_NUMERIC, "subspace basis %lld is rank deficient", (long long)c);
+  for (int64_t c = 0; c < nsub && !bad; c++)
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)dim, p->G + c * dim * dim, (int)dim)) bad = c + 1;
+  RLA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
+  RLA_CHECK(ctx, !bad, RLA_ERR_NUMERIC, "subspace basis %lld is numerically rank deficient",
+            (long long)bad - 1);
   return RLA_SUCCESS;
 }
 
@@ -597,8 +600,6 @@ static rla_err run_collection(struct run *r)
               "--width-max %lld is below --width %lld", (long long)spec.width_max,
               (long long)spec.width_min);
   }
-  RLA_CHECK_GOTO(ctx, err, done, r->fmt != RLA_FORMAT_MM || spec.m <= (1 << 20), RLA_ERR_ARG,
-                 "Matrix Market blocks are text: use npy or petsc for m = %lld", (long long)spec.m);
 
   rla_ctx_progress(ctx, PROG ": generating %lld blocks of %lld rows from %lld subspaces of "
                    "dimension %lld", (long long)spec.nblocks, (long long)spec.m,
@@ -618,7 +619,7 @@ static rla_err run_collection(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, projection_setup(ctx, coll, spec.nsub, spec.dim, &proj));
   for (int64_t j = 0; j < K; j++) {
     rla_dmat A = NULL, B = NULL;
-    double own2, n2, other, d = 0.0, *a, *b;
+    double own2 = 0.0, n2 = 0.0, other = 1.0, d = 0.0, *a, *b;
     int64_t lm, ln, lda, ldb;
     const char *ext = r->fmt == RLA_FORMAT_MM ? "mtx" : r->fmt == RLA_FORMAT_PETSC ? "petsc" : "npy";
     snprintf(path, sizeof(path), "%s/block_%06lld.%s", dir, (long long)j, ext);
@@ -674,7 +675,11 @@ static void usage(rla_ctx ctx, unsigned kind, rla_options opts)
            "KIND: lsq (least squares with known solution), svd (prescribed singular values),\n"
            "      collection (blocks from a union of subspaces). '" PROG " KIND --help' lists\n"
            "      the options of one kind. All options:\n");
-  rla_options_help(opts, PROG, stdout);
+  {
+    char prog[64];
+    snprintf(prog, sizeof(prog), PROG "%s%s", kind ? " " : "", kind ? kind_name(kind) : "");
+    rla_options_help(opts, prog, stdout);
+  }
 }
 
 int main(int argc, char **argv)
@@ -685,7 +690,7 @@ int main(int argc, char **argv)
   struct run r = {0};
   unsigned kind = 0, given;
   int code = 0, nspecs = 0, failures;
-  const char *ktext = NULL, *ftext;
+  const char *ktext = NULL, *ftext, *rpath = NULL, *rtmp = NULL;
   rla_err err = RLA_SUCCESS;
 
   if (rla_driver_init(&argc, &argv, &ctx)) return 1;
@@ -761,24 +766,24 @@ int main(int argc, char **argv)
     code = rla_driver_fail(ctx, PROG);
     goto end;
   }
+  if (rla_options_has(opts, "report")) {
+    rla_options_get_string(opts, "report", &rpath);
+    if (rla_driver_outputs_add(r.outs, rpath, &rtmp)) {
+      code = rla_driver_fail(ctx, PROG);
+      goto end;
+    }
+  }
   rla_report_set_string(r.rep, "program", PROG);
   rla_report_set_string(r.rep, "kind", kind_name(kind));
   rla_report_set_int(r.rep, "ranks", rla_ctx_size(ctx));
   err = kind == LSQ ? run_lsq(&r) : kind == SVD ? run_svd(&r) : run_collection(&r);
+  rla_report_set_real(r.rep, "time_total", rla_wtime() - r.t0);
+  rla_report_set_int(r.rep, "peak_memory_bytes_rank0", rla_peak_memory());
+  if (!err && rtmp) err = rla_report_write(r.rep, rtmp);
   if (!err) err = rla_driver_outputs_commit(r.outs);
   if (err) {
     code = rla_driver_fail(ctx, PROG);
     goto end;
-  }
-  rla_report_set_real(r.rep, "time_total", rla_wtime() - r.t0);
-  rla_report_set_int(r.rep, "peak_memory_bytes_rank0", rla_peak_memory());
-  if (rla_options_has(opts, "report")) {
-    const char *rp;
-    rla_options_get_string(opts, "report", &rp);
-    if (rla_report_write(r.rep, rp)) {
-      code = rla_driver_fail(ctx, PROG);
-      goto end;
-    }
   }
   failures = rla_report_failures(r.rep);
   MPI_Bcast(&failures, 1, MPI_INT, 0, rla_ctx_comm(ctx));

@@ -9,6 +9,7 @@
 
 #include <lapacke.h>
 
+#include "../src/gen/gen_impl.h"
 #include "harness.h"
 #include "rla/gen.h"
 
@@ -88,7 +89,7 @@ static void test_spectrum_kinds(void)
   for (int j = 1; j < 50; j++) /* constant ratio 10^(-8/49) */
     ok &= fabs(s[j] / s[j - 1] - pow(1e8, -1.0 / 49)) <= 8 * EPS;
   RLA_ASSERT_ALL(ok);
-  sp.cond = 5;
+  sp.cond = 1;
   RLA_ASSERT_OK(rla_gen_spectrum(rla_test_ctx, &sp, 1, s));
   RLA_ASSERT_ALL(s[0] == 1.0);
 }
@@ -111,6 +112,8 @@ static void test_spectrum_errors(void)
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "transition");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_GEOMETRIC, .cond = 0.5};
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, ">= 1");
+  sp.cond = 10;
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 1, s), RLA_ERR_ARG, "a single value");
   sp.cond = NAN;
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, ">= 1");
   sp.kind = (rla_spectrum_kind)42;
@@ -118,6 +121,55 @@ static void test_spectrum_errors(void)
   RLA_ASSERT_OK(rla_spectrum_kind_from_name(rla_test_ctx, "scurve", &kind));
   RLA_ASSERT_ALL(kind == RLA_SPECTRUM_SCURVE && !strcmp(rla_spectrum_kind_name(kind), "scurve"));
   RLA_ASSERT_FAILS(rla_spectrum_kind_from_name(rla_test_ctx, "flat", &kind), RLA_ERR_ARG, "'flat'");
+}
+
+/* ---- orthonormalization (private): CholeskyQR2 and its Householder fallback ---------------- */
+
+/* an m x k matrix whose last column is the previous one plus delta times a Gaussian column */
+static double nearly_dependent(int64_t i, int64_t j, void *data)
+{
+  double g[2], delta = *(double *)data;
+  rla_rng_gaussian(rla_rng_make(99, RLA_RNG_USER), (uint64_t)i, 0, 2, g);
+  return j == 5 ? g[0] + delta * g[1] : j == 4 ? g[0] : sin(1.0 + (double)(i * (j + 3)));
+}
+
+static void test_orthonormalize(void)
+{
+  const int64_t m = 50, k = 6;
+  /* delta 1e-3: cond ~ 1e3, CholeskyQR2; 1e-12: cond ~ 1e12, Cholesky breaks down and
+     Householder takes over; the cyclic layout always uses Householder */
+  const double deltas[3] = {1e-3, 1e-12, 1e-3};
+  for (int t = 0; t < 3; t++) {
+    rla_dmat Q = NULL;
+    double *g, *q, res = 0.0, gn = 0.0, delta = deltas[t];
+    if (t < 2)
+      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, k, 0, &Q));
+    else
+      RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, k, 8, 2, &Q));
+    RLA_ASSERT_OK(rla_dmat_fill(Q, nearly_dependent, &delta));
+    g = gather(Q);
+    RLA_ASSERT_OK(rla_gen_orthonormalize(Q));
+    q = gather(Q);
+    /* ||G - Q Q^T G||_F / ||G||_F: the range is kept */
+    for (int64_t j = 0; j < k; j++) {
+      double c[6] = {0};
+      for (int64_t l = 0; l < k; l++)
+        for (int64_t i = 0; i < m; i++)
+          c[l] += q[i + l * m] * g[i + j * m];
+      for (int64_t i = 0; i < m; i++) {
+        double v = g[i + j * m];
+        for (int64_t l = 0; l < k; l++)
+          v -= q[i + l * m] * c[l];
+        res += v * v;
+        gn += g[i + j * m] * g[i + j * m];
+      }
+    }
+    /* orthonormal to O(k eps) whatever the conditioning; the range to O(eps cond) */
+    RLA_ASSERT_ALL(orth_error(m, k, q) <= 2 * k * EPS && sqrt(res / gn) <= 1e3 * EPS);
+    free(g);
+    free(q);
+    rla_dmat_destroy(&Q);
+  }
 }
 
 /* ---- rla_gen_svd --------------------------------------------------------------------------- */
@@ -149,7 +201,8 @@ static void test_svd_exact(void)
       {.kind = RLA_SPECTRUM_SCURVE, .knee = 12, .level = 1e-3, .transition = 2.5},
       {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = 1e3},
   };
-  const int64_t shapes[][3] = {{60, 40, 40}, {33, 47, 33}, {50, 45, 17}};
+  /* tall, wide, rank-deficient, and tiny (a rank without rows at 3 ranks) */
+  const int64_t shapes[][3] = {{60, 40, 40}, {33, 47, 33}, {50, 45, 17}, {2, 3, 2}};
   double worst = 0.0, worst_tail = 0.0, worst_orth = 0.0;
   for (size_t t = 0; t < sizeof(specs) / sizeof(specs[0]); t++)
     for (size_t h = 0; h < sizeof(shapes) / sizeof(shapes[0]); h++) {
@@ -157,7 +210,9 @@ static void test_svd_exact(void)
       rla_dmat_layout layout = (t + h) % 2 ? RLA_DMAT_CYCLIC : RLA_DMAT_ROWBLOCK;
       double sigma[64], rel, tail, *u, *v;
       rla_dmat A = NULL, U = NULL, V = NULL;
-      RLA_ASSERT_OK(rla_gen_spectrum(rla_test_ctx, &specs[t], k, sigma));
+      rla_spectrum sp = specs[t];
+      if (sp.knee > k - 1) sp.knee = k - 1; /* the tiny shape */
+      RLA_ASSERT_OK(rla_gen_spectrum(rla_test_ctx, &sp, k, sigma));
       RLA_ASSERT_ALL(sigma[0] / sigma[k - 1] <= 1e3 * (1 + 1e-12));
       RLA_ASSERT_OK(rla_gen_svd(rla_test_ctx, m, n, k, sigma, 7 + t, layout, &A, &U, &V));
       RLA_ASSERT_ALL(rla_dmat_get_layout(A) == layout && rla_dmat_get_layout(U) == layout);
@@ -166,7 +221,7 @@ static void test_svd_exact(void)
       v = gather(V);
       worst = fmax(worst, rel);
       worst_tail = fmax(worst_tail, tail);
-      worst_orth = fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / (k * EPS));
+      worst_orth = fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / ((k + 4) * EPS));
       free(u);
       free(v);
       rla_dmat_destroy(&A);
@@ -179,8 +234,9 @@ static void test_svd_exact(void)
   RLA_ASSERT_ALL(worst <= 1e-12);
   /* beyond the rank: zero up to the rounding of the product and of the SVD, O(eps) sigma_0 */
   RLA_ASSERT_ALL(worst_tail <= 100 * EPS);
-  /* Householder Q: ||Q^T Q - I||_F = O(k eps) for k columns (Higham, ASNA 2nd ed., 19.3);
-     worst_orth is scaled by k eps */
+  /* CholeskyQR2 (and Householder): ||Q^T Q - I||_F = O(k eps) for k columns (Yamamoto et al.,
+     ETNA 44, 2015; Higham, ASNA 2nd ed., 19.3); worst_orth is scaled by (k + 4) eps, the 4
+     for the tiny shapes */
   RLA_ASSERT_ALL(worst_orth <= 2.0);
 }
 
@@ -287,7 +343,8 @@ static void test_lsq_known_solution(void)
   const struct {
     int64_t m, n;
     double cond, res;
-  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0}, {9, 1, 1, 0.5}};
+  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0}, {9, 1, 1, 0.5},
+               {2, 1, 1, 0.5}, {3, 2, 10, 0.5}};
   for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
     int64_t m = cases[t].m, n = cases[t].n, sz[6];
     double cond = cases[t].cond, res = cases[t].res;
@@ -341,6 +398,8 @@ static void test_lsq_errors(void)
                    "needs m > n");
   RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 10, 10, 1, 1, &A, NULL, &x), RLA_ERR_ARG,
                    "null output");
+  RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 1, 10, 1, 1, &A, &b, &x), RLA_ERR_ARG,
+                   "a single value");
   RLA_ASSERT_ALL(A == NULL && b == NULL && x == NULL);
 }
 
@@ -623,6 +682,7 @@ void rla_test_register(void)
   CU_pSuite s = CU_add_suite("gen", NULL, NULL);
   CU_add_test(s, "spectrum kinds", test_spectrum_kinds);
   CU_add_test(s, "spectrum errors", test_spectrum_errors);
+  CU_add_test(s, "orthonormalize: CholeskyQR2, Householder fallback", test_orthonormalize);
   CU_add_test(s, "svd: exact singular values, orthonormal factors", test_svd_exact);
   CU_add_test(s, "svd: spectrum over 14 decades, absolute bound", test_svd_wide_range);
   CU_add_test(s, "svd: provoked errors", test_svd_errors);

@@ -3,7 +3,7 @@
    squares problems with known solution and residual, and collections of blocks drawn from a
    union of subspaces. Every random number comes from rla_rng_* keyed by global indices, so a
    seed gives the same problem on any number of ranks (to rounding where ScaLAPACK factors
-   are involved, bitwise for collections). */
+   are involved, bitwise for collections). All outputs are new matrices owned by the caller. */
 #ifndef RLA_GEN_H
 #define RLA_GEN_H
 
@@ -26,7 +26,8 @@ typedef enum {
   RLA_SPECTRUM_SCURVE = 3,   /* log10 sigma_j falls smoothly (logistic in j) from 0 towards
                                 log10(level), with its midpoint at j = knee and a width of about
                                 transition indices */
-  RLA_SPECTRUM_GEOMETRIC = 4 /* sigma_j = cond^(-j / (count - 1)): from 1 down to 1/cond */
+  RLA_SPECTRUM_GEOMETRIC = 4 /* sigma_j = cond^(-j / (count - 1)): from 1 down to 1/cond
+                                (count = 1 needs cond = 1) */
 } rla_spectrum_kind;
 
 /* Parameters of a spectrum; each kind reads only the fields named in its comment above. */
@@ -50,20 +51,24 @@ rla_err rla_gen_spectrum(rla_ctx ctx, const rla_spectrum *spec, int64_t count, d
 
 /* ---- matrices with prescribed singular values ----------------------------------------------- */
 
-/* A = U diag(sigma) V^T (m x n), with U (m x k) and V (n x k) the orthonormal Q factors of the
-   Householder QR (ScaLAPACK pdgeqrf + pdorgqr, 2-D block-cyclic) of Gaussian matrices keyed by
-   (seed, RLA_RNG_GEN_U / RLA_RNG_GEN_V, global row, global column); the product by pdgemm.
+/* A = U diag(sigma) V^T (m x n), with U (m x k) and V (n x k) the orthonormal factors (R with a
+   positive diagonal, hence Haar distributed) of Gaussian matrices keyed by (seed,
+   RLA_RNG_GEN_U / RLA_RNG_GEN_V, global row, global column), computed on the row-block layout
+   by CholeskyQR2 (Householder QR by ScaLAPACK as fallback); the product by pdgemm.
    sigma: k values, 1 <= k <= min(m, n), finite, positive and non-increasing, the same on every
    rank (checked). A, and U and V when the pointers are not NULL, are new matrices in layout
-   (row-block with the default row split, or cyclic); the caller destroys them.
+   (row-block with the default row split, or cyclic with 64 x 64 blocks); the caller destroys
+   them.
    Accuracy: U and V are orthonormal to O(eps), so the exact singular values of the stored A
    differ from sigma by O(eps) sigma_0 in absolute terms (the rounding of the product is
    absolute, not relative to each sigma_j). A backward-stable SVD can confirm no better: it
    computes the exact singular values of A + E with ||E|| = O(eps ||A||). Hence sigma_j is
    reproduced to O(eps) relative only while sigma_j / sigma_0 is not small (relative 1e-12 for
    sigma_0 / sigma_j up to about 1e3), and to O(eps) sigma_0 absolute in general.
-   Cost: 4(m + n)k^2 flops for the two QRs, 2mnk for the product; memory for the cyclic
-   copies of U, V and A besides the output. Collective. */
+   Reproducible: the same seed gives the same A on any number of ranks up to rounding (the
+   reductions of the Gram matrices depend on the rank count).
+   Cost: 4(m + n)k^2 flops for the orthonormalizations, 2mnk for the product; four reductions
+   of k^2 words and pdgemm's communication. Collective. */
 rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *sigma,
                     uint64_t seed, rla_dmat_layout layout, rla_dmat *A, rla_dmat *U, rla_dmat *V);
 
@@ -71,10 +76,10 @@ rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *
 
 /* A least squares problem min ||A x - b|| with a known solution (all outputs row-block, new):
    - A = U diag(sigma) V^T (m x n, m >= n), sigma geometric from 1 down to 1/cond, so
-     ||A||_2 = 1 and cond_2(A) = cond; U and V from Gaussian QRs as in rla_gen_svd.
+     ||A||_2 = 1 and cond_2(A) = cond; U and V from Gaussian matrices as in rla_gen_svd.
    - x (n x 1): a Gaussian vector (RLA_RNG_GEN_X) normalized to ||x||_2 = 1.
    - r = (I - U U^T) g scaled to ||r||_2 = residual_norm, g Gaussian (RLA_RNG_GEN_R): computed
-     as the last column of the Q factor of [G g] (Householder, orthogonal to U to working
+     as the last column of the orthonormal factor of [G g] (orthogonal to U to working
      precision), then projected against U twice more (classical Gram-Schmidt, twice).
    - b = A x + r (m x 1).
    Then A^T r = 0 to rounding, so x is the least squares solution and ||b - A x|| is
@@ -82,7 +87,8 @@ rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *
    and ||b - A x|| = residual_norm + O(eps ||A|| ||x||); a solver's forward error should be
    judged against the condition numbers (cond eps and cond^2 eps ||r|| / (||A|| ||x||)).
    cond >= 1; residual_norm >= 0, and residual_norm > 0 needs m > n (for m = n the range of A is
-   everything). Cost: 4m(n+1)^2 + 2mn^2 flops. Collective. */
+   everything). Reproducible as rla_gen_svd; x bitwise. Cost: 4m(n+1)^2 + 2mn^2 flops.
+   Collective. */
 rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double residual_norm,
                     uint64_t seed, rla_dmat *A, rla_dmat *b, rla_dmat *x);
 
@@ -135,9 +141,10 @@ rla_err rla_gen_collection_basis(rla_collection coll, int64_t c, rla_dmat *B);
 /* Write the collection into directory dir (created if missing): one file per block
    ("block_000000.npy", extension by fmt; AUTO means npy), "truth.json" (sizes, seed, noise,
    widths, memberships, file names) and "manifest.txt" (one block path per line, relative to
-   dir). Everything is written in a temporary subdirectory first and moved in at the end,
-   manifest last, so a failure leaves dir as it was. Progress on stderr from rank 0 when the
-   context's verbosity is >= 1. Collective. */
+   dir). Everything is written in a temporary subdirectory of dir first and moved in at the end
+   (rename, manifest last), so a failure while writing leaves dir as it was (a dir created here
+   is removed again) and a manifest names only complete blocks. Progress on stderr from rank 0
+   when the context's verbosity is >= 1. Collective. */
 rla_err rla_gen_collection_write(rla_collection coll, const char *dir, rla_format fmt);
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Private helpers shared by the generators: parameter agreement, Gaussian fills keyed by global
-   indices, Householder orthonormalization on the block-cyclic layout. */
+   indices, orthonormalization. */
 #ifndef RLA_GEN_IMPL_H
 #define RLA_GEN_IMPL_H
 
@@ -12,17 +12,14 @@
 rla_err rla_gen_agree_params(rla_ctx ctx, const char *what, const int64_t *vals, int nvals,
                              const double *dbl, int64_t ndbl);
 
-/* Block size of the cyclic work matrices for an m x n problem: a function of the sizes only
-   (not of the rank count), at most 64, small enough that small problems spread over ranks. */
-int64_t rla_gen_block_size(int64_t m, int64_t n);
-
 /* Set the global columns [c0, c1) of A (any layout) to scale * N(0,1) entries drawn from rng at
    (global row, global column + coloff). Local work. */
 void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int64_t coloff,
                            double scale);
 
-/* Overwrite the cyclic m x k matrix Q (m >= k) with the Q factor of its Householder QR
-   (pdgeqrf + pdorgqr). Collective. */
+/* Overwrite the m x k matrix Q (m >= k, full column rank) with an orthonormal basis of its
+   range: CholeskyQR2 for the row-block layout, Householder QR (pdgeqrf + pdorgqr) when that
+   breaks down or for other layouts. Collective. */
 rla_err rla_gen_orthonormalize(rla_dmat Q);
 
 /* The context and the spec (widths pointer NULL) of a collection. Local. */

@@ -72,6 +72,8 @@ static rla_err check_params(rla_ctx ctx, const rla_spectrum *s, int64_t count)
               "geometric spectrum: cond must be finite and >= 1, got %g", s->cond);
     RLA_CHECK(ctx, s->cond <= 1.0 / DBL_MIN, RLA_ERR_ARG,
               "geometric spectrum: cond %g makes 1/cond underflow", s->cond);
+    RLA_CHECK(ctx, count > 1 || s->cond == 1, RLA_ERR_ARG,
+              "geometric spectrum: a single value has condition number 1, not %g", s->cond);
     break;
   default: RLA_CHECK(ctx, 0, RLA_ERR_ARG, "unknown spectrum kind %d", (int)s->kind);
   }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Matrices with prescribed singular values, A = U diag(sigma) V^T, and least squares problems
-   with a known solution and residual. U and V are the Q factors of Householder QRs of Gaussian
-   matrices (Haar-like orthonormal bases; Stewart, SIAM J. Numer. Anal. 17, 1980), computed by
-   ScaLAPACK on the 2-D block-cyclic layout; the product by pdgemm, then pdgemr2d to the
-   requested layout. Cost for m x n with k singular values: 4(m + n)k^2 flops in the QRs,
-   2mnk in the product, and ScaLAPACK's communication; no other communication. */
+   with a known solution and residual. U and V are the orthonormal factors of Gaussian matrices
+   (Haar distributed; Stewart, SIAM J. Numer. Anal. 17, 1980), computed on the row-block layout
+   by CholeskyQR2 (Householder as fallback, see common.c); the product by pdgemm on the same
+   P x 1 grid, so A is born row-block and needs no redistribution. Cost for m x n with k
+   singular values: 4(m + n)k^2 flops in the orthonormalizations, 2mnk in the product; four
+   reductions of k^2 words and pdgemm's communication (each rank receives V once). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cblas.h>
 
 #include "../dmat/dmat_impl.h"
 #include "../dmat/scalapack.h"
@@ -24,12 +27,11 @@ static void scale_columns(rla_dmat A, const double *s, int64_t ncols)
   }
 }
 
-/* a new m x k cyclic matrix with orthonormal columns: Q factor of a Gaussian from rng */
-static rla_err gaussian_basis(rla_ctx ctx, int64_t m, int64_t k, int64_t nb, rla_rng rng,
-                              rla_dmat *Q)
+/* a new m x k row-block matrix with orthonormal columns: Q factor of a Gaussian from rng */
+static rla_err gaussian_basis(rla_ctx ctx, int64_t m, int64_t k, rla_rng rng, rla_dmat *Q)
 {
   rla_err err;
-  RLA_CALL(ctx, rla_dmat_create_cyclic(ctx, m, k, nb, nb, Q));
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, k, 0, Q));
   rla_gen_fill_gaussian(*Q, rng, 0, k, 0, 1.0);
   err = rla_gen_orthonormalize(*Q);
   if (err) {
@@ -39,15 +41,15 @@ static rla_err gaussian_basis(rla_ctx ctx, int64_t m, int64_t k, int64_t nb, rla
   return RLA_SUCCESS;
 }
 
-/* *out = a new matrix in layout holding the values of the cyclic C */
+/* *out = a new matrix in layout holding the values of the row-block C */
 static rla_err copy_to_layout(rla_dmat C, rla_dmat_layout layout, rla_dmat *out)
 {
   rla_ctx ctx = C->ctx;
-  if (layout == RLA_DMAT_CYCLIC) {
+  if (layout == RLA_DMAT_ROWBLOCK) {
     RLA_CALL(ctx, rla_dmat_duplicate(C, out));
     return RLA_SUCCESS;
   }
-  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, C->m, C->n, 0, out));
+  RLA_CALL(ctx, rla_dmat_create_cyclic(ctx, C->m, C->n, 0, 0, out));
   RLA_CALL(ctx, rla_dmat_redistribute(C, *out));
   return RLA_SUCCESS;
 }
@@ -55,7 +57,7 @@ static rla_err copy_to_layout(rla_dmat C, rla_dmat_layout layout, rla_dmat *out)
 /* like copy_to_layout, but takes C (set to NULL) when it already has the layout */
 static rla_err move_to_layout(rla_dmat *C, rla_dmat_layout layout, rla_dmat *out)
 {
-  if (layout == RLA_DMAT_CYCLIC) {
+  if (layout == RLA_DMAT_ROWBLOCK) {
     *out = *C;
     *C = NULL;
     return RLA_SUCCESS;
@@ -67,7 +69,7 @@ static rla_err move_to_layout(rla_dmat *C, rla_dmat_layout layout, rla_dmat *out
 rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *sigma,
                     uint64_t seed, rla_dmat_layout layout, rla_dmat *A, rla_dmat *U, rla_dmat *V)
 {
-  int64_t params[5] = {m, n, k, (int64_t)seed, (int64_t)layout}, nb;
+  int64_t params[5] = {m, n, k, (int64_t)seed, (int64_t)layout};
   rla_dmat QU = NULL, QV = NULL, C = NULL, Uo = NULL, Vo = NULL, Ao = NULL;
   rla_err err = RLA_SUCCESS;
 
@@ -95,13 +97,12 @@ rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *
               (long long)j, sigma[j], (long long)(j - 1), sigma[j - 1]);
   }
 
-  nb = rla_gen_block_size(m, n);
-  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, m, k, nb, rla_rng_make(seed, RLA_RNG_GEN_U), &QU));
-  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, n, k, nb, rla_rng_make(seed, RLA_RNG_GEN_V), &QV));
+  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, m, k, rla_rng_make(seed, RLA_RNG_GEN_U), &QU));
+  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, n, k, rla_rng_make(seed, RLA_RNG_GEN_V), &QV));
   if (U) RLA_CALL_GOTO(ctx, err, fail, copy_to_layout(QU, layout, &Uo));
   if (V) RLA_CALL_GOTO(ctx, err, fail, copy_to_layout(QV, layout, &Vo));
   scale_columns(QU, sigma, k);
-  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_cyclic(ctx, m, n, nb, nb, &C));
+  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_rowblock(ctx, m, n, 0, &C));
   RLA_CALL_GOTO(ctx, err, fail, rla_dmat_gemm('N', 'T', 1.0, QU, QV, 0.0, C));
   rla_dmat_destroy(&QU);
   rla_dmat_destroy(&QV);
@@ -120,41 +121,35 @@ fail:
   return err;
 }
 
-/* y (n x 1) = U^T r, r -= U y, with U the first n columns of the cyclic Q: one classical
-   Gram-Schmidt projection of the cyclic m x 1 vector r */
-static rla_err project_out(rla_dmat Q, int64_t n, rla_dmat r, rla_dmat y)
-{
-  int m = (int)Q->m, in = (int)n, one = 1;
-  double done = 1.0, zero = 0.0, mone = -1.0;
-  pdgemv_("T", &m, &in, &done, Q->a, &one, &one, Q->desc, r->a, &one, &one, r->desc, &one, &zero,
-          y->a, &one, &one, y->desc, &one);
-  pdgemv_("N", &m, &in, &mone, Q->a, &one, &one, Q->desc, y->a, &one, &one, y->desc, &one, &done,
-          r->a, &one, &one, r->desc, &one);
-  return RLA_SUCCESS;
-}
-
-/* the residual direction: column n of Q, made orthogonal to columns [0, n) twice more and
-   scaled to norm rnorm, in a new cyclic m x 1 vector */
-static rla_err residual_vector(rla_dmat Q, int64_t n, double rnorm, int64_t nb, rla_dmat *r)
+/* the residual direction: column n of the row-block Q, made orthogonal to its columns [0, n)
+   twice more (classical Gram-Schmidt: y = U^T r, one reduction of n words; r -= U y) and scaled
+   to norm rnorm, in a new row-block m x 1 vector */
+static rla_err residual_vector(rla_dmat Q, int64_t n, double rnorm, rla_dmat *r)
 {
   rla_ctx ctx = Q->ctx;
-  rla_dmat y = NULL;
-  rla_err err = RLA_SUCCESS;
-  int m = (int)Q->m, one = 1, col = (int)n + 1, all;
-  double nrm = 0.0;
+  double *y = NULL, nrm = 0.0;
+  int lm = (int)Q->lm, ld = (int)Q->lld, in = (int)n;
+  rla_err err;
 
-  RLA_CALL(ctx, rla_ctx_grid(ctx, rla_ctx_size(ctx), 1, &all));
-  RLA_CALL(ctx, rla_dmat_create_cyclic(ctx, Q->m, 1, nb, nb, r));
-  RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_cyclic(ctx, n, 1, nb, nb, &y));
-  pdgemr2d_(&m, &one, Q->a, &one, &col, Q->desc, (*r)->a, &one, &one, (*r)->desc, &all);
-  for (int pass = 0; pass < 2; pass++)
-    RLA_CALL_GOTO(ctx, err, done, project_out(Q, n, *r, y));
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, Q->m, 1, Q->mb, r));
+  err = rla_calloc(ctx, (size_t)n, sizeof(double), &y);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  memcpy((*r)->a, Q->a + n * Q->lld, sizeof(double) * (size_t)lm);
+  for (int pass = 0; pass < 2; pass++) {
+    memset(y, 0, sizeof(double) * (size_t)n);
+    if (lm > 0) cblas_dgemv(CblasColMajor, CblasTrans, lm, in, 1.0, Q->a, ld, (*r)->a, 1, 0.0, y, 1);
+    RLA_CHECK_GOTO(ctx, err, done,
+                   MPI_Allreduce(MPI_IN_PLACE, y, in, MPI_DOUBLE, MPI_SUM, rla_ctx_comm(ctx)) ==
+                       MPI_SUCCESS,
+                   RLA_ERR_MPI, "reduction failed in the residual projection");
+    if (lm > 0) cblas_dgemv(CblasColMajor, CblasNoTrans, lm, in, -1.0, Q->a, ld, y, 1, 1.0, (*r)->a, 1);
+  }
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(*r, &nrm));
   RLA_CHECK_GOTO(ctx, err, done, nrm > 0.5, RLA_ERR_NUMERIC,
                  "residual direction lost in orthogonalization (norm %g)", nrm);
   rla_dmat_scale(*r, rnorm / nrm);
 done:
-  rla_dmat_destroy(&y);
+  free(y);
   if (err) rla_dmat_destroy(r);
   return err;
 }
@@ -162,9 +157,9 @@ done:
 rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double residual_norm,
                     uint64_t seed, rla_dmat *A, rla_dmat *b, rla_dmat *x)
 {
-  int64_t params[3] = {m, n, (int64_t)seed}, nb, kq;
+  int64_t params[3] = {m, n, (int64_t)seed}, kq;
   double reals[2] = {cond, residual_norm}, *sigma = NULL, *xs = NULL, xn = 0.0;
-  rla_dmat Q = NULL, V = NULL, C = NULL, r = NULL, rb = NULL, Ao = NULL, bo = NULL, xo = NULL;
+  rla_dmat Q = NULL, V = NULL, r = NULL, Ao = NULL, bo = NULL, xo = NULL;
   rla_spectrum spec = {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = cond};
   rla_err err = RLA_SUCCESS;
 
@@ -190,28 +185,27 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
   RLA_CALL_GOTO(ctx, err, fail, rla_gen_spectrum(ctx, &spec, n, sigma));
 
   /* Q = [U q]: QR of [G g], G from GEN_U and g (column n) from GEN_R at column 0 */
-  nb = rla_gen_block_size(m, n);
   kq = m > n ? n + 1 : n;
-  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_cyclic(ctx, m, kq, nb, nb, &Q));
+  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_rowblock(ctx, m, kq, 0, &Q));
   rla_gen_fill_gaussian(Q, rla_rng_make(seed, RLA_RNG_GEN_U), 0, n, 0, 1.0);
   rla_gen_fill_gaussian(Q, rla_rng_make(seed, RLA_RNG_GEN_R), n, kq, -n, 1.0);
   RLA_CALL_GOTO(ctx, err, fail, rla_gen_orthonormalize(Q));
   if (residual_norm > 0)
-    RLA_CALL_GOTO(ctx, err, fail, residual_vector(Q, n, residual_norm, nb, &r));
+    RLA_CALL_GOTO(ctx, err, fail, residual_vector(Q, n, residual_norm, &r));
 
   /* A = U diag(sigma) V^T */
-  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, n, n, nb, rla_rng_make(seed, RLA_RNG_GEN_V), &V));
+  RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, n, n, rla_rng_make(seed, RLA_RNG_GEN_V), &V));
   scale_columns(Q, sigma, n);
-  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_cyclic(ctx, m, n, nb, nb, &C));
+  RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_rowblock(ctx, m, n, 0, &Ao));
   {
+    /* the first n columns of Q times V^T, on the common P x 1 grid */
     int im = (int)m, in = (int)n, one = 1;
     double done = 1.0, zero = 0.0;
     pdgemm_("N", "T", &im, &in, &in, &done, Q->a, &one, &one, Q->desc, V->a, &one, &one, V->desc,
-            &zero, C->a, &one, &one, C->desc);
+            &zero, Ao->a, &one, &one, Ao->desc);
   }
   rla_dmat_destroy(&Q);
   rla_dmat_destroy(&V);
-  RLA_CALL_GOTO(ctx, err, fail, move_to_layout(&C, RLA_DMAT_ROWBLOCK, &Ao));
 
   /* x: Gaussian, normalized; the same n values on every rank */
   rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_GEN_X), 0, 0, (size_t)n, xs);
@@ -228,13 +222,8 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
   for (int64_t j = 0; j < n; j++)
     for (int64_t i = 0; i < Ao->lm; i++)
       bo->a[i] += Ao->a[i + j * Ao->lld] * xs[j];
-  if (r) {
-    RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_rowblock(ctx, m, 1, Ao->mb, &rb));
-    RLA_CALL_GOTO(ctx, err, fail, rla_dmat_redistribute(r, rb));
-    RLA_CALL_GOTO(ctx, err, fail, rla_dmat_axpy(1.0, rb, bo));
-  }
+  if (r) RLA_CALL_GOTO(ctx, err, fail, rla_dmat_axpy(1.0, r, bo));
   rla_dmat_destroy(&r);
-  rla_dmat_destroy(&rb);
   free(sigma);
   free(xs);
   *A = Ao;
@@ -246,9 +235,7 @@ fail:
   free(xs);
   rla_dmat_destroy(&Q);
   rla_dmat_destroy(&V);
-  rla_dmat_destroy(&C);
   rla_dmat_destroy(&r);
-  rla_dmat_destroy(&rb);
   rla_dmat_destroy(&Ao);
   rla_dmat_destroy(&bo);
   rla_dmat_destroy(&xo);
