@@ -12,8 +12,9 @@
    Layout. A is row-block or cyclic, any shape. The work happens on a row-block matrix: a
    row-block A is used in place (no copy), whatever its shape; a cyclic A is copied once into a
    row-block layout of A when m >= n and of A^T when m < n (info.transposed), so that every
-   product with the working matrix reduces or gathers (short side) x l words. A wide row-block A
-   therefore moves n*l words per product; pass A^T in row-block layout to move m*l instead.
+   product with the working matrix reduces or gathers (short side) x l words, and every rank
+   holds one such (short side) x l array besides its rows. A wide row-block A therefore moves and
+   holds n*l words per product; pass A^T in row-block layout to move m*l instead.
    The bases are orthonormalized by CholeskyQR2 (one reduction of an l x l Gram matrix per pass)
    with a guard for ill-conditioned bases: shifted CholeskyQR3, and Householder TSQR when even the
    shifted Gram matrix cannot be factored (see src/svd/orth.c).

@@ -356,9 +356,11 @@ rla_err rla_svd_view(rla_svd S, FILE *out)
   const rla_svd_info *i = &S->info;
   CHECK_SVD(S);
   if (rla_ctx_rank(S->ctx) != 0) return RLA_SUCCESS;
-  if (S->tol > 0.0)
+  if (S->tol > 0.0 && S->kmax > 0)
     fprintf(out, "rla_svd: tolerance %g, QB block %lld, max rank %lld", S->tol,
             (long long)S->block, (long long)S->kmax);
+  else if (S->tol > 0.0)
+    fprintf(out, "rla_svd: tolerance %g, QB block %lld", S->tol, (long long)S->block);
   else
     fprintf(out, "rla_svd: rank %lld, oversampling %lld", (long long)S->k, (long long)S->p);
   fprintf(out, ", power iterations %lld, sketch %s, seed %llu\n", (long long)S->q,
