@@ -32,6 +32,8 @@ static const rla_option_spec specs[] = {
      "target ||A - U S V^T||_2 / sigma_{k+1} for the q scan"},
     {"qmax", NULL, RLA_OPT_INT, "8", NULL, 0, 100, "largest q of the scan"},
     {"pdgesvd", NULL, RLA_OPT_INT, "1", NULL, 0, 1, "1: time PDGESVD (with vectors)"},
+    {"write", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "write the matrix to PREFIX.npy and PREFIX.petsc (dense) for the other baselines"},
     {"floor", NULL, RLA_OPT_INT, "1", NULL, 0, 2,
      "1: also measure the tolerance floor, 2: only that"},
 };
@@ -261,6 +263,16 @@ static rla_err bench(rla_ctx ctx, rla_options opts)
   RLA_CALL_GOTO(ctx, err, done,
                 rla_gen_svd(ctx, m, n, count, sigma, (uint64_t)seed, RLA_DMAT_CYCLIC, &A, NULL,
                             NULL));
+  if (rla_options_has(opts, "write")) {
+    const char *prefix;
+    char path[4096];
+    RLA_CALL_GOTO(ctx, err, done, rla_options_get_string(opts, "write", &prefix));
+    snprintf(path, sizeof(path), "%s.npy", prefix);
+    RLA_CALL_GOTO(ctx, err, done, rla_io_write(A, path, RLA_FORMAT_NPY, 0));
+    snprintf(path, sizeof(path), "%s.petsc", prefix);
+    RLA_CALL_GOTO(ctx, err, done, rla_io_write(A, path, RLA_FORMAT_PETSC, RLA_IO_DENSE));
+    say(ctx, "matrix written to %s.npy and %s.petsc\n", prefix, prefix);
+  }
   RLA_CALL_GOTO(ctx, err, done,
                 run_rsvd(ctx, A, sigma, count, k, p, q, RLA_SKETCH_SRHT, seed, (int)nseeds, (int)reps,
                          &srht));

@@ -36,24 +36,25 @@ apt_install() {
 
 echo "== rla: randomized SVD, PDGESVD, Gaussian vs SRHT ($N x $N, sigma_i = 1/i, k = $K, p = $P, q = $Q, 2 ranks)"
 mpiexec --oversubscribe -np 2 "$builddir/bench/bench_svd" --m "$N" --n "$N" --k "$K" --p "$P" \
-  --q "$Q" --reps "$REPS" --target "$TARGET" --pdgesvd "${SVD_PDGESVD:-1}" > "$out/rla.txt" 2>&1
+  --q "$Q" --reps "$REPS" --target "$TARGET" --pdgesvd "${SVD_PDGESVD:-1}" --write "$out/A" \
+  > "$out/rla.txt" 2>&1
 status=$?
 grep -v '^RESULT' "$out/rla.txt"
 [ $status -eq 0 ] || { echo "svd.sh: bench_svd failed"; exit 1; }
 R=$out/rla.txt
 
-echo "== scikit-learn randomized_svd (same spectrum, 2 OpenBLAS threads)"
+echo "== scikit-learn randomized_svd (the same matrix, 2 OpenBLAS threads)"
 if ! $PY -c 'import sklearn' 2>/dev/null; then apt_install python3-sklearn; fi
 if $PY -c 'import sklearn' 2>/dev/null; then
   OPENBLAS_NUM_THREADS=2 $PY "$srcdir/bench/svd_sklearn.py" --m "$N" --n "$N" --k "$K" --p "$P" \
-    --q "$Q" --reps "$REPS" --target "$TARGET" --petsc "$out/A.petsc" > "$out/sklearn.txt" 2>&1 \
+    --q "$Q" --reps "$REPS" --target "$TARGET" --npy "$out/A.npy" > "$out/sklearn.txt" 2>&1 \
     || echo "svd.sh: the sklearn run failed (see $out/sklearn.txt)"
   grep -v '^RESULT' "$out/sklearn.txt"
 else
   echo "skipped: scikit-learn is not installed and could not be installed (python3-sklearn)"
 fi
 
-echo "== SLEPc (same spectrum, 2 ranks)"
+echo "== SLEPc (the same matrix, 2 ranks)"
 if ! pkg-config --exists slepc 2>/dev/null; then apt_install slepc-dev; fi
 if pkg-config --exists slepc 2>/dev/null && [ -f "$out/A.petsc" ]; then
   if mpicc -O2 -o "$out/svd_slepc" "$srcdir/bench/svd_slepc.c" $(pkg-config --cflags --libs slepc) \

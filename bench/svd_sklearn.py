@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Baseline for bench/svd.sh: scikit-learn's randomized_svd on a matrix with the spectrum of
-bench_svd (sigma_i = i^-decay, Haar-random singular vectors from the QR of Gaussian matrices),
+"""Baseline for bench/svd.sh: scikit-learn's randomized_svd on the matrix bench_svd wrote
+(--npy), or on one with the same spectrum (sigma_i = i^-decay, Haar-random singular vectors
+from the QR of Gaussian matrices),
 at the same (k, p, q) and at the smallest q that meets the accuracy target. Accuracy is
 measured as in bench_svd: ||A - U S V^T||_2 by 40 power steps, divided by sigma_{k+1}, mean and
 worst over the random states seed, seed+1, ...; the time is the fastest of --reps runs.
-Optionally writes the matrix in PETSc binary format for the SLEPc baseline.
+Without --npy it can write its matrix in PETSc binary format for the SLEPc baseline.
 Prints "RESULT key value" lines."""
 import argparse
 import time
@@ -60,12 +61,17 @@ def main():
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--target", type=float, default=1.05)
     ap.add_argument("--qmax", type=int, default=8)
+    ap.add_argument("--npy", help="read the matrix from this .npy file (sigma_i = i^-decay)")
     ap.add_argument("--petsc", help="also write the matrix to this PETSc binary file")
     args = ap.parse_args()
     from sklearn.utils.extmath import randomized_svd
 
-    a, sigma = make_matrix(args.m, args.n, args.decay, args.seed)
-    if args.petsc:
+    if args.npy:
+        a = np.asfortranarray(np.load(args.npy))
+        sigma = np.arange(1, min(a.shape) + 1, dtype=float) ** (-args.decay)
+    else:
+        a, sigma = make_matrix(args.m, args.n, args.decay, args.seed)
+    if args.petsc and not args.npy:
         write_petsc_binary(a, args.petsc)
     nxt = sigma[args.k] if args.k < len(sigma) else 1.0
 
