@@ -39,10 +39,10 @@ static const rla_option_spec specs[] = {
 };
 
 struct result {
-  double time;              /* fastest of the repetitions with the first seed */
-  double ratio2, ratio2_max; /* ||E||_2 / sigma_{k+1}: mean and worst over the seeds */
+  double time;                 /* fastest of the repetitions with the first seed */
+  double ratio2, ratio2_max;   /* ||E||_2 / sigma_{k+1}: mean and worst over the seeds */
   double fro_ratio, sigma_err; /* worst over the seeds */
-  rla_svd_info info;        /* of the fastest run */
+  rla_svd_info info;           /* of the fastest run */
 };
 
 static void say(rla_ctx ctx, const char *fmt, ...)
@@ -111,8 +111,8 @@ static rla_err run_rsvd(rla_ctx ctx, rla_dmat A, const double *sigma, int64_t co
   for (int s = 0; s < nseeds; s++) {
     rla_svd_info info;
     double r2, fr, se;
-    RLA_CALL(ctx, one_rsvd(ctx, A, sigma, count, k, p, q, type, seed + (uint64_t)s, &info, &r2,
-                           &fr, &se));
+    RLA_CALL(ctx, one_rsvd(ctx, A, sigma, count, k, p, q, type, seed + (uint64_t)s, &info, &r2, &fr,
+                           &se));
     res->ratio2 += r2 / nseeds;
     if (r2 > res->ratio2_max) res->ratio2_max = r2;
     if (fr > res->fro_ratio) res->fro_ratio = fr;
@@ -155,7 +155,8 @@ static rla_err run_pdgesvd(rla_ctx ctx, rla_dmat A, const double *sigma, int64_t
     if (!err)
       say(ctx, "%-19s %7.4f s%s, rel. sigma error (first k) <= %.2e\n",
           vectors ? "pdgesvd" : "pdgesvd_values", t[vectors],
-          vectors ? " with U and V" : " singular values only", rla_svd_sigma_error_max(k, s, sigma));
+          vectors ? " with U and V" : " singular values only",
+          rla_svd_sigma_error_max(k, s, sigma));
     rla_dmat_destroy(&U);
     rla_dmat_destroy(&V);
   }
@@ -176,7 +177,8 @@ static rla_err scan_q(rla_ctx ctx, rla_dmat A, const double *sigma, int64_t coun
     say(ctx, "  %-8s q = %lld: %.4f s, ||E||_2/sigma_k+1 mean %.4f worst %.4f\n", name,
         (long long)q, r.time, r.ratio2, r.ratio2_max);
     if (r.ratio2_max <= target) {
-      say(ctx, "RESULT target_q_%s %lld\nRESULT target_time_%s %.6f\nRESULT target_ratio2_%s %.6f\n",
+      say(ctx,
+          "RESULT target_q_%s %lld\nRESULT target_time_%s %.6f\nRESULT target_ratio2_%s %.6f\n",
           name, (long long)q, name, r.time, name, r.ratio2_max);
       return RLA_SUCCESS;
     }
@@ -260,9 +262,9 @@ static rla_err bench(rla_ctx ctx, rla_options opts)
   say(ctx, "bench_svd: %lld x %lld, sigma_i = i^-%g, k = %lld, p = %lld, q = %lld, %d ranks\n",
       (long long)m, (long long)n, decay, (long long)k, (long long)p, (long long)q,
       rla_ctx_size(ctx));
-  RLA_CALL_GOTO(ctx, err, done,
-                rla_gen_svd(ctx, m, n, count, sigma, (uint64_t)seed, RLA_DMAT_CYCLIC, &A, NULL,
-                            NULL));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      rla_gen_svd(ctx, m, n, count, sigma, (uint64_t)seed, RLA_DMAT_CYCLIC, &A, NULL, NULL));
   if (rla_options_has(opts, "write")) {
     const char *prefix;
     char path[4096];
@@ -274,8 +276,8 @@ static rla_err bench(rla_ctx ctx, rla_options opts)
     say(ctx, "matrix written to %s.npy and %s.petsc\n", prefix, prefix);
   }
   RLA_CALL_GOTO(ctx, err, done,
-                run_rsvd(ctx, A, sigma, count, k, p, q, RLA_SKETCH_SRHT, seed, (int)nseeds, (int)reps,
-                         &srht));
+                run_rsvd(ctx, A, sigma, count, k, p, q, RLA_SKETCH_SRHT, seed, (int)nseeds,
+                         (int)reps, &srht));
   print_result(ctx, "rsvd_srht", &srht);
   RLA_CALL_GOTO(ctx, err, done,
                 run_rsvd(ctx, A, sigma, count, k, p, q, RLA_SKETCH_GAUSSIAN, seed, (int)nseeds,
@@ -283,9 +285,9 @@ static rla_err bench(rla_ctx ctx, rla_options opts)
   print_result(ctx, "rsvd_gaussian", &gauss);
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, m, n, 0, &Ar));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_redistribute(A, Ar));
-  RLA_CALL_GOTO(ctx, err, done,
-                run_rsvd(ctx, Ar, sigma, count, k, p, q, RLA_SKETCH_SRHT, seed, 1, (int)reps,
-                         &rowb));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      run_rsvd(ctx, Ar, sigma, count, k, p, q, RLA_SKETCH_SRHT, seed, 1, (int)reps, &rowb));
   print_result(ctx, "rsvd_srht_rowblock", &rowb);
   say(ctx, "RESULT gaussian_over_srht_time %.4f\nRESULT gaussian_over_srht_sketch_time %.4f\n",
       gauss.time / srht.time, gauss.info.time_sketch / srht.info.time_sketch);
@@ -294,12 +296,12 @@ static rla_err bench(rla_ctx ctx, rla_options opts)
        is a large share of the work */
     int64_t kb = 4 * k < count / 2 ? 4 * k : count / 2;
     struct result s0, g0;
-    RLA_CALL_GOTO(ctx, err, done,
-                  run_rsvd(ctx, Ar, sigma, count, kb, p, 0, RLA_SKETCH_SRHT, seed, 1, (int)reps,
-                           &s0));
-    RLA_CALL_GOTO(ctx, err, done,
-                  run_rsvd(ctx, Ar, sigma, count, kb, p, 0, RLA_SKETCH_GAUSSIAN, seed, 1,
-                           (int)reps, &g0));
+    RLA_CALL_GOTO(
+        ctx, err, done,
+        run_rsvd(ctx, Ar, sigma, count, kb, p, 0, RLA_SKETCH_SRHT, seed, 1, (int)reps, &s0));
+    RLA_CALL_GOTO(
+        ctx, err, done,
+        run_rsvd(ctx, Ar, sigma, count, kb, p, 0, RLA_SKETCH_GAUSSIAN, seed, 1, (int)reps, &g0));
     say(ctx, "q = 0, k = %lld, row-block input:\n", (long long)kb);
     print_result(ctx, "q0_srht", &s0);
     print_result(ctx, "q0_gaussian", &g0);

@@ -7,13 +7,14 @@
 #include <slepcsvd.h>
 
 /* y = E x = A x - U diag(s) V^T x; w is a k-work array. */
-static PetscErrorCode residual_apply(Mat A, PetscInt k, Vec *u, Vec *v, const PetscReal *s,
-                                     Vec x, Vec y, PetscScalar *w)
+static PetscErrorCode residual_apply(Mat A, PetscInt k, Vec *u, Vec *v, const PetscReal *s, Vec x,
+                                     Vec y, PetscScalar *w)
 {
   PetscFunctionBeginUser;
   PetscCall(MatMult(A, x, y));
   PetscCall(VecMDot(x, k, v, w));
-  for (PetscInt i = 0; i < k; i++) w[i] *= -s[i];
+  for (PetscInt i = 0; i < k; i++)
+    w[i] *= -s[i];
   PetscCall(VecMAXPY(y, k, w, u));
   PetscFunctionReturn(0);
 }
@@ -25,7 +26,8 @@ static PetscErrorCode residual_apply_transpose(Mat A, PetscInt k, Vec *u, Vec *v
   PetscFunctionBeginUser;
   PetscCall(MatMultTranspose(A, y, x));
   PetscCall(VecMDot(y, k, u, w));
-  for (PetscInt i = 0; i < k; i++) w[i] *= -s[i];
+  for (PetscInt i = 0; i < k; i++)
+    w[i] *= -s[i];
   PetscCall(VecMAXPY(x, k, w, v));
   PetscFunctionReturn(0);
 }
@@ -81,7 +83,8 @@ int main(int argc, char **argv)
   PetscCall(VecDuplicateVecs(y, k, &u));
   PetscCall(VecDuplicateVecs(x, k, &v));
   PetscCall(PetscMalloc2(k, &s, k, &w));
-  for (PetscInt i = 0; i < k; i++) PetscCall(SVDGetSingularTriplet(svd, i, &s[i], u[i], v[i]));
+  for (PetscInt i = 0; i < k; i++)
+    PetscCall(SVDGetSingularTriplet(svd, i, &s[i], u[i], v[i]));
   PetscCall(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
   PetscCall(PetscRandomSetFromOptions(rnd));
   PetscCall(VecSetRandom(x, rnd));

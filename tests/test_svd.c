@@ -40,7 +40,8 @@ static void orthonormal(int64_t m, int64_t r, uint64_t seed, double *q)
 static void build_full(int64_t m, int64_t n, int64_t r, const double *sigma, uint64_t seed,
                        double *full)
 {
-  double *u = malloc(sizeof(double) * (size_t)(m * r)), *v = malloc(sizeof(double) * (size_t)(n * r));
+  double *u = malloc(sizeof(double) * (size_t)(m * r)),
+         *v = malloc(sizeof(double) * (size_t)(n * r));
   orthonormal(m, r, seed, u);
   orthonormal(n, r, seed + 1000, v);
   for (int64_t j = 0; j < r; j++)
@@ -67,7 +68,8 @@ static rla_dmat make_matrix(rla_ctx ctx, int64_t m, int64_t n, int64_t r, const 
     RLA_ASSERT_OK(rla_dmat_create_cyclic(ctx, m, n, 8, 5, &A));
   else {
     int64_t mb = (m + p - 1) / p, half = (m + 1) / 2;
-    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, m, n, layout == ROWBLOCK_GAPPED && half > mb ? half : mb, &A));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, m, n,
+                                           layout == ROWBLOCK_GAPPED && half > mb ? half : mb, &A));
   }
   RLA_ASSERT_OK(rla_dmat_scatter(A, 0, buf));
   if (full)
@@ -94,11 +96,13 @@ static rla_svd make_svd(rla_ctx ctx, int64_t k, double tol, int64_t p, int64_t q
 
 /* ||full - U diag(sigma) V^T||_2 and _F exactly (LAPACK on the gathered residual), on every
    rank. */
-static void exact_residual(const double *full, int64_t m, int64_t n, int64_t k,
-                           const double *sigma, rla_dmat U, rla_dmat V, double *two, double *fro)
+static void exact_residual(const double *full, int64_t m, int64_t n, int64_t k, const double *sigma,
+                           rla_dmat U, rla_dmat V, double *two, double *fro)
 {
-  double *u = malloc(sizeof(double) * (size_t)(m * k)), *v = malloc(sizeof(double) * (size_t)(n * k));
-  double *e = malloc(sizeof(double) * (size_t)(m * n)), *s = malloc(sizeof(double) * (size_t)(m < n ? m : n));
+  double *u = malloc(sizeof(double) * (size_t)(m * k)),
+         *v = malloc(sizeof(double) * (size_t)(n * k));
+  double *e = malloc(sizeof(double) * (size_t)(m * n)),
+         *s = malloc(sizeof(double) * (size_t)(m < n ? m : n));
   double out[2];
   RLA_ASSERT_OK(rla_dmat_gather(U, 0, u));
   RLA_ASSERT_OK(rla_dmat_gather(V, 0, v));
@@ -106,8 +110,8 @@ static void exact_residual(const double *full, int64_t m, int64_t n, int64_t k,
     memcpy(e, full, sizeof(double) * (size_t)(m * n));
     for (int64_t j = 0; j < k; j++)
       cblas_dscal((int)m, sigma[j], u + j * m, 1);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, -1.0, u, (int)m,
-                v, (int)n, 1.0, e, (int)m);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, -1.0, u, (int)m, v,
+                (int)n, 1.0, e, (int)m);
     out[1] = LAPACKE_dlange(LAPACK_COL_MAJOR, 'F', (int)m, (int)n, e, (int)m);
     LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (int)m, (int)n, e, (int)m, s, NULL, 1, NULL, 1);
     out[0] = s[0];
@@ -375,14 +379,16 @@ static void test_rank_independence(void)
     if (!bad) bad = rla_svd_compute(S1, A1);
     if (!bad) bad = rla_svd_get_sigma(S1, &sv, NULL) || rla_svd_get_u(S1, &U1);
     if (!bad) bad = rla_dmat_gather(U1, 0, u1);
-    if (!bad) memcpy(s1, sv, sizeof(s1));
+    if (!bad)
+      memcpy(s1, sv, sizeof(s1));
     else
       worst_s = worst_u = 1.0;
     rla_svd_destroy(&S1);
     rla_dmat_destroy(&A1);
     rla_ctx_destroy(&self);
     for (int i = 0; i < k && !bad; i++) {
-      double d = fabs(s[i] - s1[i]) / s1[i], c = fabs(cblas_ddot((int)m, u + i * m, 1, u1 + i * m, 1));
+      double d = fabs(s[i] - s1[i]) / s1[i],
+             c = fabs(cblas_ddot((int)m, u + i * m, 1, u1 + i * m, 1));
       if (d > worst_s) worst_s = d;
       if (1.0 - c > worst_u) worst_u = 1.0 - c;
     }
@@ -413,7 +419,10 @@ static void test_orth_paths(void)
     double *x;
     int64_t lm, lld;
     for (int i = 0; i < l; i++)
-      sigma[i] = c == 0 ? 1.0 + i : c == 1 ? pow(10.0, -10.0 * i / (l - 1)) : c == 2 ? (i < 4) : 0.0;
+      sigma[i] = c == 0   ? 1.0 + i
+                 : c == 1 ? pow(10.0, -10.0 * i / (l - 1))
+                 : c == 2 ? (i < 4)
+                          : 0.0;
     X = make_matrix(rla_test_ctx, m, l, l, sigma, 71, ROWBLOCK_GAPPED, full);
     memset(&info, 0, sizeof(info));
     rla_dmat_local(X, &x, &lm, NULL, &lld);

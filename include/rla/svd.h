@@ -39,34 +39,34 @@ typedef struct rla_svd_s *rla_svd;
 
 /* What a computation did, for reports. Every field is the same on every rank. */
 typedef struct {
-  int64_t m, n;            /* global sizes of A */
-  int64_t rank;            /* k: singular triplets returned */
-  int64_t basis_size;      /* columns l of the range basis Q: k + p capped at min(m, n) (fixed
-                              rank), or the sum of the QB blocks (tolerance) */
-  int64_t oversample;      /* p */
-  int64_t power_iters;     /* q */
-  int64_t block_size;      /* b of the blocked QB (tolerance mode), else l */
-  int64_t blocks;          /* QB blocks computed (1 at fixed rank) */
-  int tolerance_mode;      /* 1 when set_tol chose the rank */
-  double tol_requested;    /* tol as set (0 at fixed rank) */
-  double tol;              /* tol used: max(tol_requested, rla_svd_tol_min()) */
-  int clamped;             /* 1 when tol_requested < rla_svd_tol_min() and was raised to it */
-  int tol_met;             /* 1 when error_estimate <= tol (always 1 at fixed rank) */
-  double norm_fro;         /* ||A||_F */
+  int64_t m, n;         /* global sizes of A */
+  int64_t rank;         /* k: singular triplets returned */
+  int64_t basis_size;   /* columns l of the range basis Q: k + p capped at min(m, n) (fixed
+                           rank), or the sum of the QB blocks (tolerance) */
+  int64_t oversample;   /* p */
+  int64_t power_iters;  /* q */
+  int64_t block_size;   /* b of the blocked QB (tolerance mode), else l */
+  int64_t blocks;       /* QB blocks computed (1 at fixed rank) */
+  int tolerance_mode;   /* 1 when set_tol chose the rank */
+  double tol_requested; /* tol as set (0 at fixed rank) */
+  double tol;           /* tol used: max(tol_requested, rla_svd_tol_min()) */
+  int clamped;          /* 1 when tol_requested < rla_svd_tol_min() and was raised to it */
+  int tol_met;          /* 1 when error_estimate <= tol (always 1 at fixed rank) */
+  double norm_fro;      /* ||A||_F */
   /* error_estimate = sqrt(max(0, ||A||_F^2 - sum_{i<=k} sigma_i^2)) / ||A||_F, which equals
      ||A - U diag(sigma) V^T||_F / ||A||_F in exact arithmetic because U and V lie in the ranges
      of Q and of B^T (Pythagoras). Its rounding error is about c*eps/error_estimate (relative),
      so it is reliable down to about rla_svd_tol_min() and meaningless far below. */
   double error_estimate;
-  double sigma_next;       /* sigma_{k+1} of B: a lower bound on sigma_{k+1}(A) (0 when l = k) */
-  double orth_loss_u;      /* max_ij |(U^T U - I)_ij| */
-  double orth_loss_v;      /* max_ij |(V^T V - I)_ij| */
-  rla_sketch_type sketch;  /* sketch operator */
-  uint64_t seed;           /* seed of the sketch (block i > 0 of the QB uses a seed derived
-                              from it) */
-  int transposed;          /* 1 when the work ran on A^T (cyclic wide input) */
-  int qr_shifted;          /* orthonormalizations that needed shifted CholeskyQR3 */
-  int qr_tsqr;             /* orthonormalizations that fell back to Householder TSQR */
+  double sigma_next;        /* sigma_{k+1} of B: a lower bound on sigma_{k+1}(A) (0 when l = k) */
+  double orth_loss_u;       /* max_ij |(U^T U - I)_ij| */
+  double orth_loss_v;       /* max_ij |(V^T V - I)_ij| */
+  rla_sketch_type sketch;   /* sketch operator */
+  uint64_t seed;            /* seed of the sketch (block i > 0 of the QB uses a seed derived
+                               from it) */
+  int transposed;           /* 1 when the work ran on A^T (cyclic wide input) */
+  int qr_shifted;           /* orthonormalizations that needed shifted CholeskyQR3 */
+  int qr_tsqr;              /* orthonormalizations that fell back to Householder TSQR */
   double time_redistribute; /* copy of cyclic input into the row-block working layout */
   double time_sketch;       /* Y = A Omega^T and its orthonormalization (all blocks) */
   double time_power;        /* power iterations (all blocks) */

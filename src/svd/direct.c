@@ -30,39 +30,36 @@ rla_err rla_svd_direct(rla_dmat A, double *sigma, rla_dmat *U, rla_dmat *V)
   n = (int)A->n;
   mn = m < n ? m : n;
   if (want) *U = *V = NULL;
-  RLA_CALL_GOTO(ctx, err, out,
-                rla_dmat_create_cyclic(ctx, m, n, DIRECT_BLOCK, DIRECT_BLOCK, &C));
+  RLA_CALL_GOTO(ctx, err, out, rla_dmat_create_cyclic(ctx, m, n, DIRECT_BLOCK, DIRECT_BLOCK, &C));
   RLA_CALL_GOTO(ctx, err, out, rla_dmat_redistribute(A, C));
   RLA_CALL_GOTO(ctx, err, out, rla_dmat_check_finite(C, "the matrix given to rla_svd_direct"));
-  RLA_CALL_GOTO(ctx, err, out,
-                rla_dmat_create_cyclic(ctx, want ? m : 1, want ? mn : 1, DIRECT_BLOCK,
-                                       DIRECT_BLOCK, &Uc));
-  RLA_CALL_GOTO(ctx, err, out,
-                rla_dmat_create_cyclic(ctx, want ? mn : 1, want ? n : 1, DIRECT_BLOCK,
-                                       DIRECT_BLOCK, &VTc));
+  RLA_CALL_GOTO(
+      ctx, err, out,
+      rla_dmat_create_cyclic(ctx, want ? m : 1, want ? mn : 1, DIRECT_BLOCK, DIRECT_BLOCK, &Uc));
+  RLA_CALL_GOTO(
+      ctx, err, out,
+      rla_dmat_create_cyclic(ctx, want ? mn : 1, want ? n : 1, DIRECT_BLOCK, DIRECT_BLOCK, &VTc));
   err = rla_calloc(ctx, (size_t)mn, sizeof(double), &s);
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   pdgesvd_(&job, &job, &m, &n, C->a, &one, &one, C->desc, s, Uc->a, &one, &one, Uc->desc, VTc->a,
            &one, &one, VTc->desc, &query, &lwork, &info);
-  RLA_CHECK_GOTO(ctx, err, out, info == 0, RLA_ERR_LIB,
-                 "PDGESVD workspace query failed (info %d)", info);
+  RLA_CHECK_GOTO(ctx, err, out, info == 0, RLA_ERR_LIB, "PDGESVD workspace query failed (info %d)",
+                 info);
   lwork = (int)query + 1;
   err = rla_calloc(ctx, (size_t)lwork, sizeof(double), &work);
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   pdgesvd_(&job, &job, &m, &n, C->a, &one, &one, C->desc, s, Uc->a, &one, &one, Uc->desc, VTc->a,
            &one, &one, VTc->desc, work, &lwork, &info);
   err = info == 0 ? RLA_SUCCESS
-                  : rla_error_set(ctx, info > 0 ? RLA_ERR_NUMERIC : RLA_ERR_LIB, __func__,
-                                  __FILE__, __LINE__, "PDGESVD failed (info %d)", info);
+                  : rla_error_set(ctx, info > 0 ? RLA_ERR_NUMERIC : RLA_ERR_LIB, __func__, __FILE__,
+                                  __LINE__, "PDGESVD failed (info %d)", info);
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   RLA_MPI(ctx, MPI_Bcast(s, mn, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   for (int i = 0; i < mn; i++)
     sigma[i] = s[i];
   if (want) {
-    RLA_CALL_GOTO(ctx, err, out,
-                  rla_dmat_create_cyclic(ctx, n, mn, DIRECT_BLOCK, DIRECT_BLOCK, V));
-    pdtran_(&n, &mn, &done, VTc->a, &one, &one, VTc->desc, &zero, (*V)->a, &one, &one,
-            (*V)->desc);
+    RLA_CALL_GOTO(ctx, err, out, rla_dmat_create_cyclic(ctx, n, mn, DIRECT_BLOCK, DIRECT_BLOCK, V));
+    pdtran_(&n, &mn, &done, VTc->a, &one, &one, VTc->desc, &zero, (*V)->a, &one, &one, (*V)->desc);
     *U = Uc;
     Uc = NULL;
   }

@@ -18,12 +18,12 @@
 /* The operands of a metric, on the row blocks of A. */
 struct triplets {
   rla_ctx ctx;
-  rla_dmat A, U;       /* row-block A and U with its row blocks (copies where needed) */
+  rla_dmat A, U; /* row-block A and U with its row blocks (copies where needed) */
   int own_a, own_u;
   int64_t m, n, k, lm, lda, ldu;
   const double *a, *u;
-  double *us;          /* lm x k: U diag(sigma) */
-  double *v;           /* n x k, replicated */
+  double *us; /* lm x k: U diag(sigma) */
+  double *v;  /* n x k, replicated */
 };
 
 static void triplets_free(struct triplets *t)
@@ -42,13 +42,13 @@ static rla_err triplets_args(rla_dmat A, int64_t k, const double *sigma, rla_dma
   rla_dmat_sizes(A, &m, &n);
   rla_dmat_sizes(U, &um, &uk);
   rla_dmat_sizes(V, &vn, &vk);
-  RLA_CHECK(ctx, rla_dmat_get_layout(U) == RLA_DMAT_ROWBLOCK &&
-                     rla_dmat_get_layout(V) == RLA_DMAT_ROWBLOCK,
+  RLA_CHECK(ctx,
+            rla_dmat_get_layout(U) == RLA_DMAT_ROWBLOCK &&
+                rla_dmat_get_layout(V) == RLA_DMAT_ROWBLOCK,
             RLA_ERR_ARG, "the SVD metrics need row-block U and V");
   RLA_CHECK(ctx, k >= 0 && um == m && vn == n && uk >= k && vk >= k, RLA_ERR_SHAPE,
             "A is %lld x %lld but U is %lld x %lld and V %lld x %lld for k = %lld", (long long)m,
-            (long long)n, (long long)um, (long long)uk, (long long)vn, (long long)vk,
-            (long long)k);
+            (long long)n, (long long)um, (long long)uk, (long long)vn, (long long)vk, (long long)k);
   RLA_CHECK(ctx, sigma != NULL || k == 0, RLA_ERR_ARG, "NULL singular values");
   return RLA_SUCCESS;
 }
@@ -166,8 +166,8 @@ done:
 static void residual_apply(struct triplets *t, const double *x, double *y, double *c)
 {
   if (t->lm == 0) return;
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)t->lm, (int)t->n, 1.0, t->a, (int)t->lda, x, 1,
-              0.0, y, 1);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)t->lm, (int)t->n, 1.0, t->a, (int)t->lda, x, 1, 0.0,
+              y, 1);
   if (t->k == 0) return;
   cblas_dgemv(CblasColMajor, CblasTrans, (int)t->n, (int)t->k, 1.0, t->v, (int)t->n, x, 1, 0.0, c,
               1);

@@ -26,8 +26,8 @@
 
    Cost: a CholeskyQR pass is 2 m l^2 / P flops per rank, l^3/3 on rank 0, a reduction and a
    broadcast of l^2 words; CholeskyQR2 takes 2 passes, shifted CholeskyQR3 3. TSQR: about
-   4 m l^2 / P flops per rank, 2 P l^3 on rank 0, a gather and a scatter of at most P l^2 words (rank 0 holds them all: a flat tree,
-   meant for the fallback, not for thousands of ranks). */
+   4 m l^2 / P flops per rank, 2 P l^3 on rank 0, a gather and a scatter of at most P l^2 words
+   (rank 0 holds them all: a flat tree, meant for the fallback, not for thousands of ranks). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -182,8 +182,8 @@ static rla_err small_svd(rla_ctx ctx, int64_t K, double *m, double *sig, double 
   lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)K, (lapack_int)K, m,
                                    (lapack_int)K, sig, u, (lapack_int)K, vt, (lapack_int)K);
   RLA_CHECK(ctx, info == 0, info > 0 ? RLA_ERR_NUMERIC : RLA_ERR_LIB,
-            "SVD of the %lld x %lld projected matrix failed (LAPACK dgesdd info %d)",
-            (long long)K, (long long)K, (int)info);
+            "SVD of the %lld x %lld projected matrix failed (LAPACK dgesdd info %d)", (long long)K,
+            (long long)K, (int)info);
   return RLA_SUCCESS;
 }
 
@@ -237,8 +237,8 @@ static rla_err factors(struct run *R, rla_dmat A, rla_dmat *U, rla_dmat *V)
     if (!err) choose_rank(R, sig, buf);
   }
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  RLA_CHECK_GOTO(ctx, err, done, MPI_Bcast(buf, (int)nbuf, MPI_DOUBLE, 0, rla_ctx_comm(ctx)) ==
-                                     MPI_SUCCESS,
+  RLA_CHECK_GOTO(ctx, err, done,
+                 MPI_Bcast(buf, (int)nbuf, MPI_DOUBLE, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS,
                  RLA_ERR_MPI, "MPI_Bcast of the small SVD failed");
   R->info->comm_words += (int64_t)nbuf;
   k = (int64_t)buf[0];

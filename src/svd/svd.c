@@ -25,7 +25,7 @@ double rla_svd_tol_min(void) { return TOL_MIN; }
 #define CHECK_SVD(S)                                                                               \
   do {                                                                                             \
     if (!(S))                                                                                      \
-      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL rla_svd");      \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL rla_svd");       \
   } while (0)
 
 rla_err rla_svd_create(rla_ctx ctx, rla_svd *S)
@@ -102,10 +102,9 @@ rla_err rla_svd_set_power(rla_svd S, int64_t q)
 rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx,
-            type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
-            RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT or RLA_SKETCH_GAUSSIAN",
-            (int)type);
+  RLA_CHECK(
+      S->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
+      RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT or RLA_SKETCH_GAUSSIAN", (int)type);
   S->type = type;
   S->is_setup = 0;
   return RLA_SUCCESS;
@@ -121,8 +120,7 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed)
 rla_err rla_svd_set_block(rla_svd S, int64_t b)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, b >= 1, RLA_ERR_ARG, "QB block size %lld: it must be at least 1",
-            (long long)b);
+  RLA_CHECK(S->ctx, b >= 1, RLA_ERR_ARG, "QB block size %lld: it must be at least 1", (long long)b);
   S->block = b;
   S->is_setup = 0;
   return RLA_SUCCESS;
@@ -288,8 +286,8 @@ rla_err rla_svd_compute(rla_svd S, rla_dmat A)
   if (S->tol > 0.0)
     rla_ctx_progress(ctx, "rla_svd: %lld x %lld, tolerance %.3g%s, q = %lld, QB blocks of %lld",
                      (long long)A->m, (long long)A->n, S->info.tol,
-                     S->info.clamped ? " (raised to the certifiable floor)" : "",
-                     (long long)S->q, (long long)S->block);
+                     S->info.clamped ? " (raised to the certifiable floor)" : "", (long long)S->q,
+                     (long long)S->block);
   else
     rla_ctx_progress(ctx, "rla_svd: %lld x %lld, rank %lld, p = %lld, q = %lld", (long long)A->m,
                      (long long)A->n, (long long)S->k, (long long)S->p, (long long)S->q);
@@ -357,8 +355,8 @@ rla_err rla_svd_view(rla_svd S, FILE *out)
   CHECK_SVD(S);
   if (rla_ctx_rank(S->ctx) != 0) return RLA_SUCCESS;
   if (S->tol > 0.0 && S->kmax > 0)
-    fprintf(out, "rla_svd: tolerance %g, QB block %lld, max rank %lld", S->tol,
-            (long long)S->block, (long long)S->kmax);
+    fprintf(out, "rla_svd: tolerance %g, QB block %lld, max rank %lld", S->tol, (long long)S->block,
+            (long long)S->kmax);
   else if (S->tol > 0.0)
     fprintf(out, "rla_svd: tolerance %g, QB block %lld", S->tol, (long long)S->block);
   else

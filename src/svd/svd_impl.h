@@ -12,8 +12,8 @@
 struct rla_svd_s {
   rla_ctx ctx;
   /* parameters */
-  int64_t k;   /* fixed rank, 0 when unset */
-  double tol;  /* tolerance, 0 when unset */
+  int64_t k;  /* fixed rank, 0 when unset */
+  double tol; /* tolerance, 0 when unset */
   int64_t p, q, block, kmax;
   rla_sketch_type type;
   uint64_t seed;
@@ -34,13 +34,13 @@ struct rla_svd_work {
   int size, rank;
   int64_t m, n, lm, lda;
   const double *a;
-  int64_t nb, ln;        /* n-side row block and this rank's rows of it */
-  int *nrows;            /* n-side rows of every rank */
-  int *counts, *displs;  /* scratch for reduce-scatter and allgather (c * nrows) */
-  int64_t cmax;          /* columns the scratch holds */
-  double *wide;          /* cmax x n: Y^T A, or the gathered Z^T */
-  double *piece;         /* cmax x ln: this rank's part of wide */
-  rla_svd_info *info;    /* receives the communication counts */
+  int64_t nb, ln;       /* n-side row block and this rank's rows of it */
+  int *nrows;           /* n-side rows of every rank */
+  int *counts, *displs; /* scratch for reduce-scatter and allgather (c * nrows) */
+  int64_t cmax;         /* columns the scratch holds */
+  double *wide;         /* cmax x n: Y^T A, or the gathered Z^T */
+  double *piece;        /* cmax x ln: this rank's part of wide */
+  rla_svd_info *info;   /* receives the communication counts */
 };
 
 /* Neumaier's compensated sum: its rounding error stays about 2 eps |sum| whatever the number of
