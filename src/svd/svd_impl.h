@@ -3,6 +3,8 @@
 #ifndef RLA_SVD_IMPL_H
 #define RLA_SVD_IMPL_H
 
+#include <math.h>
+
 #include "rla/svd.h"
 
 /* rla_rng purpose for the seeds of QB blocks after the first (block i uses
@@ -53,7 +55,7 @@ typedef struct {
 static inline void rla_svd_ksum_add(rla_svd_ksum *k, double x)
 {
   double t = k->sum + x;
-  k->comp += (k->sum >= x ? k->sum - t + x : x - t + k->sum);
+  k->comp += fabs(k->sum) >= fabs(x) ? (k->sum - t) + x : (x - t) + k->sum;
   k->sum = t;
 }
 
