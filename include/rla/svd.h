@@ -15,6 +15,8 @@
    product with the working matrix reduces or gathers (short side) x l words, and every rank
    holds one such (short side) x l array besides its rows. A wide row-block A therefore moves and
    holds n*l words per product; pass A^T in row-block layout to move m*l instead.
+   The SVD of the small factor (K x K, K = basis size) runs on rank 0 with LAPACK dgesdd (about
+   22 K^3 flops: a second or so at K = 2000) and is broadcast; B itself is never gathered.
    The bases are orthonormalized by CholeskyQR2 (one reduction of an l x l Gram matrix per pass)
    with a guard for ill-conditioned bases: shifted CholeskyQR3, and Householder TSQR when even the
    shifted Gram matrix cannot be factored (see src/svd/orth.c).
