@@ -114,7 +114,7 @@ rla_err rla_svd_setup(rla_svd S);
    previous results are replaced. Collective. */
 rla_err rla_svd_compute(rla_svd S, rla_dmat A);
 
-/* The results of the last compute. Local. */
+/* The results of the last successful compute; RLA_ERR_ARG before one. Local. */
 rla_err rla_svd_get_info(rla_svd S, rla_svd_info *info);
 /* Singular values, k of them in decreasing order, the same array on every rank; borrowed:
    valid until the next compute or destroy. Local. */
