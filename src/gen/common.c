@@ -5,10 +5,10 @@
    Q = Q R^-1 with R^T R = Q^T Q, 4mk^2 flops in BLAS 3 and two reductions of k^2 words. It is
    exact to O(eps) orthogonality for cond(Q) up to about 1e8 (Gaussian matrices are far below:
    about (1 + sqrt(k/m)) / (1 - sqrt(k/m)) when tall, O(k) when square); when the Cholesky
-   factorization breaks down or the second pass is far from the identity, it falls back to Householder QR (ScaLAPACK pdgeqrf + pdorgqr),
-   which is unconditionally stable but bound by BLAS 2 panels on tall matrices (measured 7.5 s
-   against 0.9 s for 2^18 x 257 on 2 ranks). R has a positive diagonal, so the Q of a Gaussian
-   is Haar distributed. */
+   factorization breaks down or the second pass is far from the identity, it falls back to
+   Householder QR (ScaLAPACK pdgeqrf + pdorgqr), which is unconditionally stable but bound by BLAS 2
+   panels on tall matrices (measured 7.5 s against 0.9 s for 2^18 x 257 on 2 ranks). R has a
+   positive diagonal, so the Q of a Gaussian is Haar distributed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +49,10 @@ rla_err rla_gen_agree_params(rla_ctx ctx, const char *what, const int64_t *vals,
   same = memcmp(root, dbl, sizeof(double) * (size_t)ndbl) == 0;
   free(root);
   RLA_MPI(ctx, MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_LAND, comm));
-  RLA_CHECK(ctx, all, RLA_ERR_ARG, "%s: the values differ between ranks (pass the same array on "
-            "every rank)", what);
+  RLA_CHECK(ctx, all, RLA_ERR_ARG,
+            "%s: the values differ between ranks (pass the same array on "
+            "every rank)",
+            what);
   return RLA_SUCCESS;
 }
 
@@ -137,8 +139,8 @@ static rla_err cholesky_qr(rla_dmat Q, double *R, int *broke)
     RLA_MPI(ctx, MPI_Bcast(R + off, cnt, MPI_DOUBLE, 0, comm));
   }
   if (lm > 0)
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, lm, k, 1.0, R,
-                k, Q->a, (int)Q->lld);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, lm, k, 1.0, R, k,
+                Q->a, (int)Q->lld);
   return RLA_SUCCESS;
 }
 
