@@ -608,6 +608,28 @@ static void test_petsc_hand_made(void)
   RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
   RLA_ASSERT_ALL(equals(A, 4, 5, aij));
   rla_dmat_destroy(&A);
+  /* full rows in order (moved as blocks), a full row out of order, an empty row, a partial row */
+  {
+    static const int32_t lens[5] = {3, 3, 3, 0, 2}, cols[11] = {0, 1, 2, 0, 1, 2, 2, 0, 1, 1, 2};
+    static const double mixed[15] = {1, 4, 8, 0, 0, 2, 5, 9, 0, 10, 3, 6, 7, 0, 11};
+    be_int(&f, 1211216);
+    be_int(&f, 5);
+    be_int(&f, 3);
+    be_int(&f, 11);
+    for (int i = 0; i < 5; i++) be_int(&f, lens[i]);
+    for (int k = 0; k < 11; k++) be_int(&f, cols[k]);
+    for (int k = 0; k < 11; k++) be_double(&f, k + 1.0);
+    path = put_file("mixed.petsc", f.b, f.len);
+    f.len = 0;
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    RLA_ASSERT_ALL(equals(A, 5, 3, mixed));
+    rla_dmat_destroy(&A);
+    setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    unsetenv("RLA_IO_CHUNK_BYTES");
+    RLA_ASSERT_ALL(equals(A, 5, 3, mixed));
+    rla_dmat_destroy(&A);
+  }
   /* the dense variant PETSc writes with PETSC_VIEWER_NATIVE: nz = -1, then values row-major */
   be_int(&f, 1211216);
   be_int(&f, 3);
@@ -670,6 +692,20 @@ static void test_petsc_errors(void)
   c.col = 5;
   path = put_aij("column.petsc", c, 0);
   ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "column index 5 out of range [0, 5) in row 2");
+  /* after a full row in order, an index equal to n in a short row */
+  f.len = 0;
+  be_int(&f, 1211216);
+  be_int(&f, 2);
+  be_int(&f, 2);
+  be_int(&f, 3);
+  be_int(&f, 2);
+  be_int(&f, 1);
+  be_int(&f, 0);
+  be_int(&f, 1);
+  be_int(&f, 2);
+  for (int k = 0; k < 3; k++) be_double(&f, 1.0);
+  path = put_file("column_n.petsc", f.b, f.len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "column index 2 out of range [0, 2) in row 1");
   c = aij_ok;
   c.col = -1;
   path = put_aij("negcol.petsc", c, 0);

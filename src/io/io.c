@@ -245,21 +245,14 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
   return RLA_SUCCESS;
 }
 
-/* row-major elements [first, first+count) of the local lm x n rows <-> column-major a (lld) */
-struct rowmajor {
-  double *a;
-  int64_t n, lld;
-  int swap;
-};
-
 /* rows are moved in blocks of this many so that both sides stay in cache */
 #define ROW_BLOCK 32
 
-static void move_rows(double *rows, int64_t first, int64_t count, const struct rowmajor *r, int to_local)
+void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int64_t n, int64_t lld,
+                      int to_local)
 {
-  int64_t n = r->n, lld = r->lld, i = first / n, j = first % n, k = 0, full;
-  double *a = r->a;
-  for (; k < count && j != 0; k++) { /* the end of a row begun in the previous chunk */
+  int64_t i = first / n, j = first % n, k = 0, full;
+  for (; k < count && j != 0; k++) { /* the end of a row begun before first */
     if (to_local) a[i + j * lld] = rows[k];
     else rows[k] = a[i + j * lld];
     if (++j == n) {
@@ -278,23 +271,30 @@ static void move_rows(double *rows, int64_t first, int64_t count, const struct r
   }
   k += full * n;
   i += full;
-  for (j = 0; k < count; k++, j++) { /* the beginning of a row that the next chunk ends */
+  for (j = 0; k < count; k++, j++) { /* the beginning of a row that goes on after count */
     if (to_local) a[i + j * lld] = rows[k];
     else rows[k] = a[i + j * lld];
   }
 }
 
+/* a row-major file range <-> the local column-major rows */
+struct rowmajor {
+  double *a;
+  int64_t n, lld;
+  int swap;
+};
+
 static void rows_to_local(void *buf, int64_t first, int64_t count, void *data)
 {
   struct rowmajor *r = data;
   if (r->swap) rla_io_swap(buf, count, sizeof(double));
-  move_rows(buf, first, count, r, 1);
+  rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 1);
 }
 
 static void local_to_rows(void *buf, int64_t first, int64_t count, void *data)
 {
   struct rowmajor *r = data;
-  move_rows(buf, first, count, r, 0);
+  rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 0);
   if (r->swap) rla_io_swap(buf, count, sizeof(double));
 }
 

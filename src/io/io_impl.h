@@ -84,6 +84,12 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
 rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
 rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
 
+/* Elements [first, first+count) of the row-major lm x n local rows, in rows[0..count), to the
+   column-major local array a (leading dimension lld) when to_local is 1, or back when 0; rows
+   may begin and end anywhere. Blocked so that both sides stay in cache. Local. */
+void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int64_t n, int64_t lld,
+                      int to_local);
+
 /* Rank 0 holds the whole matrix column-major in full (leading dimension m); every rank receives
    its rows of the row-block A. full is read on rank 0 only. Collective. */
 rla_err rla_io_scatter_rows(rla_dmat A, const double *full);

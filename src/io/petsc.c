@@ -157,16 +157,29 @@ static rla_err read_aij(rla_ctx ctx, const char *path, const rla_io_info *info, 
     if (!err) err = e ? e : e2;
     if (err) continue;
     if (rla_io_host_little()) rla_io_swap(val, k, sizeof(double));
-    for (int64_t q = 0; q < k; q++) {
-      int32_t col = get_be32((unsigned char *)(idx + q));
+    for (int64_t q = 0; q < k;) {
+      int64_t q0 = q, first;
+      int32_t col;
       while (left == 0) left = len[++r];
+      /* a run of entries in row-major order (full rows, columns 0..n-1, as rla and MatView
+         of a dense matrix write them) moves in cache-friendly blocks */
+      first = r * n + (len[r] - left);
+      while (q < k && left > 0 && len[r] == n && get_be32((unsigned char *)(idx + q)) == n - left) {
+        q++;
+        if (--left == 0 && r + 1 < lm && len[r + 1] == n) left = len[++r];
+      }
+      if (q > q0) {
+        rla_io_move_rows(val + q0, first, q - q0, a, n, lld, 1);
+        continue;
+      }
+      col = get_be32((unsigned char *)(idx + q));
       if (col < 0 || col >= n) {
         err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
                             "%s: column index %d out of range [0, %lld) in row %lld", path, (int)col,
                             (long long)n, (long long)(row0 + r));
         break;
       }
-      a[r + col * lld] = val[q];
+      a[r + col * lld] = val[q++];
       left--;
     }
     done += k;
