@@ -100,7 +100,8 @@ static void test_spectrum_errors(void)
   double s[10];
   rla_spectrum_kind kind;
   rla_spectrum sp = {.kind = RLA_SPECTRUM_POLY, .decay = 0};
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "decay must be positive");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "decay must be positive");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_EXP, .decay = 1};
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 400, s), RLA_ERR_ARG, "underflows");
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, -1, s), RLA_ERR_ARG, "non-negative");
@@ -108,7 +109,8 @@ static void test_spectrum_errors(void)
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "knee");
   sp.knee = 3;
   sp.level = 2;
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "level must be in (0, 1]");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "level must be in (0, 1]");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_SCURVE, .knee = 3, .level = 0.1, .transition = 0};
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "transition");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_GEOMETRIC, .cond = 0.5};
@@ -118,7 +120,8 @@ static void test_spectrum_errors(void)
   sp.cond = NAN;
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, ">= 1");
   sp.kind = (rla_spectrum_kind)42;
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "unknown spectrum kind");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "unknown spectrum kind");
   RLA_ASSERT_OK(rla_spectrum_kind_from_name(rla_test_ctx, "scurve", &kind));
   RLA_ASSERT_ALL(kind == RLA_SPECTRUM_SCURVE && !strcmp(rla_spectrum_kind_name(kind), "scurve"));
   RLA_ASSERT_FAILS(rla_spectrum_kind_from_name(rla_test_ctx, "flat", &kind), RLA_ERR_ARG, "'flat'");
@@ -222,7 +225,8 @@ static void test_svd_exact(void)
       v = gather(V);
       worst = fmax(worst, rel);
       worst_tail = fmax(worst_tail, tail);
-      worst_orth = fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / ((k + 4) * EPS));
+      worst_orth =
+          fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / ((k + 4) * EPS));
       free(u);
       free(v);
       rla_dmat_destroy(&A);
@@ -279,20 +283,21 @@ static void test_svd_errors(void)
     /* sigma differing between ranks is caught on every rank (no hang, no divergence) */
     double mine[2] = {1, rla_ctx_rank(rla_test_ctx) == rla_ctx_size(rla_test_ctx) - 1 ? 0.5 : 0.25};
     if (rla_ctx_size(rla_test_ctx) > 1)
-      RLA_ASSERT_FAILS(rla_gen_svd(rla_test_ctx, 5, 4, 2, mine, 1, RLA_DMAT_ROWBLOCK, &A, NULL, NULL),
-                       RLA_ERR_ARG, "differ between ranks");
+      RLA_ASSERT_FAILS(
+          rla_gen_svd(rla_test_ctx, 5, 4, 2, mine, 1, RLA_DMAT_ROWBLOCK, &A, NULL, NULL),
+          RLA_ERR_ARG, "differ between ranks");
   }
 }
 
 /* ---- rla_gen_lsq --------------------------------------------------------------------------- */
 
 struct lsq_metrics {
-  double rnorm;   /* ||b - A x|| in extended precision */
-  double ortho;   /* ||A^T (b - A x)|| / (||A||_F ||b - A x||) */
-  double cond;    /* sigma_0 / sigma_{n-1} by dgesvd */
-  double smax;    /* sigma_0 */
-  double xnorm;   /* ||x|| */
-  double xerr;    /* ||x_dgels - x|| / ||x|| */
+  double rnorm; /* ||b - A x|| in extended precision */
+  double ortho; /* ||A^T (b - A x)|| / (||A||_F ||b - A x||) */
+  double cond;  /* sigma_0 / sigma_{n-1} by dgesvd */
+  double smax;  /* sigma_0 */
+  double xnorm; /* ||x|| */
+  double xerr;  /* ||x_dgels - x|| / ||x|| */
 };
 
 static void lsq_metrics(int64_t m, int64_t n, rla_dmat A, rla_dmat b, rla_dmat x,
@@ -344,8 +349,8 @@ static void test_lsq_known_solution(void)
   const struct {
     int64_t m, n;
     double cond, res;
-  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0}, {9, 1, 1, 0.5},
-               {2, 1, 1, 0.5}, {3, 2, 10, 0.5}};
+  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0},
+               {9, 1, 1, 0.5},     {2, 1, 1, 0.5},      {3, 2, 10, 0.5}};
   for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
     int64_t m = cases[t].m, n = cases[t].n, sz[6];
     double cond = cases[t].cond, res = cases[t].res;
@@ -359,10 +364,11 @@ static void test_lsq_known_solution(void)
                    sz[5] == 1 && rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK);
     lsq_metrics(m, n, A, b, x, &q);
     if (rla_ctx_rank(rla_test_ctx) == 0)
-      fprintf(stderr, "lsq %lldx%lld cond %g res %g: rnorm rel %.3e ortho %.3g eps cond rel %.3e "
-              "xnorm-1 %.3e xerr %.3e smax-1 %.3e\n", (long long)m, (long long)n, cond, res,
-              res > 0 ? fabs(q.rnorm - res) / res : q.rnorm, q.ortho / EPS,
-              fabs(q.cond - cond) / cond, q.xnorm - 1, q.xerr, q.smax - 1);
+      fprintf(stderr,
+              "lsq %lldx%lld cond %g res %g: rnorm rel %.3e ortho %.3g eps cond rel %.3e "
+              "xnorm-1 %.3e xerr %.3e smax-1 %.3e\n",
+              (long long)m, (long long)n, cond, res, res > 0 ? fabs(q.rnorm - res) / res : q.rnorm,
+              q.ortho / EPS, fabs(q.cond - cond) / cond, q.xnorm - 1, q.xerr, q.smax - 1);
     /* ||b - A x|| = res up to the rounding of b = fl(A x + r): O(eps ||A|| ||x||) absolute,
        with ||A|| = ||x|| = 1; relative 1e-12 when that is small against res */
     RLA_ASSERT_ALL(fabs(q.rnorm - res) <= 1e-12 * res + 10 * sqrt((double)n) * EPS);
@@ -385,8 +391,7 @@ static void test_lsq_known_solution(void)
 static void test_lsq_errors(void)
 {
   rla_dmat A = NULL, b = NULL, x = NULL;
-  RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 10, 20, 10, 1, 1, &A, &b, &x), RLA_ERR_ARG,
-                   "m >= n");
+  RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 10, 20, 10, 1, 1, &A, &b, &x), RLA_ERR_ARG, "m >= n");
   RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 10, 0.5, 1, 1, &A, &b, &x), RLA_ERR_ARG,
                    "finite and >= 1");
   RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 10, INFINITY, 1, 1, &A, &b, &x), RLA_ERR_ARG,
@@ -779,7 +784,8 @@ void rla_test_register(void)
   CU_add_test(s, "same seed, same problem on P ranks and on one", test_reproducible);
   CU_add_test(s, "collection: shapes, widths, memberships", test_collection_shapes);
   CU_add_test(s, "collection: numerical rank dim per subspace", test_collection_low_rank);
-  CU_add_test(s, "collection: bitwise the same on P ranks and on one", test_collection_reproducible);
+  CU_add_test(s, "collection: bitwise the same on P ranks and on one",
+              test_collection_reproducible);
   CU_add_test(s, "collection: written files, manifest, truth", test_collection_write);
   CU_add_test(s, "collection: provoked errors", test_collection_errors);
 }
