@@ -163,3 +163,52 @@ void rla_driver_outputs_destroy(rla_driver_outputs *out)
   free(*out);
   *out = NULL;
 }
+
+/* ---- the life of a single-job driver ------------------------------------------------------- */
+
+int rla_driver_main(int argc, char **argv, const char *prog, const rla_option_spec *specs,
+                    int nspecs, rla_err (*body)(rla_driver_job *job, void *data), void *data)
+{
+  rla_driver_job job = {0};
+  const char *rpath = NULL, *rtmp = NULL;
+  int code = 0, failures;
+  rla_err err;
+
+  if (rla_driver_init(&argc, &argv, &job.ctx)) return 1;
+  job.t0 = rla_wtime();
+  if (rla_options_create(job.ctx, specs, nspecs, &job.opts)) {
+    code = rla_driver_fail(job.ctx, prog);
+    goto end;
+  }
+  if (rla_driver_parse(job.ctx, prog, job.opts, argc, argv, &code)) goto end;
+  err = rla_report_create(job.ctx, &job.rep);
+  if (!err) err = rla_driver_outputs_create(job.ctx, &job.outs);
+  err = rla_ctx_agree(job.ctx, err);
+  if (!err) err = rla_report_set_string(job.rep, "program", prog);
+  if (!err && rla_options_has(job.opts, "report")) {
+    rla_options_get_string(job.opts, "report", &rpath);
+    err = rla_driver_outputs_add(job.outs, rpath, &rtmp);
+  }
+  if (!err) err = body(&job, data);
+  if (!err) err = rla_report_set_real(job.rep, "time_total", rla_wtime() - job.t0);
+  if (!err) err = rla_report_set_int(job.rep, "peak_memory_bytes", rla_peak_memory());
+  if (!err && rtmp) err = rla_report_write(job.rep, rtmp);
+  if (!err) err = rla_driver_outputs_commit(job.outs);
+  if (err) {
+    code = rla_driver_fail(job.ctx, prog);
+    goto end;
+  }
+  failures = rla_report_failures(job.rep);
+  if (rla_ctx_rank(job.ctx) == 0) {
+    if (failures)
+      fprintf(stderr, "%s: %d check%s FAILED\n", prog, failures, failures > 1 ? "s" : "");
+    else if (rla_ctx_verbosity(job.ctx) >= 1)
+      fprintf(stderr, "%s: done in %.2f s\n", prog, rla_wtime() - job.t0);
+  }
+  code = failures ? 1 : 0;
+end:
+  rla_driver_outputs_destroy(&job.outs);
+  rla_report_destroy(&job.rep);
+  rla_options_destroy(&job.opts);
+  return rla_driver_finalize(&job.ctx, code);
+}

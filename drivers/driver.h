@@ -73,4 +73,23 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out);
    to NULL. Local: no communication. */
 void rla_driver_outputs_destroy(rla_driver_outputs *out);
 
+/* What a single-job driver's own work sees: the parsed options, the report (written to --report
+   after the work succeeds) and the output set (committed after the report). */
+typedef struct {
+  rla_ctx ctx;
+  rla_options opts;
+  rla_report rep;
+  rla_driver_outputs outs;
+  double t0; /* rla_wtime() at the start */
+} rla_driver_job;
+
+/* The whole life of a single-job driver: MPI and context, options (specs must end with
+   RLA_DRIVER_COMMON_OPTIONS), --help, the parameters echoed, the report file staged as an
+   output, body(job, data) (it frees what it allocates), the report written, the outputs
+   committed, a summary line on stderr, MPI finalized. Returns the exit code: 0 when every
+   check passed, 1 after a failure (one message on rank 0) or a FAILED check; the same on
+   every rank. Collective on MPI_COMM_WORLD. */
+int rla_driver_main(int argc, char **argv, const char *prog, const rla_option_spec *specs,
+                    int nspecs, rla_err (*body)(rla_driver_job *job, void *data), void *data);
+
 #endif

@@ -111,7 +111,8 @@ static rla_err solution_dmat(struct run *r, int64_t d, int64_t nrhs, rla_dmat *X
   RLA_CALL(r->ctx, rla_dmat_create_rowblock(r->ctx, d, nrhs, 0, Xd));
   rla_dmat_local(*Xd, &a, &lm, NULL, &lld);
   for (int64_t j = 0; j < nrhs; j++)
-    for (int64_t i = 0; i < lm; i++) a[i + j * lld] = r->X[rla_dmat_global_row(*Xd, i) + j * d];
+    for (int64_t i = 0; i < lm; i++)
+      a[i + j * lld] = r->X[rla_dmat_global_row(*Xd, i) + j * d];
   return RLA_SUCCESS;
 }
 
@@ -126,8 +127,8 @@ static rla_err forward_error(struct run *r, const char *path, int64_t d, int64_t
   RLA_CALL(ctx, rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &E));
   rla_dmat_sizes(E, &em, &en);
   RLA_CHECK_GOTO(ctx, err, done, em == d && en == nrhs, RLA_ERR_SHAPE,
-                 "%s: the exact solution is %lld x %lld, expected %lld x %lld", path,
-                 (long long)em, (long long)en, (long long)d, (long long)nrhs);
+                 "%s: the exact solution is %lld x %lld, expected %lld x %lld", path, (long long)em,
+                 (long long)en, (long long)d, (long long)nrhs);
   RLA_CALL_GOTO(ctx, err, done, solution_dmat(r, d, nrhs, &Xd));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(E, &ne));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_axpy(-1.0, E, Xd));
@@ -157,7 +158,8 @@ static void check(struct run *r, const rla_lsq_info *in, double tol)
      Scaled by n eps it is O(1); 16 is HPL's threshold for such scaled residuals. */
   for (int64_t j = 0; j < k; j++) {
     double nx = 0.0, s;
-    for (int64_t i = 0; i < in->d; i++) nx = hypot(nx, r->X[i + j * in->d]);
+    for (int64_t i = 0; i < in->d; i++)
+      nx = hypot(nx, r->X[i + j * in->d]);
     s = in->backward_error[j] * in->residual_norm[j] /
         ((double)in->d * RLA_EPS * (in->norm_fro * nx + in->rhs_norm[j]));
     if (in->residual_norm[j] == 0.0) s = 0.0;
@@ -174,8 +176,9 @@ static void check(struct run *r, const rla_lsq_info *in, double tol)
                                               : (in->residual_norm[j] > 0 ? INFINITY : 1.0);
       if (!(q <= worst)) worst = q;
     }
-    rla_report_check(r->rep, stdout, "residual ||b - A x|| / ||S (b - A x)|| <= 1 / (1 - sqrt((n+1)/l))",
-                     worst, 1.0 / (1.0 - e));
+    rla_report_check(r->rep, stdout,
+                     "residual ||b - A x|| / ||S (b - A x)|| <= 1 / (1 - sqrt((n+1)/l))", worst,
+                     1.0 / (1.0 - e));
   } else {
     if (in->method == RLA_LSQ_ACCURATE)
       rla_report_check(r->rep, stdout, "backward error estimate (Karlson-Walden) <= tol",
@@ -210,9 +213,8 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report_set_real(rep, "kappa_estimate", in->kappa_sketch);
   rla_report_set_real(rep, "kappa_preconditioned", in->kappa_preconditioned);
   rla_report_set_real(rep, "norm_A_fro", in->norm_fro);
-  rla_report_set_string(rep, "sketch", in->method == RLA_LSQ_DIRECT
-                                           ? "none"
-                                           : rla_sketch_type_name(in->sketch_type));
+  rla_report_set_string(
+      rep, "sketch", in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_name(in->sketch_type));
   rla_report_set_int(rep, "sketch_rows", in->sketch_rows);
   rla_report_set_int(rep, "sketch_block", in->sketch_block);
   rla_report_set_int(rep, "seed", (int64_t)in->seed);
@@ -228,7 +230,7 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report_set_int(rep, "comm_reductions", in->comm_reductions);
 }
 
-static rla_err run(struct run *r, double t0)
+static rla_err run(struct run *r)
 {
   rla_ctx ctx = r->ctx;
   const char *pA, *pb, *px = NULL, *tx = NULL, *pe = NULL;
@@ -263,14 +265,14 @@ static rla_err run(struct run *r, double t0)
                      rla_ctx_size(ctx), rla_ctx_size(ctx) > 1 ? "s" : "");
   }
   RLA_CALL(ctx, rla_lsq_solve(r->L, r->A, r->B, r->X, d, &in));
-  rla_ctx_progress(ctx, PROG ": solved in %.3f s: %lld iterations, backward error %.2e", in.time_total,
-                   (long long)in.iterations, max_of(nrhs, in.backward_error));
+  rla_ctx_progress(ctx, PROG ": solved in %.3f s: %lld iterations, backward error %.2e",
+                   in.time_total, (long long)in.iterations, max_of(nrhs, in.backward_error));
   if (tx) {
     t_write = rla_wtime();
     RLA_CALL_GOTO(ctx, err, done, solution_dmat(r, d, nrhs, &Xd));
-    RLA_CALL_GOTO(ctx, err, done,
-                  rla_io_write(Xd, tx, rla_io_format_of(px, RLA_FORMAT_AUTO),
-                               nrhs == 1 ? RLA_IO_VECTOR : 0));
+    RLA_CALL_GOTO(
+        ctx, err, done,
+        rla_io_write(Xd, tx, rla_io_format_of(px, RLA_FORMAT_AUTO), nrhs == 1 ? RLA_IO_VECTOR : 0));
     t_write = rla_wtime() - t_write;
   }
   report(r, &in, t_read, t_write);
@@ -291,59 +293,25 @@ static rla_err run(struct run *r, double t0)
     if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
       printf("forward error ||x - x*|| / ||x*|| = %.3e (%s)\n", fe, pe);
   }
-  rla_report_set_real(r->rep, "time_total", rla_wtime() - t0);
-  rla_report_set_int(r->rep, "peak_memory_bytes", rla_peak_memory());
 done:
   rla_dmat_destroy(&Xd);
   return err;
 }
 
-int main(int argc, char **argv)
+/* the job: everything it allocates is freed here, whatever happened */
+static rla_err job(rla_driver_job *job, void *data)
 {
-  rla_ctx ctx = NULL;
-  struct run r = {0};
-  const char *rpath = NULL, *rtmp = NULL;
-  int code = 0, failures;
-  double t0;
-  rla_err err;
-
-  if (rla_driver_init(&argc, &argv, &ctx)) return 1;
-  t0 = rla_wtime();
-  r.ctx = ctx;
-  if (rla_options_create(ctx, specs, NSPECS, &r.opts)) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  if (rla_driver_parse(ctx, PROG, r.opts, argc, argv, &code)) goto end;
-  err = rla_report_create(ctx, &r.rep);
-  if (!err) err = rla_driver_outputs_create(ctx, &r.outs);
-  err = rla_ctx_agree(ctx, err);
-  if (!err && rla_options_has(r.opts, "report")) {
-    rla_options_get_string(r.opts, "report", &rpath);
-    err = rla_driver_outputs_add(r.outs, rpath, &rtmp);
-  }
-  if (!err) err = run(&r, t0);
-  if (!err && rtmp) err = rla_report_write(r.rep, rtmp);
-  if (!err) err = rla_driver_outputs_commit(r.outs);
-  if (err) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  failures = rla_report_failures(r.rep);
-  if (rla_ctx_rank(ctx) == 0) {
-    if (failures)
-      fprintf(stderr, PROG ": %d check%s FAILED\n", failures, failures > 1 ? "s" : "");
-    else if (rla_ctx_verbosity(ctx) >= 1)
-      fprintf(stderr, PROG ": done in %.2f s\n", rla_wtime() - t0);
-  }
-  code = failures ? 1 : 0;
-end:
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NULL, NULL};
+  rla_err err = run(&r);
+  (void)data;
   free(r.X);
   rla_lsq_destroy(&r.L);
   rla_dmat_destroy(&r.A);
   rla_dmat_destroy(&r.B);
-  rla_driver_outputs_destroy(&r.outs);
-  rla_report_destroy(&r.rep);
-  rla_options_destroy(&r.opts);
-  return rla_driver_finalize(&ctx, code);
+  return err;
+}
+
+int main(int argc, char **argv)
+{
+  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
 }

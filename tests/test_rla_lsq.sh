@@ -4,42 +4,12 @@
 # gives the same solution), checked with NumPy; several right-hand sides; and bad inputs, each
 # of which must give a non-zero exit on every rank, one clear message and no output file.
 name=test_rla_lsq.sh
-if [ -z "$PYTHON_NUMPY" ]; then
-  echo "$name: skipped: no Python with NumPy (configure looked for one; set PYTHON_NUMPY=...)"
-  exit 77
-fi
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
-lsq="$builddir/drivers/rla-lsq"
+prog="$builddir/drivers/rla-lsq"
 check="$srcdir/tests/check_rla_lsq.py"
 in="$srcdir/inputs"
-mpiexec=${MPIEXEC:-mpiexec}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_rla_lsq.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
-
-# run rla-lsq on NP ranks; every rank appends its exit code to $tmp/codes
-run() {
-  np=$1
-  shift
-  rm -f "$tmp/codes"
-  timeout --kill-after=10 300 "$mpiexec" --oversubscribe -np "$np" \
-    sh -c '"$0" "$@"; echo $? >> "'"$tmp"'/codes"' "$lsq" "$@"
-}
-
-pycheck() {
-  out=$("$PYTHON_NUMPY" "$check" "$@" 2>&1)
-  echo "$out"
-  p=$(echo "$out" | grep -c '^PASS ')
-  f=$(echo "$out" | grep -c '^FAIL ')
-  passed=$((passed + p))
-  failed=$((failed + f))
-  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then fail "checker ran: $*"; fi
-}
+. "$srcdir/tests/driver_lib.sh"
 
 # --- the bundled problem, every method, 1 to 3 ranks ------------------------------------------
 for method in accurate solve direct; do
@@ -79,42 +49,22 @@ fi
 run 3 -A "$tmp/A-fortran.npy" -b "$in/lsq-b.npy" -x "$tmp/x-fortran.npy" >"$tmp/out" 2>&1 &&
   pycheck compare "$tmp/x-accurate-3.npy" "$tmp/x-fortran.npy" 0 || { cat "$tmp/out"; fail "Fortran-order A"; }
 
-# bad: NP, expected message text, arguments; the outputs must not appear
-bad() {
-  np=$1
-  want=$2
-  shift 2
-  rm -f "$tmp/bad-x.npy" "$tmp/bad.json"
-  run $np "$@" -x "$tmp/bad-x.npy" --report "$tmp/bad.json" >"$tmp/out" 2>&1
-  codes=$(sort -u "$tmp/codes" 2>/dev/null | tr '\n' ' ')
-  nerr=$(grep -c "^rla-lsq: error:" "$tmp/out")
-  nrun=$(wc -l <"$tmp/codes" 2>/dev/null || echo 0)
-  if [ "$nrun" -eq "$np" ] && ! grep -qx 0 "$tmp/codes" && [ "$nerr" -eq 1 ] &&
-    grep -q -- "$want" "$tmp/out" && [ ! -e "$tmp/bad-x.npy" ] && [ ! -e "$tmp/bad.json" ] &&
-    [ -z "$(ls -A "$tmp" | grep '^\.bad')" ]; then
-    pass "bad input on $np ranks gives one message: $want"
-  else
-    cat "$tmp/out"
-    echo "exit codes: $codes; error lines: $nerr"
-    fail "bad input on $np ranks: $want"
-  fi
-}
 for np in 1 2 3; do
-  bad $np "cannot open" -A "$tmp/missing.npy" -b "$in/lsq-b.npy"
-  bad $np "non-finite" -A "$tmp/A-nan.npy" -b "$in/lsq-b.npy"
-  bad $np "non-finite" -A "$tmp/A-inf.npy" -b "$in/lsq-b.npy"
-  bad $np "b has 3997 rows" -A "$in/lsq-A.npy" -b "$tmp/b-short.npy"
-  bad $np "more columns than rows" -A "$tmp/A-wide.npy" -b "$tmp/b-wide.npy"
+  bad $np -x "cannot open" -A "$tmp/missing.npy" -b "$in/lsq-b.npy"
+  bad $np -x "non-finite" -A "$tmp/A-nan.npy" -b "$in/lsq-b.npy"
+  bad $np -x "non-finite" -A "$tmp/A-inf.npy" -b "$in/lsq-b.npy"
+  bad $np -x "b has 3997 rows" -A "$in/lsq-A.npy" -b "$tmp/b-short.npy"
+  bad $np -x "more columns than rows" -A "$tmp/A-wide.npy" -b "$tmp/b-wide.npy"
 done
-bad 2 "A-truncated.npy" -A "$tmp/A-truncated.npy" -b "$in/lsq-b.npy"
-bad 2 "A-empty.npy" -A "$tmp/A-empty.npy" -b "$in/lsq-b.npy"
-bad 2 "<f4" -A "$tmp/A-f32.npy" -b "$in/lsq-b.npy"
-bad 3 "outside" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --oversample 0.5
-bad 3 "must be one of" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --method qr
-bad 2 "unknown option" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --colour red
+bad 2 -x "A-truncated.npy" -A "$tmp/A-truncated.npy" -b "$in/lsq-b.npy"
+bad 2 -x "A-empty.npy" -A "$tmp/A-empty.npy" -b "$in/lsq-b.npy"
+bad 2 -x "<f4" -A "$tmp/A-f32.npy" -b "$in/lsq-b.npy"
+bad 3 -x "outside" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --oversample 0.5
+bad 3 -x "must be one of" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --method qr
+bad 2 -x "unknown option" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --colour red
 printf 'A = %s\nb = %s\nfrobnicate = 1\n' "$in/lsq-A.npy" "$in/lsq-b.npy" >"$tmp/bad.in"
-bad 2 "unknown key 'frobnicate'" "$tmp/bad.in"
-bad 2 "missing required option --b" -A "$in/lsq-A.npy"
+bad 2 -x "unknown key 'frobnicate'" "$tmp/bad.in"
+bad 2 -x "missing required option --b" -A "$in/lsq-A.npy"
 # an output directory that does not exist: fails before any work, writes nothing
 rm -f "$tmp/codes"
 run 2 -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" -x "$tmp/no/such/dir/x.npy" >"$tmp/out" 2>&1
@@ -125,5 +75,4 @@ else
   fail "unwritable output directory"
 fi
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -13,5 +13,6 @@
 #include "rla/report.h"
 #include "rla/rng.h"
 #include "rla/sketch.h"
+#include "rla/svd.h"
 
 #endif
