@@ -8,6 +8,7 @@
    the seed and its global index, so the problem does not depend on the rank count.
    Usage: bench_lsq [--rows m] [--cols d1,d2,...] [--kappa k] [--rho r] [--nrhs n]
                     [--sketch srht|gaussian|sparse] [--oversample g] [--repeat r] [--seed s]
+                    [--methods direct,solve,accurate]
    Prints one line per method and column count on rank 0, then the ratios to PDGELS. */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ typedef struct {
   double kappa, rho, gamma;
   rla_sketch_type sketch;
   uint64_t seed;
+  int run[3]; /* direct, solve, accurate */
 } params;
 
 static void fail(rla_ctx ctx, const char *what)
@@ -48,6 +50,7 @@ static int parse(int argc, char **argv, params *p)
   p->gamma = 0.0;
   p->sketch = RLA_SKETCH_SRHT;
   p->seed = 2024;
+  p->run[0] = p->run[1] = p->run[2] = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--rows"))
@@ -68,7 +71,11 @@ static int parse(int argc, char **argv, params *p)
       p->sketch = !strcmp(v, "gaussian") ? RLA_SKETCH_GAUSSIAN
                   : !strcmp(v, "sparse") ? RLA_SKETCH_SPARSE
                                          : RLA_SKETCH_SRHT;
-    else if (!strcmp(k, "--cols")) {
+    else if (!strcmp(k, "--methods")) {
+      p->run[0] = strstr(v, "direct") != NULL;
+      p->run[1] = strstr(v, "solve") != NULL;
+      p->run[2] = strstr(v, "accurate") != NULL;
+    } else if (!strcmp(k, "--cols")) {
       char *s = (char *)v, *end;
       p->ncols = 0;
       while (*s && p->ncols < 16) {
@@ -168,7 +175,7 @@ int main(int argc, char **argv)
     if (rank == 0)
       fprintf(stderr, "usage: bench_lsq [--rows m] [--cols d1,d2,...] [--kappa k] [--rho r] "
                       "[--nrhs n] [--sketch srht|gaussian|sparse] [--oversample g] [--repeat r] "
-                      "[--seed s]\n");
+                      "[--seed s] [--methods direct,solve,accurate]\n");
     MPI_Finalize();
     return 2;
   }
@@ -186,6 +193,7 @@ int main(int argc, char **argv)
     generate(ctx, &p, d, &A, &B);
     for (int t = 0; t < 3; t++) {
       rla_lsq L = NULL;
+      if (!p.run[t]) continue;
       rla_lsq_info info, kept;
       best[t] = INFINITY;
       if (rla_lsq_create(ctx, &L) || rla_lsq_set_method(L, methods[t]) ||
@@ -221,7 +229,7 @@ int main(int argc, char **argv)
       }
       rla_lsq_destroy(&L);
     }
-    if (rank == 0)
+    if (rank == 0 && p.run[0] && p.run[1] && p.run[2])
       printf("d = %5lld speedup over PDGELS with its redistribution: solve %.2fx, accurate %.2fx; "
              "over the PDGELS call alone: solve %.2fx, accurate %.2fx; backward error accurate / "
              "PDGELS = %.2f; residual solve / PDGELS = %.4f\n",
