@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# Block SRHT, Gaussian and sparse sign sketches of an n x d matrix (default 2^20 x 256, l = 1024)
-# at 1 and 2 ranks: time, ratio to the Gaussian sketch and to the one-pass floor, MPI bytes.
-# Usage (from the build directory): sh bench/sketch.sh [options of bench_sketch]
-# Needs about 2.2 GiB of memory per 2^20 x 256 matrix (each run holds one).
+# Sketch benchmark: Omega A for an n x d matrix (default 2^20 x 256, l = 1024) with the Gaussian,
+# block SRHT and sparse sign sketches (and the DGEMM part of the Gaussian one alone), at 1 and 2
+# ranks: time, speed-up over the Gaussian sketch, multiple of the one-pass floor, MPI bytes.
+# Run from the build directory after make: sh bench/sketch.sh [bench_sketch options]
+# (BENCH_NP="1 2 3" changes the rank counts.) A 2^20 x 256 matrix takes 2 GiB of memory.
 set -e
-here=$(dirname "$0")
-prog=${BENCH_SKETCH:-$here/bench_sketch}
-[ -x "$prog" ] || prog=./bench/bench_sketch
+prog=${BENCH_SKETCH:-./bench/bench_sketch}
+if [ ! -x "$prog" ]; then
+  echo "sketch.sh: $prog not found: run from the build directory after make" >&2
+  exit 2
+fi
 export OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}

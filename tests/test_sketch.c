@@ -12,7 +12,8 @@
 #include "rla/sketch.h"
 #include "../src/sketch/sketch_impl.h"
 
-static const rla_sketch_type all_types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_GAUSSIAN, RLA_SKETCH_SPARSE};
+static const rla_sketch_type all_types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_GAUSSIAN,
+                                            RLA_SKETCH_SPARSE};
 
 static rla_sketch make_sketch(rla_ctx ctx, rla_sketch_type type, int64_t l, int64_t n, int64_t b,
                               uint64_t seed)
@@ -44,7 +45,8 @@ static void sketch_dist(rla_sketch S, int64_t l, int64_t n, int64_t d, const dou
   rla_dmat_local(A, &la, &lm, NULL, &lld);
   row0 = rla_dmat_row_offset(A);
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i < lm; i++) la[i + j * lld] = a[row0 + i + j * n];
+    for (int64_t i = 0; i < lm; i++)
+      la[i + j * lld] = a[row0 + i + j * n];
   RLA_ASSERT_OK(rla_sketch_apply_left(S, A, out, l));
   rla_dmat_destroy(&A);
 }
@@ -57,7 +59,8 @@ static void dense_omega(rla_sketch_type type, int64_t l, int64_t n, int64_t b, u
     double *g = malloc(sizeof(double) * (size_t)n);
     for (int64_t k = 0; k < l; k++) {
       rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_SKETCH_GAUSS), (uint64_t)k, 0, (size_t)n, g);
-      for (int64_t i = 0; i < n; i++) om[k + i * l] = g[i] / sqrt((double)l);
+      for (int64_t i = 0; i < n; i++)
+        om[k + i * l] = g[i] / sqrt((double)l);
     }
     free(g);
     return;
@@ -65,7 +68,8 @@ static void dense_omega(rla_sketch_type type, int64_t l, int64_t n, int64_t b, u
   int64_t *rows = malloc(sizeof(int64_t) * (size_t)l);
   double *d1 = malloc(sizeof(double) * (size_t)b), *d2 = malloc(sizeof(double) * (size_t)l);
   int pow2 = (b & (b - 1)) == 0;
-  RLA_ASSERT_OK(rla_rng_sample(rla_test_ctx, rla_rng_make(seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, rows));
+  RLA_ASSERT_OK(
+      rla_rng_sample(rla_test_ctx, rla_rng_make(seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, rows));
   for (int64_t blk = 0; blk * b < n; blk++) {
     rla_rng_sign(rla_rng_make(seed, RLA_RNG_SKETCH_SIGN), (uint64_t)blk, 0, (size_t)b, d1);
     rla_rng_sign(rla_rng_make(seed, RLA_RNG_SKETCH_SIGN2), (uint64_t)blk, 0, (size_t)l, d2);
@@ -74,7 +78,8 @@ static void dense_omega(rla_sketch_type type, int64_t l, int64_t n, int64_t b, u
         int64_t r = rows[k];
         double h;
         if (pow2)
-          h = (__builtin_popcountll((unsigned long long)(r & t)) & 1 ? -1.0 : 1.0) / sqrt((double)b);
+          h = (__builtin_popcountll((unsigned long long)(r & t)) & 1 ? -1.0 : 1.0) /
+              sqrt((double)b);
         else
           h = sqrt(2.0 / (double)b) * (r == 0 ? sqrt(0.5) : 1.0) *
               cos(M_PI * (double)r * (2.0 * (double)t + 1.0) / (2.0 * (double)b));
@@ -108,7 +113,8 @@ static void test_definition(void)
   double *want = malloc(sizeof(double) * l * d), *got = malloc(sizeof(double) * l * d);
   int ok = 1;
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i < n; i++) a[i + j * n] = entry(i, j);
+    for (int64_t i = 0; i < n; i++)
+      a[i + j * n] = entry(i, j);
   for (int t = 0; t < 2; t++)
     for (size_t bi = 0; bi < sizeof(bs) / sizeof(bs[0]); bi++) {
       rla_sketch_type type = all_types[t];
@@ -118,7 +124,8 @@ static void test_definition(void)
       for (int64_t j = 0; j < d; j++)
         for (int64_t k = 0; k < l; k++) {
           double s = 0;
-          for (int64_t i = 0; i < n; i++) s += om[k + i * l] * a[i + j * n];
+          for (int64_t i = 0; i < n; i++)
+            s += om[k + i * l] * a[i + j * n];
           want[k + j * l] = s;
         }
       for (int64_t mb = 0; mb <= 20; mb += 20) { /* even split; 20 rows on rank 0 (others 17, 0) */
@@ -157,7 +164,8 @@ static void test_sparse_structure(void)
     rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, 7);
     double *eye = calloc((size_t)(n * n), sizeof(double)), *om = malloc(sizeof(double) * l * n);
     RLA_ASSERT_OK(rla_sketch_set_sparsity(S, ks[c]));
-    for (int64_t i = 0; i < n; i++) eye[i + i * n] = 1;
+    for (int64_t i = 0; i < n; i++)
+      eye[i + i * n] = 1;
     RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, n, eye, n, om, l));
     for (int64_t i = 0; i < n; i++) {
       int64_t nz = 0;
@@ -186,12 +194,15 @@ static void test_degenerate(void)
     rla_sketch S = make_sketch(rla_test_ctx, all_types[t], l, n, 4, 3);
     double out[14], ref[6], a[10];
     rla_dmat A = NULL, E = NULL;
-    for (int i = 0; i < 10; i++) a[i] = entry(i % 5, i / 5);
-    for (int i = 0; i < 14; i++) out[i] = NAN;
+    for (int i = 0; i < 10; i++)
+      a[i] = entry(i % 5, i / 5);
+    for (int i = 0; i < 14; i++)
+      out[i] = NAN;
     /* nrows = 0 gives zeros; d = 0 touches nothing */
     RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 2, 0, d, NULL, 1, out, ldo));
     for (int j = 0; j < 2; j++)
-      for (int k = 0; k < 3; k++) ok &= out[k + j * ldo] == 0.0;
+      for (int k = 0; k < 3; k++)
+        ok &= out[k + j * ldo] == 0.0;
     ok &= isnan(out[3]);
     RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, 0, a, n, NULL, ldo));
     /* all rows on rank 0 (mb = n), strided output */
@@ -202,11 +213,13 @@ static void test_degenerate(void)
       int64_t lld;
       rla_dmat_local(A, &la, NULL, NULL, &lld);
       for (int j = 0; j < 2; j++)
-        for (int i = 0; i < 5; i++) la[i + j * lld] = a[i + j * n];
+        for (int i = 0; i < 5; i++)
+          la[i + j * lld] = a[i + j * n];
     }
     RLA_ASSERT_OK(rla_sketch_apply_left(S, A, out, ldo));
     for (int j = 0; j < 2; j++)
-      for (int k = 0; k < 3; k++) ok &= fabs(out[k + j * ldo] - ref[k + j * l]) <= 1e-14;
+      for (int k = 0; k < 3; k++)
+        ok &= fabs(out[k + j * ldo] - ref[k + j * l]) <= 1e-14;
     ok &= isnan(out[3]) && isnan(out[13]);
     ok &= rla_sketch_comm_words(S) == (rla_ctx_size(rla_test_ctx) > 1 ? l * d : 0);
     /* an n x 0 matrix */
@@ -224,6 +237,43 @@ static void test_degenerate(void)
   RLA_ASSERT_ALL(ok);
 }
 
+/* A reduction larger than one MPI call takes (l d > 2^22 words) goes in chunks of columns,
+   packed when ldo > l. Two rows of A: every entry of Omega A is a sum of at most two
+   products, so the distributed result equals the local one exactly. */
+static void test_large_reduction(void)
+{
+  const int64_t n = 2, d = 1025, l = 4096;
+  for (int64_t ldo = l; ldo <= l + 1; ldo++) {
+    rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, 6);
+    double *a = malloc(sizeof(double) * n * d), *want = malloc(sizeof(double) * ldo * d),
+           *got = malloc(sizeof(double) * ldo * d);
+    rla_dmat A = NULL;
+    int ok = 1;
+    for (int64_t t = 0; t < n * d; t++)
+      a[t] = entry(t % n, t / n);
+    RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, d, a, n, want, ldo));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, n, d, 0, &A));
+    {
+      double *la;
+      int64_t lm, lld, row0 = rla_dmat_row_offset(A);
+      rla_dmat_local(A, &la, &lm, NULL, &lld);
+      for (int64_t j = 0; j < d; j++)
+        for (int64_t i = 0; i < lm; i++)
+          la[i + j * lld] = a[row0 + i + j * n];
+    }
+    RLA_ASSERT_OK(rla_sketch_apply_left(S, A, got, ldo));
+    for (int64_t j = 0; j < d; j++)
+      for (int64_t k = 0; k < l; k++)
+        ok &= got[k + j * ldo] == want[k + j * ldo];
+    RLA_ASSERT_ALL(ok);
+    rla_dmat_destroy(&A);
+    rla_sketch_destroy(&S);
+    free(a);
+    free(want);
+    free(got);
+  }
+}
+
 /* mean of ||Omega x||^2 / ||x||^2 over many seeds is 1 within four standard errors (estimated
    from the samples): E ||Omega x||^2 = ||x||^2 for every operator. A Gaussian mean of 400
    samples leaves the band with probability 6e-5; the seeds are fixed, so the test is
@@ -234,8 +284,11 @@ static void test_isometry_in_expectation(void)
   const struct {
     rla_sketch_type type;
     int64_t b;
-  } cases[] = {{RLA_SKETCH_SRHT, 16}, {RLA_SKETCH_SRHT, 12}, {RLA_SKETCH_SRHT, 8},
-               {RLA_SKETCH_GAUSSIAN, 0}, {RLA_SKETCH_SPARSE, 0}};
+  } cases[] = {{RLA_SKETCH_SRHT, 16},
+               {RLA_SKETCH_SRHT, 12},
+               {RLA_SKETCH_SRHT, 8},
+               {RLA_SKETCH_GAUSSIAN, 0},
+               {RLA_SKETCH_SPARSE, 0}};
   double x[50], y[8], nx = 0;
   int ok = 1;
   for (int64_t i = 0; i < n; i++) {
@@ -248,7 +301,8 @@ static void test_isometry_in_expectation(void)
       rla_sketch S = make_sketch(rla_test_ctx, cases[c].type, l, n, cases[c].b, 1000 + (uint64_t)s);
       double r = 0;
       RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, 1, x, n, y, l));
-      for (int64_t k = 0; k < l; k++) r += y[k] * y[k];
+      for (int64_t k = 0; k < l; k++)
+        r += y[k] * y[k];
       r /= nx;
       sum += r;
       sum2 += r * r;
@@ -272,7 +326,8 @@ static double *orthonormal(int64_t n, int64_t d, uint64_t seed)
   for (int64_t j = 0; j < d; j++)
     rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_USER), (uint64_t)j, 0, (size_t)n, q + j * n);
   LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)d, q, (lapack_int)n, tau);
-  LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)d, (lapack_int)d, q, (lapack_int)n, tau);
+  LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)d, (lapack_int)d, q, (lapack_int)n,
+                 tau);
   free(tau);
   return q;
 }
@@ -304,8 +359,11 @@ static void test_subspace_embedding(void)
   const struct {
     rla_sketch_type type;
     int64_t b;
-  } cases[] = {{RLA_SKETCH_GAUSSIAN, 0}, {RLA_SKETCH_SPARSE, 0}, {RLA_SKETCH_SRHT, 0},
-               {RLA_SKETCH_SRHT, 4 * l}, {RLA_SKETCH_SRHT, 3 * l}};
+  } cases[] = {{RLA_SKETCH_GAUSSIAN, 0},
+               {RLA_SKETCH_SPARSE, 0},
+               {RLA_SKETCH_SRHT, 0},
+               {RLA_SKETCH_SRHT, 4 * l},
+               {RLA_SKETCH_SRHT, 3 * l}};
   double *q = orthonormal(n, d, 99), *e = calloc((size_t)(n * d), sizeof(double));
   double *w = malloc(sizeof(double) * (size_t)(l * d));
   int ok = 1;
@@ -324,8 +382,8 @@ static void test_subspace_embedding(void)
       extreme_sv(w, l, d, &smin, &smax);
       if (!(smin >= lo && smax <= hi)) {
         fprintf(stderr, "%s b=%lld input %d: singular values [%.3f, %.3f] outside [%.3f, %.3f]\n",
-                rla_sketch_type_name(cases[c].type), (long long)rla_sketch_get_block_size(S),
-                input, smin, smax, lo, hi);
+                rla_sketch_type_name(cases[c].type), (long long)rla_sketch_get_block_size(S), input,
+                smin, smax, lo, hi);
         ok = 0;
       }
       rla_sketch_destroy(&S);
@@ -346,14 +404,16 @@ static void test_spikes_exact(void)
   const int64_t bs[] = {16, 64};
   double *eye = calloc((size_t)(n * n), sizeof(double)), *om = malloc(sizeof(double) * l * n);
   int ok = 1;
-  for (int64_t i = 0; i < n; i++) eye[i + i * n] = 1;
+  for (int64_t i = 0; i < n; i++)
+    eye[i + i * n] = 1;
   for (int c = 0; c < 3; c++) {
     rla_sketch S = make_sketch(rla_test_ctx, c < 2 ? RLA_SKETCH_SRHT : RLA_SKETCH_SPARSE, l, n,
                                c < 2 ? bs[c] : 0, 21);
     RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, n, eye, n, om, l));
     for (int64_t i = 0; i < n; i++) {
       double s = 0;
-      for (int64_t k = 0; k < l; k++) s += om[k + i * l] * om[k + i * l];
+      for (int64_t k = 0; k < l; k++)
+        s += om[k + i * l] * om[k + i * l];
       ok &= fabs(s - 1) <= 8 * RLA_EPS * (double)l;
     }
     rla_sketch_destroy(&S);
@@ -371,9 +431,11 @@ static void test_block_signs_needed(void)
 {
   const int64_t n = 1 << 14, d = 32, l = 128, b = 512;
   const double lo = 1 - sqrt((double)d / l) - 0.35;
-  double *e = calloc((size_t)(n * d), sizeof(double)), *w = malloc(sizeof(double) * (size_t)(l * d));
+  double *e = calloc((size_t)(n * d), sizeof(double)),
+         *w = malloc(sizeof(double) * (size_t)(l * d));
   double smin[2], smax[2];
-  for (int64_t j = 0; j < d; j++) e[j * b + 5 + j * n] = 1;
+  for (int64_t j = 0; j < d; j++)
+    e[j * b + 5 + j * n] = 1;
   for (int omit = 0; omit < 2; omit++) {
     rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, l, n, b, 8);
     S->srht_omit_block_signs = omit;
@@ -411,7 +473,8 @@ static void test_rank_independence(void)
   int ok = 1;
   RLA_ASSERT_OK(rla_ctx_create(MPI_COMM_SELF, &self));
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i < n; i++) a[i + j * n] = entry(i, j);
+    for (int64_t i = 0; i < n; i++)
+      a[i + j * n] = entry(i, j);
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
     rla_sketch S1 = make_sketch(self, cases[c].type, l, n, cases[c].b, 77);
     S1->srht_transform = cases[c].tr;
@@ -444,35 +507,52 @@ static void test_rank_independence(void)
 }
 
 /* The fast Walsh-Hadamard path performs the same additions in the same order as the radix-2
-   reference, so the two sketches agree bitwise; FFTW's 2 x ... x 2 transform agrees to
-   rounding (1e-13 relative). Every b from 8 (head only) to 2^13 (radix-8 passes with radix-4
-   and radix-2 ends), on the left and on the right. */
+   reference, so with b = l (every row sampled, the same accumulation) the left sketches agree
+   bitwise; otherwise the blocks are summed in another order (and FFTW's 2 x ... x 2 transform
+   rounds differently): 1e-13 relative. Every b from 8 (in-register stages only) to 2^13
+   (radix-8 passes with radix-4 and radix-2 ends), on the left and on the right, with a small
+   row panel (8 rows) and n = 20000 (several runs of blocks). */
 static void test_fast_path(void)
 {
-  const int64_t n = 3000, d = 9, l = 8;
+  const int64_t n = 20000, d = 9, l = 8;
   double *a = malloc(sizeof(double) * n * d), *ref = malloc(sizeof(double) * l * d),
          *got = malloc(sizeof(double) * l * d), *yref = malloc(sizeof(double) * d * l),
          *ygot = malloc(sizeof(double) * d * l), *at = malloc(sizeof(double) * n * d);
   int ok = 1;
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i < n; i++) at[j + i * d] = a[i + j * n] = entry(i, j);
+    for (int64_t i = 0; i < n; i++)
+      at[j + i * d] = a[i + j * n] = entry(i, j);
   for (int64_t b = 8; b <= 8192; b *= 2) {
     const rla_srht_transform trs[] = {RLA_SRHT_TRANSFORM_FWHT_REF, RLA_SRHT_TRANSFORM_FWHT,
                                       RLA_SRHT_TRANSFORM_FFTW};
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < 4; t++) {
       rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, l, n, b, 4);
       double scale;
-      S->srht_transform = trs[t];
-      /* rows [1, n - 1) as two pieces, so blocks are cut at both ends */
+      S->srht_transform = trs[t < 3 ? t : 1];
+      if (t == 3) S->panel = 3;
+      /* rows [1, n - 1), so blocks are cut at both ends */
       RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 1, n - 2, d, a + 1, n, t ? got : ref, l));
       RLA_ASSERT_OK(rla_sketch_apply_right_local(S, d, at, d, t ? ygot : yref, d));
-      if (t == 1) ok &= memcmp(got, ref, sizeof(double) * l * d) == 0 &&
-                        memcmp(ygot, yref, sizeof(double) * l * d) == 0;
-      if (t == 2)
+      if ((t == 1 || t == 3) && b == l)
+        ok &= memcmp(got, ref, sizeof(double) * l * d) == 0;
+      else if (t > 0)
         ok &= max_abs_diff(got, ref, l * d, &scale) <= 1e-13 * scale &&
               max_abs_diff(ygot, yref, l * d, &scale) <= 1e-13 * scale;
       rla_sketch_destroy(&S);
     }
+  }
+  /* b = l from 64 (six stages in the head) to 2048: the last pass adds into the output */
+  for (int64_t b = 64; b <= 2048; b *= 2) {
+    double *r2 = malloc(sizeof(double) * b * d), *g2 = malloc(sizeof(double) * b * d);
+    for (int t = 0; t < 2; t++) {
+      rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, b, n, b, 4);
+      S->srht_transform = t ? RLA_SRHT_TRANSFORM_FWHT : RLA_SRHT_TRANSFORM_FWHT_REF;
+      RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 1, n - 2, d, a + 1, n, t ? g2 : r2, b));
+      rla_sketch_destroy(&S);
+    }
+    ok &= memcmp(r2, g2, sizeof(double) * b * d) == 0;
+    free(r2);
+    free(g2);
   }
   RLA_ASSERT_ALL(ok);
   free(a);
@@ -494,7 +574,8 @@ static void test_left_right(void)
          *right = malloc(sizeof(double) * d * l);
   int ok = 1;
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i < n; i++) a[i + j * n] = entry(i, j);
+    for (int64_t i = 0; i < n; i++)
+      a[i + j * n] = entry(i, j);
   for (int t = 0; t < 4; t++) {
     rla_sketch_type type = t < 3 ? all_types[t] : RLA_SKETCH_SRHT;
     for (int64_t mb = 0; mb <= d; mb += d) {
@@ -508,7 +589,8 @@ static void test_left_right(void)
       rla_dmat_local(B, &lb, &lm, NULL, &lld);
       row0 = rla_dmat_row_offset(B);
       for (int64_t i = 0; i < n; i++)
-        for (int64_t r = 0; r < lm; r++) lb[r + i * lld] = a[i + (row0 + r) * n];
+        for (int64_t r = 0; r < lm; r++)
+          lb[r + i * lld] = a[i + (row0 + r) * n];
       RLA_ASSERT_OK(rla_sketch_apply_right(S, B, Y));
       RLA_ASSERT_OK(rla_dmat_gather(Y, -1, right));
       err = 0;
@@ -546,19 +628,22 @@ static void test_dct_orthonormal(void)
     rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, l, n, b, 31);
     double *eye = calloc((size_t)(n * n), sizeof(double)), *om = malloc(sizeof(double) * l * n);
     const double want = (double)n / (double)l; /* diagonal of Omega Omega^T */
-    for (int64_t i = 0; i < n; i++) eye[i + i * n] = 1;
+    for (int64_t i = 0; i < n; i++)
+      eye[i + i * n] = 1;
     RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, n, eye, n, om, l));
     for (int64_t p = 0; p < l; p++)
       for (int64_t q = 0; q < l; q++) {
         double s = 0;
-        for (int64_t i = 0; i < n; i++) s += om[p + i * l] * om[q + i * l];
+        for (int64_t i = 0; i < n; i++)
+          s += om[p + i * l] * om[q + i * l];
         ok &= fabs(s - (p == q ? want : 0.0)) <= 10 * (double)b * RLA_EPS * want;
       }
     if (n == b && l == b)
       for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < n; j++) {
           double s = 0;
-          for (int64_t k = 0; k < l; k++) s += om[k + i * l] * om[k + j * l];
+          for (int64_t k = 0; k < l; k++)
+            s += om[k + i * l] * om[k + j * l];
           ok &= fabs(s - (i == j ? 1.0 : 0.0)) <= 10 * (double)b * RLA_EPS;
         }
     free(eye);
@@ -575,7 +660,8 @@ static void test_reconfigure(void)
   double a[80], o1[20], o2[20];
   rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, 5, n, 8, 1);
   int ok;
-  for (int i = 0; i < 80; i++) a[i] = entry(i % 40, i / 40);
+  for (int i = 0; i < 80; i++)
+    a[i] = entry(i % 40, i / 40);
   RLA_ASSERT_OK(rla_sketch_setup(S));
   RLA_ASSERT_ALL(rla_sketch_get_block_size(S) == 8);
   RLA_ASSERT_OK(rla_sketch_set_block_size(S, 0));
@@ -674,6 +760,7 @@ void rla_test_register(void)
   CU_add_test(s, "apply_left equals Omega from its definition", test_definition);
   CU_add_test(s, "sparse sign structure", test_sparse_structure);
   CU_add_test(s, "degenerate shapes", test_degenerate);
+  CU_add_test(s, "reduction in chunks", test_large_reduction);
   CU_add_test(s, "isometry in expectation", test_isometry_in_expectation);
   CU_add_test(s, "subspace embedding, random and coherent", test_subspace_embedding);
   CU_add_test(s, "spikes keep their norm", test_spikes_exact);

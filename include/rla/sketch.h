@@ -17,7 +17,11 @@
 extern "C" {
 #endif
 
-typedef enum { RLA_SKETCH_SRHT = 0, RLA_SKETCH_GAUSSIAN = 1, RLA_SKETCH_SPARSE = 2 } rla_sketch_type;
+typedef enum {
+  RLA_SKETCH_SRHT = 0,
+  RLA_SKETCH_GAUSSIAN = 1,
+  RLA_SKETCH_SPARSE = 2
+} rla_sketch_type;
 
 typedef struct rla_sketch_s *rla_sketch;
 
@@ -34,8 +38,10 @@ rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type); /* Local. */
 /* Omega is l x n: it maps n-vectors to l-vectors. 1 <= l. Local. */
 rla_err rla_sketch_set_sizes(rla_sketch S, int64_t l, int64_t n);
 rla_err rla_sketch_set_seed(rla_sketch S, uint64_t seed); /* Local. Default 1. */
-/* Block SRHT: rows per virtual block b (0: automatic, a power of two >= l chosen by
-   measurement). A b that is not a power of two uses the orthonormal DCT-II. Local. */
+/* Block SRHT: rows per virtual block b >= l (0: automatic, the smallest power of two >= l but
+   at least 128, at most the power of two >= max(n, l); chosen by measurement, see
+   bench/README.md). A b that is not a power of two uses the orthonormal DCT-II (FFTW REDFT10,
+   several times slower than the Walsh-Hadamard path). Local. */
 rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b);
 /* Block SRHT: the block size in use (the automatic choice once set up; before setup, the value
    set, 0 for automatic). Other types: 0. Local. */

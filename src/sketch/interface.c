@@ -14,6 +14,9 @@ static const struct rla_sketch_ops *const registry[] = {
 };
 #define NTYPES ((int)(sizeof(registry) / sizeof(registry[0])))
 
+/* Largest reduction of rla_sketch_apply_left in one MPI call (words; 32 MiB). */
+#define REDUCE_WORDS ((int64_t)1 << 22)
+
 rla_err rla_sketch_create(rla_ctx ctx, rla_sketch *S)
 {
   struct rla_sketch_s *s = NULL;
@@ -64,9 +67,10 @@ rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type
   return RLA_SUCCESS;
 }
 
-#define CHECK_SKETCH(S)                                                                        \
-  do {                                                                                         \
-    if (!(S)) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch"); \
+#define CHECK_SKETCH(S)                                                                            \
+  do {                                                                                             \
+    if (!(S))                                                                                      \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch");        \
   } while (0)
 
 rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type)
@@ -105,8 +109,7 @@ rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b)
 {
   CHECK_SKETCH(S);
   RLA_CHECK(S->ctx, b >= 0, RLA_ERR_ARG,
-            "SRHT block size %lld: give a positive size (>= l), or 0 for automatic",
-            (long long)b);
+            "SRHT block size %lld: give a positive size (>= l), or 0 for automatic", (long long)b);
   rla_sketch_reset(S);
   S->b_set = b;
   return RLA_SUCCESS;
@@ -234,24 +237,30 @@ rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo
   l = S->l;
   comm = rla_ctx_comm(S->ctx);
   if (rla_ctx_size(S->ctx) == 1 || d == 0) return RLA_SUCCESS;
-  RLA_CHECK(S->ctx, l * d <= (int64_t)2147483647, RLA_ERR_UNSUPPORTED,
-            "a sketch of %lld x %lld entries is too large for one MPI reduction", (long long)l,
-            (long long)d);
-  if (ldo == l) {
-    RLA_MPI(S->ctx, MPI_Allreduce(MPI_IN_PLACE, out, (int)(l * d), MPI_DOUBLE, MPI_SUM, comm));
-  } else {
-    /* strided output: reduce a packed copy (MPI_SUM is not defined on derived datatypes) */
+  /* the reduction goes in chunks of whole columns of at most REDUCE_WORDS words (one chunk in
+     the usual case); the chunking depends on l and d only, so every rank makes the same calls.
+     A strided output (ldo > l) is packed chunk by chunk: MPI_SUM is not defined on derived
+     datatypes. */
+  {
+    const int64_t cols = l >= REDUCE_WORDS ? 1 : (d < REDUCE_WORDS / l ? d : REDUCE_WORDS / l);
     double *packed = NULL;
-    int rc;
-    err = rla_calloc(S->ctx, (size_t)(l * d), sizeof(double), &packed);
-    err = rla_ctx_agree(S->ctx, err);
-    if (err) {
-      rla_free(&packed);
-      return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+    int rc = MPI_SUCCESS;
+    RLA_CHECK(S->ctx, l <= 2147483647, RLA_ERR_UNSUPPORTED,
+              "a sketch column of %lld entries is too long for one MPI reduction", (long long)l);
+    if (ldo != l) {
+      err = rla_calloc(S->ctx, (size_t)(l * cols), sizeof(double), &packed);
+      err = rla_ctx_agree(S->ctx, err);
+      if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
     }
-    for (int64_t j = 0; j < d; j++) memcpy(packed + j * l, out + j * ldo, sizeof(double) * (size_t)l);
-    rc = MPI_Allreduce(MPI_IN_PLACE, packed, (int)(l * d), MPI_DOUBLE, MPI_SUM, comm);
-    for (int64_t j = 0; j < d; j++) memcpy(out + j * ldo, packed + j * l, sizeof(double) * (size_t)l);
+    for (int64_t j0 = 0; j0 < d && rc == MPI_SUCCESS; j0 += cols) {
+      const int64_t nc = d - j0 < cols ? d - j0 : cols;
+      double *buf = packed ? packed : out + j0 * l;
+      for (int64_t j = 0; packed && j < nc; j++)
+        memcpy(packed + j * l, out + (j0 + j) * ldo, sizeof(double) * (size_t)l);
+      rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)(l * nc), MPI_DOUBLE, MPI_SUM, comm);
+      for (int64_t j = 0; packed && j < nc; j++)
+        memcpy(out + (j0 + j) * ldo, packed + j * l, sizeof(double) * (size_t)l);
+    }
     rla_free(&packed);
     RLA_CHECK(S->ctx, rc == MPI_SUCCESS, RLA_ERR_MPI,
               "MPI_Allreduce of the sketch failed (MPI error %d)", rc);
@@ -262,13 +271,12 @@ rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo
 
 static rla_err right_args(rla_sketch S, rla_dmat A, rla_dmat Y)
 {
-  int64_t m, n, ym, yl;
-  double *a, *y;
-  int64_t alm, alld, ylm, ylld;
+  int64_t m, n, ym, yl, alm, ylm;
   RLA_CHECK(S->ctx, A != NULL && Y != NULL, RLA_ERR_ARG,
             "rla_sketch_apply_right: NULL input or output matrix");
   RLA_CHECK(S->ctx,
-            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK && rla_dmat_get_layout(Y) == RLA_DMAT_ROWBLOCK,
+            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK &&
+                rla_dmat_get_layout(Y) == RLA_DMAT_ROWBLOCK,
             RLA_ERR_ARG, "rla_sketch_apply_right needs row-block matrices: redistribute first");
   RLA_CHECK(S->ctx, S->l >= 1, RLA_ERR_ARG,
             "the sketch has no sizes: call rla_sketch_set_sizes(S, l, n) before setup or apply");
@@ -280,8 +288,8 @@ static rla_err right_args(rla_sketch S, rla_dmat A, rla_dmat Y)
   RLA_CHECK(S->ctx, ym == m && yl == S->l, RLA_ERR_SHAPE,
             "the output of A * Omega^T must be %lld x %lld, not %lld x %lld", (long long)m,
             (long long)S->l, (long long)ym, (long long)yl);
-  rla_dmat_local(A, &a, &alm, NULL, &alld);
-  rla_dmat_local(Y, &y, &ylm, NULL, &ylld);
+  rla_dmat_local(A, NULL, &alm, NULL, NULL);
+  rla_dmat_local(Y, NULL, &ylm, NULL, NULL);
   RLA_CHECK(S->ctx, alm == ylm && rla_dmat_row_offset(A) == rla_dmat_row_offset(Y), RLA_ERR_SHAPE,
             "the output of A * Omega^T must have the row blocks of A (create it with the same "
             "row block size)");

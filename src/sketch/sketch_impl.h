@@ -14,8 +14,8 @@ struct rla_sketch_ops {
   /* Validate the type's parameters, fill S->data, allocate, plan. Local. */
   rla_err (*setup)(rla_sketch S);
   /* out (l x d) = sum over rows [row0, row0 + nrows) of Omega(:, i) A(i, :). */
-  rla_err (*apply_left_local)(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
-                              const double *a, int64_t lda, double *out, int64_t ldo);
+  rla_err (*apply_left_local)(rla_sketch S, int64_t row0, int64_t nrows, int64_t d, const double *a,
+                              int64_t lda, double *out, int64_t ldo);
   /* y (m x l) = A (m x n) Omega^T. */
   rla_err (*apply_right_local)(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
                                int64_t ldy);
@@ -37,7 +37,7 @@ typedef enum {
 struct rla_sketch_s {
   rla_ctx ctx;
   rla_sketch_type type;
-  int64_t l, n;  /* Omega is l x n; 0 until set */
+  int64_t l, n; /* Omega is l x n; 0 until set */
   uint64_t seed;
   int64_t b_set; /* SRHT block size requested (0: automatic) */
   int64_t b;     /* SRHT block size in use (after setup) */
@@ -47,9 +47,9 @@ struct rla_sketch_s {
   const struct rla_sketch_ops *ops;
   void *data;
   /* Internal knobs for tests and benchmarks (set before setup): */
-  int srht_omit_block_signs;   /* 1: leave out D~_i (demonstrates block aliasing) */
+  int srht_omit_block_signs; /* 1: leave out D~_i (demonstrates block aliasing) */
   rla_srht_transform srht_transform;
-  int64_t panel;               /* columns (or rows) transformed together; 0: default */
+  int64_t panel; /* columns (or rows) transformed together; 0: default */
 };
 
 extern const struct rla_sketch_ops rla_sketch_srht_ops;

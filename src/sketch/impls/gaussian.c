@@ -34,7 +34,8 @@ static rla_err gaussian_apply_left(rla_sketch S, int64_t row0, int64_t nrows, in
   const double scale = 1.0 / sqrt((double)h->l);
 
   if (nrows == 0) {
-    for (int64_t j = 0; j < d; j++) memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
+    for (int64_t j = 0; j < d; j++)
+      memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
     return RLA_SUCCESS;
   }
   for (int64_t t0 = 0; t0 < nrows; t0 += h->panel) {
@@ -53,7 +54,8 @@ static rla_err gaussian_apply_right(rla_sketch S, int64_t m, const double *a, in
   const double scale = 1.0 / sqrt((double)h->l);
 
   if (S->n == 0) {
-    for (int64_t k = 0; k < h->l; k++) memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
+    for (int64_t k = 0; k < h->l; k++)
+      memset(y + k * ldy, 0, sizeof(double) * (size_t)m);
     return RLA_SUCCESS;
   }
   for (int64_t t0 = 0; t0 < S->n; t0 += h->panel) {

@@ -39,12 +39,14 @@ static void column(struct sparse *h, int64_t i, int32_t *pos, double *val)
     pos[q] = (int32_t)t;
   }
   rla_rng_sign(h->rng, (uint64_t)i, 0, (size_t)k, val);
-  for (int64_t q = 0; q < k; q++) val[q] *= v;
+  for (int64_t q = 0; q < k; q++)
+    val[q] *= v;
 }
 
 static void columns(struct sparse *h, int64_t i0, int64_t p)
 {
-  for (int64_t t = 0; t < p; t++) column(h, i0 + t, h->pos + t * h->k, h->val + t * h->k);
+  for (int64_t t = 0; t < p; t++)
+    column(h, i0 + t, h->pos + t * h->k, h->val + t * h->k);
 }
 
 static rla_err sparse_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
@@ -53,7 +55,8 @@ static rla_err sparse_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int6
   struct sparse *h = S->data;
   const int64_t k = h->k;
 
-  for (int64_t j = 0; j < d; j++) memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
+  for (int64_t j = 0; j < d; j++)
+    memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
   for (int64_t t0 = 0; t0 < nrows; t0 += h->panel) {
     const int64_t p = nrows - t0 < h->panel ? nrows - t0 : h->panel;
     columns(h, row0 + t0, p);
@@ -64,20 +67,22 @@ static rla_err sparse_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int6
         const double x = aj[t];
         const int32_t *pt = h->pos + t * k;
         const double *vt = h->val + t * k;
-        for (int64_t q = 0; q < k; q++) o[pt[q]] += vt[q] * x;
+        for (int64_t q = 0; q < k; q++)
+          o[pt[q]] += vt[q] * x;
       }
     }
   }
   return RLA_SUCCESS;
 }
 
-static rla_err sparse_apply_right(rla_sketch S, int64_t m, const double *a, int64_t lda,
-                                  double *y, int64_t ldy)
+static rla_err sparse_apply_right(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
+                                  int64_t ldy)
 {
   struct sparse *h = S->data;
   const int64_t k = h->k, n = S->n;
 
-  for (int64_t q = 0; q < h->l; q++) memset(y + q * ldy, 0, sizeof(double) * (size_t)m);
+  for (int64_t q = 0; q < h->l; q++)
+    memset(y + q * ldy, 0, sizeof(double) * (size_t)m);
   for (int64_t t0 = 0; t0 < n; t0 += h->panel) {
     const int64_t p = n - t0 < h->panel ? n - t0 : h->panel;
     columns(h, t0, p);
@@ -86,7 +91,8 @@ static rla_err sparse_apply_right(rla_sketch S, int64_t m, const double *a, int6
       for (int64_t q = 0; q < k; q++) {
         double *yq = y + (int64_t)h->pos[t * k + q] * ldy;
         const double v = h->val[t * k + q];
-        for (int64_t r = 0; r < m; r++) yq[r] += v * ai[r];
+        for (int64_t r = 0; r < m; r++)
+          yq[r] += v * ai[r];
       }
     }
   }
