@@ -95,35 +95,45 @@ static void make_row(const params *p, int64_t d, int64_t gi, const double *sigma
 {
   double t;
   rla_rng_gaussian(rla_rng_make(p->seed, RLA_RNG_USER), (uint64_t)gi, 0, (size_t)d, row);
-  for (int64_t j = 0; j < d; j++) row[j] *= sigma[j];
+  for (int64_t j = 0; j < d; j++)
+    row[j] *= sigma[j];
   t = 0.0;
-  for (int64_t j = 0; j < d; j++) t += row[j] * v1[j];
-  for (int64_t j = 0; j < d; j++) row[j] -= 2.0 * t * v1[j];
+  for (int64_t j = 0; j < d; j++)
+    t += row[j] * v1[j];
+  for (int64_t j = 0; j < d; j++)
+    row[j] -= 2.0 * t * v1[j];
   t = 0.0;
-  for (int64_t j = 0; j < d; j++) t += row[j] * v2[j];
-  for (int64_t j = 0; j < d; j++) row[j] -= 2.0 * t * v2[j];
+  for (int64_t j = 0; j < d; j++)
+    t += row[j] * v2[j];
+  for (int64_t j = 0; j < d; j++)
+    row[j] -= 2.0 * t * v2[j];
 }
 
 static void unit_vector(uint64_t seed, uint64_t purpose, int64_t d, double *v)
 {
   double n = 0.0;
   rla_rng_gaussian(rla_rng_make(seed, purpose), 0, 0, (size_t)d, v);
-  for (int64_t j = 0; j < d; j++) n += v[j] * v[j];
-  for (int64_t j = 0; j < d; j++) v[j] /= sqrt(n);
+  for (int64_t j = 0; j < d; j++)
+    n += v[j] * v[j];
+  for (int64_t j = 0; j < d; j++)
+    v[j] /= sqrt(n);
 }
 
 static void generate(rla_ctx ctx, const params *p, int64_t d, rla_dmat *A, rla_dmat *B)
 {
-  double *a, *b, *sigma = malloc(sizeof(double) * (size_t)d), *v1 = malloc(sizeof(double) * (size_t)d);
+  double *a, *b, *sigma = malloc(sizeof(double) * (size_t)d),
+                 *v1 = malloc(sizeof(double) * (size_t)d);
   double *v2 = malloc(sizeof(double) * (size_t)d), *row = malloc(sizeof(double) * (size_t)d);
   double *x = malloc(sizeof(double) * (size_t)(d * p->nrhs)), *ax, axn2 = 0.0, noise2 = 0.0;
   int64_t lm, lda, ldb, row0;
-  if (rla_dmat_create_rowblock(ctx, p->m, d, 0, A) || rla_dmat_create_rowblock(ctx, p->m, p->nrhs, 0, B))
+  if (rla_dmat_create_rowblock(ctx, p->m, d, 0, A) ||
+      rla_dmat_create_rowblock(ctx, p->m, p->nrhs, 0, B))
     fail(ctx, "cannot create the matrices");
   rla_dmat_local(*A, &a, &lm, NULL, &lda);
   rla_dmat_local(*B, &b, NULL, NULL, &ldb);
   row0 = rla_dmat_row_offset(*A);
-  for (int64_t j = 0; j < d; j++) sigma[j] = d > 1 ? pow(p->kappa, -(double)j / (double)(d - 1)) : 1.0;
+  for (int64_t j = 0; j < d; j++)
+    sigma[j] = d > 1 ? pow(p->kappa, -(double)j / (double)(d - 1)) : 1.0;
   unit_vector(p->seed, RLA_RNG_USER + 1, d, v1);
   unit_vector(p->seed, RLA_RNG_USER + 2, d, v2);
   for (int64_t j = 0; j < p->nrhs; j++)
@@ -131,10 +141,12 @@ static void generate(rla_ctx ctx, const params *p, int64_t d, rla_dmat *A, rla_d
   ax = calloc((size_t)(lm > 0 ? lm : 1) * (size_t)p->nrhs, sizeof(double));
   for (int64_t i = 0; i < lm; i++) {
     make_row(p, d, row0 + i, sigma, v1, v2, row);
-    for (int64_t j = 0; j < d; j++) a[i + j * lda] = row[j];
+    for (int64_t j = 0; j < d; j++)
+      a[i + j * lda] = row[j];
     for (int64_t r = 0; r < p->nrhs; r++) {
       double s = 0.0;
-      for (int64_t j = 0; j < d; j++) s += row[j] * x[j + r * d];
+      for (int64_t j = 0; j < d; j++)
+        s += row[j] * x[j + r * d];
       ax[i + r * lm] = s;
       axn2 += s * s;
     }
@@ -143,7 +155,8 @@ static void generate(rla_ctx ctx, const params *p, int64_t d, rla_dmat *A, rla_d
   for (int64_t r = 0; r < p->nrhs; r++)
     for (int64_t i = 0; i < lm; i++) {
       double e;
-      rla_rng_gaussian(rla_rng_make(p->seed, RLA_RNG_USER + 4), (uint64_t)(row0 + i), (uint64_t)r, 1, &e);
+      rla_rng_gaussian(rla_rng_make(p->seed, RLA_RNG_USER + 4), (uint64_t)(row0 + i), (uint64_t)r,
+                       1, &e);
       b[i + r * ldb] = e;
       noise2 += e * e;
     }
@@ -182,14 +195,16 @@ int main(int argc, char **argv)
   if (rla_ctx_create(MPI_COMM_WORLD, &ctx)) MPI_Abort(MPI_COMM_WORLD, 2);
   rla_ctx_set_verbosity(ctx, 0);
   if (rank == 0)
-    printf("bench_lsq: m = %lld, nrhs = %lld, kappa = %.1e, rho = %g, sketch %s, oversampling %g (0: method default), "
+    printf("bench_lsq: m = %lld, nrhs = %lld, kappa = %.1e, rho = %g, sketch %s, oversampling %g "
+           "(0: method default), "
            "%d ranks, best of %lld\n",
            (long long)p.m, (long long)p.nrhs, p.kappa, p.rho, rla_sketch_type_name(p.sketch),
            p.gamma, rla_ctx_size(ctx), (long long)p.repeat);
   for (int c = 0; c < p.ncols; c++) {
     int64_t d = p.cols[c];
     rla_dmat A = NULL, B = NULL;
-    double *x = malloc(sizeof(double) * (size_t)(d * p.nrhs)), best[3], be[3], res[3], pdgels_factor = 0.0;
+    double *x = malloc(sizeof(double) * (size_t)(d * p.nrhs)), best[3], be[3], res[3],
+           pdgels_factor = 0.0;
     generate(ctx, &p, d, &A, &B);
     for (int t = 0; t < 3; t++) {
       rla_lsq L = NULL;
