@@ -15,10 +15,10 @@
 /* A test problem, held in full (column-major) and identically on every rank. */
 typedef struct {
   int64_t m, d, nrhs;
-  double *a;      /* m x d */
-  double *b;      /* m x nrhs */
-  double *xstar;  /* d x nrhs: the exact least-squares solutions */
-  double *rstar;  /* nrhs: ||b_j - A x*_j|| */
+  double *a;     /* m x d */
+  double *b;     /* m x nrhs */
+  double *xstar; /* d x nrhs: the exact least-squares solutions */
+  double *rstar; /* nrhs: ||b_j - A x*_j|| */
 } problem;
 
 static void problem_free(problem *p)
@@ -50,7 +50,8 @@ static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa
                                 double colscale, uint64_t seed, problem *p)
 {
   double *u = malloc(sizeof(double) * (size_t)(m * (d + nrhs)));
-  double *v = malloc(sizeof(double) * (size_t)(d * d)), *us = malloc(sizeof(double) * (size_t)(m * d));
+  double *v = malloc(sizeof(double) * (size_t)(d * d)),
+         *us = malloc(sizeof(double) * (size_t)(m * d));
   p->m = m;
   p->d = d;
   p->nrhs = nrhs;
@@ -62,7 +63,8 @@ static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa
   orthonormal(d, d, seed, RLA_RNG_USER + 1, v);
   for (int64_t j = 0; j < d; j++) {
     double s = d > 1 ? pow(kappa, -(double)j / (double)(d - 1)) : 1.0;
-    for (int64_t i = 0; i < m; i++) us[i + j * m] = u[i + j * m] * s;
+    for (int64_t i = 0; i < m; i++)
+      us[i + j * m] = u[i + j * m] * s;
   }
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)m, (int)d, (int)d, 1.0, us, (int)m, v,
               (int)d, 0.0, p->a, (int)m);
@@ -76,7 +78,8 @@ static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa
   }
   for (int64_t c = 1; c < d; c += 2) {
     cblas_dscal((int)m, colscale, p->a + c * m, 1);
-    for (int64_t j = 0; j < nrhs; j++) p->xstar[c + j * d] /= colscale;
+    for (int64_t j = 0; j < nrhs; j++)
+      p->xstar[c + j * d] /= colscale;
   }
   free(u);
   free(v);
@@ -146,7 +149,8 @@ static double kw_backward_error(const problem *p, int64_t j, const double *x)
 {
   int64_t m = p->m, d = p->d;
   double *a = malloc(sizeof(double) * (size_t)(m * d)), *s = malloc(sizeof(double) * (size_t)d);
-  double *vt = malloc(sizeof(double) * (size_t)(d * d)), *superb = malloc(sizeof(double) * (size_t)d);
+  double *vt = malloc(sizeof(double) * (size_t)(d * d)),
+         *superb = malloc(sizeof(double) * (size_t)d);
   double *r = malloc(sizeof(double) * (size_t)m), *g = malloc(sizeof(double) * (size_t)d);
   double *t = malloc(sizeof(double) * (size_t)d);
   double af, bn, xn, theta, fac, mu, sum = 0.0, rn;
@@ -164,7 +168,8 @@ static double kw_backward_error(const problem *p, int64_t j, const double *x)
   theta = af / bn;
   fac = theta / sqrt(1.0 + theta * theta * xn * xn);
   mu = fac * fac * rn * rn;
-  for (int64_t i = 0; i < d; i++) sum += t[i] * t[i] / (s[i] * s[i] + mu);
+  for (int64_t i = 0; i < d; i++)
+    sum += t[i] * t[i] / (s[i] * s[i] + mu);
   free(a);
   free(s);
   free(vt);
@@ -186,7 +191,10 @@ static rla_lsq make_solver(rla_lsq_method method, rla_sketch_type type, uint64_t
   return L;
 }
 
-static int verbose(void) { return getenv("RLA_TEST_VERBOSE") != NULL && rla_ctx_rank(rla_test_ctx) == 0; }
+static int verbose(void)
+{
+  return getenv("RLA_TEST_VERBOSE") != NULL && rla_ctx_rank(rla_test_ctx) == 0;
+}
 
 /* Accurate method against dgels for kappa up to 1e10 (and 1e12 for the backward error; a last
    case at kappa 1e5 with every other column scaled by 1e6), residual ||r*|| = ||A x*||.
@@ -236,7 +244,8 @@ static void test_accurate_vs_lapack(void)
     /* the reported residual and ratio are those of the returned x (up to summation order) */
     ok &= fabs(info.residual_norm[0] - rn) <= 1e-10 * rn;
     ok &= fabs(info.backward_error[0] - ratio) <= 10.0 * RLA_EPS * (1.0 + info.norm_fro * xn / rn);
-    ok &= info.rank == d && !info.truncated && info.iterations > 0 && info.kappa_sketch < 10.0 * kappas[t];
+    ok &= info.rank == d && !info.truncated && info.iterations > 0 &&
+          info.kappa_sketch < 10.0 * kappas[t];
     ok &= info.passes == info.iterations + info.refinements + 1;
     ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned < 10.0;
     RLA_ASSERT_ALL(ok);
@@ -325,7 +334,8 @@ static void test_rank_deficient(void)
   p.rstar = calloc(1, sizeof(double));
   memcpy(p.a, base.a, sizeof(double) * (size_t)(m * k));
   for (int64_t j = k; j < d; j++)
-    for (int64_t i = 0; i < m; i++) p.a[i + j * m] = 2.0 * base.a[i + (j - k) * m];
+    for (int64_t i = 0; i < m; i++)
+      p.a[i + j * m] = 2.0 * base.a[i + (j - k) * m];
   memcpy(p.b, base.b, sizeof(double) * (size_t)m);
   a = malloc(sizeof(double) * (size_t)(m * d));
   b = malloc(sizeof(double) * (size_t)m);
@@ -356,7 +366,8 @@ static void test_rank_deficient(void)
     rla_lsq_info info;
     double worst = 0.0;
     RLA_ASSERT_OK(rla_lsq_solve(L, A, B, xs, d, &info));
-    for (int64_t j = k; j < d; j++) worst = fmax(worst, fabs(xs[j] - 2.0 * xs[j - k]));
+    for (int64_t j = k; j < d; j++)
+      worst = fmax(worst, fabs(xs[j] - 2.0 * xs[j - k]));
     ok &= info.rank == k && info.truncated && worst <= 1e-10 * cblas_dnrm2((int)d, xs, 1);
     rla_lsq_destroy(&L);
   }
@@ -407,7 +418,9 @@ static void test_rank_count_independence(void)
       rla_ctx_destroy(&self);
     }
     MPI_Bcast(xself, (int)d, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (verbose()) fprintf(stderr, "%s: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]), rel_diff(d, x, xself));
+    if (verbose())
+      fprintf(stderr, "%s: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]),
+              rel_diff(d, x, xself));
     ok &= rel_diff(d, x, xself) <= 1e-10;
     RLA_ASSERT_ALL(ok);
     rla_lsq_destroy(&L);
@@ -468,7 +481,8 @@ static void test_multiple_rhs(void)
     distribute(&p, 0, &A, &B);
     RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, ldx, &info));
     ok &= info.nrhs == nrhs && info.converged;
-    for (int64_t i = 0; i < d; i++) ok &= x[ldx + i] == 0.0;
+    for (int64_t i = 0; i < d; i++)
+      ok &= x[ldx + i] == 0.0;
     ok &= info.residual_norm[1] == 0.0 && info.backward_error[1] == 0.0;
     rla_dmat_destroy(&B);
     for (int64_t j = 0; j < nrhs; j++) {
@@ -480,7 +494,9 @@ static void test_multiple_rhs(void)
       RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, 1, 0, &Bj));
       RLA_ASSERT_OK(rla_dmat_scatter(Bj, 0, one.b));
       RLA_ASSERT_OK(rla_lsq_solve(L, A, Bj, xj, d, NULL));
-      if (verbose()) fprintf(stderr, "%s rhs %lld: %.2e\n", rla_lsq_method_name(methods[t]), (long long)j, rel_diff(d, x + j * ldx, xj));
+      if (verbose())
+        fprintf(stderr, "%s rhs %lld: %.2e\n", rla_lsq_method_name(methods[t]), (long long)j,
+                rel_diff(d, x + j * ldx, xj));
       ok &= rel_diff(d, x + j * ldx, xj) <= tolj;
       rla_dmat_destroy(&Bj);
     }
@@ -563,7 +579,8 @@ static void test_errors(void)
   RLA_ASSERT_FAILS(rla_lsq_solve(L, A, Bshort, x, 8, NULL), RLA_ERR_SHAPE, "B has 49 rows");
   /* B with another row distribution */
   RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 50, 1, 50, &Bmb));
-  if (p > 1) RLA_ASSERT_FAILS(rla_lsq_solve(L, A, Bmb, x, 8, NULL), RLA_ERR_ARG, "row distribution");
+  if (p > 1)
+    RLA_ASSERT_FAILS(rla_lsq_solve(L, A, Bmb, x, 8, NULL), RLA_ERR_ARG, "row distribution");
   /* d = 0 */
   RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 50, 0, 0, &A0));
   RLA_ASSERT_FAILS(rla_lsq_solve(L, A0, B, x, 8, NULL), RLA_ERR_SHAPE, "d = 0");
@@ -596,7 +613,8 @@ static void test_errors(void)
       text[n] = '\0';
       fclose(f);
     }
-    RLA_ASSERT_ALL(rla_ctx_rank(rla_test_ctx) != 0 || (strstr(text, "method accurate") && strstr(text, "rhs 0")));
+    RLA_ASSERT_ALL(rla_ctx_rank(rla_test_ctx) != 0 ||
+                   (strstr(text, "method accurate") && strstr(text, "rhs 0")));
   }
   rla_lsq_destroy(&L);
   RLA_ASSERT_ALL(L == NULL);

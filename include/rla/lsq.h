@@ -46,17 +46,17 @@ typedef struct {
   uint64_t seed;               /* seed of the sketch */
   double tol;                  /* backward-error target used by the accurate method */
 
-  int64_t rank;         /* numerical rank used: d, or k < d when the sketch was truncated */
-  int truncated;        /* 1 when singular values of the sketch were dropped (see rank_tol) */
-  double kappa_sketch;  /* condition number of the column-equilibrated sketch S A D, an
-                           estimate of kappa(A D) within (1 + eps_e) / (1 - eps_e): sigma_1 /
-                           sigma_rank from its SVD when one was computed (accurate, or a
-                           truncated solve), else LAPACK dtrcon's 1-norm estimate of kappa(R) */
+  int64_t rank;        /* numerical rank used: d, or k < d when the sketch was truncated */
+  int truncated;       /* 1 when singular values of the sketch were dropped (see rank_tol) */
+  double kappa_sketch; /* condition number of the column-equilibrated sketch S A D, an
+                          estimate of kappa(A D) within (1 + eps_e) / (1 - eps_e): sigma_1 /
+                          sigma_rank from its SVD when one was computed (accurate, or a
+                          truncated solve), else LAPACK dtrcon's 1-norm estimate of kappa(R) */
   double kappa_preconditioned; /* accurate: kappa(A D P) of the preconditioned operator,
                                   sqrt(theta_max / theta_min) of the Ritz values of the first CG
                                   solve (a lower estimate that converges from below; near
                                   (1 + eps_e) / (1 - eps_e)). NaN when fewer than 2 CG steps */
-  double norm_fro;      /* ||A||_F */
+  double norm_fro;             /* ||A||_F */
 
   int64_t iterations;  /* CG steps (each one fused pass over A for all active right-hand sides) */
   int64_t refinements; /* refinement steps: CG solves of the correction equation */
@@ -74,8 +74,8 @@ typedef struct {
   int64_t comm_reductions;  /* collective calls of the algorithm: allreduces of data, broadcasts
                                of the stopping decisions and of X (input checks not counted) */
 
-  const double *residual_norm;  /* ||b_j - A x_j||_2 */
-  const double *rhs_norm;       /* ||b_j||_2 */
+  const double *residual_norm; /* ||b_j - A x_j||_2 */
+  const double *rhs_norm;      /* ||b_j||_2 */
   /* ||A^T r_j|| / (||A||_F ||r_j||) with r_j = b_j - A x_j computed in floating point; 0 when
      r_j = 0. Rounding in forming r_j alone puts it near eps (1 + ||A||_F ||x_j|| / ||r_j||), so
      it is near eps only for problems whose residual is not small. */

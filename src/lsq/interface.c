@@ -11,9 +11,10 @@ static const char *const method_names[] = {
     [RLA_LSQ_ACCURATE] = "accurate", [RLA_LSQ_SOLVE] = "solve", [RLA_LSQ_DIRECT] = "direct"};
 #define NMETHODS ((int)(sizeof(method_names) / sizeof(method_names[0])))
 
-#define CHECK_SOLVER(L)                                                                        \
-  do {                                                                                         \
-    if (!(L)) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL solver"); \
+#define CHECK_SOLVER(L)                                                                            \
+  do {                                                                                             \
+    if (!(L))                                                                                      \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL solver");        \
   } while (0)
 
 rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L)
@@ -70,8 +71,8 @@ rla_err rla_lsq_method_from_name(rla_ctx ctx, const char *name, rla_lsq_method *
       *method = (rla_lsq_method)i;
       return RLA_SUCCESS;
     }
-  RLA_CHECK(ctx, 0, RLA_ERR_ARG, "unknown least-squares method \"%s\": use accurate, solve or direct",
-            name);
+  RLA_CHECK(ctx, 0, RLA_ERR_ARG,
+            "unknown least-squares method \"%s\": use accurate, solve or direct", name);
   return RLA_SUCCESS;
 }
 
@@ -79,7 +80,8 @@ rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 {
   CHECK_SOLVER(L);
   RLA_CHECK(L->ctx, (int)method >= 0 && (int)method < NMETHODS, RLA_ERR_ARG,
-            "unknown least-squares method %d: use RLA_LSQ_ACCURATE, _SOLVE or _DIRECT", (int)method);
+            "unknown least-squares method %d: use RLA_LSQ_ACCURATE, _SOLVE or _DIRECT",
+            (int)method);
   L->method = method;
   L->is_setup = 0;
   return RLA_SUCCESS;
@@ -88,9 +90,9 @@ rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
-            RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE",
-            (int)type);
+  RLA_CHECK(
+      L->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
+      RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE", (int)type);
   L->sketch_type = type;
   L->is_setup = 0;
   return RLA_SUCCESS;
@@ -200,7 +202,8 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
   RLA_CHECK(ctx, rla_dmat_ctx(A) == ctx && rla_dmat_ctx(B) == ctx, RLA_ERR_ARG,
             "rla_lsq_solve: A and B must belong to the solver's context");
   RLA_CHECK(ctx,
-            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK && rla_dmat_get_layout(B) == RLA_DMAT_ROWBLOCK,
+            rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK &&
+                rla_dmat_get_layout(B) == RLA_DMAT_ROWBLOCK,
             RLA_ERR_ARG, "rla_lsq_solve needs row-block matrices A and B: redistribute them first");
   rla_dmat_sizes(A, &m, &d);
   rla_dmat_sizes(B, &mb_rows, &nrhs);
@@ -232,8 +235,8 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
               "use the oversampling factor",
               (long long)*l, (long long)d);
     RLA_CHECK(ctx, lg < 2147483647.0 && *l * (d + nrhs) <= 2147483647, RLA_ERR_UNSUPPORTED,
-              "a %lld x %lld sketch exceeds the 2^31 entries of one MPI reduction",
-              (long long)*l, (long long)(d + nrhs));
+              "a %lld x %lld sketch exceeds the 2^31 entries of one MPI reduction", (long long)*l,
+              (long long)(d + nrhs));
   }
   return RLA_SUCCESS;
 }
@@ -297,8 +300,7 @@ static rla_err ensure_sketch(rla_lsq L, int64_t l, int64_t m)
   return RLA_SUCCESS;
 }
 
-rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
-                      rla_lsq_info *info)
+rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx, rla_lsq_info *info)
 {
   rla_ctx ctx;
   rla_lsq_info *I;
@@ -359,7 +361,8 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
     if (L->method == RLA_LSQ_ACCURATE) {
       RLA_CALL_GOTO(ctx, err, done, lsq_refine(L, &p, &F, I, &cost));
       I->time_iterate = rla_wtime() - t0;
-      for (int64_t j = 0; j < nrhs; j++) I->converged &= L->rhs_converged[j];
+      for (int64_t j = 0; j < nrhs; j++)
+        I->converged &= L->rhs_converged[j];
     } else {
       RLA_CALL_GOTO(ctx, err, done, lsq_evaluate(L, &p, I, &cost));
       I->time_residual = rla_wtime() - t0;

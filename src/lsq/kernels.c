@@ -26,8 +26,8 @@ static void rows_times(const lsq_problem *p, int64_t i0, int64_t cb, int64_t nv,
 {
   const double *ac = p->a + i0;
   if (nv == 1)
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)cb, (int)p->d, alpha, ac, (int)p->lda, z, 1,
-                beta, t, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)cb, (int)p->d, alpha, ac, (int)p->lda, z, 1, beta,
+                t, 1);
   else
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)cb, (int)nv, (int)p->d, alpha, ac,
                 (int)p->lda, z, (int)ldz, beta, t, (int)cb);
@@ -68,7 +68,8 @@ void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, c
     for (int64_t j = 0; j < nv; j++) {
       const double *bj = p->b + (cols ? cols[j] : j) * p->ldb + i0;
       memcpy(t + j * n, bj, sizeof(double) * (size_t)n);
-      for (int64_t i = 0; i < n; i++) bn2[j] += bj[i] * bj[i];
+      for (int64_t i = 0; i < n; i++)
+        bn2[j] += bj[i] * bj[i];
     }
     /* t = b - A x, with the leading dimension n of this chunk */
     if (nv == 1)
@@ -81,14 +82,16 @@ void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, c
     for (int64_t j = 0; j < nv; j++) {
       const double *tj = t + j * n;
       double s = 0.0;
-      for (int64_t i = 0; i < n; i++) s += tj[i] * tj[i];
+      for (int64_t i = 0; i < n; i++)
+        s += tj[i] * tj[i];
       rn2[j] += s;
     }
     if (colsq)
       for (int64_t c = 0; c < p->d; c++) {
         const double *ac = p->a + c * p->lda + i0;
         double s = 0.0;
-        for (int64_t i = 0; i < n; i++) s += ac[i] * ac[i];
+        for (int64_t i = 0; i < n; i++)
+          s += ac[i] * ac[i];
         colsq[c] += s;
       }
   }
@@ -119,7 +122,8 @@ rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_co
   err = lsq_allreduce(ctx, buf, n, cost);
   if (!err) {
     cost->passes++;
-    for (int64_t i = 0; i < d; i++) a_fro += buf[d * nrhs + 2 * nrhs + i];
+    for (int64_t i = 0; i < d; i++)
+      a_fro += buf[d * nrhs + 2 * nrhs + i];
     a_fro = sqrt(a_fro);
     info->norm_fro = a_fro;
     for (int64_t j = 0; j < nrhs; j++) {

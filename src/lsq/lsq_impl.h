@@ -34,19 +34,19 @@ struct rla_lsq_s {
 typedef struct {
   rla_ctx ctx;
   int64_t m, d, nrhs;
-  int64_t lm, row0;      /* local rows and the first global one */
-  const double *a, *b;   /* local arrays */
+  int64_t lm, row0;    /* local rows and the first global one */
+  const double *a, *b; /* local arrays */
   int64_t lda, ldb;
-  double *x;             /* d x nrhs, replicated */
+  double *x; /* d x nrhs, replicated */
   int64_t ldx;
-  double *chunk;         /* lsq_chunk_rows(d) x nrhs doubles of scratch for the kernels */
+  double *chunk; /* lsq_chunk_rows(d) x nrhs doubles of scratch for the kernels */
 } lsq_problem;
 
 /* The factored, column-equilibrated sketch: S A D = Q R, and when an SVD was made
    R = U diag(sigma) V^T. The preconditioner is P = R^-1 (QR) or V_k diag(sigma_k)^-1 (SVD);
    every array is replicated and identical on every rank. */
 typedef struct {
-  int64_t d, l, k;   /* k: rank kept */
+  int64_t d, l, k; /* k: rank kept */
   int use_svd;
   double *scale;     /* D (d), the inverse column norms of S A (1 for a zero column) */
   double *r;         /* R (d x d, upper triangular), QR path */

@@ -34,31 +34,33 @@
 
 #include "lsq_impl.h"
 
-#define MAX_STEPS 8     /* refinement steps; the stagnation rule ends them far earlier */
+#define MAX_STEPS   8   /* refinement steps; the stagnation rule ends them far earlier */
 #define LANCZOS_MAX 200 /* CG coefficients kept for the condition estimate */
 
 typedef struct {
   int64_t d, k, nrhs;
-  double *xh;    /* d x nrhs, scaled coordinates */
-  double *xbest; /* d x nrhs, original coordinates */
-  double *buf;   /* reduction buffer */
-  double *pack;  /* d x nrhs */
+  double *xh;                 /* d x nrhs, scaled coordinates */
+  double *xbest;              /* d x nrhs, original coordinates */
+  double *buf;                /* reduction buffer */
+  double *pack;               /* d x nrhs */
   double *c, *s, *p, *dz, *q; /* k x nrhs each */
-  double *vec;   /* d */
+  double *vec;                /* d */
   double *rho, *rn, *xn, *fac, *est_prev, *best_est, *best_rn, *best_be, *rhs_norm;
   int64_t *cols, *cgcols;
-  int *status;   /* 2 nrhs flags: status (0 active, 1 converged, 2 stopped), then CG on/off */
-  int *cg_on;    /* status + nrhs */
+  int *status; /* 2 nrhs flags: status (0 active, 1 converged, 2 stopped), then CG on/off */
+  int *cg_on;  /* status + nrhs */
   double lanczos_a[LANCZOS_MAX], lanczos_b[LANCZOS_MAX];
   int nlanczos;
 } refine_ws;
 
 static void ws_free(refine_ws *w)
 {
-  double **arrays[] = {&w->xh, &w->xbest, &w->buf, &w->pack, &w->c, &w->s, &w->p, &w->dz,
-                       &w->q, &w->vec, &w->rho, &w->rn, &w->xn, &w->fac, &w->est_prev,
+  double **arrays[] = {&w->xh,       &w->xbest,   &w->buf,     &w->pack,    &w->c,
+                       &w->s,        &w->p,       &w->dz,      &w->q,       &w->vec,
+                       &w->rho,      &w->rn,      &w->xn,      &w->fac,     &w->est_prev,
                        &w->best_est, &w->best_rn, &w->best_be, &w->rhs_norm};
-  for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) rla_free(arrays[i]);
+  for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+    rla_free(arrays[i]);
   rla_free(&w->cols);
   rla_free(&w->cgcols);
   rla_free(&w->status);
@@ -71,12 +73,12 @@ static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t k, int64_t
   struct {
     double **ptr;
     size_t count;
-  } arrays[] = {{&w->xh, dn},  {&w->xbest, dn}, {&w->buf, dn + 2 * n + (size_t)d},
-                {&w->pack, dn}, {&w->c, kk},     {&w->s, kk},
-                {&w->p, kk},    {&w->dz, kk},    {&w->q, kk},
-                {&w->vec, (size_t)d}, {&w->rho, n}, {&w->rn, n},
-                {&w->xn, n},    {&w->fac, n},    {&w->est_prev, n},
-                {&w->best_est, n}, {&w->best_rn, n}, {&w->best_be, n},
+  } arrays[] = {{&w->xh, dn},         {&w->xbest, dn},  {&w->buf, dn + 2 * n + (size_t)d},
+                {&w->pack, dn},       {&w->c, kk},      {&w->s, kk},
+                {&w->p, kk},          {&w->dz, kk},     {&w->q, kk},
+                {&w->vec, (size_t)d}, {&w->rho, n},     {&w->rn, n},
+                {&w->xn, n},          {&w->fac, n},     {&w->est_prev, n},
+                {&w->best_est, n},    {&w->best_rn, n}, {&w->best_be, n},
                 {&w->rhs_norm, n}};
   memset(w, 0, sizeof(*w));
   w->d = d;
@@ -145,7 +147,8 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
   err = ws_alloc(ctx, &w, d, k, nrhs);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   for (int64_t j = 0; j < nrhs; j++) {
-    for (int64_t i = 0; i < d; i++) w.xh[i + j * d] = pb->x[i + j * pb->ldx] / F->scale[i];
+    for (int64_t i = 0; i < d; i++)
+      w.xh[i + j * d] = pb->x[i + j * pb->ldx] / F->scale[i];
     w.best_est[j] = INFINITY;
     w.est_prev[j] = INFINITY;
   }
@@ -228,7 +231,8 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         int64_t j = w.cgcols[jj];
         double *z = w.pack + jj * d;
         lsq_precond_apply(F, w.p + j * k, z);
-        for (int64_t i = 0; i < d; i++) z[i] *= F->scale[i];
+        for (int64_t i = 0; i < d; i++)
+          z[i] *= F->scale[i];
       }
       lsq_local_normal(pb, nc, w.pack, w.buf);
       RLA_CALL_GOTO(ctx, err, done, lsq_allreduce(ctx, w.buf, d * nc, cost));
@@ -239,7 +243,8 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         double *wj = w.buf + jj * d, *s = w.s + j * k, *p = w.p + j * k, *q = w.q + j * k;
         double *dz = w.dz + j * k, pq, alpha, rho_new, update, nrn2, est_in, sum = 0.0, mu;
         L->rhs_iterations[j]++;
-        for (int64_t i = 0; i < d; i++) wj[i] *= F->scale[i];
+        for (int64_t i = 0; i < d; i++)
+          wj[i] *= F->scale[i];
         lsq_precond_apply_transpose(F, wj, q);
         pq = cblas_ddot((int)k, p, 1, q, 1);
         if (!(pq > 0.0) || !isfinite(pq)) {
@@ -267,11 +272,11 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         }
         est_in = ahat_fro > 0.0 ? w.fac[j] * sqrt(sum) / ahat_fro : 0.0;
         if (est_in <= 0.5 * tol || rho_new == 0.0 ||
-            (step == 0 && update <= RLA_EPS * (F->sigma[0] * w.xn[j] +
-                                                0.04 * F->kappa * w.rn[j])))
+            (step == 0 && update <= RLA_EPS * (F->sigma[0] * w.xn[j] + 0.04 * F->kappa * w.rn[j])))
           w.cg_on[j] = 0;
         if (rho_new > 0.0) {
-          for (int64_t i = 0; i < k; i++) p[i] = s[i] + (rho_new / w.rho[j]) * p[i];
+          for (int64_t i = 0; i < k; i++)
+            p[i] = s[i] + (rho_new / w.rho[j]) * p[i];
           w.rho[j] = rho_new;
         }
       }
@@ -288,7 +293,8 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
       }
       lsq_project_nullspace(F, 1, x, pb->ldx);
       if (F->k < d)
-        for (int64_t i = 0; i < d; i++) w.xh[i + j * d] = x[i] / F->scale[i];
+        for (int64_t i = 0; i < d; i++)
+          w.xh[i + j * d] = x[i] / F->scale[i];
     }
     steps++;
   }

@@ -36,13 +36,14 @@ void lsq_factor_free(lsq_factor *F)
 void lsq_precond_apply(const lsq_factor *F, const double *y, double *x)
 {
   if (F->use_svd) {
-    for (int64_t i = 0; i < F->k; i++) F->work[i] = y[i] / F->sigma[i];
+    for (int64_t i = 0; i < F->k; i++)
+      F->work[i] = y[i] / F->sigma[i];
     if (F->k == 0) {
       memset(x, 0, sizeof(double) * (size_t)F->d);
       return;
     }
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, F->work,
-                1, 0.0, x, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, F->work, 1,
+                0.0, x, 1);
   } else {
     memcpy(x, y, sizeof(double) * (size_t)F->d);
     cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d,
@@ -54,9 +55,10 @@ void lsq_precond_apply_transpose(const lsq_factor *F, const double *g, double *y
 {
   if (F->use_svd) {
     if (F->k == 0) return;
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, g, 1, 0.0,
-                y, 1);
-    for (int64_t i = 0; i < F->k; i++) y[i] /= F->sigma[i];
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, g, 1, 0.0, y,
+                1);
+    for (int64_t i = 0; i < F->k; i++)
+      y[i] /= F->sigma[i];
   } else {
     memcpy(y, g, sizeof(double) * (size_t)F->d);
     cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d, y,
@@ -101,10 +103,12 @@ static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const dou
                  "the SVD of the %lld x %lld sketched R factor failed (LAPACK dgesdd info %d)",
                  (long long)d, (long long)d, (int)info);
   for (int64_t i = 0; i < d; i++)
-    for (int64_t j = 0; j < d; j++) F->v[j + i * d] = vt[i + j * d];
+    for (int64_t j = 0; j < d; j++)
+      F->v[j + i * d] = vt[i + j * d];
   F->use_svd = 1;
   F->k = 0;
-  while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0]) F->k++;
+  while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0])
+    F->k++;
   F->kappa = F->k > 0 ? F->sigma[0] / F->sigma[F->k - 1] : NAN;
   /* xh = V_k diag(1/sigma_k) U_k^T c1; the dropped part U_(k:d)^T c1 adds to the sketched
      residual */
@@ -121,7 +125,8 @@ static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const dou
     /* N = orth(D V(:, k:d)): the null space of A = (A D) D^-1 is D null(A D) */
     RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * nn), sizeof(double), &F->nullspace));
     for (int64_t j = 0; j < nn; j++)
-      for (int64_t i = 0; i < d; i++) F->nullspace[i + j * d] = F->scale[i] * F->v[i + (F->k + j) * d];
+      for (int64_t i = 0; i < d; i++)
+        F->nullspace[i + j * d] = F->scale[i] * F->v[i + (F->k + j) * d];
     info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)nn, F->nullspace,
                           (lapack_int)d, tau);
     if (info == 0)
@@ -159,8 +164,7 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   if (!err) err = rla_calloc(ctx, (size_t)(d > nrhs ? d : nrhs), sizeof(double), &F->work);
   if (!err) err = rla_calloc(ctx, (size_t)(d * d), sizeof(double), &F->r);
   /* the sketch of the local rows of A and of B, side by side */
-  if (!err)
-    err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, d, p->a, p->lda, w, l);
+  if (!err) err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, d, p->a, p->lda, w, l);
   if (!err)
     err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, nrhs, p->b, p->ldb, w + l * d, l);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
@@ -184,11 +188,13 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   for (int64_t j = 0; j < nrhs; j++)
     residual_sketched[j] = cblas_dnrm2((int)(l - d), w + l * d + j * l + d, 1);
   for (int64_t j = 0; j < d; j++)
-    for (int64_t i = 0; i <= j; i++) F->r[i + j * d] = w[i + j * l];
+    for (int64_t i = 0; i <= j; i++)
+      F->r[i + j * d] = w[i + j * l];
   if (!want_svd) {
     double rcond = 0.0;
     int zero_diag = 0;
-    for (int64_t i = 0; i < d; i++) zero_diag |= F->r[i + i * d] == 0.0;
+    for (int64_t i = 0; i < d; i++)
+      zero_diag |= F->r[i + i * d] == 0.0;
     if (!zero_diag) {
       info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, F->r, (lapack_int)d,
                             &rcond);
@@ -202,14 +208,17 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
     F->kappa = rcond > 0.0 ? 1.0 / rcond : INFINITY;
   }
   if (want_svd) {
-    RLA_CALL_GOTO(ctx, err, agree, factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d, residual_sketched));
+    RLA_CALL_GOTO(ctx, err, agree,
+                  factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d, residual_sketched));
   } else {
     F->k = d;
-    for (int64_t j = 0; j < nrhs; j++) lsq_precond_apply(F, w + l * d + j * l, xh + j * d);
+    for (int64_t j = 0; j < nrhs; j++)
+      lsq_precond_apply(F, w + l * d + j * l, xh + j * d);
   }
   /* x = D xh, then without its null-space component */
   for (int64_t j = 0; j < nrhs; j++)
-    for (int64_t i = 0; i < d; i++) p->x[i + j * p->ldx] = F->scale[i] * xh[i + j * d];
+    for (int64_t i = 0; i < d; i++)
+      p->x[i + j * p->ldx] = F->scale[i] * xh[i + j * d];
   lsq_project_nullspace(F, nrhs, p->x, p->ldx);
 agree:
   err = rla_ctx_agree(ctx, err);
