@@ -84,8 +84,10 @@ int rla_driver_parse(rla_ctx ctx, const char *prog, rla_options opts, int argc, 
   }
   shared = blas_oversubscribed();
   if (rla_ctx_rank(ctx) == 0 && verbose >= 2 && shared && openblas_set_num_threads)
-    fprintf(stderr, "%s: note: %d ranks share a node and no thread count is set: BLAS uses one "
-            "thread per rank\n", prog, shared);
+    fprintf(stderr,
+            "%s: note: %d ranks share a node and no thread count is set: BLAS uses one "
+            "thread per rank\n",
+            prog, shared);
   return 0;
 }
 

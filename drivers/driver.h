@@ -19,10 +19,14 @@
 /* Options every driver accepts: put them at the end of its spec table (the single entries are
    for tables that wrap specs in a larger struct). */
 #define RLA_DRIVER_OPTION_VERBOSE                                                                  \
-  {"verbose", "v", RLA_OPT_INT, "1", NULL, 0, 2,                                                   \
-   "0 quiet, 1 progress on stderr, 2 adds error tracebacks"}
+  {                                                                                                \
+    "verbose", "v", RLA_OPT_INT, "1", NULL, 0, 2,                                                  \
+        "0 quiet, 1 progress on stderr, 2 adds error tracebacks"                                   \
+  }
 #define RLA_DRIVER_OPTION_REPORT                                                                   \
-  {"report", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0, "write a JSON report to this file"}
+  {                                                                                                \
+    "report", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0, "write a JSON report to this file"           \
+  }
 #define RLA_DRIVER_COMMON_OPTIONS RLA_DRIVER_OPTION_VERBOSE, RLA_DRIVER_OPTION_REPORT
 
 /* MPI_Init, then a context over MPI_COMM_WORLD. Environment check: when several ranks share a

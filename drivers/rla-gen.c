@@ -15,7 +15,7 @@
 #include "rla/gen.h"
 
 #define PROG "rla-gen"
-#define EPS RLA_EPS
+#define EPS  RLA_EPS
 #define MAXI ((double)INT_MAX)
 
 enum { LSQ = 1, SVD = 2, COLL = 4, ALL = 7 };
@@ -25,54 +25,79 @@ static const struct {
   unsigned kinds;
   rla_option_spec spec;
 } table[] = {
-    {ALL, {"kind", NULL, RLA_OPT_STRING, NULL, "lsq|svd|collection", 1, 0,
-     "problem kind (or give it as the first argument)"}},
+    {ALL,
+     {"kind", NULL, RLA_OPT_STRING, NULL, "lsq|svd|collection", 1, 0,
+      "problem kind (or give it as the first argument)"}},
     {ALL, {"m", "m", RLA_OPT_INT, NULL, NULL, 1, MAXI, "rows"}},
     {LSQ | SVD, {"n", "n", RLA_OPT_INT, NULL, NULL, 1, MAXI, "columns"}},
     {ALL, {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed"}},
-    {ALL, {"format", NULL, RLA_OPT_STRING, "auto", "auto|npy|mm|petsc", 1, 0,
-     "file format (auto: from each file's extension)"}},
-    {LSQ | SVD, {"cond", NULL, RLA_OPT_REAL, "1e4", NULL, 1, 1e300,
-     "condition number (lsq; svd with --spectrum geometric)"}},
-    {LSQ, {"residual", NULL, RLA_OPT_REAL, "1e-3", NULL, 0, 1e300, "lsq: residual norm ||b - A x*||"}},
+    {ALL,
+     {"format", NULL, RLA_OPT_STRING, "auto", "auto|npy|mm|petsc", 1, 0,
+      "file format (auto: from each file's extension)"}},
+    {LSQ | SVD,
+     {"cond", NULL, RLA_OPT_REAL, "1e4", NULL, 1, 1e300,
+      "condition number (lsq; svd with --spectrum geometric)"}},
+    {LSQ,
+     {"residual", NULL, RLA_OPT_REAL, "1e-3", NULL, 0, 1e300, "lsq: residual norm ||b - A x*||"}},
     {LSQ | SVD, {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: the matrix A"}},
     {LSQ, {"b", "b", RLA_OPT_STRING, NULL, NULL, 1, 0, "lsq output: the right-hand side b"}},
     {LSQ, {"x", "x", RLA_OPT_STRING, NULL, NULL, 1, 0, "lsq output: the exact solution x*"}},
-    {SVD, {"spectrum", NULL, RLA_OPT_STRING, "poly", "poly|exp|lowrank|scurve|geometric", 1, 0,
-     "svd: singular value profile"}},
-    {SVD, {"decay", NULL, RLA_OPT_REAL, "1", NULL, 1e-300, 1e300,
-     "svd poly: exponent p, sigma_j = (j+1)^-p; exp: decades per index"}},
-    {SVD, {"rank", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
-     "svd: number of non-zero singular values (default min(m, n))"}},
-    {SVD, {"knee", NULL, RLA_OPT_INT, NULL, NULL, 0, MAXI,
-     "svd lowrank: number of unit singular values; scurve: index of the midpoint"}},
-    {SVD, {"level", NULL, RLA_OPT_REAL, "1e-3", NULL, 1e-300, 1,
-     "svd lowrank: value after the knee; scurve: floor"}},
-    {SVD, {"transition", NULL, RLA_OPT_REAL, "5", NULL, 1e-300, 1e300,
-     "svd scurve: width of the drop in indices"}},
-    {SVD, {"sigma", "S", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: the singular values (vector)"}},
-    {SVD, {"U", "U", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: left singular vectors (m x rank)"}},
-    {SVD, {"V", "V", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: right singular vectors (n x rank)"}},
-    {SVD, {"check-spectrum", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
-     "svd: also compute the singular values of A (LAPACK on rank 0) and compare"}},
+    {SVD,
+     {"spectrum", NULL, RLA_OPT_STRING, "poly", "poly|exp|lowrank|scurve|geometric", 1, 0,
+      "svd: singular value profile"}},
+    {SVD,
+     {"decay", NULL, RLA_OPT_REAL, "1", NULL, 1e-300, 1e300,
+      "svd poly: exponent p, sigma_j = (j+1)^-p; exp: decades per index"}},
+    {SVD,
+     {"rank", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "svd: number of non-zero singular values (default min(m, n))"}},
+    {SVD,
+     {"knee", NULL, RLA_OPT_INT, NULL, NULL, 0, MAXI,
+      "svd lowrank: number of unit singular values; scurve: index of the midpoint"}},
+    {SVD,
+     {"level", NULL, RLA_OPT_REAL, "1e-3", NULL, 1e-300, 1,
+      "svd lowrank: value after the knee; scurve: floor"}},
+    {SVD,
+     {"transition", NULL, RLA_OPT_REAL, "5", NULL, 1e-300, 1e300,
+      "svd scurve: width of the drop in indices"}},
+    {SVD,
+     {"sigma", "S", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: the singular values (vector)"}},
+    {SVD,
+     {"U", "U", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: left singular vectors (m x rank)"}},
+    {SVD,
+     {"V", "V", RLA_OPT_STRING, NULL, NULL, 1, 0, "svd output: right singular vectors (n x rank)"}},
+    {SVD,
+     {"check-spectrum", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
+      "svd: also compute the singular values of A (LAPACK on rank 0) and compare"}},
     {COLL, {"blocks", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: number of blocks"}},
-    {COLL, {"width", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
-     "collection: block width (the lower end with --width-max)"}},
-    {COLL, {"width-max", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
-     "collection: widths uniform in [width, width-max]"}},
-    {COLL, {"widths", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
-     "collection: comma-separated list of the block widths (instead of --width)"}},
-    {COLL, {"wide", NULL, RLA_OPT_INT, "0", NULL, 0, MAXI,
-     "collection: number of blocks (chosen at random) given width --wide-width"}},
-    {COLL, {"wide-width", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: width of the wide blocks"}},
-    {COLL, {"subspaces", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: number of subspaces"}},
-    {COLL, {"dim", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: dimension of each subspace"}},
-    {COLL, {"noise", NULL, RLA_OPT_REAL, "0", NULL, 0, 1e300,
-     "collection: noise-to-signal ratio per column"}},
-    {COLL, {"membership", NULL, RLA_OPT_STRING, "random", "random|round-robin", 1, 0,
-     "collection: subspace of each block"}},
-    {COLL, {"dir", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
-     "collection output directory (blocks, truth.json, manifest.txt)"}},
+    {COLL,
+     {"width", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "collection: block width (the lower end with --width-max)"}},
+    {COLL,
+     {"width-max", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "collection: widths uniform in [width, width-max]"}},
+    {COLL,
+     {"widths", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+      "collection: comma-separated list of the block widths (instead of --width)"}},
+    {COLL,
+     {"wide", NULL, RLA_OPT_INT, "0", NULL, 0, MAXI,
+      "collection: number of blocks (chosen at random) given width --wide-width"}},
+    {COLL,
+     {"wide-width", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "collection: width of the wide blocks"}},
+    {COLL,
+     {"subspaces", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: number of subspaces"}},
+    {COLL,
+     {"dim", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: dimension of each subspace"}},
+    {COLL,
+     {"noise", NULL, RLA_OPT_REAL, "0", NULL, 0, 1e300,
+      "collection: noise-to-signal ratio per column"}},
+    {COLL,
+     {"membership", NULL, RLA_OPT_STRING, "random", "random|round-robin", 1, 0,
+      "collection: subspace of each block"}},
+    {COLL,
+     {"dir", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+      "collection output directory (blocks, truth.json, manifest.txt)"}},
     {ALL, RLA_DRIVER_OPTION_VERBOSE},
     {ALL, RLA_DRIVER_OPTION_REPORT}};
 #define NSPECS ((int)(sizeof(table) / sizeof(table[0])))
@@ -86,7 +111,10 @@ static unsigned kind_of(const char *s)
   return 0;
 }
 
-static const char *kind_name(unsigned k) { return k == LSQ ? "lsq" : k == SVD ? "svd" : "collection"; }
+static const char *kind_name(unsigned k)
+{
+  return k == LSQ ? "lsq" : k == SVD ? "svd" : "collection";
+}
 
 /* ---- shared pieces ------------------------------------------------------------------------- */
 
@@ -146,11 +174,11 @@ static rla_err write_and_verify(struct run *r, rla_dmat A, const char *path, con
   RLA_CALL(r->ctx, rla_io_read(r->ctx, tmp, f, 0, &B));
   rla_dmat_sizes(A, &am, &an);
   rla_dmat_sizes(B, &bm, &bn);
-  err = bm == am && bn == an ? RLA_SUCCESS
-                             : rla_error_set(r->ctx, RLA_ERR_SHAPE, __func__, __FILE__, __LINE__,
-                                             "%s: read back as %lld x %lld, written %lld x %lld",
-                                             path, (long long)bm, (long long)bn, (long long)am,
-                                             (long long)an);
+  err = bm == am && bn == an
+            ? RLA_SUCCESS
+            : rla_error_set(r->ctx, RLA_ERR_SHAPE, __func__, __FILE__, __LINE__,
+                            "%s: read back as %lld x %lld, written %lld x %lld", path,
+                            (long long)bm, (long long)bn, (long long)am, (long long)an);
   if (!err) {
     rla_dmat_local(A, &a, &lm, &ln, &lda);
     rla_dmat_local(B, &b, NULL, NULL, &ldb);
@@ -170,22 +198,40 @@ static rla_err write_and_verify(struct run *r, rla_dmat A, const char *path, con
   return err;
 }
 
-/* ||Q^T Q - I||_F for a row-block Q (m x k) */
-static rla_err orth_error(rla_dmat Q, double *e)
+/* ||Q^T Q - I||_F for a row-block Q (m x k), estimated from PROBES Gaussian vectors z:
+   E ||(Q^T Q - I) z||^2 = ||Q^T Q - I||_F^2 (Hutchinson), at 4 PROBES m k flops instead of the
+   2 m k^2 of the Gram matrix */
+#define PROBES 4
+static rla_err orth_error(rla_dmat Q, uint64_t seed, double *e)
 {
   rla_ctx ctx = rla_dmat_ctx(Q);
-  rla_dmat G = NULL;
-  int64_t k, lm, ln, ld;
-  double *g;
-  rla_dmat_sizes(Q, NULL, &k);
-  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, k, k, 0, &G));
-  RLA_CALL(ctx, rla_dmat_gemm('T', 'N', 1.0, Q, Q, 0.0, G));
-  rla_dmat_local(G, &g, &lm, &ln, &ld);
-  for (int64_t i = 0; i < lm; i++)
-    if (rla_dmat_global_row(G, i) < ln) g[i + rla_dmat_global_row(G, i) * ld] -= 1.0;
-  RLA_CALL(ctx, rla_dmat_norm_fro(G, e));
-  rla_dmat_destroy(&G);
-  return RLA_SUCCESS;
+  rla_dmat Z = NULL, Y = NULL, W = NULL;
+  int64_t m, k, lm;
+  double *z;
+  rla_err err;
+  rla_dmat_sizes(Q, &m, &k);
+  err = rla_dmat_create_rowblock(ctx, k, PROBES, 0, &Z);
+  if (!err) err = rla_dmat_create_rowblock(ctx, m, PROBES, 0, &Y);
+  if (!err) err = rla_dmat_create_rowblock(ctx, k, PROBES, 0, &W);
+  if (!err) {
+    rla_dmat_local(Z, &z, &lm, NULL, NULL);
+    for (int64_t i = 0; i < lm; i++) {
+      double g[PROBES];
+      rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_NORM_EST), (uint64_t)rla_dmat_global_row(Z, i), 0,
+                       PROBES, g);
+      for (int t = 0; t < PROBES; t++)
+        z[i + t * lm] = g[t];
+    }
+    err = rla_dmat_gemm('N', 'N', 1.0, Q, Z, 0.0, Y);
+  }
+  if (!err) err = rla_dmat_gemm('T', 'N', 1.0, Q, Y, 0.0, W);
+  if (!err) err = rla_dmat_axpy(-1.0, Z, W);
+  if (!err) err = rla_dmat_norm_fro(W, e);
+  *e /= sqrt((double)PROBES);
+  rla_dmat_destroy(&Z);
+  rla_dmat_destroy(&Y);
+  rla_dmat_destroy(&W);
+  return err;
 }
 
 /* a replicated vector v[0..n) as a new row-block n x 1 matrix */
@@ -218,16 +264,18 @@ static rla_err run_lsq(struct run *r)
   RLA_CALL(ctx, get_int(r, "seed", &seed));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "cond", &cond));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "residual", &rho));
-  RLA_CHECK(ctx, m >= n, RLA_ERR_ARG,
-            "least squares needs m >= n: got -m %lld < -n %lld", (long long)m, (long long)n);
+  RLA_CHECK(ctx, m >= n, RLA_ERR_ARG, "least squares needs m >= n: got -m %lld < -n %lld",
+            (long long)m, (long long)n);
   RLA_CHECK(ctx, rho == 0 || m > n, RLA_ERR_ARG,
             "--residual %g > 0 needs m > n (for m = n every b is in the range of A)", rho);
   RLA_CALL(ctx, stage(r, "A", 1, &pA, &tA, &fA));
   RLA_CALL(ctx, stage(r, "b", 1, &pb, &tb, &fb));
   RLA_CALL(ctx, stage(r, "x", 0, &px, &tx, &fx));
 
-  rla_ctx_progress(ctx, PROG ": generating a %lld x %lld least squares problem, cond %g, "
-                   "residual %g", (long long)m, (long long)n, cond, rho);
+  rla_ctx_progress(ctx,
+                   PROG ": generating a %lld x %lld least squares problem, cond %g, "
+                        "residual %g",
+                   (long long)m, (long long)n, cond, rho);
   t = rla_wtime();
   RLA_CALL(ctx, rla_gen_lsq(ctx, m, n, cond, rho, (uint64_t)seed, &A, &b, &x));
   t = rla_wtime() - t;
@@ -240,13 +288,15 @@ static rla_err run_lsq(struct run *r)
   rla_report_set_real(r->rep, "time_write_and_read_back", rla_wtime() - t);
 
   /* checks: r = b - A x in double, each rank on its rows, x gathered */
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)n, sizeof(double), &xs)));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)n, sizeof(double), &xs)));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_gather(x, -1, xs));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_duplicate(b, &res));
   rla_dmat_local(A, &a, &lm, NULL, &lda);
   rla_dmat_local(res, &rr, NULL, NULL, NULL);
   rla_dmat_local(b, &bb, NULL, NULL, NULL);
-  if (lm > 0) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)lm, (int)n, -1.0, a, (int)lda, xs, 1, 1.0, rr, 1);
+  if (lm > 0)
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)lm, (int)n, -1.0, a, (int)lda, xs, 1, 1.0, rr, 1);
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, n, 1, 0, &Atr));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_gemm('T', 'N', 1.0, A, res, 0.0, Atr));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(A, &nA));
@@ -275,11 +325,16 @@ static rla_err run_lsq(struct run *r)
              nr, rho, nr > 0 ? nAtr / (nA * nr) : 0.0, nA, nx);
     /* HPL-style scaled checks: the rounding of b = fl(A x + r) and of r = fl(b - A x) is at
        most about n eps (||A|| ||x|| + ||r||); dividing by that leaves O(1) values */
-    rla_report_check(r->rep, stdout, "residual norm |  ||b - A x*|| - residual | / (n eps (||A||_F ||x*|| + residual))",
-                     fabs(nr - rho) / ((double)n * EPS * (nA * nx + rho)), 16.0);
-    rla_report_check(r->rep, stdout, "orthogonality ||A^T (b - A x*)|| / (n eps ||A||_F (||A||_F ||x*|| + ||b - A x*||))",
-                     nAtr / ((double)n * EPS * nA * (nA * nx + nr)), 16.0);
-    rla_report_check(r->rep, stdout, "spectrum energy | ||A||_F - ||sigma||_2 | / (n eps ||sigma||_2)",
+    rla_report_check(
+        r->rep, stdout,
+        "residual norm |  ||b - A x*|| - residual | / (n eps (||A||_F ||x*|| + residual))",
+        fabs(nr - rho) / ((double)n * EPS * (nA * nx + rho)), 16.0);
+    rla_report_check(
+        r->rep, stdout,
+        "orthogonality ||A^T (b - A x*)|| / (n eps ||A||_F (||A||_F ||x*|| + ||b - A x*||))",
+        nAtr / ((double)n * EPS * nA * (nA * nx + nr)), 16.0);
+    rla_report_check(r->rep, stdout,
+                     "spectrum energy | ||A||_F - ||sigma||_2 | / (n eps ||sigma||_2)",
                      fabs(nA - ns) / ((double)n * EPS * ns), 16.0);
     rla_report_check(r->rep, stdout, "solution norm | ||x*|| - 1 | / (n eps)",
                      fabs(nx - 1.0) / ((double)n * EPS), 16.0);
@@ -316,8 +371,8 @@ static rla_err singular_values(rla_dmat A, double *s)
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_gather(A, 0, a));
   if (rla_ctx_rank(ctx) == 0 &&
-      LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, a, (lapack_int)m,
-                     s, NULL, 1, NULL, 1, sup) != 0)
+      LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, a, (lapack_int)m, s,
+                     NULL, 1, NULL, 1, sup) != 0)
     err = rla_error_set(ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
                         "LAPACK dgesvd did not converge on A");
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
@@ -347,8 +402,8 @@ static rla_err run_svd(struct run *r)
   RLA_CALL(ctx, get_int(r, "seed", &seed));
   k = m < n ? m : n;
   if (rla_options_has(r->opts, "rank")) RLA_CALL(ctx, get_int(r, "rank", &k));
-  RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG,
-            "--rank %lld exceeds min(m, n) = %lld", (long long)k, (long long)(m < n ? m : n));
+  RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG, "--rank %lld exceeds min(m, n) = %lld",
+            (long long)k, (long long)(m < n ? m : n));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "spectrum", &kname));
   RLA_CALL(ctx, rla_spectrum_kind_from_name(ctx, kname, &sp.kind));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "decay", &sp.decay));
@@ -356,8 +411,8 @@ static rla_err run_svd(struct run *r)
   RLA_CALL(ctx, rla_options_get_real(r->opts, "transition", &sp.transition));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "cond", &sp.cond));
   if (sp.kind == RLA_SPECTRUM_LOWRANK || sp.kind == RLA_SPECTRUM_SCURVE) {
-    RLA_CHECK(ctx, rla_options_has(r->opts, "knee"), RLA_ERR_ARG,
-              "--spectrum %s needs --knee (%s)", kname,
+    RLA_CHECK(ctx, rla_options_has(r->opts, "knee"), RLA_ERR_ARG, "--spectrum %s needs --knee (%s)",
+              kname,
               sp.kind == RLA_SPECTRUM_LOWRANK ? "the number of unit singular values"
                                               : "the index of the midpoint of the drop");
     RLA_CALL(ctx, get_int(r, "knee", &sp.knee));
@@ -371,8 +426,10 @@ static rla_err run_svd(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, stage(r, "U", 0, &pU, &tU, &fU));
   RLA_CALL_GOTO(ctx, err, done, stage(r, "V", 0, &pV, &tV, &fV));
 
-  rla_ctx_progress(ctx, PROG ": generating a %lld x %lld matrix of rank %lld, %s spectrum from 1 "
-                   "to %.3e", (long long)m, (long long)n, (long long)k, kname, sigma[k - 1]);
+  rla_ctx_progress(ctx,
+                   PROG ": generating a %lld x %lld matrix of rank %lld, %s spectrum from 1 "
+                        "to %.3e",
+                   (long long)m, (long long)n, (long long)k, kname, sigma[k - 1]);
   t = rla_wtime();
   RLA_CALL_GOTO(ctx, err, done,
                 rla_gen_svd(ctx, m, n, k, sigma, (uint64_t)seed, RLA_DMAT_ROWBLOCK, &A, &U, &V));
@@ -387,32 +444,35 @@ static rla_err run_svd(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, V, pV, tV, fV, 0));
   rla_report_set_real(r->rep, "time_write_and_read_back", rla_wtime() - t);
 
-  RLA_CALL_GOTO(ctx, err, done, orth_error(U, &eu));
-  RLA_CALL_GOTO(ctx, err, done, orth_error(V, &ev));
+  RLA_CALL_GOTO(ctx, err, done, orth_error(U, (uint64_t)seed, &eu));
+  RLA_CALL_GOTO(ctx, err, done, orth_error(V, (uint64_t)seed + 1, &ev));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(A, &nA));
   for (int64_t j = 0; j < k; j++)
     ns = hypot(ns, sigma[j]);
   rla_report_set_real_array(r->rep, "sigma_first", k < 10 ? k : 10, sigma);
   rla_report_set_real(r->rep, "sigma_last", sigma[k - 1]);
   /* Householder Q factors: ||Q^T Q - I||_F = O(k eps) (Higham, ASNA, 19.3) */
-  rla_report_check(r->rep, stdout, "orthonormal U: ||U^T U - I||_F / (rank eps)",
+  rla_report_check(r->rep, stdout, "orthonormal U: ||U^T U - I||_F (4-probe estimate) / (rank eps)",
                    eu / ((double)k * EPS), 16.0);
-  rla_report_check(r->rep, stdout, "orthonormal V: ||V^T V - I||_F / (rank eps)",
+  rla_report_check(r->rep, stdout, "orthonormal V: ||V^T V - I||_F (4-probe estimate) / (rank eps)",
                    ev / ((double)k * EPS), 16.0);
-  rla_report_check(r->rep, stdout, "spectrum energy | ||A||_F - ||sigma||_2 | / (rank eps ||sigma||_2)",
+  rla_report_check(r->rep, stdout,
+                   "spectrum energy | ||A||_F - ||sigma||_2 | / (rank eps ||sigma||_2)",
                    fabs(nA - ns) / ((double)k * EPS * ns), 16.0);
   if (check) {
     int64_t mn = m < n ? m : n;
     double *s = NULL, worst = 0.0;
     rla_ctx_progress(ctx, PROG ": computing the singular values of A (dgesvd on rank 0)");
-    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)mn, sizeof(double), &s)));
+    RLA_CALL_GOTO(ctx, err, done,
+                  rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)mn, sizeof(double), &s)));
     err = singular_values(A, s);
     for (int64_t j = 0; !err && j < mn; j++)
       worst = fmax(worst, fabs(s[j] - (j < k ? sigma[j] : 0.0)));
     free(s);
     RLA_CALL_GOTO(ctx, err, done, err);
     /* a backward-stable SVD confirms sigma_j to O(eps) sigma_0 absolutely (see rla_gen_svd) */
-    rla_report_check(r->rep, stdout, "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
+    rla_report_check(r->rep, stdout,
+                     "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
                      worst / ((double)(m > n ? m : n) * EPS * sigma[0]), 16.0);
   }
 done:
@@ -452,9 +512,9 @@ static rla_err parse_widths(rla_ctx ctx, const char *text, int64_t **w, int64_t 
 
 struct projection {
   int64_t nsub, dim;
-  double *B;   /* local rows of all bases, lm x (nsub dim) */
+  double *B; /* local rows of all bases, lm x (nsub dim) */
   int64_t lm;
-  double *G;   /* nsub Cholesky factors of B_c^T B_c (dim x dim each), replicated */
+  double *G; /* nsub Cholesky factors of B_c^T B_c (dim x dim each), replicated */
 };
 
 static rla_err projection_setup(rla_ctx ctx, rla_collection coll, int64_t nsub, int64_t dim,
@@ -488,7 +548,8 @@ static rla_err projection_setup(rla_ctx ctx, rla_collection coll, int64_t nsub, 
   RLA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, p->G, (int)(nsub * dim * dim), MPI_DOUBLE, MPI_SUM,
                              rla_ctx_comm(ctx)));
   for (int64_t c = 0; c < nsub && !bad; c++)
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)dim, p->G + c * dim * dim, (int)dim)) bad = c + 1;
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)dim, p->G + c * dim * dim, (int)dim))
+      bad = c + 1;
   RLA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
   RLA_CHECK(ctx, !bad, RLA_ERR_NUMERIC, "subspace basis %lld is numerically rank deficient",
             (long long)bad - 1);
@@ -539,8 +600,8 @@ static rla_err projection_residuals(rla_ctx ctx, struct projection *p, rla_dmat 
     for (int64_t q = 0; q < w; q++)
       memcpy(Z + q * d, Y + c * d + q * sd, sizeof(double) * (size_t)d);
     /* with G = R^T R: trace(Y^T G^-1 Y) = ||R^-T Y||_F^2 */
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)d, (int)w,
-                1.0, p->G + c * d * d, (int)d, Z, (int)d);
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)d, (int)w, 1.0,
+                p->G + c * d * d, (int)d, Z, (int)d);
     for (int64_t k = 0; k < d * w; k++)
       tr += Z[k] * Z[k];
     if (glob[1] > 0) *other_rel = fmin(*other_rel, sqrt(fmax(0.0, 1.0 - tr / glob[1])));
@@ -575,7 +636,8 @@ static rla_err run_collection(struct run *r)
   RLA_CALL(ctx, rla_options_get_string(r->opts, "membership", &memb));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "dir", &dir));
   spec.seed = (uint64_t)seed;
-  spec.membership = strcmp(memb, "round-robin") ? RLA_MEMBERSHIP_RANDOM : RLA_MEMBERSHIP_ROUND_ROBIN;
+  spec.membership =
+      strcmp(memb, "round-robin") ? RLA_MEMBERSHIP_RANDOM : RLA_MEMBERSHIP_ROUND_ROBIN;
   if (spec.nwide > 0) {
     RLA_CHECK(ctx, rla_options_has(r->opts, "wide-width"), RLA_ERR_ARG,
               "--wide %lld needs --wide-width", (long long)spec.nwide);
@@ -595,19 +657,23 @@ static rla_err run_collection(struct run *r)
               "give the block widths: --width W [--width-max W2] or --widths LIST");
     RLA_CALL(ctx, get_int(r, "width", &spec.width_min));
     spec.width_max = spec.width_min;
-    if (rla_options_has(r->opts, "width-max")) RLA_CALL(ctx, get_int(r, "width-max", &spec.width_max));
+    if (rla_options_has(r->opts, "width-max"))
+      RLA_CALL(ctx, get_int(r, "width-max", &spec.width_max));
     RLA_CHECK(ctx, spec.width_max >= spec.width_min, RLA_ERR_ARG,
               "--width-max %lld is below --width %lld", (long long)spec.width_max,
               (long long)spec.width_min);
   }
 
-  rla_ctx_progress(ctx, PROG ": generating %lld blocks of %lld rows from %lld subspaces of "
-                   "dimension %lld", (long long)spec.nblocks, (long long)spec.m,
-                   (long long)spec.nsub, (long long)spec.dim);
+  rla_ctx_progress(ctx,
+                   PROG ": generating %lld blocks of %lld rows from %lld subspaces of "
+                        "dimension %lld",
+                   (long long)spec.nblocks, (long long)spec.m, (long long)spec.nsub,
+                   (long long)spec.dim);
   t = rla_wtime();
   RLA_CALL_GOTO(ctx, err, done, rla_gen_collection_create(ctx, &spec, &coll));
-  RLA_CALL_GOTO(ctx, err, done,
-                rla_gen_collection_write(coll, dir, r->fmt == RLA_FORMAT_AUTO ? RLA_FORMAT_NPY : r->fmt));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      rla_gen_collection_write(coll, dir, r->fmt == RLA_FORMAT_AUTO ? RLA_FORMAT_NPY : r->fmt));
   rla_report_set_real(r->rep, "time_generate_and_write", rla_wtime() - t);
   rla_gen_collection_info(coll, NULL, &K, &w, &c, NULL);
   rla_report_set_int_array(r->rep, "widths", K, w);
@@ -621,7 +687,9 @@ static rla_err run_collection(struct run *r)
     rla_dmat A = NULL, B = NULL;
     double own2 = 0.0, n2 = 0.0, other = 1.0, d = 0.0, *a, *b;
     int64_t lm, ln, lda, ldb;
-    const char *ext = r->fmt == RLA_FORMAT_MM ? "mtx" : r->fmt == RLA_FORMAT_PETSC ? "petsc" : "npy";
+    const char *ext = r->fmt == RLA_FORMAT_MM      ? "mtx"
+                      : r->fmt == RLA_FORMAT_PETSC ? "petsc"
+                                                   : "npy";
     snprintf(path, sizeof(path), "%s/block_%06lld.%s", dir, (long long)j, ext);
     RLA_CALL_GOTO(ctx, err, done, rla_gen_collection_block(coll, j, &A));
     err = rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &B);
@@ -645,12 +713,13 @@ static rla_err run_collection(struct run *r)
   rla_report_set_real(r->rep, "time_verify", rla_wtime() - t);
   rla_report_push_object(r->rep, "measured");
   rla_report_set_real(r->rep, "relative_residual_own_subspace", sqrt(res2 / tot2));
-  rla_report_set_real(r->rep, "relative_residual_nearest_other_subspace", spec.nsub > 1 ? sep : 1.0);
+  rla_report_set_real(r->rep, "relative_residual_nearest_other_subspace",
+                      spec.nsub > 1 ? sep : 1.0);
   rla_report_pop(r->rep);
   if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
     printf("measured: relative residual in the true subspaces %.3e (noise %g), smallest relative "
-           "residual in another subspace %.3f\n", sqrt(res2 / tot2), spec.noise,
-           spec.nsub > 1 ? sep : 1.0);
+           "residual in another subspace %.3f\n",
+           sqrt(res2 / tot2), spec.noise, spec.nsub > 1 ? sep : 1.0);
   rla_report_check(r->rep, stdout, "files read back as generated (max abs difference)", diff, 0.0);
   /* sum over blocks of ||(I - P_c(j)) A_j||^2 / ||A_j||^2 concentrates near
      noise^2 (1 - dim/m) / (1 + noise^2): twice the noise covers the fluctuations of all but

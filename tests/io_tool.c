@@ -8,12 +8,14 @@
 #include "rla/rla.h"
 
 static const char usage[] =
-  "usage: io_tool fill OUT M N [vector|dense]   write the test matrix T (T(i,j) = entry(i, j))\n"
-  "       io_tool check IN M N                  exit 0 when IN holds T bit for bit\n"
-  "       io_tool convert IN OUT [vector|dense] read IN, write OUT (format from the extension)\n"
-  "       io_tool cmp A B                       exit 0 when A and B hold the same values bit for bit\n"
-  "       io_tool norm IN                       print 'M N ||A||_F' (Frobenius norm, %.17g)\n"
-  "       io_tool time IN                       read IN and print the sizes and the seconds taken\n";
+    "usage: io_tool fill OUT M N [vector|dense]   write the test matrix T (T(i,j) = entry(i, j))\n"
+    "       io_tool check IN M N                  exit 0 when IN holds T bit for bit\n"
+    "       io_tool convert IN OUT [vector|dense] read IN, write OUT (format from the extension)\n"
+    "       io_tool cmp A B                       exit 0 when A and B hold the same values bit for "
+    "bit\n"
+    "       io_tool norm IN                       print 'M N ||A||_F' (Frobenius norm, %.17g)\n"
+    "       io_tool time IN                       read IN and print the sizes and the seconds "
+    "taken\n";
 
 /* The test matrix; tests/npy_check.py evaluates the same formula: every operation is one IEEE
    rounding (k / 17, ldexp), so both give the same bits. It mixes signs, magnitudes from 2^-30
@@ -32,8 +34,10 @@ static unsigned parse_flags(int argc, char **argv, int first)
 {
   unsigned flags = 0;
   for (int k = first; k < argc; k++) {
-    if (!strcmp(argv[k], "vector")) flags |= RLA_IO_VECTOR;
-    else if (!strcmp(argv[k], "dense")) flags |= RLA_IO_DENSE;
+    if (!strcmp(argv[k], "vector"))
+      flags |= RLA_IO_VECTOR;
+    else if (!strcmp(argv[k], "dense"))
+      flags |= RLA_IO_DENSE;
   }
   return flags;
 }
@@ -50,7 +54,8 @@ static int same_bits(rla_ctx ctx, rla_dmat A, rla_dmat B)
   rla_dmat_local(A, &a, &lm, &ln, &lld);
   rla_dmat_local(B, &b, NULL, NULL, &lldb);
   same = 1;
-  for (int64_t j = 0; j < ln; j++) same &= !memcmp(a + j * lld, b + j * lldb, sizeof(double) * (size_t)lm);
+  for (int64_t j = 0; j < ln; j++)
+    same &= !memcmp(a + j * lld, b + j * lldb, sizeof(double) * (size_t)lm);
   MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_LAND, rla_ctx_comm(ctx));
   return all;
 }
@@ -71,7 +76,9 @@ static rla_err run(rla_ctx ctx, int argc, char **argv, int *status)
     if (!err) err = rla_dmat_create_rowblock(ctx, atoll(argv[3]), atoll(argv[4]), 0, &B);
     if (!err) err = rla_dmat_fill(B, entry, NULL);
     if (!err && !same_bits(ctx, A, B)) {
-      if (rank == 0) fprintf(stderr, "io_tool: %s does not hold the test matrix %s x %s\n", argv[2], argv[3], argv[4]);
+      if (rank == 0)
+        fprintf(stderr, "io_tool: %s does not hold the test matrix %s x %s\n", argv[2], argv[3],
+                argv[4]);
       *status = 1;
     }
   } else if (!strcmp(cmd, "convert") && argc >= 4) {

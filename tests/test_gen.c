@@ -2,6 +2,7 @@
 /* Tests of the generators: spectra, exact singular values of rla_gen_svd, least squares
    problems with known solution, collections from a union of subspaces, reproducibility across
    rank counts, and provoked errors. */
+#include <dirent.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -99,7 +100,8 @@ static void test_spectrum_errors(void)
   double s[10];
   rla_spectrum_kind kind;
   rla_spectrum sp = {.kind = RLA_SPECTRUM_POLY, .decay = 0};
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "decay must be positive");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "decay must be positive");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_EXP, .decay = 1};
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 400, s), RLA_ERR_ARG, "underflows");
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, -1, s), RLA_ERR_ARG, "non-negative");
@@ -107,7 +109,8 @@ static void test_spectrum_errors(void)
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "knee");
   sp.knee = 3;
   sp.level = 2;
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "level must be in (0, 1]");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "level must be in (0, 1]");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_SCURVE, .knee = 3, .level = 0.1, .transition = 0};
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "transition");
   sp = (rla_spectrum){.kind = RLA_SPECTRUM_GEOMETRIC, .cond = 0.5};
@@ -117,7 +120,8 @@ static void test_spectrum_errors(void)
   sp.cond = NAN;
   RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, ">= 1");
   sp.kind = (rla_spectrum_kind)42;
-  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG, "unknown spectrum kind");
+  RLA_ASSERT_FAILS(rla_gen_spectrum(rla_test_ctx, &sp, 10, s), RLA_ERR_ARG,
+                   "unknown spectrum kind");
   RLA_ASSERT_OK(rla_spectrum_kind_from_name(rla_test_ctx, "scurve", &kind));
   RLA_ASSERT_ALL(kind == RLA_SPECTRUM_SCURVE && !strcmp(rla_spectrum_kind_name(kind), "scurve"));
   RLA_ASSERT_FAILS(rla_spectrum_kind_from_name(rla_test_ctx, "flat", &kind), RLA_ERR_ARG, "'flat'");
@@ -221,7 +225,8 @@ static void test_svd_exact(void)
       v = gather(V);
       worst = fmax(worst, rel);
       worst_tail = fmax(worst_tail, tail);
-      worst_orth = fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / ((k + 4) * EPS));
+      worst_orth =
+          fmax(worst_orth, fmax(orth_error(m, k, u), orth_error(n, k, v)) / ((k + 4) * EPS));
       free(u);
       free(v);
       rla_dmat_destroy(&A);
@@ -278,20 +283,21 @@ static void test_svd_errors(void)
     /* sigma differing between ranks is caught on every rank (no hang, no divergence) */
     double mine[2] = {1, rla_ctx_rank(rla_test_ctx) == rla_ctx_size(rla_test_ctx) - 1 ? 0.5 : 0.25};
     if (rla_ctx_size(rla_test_ctx) > 1)
-      RLA_ASSERT_FAILS(rla_gen_svd(rla_test_ctx, 5, 4, 2, mine, 1, RLA_DMAT_ROWBLOCK, &A, NULL, NULL),
-                       RLA_ERR_ARG, "differ between ranks");
+      RLA_ASSERT_FAILS(
+          rla_gen_svd(rla_test_ctx, 5, 4, 2, mine, 1, RLA_DMAT_ROWBLOCK, &A, NULL, NULL),
+          RLA_ERR_ARG, "differ between ranks");
   }
 }
 
 /* ---- rla_gen_lsq --------------------------------------------------------------------------- */
 
 struct lsq_metrics {
-  double rnorm;   /* ||b - A x|| in extended precision */
-  double ortho;   /* ||A^T (b - A x)|| / (||A||_F ||b - A x||) */
-  double cond;    /* sigma_0 / sigma_{n-1} by dgesvd */
-  double smax;    /* sigma_0 */
-  double xnorm;   /* ||x|| */
-  double xerr;    /* ||x_dgels - x|| / ||x|| */
+  double rnorm; /* ||b - A x|| in extended precision */
+  double ortho; /* ||A^T (b - A x)|| / (||A||_F ||b - A x||) */
+  double cond;  /* sigma_0 / sigma_{n-1} by dgesvd */
+  double smax;  /* sigma_0 */
+  double xnorm; /* ||x|| */
+  double xerr;  /* ||x_dgels - x|| / ||x|| */
 };
 
 static void lsq_metrics(int64_t m, int64_t n, rla_dmat A, rla_dmat b, rla_dmat x,
@@ -343,8 +349,8 @@ static void test_lsq_known_solution(void)
   const struct {
     int64_t m, n;
     double cond, res;
-  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0}, {9, 1, 1, 0.5},
-               {2, 1, 1, 0.5}, {3, 2, 10, 0.5}};
+  } cases[] = {{80, 30, 1e4, 1.0}, {61, 23, 1e2, 1e-6}, {40, 40, 1e3, 0.0},
+               {9, 1, 1, 0.5},     {2, 1, 1, 0.5},      {3, 2, 10, 0.5}};
   for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
     int64_t m = cases[t].m, n = cases[t].n, sz[6];
     double cond = cases[t].cond, res = cases[t].res;
@@ -358,10 +364,11 @@ static void test_lsq_known_solution(void)
                    sz[5] == 1 && rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK);
     lsq_metrics(m, n, A, b, x, &q);
     if (rla_ctx_rank(rla_test_ctx) == 0)
-      fprintf(stderr, "lsq %lldx%lld cond %g res %g: rnorm rel %.3e ortho %.3g eps cond rel %.3e "
-              "xnorm-1 %.3e xerr %.3e smax-1 %.3e\n", (long long)m, (long long)n, cond, res,
-              res > 0 ? fabs(q.rnorm - res) / res : q.rnorm, q.ortho / EPS,
-              fabs(q.cond - cond) / cond, q.xnorm - 1, q.xerr, q.smax - 1);
+      fprintf(stderr,
+              "lsq %lldx%lld cond %g res %g: rnorm rel %.3e ortho %.3g eps cond rel %.3e "
+              "xnorm-1 %.3e xerr %.3e smax-1 %.3e\n",
+              (long long)m, (long long)n, cond, res, res > 0 ? fabs(q.rnorm - res) / res : q.rnorm,
+              q.ortho / EPS, fabs(q.cond - cond) / cond, q.xnorm - 1, q.xerr, q.smax - 1);
     /* ||b - A x|| = res up to the rounding of b = fl(A x + r): O(eps ||A|| ||x||) absolute,
        with ||A|| = ||x|| = 1; relative 1e-12 when that is small against res */
     RLA_ASSERT_ALL(fabs(q.rnorm - res) <= 1e-12 * res + 10 * sqrt((double)n) * EPS);
@@ -384,8 +391,7 @@ static void test_lsq_known_solution(void)
 static void test_lsq_errors(void)
 {
   rla_dmat A = NULL, b = NULL, x = NULL;
-  RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 10, 20, 10, 1, 1, &A, &b, &x), RLA_ERR_ARG,
-                   "m >= n");
+  RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 10, 20, 10, 1, 1, &A, &b, &x), RLA_ERR_ARG, "m >= n");
   RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 10, 0.5, 1, 1, &A, &b, &x), RLA_ERR_ARG,
                    "finite and >= 1");
   RLA_ASSERT_FAILS(rla_gen_lsq(rla_test_ctx, 20, 10, INFINITY, 1, 1, &A, &b, &x), RLA_ERR_ARG,
@@ -636,6 +642,93 @@ static void test_collection_reproducible(void)
   rla_gen_collection_destroy(&coll);
 }
 
+/* the written collection: manifest, ground truth, blocks read back bitwise, no staging left */
+static void test_collection_write(void)
+{
+  int64_t list[5] = {1, 3, 2, 4, 2};
+  rla_collection_spec spec = base_spec();
+  rla_collection coll = NULL;
+  const char *dir = rla_test_path("coll"), *file = rla_test_path("coll-file");
+  char path[2048];
+  int ok = 1, rank = rla_ctx_rank(rla_test_ctx);
+  spec.m = 17;
+  spec.nblocks = 5;
+  spec.widths = list;
+  spec.nwide = 0;
+  spec.nsub = 2;
+  spec.dim = 2;
+  spec.noise = 0.1;
+  spec.membership = RLA_MEMBERSHIP_ROUND_ROBIN;
+  RLA_ASSERT_OK(rla_gen_collection_create(rla_test_ctx, &spec, &coll));
+  for (int pass = 0; pass < 2; pass++) /* the second pass overwrites */
+    RLA_ASSERT_OK(rla_gen_collection_write(coll, dir, RLA_FORMAT_AUTO));
+  if (rank == 0) {
+    FILE *f;
+    char line[256];
+    int n = 0;
+    snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+    f = fopen(path, "r");
+    ok &= f != NULL;
+    while (f && fgets(line, sizeof(line), f)) {
+      char want[64];
+      snprintf(want, sizeof(want), "block_%06d.npy\n", n++);
+      ok &= !strcmp(line, want);
+    }
+    if (f) fclose(f);
+    ok &= n == 5;
+    snprintf(path, sizeof(path), "%s/truth.json", dir);
+    f = fopen(path, "r");
+    ok &= f != NULL;
+    if (f) {
+      size_t len = fread(line, 1, sizeof(line) - 1, f);
+      line[len] = '\0';
+      fclose(f);
+      ok &= strstr(line, "\"nblocks\":") != NULL;
+    }
+    {
+      DIR *d = opendir(dir);
+      struct dirent *e;
+      int entries = 0;
+      while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+          entries++;
+          ok &= e->d_name[0] != '.'; /* no staging directory or temporary file left */
+        }
+      if (d) closedir(d);
+      ok &= entries == 7;
+    }
+  }
+  RLA_ASSERT_ALL(ok);
+  for (int64_t j = 0; j < 5; j++) {
+    rla_dmat A = NULL, B = NULL;
+    double *a, *b;
+    snprintf(path, sizeof(path), "%s/block_%06d.npy", dir, (int)j);
+    RLA_ASSERT_OK(rla_gen_collection_block(coll, j, &A));
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &B));
+    a = gather(A);
+    b = gather(B);
+    RLA_ASSERT_ALL(memcmp(a, b, sizeof(double) * 17 * list[j]) == 0);
+    free(a);
+    free(b);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+  }
+  /* errors: the directory is a file; its parent is missing. Nothing is created. */
+  if (rank == 0) {
+    FILE *f = fopen(file, "w");
+    if (f) fclose(f);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, file, RLA_FORMAT_NPY), RLA_ERR_FILE,
+                   "not a directory");
+  snprintf(path, sizeof(path), "%s/no/such", dir);
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, path, RLA_FORMAT_NPY), RLA_ERR_FILE,
+                   "cannot create the directory");
+  RLA_ASSERT_FAILS(rla_gen_collection_write(coll, dir, (rla_format)9), RLA_ERR_ARG,
+                   "unknown file format");
+  rla_gen_collection_destroy(&coll);
+}
+
 static void test_collection_errors(void)
 {
   rla_collection_spec spec = base_spec();
@@ -691,6 +784,8 @@ void rla_test_register(void)
   CU_add_test(s, "same seed, same problem on P ranks and on one", test_reproducible);
   CU_add_test(s, "collection: shapes, widths, memberships", test_collection_shapes);
   CU_add_test(s, "collection: numerical rank dim per subspace", test_collection_low_rank);
-  CU_add_test(s, "collection: bitwise the same on P ranks and on one", test_collection_reproducible);
+  CU_add_test(s, "collection: bitwise the same on P ranks and on one",
+              test_collection_reproducible);
+  CU_add_test(s, "collection: written files, manifest, truth", test_collection_write);
   CU_add_test(s, "collection: provoked errors", test_collection_errors);
 }

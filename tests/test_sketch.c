@@ -541,6 +541,19 @@ static void test_fast_path(void)
       rla_sketch_destroy(&S);
     }
   }
+  /* b = l from 64 (six stages in the head) to 2048: the last pass adds into the output */
+  for (int64_t b = 64; b <= 2048; b *= 2) {
+    double *r2 = malloc(sizeof(double) * b * d), *g2 = malloc(sizeof(double) * b * d);
+    for (int t = 0; t < 2; t++) {
+      rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SRHT, b, n, b, 4);
+      S->srht_transform = t ? RLA_SRHT_TRANSFORM_FWHT : RLA_SRHT_TRANSFORM_FWHT_REF;
+      RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 1, n - 2, d, a + 1, n, t ? g2 : r2, b));
+      rla_sketch_destroy(&S);
+    }
+    ok &= memcmp(r2, g2, sizeof(double) * b * d) == 0;
+    free(r2);
+    free(g2);
+  }
   RLA_ASSERT_ALL(ok);
   free(a);
   free(at);

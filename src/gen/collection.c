@@ -54,7 +54,8 @@ static rla_err validate(rla_ctx ctx, const rla_collection_spec *s)
             "collection: sizes too large");
   RLA_CHECK(ctx, isfinite(s->noise) && s->noise >= 0, RLA_ERR_ARG,
             "collection: the noise level must be finite and >= 0, got %g", s->noise);
-  RLA_CHECK(ctx, s->membership == RLA_MEMBERSHIP_RANDOM || s->membership == RLA_MEMBERSHIP_ROUND_ROBIN,
+  RLA_CHECK(ctx,
+            s->membership == RLA_MEMBERSHIP_RANDOM || s->membership == RLA_MEMBERSHIP_ROUND_ROBIN,
             RLA_ERR_ARG, "collection: unknown membership rule %d", (int)s->membership);
   return RLA_SUCCESS;
 }
@@ -62,8 +63,17 @@ static rla_err validate(rla_ctx ctx, const rla_collection_spec *s)
 /* the same spec on every rank (widths included) */
 static rla_err agree_spec(rla_ctx ctx, const rla_collection_spec *s)
 {
-  int64_t v[11] = {s->m, s->nblocks, s->width_min, s->width_max, s->nwide, s->wide_width, s->nsub,
-                   s->dim, (int64_t)s->membership, (int64_t)s->seed, s->widths != NULL};
+  int64_t v[11] = {s->m,
+                   s->nblocks,
+                   s->width_min,
+                   s->width_max,
+                   s->nwide,
+                   s->wide_width,
+                   s->nsub,
+                   s->dim,
+                   (int64_t)s->membership,
+                   (int64_t)s->seed,
+                   s->widths != NULL};
   double *d = NULL;
   int64_t nd = 1;
   rla_err err;
@@ -115,9 +125,10 @@ rla_err rla_gen_collection_create(rla_ctx ctx, const rla_collection_spec *spec,
   c->spec = *spec;
   c->spec.widths = NULL;
   for (int64_t j = 0; j < K; j++) {
-    c->widths[j] = spec->widths ? spec->widths[j]
-                                : spec->width_min + uniform_below(rng, TAG(TAG_WIDTH), (uint64_t)j,
-                                                                  spec->width_max - spec->width_min + 1);
+    c->widths[j] = spec->widths
+                       ? spec->widths[j]
+                       : spec->width_min + uniform_below(rng, TAG(TAG_WIDTH), (uint64_t)j,
+                                                         spec->width_max - spec->width_min + 1);
     c->membership[j] = spec->membership == RLA_MEMBERSHIP_ROUND_ROBIN
                            ? j % spec->nsub
                            : uniform_below(rng, TAG(TAG_MEMBER), (uint64_t)j, spec->nsub);

@@ -33,8 +33,8 @@ static rla_err make_dirs(rla_ctx ctx, const char *dir, char *stage, size_t len, 
   RLA_CHECK(ctx, dir && *dir, RLA_ERR_ARG, "collection: empty output directory name");
   RLA_CHECK(ctx, strlen(dir) + 32 < len, RLA_ERR_ARG, "%s: directory name too long", dir);
   if (stat(dir, &st) != 0) {
-    RLA_CHECK(ctx, mkdir(dir, 0755) == 0, RLA_ERR_FILE, "%s: cannot create the directory: %s",
-              dir, strerror(errno));
+    RLA_CHECK(ctx, mkdir(dir, 0755) == 0, RLA_ERR_FILE, "%s: cannot create the directory: %s", dir,
+              strerror(errno));
     *created = 1;
   } else
     RLA_CHECK(ctx, S_ISDIR(st.st_mode), RLA_ERR_FILE, "%s: exists and is not a directory", dir);
@@ -84,9 +84,9 @@ static rla_err write_truth(rla_collection coll, const char *path, char (*names)[
   if (!err) err = rla_report_set_real(rep, "noise", spec->noise);
   if (!err) err = rla_report_set_int(rep, "seed", (int64_t)spec->seed);
   if (!err)
-    err = rla_report_set_string(rep, "membership_rule", spec->membership == RLA_MEMBERSHIP_ROUND_ROBIN
-                                                            ? "round-robin"
-                                                            : "random");
+    err = rla_report_set_string(rep, "membership_rule",
+                                spec->membership == RLA_MEMBERSHIP_ROUND_ROBIN ? "round-robin"
+                                                                               : "random");
   if (!err) err = rla_report_set_string(rep, "format", rla_io_format_name(fmt));
   if (!err) err = rla_report_set_int_array(rep, "widths", K, w);
   if (!err) err = rla_report_set_int_array(rep, "membership", K, c);
@@ -124,8 +124,10 @@ static rla_err move_in(rla_ctx ctx, const char *stage, const char *dir, const ch
   char from[RLA_PATH_MAX + NAME_LEN], to[RLA_PATH_MAX + NAME_LEN];
   snprintf(from, sizeof(from), "%s/%s", stage, name);
   snprintf(to, sizeof(to), "%s/%s", dir, name);
-  RLA_CHECK(ctx, rename(from, to) == 0, RLA_ERR_FILE, "%s: cannot move the finished file into "
-            "place: %s", to, strerror(errno));
+  RLA_CHECK(ctx, rename(from, to) == 0, RLA_ERR_FILE,
+            "%s: cannot move the finished file into "
+            "place: %s",
+            to, strerror(errno));
   return RLA_SUCCESS;
 }
 
@@ -145,8 +147,8 @@ rla_err rla_gen_collection_write(rla_collection coll, const char *dir, rla_forma
   err = rla_calloc(ctx, (size_t)K, sizeof(*names), &names);
   if (!err && rla_ctx_rank(ctx) == 0) err = make_dirs(ctx, dir, stage, sizeof(stage), &created);
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  RLA_CHECK_GOTO(ctx, err, fail, MPI_Bcast(stage, RLA_PATH_MAX, MPI_CHAR, 0, rla_ctx_comm(ctx)) ==
-                                     MPI_SUCCESS,
+  RLA_CHECK_GOTO(ctx, err, fail,
+                 MPI_Bcast(stage, RLA_PATH_MAX, MPI_CHAR, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS,
                  RLA_ERR_MPI, "collection: broadcast failed");
   for (int64_t j = 0; j < K; j++) {
     rla_dmat A = NULL;

@@ -5,10 +5,10 @@
    Q = Q R^-1 with R^T R = Q^T Q, 4mk^2 flops in BLAS 3 and two reductions of k^2 words. It is
    exact to O(eps) orthogonality for cond(Q) up to about 1e8 (Gaussian matrices are far below:
    about (1 + sqrt(k/m)) / (1 - sqrt(k/m)) when tall, O(k) when square); when the Cholesky
-   factorization breaks down or the second pass is far from the identity, it falls back to Householder QR (ScaLAPACK pdgeqrf + pdorgqr),
-   which is unconditionally stable but bound by BLAS 2 panels on tall matrices (measured 7.5 s
-   against 0.9 s for 2^18 x 257 on 2 ranks). R has a positive diagonal, so the Q of a Gaussian
-   is Haar distributed. */
+   factorization breaks down or the second pass is far from the identity, it falls back to
+   Householder QR (ScaLAPACK pdgeqrf + pdorgqr), which is unconditionally stable but bound by BLAS 2
+   panels on tall matrices (measured 7.5 s against 0.9 s for 2^18 x 257 on 2 ranks). R has a
+   positive diagonal, so the Q of a Gaussian is Haar distributed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,28 +49,37 @@ rla_err rla_gen_agree_params(rla_ctx ctx, const char *what, const int64_t *vals,
   same = memcmp(root, dbl, sizeof(double) * (size_t)ndbl) == 0;
   free(root);
   RLA_MPI(ctx, MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_LAND, comm));
-  RLA_CHECK(ctx, all, RLA_ERR_ARG, "%s: the values differ between ranks (pass the same array on "
-            "every rank)", what);
+  RLA_CHECK(ctx, all, RLA_ERR_ARG,
+            "%s: the values differ between ranks (pass the same array on "
+            "every rank)",
+            what);
   return RLA_SUCCESS;
 }
 
 void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int64_t coloff,
                            double scale)
 {
-  double buf[256];
+  enum { RUN = 256, TILE = 32 };
+  double buf[TILE][RUN];
   /* runs of local columns with consecutive global indices (inside one column block), clipped
-     to [c0, c1); one RNG call per local row and run */
+     to [c0, c1); one RNG call per local row and run, TILE rows at a time so that the writes to
+     the column-major array are TILE contiguous doubles per column */
   for (int64_t j = 0; j < A->ln;) {
     int64_t gj = rla_dmat_global_col(A, j), len = 1, s, e;
-    while (j + len < A->ln && len < 256 && rla_dmat_global_col(A, j + len) == gj + len)
+    while (j + len < A->ln && len < RUN && rla_dmat_global_col(A, j + len) == gj + len)
       len++;
     s = gj > c0 ? gj : c0;
     e = gj + len < c1 ? gj + len : c1;
-    for (int64_t i = 0; s < e && i < A->lm; i++) {
-      rla_rng_gaussian(rng, (uint64_t)rla_dmat_global_row(A, i), (uint64_t)(s + coloff),
-                       (size_t)(e - s), buf);
-      for (int64_t t = 0; t < e - s; t++)
-        A->a[i + (j + s - gj + t) * A->lld] = scale * buf[t];
+    for (int64_t i0 = 0; s < e && i0 < A->lm; i0 += TILE) {
+      int64_t nr = A->lm - i0 < TILE ? A->lm - i0 : TILE;
+      for (int64_t r = 0; r < nr; r++)
+        rla_rng_gaussian(rng, (uint64_t)rla_dmat_global_row(A, i0 + r), (uint64_t)(s + coloff),
+                         (size_t)(e - s), buf[r]);
+      for (int64_t t = 0; t < e - s; t++) {
+        double *col = A->a + (j + s - gj + t) * A->lld + i0;
+        for (int64_t r = 0; r < nr; r++)
+          col[r] = scale * buf[r][t];
+      }
     }
     j += len;
   }
@@ -137,8 +146,8 @@ static rla_err cholesky_qr(rla_dmat Q, double *R, int *broke)
     RLA_MPI(ctx, MPI_Bcast(R + off, cnt, MPI_DOUBLE, 0, comm));
   }
   if (lm > 0)
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, lm, k, 1.0, R,
-                k, Q->a, (int)Q->lld);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, lm, k, 1.0, R, k,
+                Q->a, (int)Q->lld);
   return RLA_SUCCESS;
 }
 

@@ -137,12 +137,14 @@ static rla_err residual_vector(rla_dmat Q, int64_t n, double rnorm, rla_dmat *r)
   memcpy((*r)->a, Q->a + n * Q->lld, sizeof(double) * (size_t)lm);
   for (int pass = 0; pass < 2; pass++) {
     memset(y, 0, sizeof(double) * (size_t)n);
-    if (lm > 0) cblas_dgemv(CblasColMajor, CblasTrans, lm, in, 1.0, Q->a, ld, (*r)->a, 1, 0.0, y, 1);
+    if (lm > 0)
+      cblas_dgemv(CblasColMajor, CblasTrans, lm, in, 1.0, Q->a, ld, (*r)->a, 1, 0.0, y, 1);
     RLA_CHECK_GOTO(ctx, err, done,
                    MPI_Allreduce(MPI_IN_PLACE, y, in, MPI_DOUBLE, MPI_SUM, rla_ctx_comm(ctx)) ==
                        MPI_SUCCESS,
                    RLA_ERR_MPI, "reduction failed in the residual projection");
-    if (lm > 0) cblas_dgemv(CblasColMajor, CblasNoTrans, lm, in, -1.0, Q->a, ld, y, 1, 1.0, (*r)->a, 1);
+    if (lm > 0)
+      cblas_dgemv(CblasColMajor, CblasNoTrans, lm, in, -1.0, Q->a, ld, y, 1, 1.0, (*r)->a, 1);
   }
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(*r, &nrm));
   RLA_CHECK_GOTO(ctx, err, done, nrm > 0.5, RLA_ERR_NUMERIC,
@@ -190,8 +192,7 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
   rla_gen_fill_gaussian(Q, rla_rng_make(seed, RLA_RNG_GEN_U), 0, n, 0, 1.0);
   rla_gen_fill_gaussian(Q, rla_rng_make(seed, RLA_RNG_GEN_R), n, kq, -n, 1.0);
   RLA_CALL_GOTO(ctx, err, fail, rla_gen_orthonormalize(Q));
-  if (residual_norm > 0)
-    RLA_CALL_GOTO(ctx, err, fail, residual_vector(Q, n, residual_norm, &r));
+  if (residual_norm > 0) RLA_CALL_GOTO(ctx, err, fail, residual_vector(Q, n, residual_norm, &r));
 
   /* A = U diag(sigma) V^T */
   RLA_CALL_GOTO(ctx, err, fail, gaussian_basis(ctx, n, n, rla_rng_make(seed, RLA_RNG_GEN_V), &V));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Matrix file front end: format detection, dispatch to the format readers and writers, and the
-   MPI-IO helpers they share. Binary data moves once, in collective calls of up to 64 MiB per
-   rank; byte offsets are 64-bit. */
+   MPI-IO helpers they share. Binary data moves once, in calls of up to 64 MiB per rank
+   (collective reads, independent writes); byte offsets are 64-bit. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -36,11 +36,11 @@ static rla_format format_by_magic(const unsigned char *b, size_t len)
 {
   static const char mm[] = "%%MatrixMarket";
   if (len >= 6 && !memcmp(b, "\x93NUMPY", 6)) return RLA_FORMAT_NPY;
-  if (len >= sizeof(mm) - 1 && !strncasecmp((const char *)b, mm, sizeof(mm) - 1)) return RLA_FORMAT_MM;
-  if (len >= 4) {
-    int32_t id = (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
-    if (id == RLA_IO_PETSC_MAT || id == RLA_IO_PETSC_VEC) return RLA_FORMAT_PETSC;
-  }
+  if (len >= sizeof(mm) - 1 && !strncasecmp((const char *)b, mm, sizeof(mm) - 1))
+    return RLA_FORMAT_MM;
+  if (len >= 4 &&
+      (rla_io_get_be32(b) == RLA_IO_PETSC_MAT || rla_io_get_be32(b) == RLA_IO_PETSC_VEC))
+    return RLA_FORMAT_PETSC;
   return RLA_FORMAT_AUTO;
 }
 
@@ -82,17 +82,18 @@ rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size
   return RLA_SUCCESS;
 }
 
-rla_err rla_io_check_size(rla_ctx ctx, const char *path, int64_t have, int64_t want, const char *what,
-                          const char *note)
+rla_err rla_io_check_size(rla_ctx ctx, const char *path, int64_t have, int64_t want,
+                          const char *what, const char *note)
 {
   RLA_CHECK(ctx, have >= want, RLA_ERR_FORMAT,
             "%s: truncated: the header announces %s, %lld bytes in all, but the file has only %lld "
             "bytes (%lld missing)",
             path, what, (long long)want, (long long)have, (long long)(want - have));
-  RLA_CHECK(ctx, have <= want, RLA_ERR_FORMAT,
-            "%s: over-long: the header announces %s, %lld bytes in all, but the file has %lld bytes "
-            "(%lld too many)%s",
-            path, what, (long long)want, (long long)have, (long long)(have - want), note);
+  RLA_CHECK(
+      ctx, have <= want, RLA_ERR_FORMAT,
+      "%s: over-long: the header announces %s, %lld bytes in all, but the file has %lld bytes "
+      "(%lld too many)%s",
+      path, what, (long long)want, (long long)have, (long long)(have - want), note);
   return RLA_SUCCESS;
 }
 
@@ -130,15 +131,16 @@ rla_err rla_io_mpi_create(rla_ctx ctx, const char *path, char *tmp, size_t len, 
   return RLA_SUCCESS;
 }
 
-rla_err rla_io_mpi_finish(rla_ctx ctx, MPI_File *fh, const char *tmp, const char *path, int64_t want,
-                          rla_err err)
+rla_err rla_io_mpi_finish(rla_ctx ctx, MPI_File *fh, const char *tmp, const char *path,
+                          int64_t want, rla_err err)
 {
   int rc;
   if (*fh != MPI_FILE_NULL) {
     MPI_Offset size = -1;
     rc = MPI_File_sync(*fh);
     if (rc != MPI_SUCCESS && !err) err = mpi_fail(ctx, rc, path, "MPI-IO sync");
-    if (!err && (rc = MPI_File_get_size(*fh, &size)) != MPI_SUCCESS) err = mpi_fail(ctx, rc, path, "MPI-IO size");
+    if (!err && (rc = MPI_File_get_size(*fh, &size)) != MPI_SUCCESS)
+      err = mpi_fail(ctx, rc, path, "MPI-IO size");
     if (!err && size != want)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: short write: %lld of %lld bytes written (file system full or a file "
@@ -181,6 +183,21 @@ int64_t rla_io_chunk_bytes(void)
   return c;
 }
 
+int32_t rla_io_get_be32(const unsigned char *p)
+{
+  return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+                   (uint32_t)p[3]);
+}
+
+void rla_io_put_be32(unsigned char *p, int32_t v)
+{
+  uint32_t u = (uint32_t)v;
+  p[0] = (unsigned char)(u >> 24);
+  p[1] = (unsigned char)(u >> 16);
+  p[2] = (unsigned char)(u >> 8);
+  p[3] = (unsigned char)u;
+}
+
 int rla_io_host_little(void)
 {
   const uint16_t one = 1;
@@ -207,8 +224,10 @@ rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void 
   int got = 0, rc;
   /* writes are independent: when one rank's write fails (file system full, a size limit),
      Open MPI's collective write leaves the other ranks waiting forever */
-  if (write) rc = bytes ? MPI_File_write_at(fh, off, buf, bytes, MPI_BYTE, &st) : MPI_SUCCESS;
-  else rc = MPI_File_read_at_all(fh, off, buf, bytes, MPI_BYTE, &st);
+  if (write)
+    rc = bytes ? MPI_File_write_at(fh, off, buf, bytes, MPI_BYTE, &st) : MPI_SUCCESS;
+  else
+    rc = MPI_File_read_at_all(fh, off, buf, bytes, MPI_BYTE, &st);
   if (write && !bytes) return RLA_SUCCESS;
   if (rc != MPI_SUCCESS) return mpi_fail(ctx, rc, path, write ? "MPI-IO write" : "MPI-IO read");
   RLA_CHECK(ctx, MPI_Get_count(&st, MPI_BYTE, &got) == MPI_SUCCESS && got == bytes, RLA_ERR_FILE,
@@ -245,23 +264,18 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
   return RLA_SUCCESS;
 }
 
-/* row-major elements [first, first+count) of the local lm x n rows <-> column-major a (lld) */
-struct rowmajor {
-  double *a;
-  int64_t n, lld;
-  int swap;
-};
-
 /* rows are moved in blocks of this many so that both sides stay in cache */
 #define ROW_BLOCK 32
 
-static void move_rows(double *rows, int64_t first, int64_t count, const struct rowmajor *r, int to_local)
+void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int64_t n, int64_t lld,
+                      int to_local)
 {
-  int64_t n = r->n, lld = r->lld, i = first / n, j = first % n, k = 0, full;
-  double *a = r->a;
-  for (; k < count && j != 0; k++) { /* the end of a row begun in the previous chunk */
-    if (to_local) a[i + j * lld] = rows[k];
-    else rows[k] = a[i + j * lld];
+  int64_t i = first / n, j = first % n, k = 0, full;
+  for (; k < count && j != 0; k++) { /* the end of a row begun before first */
+    if (to_local)
+      a[i + j * lld] = rows[k];
+    else
+      rows[k] = a[i + j * lld];
     if (++j == n) {
       j = 0;
       i++;
@@ -272,29 +286,40 @@ static void move_rows(double *rows, int64_t first, int64_t count, const struct r
     int64_t ie = ib + ROW_BLOCK < full ? ib + ROW_BLOCK : full;
     for (int64_t jj = 0; jj < n; jj++)
       for (int64_t ii = ib; ii < ie; ii++) {
-        if (to_local) a[i + ii + jj * lld] = rows[k + ii * n + jj];
-        else rows[k + ii * n + jj] = a[i + ii + jj * lld];
+        if (to_local)
+          a[i + ii + jj * lld] = rows[k + ii * n + jj];
+        else
+          rows[k + ii * n + jj] = a[i + ii + jj * lld];
       }
   }
   k += full * n;
   i += full;
-  for (j = 0; k < count; k++, j++) { /* the beginning of a row that the next chunk ends */
-    if (to_local) a[i + j * lld] = rows[k];
-    else rows[k] = a[i + j * lld];
+  for (j = 0; k < count; k++, j++) { /* the beginning of a row that goes on after count */
+    if (to_local)
+      a[i + j * lld] = rows[k];
+    else
+      rows[k] = a[i + j * lld];
   }
 }
+
+/* a row-major file range <-> the local column-major rows */
+struct rowmajor {
+  double *a;
+  int64_t n, lld;
+  int swap;
+};
 
 static void rows_to_local(void *buf, int64_t first, int64_t count, void *data)
 {
   struct rowmajor *r = data;
   if (r->swap) rla_io_swap(buf, count, sizeof(double));
-  move_rows(buf, first, count, r, 1);
+  rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 1);
 }
 
 static void local_to_rows(void *buf, int64_t first, int64_t count, void *data)
 {
   struct rowmajor *r = data;
-  move_rows(buf, first, count, r, 0);
+  rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 0);
   if (r->swap) rla_io_swap(buf, count, sizeof(double));
 }
 
@@ -308,9 +333,9 @@ static rla_err transfer_rowmajor(rla_dmat A, MPI_File fh, int write, MPI_Offset 
   r.n = n;
   r.swap = swap;
   off += (MPI_Offset)rla_dmat_row_offset(A) * (MPI_Offset)n * (MPI_Offset)sizeof(double);
-  RLA_CALL(rla_dmat_ctx(A), rla_io_transfer(rla_dmat_ctx(A), fh, write, off, n ? lm * n : 0,
-                                            sizeof(double), write ? local_to_rows : rows_to_local,
-                                            &r, path));
+  RLA_CALL(rla_dmat_ctx(A),
+           rla_io_transfer(rla_dmat_ctx(A), fh, write, off, n ? lm * n : 0, sizeof(double),
+                           write ? local_to_rows : rows_to_local, &r, path));
   return RLA_SUCCESS;
 }
 
@@ -349,19 +374,23 @@ rla_err rla_io_scatter_rows(rla_dmat A, const double *full)
       for (int64_t s = 0; s < total && !err; s += SEND_PIECE) {
         int k = (int)(total - s < SEND_PIECE ? total - s : SEND_PIECE);
         if (MPI_Send(pack + s, k, MPI_DOUBLE, r, 0, rla_ctx_comm(ctx)) != MPI_SUCCESS)
-          err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "sending rows to rank %d failed", r);
+          err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                              "sending rows to rank %d failed", r);
       }
     } else if (rank == r && total) {
       /* lm > 0 here, so lld == lm and the local array is contiguous */
       for (int64_t s = 0; s < total && !err; s += SEND_PIECE) {
         int k = (int)(total - s < SEND_PIECE ? total - s : SEND_PIECE);
-        if (MPI_Recv(a + s, k, MPI_DOUBLE, 0, 0, rla_ctx_comm(ctx), MPI_STATUS_IGNORE) != MPI_SUCCESS)
-          err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "receiving rows from rank 0 failed");
+        if (MPI_Recv(a + s, k, MPI_DOUBLE, 0, 0, rla_ctx_comm(ctx), MPI_STATUS_IGNORE) !=
+            MPI_SUCCESS)
+          err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                              "receiving rows from rank 0 failed");
       }
     }
   }
   if (rank == 0)
-    for (int64_t j = 0; j < n; j++) memcpy(a + j * lld, full + j * m, sizeof(double) * (size_t)lm);
+    for (int64_t j = 0; j < n; j++)
+      memcpy(a + j * lld, full + j * m, sizeof(double) * (size_t)lm);
   rla_free(&pack);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   return RLA_SUCCESS;

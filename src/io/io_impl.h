@@ -11,11 +11,11 @@
 
 /* What a file's header says: found on rank 0, then broadcast as bytes. */
 typedef struct {
-  int64_t m, n;      /* global sizes; a vector is m x 1 */
-  int64_t nz;        /* PETSc Mat: stored entries, -1 for the dense variant */
-  int64_t offset;    /* byte offset of the data (npy, PETSc) */
-  int fortran;       /* npy: column-major data */
-  int vector;        /* a 1-D array or a PETSc Vec */
+  int64_t m, n;   /* global sizes; a vector is m x 1 */
+  int64_t nz;     /* PETSc Mat: stored entries, -1 for the dense variant */
+  int64_t offset; /* byte offset of the data (npy, PETSc) */
+  int fortran;    /* npy: column-major data */
+  int vector;     /* a 1-D array or a PETSc Vec */
 } rla_io_info;
 
 /* Per format: the header parser runs on one rank (Local), the reader on all ranks after the
@@ -53,8 +53,8 @@ rla_err rla_io_mpi_create(rla_ctx ctx, const char *path, char *tmp, size_t len, 
 /* Sync fh, check that the file has want bytes (collective writes may not report a short write),
    close it, then rename tmp over path, or remove tmp when err is set on any rank. Returns the
    agreed error. Collective. */
-rla_err rla_io_mpi_finish(rla_ctx ctx, MPI_File *fh, const char *tmp, const char *path, int64_t want,
-                          rla_err err);
+rla_err rla_io_mpi_finish(rla_ctx ctx, MPI_File *fh, const char *tmp, const char *path,
+                          int64_t want, rla_err err);
 /* Rank 0 writes len bytes at offset 0 (a header); agreed. Collective. */
 rla_err rla_io_write_header(rla_ctx ctx, MPI_File fh, const void *buf, int len, const char *path);
 
@@ -84,10 +84,19 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
 rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
 rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
 
+/* Elements [first, first+count) of the row-major lm x n local rows, in rows[0..count), to the
+   column-major local array a (leading dimension lld) when to_local is 1, or back when 0; rows
+   may begin and end anywhere. Blocked so that both sides stay in cache. Local. */
+void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int64_t n, int64_t lld,
+                      int to_local);
+
 /* Rank 0 holds the whole matrix column-major in full (leading dimension m); every rank receives
    its rows of the row-block A. full is read on rank 0 only. Collective. */
 rla_err rla_io_scatter_rows(rla_dmat A, const double *full);
 
+/* A big-endian 32-bit integer at p, and storing one. Local. */
+int32_t rla_io_get_be32(const unsigned char *p);
+void rla_io_put_be32(unsigned char *p, int32_t v);
 /* 1 when the host stores numbers little-endian. Local. */
 int rla_io_host_little(void);
 /* Reverse the bytes of each of count elements of esize bytes. Local. */

@@ -12,11 +12,12 @@
 
 #include "io_impl.h"
 
-#define BANNER_FORM \
-  "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general|symmetric|skew-symmetric'"
+#define BANNER_FORM                                                                                \
+  "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern "                                \
+  "general|symmetric|skew-symmetric'"
 /* entries the writer accepts: 2^27 values are about 3 GB of text */
 #define MAX_WRITE_ENTRIES ((int64_t)1 << 27)
-#define MAX_TOKENS 64
+#define MAX_TOKENS        64
 
 enum { FIELD_REAL, FIELD_INTEGER, FIELD_PATTERN };
 enum { SYM_GENERAL, SYM_SYMMETRIC, SYM_SKEW };
@@ -41,7 +42,8 @@ static int next_line(struct reader *r)
   char *save = NULL, *t;
   if (len < 0) return 0;
   r->lineno++;
-  while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r')) r->line[--len] = '\0';
+  while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+    r->line[--len] = '\0';
   if (r->copy_cap < (size_t)len + 1) {
     free(r->copy);
     r->copy_cap = (size_t)len + 1;
@@ -88,35 +90,46 @@ static rla_err parse_banner(struct reader *r)
 {
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
-  RLA_CHECK(ctx, next_line(r), RLA_ERR_FORMAT, "%s: empty file: expected the banner " BANNER_FORM, path);
+  RLA_CHECK(ctx, next_line(r), RLA_ERR_FORMAT, "%s: empty file: expected the banner " BANNER_FORM,
+            path);
   RLA_CHECK(ctx, r->ntok >= 5 && !strcasecmp(r->tok[0], "%%MatrixMarket"), RLA_ERR_FORMAT,
             "%s:1: bad banner \"%.100s\": expected " BANNER_FORM, path, whole_line(r));
   RLA_CHECK(ctx, !strcasecmp(r->tok[1], "matrix"), RLA_ERR_FORMAT,
             "%s:1: bad banner: object '%s' is not supported, expected 'matrix'", path, r->tok[1]);
-  if (!strcasecmp(r->tok[2], "coordinate")) r->coordinate = 1;
+  if (!strcasecmp(r->tok[2], "coordinate"))
+    r->coordinate = 1;
   else
     RLA_CHECK(ctx, !strcasecmp(r->tok[2], "array"), RLA_ERR_FORMAT,
               "%s:1: bad banner: format '%s', expected 'coordinate' or 'array'", path, r->tok[2]);
   RLA_CHECK(ctx, strcasecmp(r->tok[3], "complex") != 0, RLA_ERR_FORMAT,
-            "%s:1: complex matrices (field 'complex') are not supported: rla reads real ones", path);
-  if (!strcasecmp(r->tok[3], "real") || !strcasecmp(r->tok[3], "double")) r->field = FIELD_REAL;
-  else if (!strcasecmp(r->tok[3], "integer")) r->field = FIELD_INTEGER;
-  else if (!strcasecmp(r->tok[3], "pattern")) r->field = FIELD_PATTERN;
+            "%s:1: complex matrices (field 'complex') are not supported: rla reads real ones",
+            path);
+  if (!strcasecmp(r->tok[3], "real") || !strcasecmp(r->tok[3], "double"))
+    r->field = FIELD_REAL;
+  else if (!strcasecmp(r->tok[3], "integer"))
+    r->field = FIELD_INTEGER;
+  else if (!strcasecmp(r->tok[3], "pattern"))
+    r->field = FIELD_PATTERN;
   else
     RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
-              "%s:1: bad banner: field '%s', expected 'real', 'integer' or 'pattern'", path, r->tok[3]);
+              "%s:1: bad banner: field '%s', expected 'real', 'integer' or 'pattern'", path,
+              r->tok[3]);
   RLA_CHECK(ctx, r->coordinate || r->field != FIELD_PATTERN, RLA_ERR_FORMAT,
             "%s:1: bad banner: field 'pattern' needs the 'coordinate' format", path);
-  if (!strcasecmp(r->tok[4], "general")) r->symmetry = SYM_GENERAL;
-  else if (!strcasecmp(r->tok[4], "symmetric")) r->symmetry = SYM_SYMMETRIC;
-  else if (!strcasecmp(r->tok[4], "skew-symmetric")) r->symmetry = SYM_SKEW;
+  if (!strcasecmp(r->tok[4], "general"))
+    r->symmetry = SYM_GENERAL;
+  else if (!strcasecmp(r->tok[4], "symmetric"))
+    r->symmetry = SYM_SYMMETRIC;
+  else if (!strcasecmp(r->tok[4], "skew-symmetric"))
+    r->symmetry = SYM_SKEW;
   else
-    RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
-              "%s:1: bad banner: symmetry '%s' is not supported, expected 'general', 'symmetric' or "
-              "'skew-symmetric'",
-              path, r->tok[4]);
-  RLA_CHECK(ctx, r->ntok == 5, RLA_ERR_FORMAT, "%s:1: bad banner: unexpected '%s' after the symmetry",
-            path, r->tok[5]);
+    RLA_CHECK(
+        ctx, 0, RLA_ERR_FORMAT,
+        "%s:1: bad banner: symmetry '%s' is not supported, expected 'general', 'symmetric' or "
+        "'skew-symmetric'",
+        path, r->tok[4]);
+  RLA_CHECK(ctx, r->ntok == 5, RLA_ERR_FORMAT,
+            "%s:1: bad banner: unexpected '%s' after the symmetry", path, r->tok[5]);
   return RLA_SUCCESS;
 }
 
@@ -130,12 +143,14 @@ static rla_err parse_sizes(struct reader *r)
             "%s:%lld: missing size line '%s': the file ends after the banner and comments", path,
             (long long)r->lineno, form);
   r->size_line = r->lineno;
-  RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT, "%s:%lld: bad size line \"%.100s\": expected '%s'",
-            path, (long long)r->lineno, whole_line(r), form);
+  RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT,
+            "%s:%lld: bad size line \"%.100s\": expected '%s'", path, (long long)r->lineno,
+            whole_line(r), form);
   for (int k = 0; k < want; k++)
-    RLA_CHECK(ctx, parse_int(r->tok[k], &v[k]) && v[k] >= 0, RLA_ERR_FORMAT,
-              "%s:%lld: bad size line \"%.100s\": '%s' is not a non-negative integer (expected '%s')",
-              path, (long long)r->lineno, whole_line(r), r->tok[k], form);
+    RLA_CHECK(
+        ctx, parse_int(r->tok[k], &v[k]) && v[k] >= 0, RLA_ERR_FORMAT,
+        "%s:%lld: bad size line \"%.100s\": '%s' is not a non-negative integer (expected '%s')",
+        path, (long long)r->lineno, whole_line(r), r->tok[k], form);
   r->m = v[0];
   r->n = v[1];
   r->nnz = v[2];
@@ -144,7 +159,8 @@ static rla_err parse_sizes(struct reader *r)
             (long long)r->lineno, (long long)r->m, (long long)r->n);
   RLA_CHECK(ctx, r->symmetry == SYM_GENERAL || r->m == r->n, RLA_ERR_FORMAT,
             "%s:%lld: a %s matrix must be square, got %lld x %lld", path, (long long)r->lineno,
-            r->symmetry == SYM_SKEW ? "skew-symmetric" : "symmetric", (long long)r->m, (long long)r->n);
+            r->symmetry == SYM_SKEW ? "skew-symmetric" : "symmetric", (long long)r->m,
+            (long long)r->n);
   return RLA_SUCCESS;
 }
 
@@ -155,7 +171,8 @@ static rla_err parse_value(struct reader *r, const char *t, int64_t i, int64_t j
   if (r->field == FIELD_INTEGER) {
     int64_t x;
     RLA_CHECK(ctx, parse_int(t, &x), RLA_ERR_FORMAT,
-              "%s:%lld: '%s' is not an integer (field 'integer')", r->path, (long long)r->lineno, t);
+              "%s:%lld: '%s' is not an integer (field 'integer')", r->path, (long long)r->lineno,
+              t);
     *v = (double)x;
     return RLA_SUCCESS;
   }
@@ -171,8 +188,10 @@ static rla_err parse_value(struct reader *r, const char *t, int64_t i, int64_t j
 static void add(double *full, int64_t m, int64_t i, int64_t j, double v)
 {
   double *p = full + i + j * m;
-  if (*p == 0.0 && !signbit(*p)) *p = v;
-  else *p += v;
+  if (*p == 0.0 && !signbit(*p))
+    *p = v;
+  else
+    *p += v;
 }
 
 static rla_err parse_coordinate(struct reader *r, double *full)
@@ -183,22 +202,26 @@ static rla_err parse_coordinate(struct reader *r, double *full)
   for (int64_t e = 0; e < r->nnz; e++) {
     int64_t i, j;
     double v = 1.0;
-    RLA_CHECK(ctx, next_content(r), RLA_ERR_FORMAT,
-              "%s:%lld: wrong entry count: the file ends after %lld of the %lld entries announced on "
-              "line %lld",
-              path, (long long)r->lineno, (long long)e, (long long)r->nnz, (long long)r->size_line);
-    RLA_CHECK(ctx, r->ntok >= want, RLA_ERR_FORMAT, "%s:%lld: expected '%s', found \"%.100s\"", path,
-              (long long)r->lineno, want == 2 ? "row column" : "row column value", whole_line(r));
-    RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT, "%s:%lld: unexpected '%s' after the entry", path,
-              (long long)r->lineno, r->tok[want]);
-    RLA_CHECK(ctx, parse_int(r->tok[0], &i), RLA_ERR_FORMAT, "%s:%lld: row index '%s' is not an integer",
-              path, (long long)r->lineno, r->tok[0]);
+    RLA_CHECK(
+        ctx, next_content(r), RLA_ERR_FORMAT,
+        "%s:%lld: wrong entry count: the file ends after %lld of the %lld entries announced on "
+        "line %lld",
+        path, (long long)r->lineno, (long long)e, (long long)r->nnz, (long long)r->size_line);
+    RLA_CHECK(ctx, r->ntok >= want, RLA_ERR_FORMAT, "%s:%lld: expected '%s', found \"%.100s\"",
+              path, (long long)r->lineno, want == 2 ? "row column" : "row column value",
+              whole_line(r));
+    RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT, "%s:%lld: unexpected '%s' after the entry",
+              path, (long long)r->lineno, r->tok[want]);
+    RLA_CHECK(ctx, parse_int(r->tok[0], &i), RLA_ERR_FORMAT,
+              "%s:%lld: row index '%s' is not an integer", path, (long long)r->lineno, r->tok[0]);
     RLA_CHECK(ctx, parse_int(r->tok[1], &j), RLA_ERR_FORMAT,
-              "%s:%lld: column index '%s' is not an integer", path, (long long)r->lineno, r->tok[1]);
-    RLA_CHECK(ctx, i >= 1 && i <= r->m && j >= 1 && j <= r->n, RLA_ERR_FORMAT,
-              "%s:%lld: entry (%lld, %lld) is out of range for the %lld x %lld matrix (indices start "
-              "at 1)",
-              path, (long long)r->lineno, (long long)i, (long long)j, (long long)r->m, (long long)r->n);
+              "%s:%lld: column index '%s' is not an integer", path, (long long)r->lineno,
+              r->tok[1]);
+    RLA_CHECK(
+        ctx, i >= 1 && i <= r->m && j >= 1 && j <= r->n, RLA_ERR_FORMAT,
+        "%s:%lld: entry (%lld, %lld) is out of range for the %lld x %lld matrix (indices start "
+        "at 1)",
+        path, (long long)r->lineno, (long long)i, (long long)j, (long long)r->m, (long long)r->n);
     i--;
     j--;
     RLA_CHECK(ctx, r->symmetry != SYM_SKEW || i != j, RLA_ERR_FORMAT,
@@ -230,12 +253,13 @@ static rla_err parse_array(struct reader *r, double *full)
     total = m * n;
   }
   while (k < total) {
-    RLA_CHECK(ctx, next_content(r), RLA_ERR_FORMAT,
-              "%s:%lld: wrong entry count: the file ends after %lld of the %lld values announced on "
-              "line %lld",
-              path, (long long)r->lineno, (long long)k, (long long)total, (long long)r->size_line);
-    RLA_CHECK(ctx, r->ntok <= MAX_TOKENS, RLA_ERR_FORMAT, "%s:%lld: more than %d values on one line",
-              path, (long long)r->lineno, MAX_TOKENS);
+    RLA_CHECK(
+        ctx, next_content(r), RLA_ERR_FORMAT,
+        "%s:%lld: wrong entry count: the file ends after %lld of the %lld values announced on "
+        "line %lld",
+        path, (long long)r->lineno, (long long)k, (long long)total, (long long)r->size_line);
+    RLA_CHECK(ctx, r->ntok <= MAX_TOKENS, RLA_ERR_FORMAT,
+              "%s:%lld: more than %d values on one line", path, (long long)r->lineno, MAX_TOKENS);
     RLA_CHECK(ctx, r->ntok <= total - k, RLA_ERR_FORMAT,
               "%s:%lld: wrong entry count: more values than the %lld announced on line %lld", path,
               (long long)r->lineno, (long long)total, (long long)r->size_line);
@@ -278,8 +302,10 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, double *f
     info->nz = r.nnz;
   }
   if (full) {
-    if (r.coordinate) RLA_CALL_GOTO(ctx, err, done, parse_coordinate(&r, full));
-    else RLA_CALL_GOTO(ctx, err, done, parse_array(&r, full));
+    if (r.coordinate)
+      RLA_CALL_GOTO(ctx, err, done, parse_coordinate(&r, full));
+    else
+      RLA_CALL_GOTO(ctx, err, done, parse_array(&r, full));
   }
   RLA_CHECK_GOTO(ctx, err, done, !ferror(r.f), RLA_ERR_FILE, "%s: read error", path);
 done:
@@ -328,10 +354,11 @@ rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags)
   (void)flags; /* a vector is an m x 1 array either way */
 
   rla_dmat_sizes(A, &m, &n);
-  RLA_CHECK(ctx, m * n <= MAX_WRITE_ENTRIES, RLA_ERR_UNSUPPORTED,
-            "%s: a %lld x %lld matrix is too large for Matrix Market output (at most 2^27 entries): "
-            "write .npy or PETSc binary instead",
-            path, (long long)m, (long long)n);
+  RLA_CHECK(
+      ctx, m * n <= MAX_WRITE_ENTRIES, RLA_ERR_UNSUPPORTED,
+      "%s: a %lld x %lld matrix is too large for Matrix Market output (at most 2^27 entries): "
+      "write .npy or PETSc binary instead",
+      path, (long long)m, (long long)n);
   if (rla_ctx_rank(ctx) == 0) err = rla_calloc(ctx, (size_t)(m * n), sizeof(double), &full);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   err = rla_dmat_gather(A, 0, full);
@@ -340,7 +367,8 @@ rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags)
     err = rla_atomic_open(ctx, path, &af);
     if (!err) {
       char num[40];
-      fprintf(af.f, "%%%%MatrixMarket matrix array real general\n%lld %lld\n", (long long)m, (long long)n);
+      fprintf(af.f, "%%%%MatrixMarket matrix array real general\n%lld %lld\n", (long long)m,
+              (long long)n);
       for (int64_t k = 0; k < m * n; k++) {
         format_value(num, sizeof(num), full[k]);
         fputs(num, af.f);

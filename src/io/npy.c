@@ -10,14 +10,14 @@
 
 #include "io_impl.h"
 
-#define MAGIC "\x93NUMPY"
+#define MAGIC     "\x93NUMPY"
 #define MAGIC_LEN 6
-#define ALIGN 64
+#define ALIGN     64
 /* numpy >= 1.24 leaves room for the first axis to grow to 21 digits */
 #define GROWTH_AXIS_MAX_DIGITS 21
 /* a float64 header is under 200 bytes; anything beyond this is not one */
 #define MAX_HEADER ((int64_t)1 << 20)
-#define MAX_RANK 32
+#define MAX_RANK   32
 
 /* the parsed dict */
 struct header {
@@ -37,7 +37,8 @@ struct cursor {
 
 static void skip_space(struct cursor *c)
 {
-  while (c->pos < c->len && isspace((unsigned char)c->s[c->pos])) c->pos++;
+  while (c->pos < c->len && isspace((unsigned char)c->s[c->pos]))
+    c->pos++;
 }
 
 static int peek(struct cursor *c)
@@ -60,7 +61,8 @@ static int parse_string(struct cursor *c, char *out, size_t outlen)
   size_t start, k;
   if (q != '\'' && q != '"') return 0;
   start = ++c->pos;
-  while (c->pos < c->len && c->s[c->pos] != q && c->s[c->pos] != '\\') c->pos++;
+  while (c->pos < c->len && c->s[c->pos] != q && c->s[c->pos] != '\\')
+    c->pos++;
   if (c->pos >= c->len || c->s[c->pos] != q) return 0;
   k = c->pos - start < outlen - 1 ? c->pos - start : outlen - 1;
   memcpy(out, c->s + start, k);
@@ -96,8 +98,10 @@ static int parse_shape(struct cursor *c, struct header *h)
     }
     while (c->pos < c->len && isdigit((unsigned char)c->s[c->pos])) {
       int d = c->s[c->pos++] - '0';
-      if (v > (INT64_MAX - d) / 10) h->dim_too_big = 1;
-      else v = v * 10 + d;
+      if (v > (INT64_MAX - d) / 10)
+        h->dim_too_big = 1;
+      else
+        v = v * 10 + d;
       digits++;
     }
     if (!digits) return 0;
@@ -114,20 +118,23 @@ static int parse_shape(struct cursor *c, struct header *h)
 static rla_err bad_header(rla_ctx ctx, const char *path, const char *what, const struct cursor *c)
 {
   size_t len = c->len;
-  while (len && isspace((unsigned char)c->s[len - 1])) len--;
+  while (len && isspace((unsigned char)c->s[len - 1]))
+    len--;
   return rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
                        "%s: bad .npy header: %s at byte %zu of \"%.*s\"", path, what, c->pos,
                        (int)(len < 200 ? len : 200), c->s);
 }
 
-static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_t len, struct header *h)
+static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_t len,
+                          struct header *h)
 {
   struct cursor c = {text, len, 0};
   memset(h, 0, sizeof(*h));
   if (!expect(&c, '{')) return bad_header(ctx, path, "expected a dict '{'", &c);
   while (!expect(&c, '}')) {
     char key[64];
-    if (!parse_string(&c, key, sizeof(key))) return bad_header(ctx, path, "expected a quoted key", &c);
+    if (!parse_string(&c, key, sizeof(key)))
+      return bad_header(ctx, path, "expected a quoted key", &c);
     if (!expect(&c, ':')) return bad_header(ctx, path, "expected ':' after the key", &c);
     if (!strcmp(key, "descr")) {
       if (h->have_descr) return bad_header(ctx, path, "key 'descr' repeated", &c);
@@ -141,18 +148,23 @@ static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_
       h->have_descr = 1;
     } else if (!strcmp(key, "fortran_order")) {
       if (h->have_fortran) return bad_header(ctx, path, "key 'fortran_order' repeated", &c);
-      if (parse_word(&c, "True")) h->fortran = 1;
-      else if (parse_word(&c, "False")) h->fortran = 0;
-      else return bad_header(ctx, path, "expected True or False for 'fortran_order'", &c);
+      if (parse_word(&c, "True"))
+        h->fortran = 1;
+      else if (parse_word(&c, "False"))
+        h->fortran = 0;
+      else
+        return bad_header(ctx, path, "expected True or False for 'fortran_order'", &c);
       h->have_fortran = 1;
     } else if (!strcmp(key, "shape")) {
       if (h->have_shape) return bad_header(ctx, path, "key 'shape' repeated", &c);
-      if (!parse_shape(&c, h)) return bad_header(ctx, path, "expected a tuple of integers for 'shape'", &c);
+      if (!parse_shape(&c, h))
+        return bad_header(ctx, path, "expected a tuple of integers for 'shape'", &c);
       h->have_shape = 1;
     } else {
-      RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
-                "%s: bad .npy header: unexpected key '%s' (expected 'descr', 'fortran_order', 'shape')",
-                path, key);
+      RLA_CHECK(
+          ctx, 0, RLA_ERR_FORMAT,
+          "%s: bad .npy header: unexpected key '%s' (expected 'descr', 'fortran_order', 'shape')",
+          path, key);
     }
     if (!expect(&c, ',')) {
       if (!expect(&c, '}')) return bad_header(ctx, path, "expected ',' or '}'", &c);
@@ -162,7 +174,9 @@ static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_
   if (peek(&c) != -1) return bad_header(ctx, path, "text after the dict", &c);
   RLA_CHECK(ctx, h->have_descr && h->have_fortran && h->have_shape, RLA_ERR_FORMAT,
             "%s: bad .npy header: the key '%s' is missing", path,
-            !h->have_descr ? "descr" : !h->have_fortran ? "fortran_order" : "shape");
+            !h->have_descr     ? "descr"
+            : !h->have_fortran ? "fortran_order"
+                               : "shape");
   return RLA_SUCCESS;
 }
 
@@ -170,31 +184,27 @@ static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_
 static void describe_dtype(const char *d, char *out, size_t len)
 {
   const char *order = "", *kind;
-  char k;
-  long bytes = 0;
-  if (*d == '<' || *d == '|' || *d == '=') d++;
-  else if (*d == '>') {
-    order = "big-endian ";
-    d++;
-  }
-  k = *d;
-  if (k) bytes = strtol(d + 1, NULL, 10);
-  switch (k) {
+  if (*d == '>') order = "big-endian ";
+  if (*d == '<' || *d == '>' || *d == '|' || *d == '=') d++;
+  switch (*d) {
   case 'f': kind = "float"; break;
   case 'i': kind = "int"; break;
   case 'u': kind = "uint"; break;
   case 'c': kind = "complex"; break;
-  case 'b': kind = "bool"; bytes = 0; break;
-  case 'O': kind = "Python object"; bytes = 0; break;
-  case 'U': kind = "unicode string"; bytes = 0; break;
-  case 'S': case 'a': kind = "byte string"; bytes = 0; break;
-  case 'V': kind = "raw bytes (void)"; bytes = 0; break;
-  case 'M': kind = "datetime64"; bytes = 0; break;
-  case 'm': kind = "timedelta64"; bytes = 0; break;
-  default: kind = "unknown type"; bytes = 0; break;
+  case 'b': kind = "bool"; break;
+  case 'O': kind = "Python object"; break;
+  case 'U': kind = "unicode string"; break;
+  case 'S': kind = "byte string"; break;
+  case 'V': kind = "raw bytes (void)"; break;
+  case 'M': kind = "datetime64"; break;
+  case 'm': kind = "timedelta64"; break;
+  default: kind = "unknown type"; break;
   }
-  if (bytes > 0) snprintf(out, len, "%s%s%ld", order, kind, bytes * 8);
-  else snprintf(out, len, "%s%s", order, kind);
+  /* the number after a numeric kind is its size in bytes */
+  if (*d && strchr("fiuc", *d))
+    snprintf(out, len, "%s%s%ld", order, kind, 8 * strtol(d + 1, NULL, 10));
+  else
+    snprintf(out, len, "%s%s", order, kind);
 }
 
 static void shape_text(const struct header *h, char *out, size_t len)
@@ -222,15 +232,16 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
                  "%s: not a .npy file: bad magic (it does not start with \\x93NUMPY)", path);
   RLA_CHECK_GOTO(ctx, err, done, got >= 10, RLA_ERR_FORMAT,
                  "%s: truncated .npy header: the file has only %lld bytes", path, (long long)size);
-  RLA_CHECK_GOTO(ctx, err, done, (pre[6] == 1 || pre[6] == 2 || pre[6] == 3) && pre[7] == 0,
-                 RLA_ERR_FORMAT, "%s: unknown .npy format version %d.%d (rla reads 1.0, 2.0 and 3.0)",
-                 path, pre[6], pre[7]);
+  RLA_CHECK_GOTO(
+      ctx, err, done, (pre[6] == 1 || pre[6] == 2 || pre[6] == 3) && pre[7] == 0, RLA_ERR_FORMAT,
+      "%s: unknown .npy format version %d.%d (rla reads 1.0, 2.0 and 3.0)", path, pre[6], pre[7]);
   if (pre[6] == 1) {
     prefix = 10;
     hlen = (int64_t)pre[8] | (int64_t)pre[9] << 8;
   } else {
     RLA_CHECK_GOTO(ctx, err, done, got >= 12, RLA_ERR_FORMAT,
-                   "%s: truncated .npy header: the file has only %lld bytes", path, (long long)size);
+                   "%s: truncated .npy header: the file has only %lld bytes", path,
+                   (long long)size);
     prefix = 12;
     hlen = (int64_t)pre[8] | (int64_t)pre[9] << 8 | (int64_t)pre[10] << 16 | (int64_t)pre[11] << 24;
   }
@@ -239,9 +250,12 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
                  "ends %lld bytes after the %lld-byte prefix",
                  path, (long long)hlen, (long long)(size - prefix), (long long)prefix);
   RLA_CHECK_GOTO(ctx, err, done, hlen <= MAX_HEADER, RLA_ERR_FORMAT,
-                 "%s: bad .npy header: %lld bytes long, not a float64 array header", path, (long long)hlen);
+                 "%s: bad .npy header: %lld bytes long, not a float64 array header", path,
+                 (long long)hlen);
   RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)hlen + 1, 1, &text));
-  RLA_CHECK_GOTO(ctx, err, done, fseek(f, (long)prefix, SEEK_SET) == 0 && fread(text, 1, (size_t)hlen, f) == (size_t)hlen,
+  RLA_CHECK_GOTO(ctx, err, done,
+                 fseek(f, (long)prefix, SEEK_SET) == 0 &&
+                     fread(text, 1, (size_t)hlen, f) == (size_t)hlen,
                  RLA_ERR_FILE, "%s: cannot read the .npy header", path);
   RLA_CALL_GOTO(ctx, err, done, parse_dict(ctx, path, text, (size_t)hlen, &h));
   shape_text(&h, shape, sizeof(shape));
@@ -270,9 +284,11 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
   info->offset = data;
   RLA_CHECK_GOTO(ctx, err, done, info->n == 0 || info->m <= (INT64_MAX - data) / 8 / info->n,
                  RLA_ERR_FORMAT, "%s: shape %s needs more than 2^63 bytes", path, shape);
-  snprintf(what, sizeof(what), "a float64 array of shape %s (%lld bytes of data after the %lld-byte header)",
-           shape, (long long)(info->m * info->n * 8), (long long)data);
-  RLA_CALL_GOTO(ctx, err, done, rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
+  snprintf(what, sizeof(what),
+           "a float64 array of shape %s (%lld bytes of data after the %lld-byte header)", shape,
+           (long long)(info->m * info->n * 8), (long long)data);
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
 done:
   rla_free(&text);
   if (f) fclose(f);
@@ -307,13 +323,15 @@ static rla_err read_fortran(rla_dmat A, MPI_File fh, MPI_Offset off, const char 
       disp = off + ((MPI_Offset)j0 * m + row0) * (MPI_Offset)sizeof(double);
     }
     rc = MPI_File_set_view(fh, disp, MPI_DOUBLE, ftype, "native", MPI_INFO_NULL);
-    if (rc == MPI_SUCCESS) rc = MPI_File_read_all(fh, k ? a + j0 * lld : a, (int)(k * lm), MPI_DOUBLE, &st);
+    if (rc == MPI_SUCCESS)
+      rc = MPI_File_read_all(fh, k ? a + j0 * lld : a, (int)(k * lm), MPI_DOUBLE, &st);
     if (k) MPI_Type_free(&ftype);
     if (rc != MPI_SUCCESS && !err)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: MPI-IO read of columns %lld..%lld failed", path, (long long)j0,
                           (long long)(j0 + k - 1));
-    else if (rc == MPI_SUCCESS && (MPI_Get_count(&st, MPI_DOUBLE, &got) != MPI_SUCCESS || got != k * lm) && !err)
+    else if (rc == MPI_SUCCESS &&
+             (MPI_Get_count(&st, MPI_DOUBLE, &got) != MPI_SUCCESS || got != k * lm) && !err)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: short read: %d of %lld values (was the file changed?)", path, got,
                           (long long)(k * lm));
@@ -344,11 +362,16 @@ static int build_header(int64_t m, int64_t n, int vector, char *buf, size_t len)
 {
   char dict[256], first[32];
   int dlen, prefix = 10, total, hlen;
-  if (vector) dlen = snprintf(dict, sizeof(dict), "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld,), }", (long long)m);
-  else dlen = snprintf(dict, sizeof(dict), "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
-                       (long long)m, (long long)n);
-  dlen += snprintf(dict + dlen, sizeof(dict) - (size_t)dlen, "%*s",
-                   GROWTH_AXIS_MAX_DIGITS - snprintf(first, sizeof(first), "%lld", (long long)m), "");
+  if (vector)
+    dlen = snprintf(dict, sizeof(dict),
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld,), }", (long long)m);
+  else
+    dlen = snprintf(dict, sizeof(dict),
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
+                    (long long)m, (long long)n);
+  dlen +=
+      snprintf(dict + dlen, sizeof(dict) - (size_t)dlen, "%*s",
+               GROWTH_AXIS_MAX_DIGITS - snprintf(first, sizeof(first), "%lld", (long long)m), "");
   hlen = dlen + 1;
   total = prefix + hlen + (ALIGN - (prefix + hlen) % ALIGN);
   if (total - prefix > 65535) {
@@ -360,7 +383,8 @@ static int build_header(int64_t m, int64_t n, int vector, char *buf, size_t len)
   buf[6] = prefix == 10 ? 1 : 2;
   buf[7] = 0;
   hlen = total - prefix;
-  for (int b = 0; b < prefix - 8; b++) buf[8 + b] = (char)((hlen >> (8 * b)) & 0xff);
+  for (int b = 0; b < prefix - 8; b++)
+    buf[8 + b] = (char)((hlen >> (8 * b)) & 0xff);
   memcpy(buf + prefix, dict, (size_t)dlen);
   memset(buf + prefix + dlen, ' ', (size_t)(total - prefix - dlen - 1));
   buf[total - 1] = '\n';

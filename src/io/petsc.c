@@ -12,31 +12,21 @@
 
 #define DENSE_NZ (-1) /* MATRIX_BINARY_FORMAT_DENSE */
 
-static int32_t get_be32(const unsigned char *p)
-{
-  return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3]);
-}
-
-static void put_be32(unsigned char *p, int32_t v)
-{
-  uint32_t u = (uint32_t)v;
-  p[0] = (unsigned char)(u >> 24);
-  p[1] = (unsigned char)(u >> 16);
-  p[2] = (unsigned char)(u >> 8);
-  p[3] = (unsigned char)u;
-}
-
 static rla_err unknown_class(rla_ctx ctx, const char *path, const unsigned char *b, size_t got)
 {
-  int32_t id = get_be32(b), swapped = (int32_t)((uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0]);
+  int32_t id = rla_io_get_be32(b), swapped = (int32_t)((uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+                                                       (uint32_t)b[1] << 8 | b[0]);
   RLA_CHECK(ctx, swapped != RLA_IO_PETSC_MAT && swapped != RLA_IO_PETSC_VEC, RLA_ERR_FORMAT,
             "%s: the PETSc class id %d is stored little-endian: PETSc binary files are big-endian",
             path, (int)swapped);
-  RLA_CHECK(ctx, !(id == 0 && got >= 8 && (get_be32(b + 4) == RLA_IO_PETSC_MAT || get_be32(b + 4) == RLA_IO_PETSC_VEC)),
-            RLA_ERR_FORMAT,
-            "%s: the file uses 64-bit integers (PETSc configured --with-64-bit-indices), which rla "
-            "does not read: expected 32-bit class id 1211216 (Mat) or 1211214 (Vec)",
-            path);
+  RLA_CHECK(
+      ctx,
+      !(id == 0 && got >= 8 &&
+        (rla_io_get_be32(b + 4) == RLA_IO_PETSC_MAT || rla_io_get_be32(b + 4) == RLA_IO_PETSC_VEC)),
+      RLA_ERR_FORMAT,
+      "%s: the file uses 64-bit integers (PETSc configured --with-64-bit-indices), which rla "
+      "does not read: expected 32-bit class id 1211216 (Mat) or 1211214 (Vec)",
+      path);
   RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
             "%s: not a PETSc Mat or Vec: class id %d (0x%08x) found, expected 1211216 (Mat) or "
             "1211214 (Vec)",
@@ -58,12 +48,14 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info)
   got = fread(b, 1, sizeof(b), f);
   fclose(f);
   RLA_CHECK(ctx, got >= 4, RLA_ERR_FORMAT,
-            "%s: truncated: %lld bytes, too short for a PETSc binary header", path, (long long)size);
-  id = get_be32(b);
+            "%s: truncated: %lld bytes, too short for a PETSc binary header", path,
+            (long long)size);
+  id = rla_io_get_be32(b);
   if (id == RLA_IO_PETSC_VEC) {
     RLA_CHECK(ctx, got >= 8, RLA_ERR_FORMAT,
-              "%s: truncated: %lld bytes, too short for a PETSc Vec header (8 bytes)", path, (long long)size);
-    M = get_be32(b + 4);
+              "%s: truncated: %lld bytes, too short for a PETSc Vec header (8 bytes)", path,
+              (long long)size);
+    M = rla_io_get_be32(b + 4);
     RLA_CHECK(ctx, M >= 0, RLA_ERR_FORMAT, "%s: negative size %lld in the PETSc Vec header", path,
               (long long)M);
     info->m = M;
@@ -74,12 +66,14 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info)
     want = 8 + 8 * M;
   } else if (id == RLA_IO_PETSC_MAT) {
     RLA_CHECK(ctx, got >= 16, RLA_ERR_FORMAT,
-              "%s: truncated: %lld bytes, too short for a PETSc Mat header (16 bytes)", path, (long long)size);
-    M = get_be32(b + 4);
-    N = get_be32(b + 8);
-    nz = get_be32(b + 12);
-    RLA_CHECK(ctx, M >= 0 && N >= 0, RLA_ERR_FORMAT, "%s: negative size %lld x %lld in the PETSc Mat header",
-              path, (long long)M, (long long)N);
+              "%s: truncated: %lld bytes, too short for a PETSc Mat header (16 bytes)", path,
+              (long long)size);
+    M = rla_io_get_be32(b + 4);
+    N = rla_io_get_be32(b + 8);
+    nz = rla_io_get_be32(b + 12);
+    RLA_CHECK(ctx, M >= 0 && N >= 0, RLA_ERR_FORMAT,
+              "%s: negative size %lld x %lld in the PETSc Mat header", path, (long long)M,
+              (long long)N);
     RLA_CHECK(ctx, nz >= 0 || nz == DENSE_NZ, RLA_ERR_FORMAT,
               "%s: negative entry count nz = %lld in the PETSc Mat header", path, (long long)nz);
     RLA_CHECK(ctx, nz <= M * N, RLA_ERR_FORMAT,
@@ -93,27 +87,29 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info)
       snprintf(what, sizeof(what), "a dense %lld x %lld Mat", (long long)M, (long long)N);
       want = 16 + 8 * M * N;
     } else {
-      snprintf(what, sizeof(what), "a %lld x %lld AIJ Mat with %lld entries", (long long)M, (long long)N,
-               (long long)nz);
+      snprintf(what, sizeof(what), "a %lld x %lld AIJ Mat with %lld entries", (long long)M,
+               (long long)N, (long long)nz);
       want = 16 + 4 * M + 12 * nz;
     }
   } else {
     return unknown_class(ctx, path, b, got);
   }
   RLA_CALL(ctx, rla_io_check_size(ctx, path, size, want, what,
-                                   "; a file holding several PETSc objects is not read"));
+                                  "; a file holding several PETSc objects is not read"));
   return RLA_SUCCESS;
 }
 
 static void read_lengths(void *buf, int64_t first, int64_t count, void *data)
 {
   int32_t *len = (int32_t *)data + first;
-  for (int64_t k = 0; k < count; k++) len[k] = get_be32((unsigned char *)buf + 4 * k);
+  for (int64_t k = 0; k < count; k++)
+    len[k] = rla_io_get_be32((unsigned char *)buf + 4 * k);
 }
 
 /* AIJ: the rank's row lengths, then its column indices and values in chunks, placed into the
    zeroed local dense array */
-static rla_err read_aij(rla_ctx ctx, const char *path, const rla_io_info *info, MPI_File fh, rla_dmat A)
+static rla_err read_aij(rla_ctx ctx, const char *path, const rla_io_info *info, MPI_File fh,
+                        rla_dmat A)
 {
   int64_t m = info->m, n = info->n, lm, lld, row0 = rla_dmat_row_offset(A), lnnz = 0, nz0 = 0,
           total = 0, chunk, mine, nchunks = 0, done = 0, r = 0, left = 0;
@@ -157,16 +153,31 @@ static rla_err read_aij(rla_ctx ctx, const char *path, const rla_io_info *info, 
     if (!err) err = e ? e : e2;
     if (err) continue;
     if (rla_io_host_little()) rla_io_swap(val, k, sizeof(double));
-    for (int64_t q = 0; q < k; q++) {
-      int32_t col = get_be32((unsigned char *)(idx + q));
-      while (left == 0) left = len[++r];
+    for (int64_t q = 0; q < k;) {
+      int64_t q0 = q, first;
+      int32_t col;
+      while (left == 0)
+        left = len[++r];
+      /* a run of entries in row-major order (full rows, columns 0..n-1, as rla and MatView
+         of a dense matrix write them) moves in cache-friendly blocks */
+      first = r * n + (len[r] - left);
+      while (q < k && left > 0 && len[r] == n &&
+             rla_io_get_be32((unsigned char *)(idx + q)) == n - left) {
+        q++;
+        if (--left == 0 && r + 1 < lm && len[r + 1] == n) left = len[++r];
+      }
+      if (q > q0) {
+        rla_io_move_rows(val + q0, first, q - q0, a, n, lld, 1);
+        continue;
+      }
+      col = rla_io_get_be32((unsigned char *)(idx + q));
       if (col < 0 || col >= n) {
         err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
-                            "%s: column index %d out of range [0, %lld) in row %lld", path, (int)col,
-                            (long long)n, (long long)(row0 + r));
+                            "%s: column index %d out of range [0, %lld) in row %lld", path,
+                            (int)col, (long long)n, (long long)(row0 + r));
         break;
       }
-      a[r + col * lld] = val[q];
+      a[r + col * lld] = val[q++];
       left--;
     }
     done += k;
@@ -197,7 +208,8 @@ static void fill_lengths(void *buf, int64_t first, int64_t count, void *data)
 {
   int32_t n = *(const int32_t *)data;
   (void)first;
-  for (int64_t k = 0; k < count; k++) put_be32((unsigned char *)buf + 4 * k, n);
+  for (int64_t k = 0; k < count; k++)
+    rla_io_put_be32((unsigned char *)buf + 4 * k, n);
 }
 
 /* entry e of the rank's rows sits in column e mod n */
@@ -205,7 +217,7 @@ static void fill_columns(void *buf, int64_t first, int64_t count, void *data)
 {
   int32_t n = *(const int32_t *)data, j = (int32_t)(first % n);
   for (int64_t k = 0; k < count; k++) {
-    put_be32((unsigned char *)buf + 4 * k, j);
+    rla_io_put_be32((unsigned char *)buf + 4 * k, j);
     if (++j == n) j = 0;
   }
 }
@@ -226,18 +238,18 @@ rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags)
   rla_dmat_local(A, NULL, &lm, NULL, NULL);
   n32 = (int32_t)n;
   if (flags & RLA_IO_VECTOR) {
-    put_be32(header, RLA_IO_PETSC_VEC);
-    put_be32(header + 4, (int32_t)m);
+    rla_io_put_be32(header, RLA_IO_PETSC_VEC);
+    rla_io_put_be32(header + 4, (int32_t)m);
     hlen = 8;
   } else {
     RLA_CHECK(ctx, (flags & RLA_IO_DENSE) || m * n <= INT_MAX, RLA_ERR_UNSUPPORTED,
               "%s: a %lld x %lld matrix has more than 2^31-1 entries, too many for PETSc's 32-bit "
               "AIJ format: write the dense variant (RLA_IO_DENSE) or .npy",
               path, (long long)m, (long long)n);
-    put_be32(header, RLA_IO_PETSC_MAT);
-    put_be32(header + 4, (int32_t)m);
-    put_be32(header + 8, n32);
-    put_be32(header + 12, (flags & RLA_IO_DENSE) ? DENSE_NZ : (int32_t)(m * n));
+    rla_io_put_be32(header, RLA_IO_PETSC_MAT);
+    rla_io_put_be32(header + 4, (int32_t)m);
+    rla_io_put_be32(header + 8, n32);
+    rla_io_put_be32(header + 12, (flags & RLA_IO_DENSE) ? DENSE_NZ : (int32_t)(m * n));
     hlen = 16;
   }
   RLA_CALL(ctx, rla_io_mpi_create(ctx, path, tmp, sizeof(tmp), &fh));
@@ -248,11 +260,14 @@ rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags)
     MPI_Offset cols = 16 + 4 * (MPI_Offset)m;
     err = rla_io_transfer(ctx, fh, 1, 16 + 4 * (MPI_Offset)row0, lm, 4, fill_lengths, &n32, path);
     if (!err && n)
-      err = rla_io_transfer(ctx, fh, 1, cols + 4 * (MPI_Offset)row0 * n, lm * n, 4, fill_columns, &n32, path);
+      err = rla_io_transfer(ctx, fh, 1, cols + 4 * (MPI_Offset)row0 * n, lm * n, 4, fill_columns,
+                            &n32, path);
     if (!err) err = rla_io_write_rowmajor(A, fh, cols + 4 * (MPI_Offset)m * n, swap, path);
   }
-  RLA_CALL(ctx, rla_io_mpi_finish(ctx, &fh, tmp, path,
-                                  hlen + ((flags & (RLA_IO_VECTOR | RLA_IO_DENSE)) ? 8 * m * n : 4 * m + 12 * m * n),
-                                  err));
+  RLA_CALL(ctx,
+           rla_io_mpi_finish(
+               ctx, &fh, tmp, path,
+               hlen + ((flags & (RLA_IO_VECTOR | RLA_IO_DENSE)) ? 8 * m * n : 4 * m + 12 * m * n),
+               err));
   return RLA_SUCCESS;
 }

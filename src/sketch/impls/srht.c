@@ -93,82 +93,151 @@ typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
     (y) = t_ - (y);                                                                                \
   } while (0)
 
-/* dst = stages h = 1, 2, 4 of the FWHT of sign .* src (length b, a multiple of 8), inside
-   each 8-vector: y[k] = x[k ^ h] + (k & h ? -x[k] : x[k]). dst may equal src. */
-KERNEL static void fwht_head(double *dst, const double *src, const double *sign, int64_t b,
-                             const double *next)
+/* stages h = 1, 2, 4 inside an 8-vector: y[k] = x[k ^ h] + (k & h ? -x[k] : x[k]) */
+#define STAGES_1_2_4(x)                                                                            \
+  do {                                                                                             \
+    (x) = __builtin_shuffle((x), p1) + (x)*s1;                                                     \
+    (x) = __builtin_shuffle((x), p2) + (x)*s2;                                                     \
+    (x) = __builtin_shuffle((x), p4) + (x)*s4;                                                     \
+  } while (0)
+#define SHUFFLE_CONSTANTS                                                                          \
+  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5},                          \
+            p4 = {4, 5, 6, 7, 0, 1, 2, 3};                                                         \
+  const v8d s1 = {1, -1, 1, -1, 1, -1, 1, -1}, s2 = {1, 1, -1, -1, 1, 1, -1, -1},                  \
+            s4 = {1, 1, 1, 1, -1, -1, -1, -1}
+/* three butterfly stages on eight vectors x0..x7 (distances 1, 2, 4 between them) */
+#define RADIX8(x0, x1, x2, x3, x4, x5, x6, x7)                                                     \
+  do {                                                                                             \
+    BUTTERFLY(x0, x1);                                                                             \
+    BUTTERFLY(x2, x3);                                                                             \
+    BUTTERFLY(x4, x5);                                                                             \
+    BUTTERFLY(x6, x7);                                                                             \
+    BUTTERFLY(x0, x2);                                                                             \
+    BUTTERFLY(x1, x3);                                                                             \
+    BUTTERFLY(x4, x6);                                                                             \
+    BUTTERFLY(x5, x7);                                                                             \
+    BUTTERFLY(x0, x4);                                                                             \
+    BUTTERFLY(x1, x5);                                                                             \
+    BUTTERFLY(x2, x6);                                                                             \
+    BUTTERFLY(x3, x7);                                                                             \
+  } while (0)
+
+/* dst = the first stages of the FWHT of sign .* src (length b, a multiple of 8): h = 1, 2, 4
+   inside each 8-vector, and when b >= 64 also h = 8, 16, 32 across the eight vectors of each
+   64-element piece, so six stages take one pass. dst may equal src. The same rows of the next
+   column (next) are prefetched meanwhile. Returns the first stage left to do (8 or 64). */
+KERNEL static int64_t fwht_head(double *dst, const double *src, const double *sign, int64_t b,
+                                const double *next)
 {
-  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5},
-            p4 = {4, 5, 6, 7, 0, 1, 2, 3};
-  const v8d s1 = {1, -1, 1, -1, 1, -1, 1, -1}, s2 = {1, 1, -1, -1, 1, 1, -1, -1},
-            s4 = {1, 1, 1, 1, -1, -1, -1, -1};
-  for (int64_t t = 0; t < b; t += 8) {
-    v8d x = load8(src + t) * load8(sign + t);
-    __builtin_prefetch(next + t, 0, 2); /* into L2: L1 holds the vector being transformed */
-    x = __builtin_shuffle(x, p1) + x * s1;
-    x = __builtin_shuffle(x, p2) + x * s2;
-    x = __builtin_shuffle(x, p4) + x * s4;
-    store8(dst + t, x);
+  SHUFFLE_CONSTANTS;
+  if (b < 64) {
+    for (int64_t t = 0; t < b; t += 8) {
+      v8d x = load8(src + t) * load8(sign + t);
+      STAGES_1_2_4(x);
+      store8(dst + t, x);
+    }
+    return 8;
   }
+  for (int64_t t = 0; t < b; t += 64) {
+    const double *p = src + t, *g = sign + t;
+    double *o = dst + t;
+    v8d x0 = load8(p) * load8(g), x1 = load8(p + 8) * load8(g + 8);
+    v8d x2 = load8(p + 16) * load8(g + 16), x3 = load8(p + 24) * load8(g + 24);
+    v8d x4 = load8(p + 32) * load8(g + 32), x5 = load8(p + 40) * load8(g + 40);
+    v8d x6 = load8(p + 48) * load8(g + 48), x7 = load8(p + 56) * load8(g + 56);
+    /* into L2: L1 holds the vector being transformed */
+    for (int64_t c = 0; c < 64; c += 8)
+      __builtin_prefetch(next + t + c, 0, 2);
+    STAGES_1_2_4(x0);
+    STAGES_1_2_4(x1);
+    STAGES_1_2_4(x2);
+    STAGES_1_2_4(x3);
+    STAGES_1_2_4(x4);
+    STAGES_1_2_4(x5);
+    STAGES_1_2_4(x6);
+    STAGES_1_2_4(x7);
+    RADIX8(x0, x1, x2, x3, x4, x5, x6, x7);
+    store8(o, x0);
+    store8(o + 8, x1);
+    store8(o + 16, x2);
+    store8(o + 24, x3);
+    store8(o + 32, x4);
+    store8(o + 40, x5);
+    store8(o + 48, x6);
+    store8(o + 56, x7);
+  }
+  return 64;
 }
 
-/* Stages h = 8, 16, ..., len/2 of the FWHT of v (len a power of two >= 8), three stages per
-   pass over v (radix 8, eight vectors in registers), then one radix-4 or radix-2 pass. On a
-   vector of length b after fwht_head this completes its transform; on 8 interleaved vectors
-   (v[8t + c], len = 8b) it is their whole transform. */
-KERNEL static void fwht_tail(double *v, int64_t len)
+/* the result x at offset p of the last pass: stored in v, or added times coef into acc */
+#define PUT(p, x)                                                                                  \
+  do {                                                                                             \
+    if (put)                                                                                       \
+      store8(acc + (p), load8(acc + (p)) + load8(coef + (p)) * (x));                               \
+    else                                                                                           \
+      store8(v + (p), (x));                                                                        \
+  } while (0)
+
+/* Stages h, 2h, ..., len/2 of the FWHT of v (len a power of two, h >= 8 dividing it): three
+   stages per pass (radix 8, eight vectors in registers), then one radix-4 or radix-2 pass.
+   With acc = NULL the result is left in v; otherwise the last pass may add coef .* result
+   into acc (length len) instead of storing it. On a vector of length b after fwht_head this
+   completes its transform; on 8 interleaved vectors (v[8t + c], len = 8b, h = 8) it is their
+   whole transform. Returns 1 when the result was added into acc, 0 when it was left in v (no
+   stage left, or a last pass with too many streams). */
+KERNEL static int fwht_tail(double *restrict v, int64_t len, int64_t h, double *restrict acc,
+                            const double *restrict coef)
 {
-  int64_t h = 8;
-  for (; 8 * h <= len; h *= 8)
+  int added = 0;
+  if (h >= len) return 0;
+  for (; 8 * h <= len; h *= 8) {
+    /* not when the streams of v, acc and coef (24 here, 12 for radix 4) are 4 KiB or more
+       apart: they would crowd one 8-way L1 set */
+    const int put = acc && 8 * h == len && h < 512;
+    added |= put;
     for (int64_t base = 0; base < len; base += 8 * h)
       for (int64_t j = base; j < base + h; j += 8) {
-        double *p = v + j;
+        const double *p = v + j;
         v8d x0 = load8(p), x1 = load8(p + h), x2 = load8(p + 2 * h), x3 = load8(p + 3 * h);
         v8d x4 = load8(p + 4 * h), x5 = load8(p + 5 * h), x6 = load8(p + 6 * h),
             x7 = load8(p + 7 * h);
-        BUTTERFLY(x0, x1);
-        BUTTERFLY(x2, x3);
-        BUTTERFLY(x4, x5);
-        BUTTERFLY(x6, x7);
-        BUTTERFLY(x0, x2);
-        BUTTERFLY(x1, x3);
-        BUTTERFLY(x4, x6);
-        BUTTERFLY(x5, x7);
-        BUTTERFLY(x0, x4);
-        BUTTERFLY(x1, x5);
-        BUTTERFLY(x2, x6);
-        BUTTERFLY(x3, x7);
-        store8(p, x0);
-        store8(p + h, x1);
-        store8(p + 2 * h, x2);
-        store8(p + 3 * h, x3);
-        store8(p + 4 * h, x4);
-        store8(p + 5 * h, x5);
-        store8(p + 6 * h, x6);
-        store8(p + 7 * h, x7);
+        RADIX8(x0, x1, x2, x3, x4, x5, x6, x7);
+        PUT(j, x0);
+        PUT(j + h, x1);
+        PUT(j + 2 * h, x2);
+        PUT(j + 3 * h, x3);
+        PUT(j + 4 * h, x4);
+        PUT(j + 5 * h, x5);
+        PUT(j + 6 * h, x6);
+        PUT(j + 7 * h, x7);
       }
+  }
   if (4 * h <= len) {
-    for (int64_t base = 0; base < len; base += 4 * h)
-      for (int64_t j = base; j < base + h; j += 8) {
-        double *p = v + j;
-        v8d x0 = load8(p), x1 = load8(p + h), x2 = load8(p + 2 * h), x3 = load8(p + 3 * h);
-        BUTTERFLY(x0, x1);
-        BUTTERFLY(x2, x3);
-        BUTTERFLY(x0, x2);
-        BUTTERFLY(x1, x3);
-        store8(p, x0);
-        store8(p + h, x1);
-        store8(p + 2 * h, x2);
-        store8(p + 3 * h, x3);
-      }
+    const int put = acc && h < 512;
+    added = put;
+    for (int64_t j = 0; j < h; j += 8) {
+      v8d x0 = load8(v + j), x1 = load8(v + j + h), x2 = load8(v + j + 2 * h),
+          x3 = load8(v + j + 3 * h);
+      BUTTERFLY(x0, x1);
+      BUTTERFLY(x2, x3);
+      BUTTERFLY(x0, x2);
+      BUTTERFLY(x1, x3);
+      PUT(j, x0);
+      PUT(j + h, x1);
+      PUT(j + 2 * h, x2);
+      PUT(j + 3 * h, x3);
+    }
   } else if (2 * h <= len) {
+    const int put = acc != NULL;
+    added = put;
     for (int64_t j = 0; j < h; j += 8) {
       v8d x0 = load8(v + j), x1 = load8(v + j + h);
       BUTTERFLY(x0, x1);
-      store8(v + j, x0);
-      store8(v + j + h, x1);
+      PUT(j, x0);
+      PUT(j + h, x1);
     }
   }
+  return added;
 }
 
 /* o[k] += coef[k] * v[rows[k]], k < l; rows = NULL when every row is sampled (b = l) */
@@ -320,18 +389,18 @@ static void left_fast(struct srht *h, int64_t row0, int64_t nrows, int64_t d, co
         const int64_t t0 = lo - i * b, t1 = hi - i * b;
         const double *src = a + (lo - row0) + j * lda - t0; /* src[t]: row i*b + t */
         const double *next = j + 1 < d ? src + lda : src;
+        /* b = l: the result goes straight into the output column */
+        double *dst = sampled ? acc : out + j * ldo;
+        const double *coef = sampled ? h->coefb + q * b : h->coef + q * l;
+        int64_t stage;
         if (t0 == 0 && t1 == b) {
-          fwht_head(v, src, h->sign + q * b, b, next);
+          stage = fwht_head(v, src, h->sign + q * b, b, next);
         } else { /* a block cut by the row range: the missing rows are zero */
           memset(v, 0, sizeof(double) * (size_t)b);
           memcpy(v + t0, src + t0, sizeof(double) * (size_t)(t1 - t0));
-          fwht_head(v, v, h->sign + q * b, b, next);
+          stage = fwht_head(v, v, h->sign + q * b, b, next);
         }
-        fwht_tail(v, b);
-        if (sampled)
-          mul_add(acc, h->coefb + q * b, v, b);
-        else
-          mul_add(out + j * ldo, h->coef + q * l, v, l);
+        if (!fwht_tail(v, b, stage, dst, coef)) mul_add(dst, coef, v, b);
       }
       if (sampled) gather_add(out + j * ldo, h->ones, acc, h->rows, l);
     }
@@ -387,7 +456,7 @@ static void right_fast(struct srht *h, int64_t m, const double *a, int64_t lda, 
       block_coef(h, i, h->coef);
       load_tile(h->buf, a + p0 + i * b * lda, lda, h->sign, t1, b, rn);
       for (int64_t g = 0; g < ng; g++) {
-        fwht_tail(h->buf + g * 8 * b, 8 * b);
+        fwht_tail(h->buf + g * 8 * b, 8 * b, 8, NULL, NULL);
         add_tile(h->ytile + g * 8 * l, h->buf + g * 8 * b, rows, h->coef, l);
       }
     }
