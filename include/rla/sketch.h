@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Sketch operators Omega (l x n): block SRHT, Gaussian and sparse sign. Every entry is a pure
    function of (seed, global row, global column), so each rank generates its part without
-   communication and the operator does not depend on the number of ranks.
+   communication and the operator does not depend on the number of ranks. E ||Omega x||^2 =
+   ||x||^2 for all three.
+   - block SRHT (default): Omega = [Omega_1 ... Omega_Pv] over virtual blocks of b rows,
+     Omega_i = sqrt(b/l) Dt_i R H D_i (H orthonormal Walsh-Hadamard, or DCT-II when b is not a
+     power of two); n d log2(b) flops for Omega A. See src/sketch/impls/srht.c.
+   - Gaussian: N(0,1)/sqrt(l) entries, applied by DGEMM; 2 l n d flops and l n normal values.
+   - sparse sign: k nonzeros +-1/sqrt(k) per column; 2 k n d flops.
+   Reproducibility: the same seed gives the same Omega on any number of ranks; Omega A on P
+   ranks differs from the one-rank result only by the order of the sums (a few ulps of the
+   largest partial sums), and repeated applies on the same ranks are bitwise identical.
    Lifecycle: create -> set_* -> setup (collective: validate, allocate, plan FFTW) ->
-   apply_* (repeatable, allocates nothing) -> view -> destroy. */
+   apply_* (repeatable; allocates nothing except a packed copy for the reduction when
+   ldo > l) -> view -> destroy. Arrays passed to apply_* are borrowed for the call. */
 #ifndef RLA_SKETCH_H
 #define RLA_SKETCH_H
 
