@@ -176,6 +176,7 @@ static rla_err scan_q(rla_ctx ctx, rla_dmat A, const double *sigma, int64_t coun
     RLA_CALL(ctx, run_rsvd(ctx, A, sigma, count, k, p, q, type, seed, nseeds, reps, &r));
     say(ctx, "  %-8s q = %lld: %.4f s, ||E||_2/sigma_k+1 mean %.4f worst %.4f\n", name,
         (long long)q, r.time, r.ratio2, r.ratio2_max);
+    say(ctx, "RESULT scan_%s_q%lld_time %.6f\n", name, (long long)q, r.time);
     if (r.ratio2_max <= target) {
       say(ctx,
           "RESULT target_q_%s %lld\nRESULT target_time_%s %.6f\nRESULT target_ratio2_%s %.6f\n",

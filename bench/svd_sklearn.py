@@ -96,6 +96,7 @@ def main():
     for q in range(args.qmax + 1):
         t, mean, worst = run(q)
         print(f"  sklearn  q = {q}: {t:.4f} s, ||E||_2/sigma_k+1 mean {mean:.4f} worst {worst:.4f}")
+        print(f"RESULT sklearn_scan_q{q}_time {t:.6f}")
         if worst <= args.target:
             print(f"RESULT target_q_sklearn {q}\nRESULT target_time_sklearn {t:.6f}")
             print(f"RESULT target_ratio2_sklearn {worst:.6f}")

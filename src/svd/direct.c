@@ -43,10 +43,10 @@ rla_err rla_svd_direct(rla_dmat A, double *sigma, rla_dmat *U, rla_dmat *V)
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   pdgesvd_(&job, &job, &m, &n, C->a, &one, &one, C->desc, s, Uc->a, &one, &one, Uc->desc, VTc->a,
            &one, &one, VTc->desc, &query, &lwork, &info);
-  RLA_CHECK_GOTO(ctx, err, out, info == 0, RLA_ERR_LIB, "PDGESVD workspace query failed (info %d)",
-                 info);
   lwork = (int)query + 1;
-  err = rla_calloc(ctx, (size_t)lwork, sizeof(double), &work);
+  err = info == 0 ? rla_calloc(ctx, (size_t)lwork, sizeof(double), &work)
+                  : rla_error_set(ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
+                                  "PDGESVD workspace query failed (info %d)", info);
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   pdgesvd_(&job, &job, &m, &n, C->a, &one, &one, C->desc, s, Uc->a, &one, &one, Uc->desc, VTc->a,
            &one, &one, VTc->desc, work, &lwork, &info);
