@@ -22,8 +22,8 @@ static const rla_option_spec specs[] = {
     {"method", NULL, RLA_OPT_STRING, "accurate", "accurate|solve|direct", 1, 0,
      "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS"},
     {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
-    {"oversample", NULL, RLA_OPT_REAL, "4", NULL, 1.0001, 1e6,
-     "sketch rows l = ceil(oversample * (n + 1))"},
+    {"oversample", NULL, RLA_OPT_REAL, NULL, NULL, 1.0001, 1e6,
+     "sketch rows l = ceil(oversample * (n + 1)) (default 12 for accurate, 4 for solve)"},
     {"sketch-rows", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
      "sketch rows l directly (0: from --oversample)"},
     {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},
@@ -63,8 +63,10 @@ static rla_err configure(struct run *r)
   RLA_CALL(ctx, rla_options_get_string(r->opts, "sketch", &s));
   RLA_CALL(ctx, rla_sketch_type_from_name(ctx, s, &type));
   RLA_CALL(ctx, rla_lsq_set_sketch_type(r->L, type));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "oversample", &v));
-  RLA_CALL(ctx, rla_lsq_set_oversample(r->L, v));
+  if (rla_options_has(r->opts, "oversample")) {
+    RLA_CALL(ctx, rla_options_get_real(r->opts, "oversample", &v));
+    RLA_CALL(ctx, rla_lsq_set_oversample(r->L, v));
+  }
   RLA_CALL(ctx, rla_options_get_int(r->opts, "sketch-rows", &i));
   RLA_CALL(ctx, rla_lsq_set_sketch_rows(r->L, i));
   RLA_CALL(ctx, rla_options_get_int(r->opts, "seed", &i));

@@ -5,11 +5,12 @@
 
 #include <math.h>
 
+#include "rla/rng.h"
 #include "rla/svd.h"
 
 /* rla_rng purpose for the seeds of QB blocks after the first (block i uses
    rla_rng_bits(rla_rng_make(seed, RLA_SVD_RNG_BLOCK_SEED), i, 0)). */
-#define RLA_SVD_RNG_BLOCK_SEED 40
+#define RLA_SVD_RNG_BLOCK_SEED RLA_RNG_SVD_BLOCK_SEED
 
 struct rla_svd_s {
   rla_ctx ctx;
