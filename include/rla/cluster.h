@@ -148,6 +148,9 @@ rla_err rla_cluster_get_item(rla_cluster C, int64_t i, rla_cluster_item *item);
 /* The stored basis U (m x rank, row-block; borrowed) of cluster i, NULL when it is stored
    uncompressed. Local. */
 rla_err rla_cluster_get_basis(rla_cluster C, int64_t i, rla_dmat *U);
+/* The coefficients W = U^T C (rank x width, column-major, replicated; borrowed) of cluster i, so
+   that C ~ U W; NULL when it is stored as is. Local. */
+rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **coef);
 
 /* ---- collections --------------------------------------------------------------------------- */
 

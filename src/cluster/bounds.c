@@ -88,8 +88,7 @@ done:
   return e2;
 }
 
-/* top-r energy sum_{i<=r} sigma_i(A)^2 of one block from its Gram matrix */
-static rla_err top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e)
+rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e)
 {
   double *a, *g = NULL, *w = NULL;
   int64_t lm, n, lld;
@@ -161,7 +160,7 @@ rla_err rla_cluster_bound_maxnorm(int64_t nblocks, const rla_dmat *blocks, int64
   for (int64_t j = 0; j < nblocks; j++) {
     double ej = nrm2[j];
     total += nrm2[j];
-    if (width[j] > r) RLA_CALL_GOTO(ctx, e, done, top_energy(ctx, blocks[j], r, &ej));
+    if (width[j] > r) RLA_CALL_GOTO(ctx, e, done, rla_cluster_top_energy(ctx, blocks[j], r, &ej));
     if (ej > best) best = ej;
   }
   *err = error_of(best, total);

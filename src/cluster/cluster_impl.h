@@ -30,6 +30,9 @@ double rla_cluster_sumsq(int64_t lm, int64_t n, const double *a, int64_t ld);
 /* Check that every block is row-block with the global rows and row split of blocks[0]. Local
    (the layouts are the same on every rank). */
 rla_err rla_cluster_check_blocks(rla_ctx ctx, int64_t nblocks, const rla_dmat *blocks);
+/* Top-r energy sum_{i<=r} sigma_i(A)^2 of one row-block matrix from its Gram matrix.
+   Collective. */
+rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e);
 /* Local rows of block A copied contiguous (ld = lm) into a (lm x n). Local. */
 void rla_cluster_local_copy(rla_dmat A, double *a);
 
