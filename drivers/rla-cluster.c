@@ -206,8 +206,8 @@ static rla_err run(struct run *r)
            (long long)s.nblocks, (long long)s.m, (long long)rank, eps, sa, so, rla_ctx_size(ctx));
     printf("%lld clusters (%lld with several blocks, %lld seeds could not grow)\n",
            (long long)s.nclusters, (long long)s.nnonsingleton, (long long)s.failed_seeds);
-    printf("compression ratio %.3f (%lld numbers stored for %lld)\n", s.ratio,
-           (long long)s.stored, (long long)s.original);
+    printf("compression ratio %.3f (%lld numbers stored for %lld)\n", s.ratio, (long long)s.stored,
+           (long long)s.original);
     printf("actual error of the stored bases: mean %.3e, max %.3e\n", s.error_mean, s.error_max);
     printf("time: read %.3f s, norms %.3f s, clustering %.3f s, compression %.3f s\n", t_read,
            s.time_norms, s.time_cluster, s.time_compress);

@@ -15,9 +15,9 @@
    (seed, global row, global column), so a block is the same on any number of ranks */
 typedef struct {
   uint64_t seed;
-  int64_t c;     /* subspace of the block */
-  int64_t dim;   /* subspace dimension */
-  int64_t col0;  /* first column of the block in the collection */
+  int64_t c;    /* subspace of the block */
+  int64_t dim;  /* subspace dimension */
+  int64_t col0; /* first column of the block in the collection */
   double noise;
 } blockgen;
 
@@ -75,8 +75,8 @@ static double exact_err2(int64_t K, rla_dmat *blocks, int64_t m, int64_t total, 
   }
   for (int64_t i = 0; i < m * total; i++)
     all += c[i] * c[i];
-  if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)total, c,
-                     (lapack_int)m, s, NULL, 1, NULL, 1, sup) != 0)
+  if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)total, c, (lapack_int)m,
+                     s, NULL, 1, NULL, 1, sup) != 0)
     e = NAN;
   for (int64_t i = 0; i < mn && i < r; i++)
     e += s[i] * s[i];
@@ -118,8 +118,7 @@ static void test_bounds_never_below_exact(void)
     rla_cluster_estimator E = NULL, E1 = NULL, E2 = NULL;
     int64_t total = 0;
     double b1 = 0, b2 = 0, ex = 0, ee, em, truth, tol;
-    runs &= make_blocks(ctx, 1000 + (uint64_t)t, K, m, wmax, nsub, dim, noise, blocks, &total) ==
-            0;
+    runs &= make_blocks(ctx, 1000 + (uint64_t)t, K, m, wmax, nsub, dim, noise, blocks, &total) == 0;
     truth = exact_err2(K, blocks, m, total, r);
     tol = allowance(total, wmax);
     runs &= rla_cluster_bound_maxnorm(K, blocks, r, &b1) == 0;

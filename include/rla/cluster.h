@@ -34,8 +34,7 @@ rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t
    stays <= r, and (b) the top-r energy sum_{i<=r} sigma_i(A_j)^2 of any single block (for a
    block wider than r, the only credit it may get). Cost: the norms, plus one n_j x n_j Gram
    matrix per block wider than r. Collective. */
-rla_err rla_cluster_bound_maxnorm(int64_t nblocks, const rla_dmat *blocks, int64_t r,
-                                  double *err);
+rla_err rla_cluster_bound_maxnorm(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err);
 /* Bound 2 (incremental residuals): R_j = (I - P_{j-1}) A_j with P_{j-1} the orthogonal projector
    onto the span of the earlier blocks; E_r >= the sum of the r largest sigma_i(R_j)^2 over all j.
    The span is kept as an orthonormal basis by classical Gram-Schmidt applied twice. Cost:
@@ -110,12 +109,12 @@ typedef struct {
 /* Summary of a result. */
 typedef struct {
   int64_t nblocks, nclusters, nnonsingleton, m;
-  int64_t original;      /* numbers of the collection: m * sum n_j */
-  int64_t stored;        /* sum of the clusters' storage */
-  double ratio;          /* original / stored */
-  double error_mean;     /* mean actual error over the non-singleton clusters (0 if none) */
-  double error_max;      /* largest actual error */
-  int64_t failed_seeds;  /* seeds that could not grow */
+  int64_t original;     /* numbers of the collection: m * sum n_j */
+  int64_t stored;       /* sum of the clusters' storage */
+  double ratio;         /* original / stored */
+  double error_mean;    /* mean actual error over the non-singleton clusters (0 if none) */
+  double error_max;     /* largest actual error */
+  int64_t failed_seeds; /* seeds that could not grow */
   double time_norms, time_cluster, time_compress;
 } rla_cluster_summary;
 
@@ -124,11 +123,11 @@ typedef struct {
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C);
 /* Accepts NULL; sets *C = NULL. Collective (frees the bases). */
 rla_err rla_cluster_destroy(rla_cluster *C);
-rla_err rla_cluster_set_rank(rla_cluster C, int64_t r);              /* r >= 1. Local. */
-rla_err rla_cluster_set_tol(rla_cluster C, double eps);              /* 0 < eps < 1. Local. */
+rla_err rla_cluster_set_rank(rla_cluster C, int64_t r);                    /* r >= 1. Local. */
+rla_err rla_cluster_set_tol(rla_cluster C, double eps);                    /* 0 < eps < 1. Local. */
 rla_err rla_cluster_set_algorithm(rla_cluster C, rla_cluster_algorithm a); /* Local. */
-rla_err rla_cluster_set_order(rla_cluster C, rla_cluster_order o);   /* Local. */
-rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p);        /* p >= 0. Local. */
+rla_err rla_cluster_set_order(rla_cluster C, rla_cluster_order o);         /* Local. */
+rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p);              /* p >= 0. Local. */
 /* After this many consecutive seeds that cannot grow, the remaining blocks become singletons;
    patience >= 1. Local. */
 rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience);

@@ -171,8 +171,7 @@ done:
   return e;
 }
 
-rla_err rla_cluster_bound_residuals(int64_t nblocks, const rla_dmat *blocks, int64_t r,
-                                    double *err)
+rla_err rla_cluster_bound_residuals(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err)
 {
   rla_ctx ctx;
   int64_t m, lm, total = 0, k = 0, ns = 0;

@@ -31,16 +31,19 @@ struct rla_cluster_s {
   int64_t *members; /* nblocks */
   int64_t *width, *rank, *storage;
   double *predicted, *actual;
-  rla_dmat *U;     /* nclusters bases (NULL: stored as is) */
-  double **coef;   /* nclusters replicated U^T C (rank x width), NULL when stored as is */
+  rla_dmat *U;   /* nclusters bases (NULL: stored as is) */
+  double **coef; /* nclusters replicated U^T C (rank x width), NULL when stored as is */
   rla_cluster_summary sum;
 };
 
 rla_err rla_cluster_algorithm_from_name(rla_ctx ctx, const char *name, rla_cluster_algorithm *a)
 {
-  if (name && !strcmp(name, "approximate")) *a = RLA_CLUSTER_APPROXIMATE;
-  else if (name && !strcmp(name, "residuals")) *a = RLA_CLUSTER_RESIDUALS;
-  else if (name && !strcmp(name, "max-norm")) *a = RLA_CLUSTER_MAX_NORM;
+  if (name && !strcmp(name, "approximate"))
+    *a = RLA_CLUSTER_APPROXIMATE;
+  else if (name && !strcmp(name, "residuals"))
+    *a = RLA_CLUSTER_RESIDUALS;
+  else if (name && !strcmp(name, "max-norm"))
+    *a = RLA_CLUSTER_MAX_NORM;
   else
     return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
                          "unknown clustering algorithm \"%s\": use approximate, residuals or "
@@ -59,8 +62,10 @@ const char *rla_cluster_algorithm_name(rla_cluster_algorithm a)
 
 rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_order *o)
 {
-  if (name && !strcmp(name, "residual")) *o = RLA_CLUSTER_ORDER_RESIDUAL;
-  else if (name && !strcmp(name, "norm")) *o = RLA_CLUSTER_ORDER_NORM;
+  if (name && !strcmp(name, "residual"))
+    *o = RLA_CLUSTER_ORDER_RESIDUAL;
+  else if (name && !strcmp(name, "norm"))
+    *o = RLA_CLUSTER_ORDER_NORM;
   else
     return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
                          "unknown candidate order \"%s\": use residual or norm",
@@ -70,7 +75,9 @@ rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_o
 
 const char *rla_cluster_order_name(rla_cluster_order o)
 {
-  return o == RLA_CLUSTER_ORDER_RESIDUAL ? "residual" : o == RLA_CLUSTER_ORDER_NORM ? "norm" : "unknown";
+  return o == RLA_CLUSTER_ORDER_RESIDUAL ? "residual"
+         : o == RLA_CLUSTER_ORDER_NORM   ? "norm"
+                                         : "unknown";
 }
 
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C)
@@ -168,7 +175,7 @@ typedef struct {
   /* max-norm: the members */
   int64_t n, *mem;
   /* residuals: the basis of the span, its size, the residual energies */
-  double *q, *s2, *w, *rbuf, *y, *s2new;
+  double *q, *s2, *w, *rbuf, *y, *s2new, *sorted;
   int64_t k, ns;
   /* approximate */
   rla_cluster_estimator E;
@@ -232,18 +239,13 @@ static rla_err residual_of(state *s, int64_t j, int64_t *t)
 
 static double residuals_error(state *s, int64_t nnew, double add2)
 {
-  double e = 0.0, *all = s->s2;
-  memcpy(all + s->ns, s->s2new, sizeof(double) * (size_t)nnew);
-  {
-    /* sort a copy: the first ns entries stay in place */
-    double *tmp = malloc(sizeof(double) * (size_t)(s->ns + nnew + 1));
-    if (!tmp) return 1.0; /* cannot evaluate: report the worst error (the block is refused) */
-    memcpy(tmp, all, sizeof(double) * (size_t)(s->ns + nnew));
-    qsort(tmp, (size_t)(s->ns + nnew), sizeof(double), cmp_desc);
-    for (int64_t i = 0; i < s->ns + nnew && i < s->C->r; i++)
-      e += tmp[i];
-    free(tmp);
-  }
+  double e = 0.0;
+  memcpy(s->s2 + s->ns, s->s2new, sizeof(double) * (size_t)nnew);
+  /* sort a copy: the first ns entries stay in place */
+  memcpy(s->sorted, s->s2, sizeof(double) * (size_t)(s->ns + nnew));
+  qsort(s->sorted, (size_t)(s->ns + nnew), sizeof(double), cmp_desc);
+  for (int64_t i = 0; i < s->ns + nnew && i < s->C->r; i++)
+    e += s->sorted[i];
   return error_of(e, s->norm2 + add2);
 }
 
@@ -524,6 +526,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
   if (C->alg == RLA_CLUSTER_RESIDUALS) {
     err = rla_calloc(ctx, (size_t)(lm * s.kmax + 1), sizeof(double), &s.q);
     if (!err) err = rla_calloc(ctx, (size_t)total + 1, sizeof(double), &s.s2);
+    if (!err) err = rla_calloc(ctx, (size_t)total + 1, sizeof(double), &s.sorted);
     if (!err) err = rla_calloc(ctx, (size_t)nmax + 1, sizeof(double), &s.s2new);
     if (!err) err = rla_calloc(ctx, (size_t)(lm * nmax + 1), sizeof(double), &s.w);
     if (!err) err = rla_calloc(ctx, (size_t)(lm * nmax + 1), sizeof(double), &s.rbuf);
@@ -643,6 +646,7 @@ done:
   rla_cluster_estimator_destroy(&s.E);
   rla_free(&s.q);
   rla_free(&s.s2);
+  rla_free(&s.sorted);
   rla_free(&s.s2new);
   rla_free(&s.w);
   rla_free(&s.rbuf);

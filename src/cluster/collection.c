@@ -159,11 +159,11 @@ rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblo
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
   for (int64_t off = 0; off < len; off += 1 << 30) {
     int c = (int)(len - off < (1 << 30) ? len - off : (1 << 30));
-    RLA_CALL_GOTO(ctx, err, fail,
-                  MPI_Bcast(flat + off, c, MPI_CHAR, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS
-                      ? RLA_SUCCESS
-                      : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
-                                      "MPI_Bcast failed"));
+    RLA_CALL_GOTO(
+        ctx, err, fail,
+        MPI_Bcast(flat + off, c, MPI_CHAR, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS
+            ? RLA_SUCCESS
+            : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "MPI_Bcast failed"));
   }
   if (rla_ctx_rank(ctx) != 0) {
     char *p = flat;
@@ -189,8 +189,8 @@ rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblo
                    "same number of rows",
                    list[i], (long long)m, list[0], (long long)m0);
     RLA_CHECK_GOTO(ctx, err, fail, m > 0 && w > 0, RLA_ERR_SHAPE,
-                   "%s: the block is %lld x %lld: it needs rows and columns", list[i],
-                   (long long)m, (long long)w);
+                   "%s: the block is %lld x %lld: it needs rows and columns", list[i], (long long)m,
+                   (long long)w);
   }
   for (int64_t i = 0; i < n; i++)
     RLA_CALL_GOTO(ctx, err, fail, rla_io_read(ctx, list[i], RLA_FORMAT_AUTO, 0, &b[i]));

@@ -103,8 +103,8 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
   if (t > 0) {
     memset(b, 0, sizeof(double) * (size_t)(t * n));
     if (lm > 0)
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)n, (int)lm, 1.0, w,
-                  (int)lm, a, (int)lm, 0.0, b, (int)t);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)n, (int)lm, 1.0, w, (int)lm,
+                  a, (int)lm, 0.0, b, (int)t);
     RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, b, t * n));
   }
   s = k + t;
@@ -132,8 +132,8 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
       if (k > 0) memcpy(qa, E->q, sizeof(double) * (size_t)(lm * k));
       if (t > 0) memcpy(qa + lm * k, w, sizeof(double) * (size_t)(lm * t));
       if (keep > 0)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)s, 1.0,
-                    qa, (int)lm, mm, (int)s, 0.0, qn, (int)lm);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)s, 1.0, qa,
+                    (int)lm, mm, (int)s, 0.0, qn, (int)lm);
       memcpy(E->q, qn, sizeof(double) * (size_t)(lm * keep));
     }
     for (int64_t i = 0; i < keep; i++)
@@ -191,8 +191,8 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
     E->norm2 += F->norm2;
     return RLA_SUCCESS;
   }
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(E->lm * F->nq + 1), sizeof(double),
-                                              &copy)));
+  RLA_CALL(ctx,
+           rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(E->lm * F->nq + 1), sizeof(double), &copy)));
   for (int64_t j = 0; j < F->nq; j++)
     for (int64_t i = 0; i < E->lm; i++)
       copy[i + j * E->lm] = F->q[i + j * F->lm] * sqrt(F->lambda[j]);

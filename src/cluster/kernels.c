@@ -57,8 +57,8 @@ rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q,
     double *t = pass ? y2 : y;
     memset(t, 0, sizeof(double) * (size_t)(k * n));
     if (lm > 0)
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)lm, 1.0, q,
-                  (int)lm, r, (int)lm, 0.0, t, (int)k);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)lm, 1.0, q, (int)lm,
+                  r, (int)lm, 0.0, t, (int)k);
     err = rla_cluster_sum(ctx, t, k * n);
     if (!err && lm > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)n, (int)k, -1.0, q,
@@ -75,14 +75,14 @@ static rla_err gram(rla_ctx ctx, int64_t lm, int64_t n, const double *x, double 
 {
   memset(g, 0, sizeof(double) * (size_t)(n * n));
   if (lm > 0 && n > 0)
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)lm, 1.0, x,
-                (int)lm, x, (int)lm, 0.0, g, (int)n);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)lm, 1.0, x, (int)lm,
+                x, (int)lm, 0.0, g, (int)n);
   return rla_cluster_sum(ctx, g, n * n);
 }
 
 /* w (lm x t) = x v_i / sqrt(mu_i) for the eigenpairs of X^T X with sqrt(mu_i) > thr */
-static rla_err normalize(rla_ctx ctx, int64_t lm, int64_t n, const double *x, double thr,
-                         double *w, int64_t *t, double *mu, double *g)
+static rla_err normalize(rla_ctx ctx, int64_t lm, int64_t n, const double *x, double thr, double *w,
+                         int64_t *t, double *mu, double *g)
 {
   int64_t keep = 0;
   double trace = 0.0;
