@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Compression-aware clustering of a collection of matrices A_j (m x n_j, the same m): groups
+   whose concatenation C = [A_j ...] has a rank-r approximation with relative Frobenius error
+   err_r(C) = ||C - C_r||_F / ||C||_F = sqrt(1 - E_r / ||C||_F^2) <= eps, E_r = sum_{i<=r}
+   sigma_i(C)^2. Shamrai, "Concatenated Matrix SVD: Compression Bounds, Incremental
+   Approximation, and Error-Constrained Clustering", arXiv 2601.11626.
+
+   Data layout: every block is a row-block rla_dmat with the same global rows and the same row
+   split (the default one of rla_dmat_create_rowblock / rla_io_read), so each rank holds its
+   rows of every block and a rank with no rows is fine. All small matrices (Gram matrices,
+   projections Q^T A, eigenproblems) are summed on rank 0 and broadcast, so every rank holds
+   bitwise the same replicated values and takes the same decisions. */
+#ifndef RLA_CLUSTER_H
+#define RLA_CLUSTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rla/base.h"
+#include "rla/dmat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- error bounds -------------------------------------------------------------------------- */
+
+/* The exact error err_r of the concatenation of the nblocks blocks, from the eigenvalues of its
+   Gram matrix C^T C (dsyevd on rank 0; for tests and small groups: N^2 words reduced, N^3/3
+   flops, N = total width). Collective. */
+rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err);
+/* Bound 1 (Weyl / max-norm): an upper bound on err_r from a lower bound on E_r: the largest of
+   (a) the energy ||A_j||_F^2 summed over blocks taken in descending norm while their total width
+   stays <= r, and (b) the top-r energy sum_{i<=r} sigma_i(A_j)^2 of any single block (for a
+   block wider than r, the only credit it may get). Cost: the norms, plus one n_j x n_j Gram
+   matrix per block wider than r. Collective. */
+rla_err rla_cluster_bound_maxnorm(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err);
+/* Bound 2 (incremental residuals): R_j = (I - P_{j-1}) A_j with P_{j-1} the orthogonal projector
+   onto the span of the earlier blocks; E_r >= the sum of the r largest sigma_i(R_j)^2 over all j.
+   The span is kept as an orthonormal basis by classical Gram-Schmidt applied twice. Cost:
+   4 m N d flops for a final span of dimension d. Collective. */
+rla_err rla_cluster_bound_residuals(int64_t nblocks, const rla_dmat *blocks, int64_t r,
+                                    double *err);
+
+/* ---- the incremental estimator ------------------------------------------------------------- */
+
+/* Q (m x k, row-block, k = r + p) and lambda (k, replicated) with C C^T ~ Q diag(lambda) Q^T,
+   updated block by block; in exact arithmetic Q diag(lambda) Q^T <= C C^T, so the estimated
+   error never under-reports the true one. */
+typedef struct rla_cluster_estimator_s *rla_cluster_estimator;
+
+/* An empty estimator for blocks of m rows with row block mb (0: the default split), target
+   rank r >= 1 and oversampling p >= 0. Collective. */
+rla_err rla_cluster_estimator_create(rla_ctx ctx, int64_t m, int64_t mb, int64_t r, int64_t p,
+                                     rla_cluster_estimator *E);
+/* Accepts NULL; sets *E = NULL. Collective. */
+rla_err rla_cluster_estimator_destroy(rla_cluster_estimator *E);
+/* A copy of E. Collective. */
+rla_err rla_cluster_estimator_duplicate(rla_cluster_estimator E, rla_cluster_estimator *F);
+/* Add a block A (m x n row-block, the row split of E): Y = Q^T A, R = A - Q Y (projected twice),
+   R = Q_r B, eigendecomposition of [[diag(lambda) + Y Y^T, Y B^T], [B Y^T, B B^T]], keep the top
+   k. Cost: 8 m k n + 4 m n^2 + 2 m (k+n) k flops, reductions of k n and n^2 words. Fails with
+   RLA_ERR_SHAPE when A has another row count or split. Collective. */
+rla_err rla_cluster_estimator_add(rla_cluster_estimator E, rla_dmat A);
+/* Merge F into E: E receives F's Q diag(sqrt(lambda)) as a block and F's ||C||_F^2; F is not
+   changed. Fails with RLA_ERR_SHAPE when the row counts differ. Collective. */
+rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimator F);
+/* Estimated error sqrt(max(0, 1 - sum_{i<=r} lambda_i / ||C||_F^2)); 0 when nothing was added.
+   Local (the values are replicated). */
+double rla_cluster_estimator_error(rla_cluster_estimator E);
+/* lambda (borrowed, nlambda <= k values, decreasing), ||C||_F^2 and the basis Q (borrowed,
+   m x nlambda row-block, valid until the next add or merge; NULL before the first add). Any
+   pointer may be NULL. Local when Q is NULL; collective otherwise (Q is made on demand). */
+void rla_cluster_estimator_get(rla_cluster_estimator E, const double **lambda, int64_t *nlambda,
+                               double *norm2, rla_dmat *Q);
+
+/* ---- clustering ---------------------------------------------------------------------------- */
+
+typedef enum {
+  RLA_CLUSTER_APPROXIMATE = 0, /* the incremental estimator (fixed memory m (r + p)) */
+  RLA_CLUSTER_RESIDUALS = 1,   /* bound 2: certified */
+  RLA_CLUSTER_MAX_NORM = 2     /* bound 1: no factorization */
+} rla_cluster_algorithm;
+
+typedef enum {
+  RLA_CLUSTER_ORDER_RESIDUAL = 0, /* candidates by ascending relative residual against the seed */
+  RLA_CLUSTER_ORDER_NORM = 1      /* candidates by ascending Frobenius norm */
+} rla_cluster_order;
+
+/* Parse "approximate" | "residuals" | "max-norm" and "residual" | "norm". Local. */
+rla_err rla_cluster_algorithm_from_name(rla_ctx ctx, const char *name, rla_cluster_algorithm *a);
+const char *rla_cluster_algorithm_name(rla_cluster_algorithm a); /* Local. */
+rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_order *o);
+const char *rla_cluster_order_name(rla_cluster_order o); /* Local. */
+
+typedef struct rla_cluster_s *rla_cluster;
+
+/* One cluster of a result. */
+typedef struct {
+  int64_t nmembers;
+  const int64_t *members; /* block indices, ascending (borrowed) */
+  int64_t width;          /* N: total columns */
+  int64_t rank;           /* columns of the stored basis (0: stored uncompressed) */
+  double predicted;       /* the algorithm's error on acceptance (0 for a seed of width <= r) */
+  double actual;          /* ||(I - U U^T) C||_F / ||C||_F of the stored basis U, computed */
+  int64_t storage;        /* numbers stored: min(r (m + N), m N) */
+} rla_cluster_item;
+
+/* Summary of a result. */
+typedef struct {
+  int64_t nblocks, nclusters, nnonsingleton, m;
+  int64_t original;     /* numbers of the collection: m * sum n_j */
+  int64_t stored;       /* sum of the clusters' storage */
+  double ratio;         /* original / stored */
+  double error_mean;    /* mean actual error over the non-singleton clusters (0 if none) */
+  double error_max;     /* largest actual error */
+  int64_t failed_seeds; /* seeds that could not grow */
+  double time_norms, time_cluster, time_compress;
+} rla_cluster_summary;
+
+/* Defaults: algorithm approximate, order residual, oversampling 5, patience 10; rank and eps
+   must be set. Local. */
+rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C);
+/* Accepts NULL; sets *C = NULL. Collective (frees the bases). */
+rla_err rla_cluster_destroy(rla_cluster *C);
+rla_err rla_cluster_set_rank(rla_cluster C, int64_t r);                    /* r >= 1. Local. */
+rla_err rla_cluster_set_tol(rla_cluster C, double eps);                    /* 0 < eps < 1. Local. */
+rla_err rla_cluster_set_algorithm(rla_cluster C, rla_cluster_algorithm a); /* Local. */
+rla_err rla_cluster_set_order(rla_cluster C, rla_cluster_order o);         /* Local. */
+rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p);              /* p >= 0. Local. */
+/* After this many consecutive seeds that cannot grow, the remaining blocks become singletons;
+   patience >= 1. Local. */
+rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience);
+
+/* Cluster the nblocks blocks (row-block, same m and row split; borrowed) and compress every
+   non-singleton cluster: a cluster whose N columns cost less uncompressed (m N <= r (m + N)) is
+   stored as is (actual error 0); otherwise U holds the top r left singular vectors of C from the
+   eigendecomposition of the N x N Gram matrix C^T C (exact SVD up to rounding, N^2 words reduced,
+   N^3/3 + m N^2 flops), re-orthonormalized, and the actual error is computed from U. Every block
+   is in exactly one cluster. Replaces an earlier result. Errors: RLA_ERR_ARG (rank or eps not
+   set, no blocks), RLA_ERR_SHAPE (blocks with different row counts or splits, naming them).
+   Collective. */
+rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *blocks);
+/* The result; RLA_ERR_ARG before a successful compute or for i out of range. Local. */
+rla_err rla_cluster_get_summary(rla_cluster C, rla_cluster_summary *s);
+rla_err rla_cluster_get_item(rla_cluster C, int64_t i, rla_cluster_item *item);
+/* The stored basis U (m x rank, row-block; borrowed) of cluster i, NULL when it is stored
+   uncompressed. Local. */
+rla_err rla_cluster_get_basis(rla_cluster C, int64_t i, rla_dmat *U);
+/* The coefficients W = U^T C (rank x width, column-major, replicated; borrowed) of cluster i, so
+   that C ~ U W; NULL when it is stored as is. Local. */
+rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **coef);
+
+/* ---- collections --------------------------------------------------------------------------- */
+
+/* Read a collection: path is a directory (every .npy, .mtx, .mm, .petsc, .bin or .dat file in
+   it, by name) or a manifest file (one path per line, relative to the manifest's directory; blank
+   lines and '#' comments skipped). Each block is read with rla_io_read into the default row
+   split. Every block must have the row count of the first. *blocks (nblocks new matrices) and
+   *names (nblocks paths) belong to the caller: free them with rla_cluster_collection_free.
+   Errors (the same on every rank, nothing allocated): RLA_ERR_FILE (cannot open, an empty
+   directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE (a row count that
+   differs from the first block's, naming both files). Collective. */
+rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
+                                    rla_dmat **blocks, char ***names);
+/* Free what rla_cluster_collection_read returned; accepts NULLs. Collective. */
+void rla_cluster_collection_free(int64_t nblocks, rla_dmat **blocks, char ***names);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

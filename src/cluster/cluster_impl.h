@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private kernels of src/cluster: replicated sums, small eigenproblems, and the projection and
+   orthonormalization of row-distributed column sets (local rows, column-major, ld = lm). */
+#ifndef RLA_CLUSTER_IMPL_H
+#define RLA_CLUSTER_IMPL_H
+
+#include "rla/cluster.h"
+
+/* buf[0..n) summed over the ranks on rank 0 and broadcast: every rank gets bitwise the same
+   values whatever the reduction algorithm. Collective. */
+rla_err rla_cluster_sum(rla_ctx ctx, double *buf, int64_t n);
+/* Eigendecomposition of the replicated symmetric n x n matrix g (overwritten by the
+   eigenvectors) with dsyevd; w receives the eigenvalues in DEcreasing order and the columns of g
+   are reordered to match. Local (deterministic: the same input gives the same output). */
+rla_err rla_cluster_eig(rla_ctx ctx, int64_t n, double *g, double *w);
+/* y (k x n, replicated) = Q^T R summed over the ranks; then R -= Q y. Done twice (classical
+   Gram-Schmidt twice), y holds the sum of both projections. k = 0 leaves R and sets nothing.
+   Collective. */
+rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
+                            double *r, double *y);
+/* An orthonormal basis w (lm x t, t <= n) of the columns of R (lm x n, already projected
+   against the orthonormal Q, lm x k): from the Gram matrix R^T R the directions with
+   sigma_i > thr, then projected against Q and orthonormalized once more. s2 (n values, may be
+   NULL) receives the eigenvalues of R^T R clamped at 0, decreasing: sigma_i(R)^2.
+   Collective. */
+rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
+                         const double *r, double thr, double *w, int64_t *t, double *s2);
+/* Sum of squares of the local rows of a (lm x n, leading dimension ld). Local. */
+double rla_cluster_sumsq(int64_t lm, int64_t n, const double *a, int64_t ld);
+/* Check that every block is row-block with the global rows and row split of blocks[0]. Local
+   (the layouts are the same on every rank). */
+rla_err rla_cluster_check_blocks(rla_ctx ctx, int64_t nblocks, const rla_dmat *blocks);
+/* Top-r energy sum_{i<=r} sigma_i(A)^2 of one row-block matrix from its Gram matrix.
+   Collective. */
+rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e);
+/* Local rows of block A copied contiguous (ld = lm) into a (lm x n). Local. */
+void rla_cluster_local_copy(rla_dmat A, double *a);
+
+#endif

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Independent checks of rla-cluster's outputs with NumPy.
+usage: check_rla_cluster.py report REPORT.json DIR EPS [FACTORS]  partition, errors, storage,
+                                                                  factors against the blocks
+       check_rla_cluster.py same R1.json R2.json                  the same clusters
+       check_rla_cluster.py fewer R1.json R2.json                 R1 has at most half the clusters
+       check_rla_cluster.py make-bad DIR SRC                      bad collections
+Prints one "PASS name" or "FAIL name" line per check."""
+import json
+import os
+import sys
+import numpy as np
+
+
+def report(name, ok, detail):
+    print(("PASS " if ok else "FAIL ") + name + ": " + detail)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "report":
+        rep = json.load(open(sys.argv[2]))
+        d, eps = sys.argv[3], float(sys.argv[4])
+        fac = sys.argv[5] if len(sys.argv) > 5 else None
+        blocks = [np.load(os.path.join(d, "block_%06d.npy" % j)) for j in range(rep["n_blocks"])]
+        m, r = blocks[0].shape[0], rep["r"]
+        members = sorted(j for c in rep["clusters"] for j in c["members"])
+        report("partition", members == list(range(len(blocks))),
+               "%d clusters cover %d blocks" % (len(rep["clusters"]), len(members)))
+        worst, stored, wrong = 0.0, 0, 0
+        for i, c in enumerate(rep["clusters"]):
+            C = np.hstack([blocks[j] for j in c["members"]])
+            N = C.shape[1]
+            s = np.linalg.svd(C, compute_uv=False)
+            opt = np.sqrt(max(0.0, 1 - np.sum(s[:r] ** 2) / np.sum(s ** 2)))
+            cost = min(r * (m + N), m * N) if len(c["members"]) > 1 else m * N
+            stored += cost
+            wrong += c["storage"] != cost or c["width"] != N
+            if c["rank"] > 0:
+                # the stored basis spans the top-r singular subspace: its error is the optimal one
+                worst = max(worst, abs(c["actual_error"] - opt))
+                if fac:
+                    U = np.load(os.path.join(fac, "U_%06d.npy" % i))
+                    W = np.load(os.path.join(fac, "W_%06d.npy" % i))
+                    e = np.linalg.norm(C - U @ W) / np.linalg.norm(C)
+                    worst = max(worst, abs(e - c["actual_error"]))
+        report("actual errors recomputed", worst <= 1e-8, "max difference %.2e" % worst)
+        emax = max(c["actual_error"] for c in rep["clusters"])
+        report("every actual error <= eps", emax <= eps, "%.3e <= %g" % (emax, eps))
+        report("storage", wrong == 0 and stored == rep["stored_numbers"],
+               "%d numbers" % stored)
+        ratio = m * sum(b.shape[1] for b in blocks) / stored
+        report("compression ratio", abs(ratio - rep["compression_ratio"]) <= 1e-12 * ratio,
+               "%.4f" % ratio)
+    elif cmd in ("same", "fewer"):
+        a, b = (json.load(open(p)) for p in sys.argv[2:4])
+        if cmd == "same":
+            same = [c["members"] for c in a["clusters"]] == [c["members"] for c in b["clusters"]]
+            report("same clusters " + sys.argv[3], same,
+                   "%d and %d clusters" % (a["n_clusters"], b["n_clusters"]))
+        else:
+            report("far fewer clusters", 2 * a["n_clusters"] < b["n_clusters"],
+                   "%d against %d" % (a["n_clusters"], b["n_clusters"]))
+    elif cmd == "make-bad":
+        out, src = sys.argv[2], sys.argv[3]
+        A = np.load(os.path.join(src, "block_000000.npy"))
+        for sub in ("mixed", "empty", "text"):
+            os.makedirs(os.path.join(out, sub), exist_ok=True)
+        np.save(os.path.join(out, "mixed", "a.npy"), A)
+        np.save(os.path.join(out, "mixed", "b.npy"), A[:-1])
+        np.save(os.path.join(out, "text", "a.npy"), A)
+        with open(os.path.join(out, "text", "b.npy"), "w") as f:
+            f.write("these are not numbers\n")
+        with open(os.path.join(out, "missing.txt"), "w") as f:
+            f.write(os.path.abspath(os.path.join(src, "block_000000.npy")) + "\nnot-there.npy\n")
+        print("PASS bad collections written")
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+main()

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tests of src/cluster: the two error bounds and the incremental estimator against exact SVDs
+   of the concatenation, and the clustering (errors within eps, partitions, rank independence). */
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "rla/cluster.h"
+#include "rla/gen.h"
+
+/* block entries: sum_d basis_c(i, d) w(d, j) + noise g(i, j), every number from rla_rng keyed by
+   (seed, global row, global column), so a block is the same on any number of ranks */
+typedef struct {
+  uint64_t seed;
+  int64_t c;    /* subspace of the block */
+  int64_t dim;  /* subspace dimension */
+  int64_t col0; /* first column of the block in the collection */
+  double noise;
+} blockgen;
+
+static double block_entry(int64_t i, int64_t j, void *data)
+{
+  const blockgen *g = data;
+  double b[16], w[16], v = 0.0, e;
+  rla_rng rb = rla_rng_make(g->seed, RLA_RNG_USER + 1 + (uint64_t)g->c);
+  rla_rng rw = rla_rng_make(g->seed, RLA_RNG_USER + 100);
+  rla_rng rn = rla_rng_make(g->seed, RLA_RNG_USER + 101);
+  rla_rng_gaussian(rb, (uint64_t)i, 0, (size_t)g->dim, b);
+  rla_rng_gaussian(rw, (uint64_t)(g->col0 + j), 0, (size_t)g->dim, w);
+  for (int64_t d = 0; d < g->dim; d++)
+    v += b[d] * w[d];
+  rla_rng_gaussian(rn, (uint64_t)i, (uint64_t)(g->col0 + j), 1, &e);
+  return v + g->noise * e;
+}
+
+/* a random small collection: K blocks of m rows, widths in [1, wmax], from nsub subspaces */
+static rla_err make_blocks(rla_ctx ctx, uint64_t seed, int64_t K, int64_t m, int64_t wmax,
+                           int64_t nsub, int64_t dim, double noise, rla_dmat *blocks,
+                           int64_t *total)
+{
+  rla_rng rs = rla_rng_make(seed, RLA_RNG_USER);
+  int64_t col0 = 0;
+  for (int64_t j = 0; j < K; j++) {
+    blockgen g = {seed, (int64_t)(rla_rng_bits(rs, (uint64_t)j, 0) % (uint64_t)nsub), dim, col0,
+                  noise};
+    int64_t n = 1 + (int64_t)(rla_rng_bits(rs, (uint64_t)j, 1) % (uint64_t)wmax);
+    RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, n, 0, &blocks[j]));
+    RLA_CALL(ctx, rla_dmat_fill(blocks[j], block_entry, &g));
+    col0 += n;
+  }
+  *total = col0;
+  return RLA_SUCCESS;
+}
+
+static void free_blocks(int64_t K, rla_dmat *blocks)
+{
+  for (int64_t j = 0; j < K; j++)
+    rla_dmat_destroy(&blocks[j]);
+}
+
+/* err_r^2 of the concatenation by LAPACKE_dgesvd on the gathered matrix (every rank) */
+static double exact_err2(int64_t K, rla_dmat *blocks, int64_t m, int64_t total, int64_t r)
+{
+  double *c = calloc((size_t)(m * total), sizeof(double)), *s = calloc((size_t)total + m, 8);
+  double *sup = calloc((size_t)total + m, 8), all = 0.0, e = 0.0;
+  int64_t off = 0, mn = m < total ? m : total;
+  for (int64_t j = 0; j < K; j++) {
+    int64_t n;
+    rla_dmat_sizes(blocks[j], NULL, &n);
+    if (rla_dmat_gather(blocks[j], -1, c + off * m)) return NAN;
+    off += n;
+  }
+  for (int64_t i = 0; i < m * total; i++)
+    all += c[i] * c[i];
+  if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)total, c, (lapack_int)m,
+                     s, NULL, 1, NULL, 1, sup) != 0)
+    e = NAN;
+  for (int64_t i = 0; i < mn && i < r; i++)
+    e += s[i] * s[i];
+  free(c);
+  free(s);
+  free(sup);
+  return all > 0 ? 1.0 - e / all : 0.0;
+}
+
+/* Rounding allowance on err^2 = 1 - E_r/||C||_F^2: the eigenvalues of Gram matrices and the
+   singular values of dgesvd carry absolute errors of O(N eps ||C||_F^2) (64 N eps covers the
+   constant), and the bases leave out directions with sigma < 1e-14 ||A_j||_F, which moves the
+   energies computed later by cross terms of at most 1e-14 ||A_j||_F ||C||_F each (n_max of them
+   per block). */
+static double allowance(int64_t total, int64_t wmax)
+{
+  return 64.0 * (double)total * RLA_EPS + 1e-14 * (double)(wmax * total);
+}
+
+#define NCASES 300
+
+/* bounds and estimator never under-report the exact error, over NCASES random cases including
+   blocks wider than r, rank-deficient and noisy collections */
+static void test_bounds_never_below_exact(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  int ok1 = 1, ok2 = 1, oke = 1, okm = 1, runs = 1, tight = 1;
+  double worst1 = 0, worst2 = 0, worste = 0;
+  for (int t = 0; t < NCASES && runs; t++) {
+    rla_rng rs = rla_rng_make(1000 + (uint64_t)t, RLA_RNG_USER);
+    int64_t K = 1 + (int64_t)(rla_rng_bits(rs, 99, 0) % 6);
+    int64_t m = 3 + (int64_t)(rla_rng_bits(rs, 99, 1) % 28);
+    int64_t wmax = 1 + (int64_t)(rla_rng_bits(rs, 99, 2) % 8);
+    int64_t r = 1 + (int64_t)(rla_rng_bits(rs, 99, 3) % 6);
+    int64_t nsub = 1 + (int64_t)(rla_rng_bits(rs, 99, 4) % 3);
+    int64_t dim = 1 + (int64_t)(rla_rng_bits(rs, 99, 5) % 5);
+    double noise = (t % 3 == 0) ? 0.0 : pow(10.0, -(double)(t % 7));
+    rla_dmat blocks[6] = {0};
+    rla_cluster_estimator E = NULL, E1 = NULL, E2 = NULL;
+    int64_t total = 0;
+    double b1 = 0, b2 = 0, ex = 0, ee, em, truth, tol;
+    runs &= make_blocks(ctx, 1000 + (uint64_t)t, K, m, wmax, nsub, dim, noise, blocks, &total) == 0;
+    truth = exact_err2(K, blocks, m, total, r);
+    tol = allowance(total, wmax);
+    runs &= rla_cluster_bound_maxnorm(K, blocks, r, &b1) == 0;
+    runs &= rla_cluster_bound_residuals(K, blocks, r, &b2) == 0;
+    runs &= rla_cluster_error_exact(K, blocks, r, &ex) == 0;
+    runs &= rla_cluster_estimator_create(ctx, m, 0, r, 5, &E) == 0;
+    runs &= rla_cluster_estimator_create(ctx, m, 0, r, 5, &E1) == 0;
+    runs &= rla_cluster_estimator_create(ctx, m, 0, r, 5, &E2) == 0;
+    for (int64_t j = 0; j < K && runs; j++) {
+      runs &= rla_cluster_estimator_add(E, blocks[j]) == 0;
+      runs &= rla_cluster_estimator_add(j % 2 ? E2 : E1, blocks[j]) == 0;
+    }
+    runs &= rla_cluster_estimator_merge(E1, E2) == 0;
+    ee = rla_cluster_estimator_error(E);
+    em = rla_cluster_estimator_error(E1);
+    ok1 &= b1 * b1 >= truth - tol;
+    ok2 &= b2 * b2 >= truth - tol;
+    oke &= ee * ee >= truth - tol;
+    okm &= em * em >= truth - tol;
+    /* the Gram-based exact error agrees with dgesvd; a single block makes bound 2 exact, and an
+       estimator of k = r + 5 >= N columns keeps everything, so it is exact too */
+    tight &= fabs(ex * ex - truth) <= tol;
+    if (K == 1) tight &= fabs(b2 * b2 - truth) <= tol;
+    if (total <= r + 5) tight &= fabs(ee * ee - truth) <= tol;
+    if (truth - b1 * b1 > worst1) worst1 = truth - b1 * b1;
+    if (truth - b2 * b2 > worst2) worst2 = truth - b2 * b2;
+    if (truth - ee * ee > worste) worste = truth - ee * ee;
+    rla_cluster_estimator_destroy(&E);
+    rla_cluster_estimator_destroy(&E1);
+    rla_cluster_estimator_destroy(&E2);
+    free_blocks(K, blocks);
+  }
+  if (rla_ctx_rank(ctx) == 0)
+    printf("\n    largest under-report of err^2 over %d cases: bound 1 %.1e, bound 2 %.1e, "
+           "estimator %.1e\n",
+           NCASES, worst1, worst2, worste);
+  RLA_ASSERT_ALL(runs);
+  RLA_ASSERT_ALL(ok1);
+  RLA_ASSERT_ALL(ok2);
+  RLA_ASSERT_ALL(oke);
+  RLA_ASSERT_ALL(okm);
+  RLA_ASSERT_ALL(tight);
+}
+
+/* bound 1 credits a block wider than r only with its top-r energy: a single wide block of full
+   rank has a positive error, never the 0 that crediting its whole norm would give */
+static void test_bound1_wide_block(void)
+{
+  rla_dmat blocks[1] = {NULL};
+  double b1, ex;
+  blockgen g = {7, 0, 10, 0, 0.5};
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 20, 8, 0, &blocks[0]));
+  RLA_ASSERT_OK(rla_dmat_fill(blocks[0], block_entry, &g));
+  RLA_ASSERT_OK(rla_cluster_bound_maxnorm(1, blocks, 3, &b1));
+  RLA_ASSERT_OK(rla_cluster_error_exact(1, blocks, 3, &ex));
+  /* for one block bound 1 is its exact error (to the rounding of the Gram eigenvalues) */
+  RLA_ASSERT_ALL(ex > 0.1 && fabs(b1 - ex) <= 1e-10);
+  rla_dmat_destroy(&blocks[0]);
+}
+
+static void test_bounds_errors(void)
+{
+  rla_dmat blocks[2] = {NULL, NULL};
+  double e;
+  rla_cluster_estimator E = NULL, F = NULL;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 10, 2, 0, &blocks[0]));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 11, 2, 0, &blocks[1]));
+  RLA_ASSERT_FAILS(rla_cluster_bound_maxnorm(2, blocks, 2, &e), RLA_ERR_SHAPE, "same rows");
+  RLA_ASSERT_FAILS(rla_cluster_bound_residuals(2, blocks, 2, &e), RLA_ERR_SHAPE, "same rows");
+  RLA_ASSERT_FAILS(rla_cluster_error_exact(2, blocks, 2, &e), RLA_ERR_SHAPE, "same rows");
+  RLA_ASSERT_FAILS(rla_cluster_bound_residuals(1, blocks, 0, &e), RLA_ERR_ARG, "at least 1");
+  RLA_ASSERT_FAILS(rla_cluster_estimator_create(rla_test_ctx, 10, 0, 0, 5, &E), RLA_ERR_ARG,
+                   "r >= 1");
+  RLA_ASSERT_OK(rla_cluster_estimator_create(rla_test_ctx, 10, 0, 2, 5, &E));
+  RLA_ASSERT_OK(rla_cluster_estimator_create(rla_test_ctx, 11, 0, 2, 5, &F));
+  RLA_ASSERT_FAILS(rla_cluster_estimator_add(E, blocks[1]), RLA_ERR_SHAPE, "11 rows");
+  RLA_ASSERT_FAILS(rla_cluster_estimator_merge(E, F), RLA_ERR_SHAPE, "rows");
+  RLA_ASSERT_ALL(rla_cluster_estimator_error(E) == 0.0);
+  rla_cluster_estimator_destroy(&E);
+  rla_cluster_estimator_destroy(&F);
+  RLA_ASSERT_ALL(E == NULL && F == NULL);
+  rla_dmat_destroy(&blocks[0]);
+  rla_dmat_destroy(&blocks[1]);
+}
+
+/* ---- clustering ------------------------------------------------------------------------------ */
+
+/* the union-of-subspaces collection: 36 blocks of 40 rows, widths 2 to 5 and three of width 9,
+   from 4 subspaces of dimension 3, noise 1e-3 */
+static rla_err union_collection(rla_ctx ctx, rla_dmat *blocks, int64_t *nblocks)
+{
+  rla_collection coll = NULL;
+  rla_collection_spec spec = {40, 36, NULL, 2, 5, 3, 9, 4, 3, 1e-3, RLA_MEMBERSHIP_RANDOM, 11};
+  rla_err err;
+  RLA_CALL(ctx, rla_gen_collection_create(ctx, &spec, &coll));
+  *nblocks = spec.nblocks;
+  err = RLA_SUCCESS;
+  for (int64_t j = 0; j < spec.nblocks && !err; j++)
+    err = rla_gen_collection_block(coll, j, &blocks[j]);
+  rla_gen_collection_destroy(&coll);
+  return err;
+}
+
+/* 1 when the clusters partition [0, nblocks) */
+static int is_partition(rla_cluster C, int64_t nblocks)
+{
+  rla_cluster_summary s;
+  rla_cluster_item it;
+  int ok = rla_cluster_get_summary(C, &s) == 0 && s.nblocks == nblocks;
+  char *seen = calloc((size_t)nblocks, 1);
+  int64_t count = 0;
+  for (int64_t c = 0; ok && c < s.nclusters; c++) {
+    ok &= rla_cluster_get_item(C, c, &it) == 0 && it.nmembers >= 1;
+    for (int64_t i = 0; ok && i < it.nmembers; i++) {
+      ok &= it.members[i] >= 0 && it.members[i] < nblocks && !seen[it.members[i]];
+      if (ok) seen[it.members[i]] = 1;
+      count++;
+    }
+  }
+  free(seen);
+  return ok && count == nblocks;
+}
+
+static rla_err run_cluster(rla_ctx ctx, int64_t nblocks, rla_dmat *blocks, int64_t r, double eps,
+                           rla_cluster_algorithm a, rla_cluster_order o, int64_t patience,
+                           rla_cluster *C)
+{
+  RLA_CALL(ctx, rla_cluster_create(ctx, C));
+  RLA_CALL(ctx, rla_cluster_set_rank(*C, r));
+  RLA_CALL(ctx, rla_cluster_set_tol(*C, eps));
+  RLA_CALL(ctx, rla_cluster_set_algorithm(*C, a));
+  RLA_CALL(ctx, rla_cluster_set_order(*C, o));
+  RLA_CALL(ctx, rla_cluster_set_patience(*C, patience));
+  RLA_CALL(ctx, rla_cluster_compute(*C, nblocks, blocks));
+  return RLA_SUCCESS;
+}
+
+/* every algorithm and order: a partition, and no stored basis above eps. The actual error is
+   measured from the explicit residual (I - U U^T) C, whose rounding is O(N eps) absolute: 1e-10
+   above eps is far beyond it. The actual error also agrees with the exact optimal error of the
+   cluster (U spans the top-r singular subspace), so it never exceeds the predicted error of the
+   certified bounds and of the estimator (which never under-report). */
+static void test_cluster_errors_within_eps(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  rla_dmat blocks[36] = {0};
+  int64_t K, nmax = 0, napprox = 0;
+  int ok = 1, part = 1, runs = 1;
+  const double eps = 0.05;
+  RLA_ASSERT_OK(union_collection(ctx, blocks, &K));
+  for (int a = 0; a < 3; a++)
+    for (int o = 0; o < 2; o++) {
+      rla_cluster C = NULL;
+      rla_cluster_summary s = {0};
+      runs &= run_cluster(ctx, K, blocks, 6, eps, (rla_cluster_algorithm)a, (rla_cluster_order)o,
+                          10, &C) == 0;
+      runs &= rla_cluster_get_summary(C, &s) == 0;
+      part &= is_partition(C, K);
+      for (int64_t c = 0; runs && c < s.nclusters; c++) {
+        rla_cluster_item it;
+        rla_dmat sub[36];
+        double ex = 0.0;
+        runs &= rla_cluster_get_item(C, c, &it) == 0;
+        ok &= it.actual <= eps + 1e-10 && it.predicted <= eps;
+        if (it.rank > 0) {
+          for (int64_t i = 0; i < it.nmembers; i++)
+            sub[i] = blocks[it.members[i]];
+          runs &= rla_cluster_error_exact(it.nmembers, sub, 6, &ex) == 0;
+          ok &= fabs(it.actual - ex) <= 1e-8 && it.actual <= it.predicted + 1e-8;
+        }
+      }
+      if (a == RLA_CLUSTER_MAX_NORM && o == RLA_CLUSTER_ORDER_NORM) nmax = s.nclusters;
+      if (a == RLA_CLUSTER_APPROXIMATE && o == RLA_CLUSTER_ORDER_RESIDUAL) napprox = s.nclusters;
+      if (rla_ctx_rank(ctx) == 0)
+        printf("\n    %-11s %-8s: %2lld clusters (%lld multi-block), ratio %.2f, max error %.2e",
+               rla_cluster_algorithm_name((rla_cluster_algorithm)a),
+               rla_cluster_order_name((rla_cluster_order)o), (long long)s.nclusters,
+               (long long)s.nnonsingleton, s.ratio, s.error_max);
+      rla_cluster_destroy(&C);
+    }
+  if (rla_ctx_rank(ctx) == 0) printf("\n");
+  RLA_ASSERT_ALL(runs);
+  RLA_ASSERT_ALL(part);
+  RLA_ASSERT_ALL(ok);
+  /* 4 subspaces of dimension 3 fit rank 6 one per cluster: the estimator finds few clusters;
+     bound 1 cannot credit more than r columns and so keeps clusters near r columns wide */
+  RLA_ASSERT_ALL(napprox <= 12 && 2 * napprox < nmax);
+  free_blocks(K, blocks);
+}
+
+/* the same clusters on the full communicator and on MPI_COMM_SELF */
+static void test_cluster_rank_independent(void)
+{
+  rla_ctx self = NULL;
+  rla_dmat bw[36] = {0}, bs[36] = {0};
+  int64_t K, K2;
+  int same = 1;
+  RLA_ASSERT_OK(rla_ctx_create(MPI_COMM_SELF, &self));
+  RLA_ASSERT_OK(union_collection(rla_test_ctx, bw, &K));
+  RLA_ASSERT_OK(union_collection(self, bs, &K2));
+  for (int a = 0; a < 3; a++) {
+    rla_cluster Cw = NULL, Cs = NULL;
+    rla_cluster_summary sw = {0}, ss = {0};
+    RLA_ASSERT_OK(run_cluster(rla_test_ctx, K, bw, 6, 0.05, (rla_cluster_algorithm)a,
+                              RLA_CLUSTER_ORDER_RESIDUAL, 10, &Cw));
+    RLA_ASSERT_OK(run_cluster(self, K2, bs, 6, 0.05, (rla_cluster_algorithm)a,
+                              RLA_CLUSTER_ORDER_RESIDUAL, 10, &Cs));
+    rla_cluster_get_summary(Cw, &sw);
+    rla_cluster_get_summary(Cs, &ss);
+    same &= sw.nclusters == ss.nclusters;
+    for (int64_t c = 0; same && c < sw.nclusters; c++) {
+      rla_cluster_item iw, is;
+      rla_cluster_get_item(Cw, c, &iw);
+      rla_cluster_get_item(Cs, c, &is);
+      same &= iw.nmembers == is.nmembers &&
+              !memcmp(iw.members, is.members, sizeof(int64_t) * (size_t)iw.nmembers);
+    }
+    rla_cluster_destroy(&Cw);
+    rla_cluster_destroy(&Cs);
+  }
+  RLA_ASSERT_ALL(same);
+  free_blocks(K, bw);
+  free_blocks(K2, bs);
+  rla_ctx_destroy(&self);
+}
+
+/* seeds: every block fits in the seed; a multi-block seed that cannot grow keeps its blocks;
+   patience turns the rest into singletons */
+static void test_cluster_seeds(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  rla_dmat blocks[36] = {0};
+  int64_t K;
+  int ok = 1;
+  RLA_ASSERT_OK(union_collection(ctx, blocks, &K));
+  for (int a = 0; a < 3; a++) {
+    rla_cluster C = NULL;
+    rla_cluster_summary s;
+    rla_cluster_item it;
+    /* three narrow blocks, r = 20: all fit in the seed, one cluster, error 0 */
+    rla_dmat three[3] = {blocks[0], blocks[1], blocks[2]};
+    RLA_ASSERT_OK(run_cluster(ctx, 3, three, 20, 0.05, (rla_cluster_algorithm)a,
+                              RLA_CLUSTER_ORDER_RESIDUAL, 10, &C));
+    RLA_ASSERT_OK(rla_cluster_get_summary(C, &s));
+    RLA_ASSERT_OK(rla_cluster_get_item(C, 0, &it));
+    ok &= s.nclusters == 1 && it.nmembers == 3 && it.actual == 0.0 && is_partition(C, 3);
+    rla_cluster_destroy(&C);
+    /* eps below the noise: nothing grows; patience 1 stops after the first seed (several
+       blocks, kept together), the rest are singletons */
+    RLA_ASSERT_OK(run_cluster(ctx, K, blocks, 6, 1e-6, (rla_cluster_algorithm)a,
+                              RLA_CLUSTER_ORDER_NORM, 1, &C));
+    RLA_ASSERT_OK(rla_cluster_get_summary(C, &s));
+    RLA_ASSERT_OK(rla_cluster_get_item(C, 0, &it));
+    ok &= is_partition(C, K) && s.failed_seeds == 1 && it.nmembers >= 1 &&
+          s.nclusters == K - it.nmembers + 1 && s.nnonsingleton <= 1;
+    rla_cluster_destroy(&C);
+  }
+  RLA_ASSERT_ALL(ok);
+  free_blocks(K, blocks);
+}
+
+static void test_cluster_errors(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  rla_cluster C = NULL;
+  rla_cluster_summary s;
+  rla_cluster_algorithm a;
+  rla_cluster_order o;
+  rla_dmat blocks[2] = {NULL, NULL};
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 10, 2, 0, &blocks[0]));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 12, 2, 0, &blocks[1]));
+  RLA_ASSERT_OK(rla_cluster_create(ctx, &C));
+  RLA_ASSERT_FAILS(rla_cluster_compute(C, 2, blocks), RLA_ERR_ARG, "rank");
+  RLA_ASSERT_FAILS(rla_cluster_set_rank(C, 0), RLA_ERR_ARG, "at least 1");
+  RLA_ASSERT_FAILS(rla_cluster_set_tol(C, 1.5), RLA_ERR_ARG, "(0, 1)");
+  RLA_ASSERT_FAILS(rla_cluster_set_oversample(C, -1), RLA_ERR_ARG, ">= 0");
+  RLA_ASSERT_FAILS(rla_cluster_set_patience(C, 0), RLA_ERR_ARG, "at least 1");
+  RLA_ASSERT_FAILS(rla_cluster_set_algorithm(C, (rla_cluster_algorithm)7), RLA_ERR_ARG, NULL);
+  RLA_ASSERT_FAILS(rla_cluster_set_order(C, (rla_cluster_order)7), RLA_ERR_ARG, NULL);
+  RLA_ASSERT_FAILS(rla_cluster_get_summary(C, &s), RLA_ERR_ARG, "compute first");
+  RLA_ASSERT_OK(rla_cluster_set_rank(C, 2));
+  RLA_ASSERT_OK(rla_cluster_set_tol(C, 0.1));
+  RLA_ASSERT_FAILS(rla_cluster_compute(C, 2, blocks), RLA_ERR_SHAPE, "same rows");
+  RLA_ASSERT_FAILS(rla_cluster_compute(C, 0, blocks), RLA_ERR_ARG, "no blocks");
+  RLA_ASSERT_FAILS(rla_cluster_algorithm_from_name(ctx, "kmeans", &a), RLA_ERR_ARG, "max-norm");
+  RLA_ASSERT_FAILS(rla_cluster_order_from_name(ctx, "random", &o), RLA_ERR_ARG, "residual");
+  RLA_ASSERT_OK(rla_cluster_algorithm_from_name(ctx, "residuals", &a));
+  RLA_ASSERT_ALL(a == RLA_CLUSTER_RESIDUALS);
+  rla_cluster_destroy(&C);
+  RLA_ASSERT_ALL(C == NULL);
+  rla_dmat_destroy(&blocks[0]);
+  rla_dmat_destroy(&blocks[1]);
+}
+
+/* collections: a written one read back as a directory and as a manifest; bad ones fail */
+static void test_collection_read(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  rla_collection coll = NULL;
+  rla_collection_spec spec = {9, 4, NULL, 1, 3, 0, 0, 2, 2, 0.0, RLA_MEMBERSHIP_ROUND_ROBIN, 3};
+  rla_dmat *b = NULL;
+  char **names = NULL, path[1024];
+  int64_t n = 0, m;
+  RLA_ASSERT_OK(rla_gen_collection_create(ctx, &spec, &coll));
+  RLA_ASSERT_OK(rla_gen_collection_write(coll, rla_test_path("coll"), RLA_FORMAT_NPY));
+  rla_gen_collection_destroy(&coll);
+  RLA_ASSERT_OK(rla_cluster_collection_read(ctx, rla_test_path("coll"), &n, &b, &names));
+  rla_dmat_sizes(b[0], &m, NULL);
+  RLA_ASSERT_ALL(n == 4 && m == 9 && strstr(names[0], "block_000000.npy"));
+  rla_cluster_collection_free(n, &b, &names);
+  RLA_ASSERT_ALL(b == NULL && names == NULL);
+  snprintf(path, sizeof(path), "%s/manifest.txt", rla_test_path("coll"));
+  RLA_ASSERT_OK(rla_cluster_collection_read(ctx, path, &n, &b, &names));
+  RLA_ASSERT_ALL(n == 4);
+  rla_cluster_collection_free(n, &b, &names);
+  if (rla_ctx_rank(ctx) == 0) {
+    FILE *f;
+    mkdir(rla_test_path("empty"), 0755);
+    f = fopen(rla_test_path("bad-manifest.txt"), "w");
+    if (f) {
+      fprintf(f, "# a comment\nnot-there.npy\n");
+      fclose(f);
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  RLA_ASSERT_FAILS(rla_cluster_collection_read(ctx, rla_test_path("empty"), &n, &b, &names),
+                   RLA_ERR_FILE, "no matrix files");
+  RLA_ASSERT_FAILS(rla_cluster_collection_read(ctx, rla_test_path("nowhere"), &n, &b, &names),
+                   RLA_ERR_FILE, "cannot open");
+  RLA_ASSERT_FAILS(
+      rla_cluster_collection_read(ctx, rla_test_path("bad-manifest.txt"), &n, &b, &names),
+      RLA_ERR_FILE, "not-there.npy");
+  RLA_ASSERT_ALL(b == NULL && names == NULL && n == 0);
+}
+
+void rla_test_register(void)
+{
+  CU_pSuite s = CU_add_suite("bounds", NULL, NULL);
+  CU_add_test(s, "bounds and estimator never below the exact error", test_bounds_never_below_exact);
+  CU_add_test(s, "bound 1 and a block wider than r", test_bound1_wide_block);
+  CU_add_test(s, "provoked errors", test_bounds_errors);
+  s = CU_add_suite("cluster", NULL, NULL);
+  CU_add_test(s, "errors within eps, partitions, fewer clusters", test_cluster_errors_within_eps);
+  CU_add_test(s, "same clusters on any number of ranks", test_cluster_rank_independent);
+  CU_add_test(s, "seeds and patience", test_cluster_seeds);
+  CU_add_test(s, "provoked errors", test_cluster_errors);
+  CU_add_test(s, "reading collections", test_collection_read);
+}
