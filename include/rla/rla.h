@@ -4,6 +4,7 @@
 #define RLA_H
 
 #include "rla/base.h"
+#include "rla/cluster.h"
 #include "rla/dmat.h"
 #include "rla/file.h"
 #include "rla/gen.h"
