@@ -7,8 +7,12 @@
    Walsh-Hadamard matrix (b a power of two) or DCT-II (other b), D_i (b x b) and Dt_i (l x l)
    independent random sign diagonals per block and R the same uniform sample of l of the b rows
    for every block. Omega A = sum_i Omega_i A_i, summed over the blocks in increasing order.
-   Cost: n d log2(b) flops for Omega A (n x d), no communication (the caller reduces l d words);
-   A is read once: each b x (panel) piece is signed, transformed in cache and sampled. */
+   Cost: n d log2(b) additions for Omega A (n x d) and no communication (the caller reduces
+   l d words). A is read once: each column piece of a block is signed and transformed in cache
+   (six butterfly stages while it is loaded, then radix-8 passes over 8-double vectors) and its
+   sampled rows are added into the output; about 3x the time of one read of A on this
+   machine (bench/README.md). Reference paths (radix-2 FWHT, FFTW plans) are kept for testing
+   and for the DCT. */
 #include <math.h>
 #include <string.h>
 
