@@ -21,8 +21,13 @@ if [ -n "$missing" ]; then
   echo "setup.sh: installing:$missing" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+  log=${TMPDIR:-/tmp}/rla-setup-apt.log
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      $SUDO apt-get install -y -qq --no-install-recommends $missing; } > "$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "setup.sh: package installation failed (full log: $log)" >&2
+    exit 1
+  fi
 fi
 
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}

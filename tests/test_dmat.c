@@ -122,6 +122,31 @@ static void test_norms(void)
   rla_dmat_destroy(&A);
 }
 
+static double wavy(int64_t i, int64_t j, void *data)
+{
+  (void)data;
+  return 1.0 + 0.5 * sin(0.001 * (double)i + 0.37 * (double)j);
+}
+
+/* 2^20 entries: a running sum of the squares drifts by about sqrt(N) eps ~ 1e-13 relative;
+   the compensated sum stays within a few eps of the long double reference (4 eps: the scaled
+   squares, their compensated sum and the final square root each round once or twice). */
+static void test_norm_fro_accuracy(void)
+{
+  const int64_t m = 1 << 17, n = 8;
+  rla_dmat A = NULL;
+  long double ref = 0;
+  double nf;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, wavy, NULL));
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < m; i++)
+      ref += (long double)wavy(i, j, NULL) * wavy(i, j, NULL);
+  RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
+  RLA_ASSERT_ALL(fabs(nf - (double)sqrtl(ref)) <= 4 * RLA_EPS * nf);
+  rla_dmat_destroy(&A);
+}
+
 static void test_check_finite(void)
 {
   rla_dmat A = NULL;
@@ -181,6 +206,7 @@ void rla_test_register(void)
   CU_add_test(s, "row-block layout, uneven and empty ranks", test_rowblock_layout);
   CU_add_test(s, "redistribute, gather, scatter", test_redistribute_gather_scatter);
   CU_add_test(s, "Frobenius, max and 2-norm", test_norms);
+  CU_add_test(s, "Frobenius norm to a few eps for 2^20 entries", test_norm_fro_accuracy);
   CU_add_test(s, "non-finite entries are named", test_check_finite);
   CU_add_test(s, "gemm against the serial product", test_gemm);
 }

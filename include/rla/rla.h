@@ -6,9 +6,13 @@
 #include "rla/base.h"
 #include "rla/dmat.h"
 #include "rla/file.h"
+#include "rla/gen.h"
 #include "rla/io.h"
+#include "rla/lsq.h"
 #include "rla/options.h"
 #include "rla/report.h"
 #include "rla/rng.h"
+#include "rla/sketch.h"
+#include "rla/svd.h"
 
 #endif

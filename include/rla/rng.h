@@ -33,6 +33,7 @@ enum {
   RLA_RNG_SKETCH_GAUSS = 19,  /* sketch: Gaussian entries */
   RLA_RNG_SKETCH_SPARSE = 20, /* sketch: sparse sign positions and signs */
   RLA_RNG_NORM_EST = 32,      /* 2-norm estimation start vector */
+  RLA_RNG_SVD_BLOCK_SEED = 40, /* randomized SVD: seeds of the QB blocks after the first */
   RLA_RNG_USER = 1024         /* first purpose free for callers */
 };
 

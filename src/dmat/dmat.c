@@ -268,31 +268,59 @@ static void ssq_combine(void *in, void *inout, int *len, MPI_Datatype *type)
     if (b[0] < a[0]) {
       b[1] = a[1] + b[1] * (b[0] / a[0]) * (b[0] / a[0]);
       b[0] = a[0];
-    } else
+    } else if (b[0] == a[0])
+      b[1] += a[1];
+    else
       b[1] += a[1] * (a[0] / b[0]) * (a[0] / b[0]);
   }
 }
 
-static void ssq_add(double x, double *scale, double *ssq)
+/* This rank's (scale, ssq) in two passes: the largest magnitude fixes a power-of-two scale (the
+   scaling is exact and cannot overflow), then a compensated (Neumaier) sum of the scaled
+   squares, whose rounding error stays near eps instead of growing with the number of entries
+   (a plain running sum of N squares is off by about sqrt(N) eps, enough to spoil
+   ||A||_F^2 - ||B||_F^2 identities at 1e-7). NaN gives ssq = NaN, Inf gives scale = Inf. */
+static void local_ssq(rla_dmat A, double *scale, double *ssq)
 {
-  double ax = fabs(x);
-  if (ax == 0.0) return;
-  if (*scale < ax) {
-    *ssq = 1.0 + *ssq * (*scale / ax) * (*scale / ax);
-    *scale = ax;
-  } else
-    *ssq += (ax / *scale) * (ax / *scale);
+  double amax = 0.0, sum = 0.0, comp = 0.0, inv;
+  int nan = 0, e;
+  for (int64_t j = 0; j < A->ln; j++)
+    for (int64_t i = 0; i < A->lm; i++) {
+      double x = fabs(A->a[i + j * A->lld]);
+      if (x > amax) amax = x;
+      nan |= isnan(x);
+    }
+  *scale = 0.0;
+  *ssq = 0.0;
+  if (nan) {
+    *scale = 1.0;
+    *ssq = NAN;
+    return;
+  }
+  if (amax == 0.0) return;
+  if (isinf(amax)) {
+    *scale = INFINITY;
+    *ssq = 1.0;
+    return;
+  }
+  frexp(amax, &e);
+  inv = ldexp(1.0, -e);
+  for (int64_t j = 0; j < A->ln; j++)
+    for (int64_t i = 0; i < A->lm; i++) {
+      double x = A->a[i + j * A->lld] * inv, t = sum + x * x;
+      comp += fabs(sum) >= x * x ? (sum - t) + x * x : (x * x - t) + sum;
+      sum = t;
+    }
+  *scale = ldexp(1.0, e);
+  *ssq = sum + comp;
 }
 
 rla_err rla_dmat_norm_fro(rla_dmat A, double *nrm)
 {
-  double loc[2] = {0.0, 1.0}, glob[2];
+  double loc[2], glob[2];
   MPI_Op op;
   MPI_Datatype pair;
-  for (int64_t j = 0; j < A->ln; j++)
-    for (int64_t i = 0; i < A->lm; i++)
-      ssq_add(A->a[i + j * A->lld], &loc[0], &loc[1]);
-  if (loc[0] == 0.0) loc[1] = 0.0;
+  local_ssq(A, &loc[0], &loc[1]);
   MPI_Type_contiguous(2, MPI_DOUBLE, &pair);
   MPI_Type_commit(&pair);
   MPI_Op_create(ssq_combine, 1, &op);

@@ -31,6 +31,9 @@ void pdgemv_(const char *trans, const int *m, const int *n, const double *alpha,
              const int *ia, const int *ja, const int *desca, const double *x, const int *ix,
              const int *jx, const int *descx, const int *incx, const double *beta, double *y,
              const int *iy, const int *jy, const int *descy, const int *incy);
+void pdtran_(const int *m, const int *n, const double *alpha, const double *a, const int *ia,
+             const int *ja, const int *desca, const double *beta, double *c, const int *ic,
+             const int *jc, const int *descc);
 void pdtrsm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m,
              const int *n, const double *alpha, const double *a, const int *ia, const int *ja,
              const int *desca, double *b, const int *ib, const int *jb, const int *descb);

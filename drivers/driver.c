@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers shared by the rla drivers (see driver.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver.h"
+
+/* OpenBLAS's thread control, when the program is linked with OpenBLAS */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+/* number of ranks on this rank's node when they would oversubscribe it with BLAS threads (no
+   thread count set), else 0. Collective on MPI_COMM_WORLD. */
+static int blas_oversubscribed(void)
+{
+  MPI_Comm node;
+  int local = 1;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+      MPI_SUCCESS) {
+    MPI_Comm_size(node, &local);
+    MPI_Comm_free(&node);
+  }
+  return local > 1 && !getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS") ? local : 0;
+}
+
+int rla_driver_init(int *argc, char ***argv, rla_ctx *ctx)
+{
+  *ctx = NULL;
+  if (MPI_Init(argc, argv) != MPI_SUCCESS) {
+    fprintf(stderr, "error: MPI_Init failed\n");
+    return 1;
+  }
+  if (rla_ctx_create(MPI_COMM_WORLD, ctx)) {
+    fprintf(stderr, "error: cannot create the rla context (out of memory or MPI failure)\n");
+    MPI_Finalize();
+    return 1;
+  }
+  if (blas_oversubscribed() && openblas_set_num_threads) openblas_set_num_threads(1);
+  return 0;
+}
+
+int rla_driver_finalize(rla_ctx *ctx, int code)
+{
+  rla_ctx_destroy(ctx);
+  MPI_Finalize();
+  return code;
+}
+
+int rla_driver_wants_help(int argc, char **argv)
+{
+  for (int a = 1; a < argc; a++)
+    if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) return 1;
+  return 0;
+}
+
+int rla_driver_fail(rla_ctx ctx, const char *prog)
+{
+  if (rla_ctx_rank(ctx) == 0) {
+    const char *msg = rla_ctx_error_message(ctx);
+    fprintf(stderr, "%s: error: %s\n", prog, msg && *msg ? msg : "unknown failure");
+    fflush(stderr);
+  }
+  return 1;
+}
+
+int rla_driver_parse(rla_ctx ctx, const char *prog, rla_options opts, int argc, char **argv,
+                     int *exit_code)
+{
+  int64_t verbose = 1;
+  int shared;
+  *exit_code = 0;
+  if (rla_driver_wants_help(argc, argv)) {
+    if (rla_ctx_rank(ctx) == 0) rla_options_help(opts, prog, stdout);
+    return 1;
+  }
+  if (rla_options_parse(opts, argc, argv) || rla_options_get_int(opts, "verbose", &verbose)) {
+    *exit_code = rla_driver_fail(ctx, prog);
+    return 1;
+  }
+  rla_ctx_set_verbosity(ctx, (int)verbose);
+  if (rla_ctx_rank(ctx) == 0 && verbose >= 1) {
+    rla_options_view(opts, stdout);
+    fflush(stdout);
+  }
+  shared = blas_oversubscribed();
+  if (rla_ctx_rank(ctx) == 0 && verbose >= 2 && shared && openblas_set_num_threads)
+    fprintf(stderr,
+            "%s: note: %d ranks share a node and no thread count is set: BLAS uses one "
+            "thread per rank\n",
+            prog, shared);
+  return 0;
+}
+
+/* ---- outputs committed together ------------------------------------------------------------ */
+
+struct rla_driver_outputs_s {
+  rla_ctx ctx;
+  int n, cap;
+  char (*path)[RLA_PATH_MAX];
+  char (*tmp)[RLA_PATH_MAX];
+};
+
+rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out)
+{
+  RLA_CALL(ctx, rla_calloc(ctx, 1, sizeof(**out), out));
+  (*out)->ctx = ctx;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp)
+{
+  rla_ctx ctx = out->ctx;
+  rla_err err = RLA_SUCCESS;
+  RLA_CHECK(ctx, path && *path && strlen(path) < RLA_PATH_MAX, RLA_ERR_ARG,
+            "empty or over-long output path");
+  for (int i = 0; i < out->n; i++)
+    RLA_CHECK(ctx, strcmp(out->path[i], path), RLA_ERR_ARG,
+              "%s: the same file is given for two outputs", path);
+  if (out->n == out->cap) {
+    int cap = out->cap ? 2 * out->cap : 8;
+    void *p = realloc(out->path, sizeof(*out->path) * (size_t)cap);
+    void *t = p ? realloc(out->tmp, sizeof(*out->tmp) * (size_t)cap) : NULL;
+    if (p) out->path = p;
+    if (t) out->tmp = t;
+    if (p && t) out->cap = cap;
+    err = p && t ? RLA_SUCCESS
+                 : rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                                 "out of memory listing output files");
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  RLA_CALL(ctx, rla_atomic_tmpname(ctx, path, out->tmp[out->n], RLA_PATH_MAX));
+  strcpy(out->path[out->n], path);
+  *tmp = out->tmp[out->n];
+  out->n++;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_driver_outputs_commit(rla_driver_outputs out)
+{
+  rla_ctx ctx = out->ctx;
+  rla_err err = RLA_SUCCESS;
+  int done = 0;
+  if (rla_ctx_rank(ctx) == 0) {
+    for (; done < out->n && !err; done++) {
+      if (rename(out->tmp[done], out->path[done]) != 0)
+        err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
+                            "%s: cannot move the finished file into place", out->path[done]);
+      else
+        out->tmp[done][0] = '\0';
+    }
+  }
+  return rla_ctx_agree(ctx, err);
+}
+
+void rla_driver_outputs_destroy(rla_driver_outputs *out)
+{
+  if (!out || !*out) return;
+  if (rla_ctx_rank((*out)->ctx) == 0)
+    for (int i = 0; i < (*out)->n; i++)
+      if ((*out)->tmp[i][0]) unlink((*out)->tmp[i]);
+  free((*out)->path);
+  free((*out)->tmp);
+  free(*out);
+  *out = NULL;
+}
+
+/* ---- the life of a single-job driver ------------------------------------------------------- */
+
+int rla_driver_main(int argc, char **argv, const char *prog, const rla_option_spec *specs,
+                    int nspecs, rla_err (*body)(rla_driver_job *job, void *data), void *data)
+{
+  rla_driver_job job = {0};
+  const char *rpath = NULL, *rtmp = NULL;
+  int code = 0, failures;
+  rla_err err;
+
+  if (rla_driver_init(&argc, &argv, &job.ctx)) return 1;
+  job.t0 = rla_wtime();
+  if (rla_options_create(job.ctx, specs, nspecs, &job.opts)) {
+    code = rla_driver_fail(job.ctx, prog);
+    goto end;
+  }
+  if (rla_driver_parse(job.ctx, prog, job.opts, argc, argv, &code)) goto end;
+  err = rla_report_create(job.ctx, &job.rep);
+  if (!err) err = rla_driver_outputs_create(job.ctx, &job.outs);
+  err = rla_ctx_agree(job.ctx, err);
+  if (!err) err = rla_report_set_string(job.rep, "program", prog);
+  if (!err && rla_options_has(job.opts, "report")) {
+    rla_options_get_string(job.opts, "report", &rpath);
+    err = rla_driver_outputs_add(job.outs, rpath, &rtmp);
+  }
+  if (!err) err = body(&job, data);
+  if (!err) err = rla_report_set_real(job.rep, "time_total", rla_wtime() - job.t0);
+  if (!err) err = rla_report_set_int(job.rep, "peak_memory_bytes", rla_peak_memory());
+  if (!err && rtmp) err = rla_report_write(job.rep, rtmp);
+  if (!err) err = rla_driver_outputs_commit(job.outs);
+  if (err) {
+    code = rla_driver_fail(job.ctx, prog);
+    goto end;
+  }
+  failures = rla_report_failures(job.rep);
+  if (rla_ctx_rank(job.ctx) == 0) {
+    if (failures)
+      fprintf(stderr, "%s: %d check%s FAILED\n", prog, failures, failures > 1 ? "s" : "");
+    else if (rla_ctx_verbosity(job.ctx) >= 1)
+      fprintf(stderr, "%s: done in %.2f s\n", prog, rla_wtime() - job.t0);
+  }
+  code = failures ? 1 : 0;
+end:
+  rla_driver_outputs_destroy(&job.outs);
+  rla_report_destroy(&job.rep);
+  rla_options_destroy(&job.opts);
+  return rla_driver_finalize(&job.ctx, code);
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rla-lsq: distributed least squares min ||A x - b||_2 by block-SRHT sketch-and-solve, the
+   accurate sketch-preconditioned method (default) or ScaLAPACK PDGELS; reads A and b, writes x,
+   measures the accuracy of what it returns, prints PASSED/FAILED lines and a JSON report.
+   usage: mpirun -np P rla-lsq -A A.npy -b b.npy [options] [deck] */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "rla/lsq.h"
+
+#define PROG "rla-lsq"
+
+static const rla_option_spec specs[] = {
+    {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "input: the m x n matrix A (.npy, .mtx, .petsc)"},
+    {"b", "b", RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "input: the right-hand side b (m-vector, or m x nrhs matrix)"},
+    {"x", "x", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: the solution x (written atomically)"},
+    {"x-exact", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "input: the exact solution, to report the forward error"},
+    {"method", NULL, RLA_OPT_STRING, "accurate", "accurate|solve|direct", 1, 0,
+     "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS"},
+    {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
+    {"oversample", NULL, RLA_OPT_REAL, NULL, NULL, 1.0001, 1e6,
+     "sketch rows l = ceil(oversample * (n + 1)) (default 12 for accurate, 4 for solve)"},
+    {"sketch-rows", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
+     "sketch rows l directly (0: from --oversample)"},
+    {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},
+    {"tol", NULL, RLA_OPT_REAL, "4.440892098500626e-16", NULL, 1e-300, 1,
+     "accurate: target of the backward-error estimate (default 2 eps)"},
+    {"max-iterations", NULL, RLA_OPT_INT, "500", NULL, 0, 1e9,
+     "accurate: safety cap on iterations (the stopping rule is the backward error)"},
+    {"rank-tol", NULL, RLA_OPT_REAL, "-1", NULL, -1, 0.999999,
+     "drop singular values of the sketch below rank-tol * sigma_1 (-1: 30 sqrt(n) eps)"},
+    RLA_DRIVER_COMMON_OPTIONS};
+#define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+struct run {
+  rla_ctx ctx;
+  rla_options opts;
+  rla_report rep;
+  rla_driver_outputs outs;
+  rla_dmat A, B;
+  double *X;
+  rla_lsq L;
+};
+
+/* the solver from the options */
+static rla_err configure(struct run *r)
+{
+  rla_ctx ctx = r->ctx;
+  const char *s;
+  rla_lsq_method method;
+  rla_sketch_type type;
+  double v;
+  int64_t i;
+
+  RLA_CALL(ctx, rla_lsq_create(ctx, &r->L));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &s));
+  RLA_CALL(ctx, rla_lsq_method_from_name(ctx, s, &method));
+  RLA_CALL(ctx, rla_lsq_set_method(r->L, method));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "sketch", &s));
+  RLA_CALL(ctx, rla_sketch_type_from_name(ctx, s, &type));
+  RLA_CALL(ctx, rla_lsq_set_sketch_type(r->L, type));
+  if (rla_options_has(r->opts, "oversample")) {
+    RLA_CALL(ctx, rla_options_get_real(r->opts, "oversample", &v));
+    RLA_CALL(ctx, rla_lsq_set_oversample(r->L, v));
+  }
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "sketch-rows", &i));
+  RLA_CALL(ctx, rla_lsq_set_sketch_rows(r->L, i));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "seed", &i));
+  RLA_CALL(ctx, rla_lsq_set_seed(r->L, (uint64_t)i));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &v));
+  RLA_CALL(ctx, rla_lsq_set_tol(r->L, v));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "max-iterations", &i));
+  RLA_CALL(ctx, rla_lsq_set_max_iterations(r->L, i));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "rank-tol", &v));
+  RLA_CALL(ctx, rla_lsq_set_rank_tol(r->L, v));
+  RLA_CALL(ctx, rla_lsq_setup(r->L));
+  return RLA_SUCCESS;
+}
+
+/* read A and B with the same row distribution, checking their shapes before reading values */
+static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
+{
+  rla_ctx ctx = r->ctx;
+  int64_t m, n, bm, bn, mb;
+  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
+  RLA_CALL(ctx, rla_io_read_sizes(ctx, pb, RLA_FORMAT_AUTO, &bm, &bn));
+  RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
+            pA, (long long)m, (long long)n);
+  RLA_CHECK(ctx, m >= n, RLA_ERR_SHAPE,
+            "%s: A is %lld x %lld with more columns than rows: underdetermined least squares is "
+            "not supported (give a tall or square A)",
+            pA, (long long)m, (long long)n);
+  RLA_CHECK(ctx, bm == m, RLA_ERR_SHAPE, "%s: b has %lld rows but A (%s) has %lld", pb,
+            (long long)bm, pA, (long long)m);
+  RLA_CHECK(ctx, bn > 0, RLA_ERR_SHAPE, "%s: b has no columns", pb);
+  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld) and b (%lld right-hand side%s)",
+                   (long long)m, (long long)n, (long long)bn, bn > 1 ? "s" : "");
+  RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));
+  rla_dmat_blocks(r->A, &mb, NULL);
+  RLA_CALL(ctx, rla_io_read(ctx, pb, RLA_FORMAT_AUTO, mb, &r->B));
+  return RLA_SUCCESS;
+}
+
+/* the replicated d x nrhs solution as a row-block matrix, for writing */
+static rla_err solution_dmat(struct run *r, int64_t d, int64_t nrhs, rla_dmat *Xd)
+{
+  double *a;
+  int64_t lm, lld;
+  RLA_CALL(r->ctx, rla_dmat_create_rowblock(r->ctx, d, nrhs, 0, Xd));
+  rla_dmat_local(*Xd, &a, &lm, NULL, &lld);
+  for (int64_t j = 0; j < nrhs; j++)
+    for (int64_t i = 0; i < lm; i++)
+      a[i + j * lld] = r->X[rla_dmat_global_row(*Xd, i) + j * d];
+  return RLA_SUCCESS;
+}
+
+/* ||x - x*||_F / ||x*||_F against the exact solution in path */
+static rla_err forward_error(struct run *r, const char *path, int64_t d, int64_t nrhs, double *fe)
+{
+  rla_ctx ctx = r->ctx;
+  rla_dmat E = NULL, Xd = NULL;
+  int64_t em, en;
+  double ne, nd;
+  rla_err err = RLA_SUCCESS;
+  RLA_CALL(ctx, rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &E));
+  rla_dmat_sizes(E, &em, &en);
+  RLA_CHECK_GOTO(ctx, err, done, em == d && en == nrhs, RLA_ERR_SHAPE,
+                 "%s: the exact solution is %lld x %lld, expected %lld x %lld", path, (long long)em,
+                 (long long)en, (long long)d, (long long)nrhs);
+  RLA_CALL_GOTO(ctx, err, done, solution_dmat(r, d, nrhs, &Xd));
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(E, &ne));
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_axpy(-1.0, E, Xd));
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(Xd, &nd));
+  *fe = ne > 0 ? nd / ne : nd;
+done:
+  rla_dmat_destroy(&E);
+  rla_dmat_destroy(&Xd);
+  return err;
+}
+
+static double max_of(int64_t n, const double *v)
+{
+  double m = 0.0;
+  for (int64_t j = 0; j < n; j++)
+    if (!(v[j] <= m)) m = v[j]; /* NaN propagates */
+  return m;
+}
+
+/* the checks, each with the reason for its threshold */
+static void check(struct run *r, const rla_lsq_info *in, double tol)
+{
+  int64_t k = in->nrhs;
+  double scaled = 0.0;
+  /* Any backward-stable solution satisfies ||A^T r|| <~ c eps ||A|| (||A|| ||x|| + ||b||): the
+     solution of a problem perturbed by eps ||A|| leaves that much gradient (Higham, ASNA 20.7).
+     Scaled by n eps it is O(1); 16 is HPL's threshold for such scaled residuals. */
+  for (int64_t j = 0; j < k; j++) {
+    double nx = 0.0, s;
+    for (int64_t i = 0; i < in->d; i++)
+      nx = hypot(nx, r->X[i + j * in->d]);
+    s = in->backward_error[j] * in->residual_norm[j] /
+        ((double)in->d * RLA_EPS * (in->norm_fro * nx + in->rhs_norm[j]));
+    if (in->residual_norm[j] == 0.0) s = 0.0;
+    if (!(s <= scaled)) scaled = s;
+  }
+  if (in->method == RLA_LSQ_SOLVE) {
+    /* Sketch-and-solve is not backward stable; what it certifies is the residual. With an
+       embedding of distortion e, ||r_sas|| <= ||S r_sas|| / (1 - e); e ~ sqrt((n + 1) / l) is
+       the Gaussian embedding's scale (Halko, Martinsson, Tropp 2011, Thm 10.8 order), which
+       block SRHT matches at these oversampling factors (Balabanov et al. 2023). */
+    double e = sqrt((double)(in->d + 1) / (double)in->sketch_rows), worst = 0.0;
+    for (int64_t j = 0; j < k; j++) {
+      double q = in->residual_sketched[j] > 0 ? in->residual_norm[j] / in->residual_sketched[j]
+                                              : (in->residual_norm[j] > 0 ? INFINITY : 1.0);
+      if (!(q <= worst)) worst = q;
+    }
+    rla_report_check(r->rep, stdout,
+                     "residual ||b - A x|| / ||S (b - A x)|| <= 1 / (1 - sqrt((n+1)/l))", worst,
+                     1.0 / (1.0 - e));
+  } else {
+    if (in->method == RLA_LSQ_ACCURATE)
+      rla_report_check(r->rep, stdout, "backward error estimate (Karlson-Walden) <= tol",
+                       max_of(k, in->backward_error_estimate), tol);
+    rla_report_check(r->rep, stdout,
+                     "scaled gradient ||A^T r|| / (n eps ||A||_F (||A||_F ||x|| + ||b||))", scaled,
+                     16.0);
+  }
+}
+
+static void report(struct run *r, const rla_lsq_info *in, double t_read, double t_write)
+{
+  rla_report rep = r->rep;
+  int64_t k = in->nrhs;
+  rla_report_set_string(rep, "method", rla_lsq_method_name(in->method));
+  rla_report_set_int(rep, "nprocs", in->ranks);
+  rla_report_set_int(rep, "m", in->m);
+  rla_report_set_int(rep, "n", in->d);
+  rla_report_set_int(rep, "nrhs", k);
+  rla_report_set_real(rep, "residual_norm", max_of(k, in->residual_norm));
+  rla_report_set_real(rep, "backward_error", max_of(k, in->backward_error));
+  rla_report_set_real(rep, "backward_error_estimate", max_of(k, in->backward_error_estimate));
+  rla_report_set_real_array(rep, "residual_norms", k, in->residual_norm);
+  rla_report_set_real_array(rep, "backward_errors", k, in->backward_error);
+  rla_report_set_int(rep, "iterations", in->iterations);
+  rla_report_set_int(rep, "refinements", in->refinements);
+  rla_report_set_int(rep, "passes_over_A", in->passes);
+  rla_report_set_bool(rep, "converged", in->converged);
+  rla_report_set_real(rep, "tol", in->tol);
+  rla_report_set_int(rep, "rank", in->rank);
+  rla_report_set_bool(rep, "truncated", in->truncated);
+  rla_report_set_real(rep, "kappa_estimate", in->kappa_sketch);
+  rla_report_set_real(rep, "kappa_preconditioned", in->kappa_preconditioned);
+  rla_report_set_real(rep, "norm_A_fro", in->norm_fro);
+  rla_report_set_string(
+      rep, "sketch", in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_name(in->sketch_type));
+  rla_report_set_int(rep, "sketch_rows", in->sketch_rows);
+  rla_report_set_int(rep, "sketch_block", in->sketch_block);
+  rla_report_set_int(rep, "seed", (int64_t)in->seed);
+  rla_report_set_real(rep, "time_read", t_read);
+  rla_report_set_real(rep, "time_sketch", in->time_sketch);
+  rla_report_set_real(rep, "time_factor", in->time_factor);
+  rla_report_set_real(rep, "time_iterate", in->time_iterate);
+  rla_report_set_real(rep, "time_redistribute", in->time_redistribute);
+  rla_report_set_real(rep, "time_residual", in->time_residual);
+  rla_report_set_real(rep, "time_solve", in->time_total);
+  rla_report_set_real(rep, "time_write", t_write);
+  rla_report_set_int(rep, "comm_words", in->comm_words);
+  rla_report_set_int(rep, "comm_reductions", in->comm_reductions);
+}
+
+static rla_err run(struct run *r)
+{
+  rla_ctx ctx = r->ctx;
+  const char *pA, *pb, *px = NULL, *tx = NULL, *pe = NULL;
+  rla_lsq_info in;
+  rla_dmat Xd = NULL;
+  int64_t m, d, nrhs;
+  double t_read, t_write = 0.0, tol, fe = 0.0;
+  rla_err err = RLA_SUCCESS;
+
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "b", &pb));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
+  if (rla_options_has(r->opts, "x-exact"))
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "x-exact", &pe));
+  if (rla_options_has(r->opts, "x")) {
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "x", &px));
+    RLA_CHECK(ctx, rla_io_format_of(px, RLA_FORMAT_AUTO) != RLA_FORMAT_AUTO, RLA_ERR_ARG,
+              "%s: cannot tell the output format from the name: use .npy, .mtx or .petsc", px);
+    RLA_CALL(ctx, rla_driver_outputs_add(r->outs, px, &tx));
+  }
+  RLA_CALL(ctx, configure(r));
+  t_read = rla_wtime();
+  RLA_CALL(ctx, read_inputs(r, pA, pb));
+  t_read = rla_wtime() - t_read;
+  rla_dmat_sizes(r->A, &m, &d);
+  rla_dmat_sizes(r->B, NULL, &nrhs);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &r->X)));
+  {
+    const char *method;
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
+    rla_ctx_progress(ctx, PROG ": solving with the %s method on %d rank%s", method,
+                     rla_ctx_size(ctx), rla_ctx_size(ctx) > 1 ? "s" : "");
+  }
+  RLA_CALL(ctx, rla_lsq_solve(r->L, r->A, r->B, r->X, d, &in));
+  rla_ctx_progress(ctx, PROG ": solved in %.3f s: %lld iterations, backward error %.2e",
+                   in.time_total, (long long)in.iterations, max_of(nrhs, in.backward_error));
+  if (tx) {
+    t_write = rla_wtime();
+    RLA_CALL_GOTO(ctx, err, done, solution_dmat(r, d, nrhs, &Xd));
+    RLA_CALL_GOTO(
+        ctx, err, done,
+        rla_io_write(Xd, tx, rla_io_format_of(px, RLA_FORMAT_AUTO), nrhs == 1 ? RLA_IO_VECTOR : 0));
+    t_write = rla_wtime() - t_write;
+  }
+  report(r, &in, t_read, t_write);
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
+    printf("%s: m = %lld, n = %lld, nrhs = %lld, %d ranks, sketch %s with l = %lld\n",
+           rla_lsq_method_name(in.method), (long long)m, (long long)d, (long long)nrhs, in.ranks,
+           in.method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_name(in.sketch_type),
+           (long long)in.sketch_rows);
+    printf("residual ||b - A x|| = %.6e, backward error ||A^T r||/(||A||_F ||r||) = %.3e\n",
+           max_of(nrhs, in.residual_norm), max_of(nrhs, in.backward_error));
+    printf("iterations %lld, kappa estimate %.3e, time %.3f s (read %.3f s)\n",
+           (long long)in.iterations, in.kappa_sketch, in.time_total, t_read);
+  }
+  check(r, &in, tol);
+  if (pe) {
+    RLA_CALL_GOTO(ctx, err, done, forward_error(r, pe, d, nrhs, &fe));
+    rla_report_set_real(r->rep, "forward_error", fe);
+    if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
+      printf("forward error ||x - x*|| / ||x*|| = %.3e (%s)\n", fe, pe);
+  }
+done:
+  rla_dmat_destroy(&Xd);
+  return err;
+}
+
+/* the job: everything it allocates is freed here, whatever happened */
+static rla_err job(rla_driver_job *job, void *data)
+{
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NULL, NULL};
+  rla_err err = run(&r);
+  (void)data;
+  free(r.X);
+  rla_lsq_destroy(&r.L);
+  rla_dmat_destroy(&r.A);
+  rla_dmat_destroy(&r.B);
+  return err;
+}
+
+int main(int argc, char **argv)
+{
+  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+}

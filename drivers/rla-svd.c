@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rla-svd: distributed randomized SVD of a matrix file at a fixed rank (-k) or to a relative
+   Frobenius tolerance (--tol); writes U, S and V atomically, measures the accuracy of what it
+   returns (residual, orthogonality, and the error against known singular values when given),
+   prints PASSED/FAILED lines and a JSON report.
+   usage: mpirun -np P rla-svd -A A.npy (-k K | --tol T) [options] [deck] */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "rla/svd.h"
+
+#define PROG "rla-svd"
+
+static const rla_option_spec specs[] = {
+    {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "input: the m x n matrix (.npy, .mtx, .petsc)"},
+    {"k", "k", RLA_OPT_INT, NULL, NULL, 1, 2147483647.0, "fixed rank: the number of triplets"},
+    {"tol", NULL, RLA_OPT_REAL, NULL, NULL, 1e-300, 0.999999,
+     "tolerance mode: smallest rank with ||A - U S V^T||_F <= tol ||A||_F"},
+    {"oversample", NULL, RLA_OPT_INT, "10", NULL, 0, 1e9, "extra basis columns p"},
+    {"power", NULL, RLA_OPT_INT, "2", NULL, 0, 100, "power iterations q"},
+    {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
+    {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},
+    {"block", NULL, RLA_OPT_INT, "32", NULL, 1, 1e9, "tolerance mode: basis columns per block"},
+    {"max-rank", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
+     "tolerance mode: stop at this basis size (0: min(m, n))"},
+    {"U", "U", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: left singular vectors (m x k)"},
+    {"S", "S", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: singular values (k-vector)"},
+    {"V", "V", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: right singular vectors (n x k)"},
+    {"sigma-exact", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "input: the exact singular values, to report the error of the computed ones"},
+    {"verify", NULL, RLA_OPT_FLAG, "true", NULL, 1, 0,
+     "measure ||A - U S V^T|| (Frobenius exactly, 2-norm by power steps): one more pass over A"},
+    RLA_DRIVER_COMMON_OPTIONS};
+#define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+struct run {
+  rla_ctx ctx;
+  rla_options opts;
+  rla_report rep;
+  rla_driver_outputs outs;
+  rla_dmat A;
+  rla_svd S;
+  double residual_2; /* ||A - U S V^T||_2 estimate, NaN when not measured */
+};
+
+static rla_err configure(struct run *r)
+{
+  rla_ctx ctx = r->ctx;
+  const char *s;
+  rla_sketch_type type;
+  int64_t i;
+  double tol;
+  int has_k = rla_options_has(r->opts, "k"), has_tol = rla_options_has(r->opts, "tol");
+
+  RLA_CHECK(ctx, has_k != has_tol, RLA_ERR_ARG,
+            has_k ? "give either -k (fixed rank) or --tol (tolerance), not both"
+                  : "give -k K (fixed rank) or --tol T (tolerance)");
+  RLA_CALL(ctx, rla_svd_create(ctx, &r->S));
+  if (has_k) {
+    RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &i));
+    RLA_CALL(ctx, rla_svd_set_rank(r->S, i));
+  } else {
+    RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
+    RLA_CALL(ctx, rla_svd_set_tol(r->S, tol));
+    if (tol < rla_svd_tol_min() && rla_ctx_rank(ctx) == 0)
+      printf("note: --tol %.3g is below %.3g, the smallest tolerance the energy identity "
+             "||A - QB||_F^2 = ||A||_F^2 - ||B||_F^2 can certify in double precision; using "
+             "%.3g\n",
+             tol, rla_svd_tol_min(), rla_svd_tol_min());
+  }
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "oversample", &i));
+  RLA_CALL(ctx, rla_svd_set_oversample(r->S, i));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "power", &i));
+  RLA_CALL(ctx, rla_svd_set_power(r->S, i));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "sketch", &s));
+  RLA_CALL(ctx, rla_sketch_type_from_name(ctx, s, &type));
+  RLA_CALL(ctx, rla_svd_set_sketch_type(r->S, type));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "seed", &i));
+  RLA_CALL(ctx, rla_svd_set_seed(r->S, (uint64_t)i));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "block", &i));
+  RLA_CALL(ctx, rla_svd_set_block(r->S, i));
+  RLA_CALL(ctx, rla_options_get_int(r->opts, "max-rank", &i));
+  RLA_CALL(ctx, rla_svd_set_max_rank(r->S, i));
+  RLA_CALL(ctx, rla_svd_setup(r->S));
+  return RLA_SUCCESS;
+}
+
+/* an optional output: the temporary name to write, or NULL */
+static rla_err stage(struct run *r, const char *name, const char **tmp, rla_format *fmt)
+{
+  const char *path;
+  *tmp = NULL;
+  if (!rla_options_has(r->opts, name)) return RLA_SUCCESS;
+  RLA_CALL(r->ctx, rla_options_get_string(r->opts, name, &path));
+  *fmt = rla_io_format_of(path, RLA_FORMAT_AUTO);
+  RLA_CHECK(r->ctx, *fmt != RLA_FORMAT_AUTO, RLA_ERR_ARG,
+            "%s: cannot tell the output format from the name: use .npy, .mtx or .petsc", path);
+  RLA_CALL(r->ctx, rla_driver_outputs_add(r->outs, path, tmp));
+  return RLA_SUCCESS;
+}
+
+/* the k singular values as a row-block k x 1 matrix, for writing */
+static rla_err sigma_dmat(rla_ctx ctx, int64_t k, const double *sigma, rla_dmat *out)
+{
+  double *a;
+  int64_t lm;
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, k, 1, 0, out));
+  rla_dmat_local(*out, &a, &lm, NULL, NULL);
+  for (int64_t i = 0; i < lm; i++)
+    a[i] = sigma[rla_dmat_global_row(*out, i)];
+  return RLA_SUCCESS;
+}
+
+/* compare with known singular values: the largest relative error, and the largest excess
+   max_i (sigma_i - true_i) / true_0 (Ritz values never exceed the true ones in exact
+   arithmetic) */
+static rla_err exact_sigma(struct run *r, const char *path, int64_t k, const double *sigma)
+{
+  rla_ctx ctx = r->ctx;
+  rla_dmat T = NULL;
+  int64_t tm, tn;
+  double *t = NULL, excess = 0.0;
+  rla_err err = RLA_SUCCESS;
+  RLA_CALL(ctx, rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &T));
+  rla_dmat_sizes(T, &tm, &tn);
+  RLA_CHECK_GOTO(ctx, err, done, tn == 1 && tm >= k, RLA_ERR_SHAPE,
+                 "%s: the exact singular values are %lld x %lld; expected a vector of at least "
+                 "%lld",
+                 path, (long long)tm, (long long)tn, (long long)k);
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)tm, sizeof(double), &t)));
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_gather(T, -1, t));
+  for (int64_t i = 0; i < k; i++)
+    excess = fmax(excess, (sigma[i] - t[i]) / t[0]);
+  rla_report_set_real(r->rep, "sigma_error_max", rla_svd_sigma_error_max(k, sigma, t));
+  rla_report_set_real(r->rep, "sigma_exact_next", tm > k ? t[k] : 0.0);
+  if (tm > k && t[k] > 0 && !isnan(r->residual_2))
+    rla_report_set_real(r->rep, "residual_2_over_sigma_next", r->residual_2 / t[k]);
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
+    printf("against %s: max_i |sigma_i - true_i| / true_i = %.3e\n", path,
+           rla_svd_sigma_error_max(k, sigma, t));
+  /* Rayleigh-Ritz values do not exceed the true ones; the computed B = Q^T A carries
+     rounding of order k eps ||A||, so an excess above 16 k eps sigma_1 is an error */
+  rla_report_check(r->rep, stdout,
+                   "no singular value above the true one: max (s_i - true_i) / (k eps true_0)",
+                   excess / ((double)k * RLA_EPS), 16.0);
+done:
+  free(t);
+  rla_dmat_destroy(&T);
+  return err;
+}
+
+static rla_err run(struct run *r)
+{
+  rla_ctx ctx = r->ctx;
+  rla_svd_info in;
+  rla_dmat U, V, Sd = NULL;
+  const double *sigma;
+  const char *pA, *pe = NULL, *tU, *tS, *tV;
+  rla_format fU = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
+  int64_t k, m, n;
+  double t_read, t_write, t_verify = 0.0, res_fro = NAN, res_2 = NAN, *trip = NULL, trip_max = 0;
+  int verify;
+  rla_err err = RLA_SUCCESS;
+
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
+  RLA_CALL(ctx, rla_options_get_flag(r->opts, "verify", &verify));
+  if (rla_options_has(r->opts, "sigma-exact"))
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "sigma-exact", &pe));
+  RLA_CALL(ctx, stage(r, "U", &tU, &fU));
+  RLA_CALL(ctx, stage(r, "S", &tS, &fS));
+  RLA_CALL(ctx, stage(r, "V", &tV, &fV));
+  RLA_CALL(ctx, configure(r));
+
+  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
+  RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
+            pA, (long long)m, (long long)n);
+  if (rla_options_has(r->opts, "k")) {
+    RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &k));
+    RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG,
+              "-k %lld exceeds min(m, n) = %lld for %s (%lld x %lld)", (long long)k,
+              (long long)(m < n ? m : n), pA, (long long)m, (long long)n);
+  }
+  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld)", (long long)m, (long long)n);
+  t_read = rla_wtime();
+  RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));
+  t_read = rla_wtime() - t_read;
+  rla_ctx_progress(ctx, PROG ": randomized SVD on %d rank%s", rla_ctx_size(ctx),
+                   rla_ctx_size(ctx) > 1 ? "s" : "");
+  RLA_CALL(ctx, rla_svd_compute(r->S, r->A));
+  RLA_CALL(ctx, rla_svd_get_info(r->S, &in));
+  RLA_CALL(ctx, rla_svd_get_sigma(r->S, &sigma, &k));
+  RLA_CALL(ctx, rla_svd_get_u(r->S, &U));
+  RLA_CALL(ctx, rla_svd_get_v(r->S, &V));
+  rla_ctx_progress(ctx, PROG ": rank %lld in %.3f s, error estimate %.3e", (long long)k,
+                   in.time_total, in.error_estimate);
+
+  if (verify) {
+    rla_ctx_progress(ctx, PROG ": measuring the residual");
+    t_verify = rla_wtime();
+    RLA_CALL_GOTO(ctx, err, done,
+                  rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &trip)));
+    RLA_CALL_GOTO(ctx, err, done, rla_svd_residual_norm_fro(r->A, k, sigma, U, V, &res_fro));
+    RLA_CALL_GOTO(ctx, err, done,
+                  rla_svd_residual_norm2_estimate(r->A, k, sigma, U, V, 20, in.seed + 1, &res_2));
+    RLA_CALL_GOTO(ctx, err, done, rla_svd_triplet_residuals(r->A, k, sigma, U, V, trip));
+    for (int64_t i = 0; i < k; i++)
+      trip_max = fmax(trip_max, trip[i]);
+    t_verify = rla_wtime() - t_verify;
+  }
+
+  t_write = rla_wtime();
+  if (tU) RLA_CALL_GOTO(ctx, err, done, rla_io_write(U, tU, fU, 0));
+  if (tV) RLA_CALL_GOTO(ctx, err, done, rla_io_write(V, tV, fV, 0));
+  if (tS) {
+    RLA_CALL_GOTO(ctx, err, done, sigma_dmat(ctx, k, sigma, &Sd));
+    RLA_CALL_GOTO(ctx, err, done, rla_io_write(Sd, tS, fS, RLA_IO_VECTOR));
+  }
+  t_write = rla_wtime() - t_write;
+
+  {
+    rla_report rep = r->rep;
+    rla_report_set_int(rep, "rank", k);
+    rla_report_set_int(rep, "nprocs", rla_ctx_size(ctx));
+    rla_report_set_int(rep, "m", in.m);
+    rla_report_set_int(rep, "n", in.n);
+    rla_report_set_string(rep, "mode", in.tolerance_mode ? "tolerance" : "rank");
+    rla_report_set_int(rep, "basis_size", in.basis_size);
+    rla_report_set_int(rep, "oversample", in.oversample);
+    rla_report_set_int(rep, "power", in.power_iters);
+    rla_report_set_int(rep, "blocks", in.blocks);
+    if (in.tolerance_mode) {
+      rla_report_set_real(rep, "tol_requested", in.tol_requested);
+      rla_report_set_real(rep, "tol", in.tol);
+      rla_report_set_bool(rep, "tol_clamped", in.clamped);
+      rla_report_set_bool(rep, "tol_met", in.tol_met);
+    }
+    rla_report_set_real(rep, "error_estimate", in.error_estimate);
+    rla_report_set_real(rep, "residual_fro_relative", verify ? res_fro / in.norm_fro : NAN);
+    rla_report_set_real(rep, "residual_2_estimate", res_2);
+    rla_report_set_real(rep, "sigma_next_lower_bound", in.sigma_next);
+    rla_report_set_real(rep, "triplet_residual_max", verify ? trip_max : NAN);
+    rla_report_set_real(rep, "orthogonality_loss", fmax(in.orth_loss_u, in.orth_loss_v));
+    rla_report_set_real(rep, "orthogonality_loss_u", in.orth_loss_u);
+    rla_report_set_real(rep, "orthogonality_loss_v", in.orth_loss_v);
+    rla_report_set_real(rep, "norm_A_fro", in.norm_fro);
+    rla_report_set_real_array(rep, "sigma", k, sigma);
+    rla_report_set_string(rep, "sketch", rla_sketch_type_name(in.sketch));
+    rla_report_set_int(rep, "seed", (int64_t)in.seed);
+    rla_report_set_bool(rep, "transposed", in.transposed);
+    rla_report_set_real(rep, "time_read", t_read);
+    rla_report_set_real(rep, "time_redistribute", in.time_redistribute);
+    rla_report_set_real(rep, "time_sketch", in.time_sketch);
+    rla_report_set_real(rep, "time_power", in.time_power);
+    rla_report_set_real(rep, "time_qb", in.time_qb);
+    rla_report_set_real(rep, "time_small_svd", in.time_small_svd);
+    rla_report_set_real(rep, "time_svd", in.time_total);
+    rla_report_set_real(rep, "time_verify", t_verify);
+    rla_report_set_real(rep, "time_write", t_write);
+    rla_report_set_int(rep, "comm_words", in.comm_words);
+  }
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
+    printf("%s mode: m = %lld, n = %lld, rank %lld, basis %lld, q = %lld, sketch %s, %d ranks\n",
+           in.tolerance_mode ? "tolerance" : "fixed-rank", (long long)in.m, (long long)in.n,
+           (long long)k, (long long)in.basis_size, (long long)in.power_iters,
+           rla_sketch_type_name(in.sketch), rla_ctx_size(ctx));
+    printf("sigma_1 = %.6e, sigma_k = %.6e, sigma_{k+1} >= %.3e\n", sigma[0], sigma[k - 1],
+           in.sigma_next);
+    printf("error estimate ||A - U S V^T||_F / ||A||_F = %.3e", in.error_estimate);
+    if (verify)
+      printf(", measured %.3e; ||A - U S V^T||_2 >= %.3e (%.3f sigma_{k+1} bound)",
+             res_fro / in.norm_fro, res_2, in.sigma_next > 0 ? res_2 / in.sigma_next : 0.0);
+    printf("\ntime %.3f s (read %.3f s)\n", in.time_total, t_read);
+  }
+  /* CholeskyQR2 and Householder QR leave ||Q^T Q - I|| = O(l eps) (Yamamoto et al. 2015);
+     16 is HPL's threshold for such scaled quantities */
+  rla_report_check(r->rep, stdout, "orthonormal U and V: max |(Q^T Q - I)_ij| / (basis eps)",
+                   fmax(in.orth_loss_u, in.orth_loss_v) / ((double)in.basis_size * RLA_EPS), 16.0);
+  if (in.tolerance_mode)
+    rla_report_check(r->rep, stdout, "certified error estimate <= tol", in.error_estimate, in.tol);
+  if (verify) {
+    /* the estimate sqrt(||A||^2 - ||B||^2)/||A|| carries an absolute error of about
+       c eps / estimate (cancellation), at most 8 sqrt(eps) for c <= 64: the same bound
+       rla_svd_tol_min() uses */
+    rla_report_check(r->rep, stdout,
+                     "measured Frobenius error agrees with the estimate: |measured - estimate|",
+                     fabs(res_fro / in.norm_fro - in.error_estimate), rla_svd_tol_min());
+    if (in.tolerance_mode)
+      rla_report_check(r->rep, stdout, "measured ||A - U S V^T||_F / ||A||_F <= tol + 8 sqrt(eps)",
+                       res_fro / in.norm_fro, in.tol + rla_svd_tol_min());
+  }
+  if (pe) RLA_CALL_GOTO(ctx, err, done, exact_sigma(r, pe, k, sigma));
+done:
+  free(trip);
+  rla_dmat_destroy(&Sd);
+  return err;
+}
+
+/* the job: everything it allocates is freed here, whatever happened */
+static rla_err job(rla_driver_job *job, void *data)
+{
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NAN};
+  rla_err err = run(&r);
+  (void)data;
+  rla_svd_destroy(&r.S);
+  rla_dmat_destroy(&r.A);
+  return err;
+}
+
+int main(int argc, char **argv)
+{
+  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+}

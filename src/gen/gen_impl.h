@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private helpers shared by the generators: parameter agreement, Gaussian fills keyed by global
+   indices, orthonormalization. */
+#ifndef RLA_GEN_IMPL_H
+#define RLA_GEN_IMPL_H
+
+#include "rla/gen.h"
+#include "rla/rng.h"
+
+/* Check that the nvals integers vals and the ndbl doubles dbl (nothing when NULL) are the same
+   on every rank; fails on all ranks with RLA_ERR_ARG naming what when they differ. Collective. */
+rla_err rla_gen_agree_params(rla_ctx ctx, const char *what, const int64_t *vals, int nvals,
+                             const double *dbl, int64_t ndbl);
+
+/* Set the global columns [c0, c1) of A (any layout) to scale * N(0,1) entries drawn from rng at
+   (global row, global column + coloff). Local work. */
+void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int64_t coloff,
+                           double scale);
+
+/* Overwrite the m x k matrix Q (m >= k, full column rank) with an orthonormal basis of its
+   range: CholeskyQR2 for the row-block layout, Householder QR (pdgeqrf + pdorgqr) when that
+   breaks down or for other layouts. Collective. */
+rla_err rla_gen_orthonormalize(rla_dmat Q);
+
+/* The context and the spec (widths pointer NULL) of a collection. Local. */
+rla_ctx rla_gen_collection_ctx(rla_collection coll);
+const rla_collection_spec *rla_gen_collection_spec(rla_collection coll);
+
+#endif

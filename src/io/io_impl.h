@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private interface of src/io: the per-format header parsers, readers and writers, and the
+   MPI-IO helpers they share (chunked collective transfers, byte order, row-major layout). */
+#ifndef RLA_IO_IMPL_H
+#define RLA_IO_IMPL_H
+
+#include <stdio.h>
+
+#include "rla/file.h"
+#include "rla/io.h"
+
+/* What a file's header says: found on rank 0, then broadcast as bytes. */
+typedef struct {
+  int64_t m, n;   /* global sizes; a vector is m x 1 */
+  int64_t nz;     /* PETSc Mat: stored entries, -1 for the dense variant */
+  int64_t offset; /* byte offset of the data (npy, PETSc) */
+  int fortran;    /* npy: column-major data */
+  int vector;     /* a 1-D array or a PETSc Vec */
+} rla_io_info;
+
+/* Per format: the header parser runs on one rank (Local), the reader on all ranks after the
+   header was broadcast and A (row-block, info->m x info->n, zeroed) created (Collective, agreed
+   errors), the writer on all ranks with a row-block A (Collective, atomic, agreed errors). */
+rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info);
+rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
+rla_err rla_io_npy_write(rla_dmat A, const char *path, unsigned flags);
+
+rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info);
+rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
+rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags);
+
+rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info);
+rla_err rla_io_petsc_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
+rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags);
+
+/* PETSc class ids (petscmat.h, petscvec.h) */
+#define RLA_IO_PETSC_MAT 1211216
+#define RLA_IO_PETSC_VEC 1211214
+
+/* Open path for reading with stdio and give its size; a missing file, a directory or an
+   unreadable file fails with "PATH: cannot open: REASON". Local. */
+rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size);
+/* Fail with RLA_ERR_FORMAT unless the file size equals want: "truncated" or "over-long", with
+   the byte counts; what describes the content the header announces; note (may be "") is added
+   to the over-long message. Local. */
+rla_err rla_io_check_size(rla_ctx ctx, const char *path, int64_t have, int64_t want,
+                          const char *what, const char *note);
+
+/* Open path on every rank with MPI-IO (amode as MPI_File_open). Collective, agreed. */
+rla_err rla_io_mpi_open(rla_ctx ctx, const char *path, int amode, MPI_File *fh);
+/* Create the temporary file beside path and open it for writing on every rank. Collective. */
+rla_err rla_io_mpi_create(rla_ctx ctx, const char *path, char *tmp, size_t len, MPI_File *fh);
+/* Sync fh, check that the file has want bytes (collective writes may not report a short write),
+   close it, then rename tmp over path, or remove tmp when err is set on any rank. Returns the
+   agreed error. Collective. */
+rla_err rla_io_mpi_finish(rla_ctx ctx, MPI_File *fh, const char *tmp, const char *path,
+                          int64_t want, rla_err err);
+/* Rank 0 writes len bytes at offset 0 (a header); agreed. Collective. */
+rla_err rla_io_write_header(rla_ctx ctx, MPI_File fh, const void *buf, int len, const char *path);
+
+/* Bytes moved per MPI-IO call: 64 MiB, or the environment variable RLA_IO_CHUNK_BYTES
+   (clamped to [64, 2^30]; give every rank the same). Local. */
+int64_t rla_io_chunk_bytes(void);
+
+/* Read (write 0) or write bytes at off: reads with the collective MPI_File_read_at_all, writes
+   with the independent MPI_File_write_at (a failed collective write can hang the other ranks).
+   A failure or a short count is returned, not agreed (the caller agrees after its loop).
+   Collective for reads, every rank calling equally often. */
+rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void *buf, int bytes,
+                      const char *path);
+
+/* Convert count elements between memory and the file buffer: for a read, buf holds elements
+   [first, first+count) as read; for a write, fill them. */
+typedef void (*rla_io_convert_fn)(void *buf, int64_t first, int64_t count, void *data);
+/* Every rank moves its own count elements of esize bytes starting at byte offset off, in calls
+   of at most rla_io_chunk_bytes() through rla_io_at_all (ranks with fewer take part with empty
+   calls). write: 1 writes, 0 reads. Collective, agreed. */
+rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
+                        size_t esize, rla_io_convert_fn convert, void *data, const char *path);
+
+/* The rows of a row-block A as a row-major array of doubles in the file at byte offset off
+   (row i starts at off + 8 i n); swap: the file's byte order differs from the host's. Each rank
+   reads or writes its own rows in large collective calls. Collective, agreed. */
+rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
+rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
+
+/* Elements [first, first+count) of the row-major lm x n local rows, in rows[0..count), to the
+   column-major local array a (leading dimension lld) when to_local is 1, or back when 0; rows
+   may begin and end anywhere. Blocked so that both sides stay in cache. Local. */
+void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int64_t n, int64_t lld,
+                      int to_local);
+
+/* Rank 0 holds the whole matrix column-major in full (leading dimension m); every rank receives
+   its rows of the row-block A. full is read on rank 0 only. Collective. */
+rla_err rla_io_scatter_rows(rla_dmat A, const double *full);
+
+/* A big-endian 32-bit integer at p, and storing one. Local. */
+int32_t rla_io_get_be32(const unsigned char *p);
+void rla_io_put_be32(unsigned char *p, int32_t v);
+/* 1 when the host stores numbers little-endian. Local. */
+int rla_io_host_little(void);
+/* Reverse the bytes of each of count elements of esize bytes. Local. */
+void rla_io_swap(void *buf, int64_t count, size_t esize);
+
+#endif

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Matrix Market text files (math.nist.gov/MatrixMarket/formats.html): rank 0 parses the banner,
+   the size line and the entries ("array": column-major values; "coordinate": 1-based triplets,
+   duplicates summed) into a dense matrix and sends each rank its rows; the writer gathers to
+   rank 0 and writes "array real general" with the shortest decimal that reads back exactly. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io_impl.h"
+
+#define BANNER_FORM                                                                                \
+  "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern "                                \
+  "general|symmetric|skew-symmetric'"
+/* entries the writer accepts: 2^27 values are about 3 GB of text */
+#define MAX_WRITE_ENTRIES ((int64_t)1 << 27)
+#define MAX_TOKENS        64
+
+enum { FIELD_REAL, FIELD_INTEGER, FIELD_PATTERN };
+enum { SYM_GENERAL, SYM_SYMMETRIC, SYM_SKEW };
+
+struct reader {
+  rla_ctx ctx;
+  const char *path;
+  FILE *f;
+  char *line, *copy; /* the current line, and a copy kept whole for messages */
+  size_t cap, copy_cap;
+  int64_t lineno;
+  char *tok[MAX_TOKENS];
+  int ntok; /* tokens on the line (may exceed MAX_TOKENS; only the first are kept) */
+  int coordinate, field, symmetry;
+  int64_t m, n, nnz, size_line;
+};
+
+/* the next line, split into tokens; 0 at the end of the file */
+static int next_line(struct reader *r)
+{
+  ssize_t len = getline(&r->line, &r->cap, r->f);
+  char *save = NULL, *t;
+  if (len < 0) return 0;
+  r->lineno++;
+  while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+    r->line[--len] = '\0';
+  if (r->copy_cap < (size_t)len + 1) {
+    free(r->copy);
+    r->copy_cap = (size_t)len + 1;
+    r->copy = malloc(r->copy_cap);
+  }
+  if (r->copy) memcpy(r->copy, r->line, (size_t)len + 1);
+  r->ntok = 0;
+  for (t = strtok_r(r->line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    if (r->ntok < MAX_TOKENS) r->tok[r->ntok] = t;
+    r->ntok++;
+  }
+  return 1;
+}
+
+/* the next line that is neither blank nor a comment */
+static int next_content(struct reader *r)
+{
+  while (next_line(r))
+    if (r->ntok > 0 && r->tok[0][0] != '%') return 1;
+  return 0;
+}
+
+static const char *whole_line(const struct reader *r) { return r->copy ? r->copy : ""; }
+
+static int parse_int(const char *t, int64_t *v)
+{
+  char *end;
+  long long x;
+  errno = 0;
+  x = strtoll(t, &end, 10);
+  if (end == t || *end || errno == ERANGE) return 0;
+  *v = x;
+  return 1;
+}
+
+static int parse_real(const char *t, double *v)
+{
+  char *end;
+  *v = strtod(t, &end); /* ERANGE on underflow still gives the right subnormal or zero */
+  return end != t && *end == '\0';
+}
+
+static rla_err parse_banner(struct reader *r)
+{
+  rla_ctx ctx = r->ctx;
+  const char *path = r->path;
+  RLA_CHECK(ctx, next_line(r), RLA_ERR_FORMAT, "%s: empty file: expected the banner " BANNER_FORM,
+            path);
+  RLA_CHECK(ctx, r->ntok >= 5 && !strcasecmp(r->tok[0], "%%MatrixMarket"), RLA_ERR_FORMAT,
+            "%s:1: bad banner \"%.100s\": expected " BANNER_FORM, path, whole_line(r));
+  RLA_CHECK(ctx, !strcasecmp(r->tok[1], "matrix"), RLA_ERR_FORMAT,
+            "%s:1: bad banner: object '%s' is not supported, expected 'matrix'", path, r->tok[1]);
+  if (!strcasecmp(r->tok[2], "coordinate"))
+    r->coordinate = 1;
+  else
+    RLA_CHECK(ctx, !strcasecmp(r->tok[2], "array"), RLA_ERR_FORMAT,
+              "%s:1: bad banner: format '%s', expected 'coordinate' or 'array'", path, r->tok[2]);
+  RLA_CHECK(ctx, strcasecmp(r->tok[3], "complex") != 0, RLA_ERR_FORMAT,
+            "%s:1: complex matrices (field 'complex') are not supported: rla reads real ones",
+            path);
+  if (!strcasecmp(r->tok[3], "real") || !strcasecmp(r->tok[3], "double"))
+    r->field = FIELD_REAL;
+  else if (!strcasecmp(r->tok[3], "integer"))
+    r->field = FIELD_INTEGER;
+  else if (!strcasecmp(r->tok[3], "pattern"))
+    r->field = FIELD_PATTERN;
+  else
+    RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
+              "%s:1: bad banner: field '%s', expected 'real', 'integer' or 'pattern'", path,
+              r->tok[3]);
+  RLA_CHECK(ctx, r->coordinate || r->field != FIELD_PATTERN, RLA_ERR_FORMAT,
+            "%s:1: bad banner: field 'pattern' needs the 'coordinate' format", path);
+  if (!strcasecmp(r->tok[4], "general"))
+    r->symmetry = SYM_GENERAL;
+  else if (!strcasecmp(r->tok[4], "symmetric"))
+    r->symmetry = SYM_SYMMETRIC;
+  else if (!strcasecmp(r->tok[4], "skew-symmetric"))
+    r->symmetry = SYM_SKEW;
+  else
+    RLA_CHECK(
+        ctx, 0, RLA_ERR_FORMAT,
+        "%s:1: bad banner: symmetry '%s' is not supported, expected 'general', 'symmetric' or "
+        "'skew-symmetric'",
+        path, r->tok[4]);
+  RLA_CHECK(ctx, r->ntok == 5, RLA_ERR_FORMAT,
+            "%s:1: bad banner: unexpected '%s' after the symmetry", path, r->tok[5]);
+  return RLA_SUCCESS;
+}
+
+static rla_err parse_sizes(struct reader *r)
+{
+  rla_ctx ctx = r->ctx;
+  const char *path = r->path, *form = r->coordinate ? "rows columns entries" : "rows columns";
+  int want = r->coordinate ? 3 : 2;
+  int64_t v[3] = {0, 0, 0};
+  RLA_CHECK(ctx, next_content(r), RLA_ERR_FORMAT,
+            "%s:%lld: missing size line '%s': the file ends after the banner and comments", path,
+            (long long)r->lineno, form);
+  r->size_line = r->lineno;
+  RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT,
+            "%s:%lld: bad size line \"%.100s\": expected '%s'", path, (long long)r->lineno,
+            whole_line(r), form);
+  for (int k = 0; k < want; k++)
+    RLA_CHECK(
+        ctx, parse_int(r->tok[k], &v[k]) && v[k] >= 0, RLA_ERR_FORMAT,
+        "%s:%lld: bad size line \"%.100s\": '%s' is not a non-negative integer (expected '%s')",
+        path, (long long)r->lineno, whole_line(r), r->tok[k], form);
+  r->m = v[0];
+  r->n = v[1];
+  r->nnz = v[2];
+  RLA_CHECK(ctx, r->m <= INT_MAX && r->n <= INT_MAX, RLA_ERR_UNSUPPORTED,
+            "%s:%lld: %lld x %lld exceeds 2^31-1 rows or columns, the ScaLAPACK limit", path,
+            (long long)r->lineno, (long long)r->m, (long long)r->n);
+  RLA_CHECK(ctx, r->symmetry == SYM_GENERAL || r->m == r->n, RLA_ERR_FORMAT,
+            "%s:%lld: a %s matrix must be square, got %lld x %lld", path, (long long)r->lineno,
+            r->symmetry == SYM_SKEW ? "skew-symmetric" : "symmetric", (long long)r->m,
+            (long long)r->n);
+  return RLA_SUCCESS;
+}
+
+/* non-finite values stop here, with the line, before the matrix-wide check */
+static rla_err parse_value(struct reader *r, const char *t, int64_t i, int64_t j, double *v)
+{
+  rla_ctx ctx = r->ctx;
+  if (r->field == FIELD_INTEGER) {
+    int64_t x;
+    RLA_CHECK(ctx, parse_int(t, &x), RLA_ERR_FORMAT,
+              "%s:%lld: '%s' is not an integer (field 'integer')", r->path, (long long)r->lineno,
+              t);
+    *v = (double)x;
+    return RLA_SUCCESS;
+  }
+  RLA_CHECK(ctx, parse_real(t, v), RLA_ERR_FORMAT, "%s:%lld: '%s' is not a number", r->path,
+            (long long)r->lineno, t);
+  RLA_CHECK(ctx, isfinite(*v), RLA_ERR_VALUE,
+            "%s:%lld: non-finite value '%s' at row %lld, column %lld (1-based)", r->path,
+            (long long)r->lineno, t, (long long)i + 1, (long long)j + 1);
+  return RLA_SUCCESS;
+}
+
+/* add v at (i, j), keeping the sign of a single -0.0 */
+static void add(double *full, int64_t m, int64_t i, int64_t j, double v)
+{
+  double *p = full + i + j * m;
+  if (*p == 0.0 && !signbit(*p))
+    *p = v;
+  else
+    *p += v;
+}
+
+static rla_err parse_coordinate(struct reader *r, double *full)
+{
+  rla_ctx ctx = r->ctx;
+  const char *path = r->path;
+  int want = r->field == FIELD_PATTERN ? 2 : 3;
+  for (int64_t e = 0; e < r->nnz; e++) {
+    int64_t i, j;
+    double v = 1.0;
+    RLA_CHECK(
+        ctx, next_content(r), RLA_ERR_FORMAT,
+        "%s:%lld: wrong entry count: the file ends after %lld of the %lld entries announced on "
+        "line %lld",
+        path, (long long)r->lineno, (long long)e, (long long)r->nnz, (long long)r->size_line);
+    RLA_CHECK(ctx, r->ntok >= want, RLA_ERR_FORMAT, "%s:%lld: expected '%s', found \"%.100s\"",
+              path, (long long)r->lineno, want == 2 ? "row column" : "row column value",
+              whole_line(r));
+    RLA_CHECK(ctx, r->ntok == want, RLA_ERR_FORMAT, "%s:%lld: unexpected '%s' after the entry",
+              path, (long long)r->lineno, r->tok[want]);
+    RLA_CHECK(ctx, parse_int(r->tok[0], &i), RLA_ERR_FORMAT,
+              "%s:%lld: row index '%s' is not an integer", path, (long long)r->lineno, r->tok[0]);
+    RLA_CHECK(ctx, parse_int(r->tok[1], &j), RLA_ERR_FORMAT,
+              "%s:%lld: column index '%s' is not an integer", path, (long long)r->lineno,
+              r->tok[1]);
+    RLA_CHECK(
+        ctx, i >= 1 && i <= r->m && j >= 1 && j <= r->n, RLA_ERR_FORMAT,
+        "%s:%lld: entry (%lld, %lld) is out of range for the %lld x %lld matrix (indices start "
+        "at 1)",
+        path, (long long)r->lineno, (long long)i, (long long)j, (long long)r->m, (long long)r->n);
+    i--;
+    j--;
+    RLA_CHECK(ctx, r->symmetry != SYM_SKEW || i != j, RLA_ERR_FORMAT,
+              "%s:%lld: entry (%lld, %lld) on the diagonal of a skew-symmetric matrix", path,
+              (long long)r->lineno, (long long)i + 1, (long long)j + 1);
+    if (want == 3) RLA_CALL(ctx, parse_value(r, r->tok[2], i, j, &v));
+    if (!full) continue;
+    add(full, r->m, i, j, v);
+    if (i != j && r->symmetry == SYM_SYMMETRIC) add(full, r->m, j, i, v);
+    if (i != j && r->symmetry == SYM_SKEW) add(full, r->m, j, i, -v);
+  }
+  RLA_CHECK(ctx, !next_content(r), RLA_ERR_FORMAT,
+            "%s:%lld: wrong entry count: more entries than the %lld announced on line %lld", path,
+            (long long)r->lineno, (long long)r->nnz, (long long)r->size_line);
+  return RLA_SUCCESS;
+}
+
+static rla_err parse_array(struct reader *r, double *full)
+{
+  rla_ctx ctx = r->ctx;
+  const char *path = r->path;
+  int64_t m = r->m, n = r->n, total, k = 0, i = 0, j = 0;
+  if (r->symmetry == SYM_SYMMETRIC) {
+    total = n * (n + 1) / 2;
+  } else if (r->symmetry == SYM_SKEW) {
+    total = n * (n - 1) / 2;
+    i = 1;
+  } else {
+    total = m * n;
+  }
+  while (k < total) {
+    RLA_CHECK(
+        ctx, next_content(r), RLA_ERR_FORMAT,
+        "%s:%lld: wrong entry count: the file ends after %lld of the %lld values announced on "
+        "line %lld",
+        path, (long long)r->lineno, (long long)k, (long long)total, (long long)r->size_line);
+    RLA_CHECK(ctx, r->ntok <= MAX_TOKENS, RLA_ERR_FORMAT,
+              "%s:%lld: more than %d values on one line", path, (long long)r->lineno, MAX_TOKENS);
+    RLA_CHECK(ctx, r->ntok <= total - k, RLA_ERR_FORMAT,
+              "%s:%lld: wrong entry count: more values than the %lld announced on line %lld", path,
+              (long long)r->lineno, (long long)total, (long long)r->size_line);
+    for (int t = 0; t < r->ntok; t++, k++) {
+      double v;
+      RLA_CALL(ctx, parse_value(r, r->tok[t], i, j, &v));
+      if (full) {
+        full[i + j * m] = v;
+        if (i != j && r->symmetry == SYM_SYMMETRIC) full[j + i * m] = v;
+        if (r->symmetry == SYM_SKEW) full[j + i * m] = -v;
+      }
+      if (++i == m) { /* next column: its stored part starts at the diagonal (or below) */
+        j++;
+        i = r->symmetry == SYM_GENERAL ? 0 : r->symmetry == SYM_SYMMETRIC ? j : j + 1;
+      }
+    }
+  }
+  RLA_CHECK(ctx, !next_content(r), RLA_ERR_FORMAT,
+            "%s:%lld: wrong entry count: more values than the %lld announced on line %lld", path,
+            (long long)r->lineno, (long long)total, (long long)r->size_line);
+  return RLA_SUCCESS;
+}
+
+/* banner and sizes, and with full (m x n, zeroed) the entries too */
+static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, double *full)
+{
+  struct reader r;
+  int64_t size;
+  rla_err err = RLA_SUCCESS;
+  memset(&r, 0, sizeof(r));
+  r.ctx = ctx;
+  r.path = path;
+  RLA_CALL(ctx, rla_io_open_local(ctx, path, &r.f, &size));
+  RLA_CALL_GOTO(ctx, err, done, parse_banner(&r));
+  RLA_CALL_GOTO(ctx, err, done, parse_sizes(&r));
+  if (info) {
+    memset(info, 0, sizeof(*info));
+    info->m = r.m;
+    info->n = r.n;
+    info->nz = r.nnz;
+  }
+  if (full) {
+    if (r.coordinate)
+      RLA_CALL_GOTO(ctx, err, done, parse_coordinate(&r, full));
+    else
+      RLA_CALL_GOTO(ctx, err, done, parse_array(&r, full));
+  }
+  RLA_CHECK_GOTO(ctx, err, done, !ferror(r.f), RLA_ERR_FILE, "%s: read error", path);
+done:
+  fclose(r.f);
+  free(r.line);
+  free(r.copy);
+  return err;
+}
+
+rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info)
+{
+  RLA_CALL(ctx, parse(ctx, path, info, NULL));
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
+{
+  double *full = NULL;
+  rla_err err = RLA_SUCCESS;
+  if (rla_ctx_rank(ctx) == 0) {
+    err = rla_calloc(ctx, (size_t)info->m * (size_t)info->n, sizeof(double), &full);
+    if (!err) err = parse(ctx, path, NULL, full);
+  }
+  err = rla_ctx_agree(ctx, err);
+  if (!err) err = rla_io_scatter_rows(A, full);
+  rla_free(&full);
+  if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  return RLA_SUCCESS;
+}
+
+/* the shortest of %.15g, %.16g, %.17g that reads back as v */
+static void format_value(char *buf, size_t len, double v)
+{
+  for (int p = 15; p <= 17; p++) {
+    snprintf(buf, len, "%.*g", p, v);
+    if (strtod(buf, NULL) == v) return;
+  }
+}
+
+rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags)
+{
+  rla_ctx ctx = rla_dmat_ctx(A);
+  int64_t m, n;
+  double *full = NULL;
+  rla_err err = RLA_SUCCESS;
+  (void)flags; /* a vector is an m x 1 array either way */
+
+  rla_dmat_sizes(A, &m, &n);
+  RLA_CHECK(
+      ctx, m * n <= MAX_WRITE_ENTRIES, RLA_ERR_UNSUPPORTED,
+      "%s: a %lld x %lld matrix is too large for Matrix Market output (at most 2^27 entries): "
+      "write .npy or PETSc binary instead",
+      path, (long long)m, (long long)n);
+  if (rla_ctx_rank(ctx) == 0) err = rla_calloc(ctx, (size_t)(m * n), sizeof(double), &full);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  err = rla_dmat_gather(A, 0, full);
+  if (!err && rla_ctx_rank(ctx) == 0) {
+    rla_atomic_file af;
+    err = rla_atomic_open(ctx, path, &af);
+    if (!err) {
+      char num[40];
+      fprintf(af.f, "%%%%MatrixMarket matrix array real general\n%lld %lld\n", (long long)m,
+              (long long)n);
+      for (int64_t k = 0; k < m * n; k++) {
+        format_value(num, sizeof(num), full[k]);
+        fputs(num, af.f);
+        fputc('\n', af.f);
+      }
+      err = rla_atomic_commit(ctx, &af);
+    }
+  }
+  rla_free(&full);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return RLA_SUCCESS;
+}

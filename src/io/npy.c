@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NumPy .npy files of float64 ('<f8'): header parsing and writing exactly as numpy does
+   (numpy/lib/format.py: magic \x93NUMPY, version, little-endian header length, a Python dict
+   literal padded with spaces to a multiple of 64 bytes and ending in '\n'), and parallel data
+   I/O: C order is one contiguous byte range per rank, Fortran order one strided read. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io_impl.h"
+
+#define MAGIC     "\x93NUMPY"
+#define MAGIC_LEN 6
+#define ALIGN     64
+/* numpy >= 1.24 leaves room for the first axis to grow to 21 digits */
+#define GROWTH_AXIS_MAX_DIGITS 21
+/* a float64 header is under 200 bytes; anything beyond this is not one */
+#define MAX_HEADER ((int64_t)1 << 20)
+#define MAX_RANK   32
+
+/* the parsed dict */
+struct header {
+  char descr[64];
+  int have_descr, have_fortran, have_shape;
+  int fortran;
+  int rank;
+  int64_t dims[MAX_RANK];
+  int dim_too_big; /* a dimension over INT64_MAX */
+  int negative;
+};
+
+struct cursor {
+  const char *s;
+  size_t len, pos;
+};
+
+static void skip_space(struct cursor *c)
+{
+  while (c->pos < c->len && isspace((unsigned char)c->s[c->pos]))
+    c->pos++;
+}
+
+static int peek(struct cursor *c)
+{
+  skip_space(c);
+  return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
+}
+
+static int expect(struct cursor *c, char ch)
+{
+  if (peek(c) != (unsigned char)ch) return 0;
+  c->pos++;
+  return 1;
+}
+
+/* a Python string literal in ' or " without escapes */
+static int parse_string(struct cursor *c, char *out, size_t outlen)
+{
+  int q = peek(c);
+  size_t start, k;
+  if (q != '\'' && q != '"') return 0;
+  start = ++c->pos;
+  while (c->pos < c->len && c->s[c->pos] != q && c->s[c->pos] != '\\')
+    c->pos++;
+  if (c->pos >= c->len || c->s[c->pos] != q) return 0;
+  k = c->pos - start < outlen - 1 ? c->pos - start : outlen - 1;
+  memcpy(out, c->s + start, k);
+  out[k] = '\0';
+  c->pos++;
+  return 1;
+}
+
+static int parse_word(struct cursor *c, const char *word)
+{
+  size_t k = strlen(word);
+  skip_space(c);
+  if (c->len - c->pos < k || strncmp(c->s + c->pos, word, k) != 0) return 0;
+  if (c->pos + k < c->len && (isalnum((unsigned char)c->s[c->pos + k]) || c->s[c->pos + k] == '_'))
+    return 0;
+  c->pos += k;
+  return 1;
+}
+
+/* (d0, d1, ...) with an optional trailing comma; Python 2 wrote 3L */
+static int parse_shape(struct cursor *c, struct header *h)
+{
+  h->rank = 0;
+  if (!expect(c, '(')) return 0;
+  if (expect(c, ')')) return 1;
+  for (;;) {
+    int neg = 0, digits = 0;
+    int64_t v = 0;
+    skip_space(c);
+    if (c->pos < c->len && c->s[c->pos] == '-') {
+      neg = 1;
+      c->pos++;
+    }
+    while (c->pos < c->len && isdigit((unsigned char)c->s[c->pos])) {
+      int d = c->s[c->pos++] - '0';
+      if (v > (INT64_MAX - d) / 10)
+        h->dim_too_big = 1;
+      else
+        v = v * 10 + d;
+      digits++;
+    }
+    if (!digits) return 0;
+    if (c->pos < c->len && c->s[c->pos] == 'L') c->pos++;
+    if (neg && v) h->negative = 1;
+    if (h->rank < MAX_RANK) h->dims[h->rank] = neg ? -v : v;
+    h->rank++;
+    if (expect(c, ')')) return 1;
+    if (!expect(c, ',')) return 0;
+    if (expect(c, ')')) return 1;
+  }
+}
+
+static rla_err bad_header(rla_ctx ctx, const char *path, const char *what, const struct cursor *c)
+{
+  size_t len = c->len;
+  while (len && isspace((unsigned char)c->s[len - 1]))
+    len--;
+  return rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
+                       "%s: bad .npy header: %s at byte %zu of \"%.*s\"", path, what, c->pos,
+                       (int)(len < 200 ? len : 200), c->s);
+}
+
+static rla_err parse_dict(rla_ctx ctx, const char *path, const char *text, size_t len,
+                          struct header *h)
+{
+  struct cursor c = {text, len, 0};
+  memset(h, 0, sizeof(*h));
+  if (!expect(&c, '{')) return bad_header(ctx, path, "expected a dict '{'", &c);
+  while (!expect(&c, '}')) {
+    char key[64];
+    if (!parse_string(&c, key, sizeof(key)))
+      return bad_header(ctx, path, "expected a quoted key", &c);
+    if (!expect(&c, ':')) return bad_header(ctx, path, "expected ':' after the key", &c);
+    if (!strcmp(key, "descr")) {
+      if (h->have_descr) return bad_header(ctx, path, "key 'descr' repeated", &c);
+      if (peek(&c) == '[')
+        RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
+                  "%s: structured dtype (a list of fields) is not supported: rla reads float64 "
+                  "('<f8') arrays",
+                  path);
+      if (!parse_string(&c, h->descr, sizeof(h->descr)))
+        return bad_header(ctx, path, "expected a quoted dtype for 'descr'", &c);
+      h->have_descr = 1;
+    } else if (!strcmp(key, "fortran_order")) {
+      if (h->have_fortran) return bad_header(ctx, path, "key 'fortran_order' repeated", &c);
+      if (parse_word(&c, "True"))
+        h->fortran = 1;
+      else if (parse_word(&c, "False"))
+        h->fortran = 0;
+      else
+        return bad_header(ctx, path, "expected True or False for 'fortran_order'", &c);
+      h->have_fortran = 1;
+    } else if (!strcmp(key, "shape")) {
+      if (h->have_shape) return bad_header(ctx, path, "key 'shape' repeated", &c);
+      if (!parse_shape(&c, h))
+        return bad_header(ctx, path, "expected a tuple of integers for 'shape'", &c);
+      h->have_shape = 1;
+    } else {
+      RLA_CHECK(
+          ctx, 0, RLA_ERR_FORMAT,
+          "%s: bad .npy header: unexpected key '%s' (expected 'descr', 'fortran_order', 'shape')",
+          path, key);
+    }
+    if (!expect(&c, ',')) {
+      if (!expect(&c, '}')) return bad_header(ctx, path, "expected ',' or '}'", &c);
+      break;
+    }
+  }
+  if (peek(&c) != -1) return bad_header(ctx, path, "text after the dict", &c);
+  RLA_CHECK(ctx, h->have_descr && h->have_fortran && h->have_shape, RLA_ERR_FORMAT,
+            "%s: bad .npy header: the key '%s' is missing", path,
+            !h->have_descr     ? "descr"
+            : !h->have_fortran ? "fortran_order"
+                               : "shape");
+  return RLA_SUCCESS;
+}
+
+/* "float32", "big-endian float64", "complex128", "Python object", ... for a dtype string */
+static void describe_dtype(const char *d, char *out, size_t len)
+{
+  const char *order = "", *kind;
+  if (*d == '>') order = "big-endian ";
+  if (*d == '<' || *d == '>' || *d == '|' || *d == '=') d++;
+  switch (*d) {
+  case 'f': kind = "float"; break;
+  case 'i': kind = "int"; break;
+  case 'u': kind = "uint"; break;
+  case 'c': kind = "complex"; break;
+  case 'b': kind = "bool"; break;
+  case 'O': kind = "Python object"; break;
+  case 'U': kind = "unicode string"; break;
+  case 'S': kind = "byte string"; break;
+  case 'V': kind = "raw bytes (void)"; break;
+  case 'M': kind = "datetime64"; break;
+  case 'm': kind = "timedelta64"; break;
+  default: kind = "unknown type"; break;
+  }
+  /* the number after a numeric kind is its size in bytes */
+  if (*d && strchr("fiuc", *d))
+    snprintf(out, len, "%s%s%ld", order, kind, 8 * strtol(d + 1, NULL, 10));
+  else
+    snprintf(out, len, "%s%s", order, kind);
+}
+
+static void shape_text(const struct header *h, char *out, size_t len)
+{
+  size_t k = (size_t)snprintf(out, len, "(");
+  for (int i = 0; i < h->rank && i < MAX_RANK && k < len; i++)
+    k += (size_t)snprintf(out + k, len - k, i ? ", %lld" : "%lld", (long long)h->dims[i]);
+  if (k < len) snprintf(out + k, len - k, h->rank == 1 ? ",)" : ")");
+}
+
+rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
+{
+  unsigned char pre[12];
+  char *text = NULL, shape[256], what[400];
+  FILE *f = NULL;
+  int64_t size, hlen, prefix, data;
+  size_t got;
+  struct header h;
+  rla_err err = RLA_SUCCESS;
+
+  memset(info, 0, sizeof(*info));
+  RLA_CALL(ctx, rla_io_open_local(ctx, path, &f, &size));
+  got = fread(pre, 1, sizeof(pre), f);
+  RLA_CHECK_GOTO(ctx, err, done, got >= MAGIC_LEN && !memcmp(pre, MAGIC, MAGIC_LEN), RLA_ERR_FORMAT,
+                 "%s: not a .npy file: bad magic (it does not start with \\x93NUMPY)", path);
+  RLA_CHECK_GOTO(ctx, err, done, got >= 10, RLA_ERR_FORMAT,
+                 "%s: truncated .npy header: the file has only %lld bytes", path, (long long)size);
+  RLA_CHECK_GOTO(
+      ctx, err, done, (pre[6] == 1 || pre[6] == 2 || pre[6] == 3) && pre[7] == 0, RLA_ERR_FORMAT,
+      "%s: unknown .npy format version %d.%d (rla reads 1.0, 2.0 and 3.0)", path, pre[6], pre[7]);
+  if (pre[6] == 1) {
+    prefix = 10;
+    hlen = (int64_t)pre[8] | (int64_t)pre[9] << 8;
+  } else {
+    RLA_CHECK_GOTO(ctx, err, done, got >= 12, RLA_ERR_FORMAT,
+                   "%s: truncated .npy header: the file has only %lld bytes", path,
+                   (long long)size);
+    prefix = 12;
+    hlen = (int64_t)pre[8] | (int64_t)pre[9] << 8 | (int64_t)pre[10] << 16 | (int64_t)pre[11] << 24;
+  }
+  RLA_CHECK_GOTO(ctx, err, done, prefix + hlen <= size, RLA_ERR_FORMAT,
+                 "%s: truncated .npy header: the header length field says %lld bytes but the file "
+                 "ends %lld bytes after the %lld-byte prefix",
+                 path, (long long)hlen, (long long)(size - prefix), (long long)prefix);
+  RLA_CHECK_GOTO(ctx, err, done, hlen <= MAX_HEADER, RLA_ERR_FORMAT,
+                 "%s: bad .npy header: %lld bytes long, not a float64 array header", path,
+                 (long long)hlen);
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)hlen + 1, 1, &text));
+  RLA_CHECK_GOTO(ctx, err, done,
+                 fseek(f, (long)prefix, SEEK_SET) == 0 &&
+                     fread(text, 1, (size_t)hlen, f) == (size_t)hlen,
+                 RLA_ERR_FILE, "%s: cannot read the .npy header", path);
+  RLA_CALL_GOTO(ctx, err, done, parse_dict(ctx, path, text, (size_t)hlen, &h));
+  shape_text(&h, shape, sizeof(shape));
+  if (strcmp(h.descr, "<f8") != 0) {
+    char name[64];
+    describe_dtype(h.descr, name, sizeof(name));
+    RLA_CHECK_GOTO(ctx, err, done, 0, RLA_ERR_FORMAT,
+                   "%s: dtype '%s' (%s) is not supported: rla reads little-endian float64 ('<f8'); "
+                   "convert with a.astype('<f8')",
+                   path, h.descr, name);
+  }
+  RLA_CHECK_GOTO(ctx, err, done, h.rank == 1 || h.rank == 2, RLA_ERR_FORMAT,
+                 "%s: %d-D array of shape %s is not supported: rla reads 1-D and 2-D arrays", path,
+                 h.rank, shape);
+  RLA_CHECK_GOTO(ctx, err, done, !h.negative, RLA_ERR_FORMAT, "%s: negative dimension in shape %s",
+                 path, shape);
+  RLA_CHECK_GOTO(ctx, err, done, !h.dim_too_big, RLA_ERR_FORMAT,
+                 "%s: a dimension in the shape overflows 64-bit integers", path);
+  info->m = h.dims[0];
+  info->n = h.rank == 2 ? h.dims[1] : 1;
+  info->vector = h.rank == 1;
+  info->fortran = h.fortran;
+  RLA_CHECK_GOTO(ctx, err, done, info->m <= INT_MAX && info->n <= INT_MAX, RLA_ERR_UNSUPPORTED,
+                 "%s: shape %s exceeds 2^31-1 rows or columns, the ScaLAPACK limit", path, shape);
+  data = prefix + hlen;
+  info->offset = data;
+  RLA_CHECK_GOTO(ctx, err, done, info->n == 0 || info->m <= (INT64_MAX - data) / 8 / info->n,
+                 RLA_ERR_FORMAT, "%s: shape %s needs more than 2^63 bytes", path, shape);
+  snprintf(what, sizeof(what),
+           "a float64 array of shape %s (%lld bytes of data after the %lld-byte header)", shape,
+           (long long)(info->m * info->n * 8), (long long)data);
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
+done:
+  rla_free(&text);
+  if (f) fclose(f);
+  return err;
+}
+
+/* Fortran order: column j holds rows [row0, row0+lm) at off + 8 (j m + row0); a vector file
+   type picks them for a block of columns, read straight into the local array. */
+static rla_err read_fortran(rla_dmat A, MPI_File fh, MPI_Offset off, const char *path)
+{
+  rla_ctx ctx = rla_dmat_ctx(A);
+  int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A), chunk, ncols, mine, nchunks = 0;
+  double *a;
+  rla_err err = RLA_SUCCESS;
+  int swap = !rla_io_host_little();
+
+  rla_dmat_sizes(A, &m, &n);
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  chunk = rla_io_chunk_bytes() / (int64_t)sizeof(double);
+  ncols = lm ? (chunk / lm > 0 ? chunk / lm : 1) : 1;
+  mine = lm ? (n + ncols - 1) / ncols : 0;
+  RLA_MPI(ctx, MPI_Allreduce(&mine, &nchunks, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
+  for (int64_t c = 0; c < nchunks; c++) {
+    int64_t j0 = c * ncols, k = c < mine ? (n - j0 < ncols ? n - j0 : ncols) : 0;
+    MPI_Datatype ftype = MPI_DOUBLE;
+    MPI_Offset disp = off;
+    MPI_Status st;
+    int rc, got = 0;
+    if (k) {
+      MPI_Type_vector((int)k, (int)lm, (int)m, MPI_DOUBLE, &ftype);
+      MPI_Type_commit(&ftype);
+      disp = off + ((MPI_Offset)j0 * m + row0) * (MPI_Offset)sizeof(double);
+    }
+    rc = MPI_File_set_view(fh, disp, MPI_DOUBLE, ftype, "native", MPI_INFO_NULL);
+    if (rc == MPI_SUCCESS)
+      rc = MPI_File_read_all(fh, k ? a + j0 * lld : a, (int)(k * lm), MPI_DOUBLE, &st);
+    if (k) MPI_Type_free(&ftype);
+    if (rc != MPI_SUCCESS && !err)
+      err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
+                          "%s: MPI-IO read of columns %lld..%lld failed", path, (long long)j0,
+                          (long long)(j0 + k - 1));
+    else if (rc == MPI_SUCCESS &&
+             (MPI_Get_count(&st, MPI_DOUBLE, &got) != MPI_SUCCESS || got != k * lm) && !err)
+      err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
+                          "%s: short read: %d of %lld values (was the file changed?)", path, got,
+                          (long long)(k * lm));
+    if (k && swap) rla_io_swap(a + j0 * lld, k * lld, sizeof(double));
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
+{
+  MPI_File fh;
+  rla_err err;
+  RLA_CALL(ctx, rla_io_mpi_open(ctx, path, MPI_MODE_RDONLY, &fh));
+  if (info->fortran)
+    err = read_fortran(A, fh, info->offset, path);
+  else
+    err = rla_io_read_rowmajor(A, fh, info->offset, !rla_io_host_little(), path);
+  MPI_File_close(&fh);
+  if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  return RLA_SUCCESS;
+}
+
+/* The header numpy 1.24 writes for a C-order float64 array: the dict, room for the first axis
+   to grow, spaces up to a multiple of 64 bytes and '\n'; version 2.0 only when the length does
+   not fit 16 bits. Returns the header's total length. */
+static int build_header(int64_t m, int64_t n, int vector, char *buf, size_t len)
+{
+  char dict[256], first[32];
+  int dlen, prefix = 10, total, hlen;
+  if (vector)
+    dlen = snprintf(dict, sizeof(dict),
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld,), }", (long long)m);
+  else
+    dlen = snprintf(dict, sizeof(dict),
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
+                    (long long)m, (long long)n);
+  dlen +=
+      snprintf(dict + dlen, sizeof(dict) - (size_t)dlen, "%*s",
+               GROWTH_AXIS_MAX_DIGITS - snprintf(first, sizeof(first), "%lld", (long long)m), "");
+  hlen = dlen + 1;
+  total = prefix + hlen + (ALIGN - (prefix + hlen) % ALIGN);
+  if (total - prefix > 65535) {
+    prefix = 12;
+    total = prefix + hlen + (ALIGN - (prefix + hlen) % ALIGN);
+  }
+  if ((size_t)total > len) return -1;
+  memcpy(buf, MAGIC, MAGIC_LEN);
+  buf[6] = prefix == 10 ? 1 : 2;
+  buf[7] = 0;
+  hlen = total - prefix;
+  for (int b = 0; b < prefix - 8; b++)
+    buf[8 + b] = (char)((hlen >> (8 * b)) & 0xff);
+  memcpy(buf + prefix, dict, (size_t)dlen);
+  memset(buf + prefix + dlen, ' ', (size_t)(total - prefix - dlen - 1));
+  buf[total - 1] = '\n';
+  return total;
+}
+
+rla_err rla_io_npy_write(rla_dmat A, const char *path, unsigned flags)
+{
+  rla_ctx ctx = rla_dmat_ctx(A);
+  char header[512], tmp[RLA_PATH_MAX];
+  int64_t m, n;
+  int hlen;
+  MPI_File fh;
+  rla_err err;
+
+  rla_dmat_sizes(A, &m, &n);
+  hlen = build_header(m, n, (flags & RLA_IO_VECTOR) != 0, header, sizeof(header));
+  RLA_CHECK(ctx, hlen > 0, RLA_ERR_INTERNAL, "%s: .npy header does not fit", path);
+  RLA_CALL(ctx, rla_io_mpi_create(ctx, path, tmp, sizeof(tmp), &fh));
+  err = rla_io_write_header(ctx, fh, header, hlen, path);
+  if (!err) err = rla_io_write_rowmajor(A, fh, hlen, !rla_io_host_little(), path);
+  RLA_CALL(ctx, rla_io_mpi_finish(ctx, &fh, tmp, path, hlen + 8 * m * n, err));
+  return RLA_SUCCESS;
+}

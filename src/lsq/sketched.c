@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Sketch-and-solve (Sarlos 2006; Woodruff, "Sketching as a tool for numerical linear algebra",
+   2014, Thm. 2.14): x = argmin ||S (A x - b)|| for a subspace embedding S of span[A b] with
+   distortion eps_e, so ||b - A x|| <= (1 + eps_e) / (1 - eps_e) ||r*||.
+   Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x
+   (d + nrhs) array reduced by ONE allreduce; the columns of S A are scaled to unit norm
+   (D = diag(1 / ||S a_j||), the equilibration used by the accurate method: ||S a_j|| is within
+   the embedding distortion of ||a_j||, so no pass over A is needed); Householder QR of the
+   l x d sketch, S A D = Q R, is computed redundantly on every rank (no broadcast), and
+   x = D R^-1 (Q^T S b)(1:d). When the accurate method needs it, or when LAPACK's 1-norm
+   condition estimate of R says that R may be numerically singular, the SVD R = U diag(sigma) V^T
+   follows; singular values at or below rank_tol * sigma_1 are dropped (LSRN, Meng, Saunders,
+   Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T (Q^T S b)(1:d), and the component of x
+   in the numerical null space D span(V(:, k:d)) of A is removed, which gives the minimum-norm
+   solution in the original coordinates.
+   Cost: the sketch (see the operator), one allreduce of l (d + nrhs) words; replicated on each
+   rank 2 l d^2 flops for the QR, 4 l d nrhs for Q^T S B, and O(d^3) for the SVD when made. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsq_impl.h"
+
+void lsq_factor_free(lsq_factor *F)
+{
+  rla_free(&F->scale);
+  rla_free(&F->r);
+  rla_free(&F->sigma);
+  rla_free(&F->v);
+  rla_free(&F->nullspace);
+  rla_free(&F->work);
+}
+
+void lsq_precond_apply(const lsq_factor *F, const double *y, double *x)
+{
+  if (F->use_svd) {
+    for (int64_t i = 0; i < F->k; i++)
+      F->work[i] = y[i] / F->sigma[i];
+    if (F->k == 0) {
+      memset(x, 0, sizeof(double) * (size_t)F->d);
+      return;
+    }
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, F->work, 1,
+                0.0, x, 1);
+  } else {
+    memcpy(x, y, sizeof(double) * (size_t)F->d);
+    cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d,
+                x, 1);
+  }
+}
+
+void lsq_precond_apply_transpose(const lsq_factor *F, const double *g, double *y)
+{
+  if (F->use_svd) {
+    if (F->k == 0) return;
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, g, 1, 0.0, y,
+                1);
+    for (int64_t i = 0; i < F->k; i++)
+      y[i] /= F->sigma[i];
+  } else {
+    memcpy(y, g, sizeof(double) * (size_t)F->d);
+    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d, y,
+                1);
+  }
+}
+
+void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t ldx)
+{
+  int64_t nn = F->d - F->k;
+  if (!F->use_svd || nn == 0) return;
+  for (int64_t j = 0; j < nrhs; j++) {
+    /* x -= N (N^T x) */
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)nn, 1.0, F->nullspace, (int)F->d,
+                x + j * ldx, 1, 0.0, F->work, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)nn, -1.0, F->nullspace, (int)F->d,
+                F->work, 1, 1.0, x + j * ldx, 1);
+  }
+}
+
+/* SVD of R, rank decision, orthonormal null-space basis of A in original coordinates, and the
+   truncated solution xh = V_k diag(sigma_k)^-1 U_k^T c1 (scaled coordinates). */
+static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const double *c1,
+                          int64_t ldc, int64_t nrhs, double *xh, int64_t ldxh,
+                          double *residual_sketched)
+{
+  int64_t d = F->d, nn;
+  double *u = NULL, *vt = NULL, *tau = NULL;
+  lapack_int info;
+  rla_err err = RLA_SUCCESS;
+
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &u));
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &vt));
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)d, sizeof(double), &tau));
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)d, sizeof(double), &F->sigma));
+  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &F->v));
+  /* R is overwritten by the SVD: work on F->v as the input copy */
+  memcpy(F->v, F->r, sizeof(double) * (size_t)(d * d));
+  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)d, (lapack_int)d, F->v, (lapack_int)d,
+                        F->sigma, u, (lapack_int)d, vt, (lapack_int)d);
+  RLA_CHECK_GOTO(ctx, err, done, info == 0, RLA_ERR_LIB,
+                 "the SVD of the %lld x %lld sketched R factor failed (LAPACK dgesdd info %d)",
+                 (long long)d, (long long)d, (int)info);
+  for (int64_t i = 0; i < d; i++)
+    for (int64_t j = 0; j < d; j++)
+      F->v[j + i * d] = vt[i + j * d];
+  F->use_svd = 1;
+  F->k = 0;
+  while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0])
+    F->k++;
+  F->kappa = F->k > 0 ? F->sigma[0] / F->sigma[F->k - 1] : NAN;
+  /* xh = V_k diag(1/sigma_k) U_k^T c1; the dropped part U_(k:d)^T c1 adds to the sketched
+     residual */
+  for (int64_t j = 0; j < nrhs; j++) {
+    double dropped;
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, u, (int)d, c1 + j * ldc, 1, 0.0,
+                tau, 1);
+    dropped = F->k < d ? cblas_dnrm2((int)(d - F->k), tau + F->k, 1) : 0.0;
+    residual_sketched[j] = hypot(residual_sketched[j], dropped);
+    lsq_precond_apply(F, tau, xh + j * ldxh);
+  }
+  nn = d - F->k;
+  if (nn > 0) {
+    /* N = orth(D V(:, k:d)): the null space of A = (A D) D^-1 is D null(A D) */
+    RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * nn), sizeof(double), &F->nullspace));
+    for (int64_t j = 0; j < nn; j++)
+      for (int64_t i = 0; i < d; i++)
+        F->nullspace[i + j * d] = F->scale[i] * F->v[i + (F->k + j) * d];
+    info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)nn, F->nullspace,
+                          (lapack_int)d, tau);
+    if (info == 0)
+      info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)nn, (lapack_int)nn,
+                            F->nullspace, (lapack_int)d, tau);
+    RLA_CHECK_GOTO(ctx, err, done, info == 0, RLA_ERR_LIB,
+                   "the QR of the %lld-dimensional null-space basis failed (LAPACK info %d)",
+                   (long long)nn, (int)info);
+  }
+done:
+  free(u);
+  free(vt);
+  free(tau);
+  return err;
+}
+
+rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
+                         double *residual_sketched, lsq_cost *cost, double *t_sketch,
+                         double *t_factor)
+{
+  rla_ctx ctx = L->ctx;
+  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l;
+  double *w = NULL, *tau = NULL, *xh = NULL, rank_tol, t0 = rla_wtime();
+  lapack_int info;
+  rla_err err = RLA_SUCCESS;
+
+  memset(F, 0, sizeof(*F));
+  F->d = d;
+  F->l = l;
+  rank_tol = L->rank_tol >= 0 ? L->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
+  err = rla_calloc(ctx, (size_t)(l * (d + nrhs)), sizeof(double), &w);
+  if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &tau);
+  if (!err) err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &xh);
+  if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &F->scale);
+  if (!err) err = rla_calloc(ctx, (size_t)(d > nrhs ? d : nrhs), sizeof(double), &F->work);
+  if (!err) err = rla_calloc(ctx, (size_t)(d * d), sizeof(double), &F->r);
+  /* the sketch of the local rows of A and of B, side by side */
+  if (!err) err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, d, p->a, p->lda, w, l);
+  if (!err)
+    err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, nrhs, p->b, p->ldb, w + l * d, l);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  RLA_CALL_GOTO(ctx, err, done, lsq_allreduce(ctx, w, l * (d + nrhs), cost));
+  *t_sketch = rla_wtime() - t0;
+  t0 = rla_wtime();
+
+  /* equilibrate, QR, Q^T S B */
+  for (int64_t j = 0; j < d; j++) {
+    double nrm = cblas_dnrm2((int)l, w + j * l, 1);
+    F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
+    cblas_dscal((int)l, F->scale[j], w + j * l, 1);
+  }
+  info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)d, w, (lapack_int)l, tau);
+  if (info == 0)
+    info = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)l, (lapack_int)nrhs,
+                          (lapack_int)d, w, (lapack_int)l, tau, w + l * d, (lapack_int)l);
+  RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
+                 "the QR of the %lld x %lld sketch failed (LAPACK info %d)", (long long)l,
+                 (long long)d, (int)info);
+  for (int64_t j = 0; j < nrhs; j++)
+    residual_sketched[j] = cblas_dnrm2((int)(l - d), w + l * d + j * l + d, 1);
+  for (int64_t j = 0; j < d; j++)
+    for (int64_t i = 0; i <= j; i++)
+      F->r[i + j * d] = w[i + j * l];
+  if (!want_svd) {
+    double rcond = 0.0;
+    int zero_diag = 0;
+    for (int64_t i = 0; i < d; i++)
+      zero_diag |= F->r[i + i * d] == 0.0;
+    if (!zero_diag) {
+      info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, F->r, (lapack_int)d,
+                            &rcond);
+      RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
+                     "the condition estimate of the sketched R factor failed (LAPACK info %d)",
+                     (int)info);
+    }
+    /* kappa_2 <= d kappa_1: a 1-norm estimate above 1 / (d rank_tol) may hide a 2-norm
+       condition above 1 / rank_tol, so the SVD decides */
+    want_svd = rcond < (double)d * rank_tol;
+    F->kappa = rcond > 0.0 ? 1.0 / rcond : INFINITY;
+  }
+  if (want_svd) {
+    RLA_CALL_GOTO(ctx, err, agree,
+                  factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d, residual_sketched));
+  } else {
+    F->k = d;
+    for (int64_t j = 0; j < nrhs; j++)
+      lsq_precond_apply(F, w + l * d + j * l, xh + j * d);
+  }
+  /* x = D xh, then without its null-space component */
+  for (int64_t j = 0; j < nrhs; j++)
+    for (int64_t i = 0; i < d; i++)
+      p->x[i + j * p->ldx] = F->scale[i] * xh[i + j * d];
+  lsq_project_nullspace(F, nrhs, p->x, p->ldx);
+agree:
+  err = rla_ctx_agree(ctx, err);
+  *t_factor = rla_wtime() - t0;
+done:
+  free(w);
+  free(tau);
+  free(xh);
+  if (err) lsq_factor_free(F);
+  return err;
+}

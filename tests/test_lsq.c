@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tests of rla_lsq: the accurate, sketch-and-solve and direct methods against LAPACK on
+   problems with known solutions, rank deficiency, multiple right-hand sides, independence of
+   the rank count, and provoked errors. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "rla/lsq.h"
+#include "rla/rng.h"
+
+/* A test problem, held in full (column-major) and identically on every rank. */
+typedef struct {
+  int64_t m, d, nrhs;
+  double *a;     /* m x d */
+  double *b;     /* m x nrhs */
+  double *xstar; /* d x nrhs: the exact least-squares solutions */
+  double *rstar; /* nrhs: ||b_j - A x*_j|| */
+} problem;
+
+static void problem_free(problem *p)
+{
+  free(p->a);
+  free(p->b);
+  free(p->xstar);
+  free(p->rstar);
+  memset(p, 0, sizeof(*p));
+}
+
+/* orthonormal m x n (m >= n) from Gaussian entries of stream (seed, purpose) */
+static void orthonormal(int64_t m, int64_t n, uint64_t seed, uint64_t purpose, double *q)
+{
+  double *tau = malloc(sizeof(double) * (size_t)n);
+  for (int64_t j = 0; j < n; j++)
+    rla_rng_gaussian(rla_rng_make(seed, purpose), (uint64_t)j, 0, (size_t)m, q + j * m);
+  LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, q, (lapack_int)m, tau);
+  LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)n, q, (lapack_int)m,
+                 tau);
+  free(tau);
+}
+
+/* A = U diag(sigma) V^T with sigma log-spaced from 1 to 1/kappa; b_j = A x_j + rho ||A x_j|| u_j
+   with u_j a unit vector orthogonal to range(A), so x*_j = x_j and ||r*_j|| = rho ||A x_j||.
+   With colscale != 1, every other column of A is multiplied by colscale (and x* divided by it),
+   a badly scaled A that column equilibration repairs. */
+static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa, double rho,
+                                double colscale, uint64_t seed, problem *p)
+{
+  double *u = malloc(sizeof(double) * (size_t)(m * (d + nrhs)));
+  double *v = malloc(sizeof(double) * (size_t)(d * d)),
+         *us = malloc(sizeof(double) * (size_t)(m * d));
+  p->m = m;
+  p->d = d;
+  p->nrhs = nrhs;
+  p->a = calloc((size_t)(m * d), sizeof(double));
+  p->b = calloc((size_t)(m * nrhs), sizeof(double));
+  p->xstar = calloc((size_t)(d * nrhs), sizeof(double));
+  p->rstar = calloc((size_t)nrhs, sizeof(double));
+  orthonormal(m, d + nrhs, seed, RLA_RNG_USER, u);
+  orthonormal(d, d, seed, RLA_RNG_USER + 1, v);
+  for (int64_t j = 0; j < d; j++) {
+    double s = d > 1 ? pow(kappa, -(double)j / (double)(d - 1)) : 1.0;
+    for (int64_t i = 0; i < m; i++)
+      us[i + j * m] = u[i + j * m] * s;
+  }
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)m, (int)d, (int)d, 1.0, us, (int)m, v,
+              (int)d, 0.0, p->a, (int)m);
+  for (int64_t j = 0; j < nrhs; j++) {
+    double *x = p->xstar + j * d, *b = p->b + j * m, nax;
+    rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_USER + 2), (uint64_t)j, 0, (size_t)d, x);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)d, 1.0, p->a, (int)m, x, 1, 0.0, b, 1);
+    nax = cblas_dnrm2((int)m, b, 1);
+    cblas_daxpy((int)m, rho * nax, u + (d + j) * m, 1, b, 1);
+    p->rstar[j] = rho * nax;
+  }
+  for (int64_t c = 1; c < d; c += 2) {
+    cblas_dscal((int)m, colscale, p->a + c * m, 1);
+    for (int64_t j = 0; j < nrhs; j++)
+      p->xstar[c + j * d] /= colscale;
+  }
+  free(u);
+  free(v);
+  free(us);
+}
+
+static void make_problem(int64_t m, int64_t d, int64_t nrhs, double kappa, double rho,
+                         uint64_t seed, problem *p)
+{
+  make_problem_scaled(m, d, nrhs, kappa, rho, 1.0, seed, p);
+}
+
+/* distributed copies of A and B (row block mb, 0 for the default) */
+static void distribute(const problem *p, int64_t mb, rla_dmat *A, rla_dmat *B)
+{
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, p->m, p->d, mb, A));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, p->m, p->nrhs, mb, B));
+  RLA_ASSERT_OK(rla_dmat_scatter(*A, 0, p->a));
+  RLA_ASSERT_OK(rla_dmat_scatter(*B, 0, p->b));
+}
+
+/* LAPACK dgels (Householder QR) on the full problem: x (d x nrhs) */
+static void lapack_solve(const problem *p, double *x)
+{
+  double *a = malloc(sizeof(double) * (size_t)(p->m * p->d));
+  double *b = malloc(sizeof(double) * (size_t)(p->m * p->nrhs));
+  memcpy(a, p->a, sizeof(double) * (size_t)(p->m * p->d));
+  memcpy(b, p->b, sizeof(double) * (size_t)(p->m * p->nrhs));
+  LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)p->m, (lapack_int)p->d, (lapack_int)p->nrhs, a,
+                (lapack_int)p->m, b, (lapack_int)p->m);
+  for (int64_t j = 0; j < p->nrhs; j++)
+    memcpy(x + j * p->d, b + j * p->m, sizeof(double) * (size_t)p->d);
+  free(a);
+  free(b);
+}
+
+static double rel_diff(int64_t n, const double *x, const double *y)
+{
+  double num = 0.0, den = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    num += (x[i] - y[i]) * (x[i] - y[i]);
+    den += y[i] * y[i];
+  }
+  return den > 0.0 ? sqrt(num / den) : sqrt(num);
+}
+
+/* ||b - A x|| and ||A^T r|| / (||A||_F ||r||) in double for column j */
+static void residual(const problem *p, int64_t j, const double *x, double *rn, double *ratio)
+{
+  double *r = malloc(sizeof(double) * (size_t)p->m), *g = malloc(sizeof(double) * (size_t)p->d);
+  double af = LAPACKE_dlange(LAPACK_COL_MAJOR, 'F', (lapack_int)p->m, (lapack_int)p->d, p->a,
+                             (lapack_int)p->m);
+  memcpy(r, p->b + j * p->m, sizeof(double) * (size_t)p->m);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p->m, (int)p->d, -1.0, p->a, (int)p->m, x, 1, 1.0,
+              r, 1);
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)p->m, (int)p->d, 1.0, p->a, (int)p->m, r, 1, 0.0, g,
+              1);
+  *rn = cblas_dnrm2((int)p->m, r, 1);
+  *ratio = *rn > 0.0 ? cblas_dnrm2((int)p->d, g, 1) / (af * *rn) : 0.0;
+  free(r);
+  free(g);
+}
+
+/* Karlson-Walden estimate of the normwise backward error min ||[dA, theta db]||_F / ||A||_F of x
+   for column j (theta = ||A||_F / ||b||), with the exact SVD of A. */
+static double kw_backward_error(const problem *p, int64_t j, const double *x)
+{
+  int64_t m = p->m, d = p->d;
+  double *a = malloc(sizeof(double) * (size_t)(m * d)), *s = malloc(sizeof(double) * (size_t)d);
+  double *vt = malloc(sizeof(double) * (size_t)(d * d)),
+         *superb = malloc(sizeof(double) * (size_t)d);
+  double *r = malloc(sizeof(double) * (size_t)m), *g = malloc(sizeof(double) * (size_t)d);
+  double *t = malloc(sizeof(double) * (size_t)d);
+  double af, bn, xn, theta, fac, mu, sum = 0.0, rn;
+  memcpy(a, p->a, sizeof(double) * (size_t)(m * d));
+  af = LAPACKE_dlange(LAPACK_COL_MAJOR, 'F', (lapack_int)m, (lapack_int)d, a, (lapack_int)m);
+  LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'A', (lapack_int)m, (lapack_int)d, a, (lapack_int)m, s,
+                 NULL, 1, vt, (lapack_int)d, superb);
+  memcpy(r, p->b + j * m, sizeof(double) * (size_t)m);
+  bn = cblas_dnrm2((int)m, r, 1);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)d, -1.0, p->a, (int)m, x, 1, 1.0, r, 1);
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)d, 1.0, p->a, (int)m, r, 1, 0.0, g, 1);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)d, (int)d, 1.0, vt, (int)d, g, 1, 0.0, t, 1);
+  rn = cblas_dnrm2((int)m, r, 1);
+  xn = cblas_dnrm2((int)d, x, 1);
+  theta = af / bn;
+  fac = theta / sqrt(1.0 + theta * theta * xn * xn);
+  mu = fac * fac * rn * rn;
+  for (int64_t i = 0; i < d; i++)
+    sum += t[i] * t[i] / (s[i] * s[i] + mu);
+  free(a);
+  free(s);
+  free(vt);
+  free(superb);
+  free(r);
+  free(g);
+  free(t);
+  return fac * sqrt(sum) / af;
+}
+
+static rla_lsq make_solver(rla_lsq_method method, rla_sketch_type type, uint64_t seed)
+{
+  rla_lsq L = NULL;
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_lsq_set_method(L, method));
+  RLA_ASSERT_OK(rla_lsq_set_sketch_type(L, type));
+  RLA_ASSERT_OK(rla_lsq_set_seed(L, seed));
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  return L;
+}
+
+static int verbose(void)
+{
+  return getenv("RLA_TEST_VERBOSE") != NULL && rla_ctx_rank(rla_test_ctx) == 0;
+}
+
+/* Accurate method against dgels for kappa up to 1e10 (and 1e12 for the backward error; a last
+   case at kappa 1e5 with every other column scaled by 1e6), residual ||r*|| = ||A x*||.
+   Forward error: within 10x of dgels's, or of kappa eps (first-order perturbation level that no
+   backward stable solver beats reliably). Backward error: ||A^T r|| / (||A||_F ||r||) <=
+   10 eps (1 + ||A||_F ||x|| / ||r||): rounding in forming r = b - A x alone leaves
+   |dr| <= (d + 1) eps (|b| + |A| |x|), and a backward stable x adds ||A||_F ||x|| eps; the
+   normwise backward error (Karlson-Walden, exact SVD) <= 10 eps, 5x the default target 2 eps,
+   for the estimate's factor of sqrt(2) and the sketch's distortion. */
+static void test_accurate_vs_lapack(void)
+{
+  const double kappas[] = {1.0, 1e2, 1e5, 1e8, 1e10, 1e12, 1e5};
+  const double colscales[] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1e6};
+  const int64_t m = 700, d = 24;
+  for (size_t t = 0; t < sizeof(kappas) / sizeof(kappas[0]); t++) {
+    problem p;
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(RLA_LSQ_ACCURATE, RLA_SKETCH_SRHT, 7);
+    rla_lsq_info info;
+    double x[24], xl[24], rn, ratio, rnl, ratiol, fe, fel, kw, kwl, xn;
+    int ok = 1;
+    make_problem_scaled(m, d, 1, kappas[t], 1.0, colscales[t], 100 + t, &p);
+    distribute(&p, 0, &A, &B);
+    lapack_solve(&p, xl);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    fe = rel_diff(d, x, p.xstar);
+    fel = rel_diff(d, xl, p.xstar);
+    residual(&p, 0, x, &rn, &ratio);
+    residual(&p, 0, xl, &rnl, &ratiol);
+    kw = kw_backward_error(&p, 0, x);
+    kwl = kw_backward_error(&p, 0, xl);
+    xn = cblas_dnrm2((int)d, x, 1);
+    if (verbose())
+      fprintf(stderr,
+              "kappa %.0e: fe %.2e (dgels %.2e) ratio %.2f eps (dgels %.2f, lib %.2f) kw %.2f eps "
+              "(dgels %.2f, est %.2f) its %lld refinements %lld kappa_pre %.3f kappa_sk %.3g\n",
+              kappas[t], fe, fel, ratio / RLA_EPS, ratiol / RLA_EPS,
+              info.backward_error[0] / RLA_EPS, kw / RLA_EPS, kwl / RLA_EPS,
+              info.backward_error_estimate[0] / RLA_EPS, (long long)info.iterations,
+              (long long)info.refinements, info.kappa_preconditioned, info.kappa_sketch);
+    if (verbose())
+      fprintf(stderr, "  ratio bound %.2f eps\n", 10.0 * (1.0 + info.norm_fro * xn / rn));
+    if (kappas[t] <= 1e10) ok &= fe <= 10.0 * fmax(fel, kappas[t] * RLA_EPS);
+    ok &= ratio <= 10.0 * RLA_EPS * (1.0 + info.norm_fro * xn / rn);
+    ok &= kw <= 10.0 * RLA_EPS;
+    ok &= info.converged && info.rhs_converged[0] && info.backward_error_estimate[0] <= info.tol;
+    /* the reported residual and ratio are those of the returned x (up to summation order) */
+    ok &= fabs(info.residual_norm[0] - rn) <= 1e-10 * rn;
+    ok &= fabs(info.backward_error[0] - ratio) <= 10.0 * RLA_EPS * (1.0 + info.norm_fro * xn / rn);
+    ok &= info.rank == d && !info.truncated && info.iterations > 0 &&
+          info.kappa_sketch < 10.0 * kappas[t];
+    ok &= info.passes == info.iterations + info.refinements + 1;
+    ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned < 10.0;
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+    problem_free(&p);
+  }
+}
+
+/* Sketch-and-solve: with distortion eps_e on span[A b], ||r_sas|| <= ||S r_sas|| / (1 - eps_e)
+   <= ||S r*|| / (1 - eps_e) <= (1 + eps_e) / (1 - eps_e) ||r*||. For a Gaussian l x k sketch
+   (k = d + 1) the singular values lie in 1 +- (sqrt(k / l) + t / sqrt(l)) with probability
+   1 - 2 exp(-t^2 / 2) (Davidson-Szarek); t = 3 gives eps_e = sqrt(k / l) + 3 / sqrt(l), which
+   we also use for the block SRHT, whose embedding behaves like a Gaussian one at these sizes
+   (Balabanov et al. 2023). So C in ||r_sas|| <= (1 + C sqrt(d / l)) ||r*|| is
+   2 (1 + 3 / sqrt(k)) / (1 - eps_e) sqrt(k / d) here. */
+static double solve_band(int64_t d, int64_t l)
+{
+  double eps_e = sqrt((double)(d + 1) / (double)l) + 3.0 / sqrt((double)l);
+  return (1.0 + eps_e) / (1.0 - eps_e);
+}
+
+static void test_solve_band(void)
+{
+  const rla_sketch_type types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_GAUSSIAN, RLA_SKETCH_SPARSE};
+  const int64_t m = 2000, d = 20;
+  for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+    problem p;
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = NULL;
+    rla_lsq_info info;
+    double x[20], rn, ratio, eps_e, band;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+    RLA_ASSERT_OK(rla_lsq_set_method(L, RLA_LSQ_SOLVE));
+    RLA_ASSERT_OK(rla_lsq_set_sketch_type(L, types[t]));
+    RLA_ASSERT_OK(rla_lsq_set_oversample(L, 12.0));
+    RLA_ASSERT_OK(rla_lsq_set_seed(L, 11 + t));
+    RLA_ASSERT_OK(rla_lsq_setup(L));
+    make_problem(m, d, 1, 1e3, 0.5, 200 + t, &p);
+    distribute(&p, 0, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    residual(&p, 0, x, &rn, &ratio);
+    eps_e = sqrt((double)(d + 1) / info.sketch_rows) + 3.0 / sqrt((double)info.sketch_rows);
+    band = solve_band(d, info.sketch_rows);
+    if (verbose())
+      fprintf(stderr, "%s: l %lld ||r_sas|| / ||r*|| = %.4f (band %.3f), sketched %.4f\n",
+              rla_sketch_type_name(types[t]), (long long)info.sketch_rows, rn / p.rstar[0], band,
+              info.residual_sketched[0] / p.rstar[0]);
+    ok &= info.sketch_rows == (int64_t)ceil(12.0 * (d + 1));
+    ok &= rn >= p.rstar[0] * (1.0 - 1e-10) && rn <= band * p.rstar[0];
+    ok &= info.residual_sketched[0] >= (1.0 - eps_e) * rn * (1.0 - 1e-10);
+    ok &= info.residual_sketched[0] <= (1.0 + eps_e) * p.rstar[0];
+    ok &= fabs(info.residual_norm[0] - rn) <= 1e-10 * rn && info.iterations == 0;
+    ok &= info.passes == 1 && isnan(info.kappa_preconditioned) && info.kappa_sketch >= 1.0;
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+    problem_free(&p);
+  }
+}
+
+/* Exact rank k < d: columns k..d-1 repeat columns 0..d-k-1 scaled by 2, so the minimum-norm
+   solution in the original coordinates differs from that of the equilibrated problem. LAPACK
+   dgelsd with rcond 1e-10 gives the minimum-norm reference. Both are backward stable for the
+   rank-k problem whose nonzero singular values span kappa_k <= about 30; the truncated
+   perturbation theory (Wedin) bounds their difference by O(kappa_k^2 eps (1 + ||r|| /
+   (||A|| ||x||))) ~ 1e-12, so 1e-9 leaves a wide margin. */
+static void test_rank_deficient(void)
+{
+  const int64_t m = 600, d = 20, k = 14;
+  problem p, base;
+  rla_dmat A = NULL, B = NULL;
+  double x[20], xs[20], xmn[20], s[20], *a, *b;
+  lapack_int rank;
+  int ok = 1;
+  make_problem(m, k, 1, 10.0, 0.3, 300, &base);
+  p.m = m;
+  p.d = d;
+  p.nrhs = 1;
+  p.a = calloc((size_t)(m * d), sizeof(double));
+  p.b = calloc((size_t)m, sizeof(double));
+  p.xstar = calloc((size_t)d, sizeof(double));
+  p.rstar = calloc(1, sizeof(double));
+  memcpy(p.a, base.a, sizeof(double) * (size_t)(m * k));
+  for (int64_t j = k; j < d; j++)
+    for (int64_t i = 0; i < m; i++)
+      p.a[i + j * m] = 2.0 * base.a[i + (j - k) * m];
+  memcpy(p.b, base.b, sizeof(double) * (size_t)m);
+  a = malloc(sizeof(double) * (size_t)(m * d));
+  b = malloc(sizeof(double) * (size_t)m);
+  memcpy(a, p.a, sizeof(double) * (size_t)(m * d));
+  memcpy(b, p.b, sizeof(double) * (size_t)m);
+  LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)d, 1, a, (lapack_int)m, b,
+                 (lapack_int)m, s, 1e-10, &rank);
+  memcpy(xmn, b, sizeof(double) * (size_t)d);
+  ok &= rank == k;
+  distribute(&p, 0, &A, &B);
+  {
+    rla_lsq L = make_solver(RLA_LSQ_ACCURATE, RLA_SKETCH_SRHT, 3);
+    rla_lsq_info info;
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    if (verbose())
+      fprintf(stderr, "rank-deficient: rank %lld, |x - x_mn| / |x_mn| = %.2e, its %lld\n",
+              (long long)info.rank, rel_diff(d, x, xmn), (long long)info.iterations);
+    ok &= info.rank == k && info.truncated && info.converged;
+    ok &= rel_diff(d, x, xmn) <= 1e-9;
+    rla_lsq_destroy(&L);
+  }
+  {
+    /* sketch-and-solve also returns a vector without null-space component: the part of
+       x along the null-space directions e_j - 2 e_{j+k}... is zero, i.e. x_{j+k} = 2 x_j
+       for the duplicated pairs (the minimum-norm split of a coefficient between the columns
+       a and 2a puts 1/5 on a and 4/5 on 2a) */
+    rla_lsq L = make_solver(RLA_LSQ_SOLVE, RLA_SKETCH_SRHT, 3);
+    rla_lsq_info info;
+    double worst = 0.0;
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, xs, d, &info));
+    for (int64_t j = k; j < d; j++)
+      worst = fmax(worst, fabs(xs[j] - 2.0 * xs[j - k]));
+    ok &= info.rank == k && info.truncated && worst <= 1e-10 * cblas_dnrm2((int)d, xs, 1);
+    rla_lsq_destroy(&L);
+  }
+  RLA_ASSERT_ALL(ok);
+  free(a);
+  free(b);
+  rla_dmat_destroy(&A);
+  rla_dmat_destroy(&B);
+  problem_free(&p);
+  problem_free(&base);
+}
+
+/* The same seed gives the same x on the whole communicator and on rank 0 alone: the sketch is
+   the same operator, only the summation order of the reductions differs, so the solutions differ
+   by rounding propagated through a kappa ~ 1e2 problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. */
+static void test_rank_count_independence(void)
+{
+  const rla_lsq_method methods[] = {RLA_LSQ_SOLVE, RLA_LSQ_ACCURATE};
+  const int64_t m = 500, d = 16;
+  problem p;
+  make_problem(m, d, 1, 1e2, 0.5, 400, &p);
+  for (size_t t = 0; t < 2; t++) {
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 42);
+    double x[16], xself[16];
+    int ok = 1;
+    distribute(&p, 0, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, NULL));
+    if (rla_ctx_rank(rla_test_ctx) == 0) {
+      rla_ctx self = NULL;
+      rla_dmat As = NULL, Bs = NULL;
+      rla_lsq Ls = NULL;
+      rla_err err = rla_ctx_create(MPI_COMM_SELF, &self);
+      if (!err) rla_ctx_set_verbosity(self, 0);
+      if (!err) err = rla_dmat_create_rowblock(self, m, d, 0, &As);
+      if (!err) err = rla_dmat_create_rowblock(self, m, 1, 0, &Bs);
+      if (!err) err = rla_dmat_scatter(As, 0, p.a);
+      if (!err) err = rla_dmat_scatter(Bs, 0, p.b);
+      if (!err) err = rla_lsq_create(self, &Ls);
+      if (!err) err = rla_lsq_set_method(Ls, methods[t]);
+      if (!err) err = rla_lsq_set_seed(Ls, 42);
+      if (!err) err = rla_lsq_setup(Ls);
+      if (!err) err = rla_lsq_solve(Ls, As, Bs, xself, d, NULL);
+      ok = !err;
+      rla_lsq_destroy(&Ls);
+      rla_dmat_destroy(&As);
+      rla_dmat_destroy(&Bs);
+      rla_ctx_destroy(&self);
+    }
+    MPI_Bcast(xself, (int)d, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (verbose())
+      fprintf(stderr, "%s: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]),
+              rel_diff(d, x, xself));
+    ok &= rel_diff(d, x, xself) <= 1e-10;
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+  }
+  problem_free(&p);
+}
+
+/* PDGELS against dgels: both are Householder QR, backward stable, so on a problem with a small
+   residual (rho = 1e-8, kappa^2 rho < kappa) they differ by O(d kappa eps); we allow
+   10 d kappa eps. */
+static void test_direct(void)
+{
+  const int64_t m = 400, d = 24;
+  const double kappa = 1e4;
+  problem p;
+  rla_dmat A = NULL, B = NULL;
+  rla_lsq L = make_solver(RLA_LSQ_DIRECT, RLA_SKETCH_SRHT, 1);
+  rla_lsq_info info;
+  double x[24], xl[24], rn, ratio;
+  int ok = 1;
+  make_problem(m, d, 1, kappa, 1e-8, 500, &p);
+  distribute(&p, 0, &A, &B);
+  lapack_solve(&p, xl);
+  RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+  residual(&p, 0, x, &rn, &ratio);
+  if (verbose()) fprintf(stderr, "direct: %.2e vs dgels\n", rel_diff(d, x, xl));
+  ok &= rel_diff(d, x, xl) <= 10.0 * d * kappa * RLA_EPS;
+  ok &= fabs(info.residual_norm[0] - rn) <= 1e-6 * rn && info.sketch_rows == 0;
+  ok &= info.method == RLA_LSQ_DIRECT && info.converged && info.passes == 1;
+  RLA_ASSERT_ALL(ok);
+  rla_lsq_destroy(&L);
+  rla_dmat_destroy(&A);
+  rla_dmat_destroy(&B);
+  problem_free(&p);
+}
+
+/* Several right-hand sides at once equal each solved alone: solve and direct apply the same
+   operations column by column (GEMM instead of GEMV: rounding only, kappa eps level); the
+   accurate method may stop at other iterations, so the columns agree to the forward-error level
+   of a backward stable solution, kappa^2 eps ||r|| / (||A|| ||x||) ~ 1e-11 for kappa 1e2; we
+   allow 1e-9. A zero right-hand side gives x = 0 exactly. */
+static void test_multiple_rhs(void)
+{
+  const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE, RLA_LSQ_DIRECT};
+  const int64_t m = 600, d = 16, nrhs = 3;
+  problem p;
+  make_problem(m, d, nrhs, 1e2, 0.5, 600, &p);
+  memset(p.b + m, 0, sizeof(double) * (size_t)m); /* the second right-hand side is zero */
+  for (size_t t = 0; t < 3; t++) {
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 5);
+    rla_lsq_info info;
+    double x[3 * 20], xj[16];
+    int ok = 1;
+    const int64_t ldx = 20;
+    distribute(&p, 0, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, ldx, &info));
+    ok &= info.nrhs == nrhs && info.converged;
+    for (int64_t i = 0; i < d; i++)
+      ok &= x[ldx + i] == 0.0;
+    ok &= info.residual_norm[1] == 0.0 && info.backward_error[1] == 0.0;
+    rla_dmat_destroy(&B);
+    for (int64_t j = 0; j < nrhs; j++) {
+      problem one = p;
+      rla_dmat Bj = NULL;
+      double tolj = methods[t] == RLA_LSQ_ACCURATE ? 1e-9 : 1e-12;
+      one.nrhs = 1;
+      one.b = p.b + j * m;
+      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, 1, 0, &Bj));
+      RLA_ASSERT_OK(rla_dmat_scatter(Bj, 0, one.b));
+      RLA_ASSERT_OK(rla_lsq_solve(L, A, Bj, xj, d, NULL));
+      if (verbose())
+        fprintf(stderr, "%s rhs %lld: %.2e\n", rla_lsq_method_name(methods[t]), (long long)j,
+                rel_diff(d, x + j * ldx, xj));
+      ok &= rel_diff(d, x + j * ldx, xj) <= tolj;
+      rla_dmat_destroy(&Bj);
+    }
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+  }
+  problem_free(&p);
+}
+
+/* All rows on rank 0 (the other ranks hold none); uneven blocks with the default split. */
+static void test_empty_ranks(void)
+{
+  const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE, RLA_LSQ_DIRECT};
+  const int64_t m = 301, d = 12;
+  problem p;
+  double xl[12];
+  make_problem(m, d, 1, 1e3, 0.2, 700, &p);
+  lapack_solve(&p, xl);
+  for (size_t t = 0; t < 3; t++) {
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(methods[t], RLA_SKETCH_GAUSSIAN, 9);
+    rla_lsq_info info;
+    double x[12], rn, ratio, rnl, ratiol;
+    int ok = 1;
+    distribute(&p, m, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    residual(&p, 0, x, &rn, &ratio);
+    residual(&p, 0, xl, &rnl, &ratiol);
+    /* sketch-and-solve: the band of test_solve_band (l = 4 (d + 1) = 52 here: loose, 22.8);
+       the others: kappa 1e3, rho 0.2, forward error about kappa^2 eps rho ~ 5e-11 */
+    ok &= methods[t] == RLA_LSQ_SOLVE ? rn <= solve_band(d, info.sketch_rows) * rnl
+                                      : rel_diff(d, x, xl) <= 1e-9;
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+  }
+  problem_free(&p);
+}
+
+static void test_errors(void)
+{
+  rla_dmat A = NULL, B = NULL, Bshort = NULL, A0 = NULL, Awide = NULL, Bwide = NULL, Bmb = NULL;
+  rla_lsq L = NULL;
+  rla_lsq_method method;
+  double x[40];
+  int64_t p = rla_ctx_size(rla_test_ctx);
+  problem pr;
+  make_problem(50, 8, 1, 10.0, 0.5, 800, &pr);
+  distribute(&pr, 0, &A, &B);
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_ARG, "rla_lsq_setup");
+  RLA_ASSERT_FAILS(rla_lsq_set_oversample(L, 1.0), RLA_ERR_ARG, "oversampling");
+  RLA_ASSERT_FAILS(rla_lsq_set_oversample(L, NAN), RLA_ERR_ARG, "oversampling");
+  RLA_ASSERT_FAILS(rla_lsq_set_tol(L, 0.0), RLA_ERR_ARG, "backward-error target");
+  RLA_ASSERT_FAILS(rla_lsq_set_max_iterations(L, -1), RLA_ERR_ARG, "iterations");
+  RLA_ASSERT_FAILS(rla_lsq_set_rank_tol(L, 1.0), RLA_ERR_ARG, "rank tolerance");
+  RLA_ASSERT_FAILS(rla_lsq_set_sketch_rows(L, -3), RLA_ERR_ARG, "sketch rows");
+  RLA_ASSERT_FAILS(rla_lsq_set_method(L, (rla_lsq_method)7), RLA_ERR_ARG, "method");
+  RLA_ASSERT_FAILS(rla_lsq_set_sketch_type(L, (rla_sketch_type)9), RLA_ERR_ARG, "sketch type");
+  RLA_ASSERT_FAILS(rla_lsq_method_from_name(rla_test_ctx, "qr", &method), RLA_ERR_ARG, "accurate");
+  RLA_ASSERT_OK(rla_lsq_method_from_name(rla_test_ctx, "direct", &method));
+  RLA_ASSERT_ALL(method == RLA_LSQ_DIRECT && strcmp(rla_lsq_method_name(method), "direct") == 0);
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  /* sketch rows not above d */
+  RLA_ASSERT_OK(rla_lsq_set_sketch_rows(L, 8));
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_ARG, "must exceed");
+  RLA_ASSERT_OK(rla_lsq_set_sketch_rows(L, 0));
+  /* a set_* undoes the setup */
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_ARG, "not set up");
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  /* m < d */
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 5, 8, 0, &Awide));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 5, 1, 0, &Bwide));
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, Awide, Bwide, x, 8, NULL), RLA_ERR_SHAPE, "underdetermined");
+  /* B rows != A rows */
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 49, 1, 0, &Bshort));
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, Bshort, x, 8, NULL), RLA_ERR_SHAPE, "B has 49 rows");
+  /* B with another row distribution */
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 50, 1, 50, &Bmb));
+  if (p > 1)
+    RLA_ASSERT_FAILS(rla_lsq_solve(L, A, Bmb, x, 8, NULL), RLA_ERR_ARG, "row distribution");
+  /* d = 0 */
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 50, 0, 0, &A0));
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A0, B, x, 8, NULL), RLA_ERR_SHAPE, "d = 0");
+  /* bad X */
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, NULL, 8, NULL), RLA_ERR_ARG, "X is NULL");
+  RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 7, NULL), RLA_ERR_ARG, "leading dimension");
+  /* NaN in A on the last rank's rows, Inf in B */
+  {
+    double *a;
+    int64_t lm, lld;
+    rla_dmat_local(A, &a, &lm, NULL, &lld);
+    if (rla_dmat_row_offset(A) + lm == 50 && lm > 0) a[(lm - 1) + 3 * lld] = NAN;
+    RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_VALUE, "row 49, column 3");
+    RLA_ASSERT_OK(rla_dmat_scatter(A, 0, pr.a));
+    rla_dmat_local(B, &a, &lm, NULL, &lld);
+    if (rla_dmat_row_offset(B) == 0 && lm > 0) a[0] = INFINITY;
+    RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_VALUE, "B: non-finite");
+    RLA_ASSERT_OK(rla_dmat_scatter(B, 0, pr.b));
+  }
+  /* and it still solves afterwards */
+  RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, 8, NULL));
+  {
+    FILE *f = fopen(rla_test_path("view.txt"), "w+");
+    char text[4096] = "";
+    size_t n = 0;
+    RLA_ASSERT_OK(rla_lsq_view(L, f));
+    if (f) {
+      rewind(f);
+      n = fread(text, 1, sizeof(text) - 1, f);
+      text[n] = '\0';
+      fclose(f);
+    }
+    RLA_ASSERT_ALL(rla_ctx_rank(rla_test_ctx) != 0 ||
+                   (strstr(text, "method accurate") && strstr(text, "rhs 0")));
+  }
+  rla_lsq_destroy(&L);
+  RLA_ASSERT_ALL(L == NULL);
+  RLA_ASSERT_OK(rla_lsq_destroy(NULL));
+  rla_dmat_destroy(&A);
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&A0);
+  rla_dmat_destroy(&Awide);
+  rla_dmat_destroy(&Bwide);
+  rla_dmat_destroy(&Bshort);
+  rla_dmat_destroy(&Bmb);
+  problem_free(&pr);
+}
+
+void rla_test_register(void)
+{
+  CU_pSuite s = CU_add_suite("lsq", NULL, NULL);
+  CU_add_test(s, "accurate method against dgels, kappa 1 to 1e12", test_accurate_vs_lapack);
+  CU_add_test(s, "sketch-and-solve residual band", test_solve_band);
+  CU_add_test(s, "rank-deficient A gives the minimum-norm solution", test_rank_deficient);
+  CU_add_test(s, "same seed, same x on P ranks and on one", test_rank_count_independence);
+  CU_add_test(s, "direct method against dgels", test_direct);
+  CU_add_test(s, "several right-hand sides equal each alone", test_multiple_rhs);
+  CU_add_test(s, "ranks without rows", test_empty_ranks);
+  CU_add_test(s, "provoked errors and view", test_errors);
+}
