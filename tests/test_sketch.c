@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Tests of the sketch operators: agreement with Omega built from its definition, isometry in
-   expectation, subspace embedding, coherent inputs, block aliasing without Dt_i, independence
-   of the rank count, left/right consistency, the DCT path, and provoked errors. */
+/* Tests of the sketch operators: agreement with Omega built from its definition, degenerate
+   shapes, the chunked reduction, isometry in expectation, subspace embedding (random and
+   coherent inputs), block aliasing without Dt_i, independence of the rank count, the fast
+   block SRHT path against the reference, left/right consistency, the DCT path, setters after
+   setup, and provoked errors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,8 @@
    largest partial sums), and repeated applies on the same ranks are bitwise identical.
    Lifecycle: create -> set_* -> setup (collective: validate, allocate, plan FFTW) ->
    apply_* (repeatable; allocates nothing except a packed copy for the reduction when
-   ldo > l) -> view -> destroy. Arrays passed to apply_* are borrowed for the call. */
+   ldo > l) -> view -> destroy. Arrays passed to apply_* are borrowed for the call. The applies
+   use work space inside the sketch: one sketch must not be applied by two threads at once. */
 #ifndef RLA_SKETCH_H
 #define RLA_SKETCH_H
 

@@ -3,6 +3,7 @@
    (seed, RLA_RNG_SKETCH_GAUSS, row k, column i) (Halko, Martinsson, Tropp, SIAM Rev. 2011,
    Sec. 4.1). Omega is generated in panels of columns (l x p, p bounded) and applied by DGEMM.
    Cost: 2 l n d flops and l n normal values for Omega A (n x d); no communication. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -33,6 +34,10 @@ static rla_err gaussian_apply_left(rla_sketch S, int64_t row0, int64_t nrows, in
   struct gaussian *h = S->data;
   const double scale = 1.0 / sqrt((double)h->l);
 
+  RLA_CHECK(S->ctx, d <= INT_MAX && lda <= INT_MAX && ldo <= INT_MAX, RLA_ERR_UNSUPPORTED,
+            "Gaussian sketch: d = %lld, lda = %lld, ldo = %lld must fit the BLAS interface "
+            "(at most 2^31 - 1)",
+            (long long)d, (long long)lda, (long long)ldo);
   if (nrows == 0) {
     for (int64_t j = 0; j < d; j++)
       memset(out + j * ldo, 0, sizeof(double) * (size_t)h->l);
@@ -53,6 +58,10 @@ static rla_err gaussian_apply_right(rla_sketch S, int64_t m, const double *a, in
   struct gaussian *h = S->data;
   const double scale = 1.0 / sqrt((double)h->l);
 
+  RLA_CHECK(S->ctx, m <= INT_MAX && lda <= INT_MAX && ldy <= INT_MAX, RLA_ERR_UNSUPPORTED,
+            "Gaussian sketch: m = %lld, lda = %lld, ldy = %lld must fit the BLAS interface "
+            "(at most 2^31 - 1)",
+            (long long)m, (long long)lda, (long long)ldy);
   if (S->n == 0) {
     for (int64_t k = 0; k < h->l; k++)
       memset(y + k * ldy, 0, sizeof(double) * (size_t)m);

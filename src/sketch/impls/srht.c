@@ -7,8 +7,12 @@
    Walsh-Hadamard matrix (b a power of two) or DCT-II (other b), D_i (b x b) and Dt_i (l x l)
    independent random sign diagonals per block and R the same uniform sample of l of the b rows
    for every block. Omega A = sum_i Omega_i A_i, summed over the blocks in increasing order.
-   Cost: n d log2(b) flops for Omega A (n x d), no communication (the caller reduces l d words);
-   A is read once: each b x (panel) piece is signed, transformed in cache and sampled. */
+   Cost: n d log2(b) additions for Omega A (n x d) and no communication (the caller reduces
+   l d words). A is read once: each column piece of a block is signed and transformed in cache
+   (six butterfly stages while it is loaded, then radix-8 passes over 8-double vectors) and its
+   sampled rows are added into the output; about 3x the time of one read of A on this
+   machine (bench/README.md). Reference paths (radix-2 FWHT, FFTW plans) are kept for testing
+   and for the DCT. */
 #include <math.h>
 #include <string.h>
 
@@ -94,15 +98,18 @@ typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
   } while (0)
 
 /* stages h = 1, 2, 4 inside an 8-vector: y[k] = x[k ^ h] + (k & h ? -x[k] : x[k]) */
+#if defined(__clang__)
+#define SWAP(x, a, b, c, d, e, f, g, h) __builtin_shufflevector((x), (x), a, b, c, d, e, f, g, h)
+#else
+#define SWAP(x, a, b, c, d, e, f, g, h) __builtin_shuffle((x), (v8i){a, b, c, d, e, f, g, h})
+#endif
 #define STAGES_1_2_4(x)                                                                            \
   do {                                                                                             \
-    (x) = __builtin_shuffle((x), p1) + (x)*s1;                                                     \
-    (x) = __builtin_shuffle((x), p2) + (x)*s2;                                                     \
-    (x) = __builtin_shuffle((x), p4) + (x)*s4;                                                     \
+    (x) = SWAP((x), 1, 0, 3, 2, 5, 4, 7, 6) + (x)*s1;                                              \
+    (x) = SWAP((x), 2, 3, 0, 1, 6, 7, 4, 5) + (x)*s2;                                              \
+    (x) = SWAP((x), 4, 5, 6, 7, 0, 1, 2, 3) + (x)*s4;                                              \
   } while (0)
-#define SHUFFLE_CONSTANTS                                                                          \
-  const v8i p1 = {1, 0, 3, 2, 5, 4, 7, 6}, p2 = {2, 3, 0, 1, 6, 7, 4, 5},                          \
-            p4 = {4, 5, 6, 7, 0, 1, 2, 3};                                                         \
+#define SIGN_CONSTANTS                                                                             \
   const v8d s1 = {1, -1, 1, -1, 1, -1, 1, -1}, s2 = {1, 1, -1, -1, 1, 1, -1, -1},                  \
             s4 = {1, 1, 1, 1, -1, -1, -1, -1}
 /* three butterfly stages on eight vectors x0..x7 (distances 1, 2, 4 between them) */
@@ -129,7 +136,7 @@ typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
 KERNEL static int64_t fwht_head(double *dst, const double *src, const double *sign, int64_t b,
                                 const double *next)
 {
-  SHUFFLE_CONSTANTS;
+  SIGN_CONSTANTS;
   if (b < 64) {
     for (int64_t t = 0; t < b; t += 8) {
       v8d x = load8(src + t) * load8(sign + t);
