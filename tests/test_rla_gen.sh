@@ -4,43 +4,14 @@
 # independently with NumPy (tests/check_rla_gen.py); bad parameters must give a non-zero exit on
 # every rank, one clear message and no output file.
 name=test_rla_gen.sh
-if [ -z "$PYTHON_NUMPY" ]; then
-  echo "$name: skipped: no Python with NumPy (configure looked for one; set PYTHON_NUMPY=...)"
-  exit 77
-fi
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
-gen="$builddir/drivers/rla-gen"
+prog="$builddir/drivers/rla-gen"
 check="$srcdir/tests/check_rla_gen.py"
-mpiexec=${MPIEXEC:-mpiexec}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_rla_gen.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
-
-# run rla-gen on 2 ranks; every rank appends its exit code to $tmp/codes
-run() {
-  rm -f "$tmp/codes"
-  timeout --kill-after=10 300 "$mpiexec" --oversubscribe -np 2 \
-    sh -c '"$0" "$@"; echo $? >> "'"$tmp"'/codes"' "$gen" "$@"
-}
-
-# the checker's PASS/FAIL lines count one each
-pycheck() {
-  out=$("$PYTHON_NUMPY" "$check" "$@" 2>&1)
-  echo "$out"
-  p=$(echo "$out" | grep -c '^PASS ')
-  f=$(echo "$out" | grep -c '^FAIL ')
-  passed=$((passed + p))
-  failed=$((failed + f))
-  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then fail "checker ran: $*"; fi
-}
+. "$srcdir/tests/driver_lib.sh"
 
 # --- svd: singular values equal sigma.npy ---------------------------------------------------
-if run svd -m 150 -n 90 --spectrum exp --decay 0.03 --seed 3 -A "$tmp/A.npy" -S "$tmp/s.npy" \
+if run 2 svd -m 150 -n 90 --spectrum exp --decay 0.03 --seed 3 -A "$tmp/A.npy" -S "$tmp/s.npy" \
   --report "$tmp/svd.json" >"$tmp/svd.out" 2>&1 && ! grep -q FAILED "$tmp/svd.out"; then
   pass "rla-gen svd ran, its own checks passed"
   pycheck svd "$tmp/A.npy" "$tmp/s.npy"
@@ -49,7 +20,7 @@ else
   fail "rla-gen svd"
 fi
 if grep -q '"checks"' "$tmp/svd.json" 2>/dev/null; then pass "svd report written"; else fail "svd report"; fi
-if run svd -m 40 -n 70 --rank 25 --spectrum lowrank --knee 10 --level 1e-3 --seed 4 \
+if run 2 svd -m 40 -n 70 --rank 25 --spectrum lowrank --knee 10 --level 1e-3 --seed 4 \
   -A "$tmp/W.npy" -S "$tmp/ws.npy" --check-spectrum >"$tmp/svd2.out" 2>&1 &&
   [ "$(grep -c PASSED "$tmp/svd2.out")" -ge 4 ]; then
   pass "rla-gen svd, wide and rank-deficient, --check-spectrum"
@@ -60,7 +31,7 @@ else
 fi
 
 # --- lsq: b - A x* orthogonal to range(A), of the requested norm ---------------------------
-if run lsq -m 400 -n 50 --cond 1e3 --residual 0.25 --seed 5 -A "$tmp/LA.npy" -b "$tmp/b.npy" \
+if run 2 lsq -m 400 -n 50 --cond 1e3 --residual 0.25 --seed 5 -A "$tmp/LA.npy" -b "$tmp/b.npy" \
   -x "$tmp/x.npy" >"$tmp/lsq.out" 2>&1 && ! grep -q FAILED "$tmp/lsq.out"; then
   pass "rla-gen lsq ran, its own checks passed"
   pycheck lsq "$tmp/LA.npy" "$tmp/b.npy" "$tmp/x.npy" 0.25 1e3
@@ -81,7 +52,7 @@ subspaces = 3
 dim = 4
 noise = 1e-3
 EOF
-if run "$tmp/coll.in" --seed 9 --dir "$tmp/coll" >"$tmp/coll.out" 2>&1 &&
+if run 2 "$tmp/coll.in" --seed 9 --dir "$tmp/coll" >"$tmp/coll.out" 2>&1 &&
   ! grep -q FAILED "$tmp/coll.out" && grep -q "The following parameters will be used" "$tmp/coll.out"; then
   pass "rla-gen collection from a deck"
   pycheck collection "$tmp/coll"
@@ -91,11 +62,11 @@ else
 fi
 
 # --- bad parameters: non-zero exit on every rank, one message, no file -----------------------
-bad() {
+bad_params() {
   what=$1
   shift
   mkdir -p "$tmp/bad"
-  run "$@" >"$tmp/bad.out" 2>&1
+  run 2 "$@" >"$tmp/bad.out" 2>&1
   codes=$(sort "$tmp/codes" 2>/dev/null | tr '\n' ' ')
   nerr=$(grep -c "^rla-gen: error: " "$tmp/bad.out")
   left=$(ls -A "$tmp/bad")
@@ -108,19 +79,18 @@ bad() {
   fi
   rm -rf "$tmp/bad"
 }
-bad "m < n" lsq -m 10 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/b.npy"
-bad "cond < 1" lsq -m 30 -n 20 --cond 0.5 -A "$tmp/bad/A.npy" -b "$tmp/bad/b.npy"
-bad "negative size" svd -m -5 -n 4 -A "$tmp/bad/A.npy"
-bad "rank > min(m, n)" svd -m 20 -n 10 --rank 11 -A "$tmp/bad/A.npy" -S "$tmp/bad/s.npy"
-bad "spectrum underflows" svd -m 500 -n 500 --spectrum exp --decay 1 -A "$tmp/bad/A.npy"
-bad "option of another kind" collection -m 50 --blocks 3 --width 2 --subspaces 2 --dim 2 \
+bad_params "m < n" lsq -m 10 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/b.npy"
+bad_params "cond < 1" lsq -m 30 -n 20 --cond 0.5 -A "$tmp/bad/A.npy" -b "$tmp/bad/b.npy"
+bad_params "negative size" svd -m -5 -n 4 -A "$tmp/bad/A.npy"
+bad_params "rank > min(m, n)" svd -m 20 -n 10 --rank 11 -A "$tmp/bad/A.npy" -S "$tmp/bad/s.npy"
+bad_params "spectrum underflows" svd -m 500 -n 500 --spectrum exp --decay 1 -A "$tmp/bad/A.npy"
+bad_params "option of another kind" collection -m 50 --blocks 3 --width 2 --subspaces 2 --dim 2 \
   --cond 10 --dir "$tmp/bad/c"
-bad "dim > m" collection -m 5 --blocks 3 --width 2 --subspaces 2 --dim 6 --dir "$tmp/bad/c"
-bad "unknown extension" lsq -m 30 -n 20 -A "$tmp/bad/A.txt" -b "$tmp/bad/b.npy"
-bad "same file twice" lsq -m 30 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/A.npy"
-bad "missing output" lsq -m 30 -n 20 -A "$tmp/bad/A.npy"
-bad "no kind" -m 30 -n 20 -A "$tmp/bad/A.npy"
-bad "unwritable directory" lsq -m 30 -n 20 -A "$tmp/bad/no/such/A.npy" -b "$tmp/bad/b.npy"
+bad_params "dim > m" collection -m 5 --blocks 3 --width 2 --subspaces 2 --dim 6 --dir "$tmp/bad/c"
+bad_params "unknown extension" lsq -m 30 -n 20 -A "$tmp/bad/A.txt" -b "$tmp/bad/b.npy"
+bad_params "same file twice" lsq -m 30 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/A.npy"
+bad_params "missing output" lsq -m 30 -n 20 -A "$tmp/bad/A.npy"
+bad_params "no kind" -m 30 -n 20 -A "$tmp/bad/A.npy"
+bad_params "unwritable directory" lsq -m 30 -n 20 -A "$tmp/bad/no/such/A.npy" -b "$tmp/bad/b.npy"
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
