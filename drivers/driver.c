@@ -135,6 +135,25 @@ rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const c
   return RLA_SUCCESS;
 }
 
+rla_err rla_driver_outputs_add_option(rla_driver_outputs out, rla_options opts, const char *name,
+                                      int required, rla_format fmt_override, const char **path,
+                                      const char **tmp, rla_format *fmt)
+{
+  rla_ctx ctx = out->ctx;
+  *path = *tmp = NULL;
+  if (!rla_options_has(opts, name)) {
+    RLA_CHECK(ctx, !required, RLA_ERR_ARG, "missing required output -%s FILE", name);
+    return RLA_SUCCESS;
+  }
+  RLA_CALL(ctx, rla_options_get_string(opts, name, path));
+  *fmt = rla_io_format_of(*path, fmt_override);
+  RLA_CHECK(ctx, *fmt != RLA_FORMAT_AUTO, RLA_ERR_ARG,
+            "%s: cannot tell the file format from the name: use .npy, .mtx or .petsc%s", *path,
+            rla_options_has(opts, "format") ? ", or give --format" : "");
+  RLA_CALL(ctx, rla_driver_outputs_add(out, *path, tmp));
+  return RLA_SUCCESS;
+}
+
 rla_err rla_driver_outputs_commit(rla_driver_outputs out)
 {
   rla_ctx ctx = out->ctx;

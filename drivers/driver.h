@@ -67,6 +67,13 @@ rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out);
 /* Add the target path and return in *tmp (owned by out) the name to write instead. Fails with
    RLA_ERR_ARG when path is already in the set. Collective. */
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp);
+/* The output named by option `name` of opts, staged in out: *path is the target, *tmp the name
+   to write, *fmt its format (fmt_override, or from the extension when that is RLA_FORMAT_AUTO).
+   Without the option: *path = *tmp = NULL, or RLA_ERR_ARG when required. An unknown extension is
+   RLA_ERR_ARG. Collective. */
+rla_err rla_driver_outputs_add_option(rla_driver_outputs out, rla_options opts, const char *name,
+                                      int required, rla_format fmt_override, const char **path,
+                                      const char **tmp, rla_format *fmt);
 /* Rename every temporary file onto its target (rank 0). Collective. */
 rla_err rla_driver_outputs_commit(rla_driver_outputs out);
 /* Remove the temporary files not committed (rank 0) and free the set; accepts NULL, sets *out

@@ -132,29 +132,12 @@ static rla_err get_int(struct run *r, const char *name, int64_t *v)
   return rla_options_get_int(r->opts, name, v);
 }
 
-/* the format of an output path, or a clear error */
-static rla_err output_format(struct run *r, const char *path, rla_format *f)
-{
-  *f = rla_io_format_of(path, r->fmt);
-  RLA_CHECK(r->ctx, *f != RLA_FORMAT_AUTO, RLA_ERR_ARG,
-            "%s: cannot tell the file format from the name: use .npy, .mtx or .petsc, or give "
-            "--format",
-            path);
-  return RLA_SUCCESS;
-}
-
 /* an optional output: *tmp = NULL when the option is not given */
 static rla_err stage(struct run *r, const char *name, int required, const char **path,
                      const char **tmp, rla_format *f)
 {
-  *path = *tmp = NULL;
-  if (!rla_options_has(r->opts, name)) {
-    RLA_CHECK(r->ctx, !required, RLA_ERR_ARG, "missing required output -%s FILE", name);
-    return RLA_SUCCESS;
-  }
-  RLA_CALL(r->ctx, rla_options_get_string(r->opts, name, path));
-  RLA_CALL(r->ctx, output_format(r, *path, f));
-  RLA_CALL(r->ctx, rla_driver_outputs_add(r->outs, *path, tmp));
+  RLA_CALL(r->ctx, rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path,
+                                                 tmp, f));
   return RLA_SUCCESS;
 }
 

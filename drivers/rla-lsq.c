@@ -236,6 +236,7 @@ static rla_err run(struct run *r)
 {
   rla_ctx ctx = r->ctx;
   const char *pA, *pb, *px = NULL, *tx = NULL, *pe = NULL;
+  rla_format fx = RLA_FORMAT_NPY;
   rla_lsq_info in;
   rla_dmat Xd = NULL;
   int64_t m, d, nrhs;
@@ -247,12 +248,8 @@ static rla_err run(struct run *r)
   RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
   if (rla_options_has(r->opts, "x-exact"))
     RLA_CALL(ctx, rla_options_get_string(r->opts, "x-exact", &pe));
-  if (rla_options_has(r->opts, "x")) {
-    RLA_CALL(ctx, rla_options_get_string(r->opts, "x", &px));
-    RLA_CHECK(ctx, rla_io_format_of(px, RLA_FORMAT_AUTO) != RLA_FORMAT_AUTO, RLA_ERR_ARG,
-              "%s: cannot tell the output format from the name: use .npy, .mtx or .petsc", px);
-    RLA_CALL(ctx, rla_driver_outputs_add(r->outs, px, &tx));
-  }
+  RLA_CALL(ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, "x", 0, RLA_FORMAT_AUTO, &px, &tx, &fx));
   RLA_CALL(ctx, configure(r));
   t_read = rla_wtime();
   RLA_CALL(ctx, read_inputs(r, pA, pb));
@@ -272,9 +269,7 @@ static rla_err run(struct run *r)
   if (tx) {
     t_write = rla_wtime();
     RLA_CALL_GOTO(ctx, err, done, solution_dmat(r, d, nrhs, &Xd));
-    RLA_CALL_GOTO(
-        ctx, err, done,
-        rla_io_write(Xd, tx, rla_io_format_of(px, RLA_FORMAT_AUTO), nrhs == 1 ? RLA_IO_VECTOR : 0));
+    RLA_CALL_GOTO(ctx, err, done, rla_io_write(Xd, tx, fx, nrhs == 1 ? RLA_IO_VECTOR : 0));
     t_write = rla_wtime() - t_write;
   }
   report(r, &in, t_read, t_write);

@@ -87,20 +87,6 @@ static rla_err configure(struct run *r)
   return RLA_SUCCESS;
 }
 
-/* an optional output: the temporary name to write, or NULL */
-static rla_err stage(struct run *r, const char *name, const char **tmp, rla_format *fmt)
-{
-  const char *path;
-  *tmp = NULL;
-  if (!rla_options_has(r->opts, name)) return RLA_SUCCESS;
-  RLA_CALL(r->ctx, rla_options_get_string(r->opts, name, &path));
-  *fmt = rla_io_format_of(path, RLA_FORMAT_AUTO);
-  RLA_CHECK(r->ctx, *fmt != RLA_FORMAT_AUTO, RLA_ERR_ARG,
-            "%s: cannot tell the output format from the name: use .npy, .mtx or .petsc", path);
-  RLA_CALL(r->ctx, rla_driver_outputs_add(r->outs, path, tmp));
-  return RLA_SUCCESS;
-}
-
 /* the k singular values as a row-block k x 1 matrix, for writing */
 static rla_err sigma_dmat(rla_ctx ctx, int64_t k, const double *sigma, rla_dmat *out)
 {
@@ -158,7 +144,7 @@ static rla_err run(struct run *r)
   rla_svd_info in;
   rla_dmat U, V, Sd = NULL;
   const double *sigma;
-  const char *pA, *pe = NULL, *tU, *tS, *tV;
+  const char *pA, *pe = NULL, *pU, *pS, *pV, *tU, *tS, *tV;
   rla_format fU = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
   int64_t k, m, n;
   double t_read, t_write, t_verify = 0.0, res_fro = NAN, res_2 = NAN, *trip = NULL, trip_max = 0;
@@ -169,9 +155,12 @@ static rla_err run(struct run *r)
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "verify", &verify));
   if (rla_options_has(r->opts, "sigma-exact"))
     RLA_CALL(ctx, rla_options_get_string(r->opts, "sigma-exact", &pe));
-  RLA_CALL(ctx, stage(r, "U", &tU, &fU));
-  RLA_CALL(ctx, stage(r, "S", &tS, &fS));
-  RLA_CALL(ctx, stage(r, "V", &tV, &fV));
+  RLA_CALL(ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, "U", 0, RLA_FORMAT_AUTO, &pU, &tU, &fU));
+  RLA_CALL(ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, "S", 0, RLA_FORMAT_AUTO, &pS, &tS, &fS));
+  RLA_CALL(ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, "V", 0, RLA_FORMAT_AUTO, &pV, &tV, &fV));
   RLA_CALL(ctx, configure(r));
 
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
