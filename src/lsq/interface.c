@@ -91,9 +91,7 @@ rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(
-      L->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
-      RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE", (int)type);
+  RLA_CALL(L->ctx, rla_sketch_type_check(L->ctx, type));
   L->sketch_type = type;
   L->is_setup = 0;
   return RLA_SUCCESS;
