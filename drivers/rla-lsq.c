@@ -212,6 +212,7 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report_set_int(rep, "iterations", in->iterations);
   rla_report_set_int(rep, "refinements", in->refinements);
   rla_report_set_int(rep, "passes_over_A", in->passes);
+  rla_report_set_real_array(rep, "history", in->nhistory, in->history);
   rla_report_set_bool(rep, "converged", in->converged);
   rla_report_set_real(rep, "tol", in->tol);
   rla_report_set_int(rep, "rank", in->rank);
