@@ -16,8 +16,8 @@
 enum { PENDING, DONE, FAILED, SKIPPED };
 static const char *const status_name[] = {"pending", "done", "failed", "skipped"};
 
-#define MSG_MAX 1024   /* longest message kept for an entry (one line) */
-#define TAG_RECORD 731 /* results sent by the group leaders to world rank 0 */
+#define MSG_MAX    1024 /* longest message kept for an entry (one line) */
+#define TAG_RECORD 731  /* results sent by the group leaders to world rank 0 */
 
 struct entry {
   int64_t index; /* 1-based, counting entries */
@@ -86,20 +86,36 @@ static rla_err make_dirs(rla_ctx ctx, const char *dir)
   return RLA_SUCCESS;
 }
 
-/* remove what killed runs left for this stem: DIR/.STEM.tmp.* and DIR/.STEM.old.* */
-static void remove_leftovers(const char *dir, const char *stem)
+static int compare_strings(const void *x, const void *y)
+{
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* remove what killed runs left for the entries about to run: DIR/.STEM.tmp.* and
+   DIR/.STEM.old.* for the nstems stems sorted in stems[] (one pass over the directory; other
+   entries' directories are left alone, so that concurrent runs of other entries are safe) */
+static void remove_leftovers(const char *dir, char **stems, int64_t nstems)
 {
   DIR *d = opendir(dir);
   struct dirent *de;
-  char tmp[RLA_PATH_MAX], old[RLA_PATH_MAX], path[RLA_PATH_MAX];
+  char name[RLA_PATH_MAX], path[RLA_PATH_MAX];
   if (!d) return;
-  snprintf(tmp, sizeof(tmp), ".%s.tmp.", stem);
-  snprintf(old, sizeof(old), ".%s.old.", stem);
-  while ((de = readdir(d)))
-    if (!strncmp(de->d_name, tmp, strlen(tmp)) || !strncmp(de->d_name, old, strlen(old))) {
-      snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+  while ((de = readdir(d))) {
+    char *key = name, *cut;
+    if (de->d_name[0] != '.' || strlen(de->d_name) >= sizeof(name)) continue;
+    strcpy(name, de->d_name + 1);
+    cut = strstr(name, ".tmp.");
+    for (char *c = cut; c; c = strstr(c + 1, ".tmp."))
+      cut = c;
+    if (!cut)
+      for (char *c = strstr(name, ".old."); c; c = strstr(c + 1, ".old."))
+        cut = c;
+    if (!cut) continue;
+    *cut = '\0';
+    if (bsearch(&key, stems, (size_t)nstems, sizeof(*stems), compare_strings) &&
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
       remove_tree(path);
-    }
+  }
   closedir(d);
 }
 
@@ -180,8 +196,10 @@ static rla_err parse_manifest(struct batch *b, char *text)
     s += strspn(s, " \t\r");
     if (!*s || *s == '#') continue;
     for (char *tok = strtok(s, " \t\r"); tok; tok = strtok(NULL, " \t\r"))
-      if (nf < 3) field[nf++] = tok;
-      else nf++;
+      if (nf < 3)
+        field[nf++] = tok;
+      else
+        nf++;
     RLA_CHECK(ctx, nf == d->ninputs, RLA_ERR_FORMAT,
               "%s:%d: expected '%s' (%d path%s separated by white space), found %d field%s",
               b->manifest, line, d->line, d->ninputs, d->ninputs > 1 ? "s" : "", nf,
@@ -226,9 +244,9 @@ static rla_err read_manifest(struct batch *b, char **text)
         }
       }
       if (!buf || ferror(f) || len >= INT_MAX / 2)
-        err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
-                            "%s: cannot read the manifest (too large or a read error)",
-                            b->manifest);
+        err =
+            rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
+                          "%s: cannot read the manifest (too large or a read error)", b->manifest);
     }
     if (f) fclose(f);
   }
@@ -268,8 +286,8 @@ static rla_err check_options(struct batch *b, int nprocs)
             "DIR/<name>/report.json");
   for (int j = 0; j < d->ninputs; j++)
     RLA_CHECK(ctx, !rla_options_given(b->opts, d->inputs[j]), RLA_ERR_ARG,
-              "%s%s is not used with --manifest: the manifest gives the inputs",
-              dash(d->inputs[j]), d->inputs[j]);
+              "%s%s is not used with --manifest: the manifest gives the inputs", dash(d->inputs[j]),
+              d->inputs[j]);
   for (int j = 0; j < d->noutputs; j++) {
     const char *v = d->outputs[j].def;
     if (rla_options_given(b->opts, d->outputs[j].option))
@@ -278,15 +296,15 @@ static rla_err check_options(struct batch *b, int nprocs)
               "%s%s %s: with --manifest an output is a name inside each entry's directory "
               "(e.g. %s%s %s), not a path",
               dash(d->outputs[j].option), d->outputs[j].option, v, dash(d->outputs[j].option),
-              d->outputs[j].option,
-              d->outputs[j].def ? d->outputs[j].def : "out.npy");
+              d->outputs[j].option, d->outputs[j].def ? d->outputs[j].def : "out.npy");
     b->outname[j] = v;
   }
   RLA_CALL(ctx, rla_options_get_int(b->opts, "group-size", &b->group_size));
   RLA_CHECK(ctx, b->group_size <= nprocs, RLA_ERR_ARG,
             "--group-size %lld exceeds the %d rank%s of the run", (long long)b->group_size, nprocs,
             nprocs > 1 ? "s" : "");
-  if (rla_options_has(b->opts, "entry")) RLA_CALL(ctx, rla_options_get_int(b->opts, "entry", &b->only));
+  if (rla_options_has(b->opts, "entry"))
+    RLA_CALL(ctx, rla_options_get_int(b->opts, "entry", &b->only));
   return RLA_SUCCESS;
 }
 
@@ -322,6 +340,16 @@ static rla_err start(struct batch *b, int nprocs)
     if (st[i] == PENDING) b->pending[b->npending++] = i;
   }
   free(st);
+  if (!err && rla_ctx_rank(ctx) == 0) {
+    char **stems = malloc(sizeof(char *) * (size_t)(b->npending + 1));
+    for (int64_t k = 0; stems && k < b->npending; k++)
+      stems[k] = b->e[b->pending[k]].stem;
+    if (stems) {
+      qsort(stems, (size_t)b->npending, sizeof(*stems), compare_strings);
+      remove_leftovers(b->dir, stems, b->npending);
+    }
+    free(stems);
+  }
   return err;
 }
 
@@ -334,12 +362,11 @@ struct group {
   int id;
 };
 
-/* leader: D/.STEM.tmp.XXXXXX, after removing the leftovers of killed runs */
+/* leader: D/.STEM.tmp.XXXXXX */
 static rla_err make_entry_dir(struct batch *b, rla_ctx ctx, struct entry *e, char *tmpdir)
 {
   rla_err err = RLA_SUCCESS;
   if (rla_ctx_rank(ctx) == 0) {
-    remove_leftovers(b->dir, e->stem);
     snprintf(tmpdir, RLA_PATH_MAX, "%s/.%s.tmp.XXXXXX", b->dir, e->stem);
     if (!mkdtemp(tmpdir))
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
@@ -429,8 +456,8 @@ static rla_err run_entry(struct batch *b, struct group *g, struct entry *e, int 
     rla_report_set_int(job.rep, "group", g->id);
     rla_report_pop(job.rep);
     if (snprintf(rpath, sizeof(rpath), "%s/report.json", tmpdir) >= (int)sizeof(rpath))
-      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                          "%s: over-long path", tmpdir);
+      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "%s: over-long path",
+                          tmpdir);
     if (!err) err = rla_driver_job_run(&job, b->prog, rpath, b->body, b->data, failures);
   }
   rla_driver_outputs_destroy(&job.outs);
@@ -452,8 +479,9 @@ static void progress(struct batch *b, struct tally *t, const struct entry *e)
     fprintf(stderr, "%s: batch: entry %lld (%s) failed: %s\n", b->prog, (long long)e->index,
             e->stem, e->msg);
   if (b->verbose >= 1)
-    fprintf(stderr, "%s: batch: entry %lld (%s) %s in %.2f s by group %d; %lld done, %lld failed, "
-                    "%lld skipped, %lld remaining\n",
+    fprintf(stderr,
+            "%s: batch: entry %lld (%s) %s in %.2f s by group %d; %lld done, %lld failed, "
+            "%lld skipped, %lld remaining\n",
             b->prog, (long long)e->index, e->stem, status_name[e->status], e->time, e->group,
             (long long)t->done, (long long)t->failed, (long long)t->skipped,
             (long long)(b->npending - t->received));
@@ -599,7 +627,10 @@ static void run_group(struct batch *b, struct group *g, MPI_Comm bcomm, MPI_Win 
       snprintf(e->msg, sizeof(e->msg), "%d check%s FAILED (see the FAILED lines on stdout)",
                failures, failures > 1 ? "s" : "");
     rla_ctx_error_clear(g->ctx);
-    if (leader) send_record(bcomm, e, &sendbuf[*nsent], &req[*nsent]), (*nsent)++;
+    if (leader) {
+      send_record(bcomm, e, &sendbuf[*nsent], &req[*nsent]);
+      (*nsent)++;
+    }
     while (world0 && receive(b, bcomm, t, 0)) {
     }
   }
@@ -647,8 +678,9 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
   for (int64_t i = 0; i < b.n; i++)
     if (b.e[i].status == SKIPPED) t.skipped++;
   if (rank == 0 && b.verbose >= 1) {
-    fprintf(stderr, "%s: batch: %s: %lld entr%s to run, %lld already done (skipped); %d group%s of "
-                    "%lld rank%s\n",
+    fprintf(stderr,
+            "%s: batch: %s: %lld entr%s to run, %lld already done (skipped); %d group%s of "
+            "%lld rank%s\n",
             prog, b.manifest, (long long)b.npending, b.npending == 1 ? "y" : "ies",
             (long long)t.skipped, b.ngroups, b.ngroups > 1 ? "s" : "", (long long)b.group_size,
             b.group_size > 1 ? "s" : "");
@@ -659,10 +691,11 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
   g.id = (int)(rank / b.group_size);
   err = MPI_Comm_dup(MPI_COMM_WORLD, &bcomm) ? RLA_ERR_MPI : 0;
   if (!err) err = MPI_Comm_split(bcomm, g.id, rank, &gcomm) ? RLA_ERR_MPI : 0;
-  if (!err) err = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
-                                   MPI_INFO_NULL, bcomm, &counter, &win)
-                      ? RLA_ERR_MPI
-                      : 0;
+  if (!err)
+    err = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
+                           MPI_INFO_NULL, bcomm, &counter, &win)
+              ? RLA_ERR_MPI
+              : 0;
   if (err) {
     rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "cannot set up the batch's groups");
     code = rla_driver_fail(ctx, prog);
@@ -700,8 +733,8 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
       rla_driver_fail(ctx, prog);
     else if (b.verbose >= 1 || t.failed)
       fprintf(stderr, "%s: batch: %lld done, %lld failed, %lld skipped in %.2f s; summary in %s\n",
-              prog, (long long)t.done, (long long)t.failed, (long long)t.skipped,
-              rla_wtime() - t0, b.dir);
+              prog, (long long)t.done, (long long)t.failed, (long long)t.skipped, rla_wtime() - t0,
+              b.dir);
     code = err || t.failed ? 1 : 0;
   }
   MPI_Bcast(&code, 1, MPI_INT, 0, bcomm);

@@ -22,17 +22,29 @@
 
 /* The batch options: put them in a batch-capable driver's spec table, before
    RLA_DRIVER_COMMON_OPTIONS. */
-#define RLA_DRIVER_BATCH_OPTIONS                                                                   \
-  {"manifest", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,                                             \
-   "batch: a file listing one input a line (paths relative to the manifest's directory)"},         \
-      {"output-dir", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,                                       \
-       "batch: entry with stem s writes DIR/s/ (report.json and outputs) and DIR/summary.json"},   \
-      {"group-size", NULL, RLA_OPT_INT, "1", NULL, 1, 2147483647.0,                                \
-       "batch: ranks per group; each group runs one entry at a time"},                             \
+#define RLA_DRIVER_OPTION_MANIFEST                                                                 \
+  {                                                                                                \
+    "manifest", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,                                            \
+        "batch: a file listing one input a line (paths relative to the manifest's directory)"      \
+  }
+#define RLA_DRIVER_OPTION_OUTPUT_DIR                                                               \
+  {                                                                                                \
+    "output-dir", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,                                          \
+        "batch: entry with stem s writes DIR/s/ (report.json and outputs) and DIR/summary.json"    \
+  }
+#define RLA_DRIVER_OPTION_GROUP_SIZE                                                               \
+  {                                                                                                \
+    "group-size", NULL, RLA_OPT_INT, "1", NULL, 1, 2147483647.0,                                   \
+        "batch: ranks per group; each group runs one entry at a time"                              \
+  }
+#define RLA_DRIVER_OPTION_ENTRY                                                                    \
   {                                                                                                \
     "entry", NULL, RLA_OPT_INT, NULL, NULL, 1, 2147483647.0,                                       \
         "batch: run only this entry (1-based, counting entries), e.g. a job array's task id"       \
   }
+#define RLA_DRIVER_BATCH_OPTIONS                                                                   \
+  RLA_DRIVER_OPTION_MANIFEST, RLA_DRIVER_OPTION_OUTPUT_DIR, RLA_DRIVER_OPTION_GROUP_SIZE,          \
+      RLA_DRIVER_OPTION_ENTRY
 
 /* An output of one entry: in batch mode the option's value (or def when it is not given) is a
    file or directory name inside the entry's directory. */
@@ -43,9 +55,9 @@ typedef struct {
 
 /* What a driver's batch mode needs to know. */
 typedef struct {
-  int ninputs;            /* fields of a manifest line */
-  const char *inputs[2];  /* the options set from the fields, in order */
-  const char *line;       /* what a line holds, for messages: "A.npy", "A.npy b.npy" */
+  int ninputs;           /* fields of a manifest line */
+  const char *inputs[2]; /* the options set from the fields, in order */
+  const char *line;      /* what a line holds, for messages: "A.npy", "A.npy b.npy" */
   int noutputs;
   rla_driver_batch_output outputs[4];
 } rla_driver_batch;

@@ -236,8 +236,8 @@ int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_opt
   }
   if (rla_driver_parse(job.ctx, prog, job.opts, argc, argv, &code)) goto end;
   if (batch && rla_options_has(job.opts, "manifest")) {
-    code = rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, specs, nspecs, batch, body,
-                                data);
+    code =
+        rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, specs, nspecs, batch, body, data);
     goto end;
   }
   if (batch && batch_only(job.ctx, job.opts)) {
