@@ -428,9 +428,32 @@ static rla_err set_entry_options(struct batch *b, struct group *g, struct entry 
   return RLA_SUCCESS;
 }
 
+/* "N checks FAILED, the first: NAME" from the checks recorded in the report */
+static void failed_checks(rla_report rep, int failures, char *msg)
+{
+  char *text = rla_report_print(rep), *p = text ? strstr(text, "\"checks\"") : NULL;
+  const char *name = "";
+  int len = 0;
+  while (p && (p = strstr(p, "\"name\":"))) {
+    char *q = strchr(p + 7, '"'), *end = q ? strchr(q + 1, '"') : NULL;
+    char *passed = end ? strstr(end, "\"passed\":") : NULL;
+    if (!passed) break;
+    passed += 9 + strspn(passed + 9, " \t");
+    if (!strncmp(passed, "false", 5)) {
+      name = q + 1;
+      len = (int)(end - q - 1);
+      break;
+    }
+    p = passed;
+  }
+  snprintf(msg, MSG_MAX, "%d check%s FAILED%s%.*s", failures, failures > 1 ? "s" : "",
+           len ? ", the first: " : "", len, name);
+  free(text);
+}
+
 /* run entry e on group g: the driver's job with its report in the entry's directory, renamed
    into place when the job succeeded and every check passed; *failures is the number of FAILED
-   checks. Collective on the group. */
+   checks, named in e->msg. Collective on the group. */
 static rla_err run_entry(struct batch *b, struct group *g, struct entry *e, int *failures)
 {
   rla_ctx ctx = g->ctx;
@@ -460,6 +483,7 @@ static rla_err run_entry(struct batch *b, struct group *g, struct entry *e, int 
                           tmpdir);
     if (!err) err = rla_driver_job_run(&job, b->prog, rpath, b->body, b->data, failures);
   }
+  if (!err && *failures) failed_checks(job.rep, *failures, e->msg);
   rla_driver_outputs_destroy(&job.outs);
   rla_report_destroy(&job.rep);
   if (!err && !*failures) err = commit_entry_dir(b, ctx, e, tmpdir);
@@ -621,11 +645,7 @@ static void run_group(struct batch *b, struct group *g, MPI_Comm bcomm, MPI_Win 
     e->time = rla_wtime() - t0;
     e->group = g->id;
     e->status = err || failures ? FAILED : DONE;
-    if (err)
-      one_line(e->msg, rla_ctx_error_message(g->ctx));
-    else if (failures)
-      snprintf(e->msg, sizeof(e->msg), "%d check%s FAILED (see the FAILED lines on stdout)",
-               failures, failures > 1 ? "s" : "");
+    if (err) one_line(e->msg, rla_ctx_error_message(g->ctx));
     rla_ctx_error_clear(g->ctx);
     if (leader) {
       send_record(bcomm, e, &sendbuf[*nsent], &req[*nsent]);

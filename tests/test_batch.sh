@@ -121,6 +121,17 @@ printf 'm1.npy\nm3.npy\n' >"$in/good.txt"
 batch 3 0 "good entries only" --manifest "$in/good.txt" --output-dir "$tmp/svd-good" -k 6 --group-size 2
 pycheck summary "$tmp/svd-good/summary.json" 2 0 0 m1=done m3=done
 
+# a FAILED check fails the entry, named in its message, and commits nothing: here the "exact"
+# singular values are half the computed ones
+"$PYTHON_NUMPY" -c 'import sys, numpy as np; np.save(sys.argv[2], 0.5 * np.load(sys.argv[1]))' \
+  "$tmp/S1.npy" "$in/half.npy"
+printf 'm1.npy\n' >"$in/one.txt"
+batch 2 1 "a FAILED check" --manifest "$in/one.txt" --output-dir "$tmp/svd-check" -k 6 \
+  --sigma-exact "$in/half.npy"
+has "entry 1 (m1) failed: 1 check FAILED, the first: no singular value above the true one" \
+  "a FAILED check is named in the entry's message"
+pycheck summary "$tmp/svd-check/summary.json" 0 1 0 "m1=failed:check FAILED"
+
 # rejected before any work: one message, exit 1, nothing written
 printf 'm1.npy\nbad/m1.npy\n' >"$in/dup.txt"
 for args in "--manifest $in/dup.txt|both give the output name 'm1'" \
