@@ -121,6 +121,31 @@ printf 'm1.npy\nm3.npy\n' >"$in/good.txt"
 batch 3 0 "good entries only" --manifest "$in/good.txt" --output-dir "$tmp/svd-good" -k 6 --group-size 2
 pycheck summary "$tmp/svd-good/summary.json" 2 0 0 m1=done m3=done
 
+# a batch killed midway (SIGTERM, as SLURM does at the time limit) leaves complete entries and
+# temporary directories only; the rerun completes the rest
+: >"$in/kill.txt"
+for i in 1 2 3 4 5 6 7 8; do
+  gen svd -m 1500 -n 300 --seed $i -A "$in/k$i.npy"
+  echo "k$i.npy" >>"$in/kill.txt"
+done
+o="$tmp/svd-killed"
+timeout -s TERM 2 "$mpiexec" --oversubscribe -np 2 "$prog" --manifest "$in/kill.txt" \
+  --output-dir "$o" -k 100 --power 4 -v 0 >"$tmp/out" 2>&1
+ok=1
+for d in "$o"/*/; do
+  [ -d "$d" ] && [ ! -s "$d/report.json" ] && ok=0
+done
+[ ! -e "$o/summary.json" ] || ok=0
+[ "$ok" = 1 ] && pass "a killed batch leaves no entry directory without its report" ||
+  fail "a killed batch leaves no entry directory without its report"
+before=$(ls "$o" | grep -c '^k')
+np=2
+batch 2 0 "rerun after the kill" --manifest "$in/kill.txt" --output-dir "$o" -k 100 --power 4
+check="$bcheck"
+pycheck summary "$o/summary.json" $((8 - before)) 0 "$before"
+[ "$(ls "$o" | grep -c '^k')" -eq 8 ] && no_tmp "$o" && pass "rerun after the kill: 8 entries, no temporary directory" ||
+  fail "rerun after the kill: 8 entries, no temporary directory"
+
 # a FAILED check fails the entry, named in its message, and commits nothing: here the "exact"
 # singular values are half the computed ones
 "$PYTHON_NUMPY" -c 'import sys, numpy as np; np.save(sys.argv[2], 0.5 * np.load(sys.argv[1]))' \
@@ -165,7 +190,7 @@ printf 'l1.npy lb1.npy\nl2.npy  lb2.npy\nlbad/A-nan.npy lb1.npy\nlbad/A-wide.npy
 for i in 1 2; do
   run 1 -A "$in/l$i.npy" -b "$in/lb$i.npy" -x "$tmp/x$i.npy" -v 0 >"$tmp/out" 2>&1 || cat "$tmp/out"
 done
-for npg in 2:1 3:2; do
+for npg in 1:1 2:1 3:2; do
   np=${npg%:*}
   g=${npg#*:}
   o="$tmp/lsq-$np-$g"
@@ -186,7 +211,7 @@ done
 prog="$drv/rla-cluster"
 printf 'c1\nc2\nempty\nnone\n' >"$in/cl.txt"
 run 1 --collection "$in/c1" -r 2 --eps 0.05 --report "$tmp/c1.json" -v 0 >"$tmp/out" 2>&1 || cat "$tmp/out"
-for npg in 1:1 3:1; do
+for npg in 1:1 2:2 3:1; do
   np=${npg%:*}
   g=${npg#*:}
   o="$tmp/cl-$np-$g"
