@@ -52,7 +52,7 @@ PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, 
   PetscCheck(m >= d, PetscObjectComm((PetscObject)*A), PETSC_ERR_ARG_SIZ,
              "%s: A has more columns than rows (%" PetscInt_FMT " x %" PetscInt_FMT
              "): it solves overdetermined least squares min ||A x - b|| with rows >= columns; "
-             "for an underdetermined problem give A^T's normal equations another solver",
+             "an underdetermined (wide) A needs another solver",
              who, m, d);
   PetscCheck(d > 0, PetscObjectComm((PetscObject)*A), PETSC_ERR_ARG_SIZ,
              "%s: A has no columns", who);
