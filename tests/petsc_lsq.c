@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A plain PETSc least-squares program for tests/test_petsc_plugin.sh: loads A and b, solves
    min ||A x - b|| with KSPLSQR (or whatever -ksp_type says) after KSPSetFromOptions, and prints
-   one line "its N reason R rnorm X berr Y xdiff Z". It makes no call into rla: the plugin's
+   one line "its N reason R rnorm X berr Y xdiff Z time T" (T: seconds of KSPSetUp and
+   KSPSolve, the slowest rank). It makes no call into rla: the plugin's
    types reach it only through -dll_append. */
 #include <petscksp.h>
 
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
   KSPConvergedReason reason;
   PetscInt its, m, d;
   PetscReal rnorm, gnorm, anorm, xdiff = -1.0, xnorm;
+  double t0, t, tmax;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-f", file, sizeof(file), &have_f));
@@ -62,7 +64,12 @@ int main(int argc, char **argv)
   PetscCall(KSPSetOperators(ksp, A, P ? P : A));
   PetscCall(KSPSetType(ksp, KSPLSQR));
   PetscCall(KSPSetFromOptions(ksp));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  t0 = MPI_Wtime();
+  PetscCall(KSPSetUp(ksp));
   PetscCall(KSPSolve(ksp, b, x));
+  t = MPI_Wtime() - t0;
+  PetscCallMPI(MPI_Allreduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD));
   PetscCall(KSPGetIterationNumber(ksp, &its));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
 
@@ -81,9 +88,9 @@ int main(int argc, char **argv)
     PetscCall(VecNorm(xref, NORM_2, &xdiff));
     xdiff /= xnorm;
   }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " reason %s rnorm %.17g berr %.6e xdiff %.6e\n",
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " reason %s rnorm %.17g berr %.6e xdiff %.6e time %.6f\n",
                         its, KSPConvergedReasons[reason], (double)rnorm,
-                        (double)(rnorm > 0 ? gnorm / (anorm * rnorm) : 0.0), (double)xdiff));
+                        (double)(rnorm > 0 ? gnorm / (anorm * rnorm) : 0.0), (double)xdiff, tmax));
 
   PetscCall(VecDestroy(&xref));
   PetscCall(VecDestroy(&g));

@@ -70,6 +70,14 @@ else
   ko "-pc_rlasketch_svd: $(cat "$dir/line")"
 fi
 
+# a program linked with the plugin registers the types itself (no -dll_append)
+if on 2 "$build/tests/petsc_link" >"$dir/out" 2>&1; then
+  ok "linked program with rla_petsc_register(): $(grep '^linked' "$dir/out" | tr '\n' ' ')"
+else
+  cat "$dir/out"
+  ko "linked program with rla_petsc_register()"
+fi
+
 # bad usage
 A="-f $dir/A.petsc -b $dir/b.petsc"
 W="-f $dir/wide.petsc -b $dir/bw.petsc"
