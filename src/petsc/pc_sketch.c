@@ -35,7 +35,8 @@ typedef struct {
   rla_ctx ctx;
   PetscInt m, d, l, block, rank;
   PetscBool from_normal, use_svd;
-  PetscBool replaced_pmat; /* the rectangular Pmat A was replaced by MatCreateNormal(A) */
+  PetscBool replaced_pmat;  /* the rectangular Pmat A was replaced by MatCreateNormal(A) */
+  PetscObjectState a_state; /* state of A at the last setup */
   PetscReal kappa, rank_tol_used, time_sketch, time_factor;
   double *scale;  /* D (d) */
   double *factor; /* R (d x d, upper) or W = V_k diag(sigma_k)^-1 (d x k) */
@@ -127,7 +128,7 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
   PetscCall(rla_petsc_least_squares_mat(pc->mat, pc->pmat, "PC " RLA_PCSKETCH, &A, &from_normal));
   PetscCall(PCReset_RlaSketch(pc));
   PetscCall(MatGetSize(A, &m, &d));
-  s->replaced_pmat = PETSC_FALSE;
+  PetscCall(PetscObjectStateGet((PetscObject)A, &s->a_state));
   if (!from_normal && m != d) {
     /* PCApply checks vector sizes against the Pmat: a rectangular Pmat A cannot precondition
        the d-vectors of KSPLSQR, so the PC's Pmat becomes the normal matrix of A (which keeps A
@@ -247,10 +248,12 @@ static PetscErrorCode PCApply_RlaSketch(PC pc, Vec x, Vec y)
   PetscFunctionReturn(0);
 }
 
-/* Before each KSPSolve: a Krylov method other than LSQR on a rectangular operator treats it as
-   a square system, which this preconditioner (of the normal equations) cannot serve. */
+/* Before each KSPSolve: rebuild when the values of a replaced Pmat A changed; refuse a Krylov
+   method other than LSQR on a rectangular operator: it treats it as a square system, which
+   this preconditioner (of the normal equations) cannot serve. */
 static PetscErrorCode PCPreSolve_RlaSketch(PC pc, KSP ksp, Vec b, Vec x)
 {
+  PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
   PetscInt m, n;
   PetscBool lsqr;
   KSPType type;
@@ -259,6 +262,19 @@ static PetscErrorCode PCPreSolve_RlaSketch(PC pc, KSP ksp, Vec b, Vec x)
   (void)b;
   (void)x;
   PetscCall(MatGetSize(pc->mat, &m, &n));
+  if (s->replaced_pmat && pc->setupcalled) {
+    /* PCSetUp watches the state of the normal matrix that replaced A, which does not change
+       with A's values: rebuild here when A changed, as PCSetUp would have for Pmat A */
+    Mat A;
+    PetscObjectState state;
+    PetscBool normal;
+    PetscCall(PetscObjectTypeCompare((PetscObject)pc->pmat, MATNORMAL, &normal));
+    if (normal) {
+      PetscCall(MatNormalGetMat(pc->pmat, &A));
+      PetscCall(PetscObjectStateGet((PetscObject)A, &state));
+      if (state != s->a_state) PetscCall(PCSetUp_RlaSketch(pc));
+    }
+  }
   PetscCall(PetscObjectTypeCompare((PetscObject)ksp, KSPLSQR, &lsqr));
   PetscCall(KSPGetType(ksp, &type));
   PetscCheck(m == n || lsqr, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_INCOMP,
