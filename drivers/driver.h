@@ -90,6 +90,14 @@ typedef struct {
   double t0; /* rla_wtime() at the start */
 } rla_driver_job;
 
+/* One run of body on job (ctx, opts, rep, outs and t0 set by the caller): "program" in the
+   report, body(job, data), the times and peak memory, the report written to rpath (staged in
+   job->outs; not written when rpath is NULL), the outputs committed. *failures is the number of
+   FAILED checks. Returns the agreed error. Collective on job->ctx. */
+rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rpath,
+                           rla_err (*body)(rla_driver_job *job, void *data), void *data,
+                           int *failures);
+
 /* The whole life of a single-job driver: MPI and context, options (specs must end with
    RLA_DRIVER_COMMON_OPTIONS), --help, the parameters echoed, the report file staged as an
    output, body(job, data) (it frees what it allocates), the report written, the outputs

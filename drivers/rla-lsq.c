@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "driver.h"
 #include "rla/lsq.h"
 
@@ -33,8 +34,11 @@ static const rla_option_spec specs[] = {
      "accurate: safety cap on iterations (the stopping rule is the backward error)"},
     {"rank-tol", NULL, RLA_OPT_REAL, "-1", NULL, -1, 0.999999,
      "drop singular values of the sketch below rank-tol * sigma_1 (-1: 30 sqrt(n) eps)"},
+    RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+static const rla_driver_batch batch = {2, {"A", "b"}, "A.npy b.npy", 1, {{"x", "x.npy"}}};
 
 struct run {
   rla_ctx ctx;
@@ -310,5 +314,5 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
 }
