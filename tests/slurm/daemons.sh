@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Start and stop a private single-node SLURM (munged, slurmctld, slurmd) on localhost, for the
-# live job-script test. Sourced; needs root. slurm_start DIR writes DIR/slurm.conf (no systemd,
-# no cgroups, two free ports, its own munge key and socket), starts the daemons, exports
-# SLURM_CONF and waits until the node is idle; slurm_stop stops them by their recorded PIDs
-# (safe to call twice, and from a trap). Facts used: shared by Debian 12's Slurm 22.05.
+# live job-script test (written for Debian 12's Slurm 22.05). Sourced; needs root.
+# slurm_start DIR writes DIR/slurm.conf (no systemd, no cgroups, two free ports, its own munge
+# key and socket), starts the daemons, exports SLURM_CONF and waits until the node is idle;
+# slurm_stop stops them by their recorded PIDs (safe to call twice, and from a trap).
 
 # free_port: a TCP port nobody listens on now (the kernel picks it)
 free_port() {
