@@ -44,10 +44,15 @@ rla_err rla_atomic_open(rla_ctx ctx, const char *path, rla_atomic_file *af)
 rla_err rla_atomic_commit(rla_ctx ctx, rla_atomic_file *af)
 {
   int bad;
+  rla_err fault;
   RLA_CHECK(ctx, af->f, RLA_ERR_ARG, "%s: file is not open", af->path);
   bad = fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0;
   bad |= fclose(af->f) != 0;
   af->f = NULL;
+  if (!bad && (fault = rla_fault_check(ctx, "write"))) {
+    unlink(af->tmp);
+    return rla_error_trace(ctx, fault, __func__, __FILE__, __LINE__);
+  }
   if (bad || rename(af->tmp, af->path) != 0) {
     int e = errno;
     unlink(af->tmp);

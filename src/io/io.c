@@ -255,6 +255,7 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
     if (write && k) convert(buf, done, k, data);
     e = rla_io_at_all(ctx, fh, write, off + (MPI_Offset)done * (MPI_Offset)esize, buf,
                       (int)(k * (int64_t)esize), path);
+    if (!e) e = rla_fault_check(ctx, write ? "write" : "read");
     if (!e && !write && k) convert(buf, done, k, data);
     if (!err) err = e;
     done += k;

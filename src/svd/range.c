@@ -118,6 +118,7 @@ static rla_err grow(struct run *R, int64_t c)
   R->info->time_sketch += rla_wtime() - t;
   t = rla_wtime();
   for (int64_t j = 0; j < R->S->q; j++) {
+    RLA_CALL(ctx, rla_fault_agree(ctx, "iterate"));
     RLA_CALL(ctx, rla_svd_work_apply_transpose(w, c, y, R->ldq, R->z, R->ldb));
     RLA_CALL(ctx, rla_svd_orth(ctx, w->n, w->ln, c, R->z, R->ldb, NULL, R->info));
     RLA_CALL(ctx, rla_svd_work_apply(w, c, R->z, R->ldb, y, R->ldq));
