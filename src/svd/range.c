@@ -247,7 +247,8 @@ static rla_err factors(struct run *R, rla_dmat A, rla_dmat *U, rla_dmat *V)
   R->info->tol_met = buf[1] != 0.0;
   R->info->error_estimate = buf[2];
   R->info->sigma_next = buf[3];
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)max1(k), sizeof(double), &R->S->sigma));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)max1(k), sizeof(double), &R->S->sigma)));
   memcpy(R->S->sigma, sig, sizeof(double) * (size_t)k);
   rla_dmat_blocks(A, &mb, NULL);
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, R->w.m, k, mb, U));
