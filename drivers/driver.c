@@ -184,6 +184,25 @@ void rla_driver_outputs_destroy(rla_driver_outputs *out)
   *out = NULL;
 }
 
+rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep)
+{
+  int p = rla_ctx_size(ctx);
+  int64_t mine = rla_peak_memory(), peak = 0, *all = NULL;
+  rla_err err = RLA_SUCCESS;
+  if (rla_ctx_rank(ctx) == 0) err = rla_calloc(ctx, (size_t)p, sizeof(int64_t), &all);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  RLA_MPI(ctx, MPI_Gather(&mine, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
+  if (rla_ctx_rank(ctx) == 0) {
+    for (int r = 0; r < p; r++)
+      if (all[r] > peak) peak = all[r];
+    err = rla_report_set_int_array(rep, "peak_memory_bytes_per_rank", p, all);
+    if (!err) err = rla_report_set_int(rep, "peak_memory_bytes", peak);
+    free(all);
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return RLA_SUCCESS;
+}
+
 /* ---- the life of a single-job driver ------------------------------------------------------- */
 
 rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rpath,
@@ -196,7 +215,7 @@ rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rp
   if (!err && rpath) err = rla_driver_outputs_add(job->outs, rpath, &rtmp);
   if (!err) err = body(job, data);
   if (!err) err = rla_report_set_real(job->rep, "time_total", rla_wtime() - job->t0);
-  if (!err) err = rla_report_set_int(job->rep, "peak_memory_bytes", rla_peak_memory());
+  if (!err) err = rla_driver_report_memory(job->ctx, job->rep);
   if (!err && rtmp) err = rla_report_write(job->rep, rtmp);
   if (!err) err = rla_driver_outputs_commit(job->outs);
   if (!err) *failures = rla_report_failures(job->rep);

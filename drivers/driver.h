@@ -80,6 +80,10 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out);
    to NULL. Local: no communication. */
 void rla_driver_outputs_destroy(rla_driver_outputs *out);
 
+/* Peak resident memory (VmHWM) of every rank into the report: "peak_memory_bytes_per_rank"
+   (one entry per rank, on rank 0) and "peak_memory_bytes" (their maximum). Collective. */
+rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep);
+
 /* What a single-job driver's own work sees: the parsed options, the report (written to --report
    after the work succeeds) and the output set (committed after the report). */
 typedef struct {

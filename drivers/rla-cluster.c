@@ -61,7 +61,7 @@ static rla_err configure(struct run *r)
             "give the collection: --collection DIR or --collection manifest.txt");
   RLA_CHECK(ctx, rla_options_has(r->opts, "r"), RLA_ERR_ARG, "give the rank: -r R");
   RLA_CHECK(ctx, rla_options_has(r->opts, "eps"), RLA_ERR_ARG, "give the tolerance: --eps E");
-  RLA_CALL(ctx, rla_cluster_create(ctx, &r->C));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
   RLA_CALL(ctx, rla_options_get_int(r->opts, "r", &i));
   RLA_CALL(ctx, rla_cluster_set_rank(r->C, i));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "eps", &eps));

@@ -60,7 +60,7 @@ static rla_err configure(struct run *r)
   double v;
   int64_t i;
 
-  RLA_CALL(ctx, rla_lsq_create(ctx, &r->L));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_lsq_create(ctx, &r->L)));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &s));
   RLA_CALL(ctx, rla_lsq_method_from_name(ctx, s, &method));
   RLA_CALL(ctx, rla_lsq_set_method(r->L, method));

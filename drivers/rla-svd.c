@@ -62,7 +62,7 @@ static rla_err configure(struct run *r)
   RLA_CHECK(ctx, has_k != has_tol, RLA_ERR_ARG,
             has_k ? "give either -k (fixed rank) or --tol (tolerance), not both"
                   : "give -k K (fixed rank) or --tol T (tolerance)");
-  RLA_CALL(ctx, rla_svd_create(ctx, &r->S));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_svd_create(ctx, &r->S)));
   if (has_k) {
     RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &i));
     RLA_CALL(ctx, rla_svd_set_rank(r->S, i));

@@ -292,6 +292,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         }
       }
       RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.cg_on, nrhs, cost));
+      RLA_CALL_GOTO(ctx, err, done, rla_fault_agree(ctx, "iterate"));
     }
     /* --- x^ += P dz, x = D x^ (minus its null-space component) --- */
     for (int64_t jj = 0; jj < na; jj++) {
