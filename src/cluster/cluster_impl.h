@@ -33,6 +33,10 @@ rla_err rla_cluster_check_blocks(rla_ctx ctx, int64_t nblocks, const rla_dmat *b
 /* Top-r energy sum_{i<=r} sigma_i(A)^2 of one row-block matrix from its Gram matrix.
    Collective. */
 rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e);
+/* Replace E's state (columns in use, lambda, ||C||_F^2, Q) on every rank of ctx by root's; E
+   must have the same local rows on every rank (an estimator over MPI_COMM_SELF, replicated).
+   Collective over ctx. */
+rla_err rla_cluster_estimator_bcast(rla_ctx ctx, rla_cluster_estimator E, int root);
 /* Local rows of block A copied contiguous (ld = lm) into a (lm x n). Local. */
 void rla_cluster_local_copy(rla_dmat A, double *a);
 

@@ -202,6 +202,23 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
   return err;
 }
 
+rla_err rla_cluster_estimator_bcast(rla_ctx ctx, rla_cluster_estimator E, int root)
+{
+  MPI_Comm comm = rla_ctx_comm(ctx);
+  double hdr[2] = {(double)E->nq, E->norm2};
+  RLA_CHECK(ctx, E->lm * E->k < INT32_MAX, RLA_ERR_UNSUPPORTED,
+            "the estimator's basis (%lld x %lld) is too large to broadcast: use the rows "
+            "distribution",
+            (long long)E->lm, (long long)E->k);
+  RLA_MPI(ctx, MPI_Bcast(hdr, 2, MPI_DOUBLE, root, comm));
+  E->nq = (int64_t)hdr[0];
+  E->norm2 = hdr[1];
+  RLA_MPI(ctx, MPI_Bcast(E->lambda, (int)E->k, MPI_DOUBLE, root, comm));
+  if (E->nq > 0) RLA_MPI(ctx, MPI_Bcast(E->q, (int)(E->lm * E->nq), MPI_DOUBLE, root, comm));
+  rla_dmat_destroy(&E->Qd);
+  return RLA_SUCCESS;
+}
+
 double rla_cluster_estimator_error(rla_cluster_estimator E)
 {
   double e = 0.0, f;
