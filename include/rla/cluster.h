@@ -116,7 +116,7 @@ const char *rla_cluster_distribution_name(rla_cluster_distribution d); /* Local.
    idle), or when every rank would hold at least RLA_CLUSTER_ROWS_PER_RANK rows (the work of one
    candidate, O(m (r + p) n_j) flops, then outweighs the latency of its few reductions);
    blocks otherwise. Local. */
-#define RLA_CLUSTER_ROWS_PER_RANK 2048
+#define RLA_CLUSTER_ROWS_PER_RANK 1024
 rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
                                                          const int64_t *widths);
 /* The owner of every block in the blocks distribution: blocks by descending width (ties by
