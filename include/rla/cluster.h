@@ -32,9 +32,9 @@ extern "C" {
 
 /* ---- error bounds -------------------------------------------------------------------------- */
 
-/* The exact error err_r of the concatenation of the nblocks blocks, from the eigenvalues of its
-   Gram matrix C^T C (dsyevd on rank 0; for tests and small groups: N^2 words reduced, N^3/3
-   flops, N = total width). Collective. */
+/* The exact error err_r of the concatenation of the nblocks blocks (row-distributed), from the
+   eigenvalues of its Gram matrix C^T C (dsyrk, N^2 words reduced, dsyevd without vectors on every
+   rank: m N^2 + 4 N^3 / 3 flops for N = total width). Collective. */
 rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err);
 /* Bound 1 (Weyl / max-norm): an upper bound on err_r from a lower bound on E_r: the largest of
    (a) the energy ||A_j||_F^2 summed over blocks taken in descending norm while their total width

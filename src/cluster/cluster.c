@@ -454,7 +454,7 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
 {
   rla_ctx ctx = C->ctx, wctx = s->wctx;
   int64_t lm = s->lm, ws = 0, wc = 0, t = 0, off = 0;
-  double *a = NULL, *b = NULL, *w = NULL, *y = NULL, *res = NULL;
+  double *a = NULL, *w = NULL, *y = NULL, *res = NULL;
   rla_err err;
   for (int64_t i = 0; i < nseed; i++)
     ws += s->wid[seed[i]];
@@ -462,7 +462,6 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
     if (!s->owner || s->owner[cand[i]] == s->me) wc += s->wid[cand[i]];
   err = rla_calloc(ctx, (size_t)(lm * ws + 1), sizeof(double), &a);
   if (!err) err = rla_calloc(ctx, (size_t)(lm * ws + 1), sizeof(double), &w);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * wc + 1), sizeof(double), &b);
   if (!err) err = rla_calloc(ctx, (size_t)(ws * wc + 1), sizeof(double), &y);
   if (!err) err = rla_calloc(ctx, (size_t)nc + 1, sizeof(double), &res);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
@@ -479,17 +478,20 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
     off += s->wid[seed[i]];
   }
   err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL);
+  if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, lift(C, err)));
+  RLA_CALL_GOTO(ctx, err, done, err);
+  /* y = W^T A_j for every candidate, read in place (no copy of the collection) */
   off = 0;
   for (int64_t i = 0; i < nc; i++)
     if (!s->owner || s->owner[cand[i]] == s->me) {
-      rla_cluster_local_copy(s->blocks[cand[i]], b + off * lm);
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[cand[i]], &x, NULL, NULL, &ld);
+      if (lm > 0 && t > 0)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)s->wid[cand[i]], (int)lm,
+                    1.0, w, (int)lm, x, (int)ld, 0.0, y + off * t, (int)t);
       off += s->wid[cand[i]];
     }
-  if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, lift(C, err)));
-  RLA_CALL_GOTO(ctx, err, done, err);
-  if (lm > 0 && t > 0 && wc > 0)
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)wc, (int)lm, 1.0, w, (int)lm,
-                b, (int)lm, 0.0, y, (int)t);
   if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * wc));
   off = 0;
   for (int64_t i = 0; i < nc; i++)
@@ -505,7 +507,6 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
   }
 done:
   rla_free(&a);
-  rla_free(&b);
   rla_free(&w);
   rla_free(&y);
   rla_free(&res);
