@@ -258,9 +258,10 @@ static rla_err run_cluster(rla_ctx ctx, int64_t nblocks, rla_dmat *blocks, int64
 
 /* every algorithm and order: a partition, and no stored basis above eps. The actual error is
    measured from the explicit residual (I - U U^T) C, whose rounding is O(N eps) absolute: 1e-10
-   above eps is far beyond it. The actual error also agrees with the exact optimal error of the
-   cluster (U spans the top-r singular subspace), so it never exceeds the predicted error of the
-   certified bounds and of the estimator (which never under-report). */
+   above eps is far beyond it. The actual error lies between the exact optimal error of the
+   cluster and the predicted one (the bounds and the estimator never under-report; the
+   estimator's Rayleigh-Ritz basis does at least as well as its prediction), and equals the
+   optimum for the certified algorithms (U spans the top-r singular subspace). */
 static void test_cluster_errors_within_eps(void)
 {
   rla_ctx ctx = rla_test_ctx;
@@ -287,7 +288,9 @@ static void test_cluster_errors_within_eps(void)
           for (int64_t i = 0; i < it.nmembers; i++)
             sub[i] = blocks[it.members[i]];
           runs &= rla_cluster_error_exact(it.nmembers, sub, 6, &ex) == 0;
-          ok &= fabs(it.actual - ex) <= 1e-8 && it.actual <= it.predicted + 1e-8;
+          ok &= it.actual >= ex - 1e-8 && it.actual <= it.predicted + 1e-8;
+          /* the certified algorithms store the top-r singular subspace: the optimum */
+          if (a != RLA_CLUSTER_APPROXIMATE) ok &= fabs(it.actual - ex) <= 1e-8;
         }
       }
       if (a == RLA_CLUSTER_MAX_NORM && o == RLA_CLUSTER_ORDER_NORM) nmax = s.nclusters;
@@ -443,7 +446,9 @@ static void test_cluster_blocks_distribution(void)
           for (int64_t i = 0; i < it.nmembers; i++)
             sub[i] = bw[it.members[i]];
           runs &= rla_cluster_error_exact(it.nmembers, sub, 6, &ex) == 0;
-          ok &= fabs(it.actual - ex) <= 1e-8 && it.actual <= it.predicted + 1e-8;
+          ok &= it.actual >= ex - 1e-8 && it.actual <= it.predicted + 1e-8;
+          /* the certified algorithms store the top-r singular subspace: the optimum */
+          if (a != RLA_CLUSTER_APPROXIMATE) ok &= fabs(it.actual - ex) <= 1e-8;
         }
       }
       rla_cluster_destroy(&Cw);

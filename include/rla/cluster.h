@@ -168,9 +168,12 @@ rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience);
    at more than one rank all owned: whole on one rank over MPI_COMM_SELF and NULL elsewhere, as
    rla_cluster_collection_read_dist makes them) and compress every
    non-singleton cluster: a cluster whose N columns cost less uncompressed (m N <= r (m + N)) is
-   stored as is (actual error 0); otherwise U holds the top r left singular vectors of C from the
-   eigendecomposition of the N x N Gram matrix C^T C (exact SVD up to rounding, N^2 words reduced,
-   N^3/3 + m N^2 flops), re-orthonormalized, and the actual error is computed from U. Every block
+   stored as is (actual error 0). Otherwise, with approximate, U is the Rayleigh-Ritz basis of
+   the estimator's Q for C (U = Q V_r from B = Q^T C = V S Z^T; 2 m (r + p) N flops), whose error
+   is at most the predicted one; with the certified algorithms (and as a fallback) U holds the
+   top r left singular vectors of C from the eigendecomposition of the N x N Gram matrix C^T C
+   (exact SVD up to rounding, N^2 words reduced, N^3/3 + m N^2 flops). U is re-orthonormalized
+   and the actual error is computed from it. Every block
    is in exactly one cluster. The bases are row-block over all ranks in either distribution
    (owned blocks are redistributed by rows for the compression of their cluster). Replaces an
    earlier result. Errors: RLA_ERR_ARG (rank or eps not set, no blocks, a block missing on every

@@ -689,6 +689,133 @@ done:
   return err;
 }
 
+/* compression of cluster c just grown with the estimator s->E (approximate): Rayleigh-Ritz in
+   the estimator's basis Q (m x k): B = Q^T C, B B^T = V diag(mu) V^T, U = Q V_r orthonormalized
+   again. Since Q diag(lambda) Q^T <= C C^T, ||U^T C||_F^2 >= ||Q_r^T C||_F^2 >= sum_{i<=r} lambda_i:
+   the error of U is at most the predicted one (it is measured all the same, and a cluster whose
+   measured error exceeds eps through rounding is left to compress()). Cost 2 m k N + 4 m r N
+   flops, k N + r N words reduced, no N x N problem. *done = 0 when the cluster is left to
+   compress() (a singleton, cheaper stored as is, or over eps). */
+static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int64_t lm, int64_t mb,
+                             const int64_t *row0, int *done)
+{
+  rla_ctx ctx = C->ctx;
+  const int64_t *mem = C->members + C->start[c];
+  const double *q;
+  int64_t nm = C->start[c + 1] - C->start[c], N = 0, r = C->r, k = 0, slm = s->lm, keep = 0;
+  int64_t t = 0, off, wmax = 0;
+  double *b = NULL, *g = NULL, *mu = NULL, *u = NULL, *w = NULL, *y = NULL, *tmp = NULL;
+  double total = 0.0, res;
+  rla_err err;
+  *done = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    N += s->wid[mem[i]];
+    total += s->nrm2[mem[i]];
+    if (s->wid[mem[i]] > wmax) wmax = s->wid[mem[i]];
+  }
+  if (!s->E || nm == 1 || (double)m * (double)N <= (double)r * (double)(m + N)) return RLA_SUCCESS;
+  rla_cluster_estimator_get(s->E, NULL, &k, NULL, NULL);
+  if (k == 0) return RLA_SUCCESS;
+  q = rla_cluster_estimator_basis(s->E);
+  err = rla_calloc(ctx, (size_t)(k * N), sizeof(double), &b);
+  if (!err) err = rla_calloc(ctx, (size_t)(k * k), sizeof(double), &g);
+  if (!err) err = rla_calloc(ctx, (size_t)k, sizeof(double), &mu);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * k + 1), sizeof(double), &u);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * k + 1), sizeof(double), &w);
+  if (!err) err = rla_calloc(ctx, (size_t)(k * N + 1), sizeof(double), &y);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * wmax + 1), sizeof(double), &tmp);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  /* B = Q^T C: each rank its rows (rows) or its members (blocks), then one sum */
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)s->wid[j], (int)slm, 1.0,
+                  q, (int)slm, x, (int)ld, 0.0, b + off * k, (int)k);
+    }
+    off += s->wid[j];
+  }
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, b, k * N));
+  /* B B^T = V diag(mu) V^T (replicated), U = Q V_r */
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)k, (int)k, (int)N, 1.0, b, (int)k, b,
+              (int)k, 0.0, g, (int)k);
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_eig(ctx, k, g, mu));
+  while (keep < r && keep < k && mu[keep] > 0)
+    keep++;
+  if (slm > 0 && keep > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)keep, (int)k, 1.0, q,
+                (int)slm, g, (int)k, 0.0, u, (int)slm);
+  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL);
+  if (s->owner) err = rla_ctx_agree(ctx, lift(C, err));
+  RLA_CALL_GOTO(ctx, err, done, err);
+  /* W = U^T C and the residual ||C - U W||_F^2, measured: with rows W is summed before the
+     residual is formed; with blocks every owner has whole columns, and W and the residual go in
+     one sum (y[t N] holds the residual) */
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0 && t > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)s->wid[j], (int)slm, 1.0, w,
+                  (int)slm, x, (int)ld, 0.0, y + off * t, (int)t);
+    }
+    off += s->wid[j];
+  }
+  if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * N));
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      for (int64_t cc = 0; cc < s->wid[j]; cc++)
+        memcpy(tmp + cc * slm, x + cc * ld, sizeof(double) * (size_t)slm);
+      if (t > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)s->wid[j], (int)t,
+                    -1.0, w, (int)slm, y + off * t, (int)t, 1.0, tmp, (int)slm);
+      y[t * N] += rla_cluster_sumsq(slm, s->wid[j], tmp, slm);
+    }
+    off += s->wid[j];
+  }
+  if (s->owner)
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * N + 1));
+  else
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y + t * N, 1));
+  res = y[t * N];
+  if (!(total > 0) || sqrt(res / total) > C->eps) goto done;
+  C->width[c] = N;
+  C->storage[c] = r * (m + N);
+  C->actual[c] = sqrt(res / total);
+  C->rank[c] = t;
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, m, t, mb, &C->U[c]));
+  {
+    double *ud;
+    int64_t lld, o = s->owner ? row0[s->me] : 0;
+    rla_dmat_local(C->U[c], &ud, NULL, NULL, &lld);
+    for (int64_t jj = 0; jj < t; jj++)
+      for (int64_t i = 0; i < lm; i++)
+        ud[i + jj * lld] = w[o + i + jj * slm];
+  }
+  C->coef[c] = y;
+  y = NULL;
+  *done = 1;
+done:
+  rla_free(&b);
+  rla_free(&g);
+  rla_free(&mu);
+  rla_free(&u);
+  rla_free(&w);
+  rla_free(&y);
+  rla_free(&tmp);
+  return err;
+}
+
 /* ---- the loop ------------------------------------------------------------------------------- */
 
 /* which distribution the blocks are in, the owners (blocks), the widths and m: one reduction of
@@ -779,7 +906,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
   rla_ctx ctx;
   int64_t m = 0, mb, lm, slm, smb, total = 0, nmax = 0, ncl = 0, nmem = 0, failed = 0;
   int64_t failed_total = 0;
-  double *nt = NULL, *nrm2, *topr, t0;
+  double *nt = NULL, *nrm2, *topr, t0, tcomp = 0.0;
   int64_t *wid = NULL, *bynorm = NULL, *cand = NULL, *seed = NULL, *row0 = NULL, *nrows = NULL;
   int *owner = NULL;
   char *assigned = NULL;
@@ -809,6 +936,13 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->members);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &C->predicted);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks + 1, sizeof(int64_t), &s.mem);
+  /* per cluster (at most one per block) */
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &C->actual);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->width);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->rank);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->storage);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(rla_dmat), &C->U);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double *), &C->coef);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   nrm2 = nt;
   topr = nt + nblocks;
@@ -955,22 +1089,24 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
         }
     C->predicted[ncl] = pred;
     C->start[++ncl] = nmem;
+    C->nclusters = ncl;
+    /* the estimator holds this cluster now: compress it from its basis while it is here */
+    if (C->alg == RLA_CLUSTER_APPROXIMATE) {
+      double tc = rla_wtime();
+      int ok = 0;
+      RLA_CALL_GOTO(ctx, err, done, compress_ritz(C, &s, ncl - 1, m, lm, mb, row0, &ok));
+      tcomp += rla_wtime() - tc;
+    }
   }
   C->nclusters = ncl;
   C->nblocks = nblocks;
-  C->sum.time_cluster = rla_wtime() - t0;
+  C->sum.time_cluster = rla_wtime() - t0 - tcomp;
   t0 = rla_wtime();
-  err = rla_calloc(ctx, (size_t)ncl, sizeof(double), &C->actual);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->width);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->rank);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->storage);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(rla_dmat), &C->U);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(double *), &C->coef);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   for (int64_t c = 0; c < ncl; c++)
-    RLA_CALL_GOTO(ctx, err, done,
-                  compress(C, blocks, s.owner, row0, nrows, c, m, lm, mb, wid, nrm2));
-  C->sum.time_compress = rla_wtime() - t0;
+    if (C->storage[c] == 0)
+      RLA_CALL_GOTO(ctx, err, done,
+                    compress(C, blocks, s.owner, row0, nrows, c, m, lm, mb, wid, nrm2));
+  C->sum.time_compress = rla_wtime() - t0 + tcomp;
   {
     rla_cluster_summary *S = &C->sum;
     int64_t nns = 0;

@@ -37,6 +37,9 @@ rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e);
    must have the same local rows on every rank (an estimator over MPI_COMM_SELF, replicated).
    Collective over ctx. */
 rla_err rla_cluster_estimator_bcast(rla_ctx ctx, rla_cluster_estimator E, int root);
+/* The basis Q of E: local rows, column-major with leading dimension the local row count, as
+   many columns as lambda has values (borrowed; changed by the next add or merge). Local. */
+const double *rla_cluster_estimator_basis(rla_cluster_estimator E);
 /* Local rows of block A copied contiguous (ld = lm) into a (lm x n). Local. */
 void rla_cluster_local_copy(rla_dmat A, double *a);
 

@@ -219,6 +219,8 @@ rla_err rla_cluster_estimator_bcast(rla_ctx ctx, rla_cluster_estimator E, int ro
   return RLA_SUCCESS;
 }
 
+const double *rla_cluster_estimator_basis(rla_cluster_estimator E) { return E->q; }
+
 double rla_cluster_estimator_error(rla_cluster_estimator E)
 {
   double e = 0.0, f;
