@@ -24,7 +24,7 @@ static const rla_option_spec specs[] = {
     {"wmax", NULL, RLA_OPT_INT, "12", NULL, 1, 1e9, "largest block width (of the ordinary ones)"},
     {"nwide", NULL, RLA_OPT_INT, "100", NULL, 0, 1e9, "blocks of width --wide"},
     {"wide", NULL, RLA_OPT_INT, "16", NULL, 1, 1e9, "width of the wide blocks (> r)"},
-    {"subspaces", NULL, RLA_OPT_INT, "40", NULL, 1, 1e9, "subspaces of the collection"},
+    {"subspaces", NULL, RLA_OPT_INT, "20", NULL, 1, 1e9, "subspaces of the collection"},
     {"dim", NULL, RLA_OPT_INT, "3", NULL, 1, 1e9, "dimension of every subspace"},
     {"noise", NULL, RLA_OPT_REAL, "1e-3", NULL, 0, 10, "noise-to-signal ratio"},
     {"r", NULL, RLA_OPT_INT, "10", NULL, 1, 1e9, "rank"},

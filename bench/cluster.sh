@@ -20,9 +20,9 @@ run() {
   shift 2
   ${MPIEXEC:-mpiexec} --oversubscribe -np "$np" "$prog" "$@" | tee "$out/$name"
 }
-run 1 one --subspaces 40 "$@"
-run 2 rows --subspaces 40 --baseline 0 --distribution rows "$@"
-run 2 blocks --subspaces 40 --baseline 0 --distribution blocks "$@"
+run 1 one "$@"
+run 2 rows --baseline 0 --distribution rows "$@"
+run 2 blocks --baseline 0 --distribution blocks "$@"
 val() { awk -v k="$2" '$1 == "RESULT" && $2 == k { print $3 }' "$out/$1"; }
 t1=$(val one approximate_time)
 te=$(val one exact_time)

@@ -211,6 +211,8 @@ typedef struct {
   const int *owner;
   int me;
   rla_ctx wctx;
+  double *pkt; /* blocks: the message of one trial (outcome and new state) */
+  int64_t npkt;
   /* max-norm: the members */
   int64_t n, *mem;
   /* residuals: the basis of the span, its size, the residual energies */
@@ -361,65 +363,81 @@ static rla_err lift(rla_cluster C, rla_err err)
   return err;
 }
 
-/* try block j in the blocks distribution: its owner computes, then broadcasts the predicted
-   error (and for residuals the new residual energies); when the block joins, the owner's new
-   basis is broadcast, so every rank holds the same state */
+/* try block j in the blocks distribution: its owner computes, then broadcasts in one message
+   the outcome (error code, predicted error) and the state with block j joined (for residuals the
+   new residual energies and directions; for the estimator its whole state); every rank keeps
+   that state when the block joins, so all hold the same state and take the same decisions */
 static rla_err try_owned(state *s, int64_t j, int force, double *e)
 {
   rla_cluster C = s->C;
   rla_ctx ctx = C->ctx;
-  MPI_Comm comm = rla_ctx_comm(ctx);
   int root = s->owner[j], mine = root == s->me;
-  int64_t n = s->wid[j], t = 0;
-  double pkt[3];
+  int64_t n = s->wid[j], t = 0, len;
+  double *pkt = s->pkt;
   rla_err err = RLA_SUCCESS;
+  rla_cluster_estimator F = NULL;
   if (C->alg == RLA_CLUSTER_MAX_NORM) return try_add(s, j, force, e);
   if (C->alg == RLA_CLUSTER_RESIDUALS) {
-    if (mine) err = lift(C, residual_of(s, j, &t));
+    len = 2 + n + s->lm * n;
+    if (mine) {
+      err = lift(C, residual_of(s, j, &t));
+      if (!err) {
+        memcpy(pkt + 2, s->s2new, sizeof(double) * (size_t)n);
+        memcpy(pkt + 2 + n, s->w, sizeof(double) * (size_t)(s->lm * t));
+      }
+    }
+  } else {
+    len = 2 + rla_cluster_estimator_packsize(s->E);
+    if (mine) {
+      err = rla_cluster_estimator_duplicate(s->E, &F);
+      if (!err) err = rla_cluster_estimator_add(F, s->blocks[j]);
+      err = lift(C, err);
+      if (!err) {
+        pkt[1] = rla_cluster_estimator_error(F);
+        rla_cluster_estimator_pack(F, pkt + 2);
+      }
+    }
+  }
+  if (mine) {
     pkt[0] = (double)err;
-    pkt[1] = (double)t;
-    RLA_MPI(ctx, MPI_Bcast(pkt, 2, MPI_DOUBLE, root, comm));
-    if (pkt[0] != 0) return rla_ctx_agree(ctx, mine ? err : RLA_SUCCESS);
+    if (C->alg == RLA_CLUSTER_RESIDUALS) pkt[1] = (double)t;
+  }
+  RLA_CALL_GOTO(ctx, err, done,
+                MPI_Bcast(pkt, (int)len, MPI_DOUBLE, root, rla_ctx_comm(ctx)) == MPI_SUCCESS
+                    ? RLA_SUCCESS
+                    : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                                    "MPI_Bcast of a trial failed"));
+  if (pkt[0] != 0) {
+    err = rla_ctx_agree(ctx, mine ? (rla_err)pkt[0] : RLA_SUCCESS);
+    goto done;
+  }
+  if (C->alg == RLA_CLUSTER_RESIDUALS) {
     t = (int64_t)pkt[1];
-    RLA_MPI(ctx, MPI_Bcast(s->s2new, (int)n, MPI_DOUBLE, root, comm));
+    memcpy(s->s2new, pkt + 2, sizeof(double) * (size_t)n);
     *e = residuals_error(s, n, s->nrm2[j]);
     {
       double e1 = maxnorm_error(s, j);
       if (e1 < *e) *e = e1;
     }
     if (*e <= C->eps || force) {
-      if (t > 0) RLA_MPI(ctx, MPI_Bcast(s->w, (int)(s->lm * t), MPI_DOUBLE, root, comm));
+      if (!mine) memcpy(s->w, pkt + 2 + n, sizeof(double) * (size_t)(s->lm * t));
       residuals_commit(s, j, t);
       s->n++;
     }
-    return RLA_SUCCESS;
-  }
-  {
-    rla_cluster_estimator F = NULL;
-    if (mine) {
-      err = rla_cluster_estimator_duplicate(s->E, &F);
-      if (!err) err = rla_cluster_estimator_add(F, s->blocks[j]);
-      err = lift(C, err);
-      if (!err) pkt[1] = rla_cluster_estimator_error(F);
-    }
-    pkt[0] = (double)err;
-    RLA_MPI(ctx, MPI_Bcast(pkt, 2, MPI_DOUBLE, root, comm));
-    if (pkt[0] != 0) {
-      rla_cluster_estimator_destroy(&F);
-      return rla_ctx_agree(ctx, mine ? err : RLA_SUCCESS);
-    }
+  } else {
     *e = pkt[1];
     if (*e <= C->eps || force) {
       if (mine) {
         rla_cluster_estimator_destroy(&s->E);
         s->E = F;
         F = NULL;
-      }
-      err = rla_cluster_estimator_bcast(ctx, s->E, root);
+      } else
+        rla_cluster_estimator_unpack(s->E, pkt + 2);
     }
-    rla_cluster_estimator_destroy(&F);
-    return err;
   }
+done:
+  rla_cluster_estimator_destroy(&F);
+  return err;
 }
 
 /* try block j in either distribution */
@@ -1020,6 +1038,17 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
     if (!err) err = rla_calloc(ctx, (size_t)((s.kmax + 1) * nmax), sizeof(double), &s.y);
     RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   }
+  if (s.owner && C->alg != RLA_CLUSTER_MAX_NORM) {
+    /* the largest trial message: residuals 2 + n + m n, the estimator 2 + 2 + k + m k */
+    int64_t k = C->r + C->p < m ? C->r + C->p : m;
+    s.npkt = C->alg == RLA_CLUSTER_RESIDUALS ? 2 + nmax + m * nmax : 4 + k + m * k;
+    RLA_CHECK_GOTO(ctx, err, done, s.npkt < INT32_MAX, RLA_ERR_UNSUPPORTED,
+                   "a trial message of %lld numbers is too large for the blocks distribution: use "
+                   "rows",
+                   (long long)s.npkt);
+    err = rla_calloc(ctx, (size_t)s.npkt, sizeof(double), &s.pkt);
+    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  }
 
   for (int64_t head = 0; head < nblocks;) {
     int64_t nseed = 0, used = 0, nc = 0, joined = 0, first = C->start[ncl];
@@ -1143,6 +1172,7 @@ done:
   rla_free(&s.rbuf);
   rla_free(&s.y);
   rla_free(&s.mem);
+  rla_free(&s.pkt);
   rla_free(&nt);
   rla_free(&wid);
   rla_free(&owner);

@@ -202,21 +202,26 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
   return err;
 }
 
-rla_err rla_cluster_estimator_bcast(rla_ctx ctx, rla_cluster_estimator E, int root)
+int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E)
 {
-  MPI_Comm comm = rla_ctx_comm(ctx);
-  double hdr[2] = {(double)E->nq, E->norm2};
-  RLA_CHECK(ctx, E->lm * E->k < INT32_MAX, RLA_ERR_UNSUPPORTED,
-            "the estimator's basis (%lld x %lld) is too large to broadcast: use the rows "
-            "distribution",
-            (long long)E->lm, (long long)E->k);
-  RLA_MPI(ctx, MPI_Bcast(hdr, 2, MPI_DOUBLE, root, comm));
-  E->nq = (int64_t)hdr[0];
-  E->norm2 = hdr[1];
-  RLA_MPI(ctx, MPI_Bcast(E->lambda, (int)E->k, MPI_DOUBLE, root, comm));
-  if (E->nq > 0) RLA_MPI(ctx, MPI_Bcast(E->q, (int)(E->lm * E->nq), MPI_DOUBLE, root, comm));
+  return 2 + E->k + E->lm * E->k;
+}
+
+void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf)
+{
+  buf[0] = (double)E->nq;
+  buf[1] = E->norm2;
+  memcpy(buf + 2, E->lambda, sizeof(double) * (size_t)E->k);
+  memcpy(buf + 2 + E->k, E->q, sizeof(double) * (size_t)(E->lm * E->nq));
+}
+
+void rla_cluster_estimator_unpack(rla_cluster_estimator E, const double *buf)
+{
+  E->nq = (int64_t)buf[0];
+  E->norm2 = buf[1];
+  memcpy(E->lambda, buf + 2, sizeof(double) * (size_t)E->k);
+  memcpy(E->q, buf + 2 + E->k, sizeof(double) * (size_t)(E->lm * E->nq));
   rla_dmat_destroy(&E->Qd);
-  return RLA_SUCCESS;
 }
 
 const double *rla_cluster_estimator_basis(rla_cluster_estimator E) { return E->q; }
