@@ -47,8 +47,8 @@ static double now_max(rla_ctx ctx, double t)
 /* relative residuals 1 - ||Q^T A_j||^2 / ||A_j||^2 of the candidates against the seed's span Q
    (an estimator wide enough to hold the whole seed: exact) */
 static rla_err seed_keys(rla_ctx ctx, rla_dmat *blocks, const int64_t *seed, int64_t nseed,
-                         const int64_t *cand, int64_t nc, const double *nrm2, int64_t m,
-                         int64_t r, int64_t nmax, double *key)
+                         const int64_t *cand, int64_t nc, const double *nrm2, int64_t m, int64_t r,
+                         int64_t nmax, double *key)
 {
   rla_cluster_estimator E = NULL;
   rla_dmat Q = NULL, Y = NULL;
@@ -76,9 +76,9 @@ static rla_err seed_keys(rla_ctx ctx, rla_dmat *blocks, const int64_t *seed, int
 /* the baseline: seeds as in rla_cluster_compute, candidates in the same order, each trial judged
    by the exact error of the concatenation; the stored basis of a cluster is the one of its last
    exact eigendecomposition, so no compression step is counted */
-static rla_err baseline(rla_ctx ctx, int64_t K, rla_dmat *blocks, int64_t m, int64_t r,
-                        double eps, rla_cluster_order order, int64_t *nclusters, int64_t *trials,
-                        double *ratio, double *emax)
+static rla_err baseline(rla_ctx ctx, int64_t K, rla_dmat *blocks, int64_t m, int64_t r, double eps,
+                        rla_cluster_order order, int64_t *nclusters, int64_t *trials, double *ratio,
+                        double *emax)
 {
   double *nrm = calloc((size_t)K, sizeof(double)), *key = calloc((size_t)K, sizeof(double));
   int64_t *bynorm = calloc((size_t)K, sizeof(int64_t)), *cand = calloc((size_t)K, sizeof(int64_t));
@@ -133,9 +133,8 @@ static rla_err baseline(rla_ctx ctx, int64_t K, rla_dmat *blocks, int64_t m, int
       for (int64_t i = 0; i < nc; i++)
         key[i] = nrm[cand[i]];
     for (int64_t a = 1; a < nc && !err; a++)
-      for (int64_t b = a; b > 0 && (key[b] < key[b - 1] ||
-                                    (key[b] == key[b - 1] && cand[b] < cand[b - 1]));
-           b--) {
+      for (int64_t b = a;
+           b > 0 && (key[b] < key[b - 1] || (key[b] == key[b - 1] && cand[b] < cand[b - 1])); b--) {
         double tk = key[b];
         int64_t tc = cand[b];
         key[b] = key[b - 1];
@@ -215,8 +214,18 @@ int main(int argc, char **argv)
     rla_cluster_distribution_from_name(ctx, o, &dist);
   }
   {
-    rla_collection_spec spec = {m,    K,     NULL,  wmin, wmax, nwide < K ? nwide : K,
-                                wide, nsub, dim,   noise, RLA_MEMBERSHIP_RANDOM, 1};
+    rla_collection_spec spec = {m,
+                                K,
+                                NULL,
+                                wmin,
+                                wmax,
+                                nwide < K ? nwide : K,
+                                wide,
+                                nsub,
+                                dim,
+                                noise,
+                                RLA_MEMBERSHIP_RANDOM,
+                                1};
     const int64_t *widths;
     int *owner;
     blocks = calloc((size_t)K, sizeof(rla_dmat));

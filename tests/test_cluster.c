@@ -666,7 +666,8 @@ static void test_collection_read(void)
                    RLA_ERR_ARG, "distribution");
   RLA_ASSERT_FAILS(rla_cluster_distribution_from_name(ctx, "cyclic", &d), RLA_ERR_ARG, "blocks");
   RLA_ASSERT_OK(rla_cluster_distribution_from_name(ctx, "blocks", &d));
-  RLA_ASSERT_ALL(d == RLA_CLUSTER_DIST_BLOCKS && !strcmp(rla_cluster_distribution_name(d), "blocks"));
+  RLA_ASSERT_ALL(d == RLA_CLUSTER_DIST_BLOCKS &&
+                 !strcmp(rla_cluster_distribution_name(d), "blocks"));
 }
 
 void rla_test_register(void)
@@ -680,8 +681,10 @@ void rla_test_register(void)
   CU_add_test(s, "same clusters on any number of ranks", test_cluster_rank_independent);
   CU_add_test(s, "seeds and patience", test_cluster_seeds);
   CU_add_test(s, "owners balanced by columns, the automatic rule", test_owners);
-  CU_add_test(s, "blocks distribution: the clusters of the rows one", test_cluster_blocks_distribution);
-  CU_add_test(s, "blocks distribution: ranks without blocks, mixed layouts", test_cluster_blocks_few);
+  CU_add_test(s, "blocks distribution: the clusters of the rows one",
+              test_cluster_blocks_distribution);
+  CU_add_test(s, "blocks distribution: ranks without blocks, mixed layouts",
+              test_cluster_blocks_few);
   CU_add_test(s, "provoked errors", test_cluster_errors);
   CU_add_test(s, "reading collections", test_collection_read);
 }

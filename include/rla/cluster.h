@@ -196,10 +196,10 @@ rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **co
    it, by name) or a manifest file (one path per line, relative to the manifest's directory; blank
    lines and '#' comments skipped). The blocks are spread by the automatic rule (see
    rla_cluster_collection_read_dist). Every block must have the row count of the first.
-   *blocks (nblocks entries) and *names (nblocks paths) belong to the caller: free them with rla_cluster_collection_free.
-   Errors (the same on every rank, nothing allocated): RLA_ERR_FILE (cannot open, an empty
-   directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE (a row count that
-   differs from the first block's, naming both files). Collective. */
+   *blocks (nblocks entries) and *names (nblocks paths) belong to the caller: free them with
+   rla_cluster_collection_free. Errors (the same on every rank, nothing allocated): RLA_ERR_FILE
+   (cannot open, an empty directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE
+   (a row count that differs from the first block's, naming both files). Collective. */
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
                                     rla_dmat **blocks, char ***names);
 /* As rla_cluster_collection_read with the blocks spread by dist: rows (every block read by all

@@ -69,14 +69,14 @@ rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t
     off += n;
   }
   if (lm > 0)
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)total, (int)lm, 1.0, c, (int)lm, 0.0,
-                g, (int)total);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)total, (int)lm, 1.0, c, (int)lm, 0.0, g,
+                (int)total);
   RLA_CALL_GOTO(ctx, e2, done, rla_cluster_sum(ctx, g, total * total));
   for (int64_t i = 0; i < total; i++)
     trace += g[i + i * total];
   {
-    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', (lapack_int)total, g,
-                                     (lapack_int)total, w);
+    lapack_int info =
+        LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', (lapack_int)total, g, (lapack_int)total, w);
     RLA_CHECK_GOTO(ctx, e2, done, info == 0, RLA_ERR_LIB,
                    "dsyevd failed (info %d) on a %lld x %lld Gram matrix", (int)info,
                    (long long)total, (long long)total);

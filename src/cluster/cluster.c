@@ -10,16 +10,19 @@
    cannot grow is kept as a cluster (its blocks are never dropped); after `patience` such seeds
    in a row the remaining blocks become singletons.
    Cost per tried block: max-norm O(cluster size) flops on norms; residuals 4 m n d flops (d: the
-   span so far); approximate 8 m k n + 4 m n^2 flops (k = r + p). Compression: a Gram matrix of
+   span so far); approximate 8 m k n + 4 m n^2 flops (k = r + p); the residual order adds
+   2 m w_seed flops per remaining column per cluster. Compression: approximate, Rayleigh-Ritz in
+   the estimator's basis (2 m k N + 4 m r N flops); the certified algorithms, a Gram matrix of
    the N columns of a cluster (m N^2 flops, N^2 words reduced) and an N x N eigenproblem.
    Distributions (rla_cluster.h): with rows every step above is split by rows and its small
    matrices reduced. With blocks the norms and the residual keys of the candidates are computed
    by the owners, all at once, and gathered in one reduction; the seed blocks are broadcast; the
    basis of the growing cluster is replicated; a candidate is tried by its owner alone, which
-   broadcasts the predicted error and, when the block joins, the new basis (m (r + p) words for
-   the estimator, m t for the residuals' t new directions; max-norm needs nothing); a cluster to
-   compress is redistributed by rows (one all-to-all). Every decision is taken on values that
-   come from one rank, so the decisions are the same on every rank. */
+   broadcasts one message: the predicted error and the state with the block joined (m (r + p)
+   words for the estimator, m n_j for the residuals' new directions; max-norm needs nothing).
+   Rayleigh-Ritz reduces Q^T C over the owners; the Gram compression redistributes the cluster
+   by rows (one all-to-all). Every decision is taken on values that come from one rank, so the
+   decisions are the same on every rank. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -581,8 +584,7 @@ done:
         if (owner[mem[i]] != me) continue;
         rla_dmat_local(blocks[mem[i]], &x, NULL, NULL, &ld);
         for (int64_t c = 0; c < wid[mem[i]]; c++) {
-          if (nrows[p] > 0)
-            memcpy(sb + o, x + row0[p] + c * ld, sizeof(double) * (size_t)nrows[p]);
+          if (nrows[p] > 0) memcpy(sb + o, x + row0[p] + c * ld, sizeof(double) * (size_t)nrows[p]);
           o += nrows[p];
         }
       }
@@ -609,8 +611,7 @@ done:
       off = 0;
       for (int64_t i = 0; i < nm; i++) {
         if (owner[mem[i]] == p) {
-          if (lm > 0)
-            memcpy(a + off * lm, rb + o, sizeof(double) * (size_t)(lm * wid[mem[i]]));
+          if (lm > 0) memcpy(a + off * lm, rb + o, sizeof(double) * (size_t)(lm * wid[mem[i]]));
           o += lm * wid[mem[i]];
         }
         off += wid[mem[i]];
@@ -630,8 +631,8 @@ out:
 /* ---- compression of one cluster ------------------------------------------------------------- */
 
 static rla_err compress(rla_cluster C, const rla_dmat *blocks, const int *owner,
-                        const int64_t *row0, const int64_t *nrows, int64_t c, int64_t m,
-                        int64_t lm, int64_t mb, const int64_t *wid, const double *nrm2)
+                        const int64_t *row0, const int64_t *nrows, int64_t c, int64_t m, int64_t lm,
+                        int64_t mb, const int64_t *wid, const double *nrm2)
 {
   rla_ctx ctx = C->ctx;
   const int64_t *mem = C->members + C->start[c];
@@ -709,9 +710,9 @@ done:
 
 /* compression of cluster c just grown with the estimator s->E (approximate): Rayleigh-Ritz in
    the estimator's basis Q (m x k): B = Q^T C, B B^T = V diag(mu) V^T, U = Q V_r orthonormalized
-   again. Since Q diag(lambda) Q^T <= C C^T, ||U^T C||_F^2 >= ||Q_r^T C||_F^2 >= sum_{i<=r} lambda_i:
-   the error of U is at most the predicted one (it is measured all the same, and a cluster whose
-   measured error exceeds eps through rounding is left to compress()). Cost 2 m k N + 4 m r N
+   again. Since Q diag(lambda) Q^T <= C C^T, ||U^T C||_F^2 >= ||Q_r^T C||_F^2 >= sum_{i<=r}
+   lambda_i: the error of U is at most the predicted one (it is measured all the same, and a cluster
+   whose measured error exceeds eps through rounding is left to compress()). Cost 2 m k N + 4 m r N
    flops, k N + r N words reduced, no N x N problem. *done = 0 when the cluster is left to
    compress() (a singleton, cheaper stored as is, or over eps). */
 static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int64_t lm, int64_t mb,
@@ -751,8 +752,8 @@ static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int6
       double *x;
       int64_t ld;
       rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)s->wid[j], (int)slm, 1.0,
-                  q, (int)slm, x, (int)ld, 0.0, b + off * k, (int)k);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)s->wid[j], (int)slm, 1.0, q,
+                  (int)slm, x, (int)ld, 0.0, b + off * k, (int)k);
     }
     off += s->wid[j];
   }
@@ -874,12 +875,12 @@ static rla_err find_layout(rla_cluster C, int64_t nblocks, const rla_dmat *block
       v[4 * K + j] = 1;
   }
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, done,
-                MPI_Allreduce(MPI_IN_PLACE, v, (int)(5 * K), MPI_INT64_T, MPI_SUM,
-                              rla_ctx_comm(ctx)) == MPI_SUCCESS
-                    ? RLA_SUCCESS
-                    : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
-                                    "MPI_Allreduce failed"));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      MPI_Allreduce(MPI_IN_PLACE, v, (int)(5 * K), MPI_INT64_T, MPI_SUM, rla_ctx_comm(ctx)) ==
+              MPI_SUCCESS
+          ? RLA_SUCCESS
+          : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "MPI_Allreduce failed"));
   for (int64_t j = 0; j < K; j++) {
     RLA_CHECK_GOTO(ctx, err, done,
                    (v[j] == 1 && v[4 * K + j] == 0) || (v[j] == 0 && v[4 * K + j] == P),
@@ -1000,7 +1001,8 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
       err = lift(C, rla_cluster_top_energy(C->self, blocks[j], C->r, &topr[j]));
   }
   if (dist == RLA_CLUSTER_DIST_BLOCKS) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, nt, dist == RLA_CLUSTER_DIST_BLOCKS ? 2 * nblocks : nblocks));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_cluster_sum(ctx, nt, dist == RLA_CLUSTER_DIST_BLOCKS ? 2 * nblocks : nblocks));
   for (int64_t j = 0; j < nblocks; j++) {
     if (C->alg == RLA_CLUSTER_APPROXIMATE || wid[j] <= C->r)
       topr[j] = nrm2[j];

@@ -204,8 +204,8 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const int64_t *wi
     rla_ctx_set_verbosity(self, rla_ctx_verbosity(ctx));
     err = rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]);
     if (err)
-      err = rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s",
-                          rla_ctx_error_message(self));
+      err =
+          rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
   }
   if (!err) {
     rla_cluster_owners(rla_ctx_size(ctx), n, wid, owner);

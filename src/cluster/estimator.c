@@ -202,10 +202,7 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
   return err;
 }
 
-int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E)
-{
-  return 2 + E->k + E->lm * E->k;
-}
+int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E) { return 2 + E->k + E->lm * E->k; }
 
 void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf)
 {
