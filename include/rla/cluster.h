@@ -114,9 +114,10 @@ const char *rla_cluster_distribution_name(rla_cluster_distribution d); /* Local.
 /* The automatic rule, for nprocs ranks and nblocks blocks of m rows and the given widths: rows
    when nprocs == 1, when there are fewer than 2 nprocs blocks (whole blocks would leave ranks
    idle), or when every rank would hold at least RLA_CLUSTER_ROWS_PER_RANK rows (the work of one
-   candidate, O(m (r + p) n_j) flops, then outweighs the latency of its few reductions);
-   blocks otherwise. Local. */
-#define RLA_CLUSTER_ROWS_PER_RANK 1024
+   candidate, O(m (r + p) n_j) flops, then outweighs the latency of its reductions; on shared
+   memory the two broke even near 250 rows per rank in bench/bench_cluster, and 512 leaves room
+   for the higher latency of a network); blocks otherwise. Local. */
+#define RLA_CLUSTER_ROWS_PER_RANK 512
 rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
                                                          const int64_t *widths);
 /* The owner of every block in the blocks distribution: blocks by descending width (ties by
