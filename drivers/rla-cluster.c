@@ -29,6 +29,8 @@ static const rla_option_spec specs[] = {
     {"oversample", NULL, RLA_OPT_INT, "5", NULL, 0, 1e6, "extra columns p of the estimator"},
     {"patience", NULL, RLA_OPT_INT, "10", NULL, 1, 1e12,
      "after this many seeds in a row that cannot grow, the rest become singletons"},
+    {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
+     "blocks over the ranks: whole blocks per rank, every block by rows, or the automatic rule"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "output directory: U_NNNNNN.npy (m x rank) and W_NNNNNN.npy (rank x N), C ~ U W"},
     RLA_DRIVER_BATCH_OPTIONS,
@@ -135,7 +137,8 @@ static rla_err run(struct run *r)
   rla_ctx ctx = r->ctx;
   rla_report rep = r->rep;
   rla_cluster_summary s;
-  const char *coll, *fdir = NULL, *sa, *so;
+  const char *coll, *fdir = NULL, *sa, *so, *sd;
+  rla_cluster_distribution dist;
   double eps, t_read, t_write = 0.0;
   int64_t rank, nsaved = 0;
 
@@ -145,12 +148,15 @@ static rla_err run(struct run *r)
   RLA_CALL(ctx, rla_options_get_int(r->opts, "r", &rank));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "algorithm", &sa));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "order", &so));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "distribution", &sd));
+  RLA_CALL(ctx, rla_cluster_distribution_from_name(ctx, sd, &dist));
   if (rla_options_has(r->opts, "save-factors"))
     RLA_CALL(ctx, rla_options_get_string(r->opts, "save-factors", &fdir));
 
   rla_ctx_progress(ctx, PROG ": reading %s", coll);
   t_read = rla_wtime();
-  RLA_CALL(ctx, rla_cluster_collection_read(ctx, coll, &r->nblocks, &r->blocks, &r->names));
+  RLA_CALL(ctx, rla_cluster_collection_read_dist(ctx, coll, dist, &r->nblocks, &r->blocks,
+                                                 &r->names, &dist));
   t_read = rla_wtime() - t_read;
   rla_ctx_progress(ctx, PROG ": %lld blocks; clustering (%s, %s order) on %d rank%s",
                    (long long)r->nblocks, sa, so, rla_ctx_size(ctx),
@@ -167,6 +173,7 @@ static rla_err run(struct run *r)
   rla_report_set_string(rep, "collection", coll);
   rla_report_set_string(rep, "algorithm", sa);
   rla_report_set_string(rep, "order", so);
+  rla_report_set_string(rep, "distribution", rla_cluster_distribution_name(s.distribution));
   rla_report_set_int(rep, "r", rank);
   rla_report_set_real(rep, "eps", eps);
   rla_report_set_int(rep, "m", s.m);

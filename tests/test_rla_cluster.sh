@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # rla-cluster end to end: the bundled collection with every algorithm on 1, 2 and 3 ranks (the
-# same clusters on every rank count), the stored factors and the report checked with NumPy, the
+# same clusters on every rank count and in both distributions), the stored factors and the report checked with NumPy, the
 # estimator against bound 1, and bad collections: a non-zero exit on every rank, one message
 # and no output.
 name=test_rla_cluster.sh
@@ -30,6 +30,25 @@ for key in '"n_clusters"' '"n_nonsingleton"' '"compression_ratio"' '"error_mean"
   grep -q "$key" "$tmp/r2.json" && pass "report has $key" || fail "report has $key"
 done
 
+# both distributions forced: the clusters of one rank (the automatic rule picks blocks for the
+# bundled collection of few rows at 2 and 3 ranks)
+grep -q '"distribution":	"blocks"' "$tmp/r2.json" && pass "report: blocks distribution chosen" ||
+  fail "report: blocks distribution chosen"
+for np in 2 3; do
+  for dist in rows blocks; do
+    if run $np --collection "$in/cluster" -r 8 --eps 0.05 --distribution $dist \
+      --report "$tmp/d-$dist-$np.json" >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" &&
+      grep -q "\"distribution\":	\"$dist\"" "$tmp/d-$dist-$np.json"; then
+      pass "--distribution $dist on $np ranks"
+      pycheck same "$tmp/r1.json" "$tmp/d-$dist-$np.json"
+    else
+      cat "$tmp/out"
+      fail "--distribution $dist on $np ranks"
+    fi
+  done
+done
+pycheck report "$tmp/d-blocks-3.json" "$in/cluster" 0.05
+
 for alg in residuals max-norm; do
   for order in residual norm; do
     if run 3 --collection "$in/cluster" -r 8 --eps 0.05 --algorithm $alg --order $order \
@@ -53,5 +72,10 @@ for np in 1 2 3; do
 done
 bad 2 --save-factors "give the rank" --collection "$in/cluster"  --eps 0.1
 bad 2 --save-factors "must be one of" --collection "$in/cluster" -r 4 --eps 0.1 --algorithm kmeans
+bad 2 --save-factors "must be one of" --collection "$in/cluster" -r 4 --eps 0.1 --distribution cyclic
+for d in rows blocks; do
+  bad 3 --save-factors "b.npy" --collection "$tmp/text" -r 4 --eps 0.1 --distribution $d
+  bad 3 --save-factors "same number of rows" --collection "$tmp/mixed" -r 4 --eps 0.1 --distribution $d
+done
 bad 2 --save-factors "outside" --collection "$in/cluster" -r 4 --eps 2
 finish

@@ -5,11 +5,18 @@
    sigma_i(C)^2. Shamrai, "Concatenated Matrix SVD: Compression Bounds, Incremental
    Approximation, and Error-Constrained Clustering", arXiv 2601.11626.
 
-   Data layout: every block is a row-block rla_dmat with the same global rows and the same row
-   split (the default one of rla_dmat_create_rowblock / rla_io_read), so each rank holds its
-   rows of every block and a rank with no rows is fine. All small matrices (Gram matrices,
-   projections Q^T A, eigenproblems) are summed on rank 0 and broadcast, so every rank holds
-   bitwise the same replicated values and takes the same decisions. */
+   Two data layouts (see rla_cluster_distribution):
+   - rows: every block is a row-block rla_dmat over the whole communicator with the same global
+     rows and the same row split (the default one of rla_dmat_create_rowblock / rla_io_read), so
+     each rank holds its rows of every block (a rank with no rows is fine). All small matrices
+     (Gram matrices, projections Q^T A, eigenproblems) are summed on rank 0 and broadcast, so
+     every rank holds bitwise the same replicated values and takes the same decisions.
+   - blocks: every block is whole on one rank, its owner (a row-block rla_dmat on a context over
+     MPI_COMM_SELF; NULL on the other ranks). Each rank norms and projects its own blocks; the
+     small results are reduced in one collective per step, the growing cluster's basis is
+     replicated (m x (r + p) for the estimator) and a candidate is tried by its owner, which
+     broadcasts the outcome. A rank that owns no block is fine.
+   Both give the same clusters (up to rounding in the last bits). */
 #ifndef RLA_CLUSTER_H
 #define RLA_CLUSTER_H
 
@@ -25,9 +32,9 @@ extern "C" {
 
 /* ---- error bounds -------------------------------------------------------------------------- */
 
-/* The exact error err_r of the concatenation of the nblocks blocks, from the eigenvalues of its
-   Gram matrix C^T C (dsyevd on rank 0; for tests and small groups: N^2 words reduced, N^3/3
-   flops, N = total width). Collective. */
+/* The exact error err_r of the concatenation of the nblocks blocks (row-distributed), from the
+   eigenvalues of its Gram matrix C^T C (dsyrk, N^2 words reduced, dsyevd without vectors on every
+   rank: m N^2 + 4 N^3 / 3 flops for N = total width). Collective. */
 rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t r, double *err);
 /* Bound 1 (Weyl / max-norm): an upper bound on err_r from a lower bound on E_r: the largest of
    (a) the energy ||A_j||_F^2 summed over blocks taken in descending norm while their total width
@@ -93,6 +100,31 @@ const char *rla_cluster_algorithm_name(rla_cluster_algorithm a); /* Local. */
 rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_order *o);
 const char *rla_cluster_order_name(rla_cluster_order o); /* Local. */
 
+/* How the blocks of a collection are spread over the ranks. */
+typedef enum {
+  RLA_CLUSTER_DIST_AUTO = 0,  /* rla_cluster_distribution_choose decides */
+  RLA_CLUSTER_DIST_ROWS = 1,  /* every block row-distributed over all ranks (large m) */
+  RLA_CLUSTER_DIST_BLOCKS = 2 /* whole blocks per rank, balanced by columns */
+} rla_cluster_distribution;
+
+/* Parse "auto" | "rows" | "blocks". Local. */
+rla_err rla_cluster_distribution_from_name(rla_ctx ctx, const char *name,
+                                           rla_cluster_distribution *d);
+const char *rla_cluster_distribution_name(rla_cluster_distribution d); /* Local. */
+/* The automatic rule, for nprocs ranks and nblocks blocks of m rows and the given widths: rows
+   when nprocs == 1, when there are fewer than 2 nprocs blocks (whole blocks would leave ranks
+   idle), or when every rank would hold at least RLA_CLUSTER_ROWS_PER_RANK rows (the work of one
+   candidate, O(m (r + p) n_j) flops, then outweighs the latency of its reductions; on shared
+   memory the two broke even near 250 rows per rank in bench/bench_cluster, and 512 leaves room
+   for the higher latency of a network); blocks otherwise. Local. */
+#define RLA_CLUSTER_ROWS_PER_RANK 512
+rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
+                                                         const int64_t *widths);
+/* The owner of every block in the blocks distribution: blocks by descending width (ties by
+   index), each given to the rank with the fewest columns so far (ties: the lowest rank). Blocks
+   have the same m, so this balances the data. owner has nblocks entries. Local. */
+void rla_cluster_owners(int nprocs, int64_t nblocks, const int64_t *widths, int *owner);
+
 typedef struct rla_cluster_s *rla_cluster;
 
 /* One cluster of a result. */
@@ -116,6 +148,7 @@ typedef struct {
   double error_max;     /* largest actual error */
   int64_t failed_seeds; /* seeds that could not grow */
   double time_norms, time_cluster, time_compress;
+  rla_cluster_distribution distribution; /* of the blocks given: rows or blocks */
 } rla_cluster_summary;
 
 /* Defaults: algorithm approximate, order residual, oversampling 5, patience 10; rank and eps
@@ -132,14 +165,21 @@ rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p);              /* p 
    patience >= 1. Local. */
 rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience);
 
-/* Cluster the nblocks blocks (row-block, same m and row split; borrowed) and compress every
+/* Cluster the nblocks blocks (borrowed; same m; all row-distributed with the same row split, or
+   at more than one rank all owned: whole on one rank over MPI_COMM_SELF and NULL elsewhere, as
+   rla_cluster_collection_read_dist makes them) and compress every
    non-singleton cluster: a cluster whose N columns cost less uncompressed (m N <= r (m + N)) is
-   stored as is (actual error 0); otherwise U holds the top r left singular vectors of C from the
-   eigendecomposition of the N x N Gram matrix C^T C (exact SVD up to rounding, N^2 words reduced,
-   N^3/3 + m N^2 flops), re-orthonormalized, and the actual error is computed from U. Every block
-   is in exactly one cluster. Replaces an earlier result. Errors: RLA_ERR_ARG (rank or eps not
-   set, no blocks), RLA_ERR_SHAPE (blocks with different row counts or splits, naming them).
-   Collective. */
+   stored as is (actual error 0). Otherwise, with approximate, U is the Rayleigh-Ritz basis of
+   the estimator's Q for C (U = Q V_r from B = Q^T C = V S Z^T; 2 m (r + p) N flops), whose error
+   is at most the predicted one; with the certified algorithms (and as a fallback) U holds the
+   top r left singular vectors of C from the eigendecomposition of the N x N Gram matrix C^T C
+   (exact SVD up to rounding, N^2 words reduced, N^3/3 + m N^2 flops). U is re-orthonormalized
+   and the actual error is computed from it. Every block
+   is in exactly one cluster. The bases are row-block over all ranks in either distribution
+   (owned blocks are redistributed by rows for the compression of their cluster). Replaces an
+   earlier result. Errors: RLA_ERR_ARG (rank or eps not set, no blocks, a block missing on every
+   rank or owned by several, the two distributions mixed), RLA_ERR_SHAPE (blocks with different
+   row counts or splits, naming them). Collective. */
 rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *blocks);
 /* The result; RLA_ERR_ARG before a successful compute or for i out of range. Local. */
 rla_err rla_cluster_get_summary(rla_cluster C, rla_cluster_summary *s);
@@ -155,14 +195,23 @@ rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **co
 
 /* Read a collection: path is a directory (every .npy, .mtx, .mm, .petsc, .bin or .dat file in
    it, by name) or a manifest file (one path per line, relative to the manifest's directory; blank
-   lines and '#' comments skipped). Each block is read with rla_io_read into the default row
-   split. Every block must have the row count of the first. *blocks (nblocks new matrices) and
-   *names (nblocks paths) belong to the caller: free them with rla_cluster_collection_free.
-   Errors (the same on every rank, nothing allocated): RLA_ERR_FILE (cannot open, an empty
-   directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE (a row count that
-   differs from the first block's, naming both files). Collective. */
+   lines and '#' comments skipped). The blocks are spread by the automatic rule (see
+   rla_cluster_collection_read_dist). Every block must have the row count of the first.
+   *blocks (nblocks entries) and *names (nblocks paths) belong to the caller: free them with
+   rla_cluster_collection_free. Errors (the same on every rank, nothing allocated): RLA_ERR_FILE
+   (cannot open, an empty directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE
+   (a row count that differs from the first block's, naming both files). Collective. */
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
                                     rla_dmat **blocks, char ***names);
+/* As rla_cluster_collection_read with the blocks spread by dist: rows (every block read by all
+   ranks, each its rows) or blocks (rla_cluster_owners over the widths from the file headers; each
+   rank reads only its own files, whole, into matrices over MPI_COMM_SELF, and the other entries
+   of *blocks are NULL); auto applies rla_cluster_distribution_choose. *used (may be NULL)
+   receives the distribution applied. Collective. */
+rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
+                                         rla_cluster_distribution dist, int64_t *nblocks,
+                                         rla_dmat **blocks, char ***names,
+                                         rla_cluster_distribution *used);
 /* Free what rla_cluster_collection_read returned; accepts NULLs. Collective. */
 void rla_cluster_collection_free(int64_t nblocks, rla_dmat **blocks, char ***names);
 

@@ -10,8 +10,19 @@
    cannot grow is kept as a cluster (its blocks are never dropped); after `patience` such seeds
    in a row the remaining blocks become singletons.
    Cost per tried block: max-norm O(cluster size) flops on norms; residuals 4 m n d flops (d: the
-   span so far); approximate 8 m k n + 4 m n^2 flops (k = r + p). Compression: a Gram matrix of
-   the N columns of a cluster (m N^2 flops, N^2 words reduced) and an N x N eigenproblem. */
+   span so far); approximate 8 m k n + 4 m n^2 flops (k = r + p); the residual order adds
+   2 m w_seed flops per remaining column per cluster. Compression: approximate, Rayleigh-Ritz in
+   the estimator's basis (2 m k N + 4 m r N flops); the certified algorithms, a Gram matrix of
+   the N columns of a cluster (m N^2 flops, N^2 words reduced) and an N x N eigenproblem.
+   Distributions (rla_cluster.h): with rows every step above is split by rows and its small
+   matrices reduced. With blocks the norms and the residual keys of the candidates are computed
+   by the owners, all at once, and gathered in one reduction; the seed blocks are broadcast; the
+   basis of the growing cluster is replicated; a candidate is tried by its owner alone, which
+   broadcasts one message: the predicted error and the state with the block joined (m (r + p)
+   words for the estimator, m n_j for the residuals' new directions; max-norm needs nothing).
+   Rayleigh-Ritz reduces Q^T C over the owners; the Gram compression redistributes the cluster
+   by rows (one all-to-all). Every decision is taken on values that come from one rank, so the
+   decisions are the same on every rank. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +45,7 @@ struct rla_cluster_s {
   rla_dmat *U;   /* nclusters bases (NULL: stored as is) */
   double **coef; /* nclusters replicated U^T C (rank x width), NULL when stored as is */
   rla_cluster_summary sum;
+  rla_ctx self; /* over MPI_COMM_SELF: the owner's work in the blocks distribution */
 };
 
 rla_err rla_cluster_algorithm_from_name(rla_ctx ctx, const char *name, rla_cluster_algorithm *a)
@@ -80,6 +92,30 @@ const char *rla_cluster_order_name(rla_cluster_order o)
                                          : "unknown";
 }
 
+rla_err rla_cluster_distribution_from_name(rla_ctx ctx, const char *name,
+                                           rla_cluster_distribution *d)
+{
+  if (name && !strcmp(name, "auto"))
+    *d = RLA_CLUSTER_DIST_AUTO;
+  else if (name && !strcmp(name, "rows"))
+    *d = RLA_CLUSTER_DIST_ROWS;
+  else if (name && !strcmp(name, "blocks"))
+    *d = RLA_CLUSTER_DIST_BLOCKS;
+  else
+    return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                         "unknown distribution \"%s\": use auto, rows or blocks",
+                         name ? name : "(null)");
+  return RLA_SUCCESS;
+}
+
+const char *rla_cluster_distribution_name(rla_cluster_distribution d)
+{
+  return d == RLA_CLUSTER_DIST_AUTO     ? "auto"
+         : d == RLA_CLUSTER_DIST_ROWS   ? "rows"
+         : d == RLA_CLUSTER_DIST_BLOCKS ? "blocks"
+                                        : "unknown";
+}
+
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C)
 {
   RLA_CALL(ctx, rla_calloc(ctx, 1, sizeof(**C), C));
@@ -114,6 +150,7 @@ rla_err rla_cluster_destroy(rla_cluster *C)
 {
   if (!C || !*C) return RLA_SUCCESS;
   clear(*C);
+  rla_ctx_destroy(&(*C)->self);
   rla_free(C);
   return RLA_SUCCESS;
 }
@@ -171,7 +208,14 @@ typedef struct {
   const rla_dmat *blocks;
   const double *nrm2, *topr; /* per block: ||A_j||^2 and top-r energy */
   const int64_t *wid;
-  int64_t lm, kmax;
+  int64_t lm, kmax; /* lm: local rows of a block (m on its owner with blocks) */
+  /* blocks distribution: the owners (NULL with rows), this rank, the context of the kernels
+     (the clustering's with rows, C->self with blocks) */
+  const int *owner;
+  int me;
+  rla_ctx wctx;
+  double *pkt; /* blocks: the message of one trial (outcome and new state) */
+  int64_t npkt;
   /* max-norm: the members */
   int64_t n, *mem;
   /* residuals: the basis of the span, its size, the residual energies */
@@ -229,7 +273,7 @@ static double maxnorm_error(state *s, int64_t j)
 /* residuals: the new residual energies and directions of block j (into s2new, w) */
 static rla_err residual_of(state *s, int64_t j, int64_t *t)
 {
-  rla_ctx ctx = s->C->ctx;
+  rla_ctx ctx = s->wctx;
   rla_cluster_local_copy(s->blocks[j], s->rbuf);
   RLA_CALL(ctx, rla_cluster_project(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf, s->y));
   RLA_CALL(ctx, rla_cluster_orth(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf,
@@ -279,6 +323,7 @@ static rla_err try_add(state *s, int64_t j, int force, double *err)
     }
   } else {
     rla_cluster_estimator F = NULL;
+    ctx = s->wctx;
     RLA_CALL(ctx, rla_cluster_estimator_duplicate(s->E, &F));
     rla_err err2 = rla_cluster_estimator_add(F, s->blocks[j]);
     if (err2) {
@@ -295,21 +340,114 @@ static rla_err try_add(state *s, int64_t j, int force, double *err)
   return RLA_SUCCESS;
 }
 
-static rla_err state_reset(state *s)
+static rla_err state_reset(state *s, int64_t m, int64_t mb)
 {
-  int64_t m;
   s->n = 0;
   s->k = 0;
   s->ns = 0;
   s->norm2 = 0.0;
   rla_cluster_estimator_destroy(&s->E);
   if (s->C->alg == RLA_CLUSTER_APPROXIMATE) {
-    int64_t mb;
-    rla_dmat_sizes(s->blocks[0], &m, NULL);
-    rla_dmat_blocks(s->blocks[0], &mb, NULL);
-    RLA_CALL(s->C->ctx, rla_cluster_estimator_create(s->C->ctx, m, mb, s->C->r, s->C->p, &s->E));
+    rla_err err = rla_cluster_estimator_create(s->wctx, m, mb, s->C->r, s->C->p, &s->E);
+    if (err && s->owner)
+      err = rla_error_set(s->C->ctx, err, __func__, __FILE__, __LINE__, "%s",
+                          rla_ctx_error_message(s->wctx));
+    RLA_CALL(s->C->ctx, err);
   }
   return RLA_SUCCESS;
+}
+
+/* an error raised on the owner's context over MPI_COMM_SELF, moved to the clustering's */
+static rla_err lift(rla_cluster C, rla_err err)
+{
+  if (err && C->self)
+    return rla_error_set(C->ctx, err, __func__, __FILE__, __LINE__, "%s",
+                         rla_ctx_error_message(C->self));
+  return err;
+}
+
+/* try block j in the blocks distribution: its owner computes, then broadcasts in one message
+   the outcome (error code, predicted error) and the state with block j joined (for residuals the
+   new residual energies and directions; for the estimator its whole state); every rank keeps
+   that state when the block joins, so all hold the same state and take the same decisions */
+static rla_err try_owned(state *s, int64_t j, int force, double *e)
+{
+  rla_cluster C = s->C;
+  rla_ctx ctx = C->ctx;
+  int root = s->owner[j], mine = root == s->me;
+  int64_t n = s->wid[j], t = 0, len;
+  double *pkt = s->pkt;
+  rla_err err = RLA_SUCCESS;
+  rla_cluster_estimator F = NULL;
+  if (C->alg == RLA_CLUSTER_MAX_NORM) return try_add(s, j, force, e);
+  if (C->alg == RLA_CLUSTER_RESIDUALS) {
+    len = 2 + n + s->lm * n;
+    if (mine) {
+      err = lift(C, residual_of(s, j, &t));
+      if (!err) {
+        memcpy(pkt + 2, s->s2new, sizeof(double) * (size_t)n);
+        memcpy(pkt + 2 + n, s->w, sizeof(double) * (size_t)(s->lm * t));
+      }
+    }
+  } else {
+    len = 2 + rla_cluster_estimator_packsize(s->E);
+    if (mine) {
+      err = rla_cluster_estimator_duplicate(s->E, &F);
+      if (!err) err = rla_cluster_estimator_add(F, s->blocks[j]);
+      err = lift(C, err);
+      if (!err) {
+        pkt[1] = rla_cluster_estimator_error(F);
+        rla_cluster_estimator_pack(F, pkt + 2);
+      }
+    }
+  }
+  if (mine) {
+    pkt[0] = (double)err;
+    if (C->alg == RLA_CLUSTER_RESIDUALS) pkt[1] = (double)t;
+  }
+  RLA_CALL_GOTO(ctx, err, done,
+                MPI_Bcast(pkt, (int)len, MPI_DOUBLE, root, rla_ctx_comm(ctx)) == MPI_SUCCESS
+                    ? RLA_SUCCESS
+                    : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                                    "MPI_Bcast of a trial failed"));
+  if (pkt[0] != 0) {
+    err = rla_ctx_agree(ctx, mine ? (rla_err)pkt[0] : RLA_SUCCESS);
+    goto done;
+  }
+  if (C->alg == RLA_CLUSTER_RESIDUALS) {
+    t = (int64_t)pkt[1];
+    memcpy(s->s2new, pkt + 2, sizeof(double) * (size_t)n);
+    *e = residuals_error(s, n, s->nrm2[j]);
+    {
+      double e1 = maxnorm_error(s, j);
+      if (e1 < *e) *e = e1;
+    }
+    if (*e <= C->eps || force) {
+      if (!mine) memcpy(s->w, pkt + 2 + n, sizeof(double) * (size_t)(s->lm * t));
+      residuals_commit(s, j, t);
+      s->n++;
+    }
+  } else {
+    *e = pkt[1];
+    if (*e <= C->eps || force) {
+      if (mine) {
+        rla_cluster_estimator_destroy(&s->E);
+        s->E = F;
+        F = NULL;
+      } else
+        rla_cluster_estimator_unpack(s->E, pkt + 2);
+    }
+  }
+done:
+  rla_cluster_estimator_destroy(&F);
+  return err;
+}
+
+/* try block j in either distribution */
+static rla_err trial(state *s, int64_t j, int force, double *e)
+{
+  if (s->owner) return try_owned(s, j, force, e);
+  return try_add(s, j, force, e);
 }
 
 /* ---- ordering ------------------------------------------------------------------------------ */
@@ -326,62 +464,179 @@ static int cmp_keyed(const void *a, const void *b)
   return x->j < y->j ? -1 : x->j > y->j;
 }
 
-/* relative residuals ||(I - P_seed) A_j||_F^2 / ||A_j||_F^2 of the candidates cand[0..nc) */
+/* relative residuals ||(I - P_seed) A_j||_F^2 / ||A_j||_F^2 = 1 - ||W^T A_j||_F^2 / ||A_j||_F^2
+   of the candidates cand[0..nc), W an orthonormal basis of the seed: one product W^T [A_j ...]
+   (2 m w_seed n flops per candidate; the cancellation costs O(eps) absolute in a key, and the
+   keys only order the candidates). With rows the products are summed over the ranks; with blocks
+   the seed blocks are broadcast, each rank orthonormalizes the seed and projects its own
+   candidates, and the keys are summed (one owner each, so the sum is exact). */
 static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int64_t nseed,
                               const int64_t *cand, int64_t nc, keyed *out)
 {
-  rla_ctx ctx = C->ctx;
+  rla_ctx ctx = C->ctx, wctx = s->wctx;
   int64_t lm = s->lm, ws = 0, wc = 0, t = 0, off = 0;
-  double *a = NULL, *b = NULL, *w = NULL, *y = NULL, *res = NULL;
+  double *a = NULL, *w = NULL, *y = NULL, *res = NULL;
   rla_err err;
   for (int64_t i = 0; i < nseed; i++)
     ws += s->wid[seed[i]];
   for (int64_t i = 0; i < nc; i++)
-    wc += s->wid[cand[i]];
+    if (!s->owner || s->owner[cand[i]] == s->me) wc += s->wid[cand[i]];
   err = rla_calloc(ctx, (size_t)(lm * ws + 1), sizeof(double), &a);
   if (!err) err = rla_calloc(ctx, (size_t)(lm * ws + 1), sizeof(double), &w);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * wc + 1), sizeof(double), &b);
   if (!err) err = rla_calloc(ctx, (size_t)(ws * wc + 1), sizeof(double), &y);
   if (!err) err = rla_calloc(ctx, (size_t)nc + 1, sizeof(double), &res);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   for (int64_t i = 0; i < nseed; i++) {
-    rla_cluster_local_copy(s->blocks[seed[i]], a + off * lm);
+    if (!s->owner || s->owner[seed[i]] == s->me)
+      rla_cluster_local_copy(s->blocks[seed[i]], a + off * lm);
+    if (s->owner)
+      RLA_CALL_GOTO(ctx, err, done,
+                    MPI_Bcast(a + off * lm, (int)(lm * s->wid[seed[i]]), MPI_DOUBLE,
+                              s->owner[seed[i]], rla_ctx_comm(ctx)) == MPI_SUCCESS
+                        ? RLA_SUCCESS
+                        : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                                        "MPI_Bcast of a seed block failed"));
     off += s->wid[seed[i]];
   }
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_orth(ctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL));
+  err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL);
+  if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, lift(C, err)));
+  RLA_CALL_GOTO(ctx, err, done, err);
+  /* y = W^T A_j for every candidate, read in place (no copy of the collection) */
   off = 0;
-  for (int64_t i = 0; i < nc; i++) {
-    rla_cluster_local_copy(s->blocks[cand[i]], b + off * lm);
-    off += s->wid[cand[i]];
-  }
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, t, w, wc, b, y));
+  for (int64_t i = 0; i < nc; i++)
+    if (!s->owner || s->owner[cand[i]] == s->me) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[cand[i]], &x, NULL, NULL, &ld);
+      if (lm > 0 && t > 0)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)s->wid[cand[i]], (int)lm,
+                    1.0, w, (int)lm, x, (int)ld, 0.0, y + off * t, (int)t);
+      off += s->wid[cand[i]];
+    }
+  if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * wc));
   off = 0;
-  for (int64_t i = 0; i < nc; i++) {
-    res[i] = rla_cluster_sumsq(lm, s->wid[cand[i]], b + off * lm, lm);
-    off += s->wid[cand[i]];
-  }
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, res, nc));
+  for (int64_t i = 0; i < nc; i++)
+    if (!s->owner || s->owner[cand[i]] == s->me) {
+      double p2 = rla_cluster_sumsq(t, s->wid[cand[i]], y + off * t, t);
+      res[i] = s->nrm2[cand[i]] > p2 ? s->nrm2[cand[i]] - p2 : 0.0;
+      off += s->wid[cand[i]];
+    }
+  if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, res, nc));
   for (int64_t i = 0; i < nc; i++) {
     out[i].j = cand[i];
     out[i].key = s->nrm2[cand[i]] > 0 ? res[i] / s->nrm2[cand[i]] : 0.0;
   }
 done:
   rla_free(&a);
-  rla_free(&b);
   rla_free(&w);
   rla_free(&y);
   rla_free(&res);
   return err;
 }
 
+/* the rows of the cluster's blocks mem[0..nm) into a (lm x N, ld lm) in the row split of the
+   bases: local copies with rows; with blocks one all-to-all in which every owner sends each
+   rank its rows of the members it owns */
+static rla_err load_rows(rla_cluster C, const rla_dmat *blocks, const int *owner,
+                         const int64_t *wid, const int64_t *row0, const int64_t *nrows,
+                         const int64_t *mem, int64_t nm, int64_t lm, double *a)
+{
+  rla_ctx ctx = C->ctx;
+  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx);
+  int *sc = NULL, *sd = NULL, *rc = NULL, *rd = NULL;
+  int64_t off = 0, ssum = 0, rsum = 0;
+  double *sb = NULL, *rb = NULL;
+  rla_err err;
+  if (!owner) {
+    for (int64_t i = 0; i < nm; i++) {
+      rla_cluster_local_copy(blocks[mem[i]], a + off * lm);
+      off += wid[mem[i]];
+    }
+    return RLA_SUCCESS;
+  }
+  err = rla_calloc(ctx, (size_t)P, sizeof(int), &sc);
+  if (!err) err = rla_calloc(ctx, (size_t)P, sizeof(int), &sd);
+  if (!err) err = rla_calloc(ctx, (size_t)P, sizeof(int), &rc);
+  if (!err) err = rla_calloc(ctx, (size_t)P, sizeof(int), &rd);
+  for (int64_t i = 0; i < nm && !err; i++) {
+    if (owner[mem[i]] == me) ssum += wid[mem[i]];
+    rsum += wid[mem[i]];
+  }
+  if (!err) {
+    int64_t m = row0[P - 1] + nrows[P - 1];
+    RLA_CHECK_GOTO(ctx, err, done, ssum * m < INT32_MAX && rsum * lm < INT32_MAX,
+                   RLA_ERR_UNSUPPORTED,
+                   "a cluster of %lld columns is too large to redistribute (over 2^31 numbers "
+                   "per rank): use the rows distribution",
+                   (long long)rsum);
+    err = rla_calloc(ctx, (size_t)(ssum * m + 1), sizeof(double), &sb);
+  }
+  if (!err) err = rla_calloc(ctx, (size_t)(rsum * lm + 1), sizeof(double), &rb);
+done:
+  RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
+  {
+    int64_t o = 0;
+    for (int p = 0; p < P; p++) {
+      sd[p] = (int)o;
+      for (int64_t i = 0; i < nm; i++) {
+        double *x;
+        int64_t ld;
+        if (owner[mem[i]] != me) continue;
+        rla_dmat_local(blocks[mem[i]], &x, NULL, NULL, &ld);
+        for (int64_t c = 0; c < wid[mem[i]]; c++) {
+          if (nrows[p] > 0) memcpy(sb + o, x + row0[p] + c * ld, sizeof(double) * (size_t)nrows[p]);
+          o += nrows[p];
+        }
+      }
+      sc[p] = (int)(o - sd[p]);
+    }
+    o = 0;
+    for (int p = 0; p < P; p++) {
+      rd[p] = (int)o;
+      for (int64_t i = 0; i < nm; i++)
+        if (owner[mem[i]] == p) o += lm * wid[mem[i]];
+      rc[p] = (int)(o - rd[p]);
+    }
+  }
+  RLA_CALL_GOTO(ctx, err, out,
+                MPI_Alltoallv(sb, sc, sd, MPI_DOUBLE, rb, rc, rd, MPI_DOUBLE, rla_ctx_comm(ctx)) ==
+                        MPI_SUCCESS
+                    ? RLA_SUCCESS
+                    : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                                    "MPI_Alltoallv of a cluster failed"));
+  {
+    /* from each owner, its members in member order, each lm x n_j */
+    for (int p = 0; p < P; p++) {
+      int64_t o = rd[p];
+      off = 0;
+      for (int64_t i = 0; i < nm; i++) {
+        if (owner[mem[i]] == p) {
+          if (lm > 0) memcpy(a + off * lm, rb + o, sizeof(double) * (size_t)(lm * wid[mem[i]]));
+          o += lm * wid[mem[i]];
+        }
+        off += wid[mem[i]];
+      }
+    }
+  }
+out:
+  rla_free(&sc);
+  rla_free(&sd);
+  rla_free(&rc);
+  rla_free(&rd);
+  rla_free(&sb);
+  rla_free(&rb);
+  return err;
+}
+
 /* ---- compression of one cluster ------------------------------------------------------------- */
 
-static rla_err compress(rla_cluster C, const rla_dmat *blocks, int64_t c, int64_t m, int64_t lm,
+static rla_err compress(rla_cluster C, const rla_dmat *blocks, const int *owner,
+                        const int64_t *row0, const int64_t *nrows, int64_t c, int64_t m, int64_t lm,
                         int64_t mb, const int64_t *wid, const double *nrm2)
 {
   rla_ctx ctx = C->ctx;
   const int64_t *mem = C->members + C->start[c];
-  int64_t nm = C->start[c + 1] - C->start[c], N = 0, off = 0, t = 0, r = C->r;
+  int64_t nm = C->start[c + 1] - C->start[c], N = 0, t = 0, r = C->r;
   double *a = NULL, *g = NULL, *mu = NULL, *u = NULL, *w = NULL, *y = NULL, total = 0.0, res;
   rla_err err;
   for (int64_t i = 0; i < nm; i++) {
@@ -403,10 +658,7 @@ static rla_err compress(rla_cluster C, const rla_dmat *blocks, int64_t c, int64_
   if (!err) err = rla_calloc(ctx, (size_t)(lm * r + 1), sizeof(double), &w);
   if (!err) err = rla_calloc(ctx, (size_t)(r * N), sizeof(double), &y);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  for (int64_t i = 0; i < nm; i++) {
-    rla_cluster_local_copy(blocks[mem[i]], a + off * lm);
-    off += wid[mem[i]];
-  }
+  RLA_CALL_GOTO(ctx, err, done, load_rows(C, blocks, owner, wid, row0, nrows, mem, nm, lm, a));
   /* C^T C = V diag(sigma^2) V^T; U = C V_r diag(1/sigma) spans the top-r left singular
      subspace; it is orthonormalized again (Gram-based vectors lose orthogonality as
      eps sigma_1^2 / sigma_r^2), and the error below is measured, not inferred */
@@ -456,31 +708,244 @@ done:
   return err;
 }
 
+/* compression of cluster c just grown with the estimator s->E (approximate): Rayleigh-Ritz in
+   the estimator's basis Q (m x k): B = Q^T C, B B^T = V diag(mu) V^T, U = Q V_r orthonormalized
+   again. Since Q diag(lambda) Q^T <= C C^T, ||U^T C||_F^2 >= ||Q_r^T C||_F^2 >= sum_{i<=r}
+   lambda_i: the error of U is at most the predicted one (it is measured all the same, and a cluster
+   whose measured error exceeds eps through rounding is left to compress()). Cost 2 m k N + 4 m r N
+   flops, k N + r N words reduced, no N x N problem. *done = 0 when the cluster is left to
+   compress() (a singleton, cheaper stored as is, or over eps). */
+static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int64_t lm, int64_t mb,
+                             const int64_t *row0, int *done)
+{
+  rla_ctx ctx = C->ctx;
+  const int64_t *mem = C->members + C->start[c];
+  const double *q;
+  int64_t nm = C->start[c + 1] - C->start[c], N = 0, r = C->r, k = 0, slm = s->lm, keep = 0;
+  int64_t t = 0, off, wmax = 0;
+  double *b = NULL, *g = NULL, *mu = NULL, *u = NULL, *w = NULL, *y = NULL, *tmp = NULL;
+  double total = 0.0, res;
+  rla_err err;
+  *done = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    N += s->wid[mem[i]];
+    total += s->nrm2[mem[i]];
+    if (s->wid[mem[i]] > wmax) wmax = s->wid[mem[i]];
+  }
+  if (!s->E || nm == 1 || (double)m * (double)N <= (double)r * (double)(m + N)) return RLA_SUCCESS;
+  rla_cluster_estimator_get(s->E, NULL, &k, NULL, NULL);
+  if (k == 0) return RLA_SUCCESS;
+  q = rla_cluster_estimator_basis(s->E);
+  err = rla_calloc(ctx, (size_t)(k * N), sizeof(double), &b);
+  if (!err) err = rla_calloc(ctx, (size_t)(k * k), sizeof(double), &g);
+  if (!err) err = rla_calloc(ctx, (size_t)k, sizeof(double), &mu);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * k + 1), sizeof(double), &u);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * k + 1), sizeof(double), &w);
+  if (!err) err = rla_calloc(ctx, (size_t)(k * N + 1), sizeof(double), &y);
+  if (!err) err = rla_calloc(ctx, (size_t)(slm * wmax + 1), sizeof(double), &tmp);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  /* B = Q^T C: each rank its rows (rows) or its members (blocks), then one sum */
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)s->wid[j], (int)slm, 1.0, q,
+                  (int)slm, x, (int)ld, 0.0, b + off * k, (int)k);
+    }
+    off += s->wid[j];
+  }
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, b, k * N));
+  /* B B^T = V diag(mu) V^T (replicated), U = Q V_r */
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)k, (int)k, (int)N, 1.0, b, (int)k, b,
+              (int)k, 0.0, g, (int)k);
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_eig(ctx, k, g, mu));
+  while (keep < r && keep < k && mu[keep] > 0)
+    keep++;
+  if (slm > 0 && keep > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)keep, (int)k, 1.0, q,
+                (int)slm, g, (int)k, 0.0, u, (int)slm);
+  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL);
+  if (s->owner) err = rla_ctx_agree(ctx, lift(C, err));
+  RLA_CALL_GOTO(ctx, err, done, err);
+  /* W = U^T C and the residual ||C - U W||_F^2, measured: with rows W is summed before the
+     residual is formed; with blocks every owner has whole columns, and W and the residual go in
+     one sum (y[t N] holds the residual) */
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0 && t > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)s->wid[j], (int)slm, 1.0, w,
+                  (int)slm, x, (int)ld, 0.0, y + off * t, (int)t);
+    }
+    off += s->wid[j];
+  }
+  if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * N));
+  off = 0;
+  for (int64_t i = 0; i < nm; i++) {
+    int64_t j = mem[i];
+    if ((!s->owner || s->owner[j] == s->me) && slm > 0) {
+      double *x;
+      int64_t ld;
+      rla_dmat_local(s->blocks[j], &x, NULL, NULL, &ld);
+      for (int64_t cc = 0; cc < s->wid[j]; cc++)
+        memcpy(tmp + cc * slm, x + cc * ld, sizeof(double) * (size_t)slm);
+      if (t > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)s->wid[j], (int)t,
+                    -1.0, w, (int)slm, y + off * t, (int)t, 1.0, tmp, (int)slm);
+      y[t * N] += rla_cluster_sumsq(slm, s->wid[j], tmp, slm);
+    }
+    off += s->wid[j];
+  }
+  if (s->owner)
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * N + 1));
+  else
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y + t * N, 1));
+  res = y[t * N];
+  if (!(total > 0) || sqrt(res / total) > C->eps) goto done;
+  C->width[c] = N;
+  C->storage[c] = r * (m + N);
+  C->actual[c] = sqrt(res / total);
+  C->rank[c] = t;
+  RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, m, t, mb, &C->U[c]));
+  {
+    double *ud;
+    int64_t lld, o = s->owner ? row0[s->me] : 0;
+    rla_dmat_local(C->U[c], &ud, NULL, NULL, &lld);
+    for (int64_t jj = 0; jj < t; jj++)
+      for (int64_t i = 0; i < lm; i++)
+        ud[i + jj * lld] = w[o + i + jj * slm];
+  }
+  C->coef[c] = y;
+  y = NULL;
+  *done = 1;
+done:
+  rla_free(&b);
+  rla_free(&g);
+  rla_free(&mu);
+  rla_free(&u);
+  rla_free(&w);
+  rla_free(&y);
+  rla_free(&tmp);
+  return err;
+}
+
 /* ---- the loop ------------------------------------------------------------------------------- */
+
+/* which distribution the blocks are in, the owners (blocks), the widths and m: one reduction of
+   what every rank holds; at one rank everything is rows */
+static rla_err find_layout(rla_cluster C, int64_t nblocks, const rla_dmat *blocks, int *owner,
+                           int64_t *wid, int64_t *m, rla_cluster_distribution *dist)
+{
+  rla_ctx ctx = C->ctx;
+  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx);
+  int64_t K = nblocks, nown = 0, nshared = 0, *v = NULL;
+  rla_err err = RLA_SUCCESS;
+  RLA_CHECK(ctx, nblocks >= 1 && blocks, RLA_ERR_ARG, "the collection has no blocks");
+  *dist = RLA_CLUSTER_DIST_ROWS;
+  if (P == 1) {
+    RLA_CALL(ctx, rla_cluster_check_blocks(ctx, nblocks, blocks));
+    for (int64_t j = 0; j < K; j++) {
+      owner[j] = 0;
+      rla_dmat_sizes(blocks[j], j == 0 ? m : NULL, &wid[j]);
+    }
+    return RLA_SUCCESS;
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(5 * K), sizeof(int64_t), &v)));
+  for (int64_t j = 0; j < K && !err; j++) {
+    int64_t mj, nj;
+    if (!blocks[j]) continue;
+    if (rla_dmat_get_layout(blocks[j]) != RLA_DMAT_ROWBLOCK) {
+      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                          "block %lld is not in the row-block layout", (long long)j);
+      break;
+    }
+    rla_dmat_sizes(blocks[j], &mj, &nj);
+    if (rla_ctx_size(rla_dmat_ctx(blocks[j])) == 1) {
+      v[j] = 1;
+      v[K + j] = me + 1;
+      v[2 * K + j] = nj;
+      v[3 * K + j] = mj;
+    } else
+      v[4 * K + j] = 1;
+  }
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      MPI_Allreduce(MPI_IN_PLACE, v, (int)(5 * K), MPI_INT64_T, MPI_SUM, rla_ctx_comm(ctx)) ==
+              MPI_SUCCESS
+          ? RLA_SUCCESS
+          : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "MPI_Allreduce failed"));
+  for (int64_t j = 0; j < K; j++) {
+    RLA_CHECK_GOTO(ctx, err, done,
+                   (v[j] == 1 && v[4 * K + j] == 0) || (v[j] == 0 && v[4 * K + j] == P),
+                   RLA_ERR_ARG,
+                   "block %lld is held whole by %lld ranks and distributed over %lld of %d: give "
+                   "every block either to exactly one rank (over MPI_COMM_SELF) or by rows to all",
+                   (long long)j, (long long)v[j], (long long)v[4 * K + j], P);
+    nown += v[j];
+    nshared += v[4 * K + j] == P;
+  }
+  RLA_CHECK_GOTO(ctx, err, done, nown == K || nshared == K, RLA_ERR_ARG,
+                 "%lld blocks are held whole by one rank and %lld distributed by rows: use one "
+                 "distribution for the whole collection",
+                 (long long)nown, (long long)nshared);
+  if (nshared == K) {
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_check_blocks(ctx, nblocks, blocks));
+    for (int64_t j = 0; j < K; j++) {
+      owner[j] = 0;
+      rla_dmat_sizes(blocks[j], j == 0 ? m : NULL, &wid[j]);
+    }
+  } else {
+    *dist = RLA_CLUSTER_DIST_BLOCKS;
+    *m = v[3 * K];
+    for (int64_t j = 0; j < K; j++) {
+      owner[j] = (int)(v[K + j] - 1);
+      wid[j] = v[2 * K + j];
+      RLA_CHECK_GOTO(ctx, err, done, v[3 * K + j] == *m, RLA_ERR_SHAPE,
+                     "block %lld has %lld rows but block 0 has %lld: all blocks need the same "
+                     "rows",
+                     (long long)j, (long long)v[3 * K + j], (long long)*m);
+      RLA_CHECK_GOTO(ctx, err, done, wid[j] >= 1, RLA_ERR_SHAPE, "block %lld has no columns",
+                     (long long)j);
+    }
+  }
+done:
+  rla_free(&v);
+  return err;
+}
 
 rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *blocks)
 {
   rla_ctx ctx;
-  int64_t m, mb, lm, total = 0, nmax = 0, ncl = 0, nmem = 0, failed = 0, failed_total = 0;
-  double *nrm2 = NULL, *topr = NULL, t0;
-  int64_t *wid = NULL, *bynorm = NULL, *cand = NULL, *seed = NULL;
+  int64_t m = 0, mb, lm, slm, smb, total = 0, nmax = 0, ncl = 0, nmem = 0, failed = 0;
+  int64_t failed_total = 0;
+  double *nt = NULL, *nrm2, *topr, t0, tcomp = 0.0;
+  int64_t *wid = NULL, *bynorm = NULL, *cand = NULL, *seed = NULL, *row0 = NULL, *nrows = NULL;
+  int *owner = NULL;
   char *assigned = NULL;
   keyed *keys = NULL;
   state s = {0};
+  rla_cluster_distribution dist;
+  rla_dmat probe = NULL;
   rla_err err;
   RLA_CHECK(NULL, C, RLA_ERR_ARG, "rla_cluster_compute: NULL clustering");
   ctx = C->ctx;
   RLA_CHECK(ctx, C->r >= 1, RLA_ERR_ARG, "set the rank r before clustering");
   RLA_CHECK(ctx, C->eps > 0, RLA_ERR_ARG, "set the tolerance eps before clustering");
-  RLA_CALL(ctx, rla_cluster_check_blocks(ctx, nblocks, blocks));
+  RLA_CHECK(ctx, nblocks >= 1 && blocks, RLA_ERR_ARG, "the collection has no blocks");
   clear(C);
-  rla_dmat_sizes(blocks[0], &m, NULL);
-  rla_dmat_blocks(blocks[0], &mb, NULL);
-  rla_dmat_local(blocks[0], NULL, &lm, NULL, NULL);
   t0 = rla_wtime();
-  err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &nrm2);
-  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &topr);
+  err = rla_calloc(ctx, (size_t)(2 * nblocks), sizeof(double), &nt);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &wid);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int), &owner);
+  if (!err) err = rla_calloc(ctx, (size_t)rla_ctx_size(ctx), sizeof(int64_t), &row0);
+  if (!err) err = rla_calloc(ctx, (size_t)rla_ctx_size(ctx), sizeof(int64_t), &nrows);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &bynorm);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &cand);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &seed);
@@ -490,19 +955,58 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->members);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &C->predicted);
   if (!err) err = rla_calloc(ctx, (size_t)nblocks + 1, sizeof(int64_t), &s.mem);
+  /* per cluster (at most one per block) */
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double), &C->actual);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->width);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->rank);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &C->storage);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(rla_dmat), &C->U);
+  if (!err) err = rla_calloc(ctx, (size_t)nblocks, sizeof(double *), &C->coef);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  nrm2 = nt;
+  topr = nt + nblocks;
+  RLA_CALL_GOTO(ctx, err, done, find_layout(C, nblocks, blocks, owner, wid, &m, &dist));
+  if (dist == RLA_CLUSTER_DIST_BLOCKS) {
+    /* the row split of the bases, and a context for the owner's work */
+    err = rla_dmat_create_rowblock(ctx, m, 1, 0, &probe);
+    if (!err && !C->self && rla_ctx_create(MPI_COMM_SELF, &C->self))
+      err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                          "cannot create a context over MPI_COMM_SELF");
+    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+    rla_ctx_set_verbosity(C->self, rla_ctx_verbosity(ctx));
+    rla_dmat_blocks(probe, &mb, NULL);
+    rla_dmat_local(probe, NULL, &lm, NULL, NULL);
+    for (int p = 0; p < rla_ctx_size(ctx); p++)
+      rla_dmat_rank_rows(probe, p, &row0[p], &nrows[p]);
+    slm = m;
+    smb = m;
+  } else {
+    rla_dmat_blocks(blocks[0], &mb, NULL);
+    rla_dmat_local(blocks[0], NULL, &lm, NULL, NULL);
+    slm = lm;
+    smb = mb;
+  }
+  /* norms (and top-r energies of blocks wider than r): by the owners with blocks, then one sum
+     of 2 K numbers (one contribution each: exact) */
   for (int64_t j = 0; j < nblocks; j++) {
     double *a;
     int64_t lld;
-    rla_dmat_local(blocks[j], &a, NULL, &wid[j], &lld);
-    nrm2[j] = rla_cluster_sumsq(lm, wid[j], a, lld);
     total += wid[j];
     if (wid[j] > nmax) nmax = wid[j];
+    if (dist == RLA_CLUSTER_DIST_BLOCKS && owner[j] != rla_ctx_rank(ctx)) continue;
+    rla_dmat_local(blocks[j], &a, NULL, NULL, &lld);
+    nrm2[j] = rla_cluster_sumsq(slm, wid[j], a, lld);
+    if (dist == RLA_CLUSTER_DIST_BLOCKS && C->alg != RLA_CLUSTER_APPROXIMATE && wid[j] > C->r &&
+        !err)
+      err = lift(C, rla_cluster_top_energy(C->self, blocks[j], C->r, &topr[j]));
   }
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, nrm2, nblocks));
+  if (dist == RLA_CLUSTER_DIST_BLOCKS) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_cluster_sum(ctx, nt, dist == RLA_CLUSTER_DIST_BLOCKS ? 2 * nblocks : nblocks));
   for (int64_t j = 0; j < nblocks; j++) {
-    topr[j] = nrm2[j];
-    if (C->alg != RLA_CLUSTER_APPROXIMATE && wid[j] > C->r)
+    if (C->alg == RLA_CLUSTER_APPROXIMATE || wid[j] <= C->r)
+      topr[j] = nrm2[j];
+    else if (dist == RLA_CLUSTER_DIST_ROWS)
       RLA_CALL_GOTO(ctx, err, done, rla_cluster_top_energy(ctx, blocks[j], C->r, &topr[j]));
   }
   C->sum.time_norms = rla_wtime() - t0;
@@ -521,16 +1025,30 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
   s.nrm2 = nrm2;
   s.topr = topr;
   s.wid = wid;
-  s.lm = lm;
+  s.lm = slm;
+  s.owner = dist == RLA_CLUSTER_DIST_BLOCKS ? owner : NULL;
+  s.me = rla_ctx_rank(ctx);
+  s.wctx = dist == RLA_CLUSTER_DIST_BLOCKS ? C->self : ctx;
   s.kmax = total < m ? total : m;
   if (C->alg == RLA_CLUSTER_RESIDUALS) {
-    err = rla_calloc(ctx, (size_t)(lm * s.kmax + 1), sizeof(double), &s.q);
+    err = rla_calloc(ctx, (size_t)(slm * s.kmax + 1), sizeof(double), &s.q);
     if (!err) err = rla_calloc(ctx, (size_t)total + 1, sizeof(double), &s.s2);
     if (!err) err = rla_calloc(ctx, (size_t)total + 1, sizeof(double), &s.sorted);
     if (!err) err = rla_calloc(ctx, (size_t)nmax + 1, sizeof(double), &s.s2new);
-    if (!err) err = rla_calloc(ctx, (size_t)(lm * nmax + 1), sizeof(double), &s.w);
-    if (!err) err = rla_calloc(ctx, (size_t)(lm * nmax + 1), sizeof(double), &s.rbuf);
+    if (!err) err = rla_calloc(ctx, (size_t)(slm * nmax + 1), sizeof(double), &s.w);
+    if (!err) err = rla_calloc(ctx, (size_t)(slm * nmax + 1), sizeof(double), &s.rbuf);
     if (!err) err = rla_calloc(ctx, (size_t)((s.kmax + 1) * nmax), sizeof(double), &s.y);
+    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  }
+  if (s.owner && C->alg != RLA_CLUSTER_MAX_NORM) {
+    /* the largest trial message: residuals 2 + n + m n, the estimator 2 + 2 + k + m k */
+    int64_t k = C->r + C->p < m ? C->r + C->p : m;
+    s.npkt = C->alg == RLA_CLUSTER_RESIDUALS ? 2 + nmax + m * nmax : 4 + k + m * k;
+    RLA_CHECK_GOTO(ctx, err, done, s.npkt < INT32_MAX, RLA_ERR_UNSUPPORTED,
+                   "a trial message of %lld numbers is too large for the blocks distribution: use "
+                   "rows",
+                   (long long)s.npkt);
+    err = rla_calloc(ctx, (size_t)s.npkt, sizeof(double), &s.pkt);
     RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   }
 
@@ -552,7 +1070,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
       break;
     }
     /* the seed: the largest unassigned blocks while they fit in r columns (at least one) */
-    RLA_CALL_GOTO(ctx, err, done, state_reset(&s));
+    RLA_CALL_GOTO(ctx, err, done, state_reset(&s, m, smb));
     for (int64_t i = head; i < nblocks; i++) {
       int64_t j = bynorm[i];
       if (assigned[j]) continue;
@@ -564,7 +1082,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
     for (int64_t i = 0; i < nseed; i++) {
       assigned[seed[i]] = 1;
       C->members[nmem++] = seed[i];
-      RLA_CALL_GOTO(ctx, err, done, try_add(&s, seed[i], 1, &pred));
+      RLA_CALL_GOTO(ctx, err, done, trial(&s, seed[i], 1, &pred));
     }
     /* the candidates in the chosen order */
     for (int64_t i = 0; i < nblocks; i++)
@@ -580,7 +1098,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
       qsort(keys, (size_t)nc, sizeof(keyed), cmp_keyed);
       for (int64_t i = 0; i < nc; i++) {
         int64_t j = keys[i].j;
-        RLA_CALL_GOTO(ctx, err, done, try_add(&s, j, 0, &e));
+        RLA_CALL_GOTO(ctx, err, done, trial(&s, j, 0, &e));
         if (e > C->eps) break;
         pred = e;
         assigned[j] = 1;
@@ -603,21 +1121,24 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
         }
     C->predicted[ncl] = pred;
     C->start[++ncl] = nmem;
+    C->nclusters = ncl;
+    /* the estimator holds this cluster now: compress it from its basis while it is here */
+    if (C->alg == RLA_CLUSTER_APPROXIMATE) {
+      double tc = rla_wtime();
+      int ok = 0;
+      RLA_CALL_GOTO(ctx, err, done, compress_ritz(C, &s, ncl - 1, m, lm, mb, row0, &ok));
+      tcomp += rla_wtime() - tc;
+    }
   }
   C->nclusters = ncl;
   C->nblocks = nblocks;
-  C->sum.time_cluster = rla_wtime() - t0;
+  C->sum.time_cluster = rla_wtime() - t0 - tcomp;
   t0 = rla_wtime();
-  err = rla_calloc(ctx, (size_t)ncl, sizeof(double), &C->actual);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->width);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->rank);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(int64_t), &C->storage);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(rla_dmat), &C->U);
-  if (!err) err = rla_calloc(ctx, (size_t)ncl, sizeof(double *), &C->coef);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   for (int64_t c = 0; c < ncl; c++)
-    RLA_CALL_GOTO(ctx, err, done, compress(C, blocks, c, m, lm, mb, wid, nrm2));
-  C->sum.time_compress = rla_wtime() - t0;
+    if (C->storage[c] == 0)
+      RLA_CALL_GOTO(ctx, err, done,
+                    compress(C, blocks, s.owner, row0, nrows, c, m, lm, mb, wid, nrm2));
+  C->sum.time_compress = rla_wtime() - t0 + tcomp;
   {
     rla_cluster_summary *S = &C->sum;
     int64_t nns = 0;
@@ -640,6 +1161,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
     S->error_mean = nns ? esum / (double)nns : 0.0;
     S->error_max = emax;
     S->failed_seeds = failed_total;
+    S->distribution = dist;
   }
   C->computed = 1;
 done:
@@ -653,9 +1175,13 @@ done:
   rla_free(&s.rbuf);
   rla_free(&s.y);
   rla_free(&s.mem);
-  rla_free(&nrm2);
-  rla_free(&topr);
+  rla_free(&s.pkt);
+  rla_free(&nt);
   rla_free(&wid);
+  rla_free(&owner);
+  rla_free(&row0);
+  rla_free(&nrows);
+  rla_dmat_destroy(&probe);
   rla_free(&bynorm);
   rla_free(&cand);
   rla_free(&seed);

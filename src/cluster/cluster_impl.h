@@ -33,6 +33,15 @@ rla_err rla_cluster_check_blocks(rla_ctx ctx, int64_t nblocks, const rla_dmat *b
 /* Top-r energy sum_{i<=r} sigma_i(A)^2 of one row-block matrix from its Gram matrix.
    Collective. */
 rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e);
+/* E's state (columns in use, ||C||_F^2, lambda, Q) as one array of
+   rla_cluster_estimator_packsize(E) numbers, and back: an estimator replicated over
+   MPI_COMM_SELF contexts travels in one message. Local. */
+int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E);
+void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf);
+void rla_cluster_estimator_unpack(rla_cluster_estimator E, const double *buf);
+/* The basis Q of E: local rows, column-major with leading dimension the local row count, as
+   many columns as lambda has values (borrowed; changed by the next add or merge). Local. */
+const double *rla_cluster_estimator_basis(rla_cluster_estimator E);
 /* Local rows of block A copied contiguous (ld = lm) into a (lm x n). Local. */
 void rla_cluster_local_copy(rla_dmat A, double *a);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Reading a matrix collection: a directory of matrix files or a manifest listing them. Rank 0
-   lists the names and broadcasts them; every block is then read by all ranks in the row-block
-   layout (each rank its rows, MPI-IO for .npy and PETSc binary). */
+   lists the names and broadcasts them and the sizes from the headers; then either every block
+   is read by all ranks in the row-block layout (each rank its rows, MPI-IO for .npy and PETSc
+   binary), or each rank reads only the blocks it owns, whole, over MPI_COMM_SELF. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,33 @@
 #include "cluster_impl.h"
 #include "rla/file.h"
 #include "rla/io.h"
+
+/* idx[0..n) by descending widths[idx], ties by ascending index (merge sort, O(n log n)) */
+static void sort_by_width(int64_t *idx, int64_t n, const int64_t *widths)
+{
+  int64_t *tmp;
+  if (n < 2) return;
+  tmp = malloc(sizeof(int64_t) * (size_t)n);
+  if (!tmp) {
+    for (int64_t a = 1; a < n; a++)
+      for (int64_t b = a; b > 0 && widths[idx[b]] > widths[idx[b - 1]]; b--) {
+        int64_t t = idx[b];
+        idx[b] = idx[b - 1];
+        idx[b - 1] = t;
+      }
+    return;
+  }
+  for (int64_t w = 1; w < n; w *= 2) {
+    for (int64_t lo = 0; lo < n; lo += 2 * w) {
+      int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      int64_t a = lo, b = mid, o = lo;
+      while (a < mid || b < hi)
+        tmp[o++] = (b >= hi || (a < mid && widths[idx[a]] >= widths[idx[b]])) ? idx[a++] : idx[b++];
+    }
+    memcpy(idx, tmp, sizeof(int64_t) * (size_t)n);
+  }
+  free(tmp);
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -117,13 +145,98 @@ static void free_names(int64_t n, char ***names)
   *names = NULL;
 }
 
+rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
+                                                         const int64_t *widths)
+{
+  (void)widths;
+  if (nprocs <= 1 || nblocks < 2 * (int64_t)nprocs ||
+      m >= (int64_t)RLA_CLUSTER_ROWS_PER_RANK * nprocs)
+    return RLA_CLUSTER_DIST_ROWS;
+  return RLA_CLUSTER_DIST_BLOCKS;
+}
+
+void rla_cluster_owners(int nprocs, int64_t nblocks, const int64_t *widths, int *owner)
+{
+  int64_t *load = calloc((size_t)(nprocs > 0 ? nprocs : 1), sizeof(int64_t));
+  int64_t *idx = malloc(sizeof(int64_t) * (size_t)(nblocks > 0 ? nblocks : 1));
+  if (!load || !idx) {
+    /* no memory for the balance: round robin, still a valid assignment */
+    for (int64_t j = 0; j < nblocks; j++)
+      owner[j] = nprocs > 0 ? (int)(j % nprocs) : 0;
+    free(load);
+    free(idx);
+    return;
+  }
+  for (int64_t j = 0; j < nblocks; j++)
+    idx[j] = j;
+  /* descending width, ties by index */
+  sort_by_width(idx, nblocks, widths);
+  for (int64_t i = 0; i < nblocks; i++) {
+    int best = 0;
+    for (int p = 1; p < nprocs; p++)
+      if (load[p] < load[best]) best = p;
+    owner[idx[i]] = best;
+    load[best] += widths[idx[i]];
+  }
+  free(load);
+  free(idx);
+}
+
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
                                     rla_dmat **blocks, char ***names)
 {
+  return rla_cluster_collection_read_dist(ctx, path, RLA_CLUSTER_DIST_AUTO, nblocks, blocks, names,
+                                          NULL);
+}
+
+/* the owned blocks, read whole over a context on MPI_COMM_SELF; b[n] (one entry past the
+   blocks) holds a 1 x 1 matrix over that context, so rla_cluster_collection_free finds and frees
+   it after the blocks, on every rank (also one that owns none) */
+static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const int64_t *wid, rla_dmat *b)
+{
+  int *owner = NULL;
+  rla_ctx self = NULL;
+  rla_err err = rla_calloc(ctx, (size_t)n, sizeof(int), &owner);
+  if (!err && rla_ctx_create(MPI_COMM_SELF, &self))
+    err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                        "cannot create a context over MPI_COMM_SELF");
+  if (!err) {
+    rla_ctx_set_verbosity(self, rla_ctx_verbosity(ctx));
+    err = rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]);
+    if (err)
+      err =
+          rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
+  }
+  if (!err) {
+    rla_cluster_owners(rla_ctx_size(ctx), n, wid, owner);
+    for (int64_t i = 0; i < n && !err; i++) {
+      if (owner[i] != rla_ctx_rank(ctx)) continue;
+      err = rla_io_read(self, list[i], RLA_FORMAT_AUTO, 0, &b[i]);
+      if (err)
+        err = rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s",
+                            rla_ctx_error_message(self));
+    }
+  }
+  rla_free(&owner);
+  err = rla_ctx_agree(ctx, err);
+  if (err) {
+    for (int64_t i = 0; i <= n; i++)
+      rla_dmat_destroy(&b[i]);
+    rla_ctx_destroy(&self);
+  }
+  return err;
+}
+
+rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
+                                         rla_cluster_distribution dist, int64_t *nblocks,
+                                         rla_dmat **blocks, char ***names,
+                                         rla_cluster_distribution *used)
+{
   char **list = NULL, *flat = NULL;
-  int64_t n = 0, len = 0, m0 = 0;
+  int64_t n = 0, len = 0, m0 = 0, *wid = NULL;
   rla_dmat *b = NULL;
   rla_err err = RLA_SUCCESS;
+  if (used) *used = RLA_CLUSTER_DIST_ROWS;
   *nblocks = 0;
   *blocks = NULL;
   *names = NULL;
@@ -175,8 +288,10 @@ rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblo
     }
   }
   if (!err) {
-    b = calloc((size_t)n, sizeof(rla_dmat));
-    if (!b) err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
+    b = calloc((size_t)n + 1, sizeof(rla_dmat));
+    wid = calloc((size_t)n, sizeof(int64_t));
+    if (!b || !wid)
+      err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
   }
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
   /* the sizes first (headers only), so a mixed collection fails before any block is read */
@@ -191,18 +306,32 @@ rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblo
     RLA_CHECK_GOTO(ctx, err, fail, m > 0 && w > 0, RLA_ERR_SHAPE,
                    "%s: the block is %lld x %lld: it needs rows and columns", list[i], (long long)m,
                    (long long)w);
+    wid[i] = w;
   }
-  for (int64_t i = 0; i < n; i++)
-    RLA_CALL_GOTO(ctx, err, fail, rla_io_read(ctx, list[i], RLA_FORMAT_AUTO, 0, &b[i]));
+  RLA_CHECK_GOTO(ctx, err, fail,
+                 dist == RLA_CLUSTER_DIST_AUTO || dist == RLA_CLUSTER_DIST_ROWS ||
+                     dist == RLA_CLUSTER_DIST_BLOCKS,
+                 RLA_ERR_ARG, "unknown distribution %d", (int)dist);
+  if (dist == RLA_CLUSTER_DIST_AUTO)
+    dist = rla_cluster_distribution_choose(rla_ctx_size(ctx), m0, n, wid);
+  if (rla_ctx_size(ctx) == 1) dist = RLA_CLUSTER_DIST_ROWS;
+  if (dist == RLA_CLUSTER_DIST_BLOCKS)
+    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, wid, b));
+  else
+    for (int64_t i = 0; i < n; i++)
+      RLA_CALL_GOTO(ctx, err, fail, rla_io_read(ctx, list[i], RLA_FORMAT_AUTO, 0, &b[i]));
+  if (used) *used = dist;
   free(flat);
+  free(wid);
   *nblocks = n;
   *blocks = b;
   *names = list;
   return RLA_SUCCESS;
 fail:
   free(flat);
+  free(wid);
   if (b)
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i <= n; i++)
       rla_dmat_destroy(&b[i]);
   free(b);
   free_names(n, &list);
@@ -212,8 +341,12 @@ fail:
 void rla_cluster_collection_free(int64_t nblocks, rla_dmat **blocks, char ***names)
 {
   if (blocks && *blocks) {
-    for (int64_t i = 0; i < nblocks; i++)
+    /* owned blocks (rla_cluster_collection_read_dist, blocks) share a context over
+       MPI_COMM_SELF, found through the 1 x 1 matrix kept past the last block */
+    rla_ctx self = (*blocks)[nblocks] ? rla_dmat_ctx((*blocks)[nblocks]) : NULL;
+    for (int64_t i = 0; i <= nblocks; i++)
       rla_dmat_destroy(&(*blocks)[i]);
+    rla_ctx_destroy(&self);
     free(*blocks);
     *blocks = NULL;
   }

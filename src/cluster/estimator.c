@@ -202,6 +202,27 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
   return err;
 }
 
+int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E) { return 2 + E->k + E->lm * E->k; }
+
+void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf)
+{
+  buf[0] = (double)E->nq;
+  buf[1] = E->norm2;
+  memcpy(buf + 2, E->lambda, sizeof(double) * (size_t)E->k);
+  memcpy(buf + 2 + E->k, E->q, sizeof(double) * (size_t)(E->lm * E->nq));
+}
+
+void rla_cluster_estimator_unpack(rla_cluster_estimator E, const double *buf)
+{
+  E->nq = (int64_t)buf[0];
+  E->norm2 = buf[1];
+  memcpy(E->lambda, buf + 2, sizeof(double) * (size_t)E->k);
+  memcpy(E->q, buf + 2 + E->k, sizeof(double) * (size_t)(E->lm * E->nq));
+  rla_dmat_destroy(&E->Qd);
+}
+
+const double *rla_cluster_estimator_basis(rla_cluster_estimator E) { return E->q; }
+
 double rla_cluster_estimator_error(rla_cluster_estimator E)
 {
   double e = 0.0, f;
