@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Replays the seed corpus and every input that once made a fuzz target fail (fuzz/corpus/TARGET,
 # fuzz/regress/TARGET) through each target built with a plain main, on one rank. In a build with
-# --enable-sanitizers this runs under ASan and UBSan. Last line: "fuzz/replay.sh: N passed, N failed".
+# --enable-sanitizers this runs under ASan and UBSan. One test per target; last line:
+# "fuzz/replay.sh: N passed, N failed".
 name=fuzz/replay.sh
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
@@ -19,9 +20,8 @@ for t in npy mm petsc deck manifest; do
   rc=$?
   line=$(echo "$out" | grep -E "^replay_$t: [0-9]+ passed, [0-9]+ failed" | tail -n 1)
   if [ $rc -eq 0 ] && [ -n "$line" ]; then
-    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
-    passed=$((passed + p))
-    echo "ok: $line"
+    passed=$((passed + 1))
+    echo "ok: $line (inputs)"
   else
     failed=$((failed + 1))
     echo "$out" | tail -n 40
