@@ -3,8 +3,9 @@
 # One entry point for a fresh Debian 12 machine: install the missing packages, build, then
 #   sh setup.sh run     run the main job (rla-lsq on the bundled problem, 2 MPI ranks)
 #   sh setup.sh check   run the test suite at 1, 2 and 3 ranks, again built with ASan and UBSan
-#                       at 1 and 2 ranks, and each fuzz target for FUZZ_TIME seconds (default
-#                       30); the last line is the combined tally
+#                       at 1 and 2 ranks (the bad-input corpus at 2 only: RLA_CORPUS_NPS), and
+#                       each fuzz target for FUZZ_TIME seconds (default 30); the last line is
+#                       the combined tally
 #   sh setup.sh build   only install and build
 # Builds are out of tree: build/ (the normal one), build-asan/ (--enable-sanitizers) and
 # build-fuzz/ (clang, --enable-fuzz). Environment: RLA_CONFIGURE_FLAGS adds configure options;
@@ -79,7 +80,7 @@ normal() {
 sanitizers() {
   configure build-asan --enable-sanitizers --with-test-ranks="1 2"
   make -C build-asan -j"$JOBS" >&2 &&
-    RLA_CORPUS_TIMEOUT=120 make -C build-asan -j"$JOBS" check >&2 ||
+    RLA_CORPUS_TIMEOUT=120 RLA_CORPUS_NPS=${RLA_CORPUS_NPS:-2} make -C build-asan -j"$JOBS" check >&2 ||
     { show_failures build-asan; return 1; }
 }
 

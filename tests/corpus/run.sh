@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The bad-input corpus: every case of tests/corpus/cases.txt at every rank count of make check
-# (RLA_TEST_NPS, default "1 2 3"). A case passes when every rank exits non-zero within the time
+# (RLA_TEST_NPS, default "1 2 3"; RLA_CORPUS_NPS overrides it). A case passes when every rank exits non-zero within the time
 # limit (RLA_CORPUS_TIMEOUT seconds, default 60), the output holds exactly one "DRIVER: error:"
 # line and it matches the expected message, and the output directory is as it was: the files
 # that existed are unchanged and no file appeared. RLA_CORPUS_CASES=REGEX runs the matching ids.
@@ -87,7 +87,8 @@ run_case() {
 }
 
 ncases=0
-for np in ${RLA_TEST_NPS:-1 2 3}; do
+nps=${RLA_CORPUS_NPS:-${RLA_TEST_NPS:-1 2 3}}
+for np in $nps; do
   while IFS='|' read -r id driver argv want; do
     case $id in '' | '#'*) continue ;; esac
     id=$(echo $id)
@@ -101,6 +102,6 @@ for np in ${RLA_TEST_NPS:-1 2 3}; do
     set +f
   done <"$srcdir/tests/corpus/cases.txt"
 done
-echo "$ncases runs of $(grep -c '^[a-z]' "$srcdir/tests/corpus/cases.txt") cases at ${RLA_TEST_NPS:-1 2 3} ranks"
+echo "$ncases runs of $(grep -c '^[a-z]' "$srcdir/tests/corpus/cases.txt") cases at $nps ranks"
 echo "$name: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
