@@ -21,8 +21,8 @@ static void write_blocks(void)
     char name[16];
     int k;
     memcpy(buf, prefix, sizeof(prefix));
-    k = snprintf((char *)buf + 10, 118, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, %d), }",
-                 w);
+    k = snprintf((char *)buf + 10, 118,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (3, %d), }", w);
     memset(buf + 10 + k, ' ', (size_t)(117 - k));
     buf[127] = '\n';
     memcpy(buf + 128, v, sizeof(double) * 3 * (size_t)w);
