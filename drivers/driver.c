@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "driver.h"
 
 /* OpenBLAS's thread control, when the program is linked with OpenBLAS */
@@ -183,13 +184,66 @@ void rla_driver_outputs_destroy(rla_driver_outputs *out)
   *out = NULL;
 }
 
+rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep)
+{
+  int p = rla_ctx_size(ctx);
+  int64_t mine = rla_peak_memory(), peak = 0, *all = NULL;
+  rla_err err = RLA_SUCCESS;
+  if (rla_ctx_rank(ctx) == 0) err = rla_calloc(ctx, (size_t)p, sizeof(int64_t), &all);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  RLA_MPI(ctx, MPI_Gather(&mine, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
+  if (rla_ctx_rank(ctx) == 0) {
+    for (int r = 0; r < p; r++)
+      if (all[r] > peak) peak = all[r];
+    err = rla_report_set_int_array(rep, "peak_memory_bytes_per_rank", p, all);
+    if (!err) err = rla_report_set_int(rep, "peak_memory_bytes", peak);
+    free(all);
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return RLA_SUCCESS;
+}
+
 /* ---- the life of a single-job driver ------------------------------------------------------- */
+
+rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rpath,
+                           rla_err (*body)(rla_driver_job *job, void *data), void *data,
+                           int *failures)
+{
+  const char *rtmp = NULL;
+  rla_err err = rla_report_set_string(job->rep, "program", prog);
+  *failures = 0;
+  if (!err && rpath) err = rla_driver_outputs_add(job->outs, rpath, &rtmp);
+  if (!err) err = body(job, data);
+  if (!err) err = rla_report_set_real(job->rep, "time_total", rla_wtime() - job->t0);
+  if (!err) err = rla_driver_report_memory(job->ctx, job->rep);
+  if (!err && rtmp) err = rla_report_write(job->rep, rtmp);
+  if (!err) err = rla_driver_outputs_commit(job->outs);
+  if (!err) *failures = rla_report_failures(job->rep);
+  return err;
+}
 
 int rla_driver_main(int argc, char **argv, const char *prog, const rla_option_spec *specs,
                     int nspecs, rla_err (*body)(rla_driver_job *job, void *data), void *data)
 {
+  return rla_driver_main_batch(argc, argv, prog, specs, nspecs, NULL, body, data);
+}
+
+/* the options that only batch mode uses, given without --manifest */
+static rla_err batch_only(rla_ctx ctx, rla_options opts)
+{
+  static const char *const names[] = {"output-dir", "group-size", "entry"};
+  for (int i = 0; i < 3; i++)
+    RLA_CHECK(ctx, !rla_options_given(opts, names[i]), RLA_ERR_ARG,
+              "--%s is only used in batch mode: give --manifest FILE too", names[i]);
+  return RLA_SUCCESS;
+}
+
+int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_option_spec *specs,
+                          int nspecs, const rla_driver_batch *batch,
+                          rla_err (*body)(rla_driver_job *job, void *data), void *data)
+{
   rla_driver_job job = {0};
-  const char *rpath = NULL, *rtmp = NULL;
+  const char *rpath = NULL;
   int code = 0, failures;
   rla_err err;
 
@@ -200,24 +254,25 @@ int rla_driver_main(int argc, char **argv, const char *prog, const rla_option_sp
     goto end;
   }
   if (rla_driver_parse(job.ctx, prog, job.opts, argc, argv, &code)) goto end;
+  if (batch && rla_options_has(job.opts, "manifest")) {
+    code =
+        rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, specs, nspecs, batch, body, data);
+    goto end;
+  }
+  if (batch && batch_only(job.ctx, job.opts)) {
+    code = rla_driver_fail(job.ctx, prog);
+    goto end;
+  }
   err = rla_report_create(job.ctx, &job.rep);
   if (!err) err = rla_driver_outputs_create(job.ctx, &job.outs);
   err = rla_ctx_agree(job.ctx, err);
-  if (!err) err = rla_report_set_string(job.rep, "program", prog);
-  if (!err && rla_options_has(job.opts, "report")) {
-    rla_options_get_string(job.opts, "report", &rpath);
-    err = rla_driver_outputs_add(job.outs, rpath, &rtmp);
-  }
-  if (!err) err = body(&job, data);
-  if (!err) err = rla_report_set_real(job.rep, "time_total", rla_wtime() - job.t0);
-  if (!err) err = rla_report_set_int(job.rep, "peak_memory_bytes", rla_peak_memory());
-  if (!err && rtmp) err = rla_report_write(job.rep, rtmp);
-  if (!err) err = rla_driver_outputs_commit(job.outs);
+  if (!err && rla_options_has(job.opts, "report"))
+    err = rla_options_get_string(job.opts, "report", &rpath);
+  if (!err) err = rla_driver_job_run(&job, prog, rpath, body, data, &failures);
   if (err) {
     code = rla_driver_fail(job.ctx, prog);
     goto end;
   }
-  failures = rla_report_failures(job.rep);
   if (rla_ctx_rank(job.ctx) == 0) {
     if (failures)
       fprintf(stderr, "%s: %d check%s FAILED\n", prog, failures, failures > 1 ? "s" : "");

@@ -80,6 +80,10 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out);
    to NULL. Local: no communication. */
 void rla_driver_outputs_destroy(rla_driver_outputs *out);
 
+/* Peak resident memory (VmHWM) of every rank into the report: "peak_memory_bytes_per_rank"
+   (one entry per rank, on rank 0) and "peak_memory_bytes" (their maximum). Collective. */
+rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep);
+
 /* What a single-job driver's own work sees: the parsed options, the report (written to --report
    after the work succeeds) and the output set (committed after the report). */
 typedef struct {
@@ -89,6 +93,14 @@ typedef struct {
   rla_driver_outputs outs;
   double t0; /* rla_wtime() at the start */
 } rla_driver_job;
+
+/* One run of body on job (ctx, opts, rep, outs and t0 set by the caller): "program" in the
+   report, body(job, data), the times and peak memory, the report written to rpath (staged in
+   job->outs; not written when rpath is NULL), the outputs committed. *failures is the number of
+   FAILED checks. Returns the agreed error. Collective on job->ctx. */
+rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rpath,
+                           rla_err (*body)(rla_driver_job *job, void *data), void *data,
+                           int *failures);
 
 /* The whole life of a single-job driver: MPI and context, options (specs must end with
    RLA_DRIVER_COMMON_OPTIONS), --help, the parameters echoed, the report file staged as an

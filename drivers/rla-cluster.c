@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "batch.h"
 #include "driver.h"
 #include "rla/cluster.h"
 
@@ -30,8 +31,12 @@ static const rla_option_spec specs[] = {
      "after this many seeds in a row that cannot grow, the rest become singletons"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "output directory: U_NNNNNN.npy (m x rank) and W_NNNNNN.npy (rank x N), C ~ U W"},
+    RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+static const rla_driver_batch batch = {
+    1, {"collection"}, "DIR or collection-manifest.txt", 1, {{"save-factors", NULL}}};
 
 struct run {
   rla_ctx ctx;
@@ -56,7 +61,7 @@ static rla_err configure(struct run *r)
             "give the collection: --collection DIR or --collection manifest.txt");
   RLA_CHECK(ctx, rla_options_has(r->opts, "r"), RLA_ERR_ARG, "give the rank: -r R");
   RLA_CHECK(ctx, rla_options_has(r->opts, "eps"), RLA_ERR_ARG, "give the tolerance: --eps E");
-  RLA_CALL(ctx, rla_cluster_create(ctx, &r->C));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
   RLA_CALL(ctx, rla_options_get_int(r->opts, "r", &i));
   RLA_CALL(ctx, rla_cluster_set_rank(r->C, i));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "eps", &eps));
@@ -231,5 +236,5 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
 }

@@ -833,7 +833,7 @@ int main(int argc, char **argv)
   rla_report_set_int(r.rep, "ranks", rla_ctx_size(ctx));
   err = kind == LSQ ? run_lsq(&r) : kind == SVD ? run_svd(&r) : run_collection(&r);
   rla_report_set_real(r.rep, "time_total", rla_wtime() - r.t0);
-  rla_report_set_int(r.rep, "peak_memory_bytes_rank0", rla_peak_memory());
+  if (!err) err = rla_driver_report_memory(ctx, r.rep);
   if (!err && rtmp) err = rla_report_write(r.rep, rtmp);
   if (!err) err = rla_driver_outputs_commit(r.outs);
   if (err) {

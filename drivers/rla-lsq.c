@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "driver.h"
 #include "rla/lsq.h"
 
@@ -33,8 +34,11 @@ static const rla_option_spec specs[] = {
      "accurate: safety cap on iterations (the stopping rule is the backward error)"},
     {"rank-tol", NULL, RLA_OPT_REAL, "-1", NULL, -1, 0.999999,
      "drop singular values of the sketch below rank-tol * sigma_1 (-1: 30 sqrt(n) eps)"},
+    RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+static const rla_driver_batch batch = {2, {"A", "b"}, "A.npy b.npy", 1, {{"x", "x.npy"}}};
 
 struct run {
   rla_ctx ctx;
@@ -56,7 +60,7 @@ static rla_err configure(struct run *r)
   double v;
   int64_t i;
 
-  RLA_CALL(ctx, rla_lsq_create(ctx, &r->L));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_lsq_create(ctx, &r->L)));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &s));
   RLA_CALL(ctx, rla_lsq_method_from_name(ctx, s, &method));
   RLA_CALL(ctx, rla_lsq_set_method(r->L, method));
@@ -208,6 +212,7 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report_set_int(rep, "iterations", in->iterations);
   rla_report_set_int(rep, "refinements", in->refinements);
   rla_report_set_int(rep, "passes_over_A", in->passes);
+  rla_report_set_real_array(rep, "history", in->nhistory, in->history);
   rla_report_set_bool(rep, "converged", in->converged);
   rla_report_set_real(rep, "tol", in->tol);
   rla_report_set_int(rep, "rank", in->rank);
@@ -317,5 +322,5 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
 }

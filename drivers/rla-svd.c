@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "driver.h"
 #include "rla/svd.h"
 
@@ -32,8 +33,12 @@ static const rla_option_spec specs[] = {
      "input: the exact singular values, to report the error of the computed ones"},
     {"verify", NULL, RLA_OPT_FLAG, "true", NULL, 1, 0,
      "measure ||A - U S V^T|| (Frobenius exactly, 2-norm by power steps): one more pass over A"},
+    RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+
+static const rla_driver_batch batch = {
+    1, {"A"}, "A.npy", 3, {{"S", "S.npy"}, {"U", NULL}, {"V", NULL}}};
 
 struct run {
   rla_ctx ctx;
@@ -57,7 +62,7 @@ static rla_err configure(struct run *r)
   RLA_CHECK(ctx, has_k != has_tol, RLA_ERR_ARG,
             has_k ? "give either -k (fixed rank) or --tol (tolerance), not both"
                   : "give -k K (fixed rank) or --tol T (tolerance)");
-  RLA_CALL(ctx, rla_svd_create(ctx, &r->S));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_svd_create(ctx, &r->S)));
   if (has_k) {
     RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &i));
     RLA_CALL(ctx, rla_svd_set_rank(r->S, i));
@@ -310,5 +315,5 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main(argc, argv, PROG, specs, NSPECS, job, NULL);
+  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
 }

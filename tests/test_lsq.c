@@ -248,6 +248,15 @@ static void test_accurate_vs_lapack(void)
           info.kappa_sketch < 10.0 * kappas[t];
     ok &= info.passes == info.iterations + info.refinements + 1;
     ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned < 10.0;
+    /* one history entry per residual evaluation and per CG step (one right-hand side); the
+       reported estimate is the smallest of those made at residual evaluations */
+    ok &= info.nhistory == info.iterations + info.refinements + 1;
+    {
+      double hmin = INFINITY;
+      for (int64_t i = 0; i < info.nhistory; i++)
+        hmin = fmin(hmin, info.history[i]);
+      ok &= hmin <= info.backward_error_estimate[0] && info.history[0] > info.tol;
+    }
     RLA_ASSERT_ALL(ok);
     rla_lsq_destroy(&L);
     rla_dmat_destroy(&A);

@@ -90,6 +90,12 @@ typedef struct {
   const double *residual_sketched;
   const int64_t *rhs_iterations; /* CG steps spent on this right-hand side */
   const int *rhs_converged;      /* 1 when backward_error_estimate <= tol (accurate), or 1 */
+  /* Accurate: the convergence history of the first right-hand side, nhistory backward-error
+     estimates in the order they were made: one at each refinement step's residual evaluation
+     (the first at the sketch-and-solve start) and one after each CG step in between (from the
+     CG recurrences). Solve and direct: nhistory = 0. */
+  const double *history;
+  int64_t nhistory;
 } rla_lsq_info;
 
 /* Create a solver in ctx with the defaults: accurate method, block SRHT sketch, oversampling

@@ -29,7 +29,8 @@ typedef struct {
 
 typedef struct rla_options_s *rla_options;
 
-/* Create an option set from nspecs specs (borrowed: they must outlive the set). Local. */
+/* Create an option set from nspecs specs (borrowed: they must outlive the set). Collective:
+   a failure on one rank (out of memory) fails on every rank. */
 rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs,
                            rla_options *opts);
 /* Parse argv: at most one positional argument, a deck file, read first; then "--name value",

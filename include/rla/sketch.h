@@ -44,6 +44,9 @@ rla_err rla_sketch_destroy(rla_sketch *S);
 /* Parse "srht", "gaussian", "sparse". Local. */
 rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type *type);
 const char *rla_sketch_type_name(rla_sketch_type type); /* Local. */
+/* RLA_ERR_ARG, with the message recorded in ctx, unless type is a known sketch type. For the
+   setters of solvers that keep a type before they make their sketch. Local. */
+rla_err rla_sketch_type_check(rla_ctx ctx, rla_sketch_type type);
 
 rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type); /* Local. */
 /* Omega is l x n: it maps n-vectors to l-vectors. 1 <= l. Local. */

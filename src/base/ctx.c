@@ -25,6 +25,29 @@ const char *rla_err_name(rla_err code)
   }
 }
 
+/* RLA_FAULT = "RANK:POINT[:N]" (see rla_fault_check) */
+static void fault_parse(struct rla_ctx_s *c, const char *spec)
+{
+  static const char *const points[] = {"alloc", "read", "write", "iterate"};
+  char point[sizeof(c->fault_point)] = "";
+  long long rank = -1, n = 1;
+  int used = 0, ok = 0;
+
+  if (!spec || !*spec) return;
+  c->fault_set = 1;
+  if (sscanf(spec, "%lld:%15[a-z]%n", &rank, point, &used) == 2 &&
+      (spec[used] == '\0' || (sscanf(spec + used, ":%lld%n", &n, &used) == 1 && n >= 1)))
+    for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
+      ok |= !strcmp(point, points[i]);
+  if (!ok || rank < 0 || strlen(spec) > 64) {
+    c->fault_bad = 1;
+    return;
+  }
+  c->fault_rank = (int)rank;
+  strcpy(c->fault_point, point);
+  c->fault_n = n;
+}
+
 rla_err rla_ctx_create(MPI_Comm comm, rla_ctx *ctx)
 {
   int initialized = 0;
@@ -45,6 +68,7 @@ rla_err rla_ctx_create(MPI_Comm comm, rla_ctx *ctx)
   c->verbosity = 1;
   c->blacs_handle = -1;
   c->err_rank = -1;
+  fault_parse(c, getenv("RLA_FAULT"));
   *ctx = c;
   return RLA_SUCCESS;
 }
@@ -143,9 +167,34 @@ rla_err rla_ctx_agree(rla_ctx ctx, rla_err err)
   }
 }
 
+rla_err rla_fault_check(rla_ctx ctx, const char *point)
+{
+  if (!ctx || !ctx->fault_set) return RLA_SUCCESS;
+  if (ctx->fault_bad)
+    return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                         "RLA_FAULT is malformed: give RANK:POINT[:N] with POINT one of alloc, "
+                         "read, write, iterate and N >= 1");
+  if (ctx->rank != ctx->fault_rank || strcmp(point, ctx->fault_point)) return RLA_SUCCESS;
+  if (++ctx->fault_seen != ctx->fault_n) return RLA_SUCCESS;
+  return rla_error_set(ctx,
+                       !strcmp(point, "alloc")     ? RLA_ERR_MEM
+                       : !strcmp(point, "iterate") ? RLA_ERR_NUMERIC
+                                                   : RLA_ERR_FILE,
+                       __func__, __FILE__, __LINE__, "injected fault at %s on rank %d (passage %lld)",
+                       point, ctx->rank, ctx->fault_n);
+}
+
+rla_err rla_fault_agree(rla_ctx ctx, const char *point)
+{
+  if (!ctx || !ctx->fault_set) return RLA_SUCCESS;
+  return rla_ctx_agree(ctx, rla_fault_check(ctx, point));
+}
+
 rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)
 {
   void *p;
+  rla_err fault = rla_fault_check(ctx, "alloc");
+  if (fault) return fault;
   if (size && count > SIZE_MAX / size)
     return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
                          "allocation of %zu x %zu bytes overflows size_t", count, size);

@@ -26,6 +26,13 @@ struct rla_ctx_s {
   char err_msg[RLA_MSG_LEN];
   char err_trace[RLA_MSG_LEN];
   char err_full[2 * RLA_MSG_LEN + 2]; /* message and traceback, assembled on request */
+  /* test-only fault injection from RLA_FAULT (see rla_fault_check) */
+  int fault_set;        /* RLA_FAULT was given (on every rank: iterate points then agree) */
+  int fault_bad;        /* it was malformed: every check fails and says so */
+  int fault_rank;       /* the rank that fails */
+  char fault_point[16]; /* alloc, read, write or iterate */
+  long long fault_n;    /* at this passage through the point (1 = the first) */
+  long long fault_seen; /* passages so far on this rank */
 };
 
 #endif

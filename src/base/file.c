@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Atomic output files: temporary file in the target's directory, fsync, rename. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,6 +11,41 @@
 
 #include "rla/file.h"
 
+/* Is name ".BASE.tmp.XXXXXX", or "..BASE.tmp.XXXXXX.tmp.YYYYYY" (the temporary file of a
+   writer that was itself given a temporary name)? */
+static int is_stale(const char *name, const char *base)
+{
+  size_t b = strlen(base);
+  int nested = name[0] == '.' && name[1] == '.';
+  name += nested ? 2 : 1;
+  if (strncmp(name, base, b) || strncmp(name + b, ".tmp.", 5) || strlen(name + b + 5) < 6)
+    return 0;
+  name += b + 11;
+  return nested ? !strncmp(name, ".tmp.", 5) && strlen(name + 5) == 6 : *name == '\0';
+}
+
+/* Remove the temporary files of the target path that a killed run left in its directory (see
+   file.h). */
+static void remove_stale(const char *path)
+{
+  char dir[RLA_PATH_MAX], base[RLA_PATH_MAX], name[2 * RLA_PATH_MAX];
+  const char *where, *b;
+  struct dirent *e;
+  DIR *d;
+  strcpy(dir, path);
+  strcpy(base, path);
+  b = basename(base);
+  where = dirname(dir);
+  d = opendir(where);
+  if (!d) return;
+  while ((e = readdir(d)))
+    if (e->d_name[0] == '.' && is_stale(e->d_name, b)) {
+      snprintf(name, sizeof(name), "%s/%s", where, e->d_name);
+      unlink(name);
+    }
+  closedir(d);
+}
+
 static rla_err make_tmp(rla_ctx ctx, const char *path, char *tmp, size_t len, int *fd)
 {
   char dir[RLA_PATH_MAX], base[RLA_PATH_MAX];
@@ -19,6 +55,7 @@ static rla_err make_tmp(rla_ctx ctx, const char *path, char *tmp, size_t len, in
   strcpy(base, path);
   RLA_CHECK(ctx, snprintf(tmp, len, "%s/.%s.tmp.XXXXXX", dirname(dir), basename(base)) < (int)len,
             RLA_ERR_ARG, "output path too long: %s", path);
+  remove_stale(path);
   *fd = mkstemp(tmp);
   RLA_CHECK(ctx, *fd >= 0, RLA_ERR_FILE, "%s: cannot create a file in its directory: %s", path,
             strerror(errno));
@@ -44,10 +81,15 @@ rla_err rla_atomic_open(rla_ctx ctx, const char *path, rla_atomic_file *af)
 rla_err rla_atomic_commit(rla_ctx ctx, rla_atomic_file *af)
 {
   int bad;
+  rla_err fault;
   RLA_CHECK(ctx, af->f, RLA_ERR_ARG, "%s: file is not open", af->path);
   bad = fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0;
   bad |= fclose(af->f) != 0;
   af->f = NULL;
+  if (!bad && (fault = rla_fault_check(ctx, "write"))) {
+    unlink(af->tmp);
+    return rla_error_trace(ctx, fault, __func__, __FILE__, __LINE__);
+  }
   if (bad || rename(af->tmp, af->path) != 0) {
     int e = errno;
     unlink(af->tmp);

@@ -48,26 +48,37 @@ static int find_alias(rla_options o, const char *alias)
   return -1;
 }
 
-rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs, rla_options *opts)
+static rla_err create_local(rla_ctx ctx, const rla_option_spec *specs, int nspecs, rla_options *opts)
 {
   rla_options o = NULL;
-  RLA_CHECK(ctx, opts && specs && nspecs >= 0, RLA_ERR_ARG, "rla_options_create: null argument");
-  *opts = NULL;
   RLA_CALL(ctx, rla_calloc(ctx, 1, sizeof(*o), &o));
+  *opts = o;
   o->ctx = ctx;
   o->specs = specs;
   o->n = nspecs;
-  if (rla_calloc(ctx, (size_t)nspecs, sizeof(char *), &o->values) ||
-      rla_calloc(ctx, (size_t)nspecs, sizeof(int), &o->source)) {
-    rla_options_destroy(&o);
-    return RLA_ERR_MEM;
-  }
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)nspecs, sizeof(char *), &o->values));
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)nspecs, sizeof(int), &o->source));
   for (int i = 0; i < nspecs; i++)
     if (specs[i].def) {
       o->values[i] = strdup(specs[i].def);
+      RLA_CHECK(ctx, o->values[i], RLA_ERR_MEM, "out of memory copying the default of --%s",
+                specs[i].name);
       o->source[i] = SRC_DEFAULT;
     }
-  *opts = o;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs, rla_options *opts)
+{
+  rla_err err;
+  RLA_CHECK(ctx, opts && specs && nspecs >= 0, RLA_ERR_ARG, "rla_options_create: null argument");
+  *opts = NULL;
+  /* agreed: a rank that could not allocate must not leave the others in the parse */
+  err = rla_ctx_agree(ctx, create_local(ctx, specs, nspecs, opts));
+  if (err) {
+    rla_options_destroy(opts);
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  }
   return RLA_SUCCESS;
 }
 

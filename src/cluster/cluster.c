@@ -540,6 +540,7 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
     while (head < nblocks && assigned[bynorm[head]])
       head++;
     if (head == nblocks) break;
+    RLA_CALL_GOTO(ctx, err, done, rla_fault_agree(ctx, "iterate"));
     if (failed >= C->patience) {
       /* the rest become singletons */
       for (int64_t i = head; i < nblocks; i++)

@@ -77,7 +77,12 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
             (long long)n);
   RLA_CHECK(ctx, mb >= 1 && nb >= 1 && mb <= INT_MAX && nb <= INT_MAX, RLA_ERR_ARG,
             "block sizes must be positive, got %lld x %lld", (long long)mb, (long long)nb);
-  RLA_CALL(ctx, rla_calloc(ctx, 1, sizeof(*A), &A));
+  /* agreed before the grid is made: that is collective */
+  err = rla_ctx_agree(ctx, rla_calloc(ctx, 1, sizeof(*A), &A));
+  if (err) {
+    free(A);
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  }
   A->ctx = ctx;
   A->layout = layout;
   A->m = m;

@@ -12,6 +12,7 @@
 #include "io_impl.h"
 
 #define DEFAULT_CHUNK_BYTES ((int64_t)64 << 20)
+#define MIN_CHUNK_BYTES     ((int64_t)1 << 20)
 /* doubles per point-to-point message when rows are sent from rank 0 */
 #define SEND_PIECE ((int64_t)1 << 24)
 
@@ -239,10 +240,16 @@ rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void 
 rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
                         size_t esize, rla_io_convert_fn convert, void *data, const char *path)
 {
-  int64_t chunk = rla_io_chunk_bytes() / (int64_t)esize, mine, nchunks = 0, done = 0;
+  int64_t chunk = rla_io_chunk_bytes(), mine, nchunks = 0, done = 0;
   char *buf = NULL;
   rla_err err;
 
+  /* the buffer stays below an eighth of this rank's data (and at least 1 MiB), so that reading
+     A does not hold a second copy of it at the peak */
+  if (chunk > MIN_CHUNK_BYTES && chunk > count * (int64_t)esize / 8)
+    chunk = count * (int64_t)esize / 8 > MIN_CHUNK_BYTES ? count * (int64_t)esize / 8
+                                                          : MIN_CHUNK_BYTES;
+  chunk /= (int64_t)esize;
   if (chunk < 1) chunk = 1;
   mine = (count + chunk - 1) / chunk;
   RLA_MPI(ctx, MPI_Allreduce(&mine, &nchunks, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
@@ -255,6 +262,7 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
     if (write && k) convert(buf, done, k, data);
     e = rla_io_at_all(ctx, fh, write, off + (MPI_Offset)done * (MPI_Offset)esize, buf,
                       (int)(k * (int64_t)esize), path);
+    if (!e) e = rla_fault_check(ctx, write ? "write" : "read");
     if (!e && !write && k) convert(buf, done, k, data);
     if (!err) err = e;
     done += k;

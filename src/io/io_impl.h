@@ -73,7 +73,8 @@ rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void 
    [first, first+count) as read; for a write, fill them. */
 typedef void (*rla_io_convert_fn)(void *buf, int64_t first, int64_t count, void *data);
 /* Every rank moves its own count elements of esize bytes starting at byte offset off, in calls
-   of at most rla_io_chunk_bytes() through rla_io_at_all (ranks with fewer take part with empty
+   of at most rla_io_chunk_bytes(), and at most an eighth of its data when that is over 1 MiB
+   (the buffer is the only copy of the data the transfer makes), through rla_io_at_all (ranks with fewer take part with empty
    calls). write: 1 writes, 0 reads. Collective, agreed. */
 rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
                         size_t esize, rla_io_convert_fn convert, void *data, const char *path);

@@ -44,7 +44,8 @@ static void free_arrays(struct rla_lsq_s *L)
   rla_free(&L->residual_sketched);
   rla_free(&L->rhs_iterations);
   rla_free(&L->rhs_converged);
-  L->cap = 0;
+  rla_free(&L->history);
+  L->cap = L->history_cap = 0;
 }
 
 rla_err rla_lsq_destroy(rla_lsq *L)
@@ -90,9 +91,7 @@ rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(
-      L->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
-      RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE", (int)type);
+  RLA_CALL(L->ctx, rla_sketch_type_check(L->ctx, type));
   L->sketch_type = type;
   L->is_setup = 0;
   return RLA_SUCCESS;
@@ -286,6 +285,8 @@ static void info_start(rla_lsq L, int64_t m, int64_t d, int64_t nrhs, int64_t l,
   I->residual_sketched = L->residual_sketched;
   I->rhs_iterations = L->rhs_iterations;
   I->rhs_converged = L->rhs_converged;
+  I->history = L->history;
+  I->nhistory = 0;
 }
 
 /* Size and set up the sketch for l x m (kept across solves of the same sizes). Collective. */

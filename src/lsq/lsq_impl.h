@@ -28,6 +28,8 @@ struct rla_lsq_s {
   double *residual_sketched;
   int64_t *rhs_iterations;
   int *rhs_converged;
+  double *history; /* max_iterations + refinement steps + 1 entries, see rla_lsq_info */
+  int64_t history_cap;
 };
 
 /* The problem of one solve: local rows of A and B and the replicated solution. */

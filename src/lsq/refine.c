@@ -145,6 +145,15 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
   rla_err err;
 
   err = ws_alloc(ctx, &w, d, k, nrhs);
+  if (!err && L->history_cap < L->max_iterations + MAX_STEPS + 2) {
+    rla_free(&L->history);
+    L->history_cap = 0;
+    err = rla_calloc(ctx, (size_t)(L->max_iterations + MAX_STEPS + 2), sizeof(double),
+                     &L->history);
+    if (!err) L->history_cap = L->max_iterations + MAX_STEPS + 2;
+  }
+  info->history = L->history;
+  info->nhistory = 0;
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   for (int64_t j = 0; j < nrhs; j++) {
     for (int64_t i = 0; i < d; i++)
@@ -195,6 +204,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
                   1);
       est = kw_estimate(F, w.vec, d, w.fac[j], rn, ahat_fro);
       if (w.rhs_norm[j] == 0.0 || k == 0) est = 0.0; /* x = 0 is the minimum-norm solution */
+      if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est;
       if (est <= w.best_est[j] || est <= tol) {
         w.best_est[j] = est;
         w.best_rn[j] = rn;
@@ -271,6 +281,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
           sum += t * t / den;
         }
         est_in = ahat_fro > 0.0 ? w.fac[j] * sqrt(sum) / ahat_fro : 0.0;
+        if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est_in;
         if (est_in <= 0.5 * tol || rho_new == 0.0 ||
             (step == 0 && update <= RLA_EPS * (F->sigma[0] * w.xn[j] + 0.04 * F->kappa * w.rn[j])))
           w.cg_on[j] = 0;
@@ -281,6 +292,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
         }
       }
       RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.cg_on, nrhs, cost));
+      RLA_CALL_GOTO(ctx, err, done, rla_fault_agree(ctx, "iterate"));
     }
     /* --- x^ += P dz, x = D x^ (minus its null-space component) --- */
     for (int64_t jj = 0; jj < na; jj++) {

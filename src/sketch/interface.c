@@ -73,11 +73,17 @@ rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type
       return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch");        \
   } while (0)
 
+rla_err rla_sketch_type_check(rla_ctx ctx, rla_sketch_type type)
+{
+  RLA_CHECK(ctx, (int)type >= 0 && (int)type < NTYPES, RLA_ERR_ARG,
+            "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE", (int)type);
+  return RLA_SUCCESS;
+}
+
 rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type)
 {
   CHECK_SKETCH(S);
-  RLA_CHECK(S->ctx, (int)type >= 0 && (int)type < NTYPES, RLA_ERR_ARG,
-            "unknown sketch type %d: use RLA_SKETCH_SRHT, _GAUSSIAN or _SPARSE", (int)type);
+  RLA_CALL(S->ctx, rla_sketch_type_check(S->ctx, type));
   rla_sketch_reset(S);
   S->type = type;
   S->ops = registry[type];

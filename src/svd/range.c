@@ -118,6 +118,7 @@ static rla_err grow(struct run *R, int64_t c)
   R->info->time_sketch += rla_wtime() - t;
   t = rla_wtime();
   for (int64_t j = 0; j < R->S->q; j++) {
+    RLA_CALL(ctx, rla_fault_agree(ctx, "iterate"));
     RLA_CALL(ctx, rla_svd_work_apply_transpose(w, c, y, R->ldq, R->z, R->ldb));
     RLA_CALL(ctx, rla_svd_orth(ctx, w->n, w->ln, c, R->z, R->ldb, NULL, R->info));
     RLA_CALL(ctx, rla_svd_work_apply(w, c, R->z, R->ldb, y, R->ldq));
@@ -246,7 +247,8 @@ static rla_err factors(struct run *R, rla_dmat A, rla_dmat *U, rla_dmat *V)
   R->info->tol_met = buf[1] != 0.0;
   R->info->error_estimate = buf[2];
   R->info->sigma_next = buf[3];
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)max1(k), sizeof(double), &R->S->sigma));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)max1(k), sizeof(double), &R->S->sigma)));
   memcpy(R->S->sigma, sig, sizeof(double) * (size_t)k);
   rla_dmat_blocks(A, &mb, NULL);
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_rowblock(ctx, R->w.m, k, mb, U));

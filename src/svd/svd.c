@@ -102,9 +102,7 @@ rla_err rla_svd_set_power(rla_svd S, int64_t q)
 rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
 {
   CHECK_SVD(S);
-  RLA_CHECK(
-      S->ctx, type == RLA_SKETCH_SRHT || type == RLA_SKETCH_GAUSSIAN || type == RLA_SKETCH_SPARSE,
-      RLA_ERR_ARG, "unknown sketch type %d: use RLA_SKETCH_SRHT or RLA_SKETCH_GAUSSIAN", (int)type);
+  RLA_CALL(S->ctx, rla_sketch_type_check(S->ctx, type));
   S->type = type;
   S->is_setup = 0;
   return RLA_SUCCESS;

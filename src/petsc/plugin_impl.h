@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private helpers of the PETSc plugin shared by the PC and the KSP type. */
+#ifndef RLA_PETSC_PLUGIN_IMPL_H
+#define RLA_PETSC_PLUGIN_IMPL_H
+
+#include <petscksp.h>
+
+#include "rla/base.h"
+#include "rla/lsq.h"
+#include "rla/petsc.h"
+#include "rla/sketch.h"
+
+/* Names of the sketch types in the order of rla_sketch_type, for PetscOptionsEList. */
+extern const char *const rla_petsc_sketch_names[3];
+
+/* Raise a PETSc error carrying rla's message when a collective rla call (one whose error all
+   ranks agree on) fails. */
+#define RLA_PETSC_CALL(comm, ctx, expr)                                                            \
+  do {                                                                                             \
+    rla_err rla_petsc_err_ = (expr);                                                               \
+    PetscCheck(!rla_petsc_err_, (comm), PETSC_ERR_LIB, "rla: %s", rla_ctx_error_message(ctx));    \
+  } while (0)
+
+/* The least-squares matrix A behind the PC operators: Pmat itself when it is Amat (or the matrix
+   inside a normal Amat), the inner matrix of a MATNORMAL / MATNORMALHERMITIAN Pmat; anything
+   else is an error. *from_normal tells which. Then checks m >= d. Collective. */
+PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, Mat *A,
+                                           PetscBool *from_normal);
+
+/* Omega A (l x d, column-major, leading dimension l) on every rank for the parallel A
+   (m x d, any row distribution) and an l x m sketch set up on the same communicator: each rank
+   sketches its own rows (a dense matrix in place, other types densified by panels of about
+   4 MiB) and one MPI_Allreduce sums the parts. Collective. */
+PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l, double *sa);
+
+/* Copy the rows [row0, row0 + lm) of the parallel A (m x d) into the column-major local array
+   a (leading dimension lda) and the same rows of b into bl: the redistribution from PETSc's row
+   ownership to any other row blocks. Collective. */
+PetscErrorCode rla_petsc_copy_rows(Mat A, Vec b, PetscInt row0, PetscInt lm, double *a,
+                                   PetscInt lda, double *bl);
+
+/* The constructors registered by rla_petsc_register (pc_sketch.c and ksp_lsq.c). */
+PetscErrorCode rla_petsc_pc_create(PC pc);
+PetscErrorCode rla_petsc_ksp_create(KSP ksp);
+
+#endif
