@@ -89,7 +89,7 @@ fuzz() {
   export OMPI_CC
   configure build-fuzz --enable-fuzz --disable-shared
   make -C build-fuzz -j"$JOBS" fuzz/fuzz_npy fuzz/fuzz_mm fuzz/fuzz_petsc fuzz/fuzz_deck \
-    fuzz/fuzz_manifest >&2 &&
+    fuzz/fuzz_manifest fuzz/fuzz_batch >&2 &&
     { rc=0; make -C build-fuzz fuzz FUZZ_TIME="${FUZZ_TIME:-30}" >build-fuzz/fuzz-summary.txt 2>&1 ||
       rc=$?; cat build-fuzz/fuzz-summary.txt >&2; return $rc; }
 }
@@ -114,7 +114,7 @@ check)
   *" fuzz "*)
     # one test per fuzz target: passed when it ran its time without a failure
     fp=$(grep -c '^fuzz [a-z]*: .*no failure' build-fuzz/fuzz-summary.txt 2>/dev/null || true)
-    ff=$((5 - ${fp:-0}))
+    ff=$((6 - ${fp:-0}))
     p=$(echo "$tally" | sed -E 's/^([0-9]+) passed.*/\1/')
     f=$(echo "$tally" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
     rest=$(echo "$tally" | sed -E 's/^[0-9]+ passed, [0-9]+ failed//')
