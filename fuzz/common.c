@@ -68,7 +68,8 @@ void rla_fuzz_read_matrix(const char *path, rla_format fmt)
   double *a;
   if (rla_io_read_sizes(ctx, path, fmt, &m, &n)) return;
   if (m < 0 || n < 0) abort(); /* the header parsers reject negative sizes */
-  if (n && m > RLA_FUZZ_MAX_ENTRIES / n) return;
+  /* an empty matrix still holds one local row of n (the leading dimension is at least 1) */
+  if ((m > 1 ? m : 1) > RLA_FUZZ_MAX_ENTRIES / (n > 1 ? n : 1)) return;
   if (rla_io_read(ctx, path, fmt, 0, &A)) {
     if (A) abort(); /* a failed read leaves *A NULL */
     return;

@@ -9,8 +9,9 @@
 
 #include "rla/rla.h"
 
-/* Matrices whose header announces more entries than this are checked up to their sizes only:
-   the full read allocates m x n doubles, which a few bytes of header can make arbitrarily large. */
+/* Matrices whose header announces more entries than this (max(m, 1) x max(n, 1)) are checked up
+   to their sizes only: the full read allocates that many doubles, which a few bytes of header
+   can make arbitrarily large (a 16-byte PETSc header of a 0 x 1761607680 Mat asks for 14 GB). */
 #define RLA_FUZZ_MAX_ENTRIES ((int64_t)1 << 20)
 
 /* The context (MPI_COMM_SELF) and the scratch directory, made by rla_fuzz_setup. */
