@@ -181,12 +181,22 @@ static rla_err add_entry(struct batch *b, int line, char **field)
   return RLA_SUCCESS;
 }
 
+/* entries by output name, then by line */
+static int compare_stems(const void *x, const void *y)
+{
+  const struct entry *a = *(const struct entry *const *)x, *b = *(const struct entry *const *)y;
+  int c = strcmp(a->stem, b->stem);
+  return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
 /* parse the manifest's text (every rank does the same, so every rank fails alike) */
 static rla_err parse_manifest(struct batch *b, char *text)
 {
   rla_ctx ctx = b->ctx;
   const rla_driver_batch *d = b->desc;
+  struct entry **by;
   int line = 0;
+  rla_err err = RLA_SUCCESS;
   for (char *s = text, *next; s && *s; s = next) {
     char *field[3];
     int nf = 0;
@@ -207,12 +217,20 @@ static rla_err parse_manifest(struct batch *b, char *text)
     RLA_CALL(ctx, add_entry(b, line, field));
   }
   RLA_CHECK(ctx, b->n > 0, RLA_ERR_FORMAT, "%s: the manifest lists no inputs", b->manifest);
+  /* duplicated output names: neighbours once sorted (a large manifest stays fast) */
+  by = malloc(sizeof(*by) * (size_t)b->n);
+  RLA_CHECK(ctx, by, RLA_ERR_MEM, "out of memory reading the manifest %s", b->manifest);
   for (int64_t i = 0; i < b->n; i++)
-    for (int64_t j = 0; j < i; j++)
-      RLA_CHECK(ctx, strcmp(b->e[i].stem, b->e[j].stem), RLA_ERR_ARG,
-                "%s: lines %d and %d both give the output name '%s' (the file name without its "
-                "extension): rename one of the inputs",
-                b->manifest, b->e[j].line, b->e[i].line, b->e[i].stem);
+    by[i] = &b->e[i];
+  qsort(by, (size_t)b->n, sizeof(*by), compare_stems);
+  for (int64_t i = 1; i < b->n && !err; i++)
+    if (!strcmp(by[i - 1]->stem, by[i]->stem))
+      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                          "%s: lines %d and %d both give the output name '%s' (the file name "
+                          "without its extension): rename one of the inputs",
+                          b->manifest, by[i - 1]->line, by[i]->line, by[i]->stem);
+  free(by);
+  if (err) return err;
   RLA_CHECK(ctx, b->only <= b->n, RLA_ERR_ARG, "--entry %lld, but %s lists %lld entr%s",
             (long long)b->only, b->manifest, (long long)b->n, b->n > 1 ? "ies" : "y");
   return RLA_SUCCESS;

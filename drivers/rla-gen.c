@@ -402,6 +402,9 @@ static rla_err run_svd(struct run *r)
   }
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "check-spectrum", &flag));
   check = flag;
+  /* a matrix too large for memory fails here, not after the O(k) spectrum */
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, n, 0, &A));
+  rla_dmat_destroy(&A);
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &sigma)));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_spectrum(ctx, &sp, k, sigma));
   RLA_CALL_GOTO(ctx, err, done, stage(r, "A", 1, &pA, &tA, &fA));

@@ -261,6 +261,13 @@ static rla_err run(struct run *r)
   t_read = rla_wtime() - t_read;
   rla_dmat_sizes(r->A, &m, &d);
   rla_dmat_sizes(r->B, NULL, &nrhs);
+  if (pe) { /* a bad --x-exact fails now, not after the solve */
+    int64_t em, en;
+    RLA_CALL(ctx, rla_io_read_sizes(ctx, pe, RLA_FORMAT_AUTO, &em, &en));
+    RLA_CHECK(ctx, em == d && en == nrhs, RLA_ERR_SHAPE,
+              "%s: the exact solution is %lld x %lld, expected %lld x %lld", pe, (long long)em,
+              (long long)en, (long long)d, (long long)nrhs);
+  }
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &r->X)));
   {
     const char *method;

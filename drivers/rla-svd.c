@@ -177,6 +177,16 @@ static rla_err run(struct run *r)
               "-k %lld exceeds min(m, n) = %lld for %s (%lld x %lld)", (long long)k,
               (long long)(m < n ? m : n), pA, (long long)m, (long long)n);
   }
+  if (pe) { /* a bad --sigma-exact fails now, not after the SVD */
+    int64_t tm, tn;
+    RLA_CALL(ctx, rla_io_read_sizes(ctx, pe, RLA_FORMAT_AUTO, &tm, &tn));
+    RLA_CHECK(ctx, tn == 1, RLA_ERR_SHAPE,
+              "%s: the exact singular values are %lld x %lld; expected a vector", pe, (long long)tm,
+              (long long)tn);
+    RLA_CHECK(ctx, !rla_options_has(r->opts, "k") || tm >= k, RLA_ERR_SHAPE,
+              "%s: the exact singular values are %lld x 1; expected a vector of at least %lld", pe,
+              (long long)tm, (long long)k);
+  }
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld)", (long long)m, (long long)n);
   t_read = rla_wtime();
   RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));

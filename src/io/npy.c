@@ -200,8 +200,8 @@ static void describe_dtype(const char *d, char *out, size_t len)
   case 'm': kind = "timedelta64"; break;
   default: kind = "unknown type"; break;
   }
-  /* the number after a numeric kind is its size in bytes */
-  if (*d && strchr("fiuc", *d))
+  /* the number after a numeric kind is its size in bytes (a nonsense size is not shown) */
+  if (*d && strchr("fiuc", *d) && strtol(d + 1, NULL, 10) > 0 && strtol(d + 1, NULL, 10) <= 64)
     snprintf(out, len, "%s%s%ld", order, kind, 8 * strtol(d + 1, NULL, 10));
   else
     snprintf(out, len, "%s%s", order, kind);
