@@ -92,7 +92,8 @@ case_() {
 }
 
 # DRIVER NP RANK POINT N: the failing rank is the last one, or rank 0; N puts the fault in the
-# middle of the run (the allocations of the reading, the solver, the writing)
+# middle of the run (the allocations of the reading, the solver, the writing). cluster 2 1 alloc
+# 155 hits the estimator of a new cluster in the blocks distribution, which once hung rank 0.
 while read -r d np rank point n; do
   case $d in '#'* | '') continue ;; esac
   case_ "$d" "$np" "$rank" "$point" "$n"
@@ -123,9 +124,10 @@ svd 2 1 write 2
 svd 3 0 write 4
 cluster 1 0 alloc 100
 cluster 2 1 alloc 200
+cluster 2 1 alloc 155
 cluster 3 2 alloc 40
 cluster 2 1 read 10
-cluster 3 2 read 30
+cluster 3 2 read 5
 cluster 1 0 iterate 3
 cluster 3 2 iterate 2
 cluster 2 1 write 3

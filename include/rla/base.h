@@ -115,8 +115,9 @@ rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr);
 void rla_free(void *ptr);
 
 /* Test only: fault injection. When the environment variable RLA_FAULT = "RANK:POINT[:N]" is set
-   at context creation (give every rank the same value), rank RANK fails at its N-th passage
-   (default 1) through POINT: alloc (rla_calloc), read and write (the chunks of the MPI-IO
+   at context creation (give every rank the same value), the process of rank RANK in
+   MPI_COMM_WORLD fails at its N-th passage (default 1; passages are counted per context) through
+   POINT: alloc (rla_calloc), read and write (the chunks of the MPI-IO
    transfers, and write also the commit of a file written by one rank) or iterate (one step of
    an iterative method). The injected error (RLA_ERR_MEM for alloc, RLA_ERR_FILE for read and
    write, RLA_ERR_NUMERIC for iterate) carries the message "injected fault at POINT on rank RANK

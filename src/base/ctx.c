@@ -44,6 +44,7 @@ static void fault_parse(struct rla_ctx_s *c, const char *spec)
     return;
   }
   c->fault_rank = (int)rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &c->world_rank);
   strcpy(c->fault_point, point);
   c->fault_n = n;
 }
@@ -174,14 +175,14 @@ rla_err rla_fault_check(rla_ctx ctx, const char *point)
     return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
                          "RLA_FAULT is malformed: give RANK:POINT[:N] with POINT one of alloc, "
                          "read, write, iterate and N >= 1");
-  if (ctx->rank != ctx->fault_rank || strcmp(point, ctx->fault_point)) return RLA_SUCCESS;
+  if (ctx->world_rank != ctx->fault_rank || strcmp(point, ctx->fault_point)) return RLA_SUCCESS;
   if (++ctx->fault_seen != ctx->fault_n) return RLA_SUCCESS;
   return rla_error_set(ctx,
                        !strcmp(point, "alloc")     ? RLA_ERR_MEM
                        : !strcmp(point, "iterate") ? RLA_ERR_NUMERIC
                                                    : RLA_ERR_FILE,
                        __func__, __FILE__, __LINE__, "injected fault at %s on rank %d (passage %lld)",
-                       point, ctx->rank, ctx->fault_n);
+                       point, ctx->world_rank, ctx->fault_n);
 }
 
 rla_err rla_fault_agree(rla_ctx ctx, const char *point)

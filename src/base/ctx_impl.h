@@ -29,7 +29,8 @@ struct rla_ctx_s {
   /* test-only fault injection from RLA_FAULT (see rla_fault_check) */
   int fault_set;        /* RLA_FAULT was given (on every rank: iterate points then agree) */
   int fault_bad;        /* it was malformed: every check fails and says so */
-  int fault_rank;       /* the rank that fails */
+  int fault_rank;       /* the rank in MPI_COMM_WORLD that fails */
+  int world_rank;       /* this process's rank in MPI_COMM_WORLD */
   char fault_point[16]; /* alloc, read, write or iterate */
   long long fault_n;    /* at this passage through the point (1 = the first) */
   long long fault_seen; /* passages so far on this rank */

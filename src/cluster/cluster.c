@@ -352,6 +352,9 @@ static rla_err state_reset(state *s, int64_t m, int64_t mb)
     if (err && s->owner)
       err = rla_error_set(s->C->ctx, err, __func__, __FILE__, __LINE__, "%s",
                           rla_ctx_error_message(s->wctx));
+    /* in the blocks distribution the estimator is local to every rank: agree before the next
+       trial's broadcast */
+    if (s->owner) err = rla_ctx_agree(s->C->ctx, err);
     RLA_CALL(s->C->ctx, err);
   }
   return RLA_SUCCESS;
