@@ -25,6 +25,7 @@
    decisions are the same on every rank. */
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,72 +49,77 @@ struct rla_cluster_s {
   rla_ctx self; /* over MPI_COMM_SELF: the owner's work in the blocks distribution */
 };
 
+/* the names of the values 0, 1, ... of the three enumerations */
+static const char *const algorithm_names[] = {"approximate", "residuals", "max-norm"};
+static const char *const order_names[] = {"residual", "norm"};
+static const char *const distribution_names[] = {"auto", "rows", "blocks"};
+#define NNAMES(t) ((int)(sizeof(t) / sizeof(t[0])))
+
+/* *value = the index of name in names[n], or RLA_ERR_ARG naming what and the choices */
+static rla_err name_to_value(rla_ctx ctx, const char *what, const char *const *names, int n,
+                             const char *name, int *value)
+{
+  char choices[128] = "";
+  for (int i = 0; i < n; i++)
+    if (name && !strcmp(name, names[i])) {
+      *value = i;
+      return RLA_SUCCESS;
+    }
+  for (int i = 0; i < n; i++)
+    snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+             i == 0       ? ""
+             : i == n - 1 ? " or "
+                          : ", ",
+             names[i]);
+  return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "unknown %s \"%s\": use %s",
+                       what, name ? name : "(null)", choices);
+}
+
+static const char *value_to_name(const char *const *names, int n, int value)
+{
+  return value >= 0 && value < n ? names[value] : "unknown";
+}
+
 rla_err rla_cluster_algorithm_from_name(rla_ctx ctx, const char *name, rla_cluster_algorithm *a)
 {
-  if (name && !strcmp(name, "approximate"))
-    *a = RLA_CLUSTER_APPROXIMATE;
-  else if (name && !strcmp(name, "residuals"))
-    *a = RLA_CLUSTER_RESIDUALS;
-  else if (name && !strcmp(name, "max-norm"))
-    *a = RLA_CLUSTER_MAX_NORM;
-  else
-    return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                         "unknown clustering algorithm \"%s\": use approximate, residuals or "
-                         "max-norm",
-                         name ? name : "(null)");
+  int v;
+  RLA_CALL(ctx, name_to_value(ctx, "clustering algorithm", algorithm_names, NNAMES(algorithm_names),
+                              name, &v));
+  *a = (rla_cluster_algorithm)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_algorithm_name(rla_cluster_algorithm a)
 {
-  return a == RLA_CLUSTER_APPROXIMATE ? "approximate"
-         : a == RLA_CLUSTER_RESIDUALS ? "residuals"
-         : a == RLA_CLUSTER_MAX_NORM  ? "max-norm"
-                                      : "unknown";
+  return value_to_name(algorithm_names, NNAMES(algorithm_names), (int)a);
 }
 
 rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_order *o)
 {
-  if (name && !strcmp(name, "residual"))
-    *o = RLA_CLUSTER_ORDER_RESIDUAL;
-  else if (name && !strcmp(name, "norm"))
-    *o = RLA_CLUSTER_ORDER_NORM;
-  else
-    return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                         "unknown candidate order \"%s\": use residual or norm",
-                         name ? name : "(null)");
+  int v;
+  RLA_CALL(ctx, name_to_value(ctx, "candidate order", order_names, NNAMES(order_names), name, &v));
+  *o = (rla_cluster_order)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_order_name(rla_cluster_order o)
 {
-  return o == RLA_CLUSTER_ORDER_RESIDUAL ? "residual"
-         : o == RLA_CLUSTER_ORDER_NORM   ? "norm"
-                                         : "unknown";
+  return value_to_name(order_names, NNAMES(order_names), (int)o);
 }
 
 rla_err rla_cluster_distribution_from_name(rla_ctx ctx, const char *name,
                                            rla_cluster_distribution *d)
 {
-  if (name && !strcmp(name, "auto"))
-    *d = RLA_CLUSTER_DIST_AUTO;
-  else if (name && !strcmp(name, "rows"))
-    *d = RLA_CLUSTER_DIST_ROWS;
-  else if (name && !strcmp(name, "blocks"))
-    *d = RLA_CLUSTER_DIST_BLOCKS;
-  else
-    return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                         "unknown distribution \"%s\": use auto, rows or blocks",
-                         name ? name : "(null)");
+  int v;
+  RLA_CALL(ctx, name_to_value(ctx, "distribution", distribution_names, NNAMES(distribution_names),
+                              name, &v));
+  *d = (rla_cluster_distribution)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_distribution_name(rla_cluster_distribution d)
 {
-  return d == RLA_CLUSTER_DIST_AUTO     ? "auto"
-         : d == RLA_CLUSTER_DIST_ROWS   ? "rows"
-         : d == RLA_CLUSTER_DIST_BLOCKS ? "blocks"
-                                        : "unknown";
+  return value_to_name(distribution_names, NNAMES(distribution_names), (int)d);
 }
 
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C)
