@@ -106,22 +106,26 @@ fail:
 rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rla_dmat U,
                                   rla_dmat V, double *nrm)
 {
-  enum { CHUNK = 256 };
   struct triplets t;
   double *e = NULL, ssq = 0.0;
+  int64_t rb;
   rla_err err;
 
   RLA_CALL(rla_dmat_ctx(A), triplets_make(A, k, sigma, U, V, &t));
-  err = rla_calloc(t.ctx, (size_t)(t.lm * CHUNK), sizeof(double), &e);
+  /* E = A - U S V^T a panel of rows at a time: about 4 MiB of work, not a copy of A */
+  rb = 524288 / (t.n > 0 ? t.n : 1);
+  if (rb < 1) rb = 1;
+  if (rb > t.lm) rb = t.lm;
+  err = rla_calloc(t.ctx, (size_t)(rb * t.n + 1), sizeof(double), &e);
   RLA_CALL_GOTO(t.ctx, err, done, rla_ctx_agree(t.ctx, err));
-  for (int64_t j0 = 0; j0 < t.n && t.lm > 0; j0 += CHUNK) {
-    int64_t nc = t.n - j0 < CHUNK ? t.n - j0 : CHUNK;
-    for (int64_t j = 0; j < nc; j++)
-      memcpy(e + j * t.lm, t.a + (j0 + j) * t.lda, sizeof(double) * (size_t)t.lm);
+  for (int64_t i0 = 0; i0 < t.lm; i0 += rb) {
+    int64_t nr = t.lm - i0 < rb ? t.lm - i0 : rb;
+    for (int64_t j = 0; j < t.n; j++)
+      memcpy(e + j * nr, t.a + i0 + j * t.lda, sizeof(double) * (size_t)nr);
     if (k > 0)
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)t.lm, (int)nc, (int)k, -1.0, t.us,
-                  (int)t.lm, t.v + j0, (int)t.n, 1.0, e, (int)t.lm);
-    for (int64_t i = 0; i < t.lm * nc; i++)
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)nr, (int)t.n, (int)k, -1.0,
+                  t.us + i0, (int)t.lm, t.v, (int)t.n, 1.0, e, (int)nr);
+    for (int64_t i = 0; i < nr * t.n; i++)
       ssq += e[i] * e[i];
   }
   RLA_CALL_GOTO(t.ctx, err, done, rla_svd_sum_replicated(t.ctx, &ssq, 1));
