@@ -38,6 +38,16 @@ static void test_rowblock_layout(void)
     RLA_ASSERT_ALL(A == NULL);
   }
   {
+    /* 0 x 2e9: no rank holds an entry; each keeps a one-entry placeholder, not n doubles (16 GB,
+       which fails where memory is limited) */
+    rla_dmat A = NULL;
+    int64_t lm = -1, ln = -1;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 0, 2000000000, 0, &A));
+    rla_dmat_local(A, NULL, &lm, &ln, NULL);
+    RLA_ASSERT_ALL(lm == 0 && ln == 2000000000);
+    rla_dmat_destroy(&A);
+  }
+  {
     rla_dmat A = NULL;
     if (rla_ctx_size(rla_test_ctx) > 1)
       RLA_ASSERT_FAILS(rla_dmat_create_rowblock(rla_test_ctx, 10, 2, 1, &A), RLA_ERR_ARG,

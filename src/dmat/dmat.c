@@ -107,7 +107,10 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
   err = info ? rla_error_set(ctx, RLA_ERR_INTERNAL, __func__, __FILE__, __LINE__,
                              "descinit failed (info %d) for %lld x %lld", info, (long long)m,
                              (long long)n)
-             : rla_calloc(ctx, (size_t)(A->lld * A->ln), sizeof(double), &A->a);
+             /* a rank with no local rows or columns holds no entries (one placeholder), so a
+                0 x n header cannot ask for n doubles */
+             : rla_calloc(ctx, (size_t)(A->lm > 0 && A->ln > 0 ? A->lld * A->ln : 1),
+                          sizeof(double), &A->a);
   err = rla_ctx_agree(ctx, err);
   if (err) {
     free(A->a);
