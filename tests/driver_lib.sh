@@ -9,6 +9,7 @@ if [ -z "$PYTHON_NUMPY" ]; then
   echo "$name: skipped: no Python with NumPy (configure looked for one; set PYTHON_NUMPY=...)"
   exit 77
 fi
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/nps.sh"
 mpiexec=${MPIEXEC:-mpiexec}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM

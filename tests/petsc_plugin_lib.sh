@@ -5,6 +5,7 @@
 # NAME (a value of that line), bad NP TEXT OPTIONS... (a PETSc error containing TEXT), and the
 # test problem: A.petsc, b.petsc, x.petsc (20000 x 200, kappa 1e8, residual 1e-3, by rla-gen),
 # xd.petsc and direct.json (rla-lsq --method direct), wide.petsc and bw.petsc (50 x 100).
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/nps.sh"
 build=${abs_top_builddir:-.}
 prog=$build/tests/petsc_lsq
 lib=$build/src/petsc/.libs/librla_petsc.so

@@ -6,7 +6,7 @@
 name=test_petsc_noprec
 . "${srcdir:-.}/tests/petsc_plugin_lib.sh"
 
-for np in 1 2 3; do
+for np in $(nps 1 2 3); do
   for type in aij dense; do
     # no preconditioner: rtol 1e-10 is out of reach in 1000 iterations at kappa 1e8 (LSQR gains
     # about (kappa - 1) / (kappa + 1) per step); the cap of 1001 proves "more than 1000"

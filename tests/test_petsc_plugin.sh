@@ -11,7 +11,7 @@
 name=test_petsc_plugin
 . "${srcdir:-.}/tests/petsc_plugin_lib.sh"
 
-for np in 1 2 3; do
+for np in $(nps 1 2 3); do
   for type in aij dense; do
     # the sketch preconditioner, Pmat = A (the PC swaps in the normal matrix) and Pmat = A^T A
     for pmat in a normal; do

@@ -85,7 +85,8 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info)
     info->offset = 16;
     if (nz == DENSE_NZ) {
       snprintf(what, sizeof(what), "a dense %lld x %lld Mat", (long long)M, (long long)N);
-      want = 16 + 8 * M * N;
+      /* M, N < 2^31, so M N fits; 8 M N may not: no file is that long anyway */
+      want = M * N <= (INT64_MAX - 16) / 8 ? 16 + 8 * M * N : INT64_MAX;
     } else {
       snprintf(what, sizeof(what), "a %lld x %lld AIJ Mat with %lld entries", (long long)M,
                (long long)N, (long long)nz);
