@@ -38,7 +38,7 @@ static void test_rowblock_layout(void)
     RLA_ASSERT_ALL(A == NULL);
   }
   {
-    /* 0 x 2e9: no rank holds an entry; each keeps a one-entry placeholder, not n doubles (16 GB,
+    /* an empty 0 x 2e9 matrix: each rank keeps a one-entry placeholder, not n doubles (16 GB,
        which fails where memory is limited) */
     rla_dmat A = NULL;
     int64_t lm = -1, ln = -1;

@@ -61,6 +61,13 @@ static int64_t numroc64(int64_t n, int64_t nb, int iproc, int nprocs)
   return r;
 }
 
+/* doubles in the local array: lld x ln, or a one-entry placeholder when the matrix is empty (a
+   0 x n file header must not ask for n doubles on every rank) */
+static size_t local_entries(const struct rla_dmat_s *A)
+{
+  return A->m > 0 && A->n > 0 ? (size_t)(A->lld * A->ln) : 1;
+}
+
 static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n, int64_t mb,
                       int64_t nb, int nprow, int npcol, rla_dmat *out)
 {
@@ -107,10 +114,7 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
   err = info ? rla_error_set(ctx, RLA_ERR_INTERNAL, __func__, __FILE__, __LINE__,
                              "descinit failed (info %d) for %lld x %lld", info, (long long)m,
                              (long long)n)
-             /* a rank with no local rows or columns holds no entries (one placeholder), so a
-                0 x n header cannot ask for n doubles */
-             : rla_calloc(ctx, (size_t)(A->lm > 0 && A->ln > 0 ? A->lld * A->ln : 1),
-                          sizeof(double), &A->a);
+             : rla_calloc(ctx, local_entries(A), sizeof(double), &A->a);
   err = rla_ctx_agree(ctx, err);
   if (err) {
     free(A->a);
@@ -150,7 +154,7 @@ rla_err rla_dmat_create_like(rla_dmat A, rla_dmat *B)
 rla_err rla_dmat_duplicate(rla_dmat A, rla_dmat *B)
 {
   RLA_CALL(A->ctx, rla_dmat_create_like(A, B));
-  memcpy((*B)->a, A->a, sizeof(double) * (size_t)(A->lld * A->ln));
+  memcpy((*B)->a, A->a, sizeof(double) * local_entries(A));
   return RLA_SUCCESS;
 }
 
