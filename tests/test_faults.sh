@@ -93,7 +93,8 @@ case_() {
 
 # DRIVER NP RANK POINT N: the failing rank is the last one, or rank 0; N puts the fault in the
 # middle of the run (the allocations of the reading, the solver, the writing). cluster 2 1 alloc
-# 155 hits the estimator of a new cluster in the blocks distribution, which once hung rank 0.
+# 146 hits the estimator of a new cluster in the blocks distribution, which once hung rank 0
+# (N counts the passages of the process, over its contexts).
 while read -r d np rank point n; do
   case $d in '#'* | '') continue ;; esac
   case_ "$d" "$np" "$rank" "$point" "$n"
@@ -123,8 +124,8 @@ svd 1 0 write 3
 svd 2 1 write 2
 svd 3 0 write 4
 cluster 1 0 alloc 100
-cluster 2 1 alloc 200
-cluster 2 1 alloc 155
+cluster 2 1 alloc 100
+cluster 2 1 alloc 146
 cluster 3 2 alloc 40
 cluster 2 1 read 10
 cluster 3 2 read 5

@@ -116,8 +116,8 @@ void rla_free(void *ptr);
 
 /* Test only: fault injection. When the environment variable RLA_FAULT = "RANK:POINT[:N]" is set
    at context creation (give every rank the same value), the process of rank RANK in
-   MPI_COMM_WORLD fails at its N-th passage (default 1; passages are counted per context) through
-   POINT: alloc (rla_calloc), read and write (the chunks of the MPI-IO
+   MPI_COMM_WORLD fails at its N-th passage (default 1; counted over all the contexts of the
+   process) through POINT: alloc (rla_calloc), read and write (the chunks of the MPI-IO
    transfers, and write also the commit of a file written by one rank) or iterate (one step of
    an iterative method). The injected error (RLA_ERR_MEM for alloc, RLA_ERR_FILE for read and
    write, RLA_ERR_NUMERIC for iterate) carries the message "injected fault at POINT on rank RANK

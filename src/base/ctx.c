@@ -25,6 +25,10 @@ const char *rla_err_name(rla_err code)
   }
 }
 
+/* passages of the fault point so far on this rank, over all contexts (a context over
+   MPI_COMM_SELF or a batch group counts with the others: N is the N-th passage of the process) */
+static long long fault_seen;
+
 /* RLA_FAULT = "RANK:POINT[:N]" (see rla_fault_check) */
 static void fault_parse(struct rla_ctx_s *c, const char *spec)
 {
@@ -176,7 +180,7 @@ rla_err rla_fault_check(rla_ctx ctx, const char *point)
                          "RLA_FAULT is malformed: give RANK:POINT[:N] with POINT one of alloc, "
                          "read, write, iterate and N >= 1");
   if (ctx->world_rank != ctx->fault_rank || strcmp(point, ctx->fault_point)) return RLA_SUCCESS;
-  if (++ctx->fault_seen != ctx->fault_n) return RLA_SUCCESS;
+  if (++fault_seen != ctx->fault_n) return RLA_SUCCESS;
   return rla_error_set(ctx,
                        !strcmp(point, "alloc")     ? RLA_ERR_MEM
                        : !strcmp(point, "iterate") ? RLA_ERR_NUMERIC

@@ -33,7 +33,6 @@ struct rla_ctx_s {
   int world_rank;       /* this process's rank in MPI_COMM_WORLD */
   char fault_point[16]; /* alloc, read, write or iterate */
   long long fault_n;    /* at this passage through the point (1 = the first) */
-  long long fault_seen; /* passages so far on this rank */
 };
 
 #endif

@@ -225,12 +225,31 @@ typedef struct {
   /* max-norm: the members */
   int64_t n, *mem;
   /* residuals: the basis of the span, its size, the residual energies */
-  double *q, *s2, *w, *rbuf, *y, *s2new, *sorted;
+  double *q, *s2, *w, *rbuf, *y, *s2new, *sorted, *work;
   int64_t k, ns;
-  /* approximate */
-  rla_cluster_estimator E;
+  /* approximate: the estimator of the cluster, and the spare on which a trial is made */
+  rla_cluster_estimator E, F;
   double norm2;
 } state;
+
+/* the spare estimator s->F takes s->E's state (made on first use, then reused, so a trial
+   allocates nothing); on s->E's context */
+static rla_err spare_from_current(state *s)
+{
+  if (s->F) {
+    rla_cluster_estimator_copy(s->E, s->F);
+    return RLA_SUCCESS;
+  }
+  return rla_cluster_estimator_duplicate(s->E, &s->F);
+}
+
+/* the trial on the spare joins: the spare becomes the current estimator and the other way */
+static void spare_accept(state *s)
+{
+  rla_cluster_estimator t = s->E;
+  s->E = s->F;
+  s->F = t;
+}
 
 static double error_of(double e, double total)
 {
@@ -281,9 +300,10 @@ static rla_err residual_of(state *s, int64_t j, int64_t *t)
 {
   rla_ctx ctx = s->wctx;
   rla_cluster_local_copy(s->blocks[j], s->rbuf);
-  RLA_CALL(ctx, rla_cluster_project(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf, s->y));
+  RLA_CALL(ctx,
+           rla_cluster_project(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf, s->y, s->work));
   RLA_CALL(ctx, rla_cluster_orth(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf,
-                                 1e-14 * sqrt(s->nrm2[j]), s->w, t, s->s2new));
+                                 1e-14 * sqrt(s->nrm2[j]), s->w, t, s->s2new, s->work));
   return RLA_SUCCESS;
 }
 
@@ -328,20 +348,11 @@ static rla_err try_add(state *s, int64_t j, int force, double *err)
       s->n++;
     }
   } else {
-    rla_cluster_estimator F = NULL;
     ctx = s->wctx;
-    RLA_CALL(ctx, rla_cluster_estimator_duplicate(s->E, &F));
-    rla_err err2 = rla_cluster_estimator_add(F, s->blocks[j]);
-    if (err2) {
-      rla_cluster_estimator_destroy(&F);
-      return rla_error_trace(ctx, err2, __func__, __FILE__, __LINE__);
-    }
-    *err = rla_cluster_estimator_error(F);
-    if (*err <= s->C->eps || force) {
-      rla_cluster_estimator_destroy(&s->E);
-      s->E = F;
-    } else
-      rla_cluster_estimator_destroy(&F);
+    RLA_CALL(ctx, spare_from_current(s));
+    RLA_CALL(ctx, rla_cluster_estimator_add_norm(s->F, s->blocks[j], s->nrm2[j]));
+    *err = rla_cluster_estimator_error(s->F);
+    if (*err <= s->C->eps || force) spare_accept(s);
   }
   return RLA_SUCCESS;
 }
@@ -387,7 +398,6 @@ static rla_err try_owned(state *s, int64_t j, int force, double *e)
   int64_t n = s->wid[j], t = 0, len;
   double *pkt = s->pkt;
   rla_err err = RLA_SUCCESS;
-  rla_cluster_estimator F = NULL;
   if (C->alg == RLA_CLUSTER_MAX_NORM) return try_add(s, j, force, e);
   if (C->alg == RLA_CLUSTER_RESIDUALS) {
     len = 2 + n + s->lm * n;
@@ -401,12 +411,12 @@ static rla_err try_owned(state *s, int64_t j, int force, double *e)
   } else {
     len = 2 + rla_cluster_estimator_packsize(s->E);
     if (mine) {
-      err = rla_cluster_estimator_duplicate(s->E, &F);
-      if (!err) err = rla_cluster_estimator_add(F, s->blocks[j]);
+      err = spare_from_current(s);
+      if (!err) err = rla_cluster_estimator_add_norm(s->F, s->blocks[j], s->nrm2[j]);
       err = lift(C, err);
       if (!err) {
-        pkt[1] = rla_cluster_estimator_error(F);
-        rla_cluster_estimator_pack(F, pkt + 2);
+        pkt[1] = rla_cluster_estimator_error(s->F);
+        rla_cluster_estimator_pack(s->F, pkt + 2);
       }
     }
   }
@@ -439,16 +449,13 @@ static rla_err try_owned(state *s, int64_t j, int force, double *e)
   } else {
     *e = pkt[1];
     if (*e <= C->eps || force) {
-      if (mine) {
-        rla_cluster_estimator_destroy(&s->E);
-        s->E = F;
-        F = NULL;
-      } else
+      if (mine)
+        spare_accept(s);
+      else
         rla_cluster_estimator_unpack(s->E, pkt + 2);
     }
   }
 done:
-  rla_cluster_estimator_destroy(&F);
   return err;
 }
 
@@ -507,7 +514,7 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
                                         "MPI_Bcast of a seed block failed"));
     off += s->wid[seed[i]];
   }
-  err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL);
+  err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL, NULL);
   if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, lift(C, err)));
   RLA_CALL_GOTO(ctx, err, done, err);
   /* y = W^T A_j for every candidate, read in place (no copy of the collection) */
@@ -522,15 +529,20 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
                     1.0, w, (int)lm, x, (int)ld, 0.0, y + off * t, (int)t);
       off += s->wid[cand[i]];
     }
-  if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, y, t * wc));
+  /* rows: the products are summed on rank 0, which alone forms the keys and broadcasts them
+     (nc numbers instead of the t wc of the products) */
+  if (!s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum_root(ctx, y, t * wc));
   off = 0;
   for (int64_t i = 0; i < nc; i++)
-    if (!s->owner || s->owner[cand[i]] == s->me) {
+    if (s->owner ? s->owner[cand[i]] == s->me : s->me == 0) {
       double p2 = rla_cluster_sumsq(t, s->wid[cand[i]], y + off * t, t);
       res[i] = s->nrm2[cand[i]] > p2 ? s->nrm2[cand[i]] - p2 : 0.0;
       off += s->wid[cand[i]];
     }
-  if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, res, nc));
+  if (s->owner)
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, res, nc));
+  else
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_bcast(ctx, res, nc));
   for (int64_t i = 0; i < nc; i++) {
     out[i].j = cand[i];
     out[i].key = s->nrm2[cand[i]] > 0 ? res[i] / s->nrm2[cand[i]] : 0.0;
@@ -685,10 +697,10 @@ static rla_err compress(rla_cluster C, const rla_dmat *blocks, const int *owner,
     if (lm > 0 && keep > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)N, 1.0, a,
                   (int)lm, g, (int)N, 0.0, u, (int)lm);
-    RLA_CALL_GOTO(ctx, err, done, rla_cluster_orth(ctx, lm, 0, NULL, keep, u, 0.0, w, &t, NULL));
+    RLA_CALL_GOTO(ctx, err, done, rla_cluster_orth(ctx, lm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL));
   }
   /* the actual error ||(I - U U^T) C||_F / ||C||_F, and the coefficients U^T C */
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, t, w, N, a, y));
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, t, w, N, a, y, NULL));
   {
     double s[1] = {rla_cluster_sumsq(lm, N, a, lm)};
     RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, s, 1));
@@ -776,7 +788,7 @@ static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int6
   if (slm > 0 && keep > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)keep, (int)k, 1.0, q,
                 (int)slm, g, (int)k, 0.0, u, (int)slm);
-  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL);
+  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL);
   if (s->owner) err = rla_ctx_agree(ctx, lift(C, err));
   RLA_CALL_GOTO(ctx, err, done, err);
   /* W = U^T C and the residual ||C - U W||_F^2, measured: with rows W is summed before the
@@ -1047,6 +1059,10 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
     if (!err) err = rla_calloc(ctx, (size_t)(slm * nmax + 1), sizeof(double), &s.w);
     if (!err) err = rla_calloc(ctx, (size_t)(slm * nmax + 1), sizeof(double), &s.rbuf);
     if (!err) err = rla_calloc(ctx, (size_t)((s.kmax + 1) * nmax), sizeof(double), &s.y);
+    /* the kernels' workspace: projection and orthonormalization run one after the other */
+    if (!err)
+      err = rla_calloc(ctx, (size_t)rla_cluster_orth_work(slm, s.kmax, nmax), sizeof(double),
+                       &s.work);
     RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   }
   if (s.owner && C->alg != RLA_CLUSTER_MAX_NORM) {
@@ -1176,7 +1192,9 @@ rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *bloc
 done:
   if (err) clear(C);
   rla_cluster_estimator_destroy(&s.E);
+  rla_cluster_estimator_destroy(&s.F);
   rla_free(&s.q);
+  rla_free(&s.work);
   rla_free(&s.s2);
   rla_free(&s.sorted);
   rla_free(&s.s2new);

@@ -23,7 +23,33 @@ struct rla_cluster_estimator_s {
   double *lambda; /* k */
   double norm2;   /* ||C||_F^2 */
   rla_dmat Qd;    /* Q as a row-block matrix for get (created on demand) */
+  double *work;   /* workspace of an add of up to ncap columns (see update) */
+  int64_t ncap;   /* replicated, so every rank grows the workspace at the same add */
 };
+
+/* doubles of the workspace of an add of n columns: the block's copy, y, w, b, z, mm, mu, qa,
+   qn and the orthonormalization's own */
+static int64_t work_size(int64_t lm, int64_t k, int64_t n)
+{
+  int64_t s = k + n;
+  return lm * n + (k + 1) * n + lm * n + n * n + s * n + s * s + s + lm * s + lm * k +
+         rla_cluster_orth_work(lm, k, n) + 10;
+}
+
+/* a workspace for adds of n columns: grown (collectively: n is the same on every rank) only
+   when n exceeds every earlier add, so a scan of trials allocates once */
+static rla_err reserve(rla_cluster_estimator E, int64_t n)
+{
+  rla_ctx ctx = E->ctx;
+  double *w = NULL;
+  if (n <= E->ncap) return RLA_SUCCESS;
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)work_size(E->lm, E->k, n),
+                                              sizeof(double), &w)));
+  rla_free(&E->work);
+  E->work = w;
+  E->ncap = n;
+  return RLA_SUCCESS;
+}
 
 rla_err rla_cluster_estimator_create(rla_ctx ctx, int64_t m, int64_t mb, int64_t r, int64_t p,
                                      rla_cluster_estimator *E)
@@ -61,6 +87,7 @@ rla_err rla_cluster_estimator_destroy(rla_cluster_estimator *E)
 {
   if (!E || !*E) return RLA_SUCCESS;
   rla_dmat_destroy(&(*E)->Qd);
+  rla_free(&(*E)->work);
   rla_free(&(*E)->q);
   rla_free(&(*E)->lambda);
   rla_free(E);
@@ -71,33 +98,40 @@ rla_err rla_cluster_estimator_duplicate(rla_cluster_estimator E, rla_cluster_est
 {
   rla_ctx ctx = E->ctx;
   RLA_CALL(ctx, rla_cluster_estimator_create(ctx, E->m, E->mb, E->r, E->k - E->r, F));
-  (*F)->k = E->k;
-  (*F)->nq = E->nq;
-  (*F)->norm2 = E->norm2;
-  if (E->lm > 0) memcpy((*F)->q, E->q, sizeof(double) * (size_t)(E->lm * E->k));
-  memcpy((*F)->lambda, E->lambda, sizeof(double) * (size_t)E->k);
+  rla_cluster_estimator_copy(E, *F);
   return RLA_SUCCESS;
 }
 
-/* the update with the local rows a (lm x n, ld lm; overwritten) whose energy is add2 */
-static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2)
+void rla_cluster_estimator_copy(rla_cluster_estimator E, rla_cluster_estimator F)
+{
+  F->nq = E->nq;
+  F->norm2 = E->norm2;
+  if (E->lm > 0) memcpy(F->q, E->q, sizeof(double) * (size_t)(E->lm * E->nq));
+  memcpy(F->lambda, E->lambda, sizeof(double) * (size_t)E->k);
+  rla_dmat_destroy(&F->Qd);
+}
+
+/* the update with the local rows a (lm x n, ld lm; overwritten) whose energy is add2; wk: the
+   rest of the workspace after a (work_size less the lm n doubles of the copy) */
+static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2, double *wk)
 {
   rla_ctx ctx = E->ctx;
   int64_t lm = E->lm, k = E->nq, t = 0, s;
-  double *y = NULL, *w = NULL, *b = NULL, *mm = NULL, *mu = NULL, *qn = NULL, *qa = NULL;
-  rla_err err;
-  err = rla_calloc(ctx, (size_t)((k + 1) * n), sizeof(double), &y);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * n + 1), sizeof(double), &w);
-  if (!err) err = rla_calloc(ctx, (size_t)(n * n + 1), sizeof(double), &b);
-  if (!err) err = rla_calloc(ctx, (size_t)((k + n) * (k + n)), sizeof(double), &mm);
-  if (!err) err = rla_calloc(ctx, (size_t)(k + n), sizeof(double), &mu);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * (k + n) + 1), sizeof(double), &qa);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * E->k + 1), sizeof(double), &qn);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  double *y, *w, *b, *z, *mm, *mu, *qa, *qn, *ow;
+  rla_err err = RLA_SUCCESS;
+  y = wk;
+  w = y + (k + 1) * n;
+  b = w + lm * n + 1;
+  z = b + n * n + 1;
+  mm = z + (k + n) * n + 1;
+  mu = mm + (k + n) * (k + n);
+  qa = mu + k + n;
+  qn = qa + lm * (k + n) + 1;
+  ow = qn + lm * E->k + 1;
   E->norm2 += add2;
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, k, E->q, n, a, y));
+  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, k, E->q, n, a, y, ow));
   RLA_CALL_GOTO(ctx, err, done,
-                rla_cluster_orth(ctx, lm, k, E->q, n, a, 1e-14 * sqrt(add2), w, &t, NULL));
+                rla_cluster_orth(ctx, lm, k, E->q, n, a, 1e-14 * sqrt(add2), w, &t, NULL, ow));
   /* B = Q_r^T R (t x n): the part of R outside span(Q_r) is dropped, which only lowers the
      estimate of E_r */
   if (t > 0) {
@@ -109,9 +143,8 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
   }
   s = k + t;
   /* M = [Y; B] [Y; B]^T + diag(lambda, 0) */
+  memset(mm, 0, sizeof(double) * (size_t)(s * s));
   {
-    double *z = NULL;
-    RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(s * n + 1), sizeof(double), &z));
     for (int64_t c = 0; c < n; c++) {
       for (int64_t i = 0; i < k; i++)
         z[i + c * s] = y[i + c * k];
@@ -121,7 +154,6 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
     if (s > 0 && n > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)s, (int)s, (int)n, 1.0, z, (int)s,
                   z, (int)s, 0.0, mm, (int)s);
-    rla_free(&z);
   }
   for (int64_t i = 0; i < k; i++)
     mm[i + i * s] += E->lambda[i];
@@ -141,21 +173,24 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
     E->nq = keep;
   }
 done:
-  rla_free(&y);
-  rla_free(&w);
-  rla_free(&b);
-  rla_free(&mm);
-  rla_free(&mu);
-  rla_free(&qa);
-  rla_free(&qn);
   return err;
 }
 
 rla_err rla_cluster_estimator_add(rla_cluster_estimator E, rla_dmat A)
 {
+  double *a, s[1];
+  int64_t lm, n, lld;
+  RLA_CHECK(NULL, E && A, RLA_ERR_ARG, "estimator_add: NULL argument");
+  rla_dmat_local(A, &a, &lm, &n, &lld);
+  s[0] = rla_cluster_sumsq(lm, n, a, lld);
+  RLA_CALL(E->ctx, rla_cluster_sum(E->ctx, s, 1));
+  return rla_cluster_estimator_add_norm(E, A, s[0]);
+}
+
+rla_err rla_cluster_estimator_add_norm(rla_cluster_estimator E, rla_dmat A, double norm2)
+{
   rla_ctx ctx;
-  int64_t m, n, mb, lm, lld;
-  double *a, *copy = NULL, s[1];
+  int64_t m, n, mb, lm;
   rla_err err;
   RLA_CHECK(NULL, E && A, RLA_ERR_ARG, "estimator_add: NULL argument");
   ctx = E->ctx;
@@ -166,38 +201,30 @@ rla_err rla_cluster_estimator_add(rla_cluster_estimator E, rla_dmat A)
   RLA_CHECK(ctx, m == E->m && mb == E->mb, RLA_ERR_SHAPE,
             "estimator_add: the block has %lld rows (row block %lld) but the estimator %lld (%lld)",
             (long long)m, (long long)mb, (long long)E->m, (long long)E->mb);
-  rla_dmat_local(A, &a, &lm, &n, &lld);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(lm * n + 1), sizeof(double), &copy)));
-  rla_cluster_local_copy(A, copy);
-  s[0] = rla_cluster_sumsq(lm, n, a, lld);
-  err = rla_cluster_sum(ctx, s, 1);
-  if (!err) err = update(E, n, copy, s[0]);
-  rla_free(&copy);
+  rla_dmat_local(A, NULL, &lm, &n, NULL);
+  RLA_CALL(ctx, reserve(E, n));
+  rla_cluster_local_copy(A, E->work);
+  err = update(E, n, E->work, norm2, E->work + lm * n);
   if (!err) rla_dmat_destroy(&E->Qd);
   return err;
 }
 
 rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimator F)
 {
-  rla_ctx ctx;
-  double *copy = NULL;
   rla_err err;
   RLA_CHECK(NULL, E && F, RLA_ERR_ARG, "estimator_merge: NULL argument");
-  ctx = E->ctx;
-  RLA_CHECK(ctx, E->m == F->m && E->mb == F->mb, RLA_ERR_SHAPE,
+  RLA_CHECK(E->ctx, E->m == F->m && E->mb == F->mb, RLA_ERR_SHAPE,
             "estimator_merge: %lld rows (row block %lld) and %lld rows (%lld)", (long long)E->m,
             (long long)E->mb, (long long)F->m, (long long)F->mb);
   if (F->nq == 0) {
     E->norm2 += F->norm2;
     return RLA_SUCCESS;
   }
-  RLA_CALL(ctx,
-           rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(E->lm * F->nq + 1), sizeof(double), &copy)));
+  RLA_CALL(E->ctx, reserve(E, F->nq));
   for (int64_t j = 0; j < F->nq; j++)
     for (int64_t i = 0; i < E->lm; i++)
-      copy[i + j * E->lm] = F->q[i + j * F->lm] * sqrt(F->lambda[j]);
-  err = update(E, F->nq, copy, F->norm2);
-  rla_free(&copy);
+      E->work[i + j * E->lm] = F->q[i + j * F->lm] * sqrt(F->lambda[j]);
+  err = update(E, F->nq, E->work, F->norm2, E->work + E->lm * F->nq);
   if (!err) rla_dmat_destroy(&E->Qd);
   return err;
 }

@@ -10,19 +10,35 @@
 #include "cluster_impl.h"
 #include "rla/dmat.h"
 
-rla_err rla_cluster_sum(rla_ctx ctx, double *buf, int64_t n)
+/* MPI counts are ints: long arrays travel in pieces of 2^28 */
+#define PIECE (1 << 28)
+
+rla_err rla_cluster_sum_root(rla_ctx ctx, double *buf, int64_t n)
 {
   MPI_Comm comm = rla_ctx_comm(ctx);
   int rank = rla_ctx_rank(ctx);
-  for (int64_t off = 0; off < n; off += 1 << 28) {
-    int c = (int)(n - off < (1 << 28) ? n - off : (1 << 28));
+  for (int64_t off = 0; off < n; off += PIECE) {
+    int c = (int)(n - off < PIECE ? n - off : PIECE);
     if (rank == 0)
       RLA_MPI(ctx, MPI_Reduce(MPI_IN_PLACE, buf + off, c, MPI_DOUBLE, MPI_SUM, 0, comm));
     else
       RLA_MPI(ctx, MPI_Reduce(buf + off, NULL, c, MPI_DOUBLE, MPI_SUM, 0, comm));
-    RLA_MPI(ctx, MPI_Bcast(buf + off, c, MPI_DOUBLE, 0, comm));
   }
   return RLA_SUCCESS;
+}
+
+rla_err rla_cluster_bcast(rla_ctx ctx, double *buf, int64_t n)
+{
+  for (int64_t off = 0; off < n; off += PIECE)
+    RLA_MPI(ctx, MPI_Bcast(buf + off, (int)(n - off < PIECE ? n - off : PIECE), MPI_DOUBLE, 0,
+                           rla_ctx_comm(ctx)));
+  return RLA_SUCCESS;
+}
+
+rla_err rla_cluster_sum(rla_ctx ctx, double *buf, int64_t n)
+{
+  RLA_CALL(ctx, rla_cluster_sum_root(ctx, buf, n));
+  return rla_cluster_bcast(ctx, buf, n);
 }
 
 rla_err rla_cluster_eig(rla_ctx ctx, int64_t n, double *g, double *w)
@@ -46,13 +62,19 @@ rla_err rla_cluster_eig(rla_ctx ctx, int64_t n, double *g, double *w)
   return RLA_SUCCESS;
 }
 
+int64_t rla_cluster_project_work(int64_t k, int64_t n) { return k * n + 1; }
+
 rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
-                            double *r, double *y)
+                            double *r, double *y, double *work)
 {
-  double *y2 = NULL;
+  double *y2 = work, *own = NULL;
   rla_err err = RLA_SUCCESS;
   if (k == 0 || n == 0) return RLA_SUCCESS;
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(k * n), sizeof(double), &y2)));
+  if (!y2) {
+    RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)rla_cluster_project_work(k, n),
+                                                sizeof(double), &own)));
+    y2 = own;
+  }
   for (int pass = 0; pass < 2 && !err; pass++) {
     double *t = pass ? y2 : y;
     memset(t, 0, sizeof(double) * (size_t)(k * n));
@@ -66,7 +88,7 @@ rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q,
   }
   for (int64_t i = 0; i < k * n; i++)
     y[i] += y2[i];
-  rla_free(&y2);
+  rla_free(&own);
   return err;
 }
 
@@ -106,19 +128,29 @@ static rla_err normalize(rla_ctx ctx, int64_t lm, int64_t n, const double *x, do
   return RLA_SUCCESS;
 }
 
-rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
-                         const double *r, double thr, double *w, int64_t *t, double *s2)
+int64_t rla_cluster_orth_work(int64_t lm, int64_t k, int64_t n)
 {
-  double *g = NULL, *mu = NULL, *w1 = NULL, *y = NULL;
+  return n * n + n + lm * n + (k > 0 ? k : 1) * n + rla_cluster_project_work(k, n);
+}
+
+rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
+                         const double *r, double thr, double *w, int64_t *t, double *s2,
+                         double *work)
+{
+  double *g, *mu, *w1, *y, *own = NULL;
   int64_t t1 = 0;
-  rla_err err;
+  rla_err err = RLA_SUCCESS;
   *t = 0;
   if (n == 0) return RLA_SUCCESS;
-  err = rla_calloc(ctx, (size_t)(n * n), sizeof(double), &g);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(double), &mu);
-  if (!err) err = rla_calloc(ctx, (size_t)(lm * n), sizeof(double), &w1);
-  if (!err) err = rla_calloc(ctx, (size_t)((k > 0 ? k : 1) * n), sizeof(double), &y);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  if (!work) {
+    RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)rla_cluster_orth_work(lm, k, n),
+                                                sizeof(double), &own)));
+    work = own;
+  }
+  g = work;
+  mu = g + n * n;
+  w1 = mu + n;
+  y = w1 + lm * n;
   RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, n, r, thr, w1, &t1, mu, g));
   if (s2)
     for (int64_t i = 0; i < n; i++)
@@ -126,13 +158,11 @@ rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, in
   if (t1 == 0) goto done;
   /* second pass: the directions are unit vectors to O(eps ||R||^2 / thr^2); project them
      against Q once more and orthonormalize again, keeping those not collapsed by it */
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, k, q, t1, w1, y));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_cluster_project(ctx, lm, k, q, t1, w1, y, y + (k > 0 ? k : 1) * n));
   RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, t1, w1, 0.1, w, t, mu, g));
 done:
-  rla_free(&g);
-  rla_free(&mu);
-  rla_free(&w1);
-  rla_free(&y);
+  rla_free(&own);
   return err;
 }
 
