@@ -36,6 +36,8 @@ static const rla_option_spec specs[] = {
     {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
      "how the library's blocks are spread"},
     {"baseline", NULL, RLA_OPT_INT, "1", NULL, 0, 1, "1: run the exact-SVD baseline"},
+    {"repeat", NULL, RLA_OPT_INT, "3", NULL, 1, 1000,
+     "runs of each algorithm; the fastest is reported (the baseline runs once)"},
 };
 
 static double now_max(rla_ctx ctx, double t)
@@ -176,7 +178,7 @@ int main(int argc, char **argv)
   rla_options opts = NULL;
   rla_collection coll = NULL, cself = NULL;
   rla_dmat *blocks = NULL, *owned = NULL;
-  int64_t m, K, nsub, dim, r, base, wmin, wmax, nwide, wide;
+  int64_t m, K, nsub, dim, r, base, wmin, wmax, nwide, wide, repeat;
   rla_cluster_order order = RLA_CLUSTER_ORDER_RESIDUAL;
   rla_cluster_distribution dist = RLA_CLUSTER_DIST_AUTO;
   double noise, eps;
@@ -205,6 +207,7 @@ int main(int argc, char **argv)
   rla_options_get_int(opts, "r", &r);
   rla_options_get_real(opts, "eps", &eps);
   rla_options_get_int(opts, "baseline", &base);
+  rla_options_get_int(opts, "repeat", &repeat);
   rla_options_get_string(opts, "algorithms", &algs);
   {
     const char *o;
@@ -263,23 +266,32 @@ int main(int argc, char **argv)
   }
   for (int a = 0; a < 3; a++) {
     rla_cluster C = NULL;
-    rla_cluster_summary s;
+    rla_cluster_summary s = {0};
     const char *name = rla_cluster_algorithm_name((rla_cluster_algorithm)a);
-    double t;
+    double t = INFINITY;
     if (a > 0 && strcmp(algs, "all")) break;
     if (rla_cluster_create(ctx, &C) || rla_cluster_set_rank(C, r) || rla_cluster_set_tol(C, eps) ||
         rla_cluster_set_algorithm(C, (rla_cluster_algorithm)a) || rla_cluster_set_order(C, order))
       goto fail;
-    MPI_Barrier(MPI_COMM_WORLD);
-    t = rla_wtime();
-    if (rla_cluster_compute(C, K, dist == RLA_CLUSTER_DIST_BLOCKS ? owned : blocks) ||
-        rla_cluster_get_summary(C, &s))
-      goto fail;
-    t = now_max(ctx, rla_wtime() - t);
+    /* the fastest of the runs (the same clusters every time), with the phases of that run */
+    for (int64_t rep = 0; rep < repeat; rep++) {
+      rla_cluster_summary si;
+      double ti;
+      MPI_Barrier(MPI_COMM_WORLD);
+      ti = rla_wtime();
+      if (rla_cluster_compute(C, K, dist == RLA_CLUSTER_DIST_BLOCKS ? owned : blocks) ||
+          rla_cluster_get_summary(C, &si))
+        goto fail;
+      ti = now_max(ctx, rla_wtime() - ti);
+      if (ti < t) {
+        t = ti;
+        s = si;
+      }
+    }
     if (rank == 0) {
-      printf("%-12s %8.3f s (norms %.3f s, cluster %.3f s, compress %.3f s): %5lld clusters, "
-             "%5lld multi-block, ratio %6.3f, max actual error %.3e\n",
-             name, t, s.time_norms, s.time_cluster, s.time_compress, (long long)s.nclusters,
+      printf("%-12s %8.3f s (best of %lld; norms %.3f s, cluster %.3f s, compress %.3f s): "
+             "%5lld clusters, %5lld multi-block, ratio %6.3f, max actual error %.3e\n",
+             name, t, (long long)repeat, s.time_norms, s.time_cluster, s.time_compress, (long long)s.nclusters,
              (long long)s.nnonsingleton, s.ratio, s.error_max);
       printf("RESULT %s_time %.6f\nRESULT %s_clusters %lld\nRESULT %s_ratio %.6f\n"
              "RESULT %s_error_max %.6e\n",
