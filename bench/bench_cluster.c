@@ -291,8 +291,8 @@ int main(int argc, char **argv)
     if (rank == 0) {
       printf("%-12s %8.3f s (best of %lld; norms %.3f s, cluster %.3f s, compress %.3f s): "
              "%5lld clusters, %5lld multi-block, ratio %6.3f, max actual error %.3e\n",
-             name, t, (long long)repeat, s.time_norms, s.time_cluster, s.time_compress, (long long)s.nclusters,
-             (long long)s.nnonsingleton, s.ratio, s.error_max);
+             name, t, (long long)repeat, s.time_norms, s.time_cluster, s.time_compress,
+             (long long)s.nclusters, (long long)s.nnonsingleton, s.ratio, s.error_max);
       printf("RESULT %s_time %.6f\nRESULT %s_clusters %lld\nRESULT %s_ratio %.6f\n"
              "RESULT %s_error_max %.6e\n",
              name, t, name, (long long)s.nclusters, name, s.ratio, name, s.error_max);

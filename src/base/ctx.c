@@ -185,8 +185,9 @@ rla_err rla_fault_check(rla_ctx ctx, const char *point)
                        !strcmp(point, "alloc")     ? RLA_ERR_MEM
                        : !strcmp(point, "iterate") ? RLA_ERR_NUMERIC
                                                    : RLA_ERR_FILE,
-                       __func__, __FILE__, __LINE__, "injected fault at %s on rank %d (passage %lld)",
-                       point, ctx->world_rank, ctx->fault_n);
+                       __func__, __FILE__, __LINE__,
+                       "injected fault at %s on rank %d (passage %lld)", point, ctx->world_rank,
+                       ctx->fault_n);
 }
 
 rla_err rla_fault_agree(rla_ctx ctx, const char *point)

@@ -212,9 +212,9 @@ rla_err rla_cluster_bound_residuals(int64_t nblocks, const rla_dmat *blocks, int
     RLA_CALL_GOTO(ctx, e, done, rla_cluster_project(ctx, lm, k, q, n, rbuf, y, NULL));
     /* directions below 1e-14 ||A_j|| are rounding of the projection; leaving them out of the
        basis moves later residual energies by at most about 1e-14 ||A_j|| ||C|| each */
-    RLA_CALL_GOTO(ctx, e, done,
-                  rla_cluster_orth(ctx, lm, k, q, n, rbuf, 1e-14 * sqrt(nj2[0]), w, &t, s2 + ns,
-                                               NULL));
+    RLA_CALL_GOTO(
+        ctx, e, done,
+        rla_cluster_orth(ctx, lm, k, q, n, rbuf, 1e-14 * sqrt(nj2[0]), w, &t, s2 + ns, NULL, NULL));
     ns += n;
     if (k + t > kmax) t = kmax - k;
     if (t > 0 && lm > 0) memcpy(q + k * lm, w, sizeof(double) * (size_t)(lm * t));

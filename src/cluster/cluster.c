@@ -300,10 +300,9 @@ static rla_err residual_of(state *s, int64_t j, int64_t *t)
 {
   rla_ctx ctx = s->wctx;
   rla_cluster_local_copy(s->blocks[j], s->rbuf);
-  RLA_CALL(ctx,
-           rla_cluster_project(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf, s->y, s->work));
+  RLA_CALL(ctx, rla_cluster_project(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf, s->y, s->work));
   RLA_CALL(ctx, rla_cluster_orth(ctx, s->lm, s->k, s->q, s->wid[j], s->rbuf,
-                                 1e-14 * sqrt(s->nrm2[j]), s->w, t, s->s2new, s->work));
+                                 1e-14 * sqrt(s->nrm2[j]), s->w, t, s->s2new, NULL, s->work));
   return RLA_SUCCESS;
 }
 
@@ -514,7 +513,7 @@ static rla_err seed_residuals(rla_cluster C, state *s, const int64_t *seed, int6
                                         "MPI_Bcast of a seed block failed"));
     off += s->wid[seed[i]];
   }
-  err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL, NULL);
+  err = rla_cluster_orth(wctx, lm, 0, NULL, ws, a, 0.0, w, &t, NULL, NULL, NULL);
   if (s->owner) RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, lift(C, err)));
   RLA_CALL_GOTO(ctx, err, done, err);
   /* y = W^T A_j for every candidate, read in place (no copy of the collection) */
@@ -697,7 +696,8 @@ static rla_err compress(rla_cluster C, const rla_dmat *blocks, const int *owner,
     if (lm > 0 && keep > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)N, 1.0, a,
                   (int)lm, g, (int)N, 0.0, u, (int)lm);
-    RLA_CALL_GOTO(ctx, err, done, rla_cluster_orth(ctx, lm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL));
+    RLA_CALL_GOTO(ctx, err, done,
+                  rla_cluster_orth(ctx, lm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL, NULL));
   }
   /* the actual error ||(I - U U^T) C||_F / ||C||_F, and the coefficients U^T C */
   RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, t, w, N, a, y, NULL));
@@ -788,7 +788,7 @@ static rla_err compress_ritz(rla_cluster C, state *s, int64_t c, int64_t m, int6
   if (slm > 0 && keep > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)slm, (int)keep, (int)k, 1.0, q,
                 (int)slm, g, (int)k, 0.0, u, (int)slm);
-  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL);
+  err = rla_cluster_orth(s->wctx, slm, 0, NULL, keep, u, 0.0, w, &t, NULL, NULL, NULL);
   if (s->owner) err = rla_ctx_agree(ctx, lift(C, err));
   RLA_CALL_GOTO(ctx, err, done, err);
   /* W = U^T C and the residual ||C - U W||_F^2, measured: with rows W is summed before the

@@ -28,11 +28,12 @@ rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q,
    against the orthonormal Q, lm x k): from the Gram matrix R^T R the directions with
    sigma_i > thr, then projected against Q and orthonormalized once more. s2 (n values, may be
    NULL) receives the eigenvalues of R^T R clamped at 0, decreasing: sigma_i(R)^2.
-   work: rla_cluster_orth_work(lm, k, n) doubles, or NULL as for rla_cluster_project.
-   Collective. */
+   b (may be NULL) receives W^T R (t x n, ld t), from the reduction of the second pass's Gram
+   matrix (no reduction of its own). work: rla_cluster_orth_work(lm, k, n) doubles, or NULL as
+   for rla_cluster_project. Collective. */
 int64_t rla_cluster_orth_work(int64_t lm, int64_t k, int64_t n);
 rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
-                         const double *r, double thr, double *w, int64_t *t, double *s2,
+                         const double *r, double thr, double *w, int64_t *t, double *s2, double *b,
                          double *work);
 /* Sum of squares of the local rows of a (lm x n, leading dimension ld). Local. */
 double rla_cluster_sumsq(int64_t lm, int64_t n, const double *a, int64_t ld);

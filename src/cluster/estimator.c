@@ -43,8 +43,8 @@ static rla_err reserve(rla_cluster_estimator E, int64_t n)
   rla_ctx ctx = E->ctx;
   double *w = NULL;
   if (n <= E->ncap) return RLA_SUCCESS;
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)work_size(E->lm, E->k, n),
-                                              sizeof(double), &w)));
+  RLA_CALL(ctx, rla_ctx_agree(
+                    ctx, rla_calloc(ctx, (size_t)work_size(E->lm, E->k, n), sizeof(double), &w)));
   rla_free(&E->work);
   E->work = w;
   E->ncap = n;
@@ -130,17 +130,10 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
   ow = qn + lm * E->k + 1;
   E->norm2 += add2;
   RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, k, E->q, n, a, y, ow));
+  /* with B = Q_r^T R (t x n), from the orthonormalization's last reduction: the part of R
+     outside span(Q_r) is dropped, which only lowers the estimate of E_r */
   RLA_CALL_GOTO(ctx, err, done,
-                rla_cluster_orth(ctx, lm, k, E->q, n, a, 1e-14 * sqrt(add2), w, &t, NULL, ow));
-  /* B = Q_r^T R (t x n): the part of R outside span(Q_r) is dropped, which only lowers the
-     estimate of E_r */
-  if (t > 0) {
-    memset(b, 0, sizeof(double) * (size_t)(t * n));
-    if (lm > 0)
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)n, (int)lm, 1.0, w, (int)lm,
-                  a, (int)lm, 0.0, b, (int)t);
-    RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, b, t * n));
-  }
+                rla_cluster_orth(ctx, lm, k, E->q, n, a, 1e-14 * sqrt(add2), w, &t, NULL, b, ow));
   s = k + t;
   /* M = [Y; B] [Y; B]^T + diag(lambda, 0) */
   memset(mm, 0, sizeof(double) * (size_t)(s * s));

@@ -92,23 +92,31 @@ rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q,
   return err;
 }
 
-/* g (n x n) = X^T X summed over the ranks */
-static rla_err gram(rla_ctx ctx, int64_t lm, int64_t n, const double *x, double *g)
+/* g (n x n) = X^T X summed over the ranks; with r (lm x nr), also g + n n (n x nr) = X^T R,
+   in the same sum */
+static rla_err gram(rla_ctx ctx, int64_t lm, int64_t n, const double *x, const double *r,
+                    int64_t nr, double *g)
 {
-  memset(g, 0, sizeof(double) * (size_t)(n * n));
-  if (lm > 0 && n > 0)
+  memset(g, 0, sizeof(double) * (size_t)(n * (n + nr)));
+  if (lm > 0 && n > 0) {
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)lm, 1.0, x, (int)lm,
                 x, (int)lm, 0.0, g, (int)n);
-  return rla_cluster_sum(ctx, g, n * n);
+    if (nr > 0)
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)nr, (int)lm, 1.0, x,
+                  (int)lm, r, (int)lm, 0.0, g + n * n, (int)n);
+  }
+  return rla_cluster_sum(ctx, g, n * (n + nr));
 }
 
-/* w (lm x t) = x v_i / sqrt(mu_i) for the eigenpairs of X^T X with sqrt(mu_i) > thr */
+/* w (lm x t) = x v_i / sqrt(mu_i) for the eigenpairs of X^T X with sqrt(mu_i) > thr; g holds
+   n (n + nr) doubles. With r (lm x nr, nr > 0), also b (t x nr) = W^T R, formed from the
+   summed X^T R (diag(mu)^-1/2 V^T X^T R) rather than with a reduction of its own. */
 static rla_err normalize(rla_ctx ctx, int64_t lm, int64_t n, const double *x, double thr, double *w,
-                         int64_t *t, double *mu, double *g)
+                         int64_t *t, double *mu, double *g, const double *r, int64_t nr, double *b)
 {
   int64_t keep = 0;
   double trace = 0.0;
-  RLA_CALL(ctx, gram(ctx, lm, n, x, g));
+  RLA_CALL(ctx, gram(ctx, lm, n, x, r, nr, g));
   for (int64_t i = 0; i < n; i++)
     trace += g[i + i * n];
   RLA_CALL(ctx, rla_cluster_eig(ctx, n, g, mu));
@@ -124,17 +132,20 @@ static rla_err normalize(rla_ctx ctx, int64_t lm, int64_t n, const double *x, do
   if (lm > 0 && keep > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)n, 1.0, x,
                 (int)lm, g, (int)n, 0.0, w, (int)lm);
+  if (nr > 0 && keep > 0)
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)keep, (int)nr, (int)n, 1.0, g, (int)n,
+                g + n * n, (int)n, 0.0, b, (int)keep);
   *t = keep;
   return RLA_SUCCESS;
 }
 
 int64_t rla_cluster_orth_work(int64_t lm, int64_t k, int64_t n)
 {
-  return n * n + n + lm * n + (k > 0 ? k : 1) * n + rla_cluster_project_work(k, n);
+  return 2 * n * n + n + lm * n + (k > 0 ? k : 1) * n + rla_cluster_project_work(k, n);
 }
 
 rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, int64_t n,
-                         const double *r, double thr, double *w, int64_t *t, double *s2,
+                         const double *r, double thr, double *w, int64_t *t, double *s2, double *b,
                          double *work)
 {
   double *g, *mu, *w1, *y, *own = NULL;
@@ -148,10 +159,10 @@ rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, in
     work = own;
   }
   g = work;
-  mu = g + n * n;
+  mu = g + 2 * n * n;
   w1 = mu + n;
   y = w1 + lm * n;
-  RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, n, r, thr, w1, &t1, mu, g));
+  RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, n, r, thr, w1, &t1, mu, g, NULL, 0, NULL));
   if (s2)
     for (int64_t i = 0; i < n; i++)
       s2[i] = mu[i] > 0 ? mu[i] : 0.0;
@@ -160,7 +171,7 @@ rla_err rla_cluster_orth(rla_ctx ctx, int64_t lm, int64_t k, const double *q, in
      against Q once more and orthonormalize again, keeping those not collapsed by it */
   RLA_CALL_GOTO(ctx, err, done,
                 rla_cluster_project(ctx, lm, k, q, t1, w1, y, y + (k > 0 ? k : 1) * n));
-  RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, t1, w1, 0.1, w, t, mu, g));
+  RLA_CALL_GOTO(ctx, err, done, normalize(ctx, lm, t1, w1, 0.1, w, t, mu, g, r, b ? n : 0, b));
 done:
   rla_free(&own);
   return err;
