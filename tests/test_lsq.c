@@ -390,8 +390,9 @@ static void test_rank_deficient(void)
 }
 
 /* The same seed gives the same x on the whole communicator and on rank 0 alone: the sketch is
-   the same operator, only the summation order of the reductions differs, so the solutions differ
-   by rounding propagated through a kappa ~ 1e2 problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. */
+   the same operator, only the summation order of the reductions and the QR (one block, or TSQR
+   over P blocks) differ, so the solutions differ by rounding propagated through a kappa ~ 1e2
+   problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. */
 static void test_rank_count_independence(void)
 {
   const rla_lsq_method methods[] = {RLA_LSQ_SOLVE, RLA_LSQ_ACCURATE};

@@ -86,13 +86,10 @@ void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, c
         s += tj[i] * tj[i];
       rn2[j] += s;
     }
-    if (colsq)
+    if (colsq) /* the chunk is in cache: BLAS dot products, not a scalar loop over it */
       for (int64_t c = 0; c < p->d; c++) {
         const double *ac = p->a + c * p->lda + i0;
-        double s = 0.0;
-        for (int64_t i = 0; i < n; i++)
-          s += ac[i] * ac[i];
-        colsq[c] += s;
+        colsq[c] += cblas_ddot((int)n, ac, 1, ac, 1);
       }
   }
 }

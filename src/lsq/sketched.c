@@ -2,21 +2,28 @@
 /* Sketch-and-solve (Sarlos 2006; Woodruff, "Sketching as a tool for numerical linear algebra",
    2014, Thm. 2.14): x = argmin ||S (A x - b)|| for a subspace embedding S of span[A b] with
    distortion eps_e, so ||b - A x|| <= (1 + eps_e) / (1 - eps_e) ||r*||.
-   Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x
-   (d + nrhs) array reduced by ONE allreduce; the columns of S A are scaled to unit norm
-   (D = diag(1 / ||S a_j||), the equilibration used by the accurate method: ||S a_j|| is within
-   the embedding distortion of ||a_j||, so no pass over A is needed); Householder QR of the
-   l x d sketch, S A D = Q R, is computed redundantly on every rank (no broadcast), and
-   x = D R^-1 (Q^T S b)(1:d). When the accurate method needs it, or when LAPACK's 1-norm
-   condition estimate of R says that R may be numerically singular, the SVD R = U diag(sigma) V^T
+   Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x c
+   array, c = d + nrhs, whose sum over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen,
+   Langou, SISC 34, 2012): ONE reduce-scatter leaves each of the first Pq = min(P, l / c) ranks a
+   block of about l / Pq rows of the summed sketch; each takes the Householder QR of its block,
+   the c x c triangles are combined pairwise up a binomial tree (QR of two stacked triangles,
+   LAPACK dtpqrt), and the final R of [S A, S B] is broadcast. Its leading d x d block R11 is
+   the R factor of S A, R12 = (Q^T S B)(1:d) and the norms of the columns of R22 are the
+   sketched residuals ||S (B - A X)||. The columns are then equilibrated: D = diag(1 / ||S a_j||)
+   with ||S a_j|| the norm of column j of R11 (Householder QR is backward stable column by
+   column, so R11 D is as good an R factor of S A D as a QR of S A D itself), and
+   x = D (R11 D)^-1 R12. When the accurate method needs it, or when LAPACK's 1-norm condition
+   estimate of R11 D says that it may be numerically singular, the SVD R11 D = U diag(sigma) V^T
    follows; singular values at or below rank_tol * sigma_1 are dropped (LSRN, Meng, Saunders,
-   Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T (Q^T S b)(1:d), and the component of x
-   in the numerical null space D span(V(:, k:d)) of A is removed, which gives the minimum-norm
-   solution in the original coordinates.
-   Cost: the sketch (see the operator), one allreduce of l (d + nrhs) words; replicated on each
-   rank 2 l d^2 flops for the QR, 4 l d nrhs for Q^T S B, and O(d^3) for the SVD when made. */
+   Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T R12, and the component of x in the
+   numerical null space D span(V(:, k:d)) of A is removed, which gives the minimum-norm solution
+   in the original coordinates.
+   Cost: the sketch (see the operator); a reduce-scatter of l c words; 2 (l / Pq) c^2 flops for
+   the local QR, about (2/3) c^3 per tree level (log2 Pq levels, c^2 words each) and a broadcast
+   of c^2 words; replicated, O(d^3) for the SVD when made. */
 #include <cblas.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,13 +150,102 @@ done:
   return err;
 }
 
+/* TSQR of the l x c sketch whose parts w (column-major, leading dimension l; overwritten) the
+   ranks hold: the R factor (c x c, upper triangular, lower part zero) into r on every rank.
+   t_comm receives the time of the reduce-scatter. Collective. */
+static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost,
+                         double *t_comm)
+{
+  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
+  int64_t rows = 0, nb = c < 32 ? c : 32;
+  int *counts = NULL;
+  double *pk = NULL, *rb = NULL, *tau = NULL, *t = NULL, *mine = w, t0 = rla_wtime();
+  lapack_int info = 0;
+  rla_err err;
+
+  Pq = (int)(l / c < P ? l / c : P);
+  if (Pq < 1) Pq = 1;
+  /* rows of the blocks: the first Pq ranks, as even as can be (each has >= c rows when l >= c) */
+  if (me < Pq) rows = l / Pq + (me < l % Pq);
+  err = rla_calloc(ctx, (size_t)P, sizeof(int), &counts);
+  if (!err && P > 1) err = rla_calloc(ctx, (size_t)(l * c), sizeof(double), &pk);
+  if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rb);
+  if (!err) err = rla_calloc(ctx, (size_t)c, sizeof(double), &tau);
+  if (!err) err = rla_calloc(ctx, (size_t)(nb * c), sizeof(double), &t);
+  for (int q = 0; q < Pq && !err; q++)
+    if ((l / Pq + 1) * c > INT_MAX)
+      err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
+                          "a block of the %lld x %lld sketch exceeds the 2^31 count of MPI",
+                          (long long)l, (long long)c);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  if (P > 1) {
+    /* blocks of rows, each contiguous (column-major within the block), summed to their rank */
+    int64_t off = 0, r0 = 0;
+    for (int q = 0; q < P; q++) {
+      int64_t nq = q < Pq ? l / Pq + (q < l % Pq) : 0;
+      for (int64_t j = 0; j < c && nq > 0; j++)
+        memcpy(pk + off + j * nq, w + j * l + r0, sizeof(double) * (size_t)nq);
+      counts[q] = (int)(nq * c);
+      off += nq * c;
+      r0 += nq;
+    }
+    RLA_MPI(ctx, MPI_Reduce_scatter(pk, w, counts, MPI_DOUBLE, MPI_SUM, rla_ctx_comm(ctx)));
+    cost->words += l * c;
+    cost->reductions++;
+  }
+  *t_comm = rla_wtime() - t0;
+  if (rows > 0) {
+    int64_t ld = P > 1 ? rows : l;
+    info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)c, mine, (lapack_int)ld,
+                          tau);
+    for (int64_t j = 0; j < c; j++)
+      for (int64_t i = 0; i <= j && i < rows; i++)
+        r[i + j * c] = mine[i + j * ld];
+  }
+  /* the tree: at distance h, rank q (a multiple of 2h) absorbs the triangle of rank q + h */
+  for (int h = 1; h < Pq; h *= 2) {
+    if (me % (2 * h) == h) {
+      RLA_MPI(ctx, MPI_Send(r, (int)(c * c), MPI_DOUBLE, me - h, 0, rla_ctx_comm(ctx)));
+      break;
+    }
+    if (me % (2 * h) == 0 && me + h < Pq) {
+      RLA_MPI(ctx, MPI_Recv(rb, (int)(c * c), MPI_DOUBLE, me + h, 0, rla_ctx_comm(ctx),
+                            MPI_STATUS_IGNORE));
+      if (info == 0)
+        info =
+            LAPACKE_dtpqrt(LAPACK_COL_MAJOR, (lapack_int)c, (lapack_int)c, (lapack_int)c,
+                           (lapack_int)nb, r, (lapack_int)c, rb, (lapack_int)c, t, (lapack_int)nb);
+      cost->words += c * c;
+    }
+  }
+  if (P > 1) {
+    RLA_MPI(ctx, MPI_Bcast(r, (int)(c * c), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
+    cost->words += c * c;
+  }
+  for (int64_t j = 0; j < c; j++)
+    for (int64_t i = j + 1; i < c; i++)
+      r[i + j * c] = 0.0;
+  RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
+                 "the QR of the %lld x %lld sketch failed (LAPACK info %d)", (long long)l,
+                 (long long)c, (int)info);
+agree:
+  err = rla_ctx_agree(ctx, err);
+done:
+  free(counts);
+  free(pk);
+  free(rb);
+  free(tau);
+  free(t);
+  return err;
+}
+
 rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
                          double *residual_sketched, lsq_cost *cost, double *t_sketch,
                          double *t_factor)
 {
   rla_ctx ctx = L->ctx;
-  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l;
-  double *w = NULL, *tau = NULL, *xh = NULL, rank_tol, t0 = rla_wtime();
+  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
+  double *w = NULL, *rf = NULL, *xh = NULL, rank_tol, t0 = rla_wtime(), t_comm = 0.0, tf;
   lapack_int info;
   rla_err err = RLA_SUCCESS;
 
@@ -157,8 +253,8 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   F->d = d;
   F->l = l;
   rank_tol = L->rank_tol >= 0 ? L->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
-  err = rla_calloc(ctx, (size_t)(l * (d + nrhs)), sizeof(double), &w);
-  if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &tau);
+  err = rla_calloc(ctx, (size_t)(l * c), sizeof(double), &w);
+  if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rf);
   if (!err) err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &xh);
   if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &F->scale);
   if (!err) err = rla_calloc(ctx, (size_t)(d > nrhs ? d : nrhs), sizeof(double), &F->work);
@@ -168,28 +264,23 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   if (!err)
     err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, nrhs, p->b, p->ldb, w + l * d, l);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, done, lsq_allreduce(ctx, w, l * (d + nrhs), cost));
-  *t_sketch = rla_wtime() - t0;
-  t0 = rla_wtime();
+  /* the sketch phase ends with the reduce-scatter inside sketch_qr */
+  t0 = rla_wtime() - t0;
+  tf = rla_wtime();
+  RLA_CALL_GOTO(ctx, err, done, sketch_qr(ctx, w, l, c, rf, cost, &t_comm));
+  *t_sketch = t0 + t_comm;
+  tf += t_comm;
 
-  /* equilibrate, QR, Q^T S B */
+  /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
   for (int64_t j = 0; j < d; j++) {
-    double nrm = cblas_dnrm2((int)l, w + j * l, 1);
+    double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
     F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
-    cblas_dscal((int)l, F->scale[j], w + j * l, 1);
-  }
-  info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)d, w, (lapack_int)l, tau);
-  if (info == 0)
-    info = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)l, (lapack_int)nrhs,
-                          (lapack_int)d, w, (lapack_int)l, tau, w + l * d, (lapack_int)l);
-  RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
-                 "the QR of the %lld x %lld sketch failed (LAPACK info %d)", (long long)l,
-                 (long long)d, (int)info);
-  for (int64_t j = 0; j < nrhs; j++)
-    residual_sketched[j] = cblas_dnrm2((int)(l - d), w + l * d + j * l + d, 1);
-  for (int64_t j = 0; j < d; j++)
     for (int64_t i = 0; i <= j; i++)
-      F->r[i + j * d] = w[i + j * l];
+      F->r[i + j * d] = rf[i + j * c] * F->scale[j];
+  }
+  /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
+  for (int64_t j = 0; j < nrhs; j++)
+    residual_sketched[j] = cblas_dnrm2((int)(j + 1), rf + (d + j) * c + d, 1);
   if (!want_svd) {
     double rcond = 0.0;
     int zero_diag = 0;
@@ -209,11 +300,11 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   }
   if (want_svd) {
     RLA_CALL_GOTO(ctx, err, agree,
-                  factor_svd(ctx, F, rank_tol, w + l * d, l, nrhs, xh, d, residual_sketched));
+                  factor_svd(ctx, F, rank_tol, rf + d * c, c, nrhs, xh, d, residual_sketched));
   } else {
     F->k = d;
     for (int64_t j = 0; j < nrhs; j++)
-      lsq_precond_apply(F, w + l * d + j * l, xh + j * d);
+      lsq_precond_apply(F, rf + (d + j) * c, xh + j * d);
   }
   /* x = D xh, then without its null-space component */
   for (int64_t j = 0; j < nrhs; j++)
@@ -222,10 +313,10 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   lsq_project_nullspace(F, nrhs, p->x, p->ldx);
 agree:
   err = rla_ctx_agree(ctx, err);
-  *t_factor = rla_wtime() - t0;
+  *t_factor = rla_wtime() - tf;
 done:
   free(w);
-  free(tau);
+  free(rf);
   free(xh);
   if (err) lsq_factor_free(F);
   return err;
