@@ -64,7 +64,7 @@ typedef struct {
   int converged;       /* 1 when every right-hand side met tol (solve and direct: always 1) */
 
   double time_sketch;       /* sketch of [A B] and its reduction */
-  double time_factor;       /* QR / SVD of the sketch (PDGELS for direct) */
+  double time_factor;       /* TSQR / SVD of the sketch (PDGELS for direct) */
   double time_iterate;      /* refinement: CG steps and residual evaluations (accurate) */
   double time_redistribute; /* direct: row-block to block-cyclic copies and back */
   double time_residual;     /* final residual and backward-error evaluation (solve, direct) */
@@ -120,8 +120,9 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
    where every CG step is a pass over A: CG gains a factor about 1 / sqrt(gamma) per step, so
    about 22 / log10(gamma) + 3 passes reach eps (measured at d = 256: 40 at gamma 4, 29 at 8,
    24 at 12),
-   against 2 gamma d^3 flops for the QR of the sketch; 12 is near the best total at d = 1024 with
-   2^17 rows per rank, and larger rows-per-column ratios favour larger gamma. */
+   against 2 gamma d^3 / P flops per rank for the TSQR of the sketch (and the replicated SVD
+   of its R); 12 is near the best total at d = 1024 with 2^17 rows per rank, and larger
+   rows-per-column ratios favour larger gamma. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
 /* The sketch rows l directly (l > d is checked at solve); 0 returns to the oversampling rule.
    l may exceed m (the sketch is then larger than A: use direct for such small problems). */
