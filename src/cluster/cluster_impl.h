@@ -52,8 +52,9 @@ void rla_cluster_estimator_unpack(rla_cluster_estimator E, const double *buf);
 /* rla_cluster_estimator_add with the block's ||A||_F^2 known (summed over the ranks as
    rla_cluster_sum does): one reduction fewer. Collective. */
 rla_err rla_cluster_estimator_add_norm(rla_cluster_estimator E, rla_dmat A, double norm2);
-/* F takes E's state (F made with the same sizes, e.g. by rla_cluster_estimator_duplicate):
-   a trial on a spare estimator without allocating one. Local. */
+/* F takes E's state (F made with the same sizes, e.g. by rla_cluster_estimator_duplicate), and
+   E's workspace when it is the larger: a trial on a spare estimator allocates nothing, and of
+   the two only one holds a workspace. Local. */
 void rla_cluster_estimator_copy(rla_cluster_estimator E, rla_cluster_estimator F);
 /* The basis Q of E: local rows, column-major with leading dimension the local row count, as
    many columns as lambda has values (borrowed; changed by the next add or merge). Local. */

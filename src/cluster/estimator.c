@@ -27,13 +27,12 @@ struct rla_cluster_estimator_s {
   int64_t ncap;   /* replicated, so every rank grows the workspace at the same add */
 };
 
-/* doubles of the workspace of an add of n columns: the block's copy, y, w, b, z, mm, mu, qa,
-   qn and the orthonormalization's own */
+/* doubles of the workspace of an add of n columns: the block's copy, y, w, b, z, mm, mu, and
+   then either the orthonormalization's own or, after it, the new basis qn */
 static int64_t work_size(int64_t lm, int64_t k, int64_t n)
 {
-  int64_t s = k + n;
-  return lm * n + (k + 1) * n + lm * n + n * n + s * n + s * s + s + lm * s + lm * k +
-         rla_cluster_orth_work(lm, k, n) + 10;
+  int64_t s = k + n, o = rla_cluster_orth_work(lm, k, n);
+  return lm * n + (k + 1) * n + lm * n + n * n + s * n + s * s + s + (o > lm * k ? o : lm * k) + 10;
 }
 
 /* a workspace for adds of n columns: grown (collectively: n is the same on every rank) only
@@ -104,6 +103,16 @@ rla_err rla_cluster_estimator_duplicate(rla_cluster_estimator E, rla_cluster_est
 
 void rla_cluster_estimator_copy(rla_cluster_estimator E, rla_cluster_estimator F)
 {
+  /* the workspace goes with the copy that will be added to: of a current estimator and its
+     spare only one holds a workspace (ncap is replicated, so every rank swaps alike) */
+  if (E->ncap > F->ncap) {
+    double *w = F->work;
+    int64_t n = F->ncap;
+    F->work = E->work;
+    F->ncap = E->ncap;
+    E->work = w;
+    E->ncap = n;
+  }
   F->nq = E->nq;
   F->norm2 = E->norm2;
   if (E->lm > 0) memcpy(F->q, E->q, sizeof(double) * (size_t)(E->lm * E->nq));
@@ -117,7 +126,7 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
 {
   rla_ctx ctx = E->ctx;
   int64_t lm = E->lm, k = E->nq, t = 0, s;
-  double *y, *w, *b, *z, *mm, *mu, *qa, *qn, *ow;
+  double *y, *w, *b, *z, *mm, *mu, *qn, *ow;
   rla_err err = RLA_SUCCESS;
   y = wk;
   w = y + (k + 1) * n;
@@ -125,9 +134,8 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
   z = b + n * n + 1;
   mm = z + (k + n) * n + 1;
   mu = mm + (k + n) * (k + n);
-  qa = mu + k + n;
-  qn = qa + lm * (k + n) + 1;
-  ow = qn + lm * E->k + 1;
+  ow = mu + k + n;
+  qn = ow; /* used once the orthonormalization is done with ow */
   E->norm2 += add2;
   RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, k, E->q, n, a, y, ow));
   /* with B = Q_r^T R (t x n), from the orthonormalization's last reduction: the part of R
@@ -154,11 +162,13 @@ static rla_err update(rla_cluster_estimator E, int64_t n, double *a, double add2
   {
     int64_t keep = s < E->k ? s : E->k;
     if (lm > 0) {
-      if (k > 0) memcpy(qa, E->q, sizeof(double) * (size_t)(lm * k));
-      if (t > 0) memcpy(qa + lm * k, w, sizeof(double) * (size_t)(lm * t));
-      if (keep > 0)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)s, 1.0, qa,
-                    (int)lm, mm, (int)s, 0.0, qn, (int)lm);
+      /* qn = [Q Q_r] V(:, 1:keep), as Q V(1:k, :) + Q_r V(k+1:s, :) */
+      if (keep > 0 && k > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)k, 1.0,
+                    E->q, (int)lm, mm, (int)s, 0.0, qn, (int)lm);
+      if (keep > 0 && t > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)keep, (int)t, 1.0, w,
+                    (int)lm, mm + k, (int)s, k > 0 ? 1.0 : 0.0, qn, (int)lm);
       memcpy(E->q, qn, sizeof(double) * (size_t)(lm * keep));
     }
     for (int64_t i = 0; i < keep; i++)
