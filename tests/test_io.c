@@ -501,6 +501,62 @@ static void test_mm_hand_made(void)
   rla_dmat_destroy(&A);
 }
 
+/* Entries reach their rows in rounds of RLA_IO_CHUNK_BYTES / 32 entries (16 here): round trips,
+   duplicates summed in file order across rounds (1e16 + 1 - 1e16 ... depends on the order),
+   a -0.0 kept, mirrored entries split between rounds, and an error after several rounds. */
+static void test_mm_rounds(void)
+{
+  enum { M = 5, N = 3, E = 41 };
+  static const double dup[] = {1e16, 1.0, -1e16, 1.0, 3.0, -1e16, 1e16, 0.5};
+  char text[4096], *t = text;
+  double want[M * N];
+  rla_dmat A = NULL;
+  const char *path;
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  round_trips("mtx");
+  /* 41 entries: (3, 2) eight times per cycle of dup, (1, 1) a -0.0, the rest (i, j) = 1..3 */
+  memset(want, 0, sizeof(want));
+  want[0] = -0.0;
+  t += sprintf(t, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n1 1 -0\n", M, N, E);
+  for (int e = 1; e < E; e++) {
+    int i = e % 2 ? 2 : e % M, j = e % 2 ? 1 : e % N;
+    double v = e % 2 ? dup[(e / 2) % 8] : (double)e, *p;
+    if (i == 0 && j == 0) i = 4; /* keep (1, 1) the single -0.0 */
+    p = want + i + j * M;
+    *p = *p == 0.0 && !signbit(*p) ? v : *p + v;
+    t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, v);
+  }
+  path = put_text("rounds.mtx", text);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, M, N, want) && signbit(want[0]));
+  rla_dmat_destroy(&A);
+  /* symmetric: 20 off-diagonal entries, each sent twice, so pairs straddle rounds */
+  {
+    double sym[6 * 6];
+    memset(sym, 0, sizeof(sym));
+    t = text;
+    t += sprintf(t, "%%%%MatrixMarket matrix coordinate real symmetric\n6 6 21\n");
+    for (int i = 0, e = 0; i < 6; i++)
+      for (int j = 0; j <= i; j++, e++) {
+        sym[i + j * 6] = sym[j + i * 6] = e + 0.25;
+        t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, e + 0.25);
+      }
+    path = put_text("rounds_sym.mtx", text);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    RLA_ASSERT_ALL(equals(A, 6, 6, sym));
+    rla_dmat_destroy(&A);
+  }
+  /* a bad value on line 40, after two rounds went out: every rank fails with its line */
+  t = text;
+  t += sprintf(t, "%%%%MatrixMarket matrix array real general\n8 8\n");
+  for (int e = 0; e < 64; e++)
+    t += sprintf(t, e == 37 ? "x\n" : "%d\n", e);
+  path = put_text("rounds_bad.mtx", text);
+  snprintf(text, sizeof(text), "%s:40: 'x' is not a number", path);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, text);
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
 static void test_mm_errors(void)
 {
   char text[256];
@@ -1001,6 +1057,7 @@ void rla_test_register(void)
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
+  CU_add_test(mm, "entries sent in many small rounds", test_mm_rounds);
   CU_add_test(mm, "provoked errors", test_mm_errors);
   CU_add_test(petsc, "round trips", test_petsc_round_trip);
   CU_add_test(petsc, "AIJ layout", test_petsc_layout);

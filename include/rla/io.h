@@ -48,7 +48,9 @@ rla_err rla_io_read_sizes(rla_ctx ctx, const char *path, rla_format fmt, int64_t
 /* Read a matrix (or a vector, as m x 1) into a new row-block matrix with row block mb (0: the
    default ceil(m/P)); the caller destroys *A. Checks the header, the file size against it, and
    that every value is finite. .npy and PETSc binary: every rank reads its own rows with MPI-IO;
-   Matrix Market: rank 0 parses the text and sends each rank its rows. Errors (the same on every
+   Matrix Market: rank 0 parses the text and sends the entries to the owners of their rows in
+   rounds of RLA_IO_CHUNK_BYTES / 32 entries (2 Mi by default; rank 0 holds 40 bytes per entry of
+   a round, the others 16), so memory stays the local rows plus one round. Errors (the same on every
    rank, *A = NULL): RLA_ERR_FILE (cannot open or read), RLA_ERR_FORMAT (bad header, dtype,
    entry, truncated or over-long file), RLA_ERR_VALUE (NaN or Inf), RLA_ERR_UNSUPPORTED
    (dimensions over 2^31-1). Collective. */

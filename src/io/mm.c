@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Matrix Market text files (math.nist.gov/MatrixMarket/formats.html): rank 0 parses the banner,
    the size line and the entries ("array": column-major values; "coordinate": 1-based triplets,
-   duplicates summed) into a dense matrix and sends each rank its rows; the writer gathers to
-   rank 0 and writes "array real general" with the shortest decimal that reads back exactly. */
+   duplicates summed) and sends them to the owners of their rows in rounds of a bounded number
+   of entries (one scatter each), so no rank holds more than its rows plus one round; the owner
+   adds each entry into its zeroed rows in file order. The writer gathers to rank 0 and writes
+   "array real general" with the shortest decimal that reads back exactly. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -33,6 +35,27 @@ struct reader {
   int ntok; /* tokens on the line (may exceed MAX_TOKENS; only the first are kept) */
   int coordinate, field, symmetry;
   int64_t m, n, nnz, size_line;
+};
+
+/* An entry on its way to the owner of its row: its position in the owner's local array
+   (local row + column * local rows) and its value. */
+typedef struct {
+  int64_t pos;
+  double v;
+} mm_entry;
+
+/* Rank 0's side of the rounds: entries parsed and not yet sent, with the row split of A. */
+struct sink {
+  rla_ctx ctx;
+  rla_dmat A;
+  int64_t *row0, *rows, *fill; /* per rank: first row, row count, entries placed in a round */
+  int *bytes, *displs;         /* per rank, of a round */
+  int64_t *ij;                 /* cap pairs (i, j), 0-based */
+  double *v;                   /* cap values */
+  int *own;                    /* cap owners */
+  mm_entry *out;               /* cap entries, ordered by owner */
+  mm_entry *recv;              /* cap entries: rank 0's own share of a round */
+  int64_t n, cap;
 };
 
 /* the next line, split into tokens; 0 at the end of the file */
@@ -184,17 +207,90 @@ static rla_err parse_value(struct reader *r, const char *t, int64_t i, int64_t j
   return RLA_SUCCESS;
 }
 
-/* add v at (i, j), keeping the sign of a single -0.0 */
-static void add(double *full, int64_t m, int64_t i, int64_t j, double v)
+/* *p += v, keeping the sign of a single -0.0 */
+static void add_at(double *p, double v)
 {
-  double *p = full + i + j * m;
   if (*p == 0.0 && !signbit(*p))
     *p = v;
   else
     *p += v;
 }
 
-static rla_err parse_coordinate(struct reader *r, double *full)
+/* One round on every rank: rank 0's header {status, done} (a non-zero status is rank 0's error:
+   nothing follows), then each rank's entries (s->out ordered by owner, rank 0 only) added into
+   its local rows in the order they came. Collective. */
+static rla_err round_exchange(rla_ctx ctx, rla_dmat A, int64_t hdr[2], const struct sink *s,
+                              mm_entry *recv)
+{
+  MPI_Comm comm = rla_ctx_comm(ctx);
+  int root = rla_ctx_rank(ctx) == 0, bytes = 0;
+  int64_t lm, lld;
+  double *a;
+  RLA_MPI(ctx, MPI_Bcast(hdr, 2, MPI_INT64_T, 0, comm));
+  if (hdr[0]) return RLA_SUCCESS;
+  RLA_MPI(ctx, MPI_Scatter(root ? s->bytes : NULL, 1, MPI_INT, &bytes, 1, MPI_INT, 0, comm));
+  RLA_MPI(ctx, MPI_Scatterv(root ? s->out : NULL, root ? s->bytes : NULL, root ? s->displs : NULL,
+                            MPI_BYTE, recv, bytes, MPI_BYTE, 0, comm));
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t k = 0; k < bytes / (int64_t)sizeof(mm_entry); k++)
+    add_at(a + recv[k].pos % lm + (recv[k].pos / lm) * lld, recv[k].v);
+  return RLA_SUCCESS;
+}
+
+/* rank 0: send the entries parsed so far (status 0), or end the rounds with rank 0's error
+   (status != 0); done marks the last round. Collective (the other ranks are in their loop). */
+static rla_err flush(struct sink *s, rla_err status, int done)
+{
+  int P = rla_ctx_size(s->ctx);
+  int64_t hdr[2] = {status, done}, off = 0;
+  if (!status) {
+    for (int o = 0; o < P; o++)
+      s->fill[o] = 0;
+    for (int64_t k = 0; k < s->n; k++) {
+      int64_t i = s->ij[2 * k];
+      int lo = 0, hi = P - 1;
+      while (lo < hi) { /* the last rank whose first row is at most i (ranks hold row ranges) */
+        int mid = (lo + hi + 1) / 2;
+        if (s->row0[mid] <= i)
+          lo = mid;
+        else
+          hi = mid - 1;
+      }
+      while (lo > 0 && s->rows[lo] == 0)
+        lo--;
+      s->own[k] = lo;
+      s->fill[lo]++;
+    }
+    for (int o = 0; o < P; o++) { /* counts to offsets, in entries */
+      int64_t c = s->fill[o];
+      s->displs[o] = (int)(off * (int64_t)sizeof(mm_entry));
+      s->bytes[o] = (int)(c * (int64_t)sizeof(mm_entry));
+      s->fill[o] = off;
+      off += c;
+    }
+    /* a stable counting sort: every owner gets its entries in file order */
+    for (int64_t k = 0; k < s->n; k++) {
+      int o = s->own[k];
+      mm_entry *e = s->out + s->fill[o]++;
+      e->pos = (s->ij[2 * k] - s->row0[o]) + s->ij[2 * k + 1] * s->rows[o];
+      e->v = s->v[k];
+    }
+  }
+  s->n = 0;
+  return round_exchange(s->ctx, s->A, hdr, s, s->recv);
+}
+
+/* rank 0: one entry (0-based i, j) for the owner of row i; a full round is sent */
+static rla_err sink_put(struct sink *s, int64_t i, int64_t j, double v)
+{
+  s->ij[2 * s->n] = i;
+  s->ij[2 * s->n + 1] = j;
+  s->v[s->n++] = v;
+  if (s->n == s->cap) return flush(s, RLA_SUCCESS, 0);
+  return RLA_SUCCESS;
+}
+
+static rla_err parse_coordinate(struct reader *r, struct sink *sk)
 {
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
@@ -228,10 +324,9 @@ static rla_err parse_coordinate(struct reader *r, double *full)
               "%s:%lld: entry (%lld, %lld) on the diagonal of a skew-symmetric matrix", path,
               (long long)r->lineno, (long long)i + 1, (long long)j + 1);
     if (want == 3) RLA_CALL(ctx, parse_value(r, r->tok[2], i, j, &v));
-    if (!full) continue;
-    add(full, r->m, i, j, v);
-    if (i != j && r->symmetry == SYM_SYMMETRIC) add(full, r->m, j, i, v);
-    if (i != j && r->symmetry == SYM_SKEW) add(full, r->m, j, i, -v);
+    RLA_CALL(ctx, sink_put(sk, i, j, v));
+    if (i != j && r->symmetry == SYM_SYMMETRIC) RLA_CALL(ctx, sink_put(sk, j, i, v));
+    if (i != j && r->symmetry == SYM_SKEW) RLA_CALL(ctx, sink_put(sk, j, i, -v));
   }
   RLA_CHECK(ctx, !next_content(r), RLA_ERR_FORMAT,
             "%s:%lld: wrong entry count: more entries than the %lld announced on line %lld", path,
@@ -239,7 +334,7 @@ static rla_err parse_coordinate(struct reader *r, double *full)
   return RLA_SUCCESS;
 }
 
-static rla_err parse_array(struct reader *r, double *full)
+static rla_err parse_array(struct reader *r, struct sink *sk)
 {
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
@@ -266,11 +361,9 @@ static rla_err parse_array(struct reader *r, double *full)
     for (int t = 0; t < r->ntok; t++, k++) {
       double v;
       RLA_CALL(ctx, parse_value(r, r->tok[t], i, j, &v));
-      if (full) {
-        full[i + j * m] = v;
-        if (i != j && r->symmetry == SYM_SYMMETRIC) full[j + i * m] = v;
-        if (r->symmetry == SYM_SKEW) full[j + i * m] = -v;
-      }
+      RLA_CALL(ctx, sink_put(sk, i, j, v));
+      if (i != j && r->symmetry == SYM_SYMMETRIC) RLA_CALL(ctx, sink_put(sk, j, i, v));
+      if (r->symmetry == SYM_SKEW) RLA_CALL(ctx, sink_put(sk, j, i, -v));
       if (++i == m) { /* next column: its stored part starts at the diagonal (or below) */
         j++;
         i = r->symmetry == SYM_GENERAL ? 0 : r->symmetry == SYM_SYMMETRIC ? j : j + 1;
@@ -283,8 +376,8 @@ static rla_err parse_array(struct reader *r, double *full)
   return RLA_SUCCESS;
 }
 
-/* banner and sizes, and with full (m x n, zeroed) the entries too */
-static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, double *full)
+/* banner and sizes, and with a sink the entries too (sent to their owners) */
+static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, struct sink *sk)
 {
   struct reader r;
   int64_t size;
@@ -301,11 +394,11 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, double *f
     info->n = r.n;
     info->nz = r.nnz;
   }
-  if (full) {
+  if (sk) {
     if (r.coordinate)
-      RLA_CALL_GOTO(ctx, err, done, parse_coordinate(&r, full));
+      RLA_CALL_GOTO(ctx, err, done, parse_coordinate(&r, sk));
     else
-      RLA_CALL_GOTO(ctx, err, done, parse_array(&r, full));
+      RLA_CALL_GOTO(ctx, err, done, parse_array(&r, sk));
   }
   RLA_CHECK_GOTO(ctx, err, done, !ferror(r.f), RLA_ERR_FILE, "%s: read error", path);
 done:
@@ -321,17 +414,69 @@ rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info)
   return RLA_SUCCESS;
 }
 
+/* entries per round: RLA_IO_CHUNK_BYTES / 32 (rank 0 holds 40 bytes per entry of a round, the
+   other ranks 16; 2 Mi entries by default), at most the size of the matrix, at least 16 */
+static int64_t round_entries(int64_t m, int64_t n)
+{
+  int64_t c = rla_io_chunk_bytes() / 32;
+  if (m > 0 && n > 0 && c > m * n) c = m * n;
+  return c < 16 ? 16 : c;
+}
+
 rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
 {
-  double *full = NULL;
-  rla_err err = RLA_SUCCESS;
-  if (rla_ctx_rank(ctx) == 0) {
-    err = rla_calloc(ctx, (size_t)info->m * (size_t)info->n, sizeof(double), &full);
-    if (!err) err = parse(ctx, path, NULL, full);
+  int P = rla_ctx_size(ctx);
+  int64_t cap = round_entries(info->m, info->n), hdr[2] = {0, 0}, lm, ln, lld;
+  struct sink s;
+  mm_entry *recv = NULL;
+  double *a;
+  rla_err err, perr = RLA_SUCCESS;
+  memset(&s, 0, sizeof(s));
+  err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &recv);
+  if (!err && rla_ctx_rank(ctx) == 0) {
+    size_t p = (size_t)P;
+    err = rla_calloc(ctx, p, sizeof(int64_t), &s.row0);
+    if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s.rows);
+    if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s.fill);
+    if (!err) err = rla_calloc(ctx, p, sizeof(int), &s.bytes);
+    if (!err) err = rla_calloc(ctx, p, sizeof(int), &s.displs);
+    if (!err) err = rla_calloc(ctx, (size_t)(2 * cap), sizeof(int64_t), &s.ij);
+    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(double), &s.v);
+    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(int), &s.own);
+    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &s.out);
   }
-  err = rla_ctx_agree(ctx, err);
-  if (!err) err = rla_io_scatter_rows(A, full);
-  rla_free(&full);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  /* the entries are added into zeroed rows */
+  rla_dmat_local(A, &a, &lm, &ln, &lld);
+  for (int64_t j = 0; j < ln && lm > 0; j++)
+    memset(a + j * lld, 0, sizeof(double) * (size_t)lm);
+  if (rla_ctx_rank(ctx) == 0) {
+    for (int o = 0; o < P; o++)
+      rla_dmat_rank_rows(A, o, &s.row0[o], &s.rows[o]);
+    s.ctx = ctx;
+    s.A = A;
+    s.cap = cap;
+    s.recv = recv;
+    perr = parse(ctx, path, NULL, &s);
+    /* the last round: the entries still held, or rank 0's error (which ends the others' loop) */
+    err = flush(&s, perr, 1);
+  } else {
+    do
+      err = round_exchange(ctx, A, hdr, NULL, recv);
+    while (!err && !hdr[0] && !hdr[1]);
+  }
+  err = rla_ctx_agree(ctx, perr ? perr : err);
+done:
+  rla_free(&recv);
+  rla_free(&s.row0);
+  rla_free(&s.rows);
+  rla_free(&s.fill);
+  rla_free(&s.bytes);
+  rla_free(&s.displs);
+  rla_free(&s.ij);
+  rla_free(&s.v);
+  rla_free(&s.own);
+  rla_free(&s.out);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
 }
