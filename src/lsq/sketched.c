@@ -202,8 +202,9 @@ static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r
       for (int64_t i = 0; i <= j && i < rows; i++)
         r[i + j * c] = mine[i + j * ld];
   }
-  /* the tree: at distance h, rank q (a multiple of 2h) absorbs the triangle of rank q + h */
-  for (int h = 1; h < Pq; h *= 2) {
+  /* the tree over the first Pq ranks: at distance h, rank q (a multiple of 2h) absorbs the
+     triangle of rank q + h */
+  for (int h = 1; h < Pq && me < Pq; h *= 2) {
     if (me % (2 * h) == h) {
       RLA_MPI(ctx, MPI_Send(r, (int)(c * c), MPI_DOUBLE, me - h, 0, rla_ctx_comm(ctx)));
       break;
