@@ -159,7 +159,7 @@ static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r
   int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
   int64_t rows = 0, nb = c < 32 ? c : 32;
   int *counts = NULL;
-  double *pk = NULL, *rb = NULL, *tau = NULL, *t = NULL, *mine = w, t0 = rla_wtime();
+  double *pk = NULL, *rb = NULL, *tau = NULL, *t = NULL, t0 = rla_wtime();
   lapack_int info = 0;
   rla_err err;
 
@@ -172,11 +172,12 @@ static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r
   if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rb);
   if (!err) err = rla_calloc(ctx, (size_t)c, sizeof(double), &tau);
   if (!err) err = rla_calloc(ctx, (size_t)(nb * c), sizeof(double), &t);
-  for (int q = 0; q < Pq && !err; q++)
-    if ((l / Pq + 1) * c > INT_MAX)
-      err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
-                          "a block of the %lld x %lld sketch exceeds the 2^31 count of MPI",
-                          (long long)l, (long long)c);
+  /* MPI counts: a block of rows, and a triangle sent whole */
+  if (!err && ((l / Pq + 1) * c > INT_MAX || c * c > INT_MAX))
+    err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
+                        "a block or the R factor of the %lld x %lld sketch exceeds the 2^31 "
+                        "count of MPI",
+                        (long long)l, (long long)c);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   if (P > 1) {
     /* blocks of rows, each contiguous (column-major within the block), summed to their rank */
@@ -196,11 +197,12 @@ static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r
   *t_comm = rla_wtime() - t0;
   if (rows > 0) {
     int64_t ld = P > 1 ? rows : l;
-    info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)c, mine, (lapack_int)ld,
-                          tau);
+    /* this rank's block: w itself at one rank, else what the reduce-scatter left in w */
+    info =
+        LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)c, w, (lapack_int)ld, tau);
     for (int64_t j = 0; j < c; j++)
       for (int64_t i = 0; i <= j && i < rows; i++)
-        r[i + j * c] = mine[i + j * ld];
+        r[i + j * c] = w[i + j * ld];
   }
   /* the tree over the first Pq ranks: at distance h, rank q (a multiple of 2h) absorbs the
      triangle of rank q + h */
