@@ -82,3 +82,12 @@ void rla_fuzz_read_matrix(const char *path, rla_format fmt)
       if (a[i + j * lm] - a[i + j * lm] != 0.0) abort(); /* finite values only */
   rla_dmat_destroy(&A);
 }
+
+/* the same for every target: MPI, the context and the scratch directory */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+  (void)argc;
+  (void)argv;
+  rla_fuzz_setup();
+  return 0;
+}

@@ -26,6 +26,7 @@ void rla_fuzz_write(const char *name, const uint8_t *data, size_t n, char *path,
    only for at most RLA_FUZZ_MAX_ENTRIES entries), and sanity-check what comes back. */
 void rla_fuzz_read_matrix(const char *path, rla_format fmt);
 
+/* rla_fuzz_setup, for every target (fuzz/common.c); each target defines TestOneInput */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

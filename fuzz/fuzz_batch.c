@@ -11,14 +11,6 @@
 
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  rla_fuzz_setup();
-  return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static const rla_driver_batch one = {1, {"A", NULL}, "A.npy", 1, {{"S", "S.npy"}}};

@@ -16,14 +16,6 @@ static const rla_option_spec specs[] = {
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0, "a dashed name"},
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  rla_fuzz_setup();
-  return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   rla_ctx ctx = rla_fuzz_ctx();

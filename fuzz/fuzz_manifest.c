@@ -34,22 +34,18 @@ static void write_blocks(void)
   rla_fuzz_write("e.npy", (const uint8_t *)"not a matrix\n", 13, path, sizeof(path));
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  rla_fuzz_setup();
-  write_blocks();
-  return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+  static int blocks_written;
   rla_ctx ctx = rla_fuzz_ctx();
   rla_dmat *blocks = NULL;
   char path[512], **names = NULL;
   int64_t nblocks = 0;
   int start = 1;
+  if (!blocks_written) { /* once, in the scratch directory made by LLVMFuzzerInitialize */
+    write_blocks();
+    blocks_written = 1;
+  }
   for (size_t i = 0; i < size; i++) {
     if (start && data[i] == '/') return 0;
     if (i + 1 < size && data[i] == '.' && data[i + 1] == '.') return 0;
