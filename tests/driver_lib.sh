@@ -9,15 +9,8 @@ if [ -z "$PYTHON_NUMPY" ]; then
   echo "$name: skipped: no Python with NumPy (configure looked for one; set PYTHON_NUMPY=...)"
   exit 77
 fi
-. "${abs_top_srcdir:-${srcdir:-.}}/tests/nps.sh"
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/shell_lib.sh"
 mpiexec=${MPIEXEC:-mpiexec}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
 
 run() {
   np=$1
@@ -57,9 +50,4 @@ bad() {
     echo "exit codes: $(sort -u "$tmp/codes" 2>/dev/null | tr '\n' ' '); error lines: $nerr"
     fail "bad input on $np ranks: $want"
   fi
-}
-
-finish() {
-  echo "$name: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
 }

@@ -11,12 +11,7 @@ srcdir=${abs_top_srcdir:-${srcdir:-.}}
 in="$srcdir/inputs"
 mpiexec=${MPIEXEC:-mpiexec}
 limit=${RLA_FAULT_TIMEOUT:-60}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
+. "$srcdir/tests/shell_lib.sh"
 
 # the command line of each driver, writing into $out (old versions of its outputs are put there)
 command_of() {
@@ -143,5 +138,4 @@ gen 2 1 write 1
 gen 3 0 write 3
 EOF
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -8,12 +8,7 @@
 name=test_sigkill.sh
 builddir=${abs_top_builddir:-.}
 mpiexec=${MPIEXEC:-mpiexec}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/shell_lib.sh"
 
 files="A.npy b.npy x.npy r.json"
 # gen DIR [pidfile]: the problem into DIR on 2 ranks; each rank writes its pid before it starts
@@ -108,5 +103,4 @@ for when in 0:1 0.1:1 0.3:1 0.6:1 done:1 0.2:0; do
   }
 done
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
