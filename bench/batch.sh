@@ -14,12 +14,8 @@ set -u
 builddir=$(cd "${1:-.}" && pwd)
 N=${BATCH_N:-200} M=${BATCH_M:-2000} COLS=${BATCH_COLS:-200} K=${BATCH_K:-20}
 PY=/usr/bin/python3
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
-# one node: Open MPI's shared-memory messaging (ob1), as the tests use, and no hwloc OpenGL
-# probe (it can hold a launch for seconds in DNS); both can be overridden from the environment
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}
-export OPENBLAS_NUM_THREADS=1
+. "$(dirname "$0")/env.sh"
+export OMPI_MCA_rmaps_base_oversubscribe=1
 svd="$builddir/drivers/rla-svd"
 [ -x "$svd" ] || { echo "batch.sh: no $svd: run make in $builddir first"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rla-batch-bench.XXXXXX") || exit 1

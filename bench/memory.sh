@@ -15,13 +15,7 @@ build=${1:-.}
 np=${2:-2}
 mpiexec=${MPIEXEC:-mpiexec}
 py=${PYTHON:-python3}
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-# one node: Open MPI's shared-memory messaging (ob1), as the tests use, and no hwloc OpenGL
-# probe (it can hold a launch for seconds in DNS); both can be overridden from the environment
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}
-export OPENBLAS_NUM_THREADS=1
+. "$(dirname "$0")/env.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rla-memory.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 run() { "$mpiexec" --oversubscribe -np "$np" "$@" -v 0 >"$tmp/log" 2>&1 || cat "$tmp/log"; }

@@ -19,13 +19,7 @@ n=${BENCH_N:-200}
 cond=${BENCH_COND:-1e8}
 maxit=${BENCH_MAXIT:-3000}
 type=${BENCH_TYPE:-aij}
-export OPENBLAS_NUM_THREADS=1
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-# one node: Open MPI's shared-memory messaging (ob1), as the tests use, and no hwloc OpenGL
-# probe (it can hold a launch for seconds in DNS); both can be overridden from the environment
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}
+. "$(dirname "$0")/env.sh"
 LD_LIBRARY_PATH=$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
 mpiexec="${MPIEXEC:-mpiexec} --oversubscribe -np $np"

@@ -11,13 +11,7 @@ if [ ! -x "$prog" ]; then
   echo "sketch.sh: $prog not found: run from the build directory after make" >&2
   exit 2
 fi
-export OPENBLAS_NUM_THREADS=1
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-# one node: Open MPI's shared-memory messaging (ob1), as the tests use, and no hwloc OpenGL
-# probe (it can hold a launch for seconds in DNS); both can be overridden from the environment
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}
+. "$(dirname "$0")/env.sh"
 for np in ${BENCH_NP:-1 2}; do
   ${MPIEXEC:-mpiexec} --oversubscribe -np "$np" "$prog" "$@"
 done

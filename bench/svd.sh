@@ -18,12 +18,8 @@ TARGET=${SVD_TARGET:-1.05} REPS=${SVD_REPS:-3}
 out=${SVD_OUT:-$builddir/bench/out}
 mkdir -p "$out"
 PY=/usr/bin/python3
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
-# one node: Open MPI's shared-memory messaging (ob1), as the tests use, and no hwloc OpenGL
-# probe (it can hold a launch for seconds in DNS); both can be overridden from the environment
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}
-export OPENBLAS_NUM_THREADS=1
+. "$(dirname "$0")/env.sh"
+export OMPI_MCA_rmaps_base_oversubscribe=1
 
 if [ ! -x "$builddir/bench/bench_svd" ]; then
   (cd "$builddir" && make bench/bench_svd >/dev/null) || { echo "svd.sh: cannot build bench/bench_svd in $builddir"; exit 1; }
