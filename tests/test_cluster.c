@@ -256,6 +256,30 @@ static rla_err run_cluster(rla_ctx ctx, int64_t nblocks, rla_dmat *blocks, int64
   return RLA_SUCCESS;
 }
 
+/* Cluster c of C (rank 6), checked against the exact optimal error of its members'
+   concatenation (blocks: the row-distributed collection): the stored basis within eps, the
+   actual error between that optimum and the prediction, and equal to the optimum for the
+   certified algorithms (the tolerances are explained at test_cluster_errors_within_eps). The
+   item goes to *it; *runs is cleared when a call fails. */
+static int item_within_bounds(rla_cluster C, int64_t c, const rla_dmat *blocks, double eps, int a,
+                              rla_cluster_item *it, int *runs)
+{
+  rla_dmat sub[36];
+  double ex = 0.0;
+  int ok;
+  *runs &= rla_cluster_get_item(C, c, it) == 0;
+  ok = it->actual <= eps + 1e-10 && it->predicted <= eps;
+  if (it->rank > 0) {
+    for (int64_t i = 0; i < it->nmembers; i++)
+      sub[i] = blocks[it->members[i]];
+    *runs &= rla_cluster_error_exact(it->nmembers, sub, 6, &ex) == 0;
+    ok &= it->actual >= ex - 1e-8 && it->actual <= it->predicted + 1e-8;
+    /* the certified algorithms store the top-r singular subspace: the optimum */
+    if (a != RLA_CLUSTER_APPROXIMATE) ok &= fabs(it->actual - ex) <= 1e-8;
+  }
+  return ok;
+}
+
 /* every algorithm and order: a partition, and no stored basis above eps. The actual error is
    measured from the explicit residual (I - U U^T) C, whose rounding is O(N eps) absolute: 1e-10
    above eps is far beyond it. The actual error lies between the exact optimal error of the
@@ -280,18 +304,7 @@ static void test_cluster_errors_within_eps(void)
       part &= is_partition(C, K);
       for (int64_t c = 0; runs && c < s.nclusters; c++) {
         rla_cluster_item it;
-        rla_dmat sub[36];
-        double ex = 0.0;
-        runs &= rla_cluster_get_item(C, c, &it) == 0;
-        ok &= it.actual <= eps + 1e-10 && it.predicted <= eps;
-        if (it.rank > 0) {
-          for (int64_t i = 0; i < it.nmembers; i++)
-            sub[i] = blocks[it.members[i]];
-          runs &= rla_cluster_error_exact(it.nmembers, sub, 6, &ex) == 0;
-          ok &= it.actual >= ex - 1e-8 && it.actual <= it.predicted + 1e-8;
-          /* the certified algorithms store the top-r singular subspace: the optimum */
-          if (a != RLA_CLUSTER_APPROXIMATE) ok &= fabs(it.actual - ex) <= 1e-8;
-        }
+        ok &= item_within_bounds(C, c, blocks, eps, a, &it, &runs);
       }
       if (a == RLA_CLUSTER_MAX_NORM && o == RLA_CLUSTER_ORDER_NORM) nmax = s.nclusters;
       if (a == RLA_CLUSTER_APPROXIMATE && o == RLA_CLUSTER_ORDER_RESIDUAL) napprox = s.nclusters;
@@ -437,19 +450,10 @@ static void test_cluster_blocks_distribution(void)
       part &= is_partition(Co, K2);
       for (int64_t c = 0; runs && c < so.nclusters; c++) {
         rla_cluster_item it;
-        rla_dmat sub[36], U = NULL;
-        double ex = 0.0;
-        runs &= rla_cluster_get_item(Co, c, &it) == 0;
+        rla_dmat U = NULL;
+        ok &= item_within_bounds(Co, c, bw, eps, a, &it, &runs);
         runs &= rla_cluster_get_basis(Co, c, &U) == 0;
-        ok &= it.actual <= eps + 1e-10 && it.predicted <= eps && (it.rank > 0) == (U != NULL);
-        if (it.rank > 0) {
-          for (int64_t i = 0; i < it.nmembers; i++)
-            sub[i] = bw[it.members[i]];
-          runs &= rla_cluster_error_exact(it.nmembers, sub, 6, &ex) == 0;
-          ok &= it.actual >= ex - 1e-8 && it.actual <= it.predicted + 1e-8;
-          /* the certified algorithms store the top-r singular subspace: the optimum */
-          if (a != RLA_CLUSTER_APPROXIMATE) ok &= fabs(it.actual - ex) <= 1e-8;
-        }
+        ok &= (it.rank > 0) == (U != NULL);
       }
       rla_cluster_destroy(&Cw);
       rla_cluster_destroy(&Co);
