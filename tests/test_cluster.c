@@ -325,6 +325,22 @@ static void test_cluster_errors_within_eps(void)
   free_blocks(K, blocks);
 }
 
+/* 1 when two results have the same clusters (members in the same order) */
+static int same_clusters(rla_cluster A, rla_cluster B)
+{
+  rla_cluster_summary sa, sb;
+  int same = rla_cluster_get_summary(A, &sa) == 0 && rla_cluster_get_summary(B, &sb) == 0 &&
+             sa.nclusters == sb.nclusters;
+  for (int64_t c = 0; same && c < sa.nclusters; c++) {
+    rla_cluster_item ia, ib;
+    rla_cluster_get_item(A, c, &ia);
+    rla_cluster_get_item(B, c, &ib);
+    same &= ia.nmembers == ib.nmembers &&
+            !memcmp(ia.members, ib.members, sizeof(int64_t) * (size_t)ia.nmembers);
+  }
+  return same;
+}
+
 /* the same clusters on the full communicator and on MPI_COMM_SELF */
 static void test_cluster_rank_independent(void)
 {
@@ -337,21 +353,11 @@ static void test_cluster_rank_independent(void)
   RLA_ASSERT_OK(union_collection(self, bs, &K2));
   for (int a = 0; a < 3; a++) {
     rla_cluster Cw = NULL, Cs = NULL;
-    rla_cluster_summary sw = {0}, ss = {0};
     RLA_ASSERT_OK(run_cluster(rla_test_ctx, K, bw, 6, 0.05, (rla_cluster_algorithm)a,
                               RLA_CLUSTER_ORDER_RESIDUAL, 10, &Cw));
     RLA_ASSERT_OK(run_cluster(self, K2, bs, 6, 0.05, (rla_cluster_algorithm)a,
                               RLA_CLUSTER_ORDER_RESIDUAL, 10, &Cs));
-    rla_cluster_get_summary(Cw, &sw);
-    rla_cluster_get_summary(Cs, &ss);
-    same &= sw.nclusters == ss.nclusters;
-    for (int64_t c = 0; same && c < sw.nclusters; c++) {
-      rla_cluster_item iw, is;
-      rla_cluster_get_item(Cw, c, &iw);
-      rla_cluster_get_item(Cs, c, &is);
-      same &= iw.nmembers == is.nmembers &&
-              !memcmp(iw.members, is.members, sizeof(int64_t) * (size_t)iw.nmembers);
-    }
+    same &= same_clusters(Cw, Cs);
     rla_cluster_destroy(&Cw);
     rla_cluster_destroy(&Cs);
   }
@@ -375,22 +381,6 @@ static rla_err owned_collection(rla_ctx self, rla_dmat *blocks, int64_t *nblocks
   for (int64_t j = 0; j < *nblocks; j++)
     if (owner[j] != me) rla_dmat_destroy(&blocks[j]);
   return RLA_SUCCESS;
-}
-
-/* 1 when two results have the same clusters (members in the same order) */
-static int same_clusters(rla_cluster A, rla_cluster B)
-{
-  rla_cluster_summary sa, sb;
-  int same = rla_cluster_get_summary(A, &sa) == 0 && rla_cluster_get_summary(B, &sb) == 0 &&
-             sa.nclusters == sb.nclusters;
-  for (int64_t c = 0; same && c < sa.nclusters; c++) {
-    rla_cluster_item ia, ib;
-    rla_cluster_get_item(A, c, &ia);
-    rla_cluster_get_item(B, c, &ib);
-    same &= ia.nmembers == ib.nmembers &&
-            !memcmp(ia.members, ib.members, sizeof(int64_t) * (size_t)ia.nmembers);
-  }
-  return same;
 }
 
 /* owners: balanced by columns, deterministic, every block owned once */
