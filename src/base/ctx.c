@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The context: communicator, verbosity, error record and collective agreement on failure. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ctx_impl.h"
 
@@ -194,6 +196,20 @@ rla_err rla_fault_agree(rla_ctx ctx, const char *point)
 {
   if (!ctx || !ctx->fault_set) return RLA_SUCCESS;
   return rla_ctx_agree(ctx, rla_fault_check(ctx, point));
+}
+
+#define HUGE_MIN   ((size_t)8 << 20)
+#define HUGE_ALIGN ((uintptr_t)2 << 20)
+void rla_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+  uintptr_t lo = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
+  uintptr_t hi = ((uintptr_t)p + bytes) & ~(HUGE_ALIGN - 1);
+  if (bytes >= HUGE_MIN && hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
 }
 
 rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)

@@ -115,6 +115,7 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
                              "descinit failed (info %d) for %lld x %lld", info, (long long)m,
                              (long long)n)
              : rla_calloc(ctx, local_entries(A), sizeof(double), &A->a);
+  if (!err) rla_advise_huge(A->a, sizeof(double) * local_entries(A));
   err = rla_ctx_agree(ctx, err);
   if (err) {
     free(A->a);
