@@ -353,8 +353,9 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
   case RLA_LSQ_SOLVE:
   case RLA_LSQ_ACCURATE:
     RLA_CALL_GOTO(ctx, err, done,
-                  lsq_sketch_solve(L, &p, L->method == RLA_LSQ_ACCURATE, &F, L->residual_sketched,
-                                   &cost, &I->time_sketch, &I->time_factor));
+                  lsq_sketch_solve(L, &p, L->method == RLA_LSQ_ACCURATE && nrhs > LSQ_QR_MAX_RHS,
+                                   &F, L->residual_sketched, &cost, &I->time_sketch,
+                                   &I->time_factor));
     I->rank = F.k;
     I->truncated = F.k < d;
     I->kappa_sketch = F.kappa;
