@@ -99,7 +99,7 @@ typedef struct {
 } rla_lsq_info;
 
 /* Create a solver in ctx with the defaults: accurate method, block SRHT sketch, oversampling
-   of the method (4 for solve, 12 for accurate), seed 1, tol 2 eps, rank_tol 30 sqrt(d) eps,
+   of the method (4 for solve, 20 for accurate), seed 1, tol 2 eps, rank_tol 30 sqrt(d) eps,
    max_iterations 500. Local. */
 rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L);
 /* Accepts NULL; sets *L = NULL. Local. */
@@ -116,12 +116,13 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
 /* Oversampling gamma > 1: the sketch has l = ceil(gamma (d + 1)) rows, enough to embed the
    (d + 1)-dimensional span of [A b_j] for each right-hand side with distortion about
    1 / sqrt(gamma). 0 restores the default of the method: 4 for solve (DESIGN: gamma 3-4; the
-   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum), 12 for accurate,
+   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum), 20 for accurate,
    where every CG step is a pass over A: CG gains a factor about 1 / sqrt(gamma) per step, so
    about 22 / log10(gamma) + 3 passes reach eps (measured at d = 256: 40 at gamma 4, 29 at 8,
-   24 at 12),
-   against 2 gamma d^3 / P flops per rank for the TSQR of the sketch (and the replicated SVD
-   of its R); 12 is near the best total at d = 1024 with 2^17 rows per rank, and larger
+   24 at 12, 21 at 20), against 2 gamma d^3 / P flops per rank for the TSQR of the sketch.
+   Measured on the 2^18-row benchmark problem at 2 ranks (bench/lsq.sh), 20 gave the best
+   total of 12, 16, 20, 24 and 28 at d = 64 and 256 within 5%, and at d = 1024 (3.3 s against
+   4.1 s at 12: 16 CG steps and one refinement instead of 21 and two); larger
    rows-per-column ratios favour larger gamma. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
 /* The sketch rows l directly (l > d is checked at solve); 0 returns to the oversampling rule.

@@ -185,7 +185,7 @@ rla_err rla_lsq_setup(rla_lsq L)
 static double oversample(rla_lsq L)
 {
   if (L->gamma > 0.0) return L->gamma;
-  return L->method == RLA_LSQ_ACCURATE ? 12.0 : 4.0;
+  return L->method == RLA_LSQ_ACCURATE ? 20.0 : 4.0;
 }
 
 /* Checks on replicated metadata only: every rank reaches the same verdict. */
