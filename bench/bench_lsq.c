@@ -9,7 +9,9 @@
    Usage: bench_lsq [--rows m] [--cols d1,d2,...] [--kappa k] [--rho r] [--nrhs n]
                     [--sketch srht|gaussian|sparse] [--oversample g] [--repeat r] [--seed s]
                     [--methods direct,solve,accurate]
-   Prints one line per method and column count on rank 0, then the ratios to PDGELS. */
+   Prints one line per method and column count on rank 0, then the ratios to PDGELS; with
+   BENCH_HISTORY=1 in the environment also the accurate method's backward-error estimate after
+   each residual evaluation and CG step (rla_lsq_info.history), in units of eps. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +249,9 @@ int main(int argc, char **argv)
                  info->converged ? "" : " NOT CONVERGED");
         if (methods[t] != RLA_LSQ_DIRECT) printf(", l = %lld", (long long)info->sketch_rows);
         printf("\n");
+        if (getenv("BENCH_HISTORY") && methods[t] == RLA_LSQ_ACCURATE)
+          for (int64_t h = 0; h < info->nhistory; h++)
+            printf("  history %lld %.3e\n", (long long)h, info->history[h] / RLA_EPS);
         fflush(stdout);
       }
       rla_lsq_destroy(&L[t]);
