@@ -473,48 +473,57 @@ static void test_direct(void)
    operations column by column (GEMM instead of GEMV: rounding only, kappa eps level); the
    accurate method may stop at other iterations, so the columns agree to the forward-error level
    of a backward stable solution, kappa^2 eps ||r|| / (||A|| ||x||) ~ 1e-11 for kappa 1e2; we
-   allow 1e-9. A zero right-hand side gives x = 0 exactly. */
+   allow 1e-9. A zero right-hand side gives x = 0 exactly. With 6 right-hand sides, more than
+   the 4 the accurate method takes on R alone, it preconditions and estimates with the SVD of R,
+   and each column alone with R: both must reach the same solution and converge. */
 static void test_multiple_rhs(void)
 {
   const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE, RLA_LSQ_DIRECT};
-  const int64_t m = 600, d = 16, nrhs = 3;
-  problem p;
-  make_problem(m, d, nrhs, 1e2, 0.5, 600, &p);
-  memset(p.b + m, 0, sizeof(double) * (size_t)m); /* the second right-hand side is zero */
-  for (size_t t = 0; t < 3; t++) {
-    rla_dmat A = NULL, B = NULL;
-    rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 5);
-    rla_lsq_info info;
-    double x[3 * 20], xj[16];
-    int ok = 1;
-    const int64_t ldx = 20;
-    distribute(&p, 0, &A, &B);
-    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, ldx, &info));
-    ok &= info.nrhs == nrhs && info.converged;
-    for (int64_t i = 0; i < d; i++)
-      ok &= x[ldx + i] == 0.0;
-    ok &= info.residual_norm[1] == 0.0 && info.backward_error[1] == 0.0;
-    rla_dmat_destroy(&B);
-    for (int64_t j = 0; j < nrhs; j++) {
-      problem one = p;
-      rla_dmat Bj = NULL;
-      double tolj = methods[t] == RLA_LSQ_ACCURATE ? 1e-9 : 1e-12;
-      one.nrhs = 1;
-      one.b = p.b + j * m;
-      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, 1, 0, &Bj));
-      RLA_ASSERT_OK(rla_dmat_scatter(Bj, 0, one.b));
-      RLA_ASSERT_OK(rla_lsq_solve(L, A, Bj, xj, d, NULL));
-      if (verbose())
-        fprintf(stderr, "%s rhs %lld: %.2e\n", rla_lsq_method_name(methods[t]), (long long)j,
-                rel_diff(d, x + j * ldx, xj));
-      ok &= rel_diff(d, x + j * ldx, xj) <= tolj;
-      rla_dmat_destroy(&Bj);
+  const int64_t m = 600, d = 16, counts[] = {3, 6};
+  for (size_t c = 0; c < 2; c++) {
+    const int64_t nrhs = counts[c];
+    problem p;
+    make_problem(m, d, nrhs, 1e2, 0.5, 600 + (int)c, &p);
+    memset(p.b + m, 0, sizeof(double) * (size_t)m); /* the second right-hand side is zero */
+    for (size_t t = 0; t < 3; t++) {
+      rla_dmat A = NULL, B = NULL;
+      rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 5);
+      rla_lsq_info info;
+      double x[6 * 20], xj[16];
+      int ok = 1;
+      const int64_t ldx = 20;
+      distribute(&p, 0, &A, &B);
+      RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, ldx, &info));
+      ok &= info.nrhs == nrhs && info.converged;
+      for (int64_t j = 0; j < nrhs; j++)
+        ok &= info.rhs_converged[j] &&
+              (methods[t] != RLA_LSQ_ACCURATE || info.backward_error_estimate[j] <= info.tol);
+      for (int64_t i = 0; i < d; i++)
+        ok &= x[ldx + i] == 0.0;
+      ok &= info.residual_norm[1] == 0.0 && info.backward_error[1] == 0.0;
+      rla_dmat_destroy(&B);
+      for (int64_t j = 0; j < nrhs; j++) {
+        problem one = p;
+        rla_dmat Bj = NULL;
+        double tolj = methods[t] == RLA_LSQ_ACCURATE ? 1e-9 : 1e-12;
+        one.nrhs = 1;
+        one.b = p.b + j * m;
+        RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, 1, 0, &Bj));
+        RLA_ASSERT_OK(rla_dmat_scatter(Bj, 0, one.b));
+        RLA_ASSERT_OK(rla_lsq_solve(L, A, Bj, xj, d, NULL));
+        if (verbose())
+          fprintf(stderr, "%s, %lld right-hand sides, rhs %lld: %.2e\n",
+                  rla_lsq_method_name(methods[t]), (long long)nrhs, (long long)j,
+                  rel_diff(d, x + j * ldx, xj));
+        ok &= rel_diff(d, x + j * ldx, xj) <= tolj;
+        rla_dmat_destroy(&Bj);
+      }
+      RLA_ASSERT_ALL(ok);
+      rla_lsq_destroy(&L);
+      rla_dmat_destroy(&A);
     }
-    RLA_ASSERT_ALL(ok);
-    rla_lsq_destroy(&L);
-    rla_dmat_destroy(&A);
+    problem_free(&p);
   }
-  problem_free(&p);
 }
 
 /* All rows on rank 0 (the other ranks hold none); uneven blocks with the default split. */
