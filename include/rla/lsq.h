@@ -120,10 +120,10 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
    where every CG step is a pass over A: CG gains a factor about 1 / sqrt(gamma) per step, so
    about 22 / log10(gamma) + 3 passes reach eps (measured at d = 256: 40 at gamma 4, 29 at 8,
    24 at 12, 21 at 20), against 2 gamma d^3 / P flops per rank for the TSQR of the sketch.
-   Measured on the 2^18-row benchmark problem at 2 ranks (bench/lsq.sh), 20 gave the best
-   total of 12, 16, 20, 24 and 28 at d = 64 and 256 within 5%, and at d = 1024 (3.3 s against
-   4.1 s at 12: 16 CG steps and one refinement instead of 21 and two); larger
-   rows-per-column ratios favour larger gamma. */
+   Measured on the 2^18-row benchmark problem at 2 ranks (bench/lsq.sh) over 12, 16, 20, 24
+   and 28: 20 was within 5% of the best total at d = 64 and 256 (28 there), and the best at
+   d = 1024 (3.3 s against 4.1 s at 12: 16 CG steps and one refinement instead of 21 and two;
+   24 loses on the TSQR); larger rows-per-column ratios favour larger gamma. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
 /* The sketch rows l directly (l > d is checked at solve); 0 returns to the oversampling rule.
    l may exceed m (the sketch is then larger than A: use direct for such small problems). */
