@@ -392,52 +392,62 @@ static void test_rank_deficient(void)
 /* The same seed gives the same x on the whole communicator and on rank 0 alone: the sketch is
    the same operator, only the summation order of the reductions and the QR (one block, or TSQR
    over P blocks) differ, so the solutions differ by rounding propagated through a kappa ~ 1e2
-   problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. */
+   problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. The second size (accurate, d = 300, so
+   l = 6020 and blocks of 3010 or 2007 rows of 301 columns at 2 or 3 ranks) sums each block of
+   the sketch in two 4 MiB pieces. */
 static void test_rank_count_independence(void)
 {
-  const rla_lsq_method methods[] = {RLA_LSQ_SOLVE, RLA_LSQ_ACCURATE};
-  const int64_t m = 500, d = 16;
-  problem p;
-  make_problem(m, d, 1, 1e2, 0.5, 400, &p);
-  for (size_t t = 0; t < 2; t++) {
-    rla_dmat A = NULL, B = NULL;
-    rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 42);
-    double x[16], xself[16];
-    int ok = 1;
-    distribute(&p, 0, &A, &B);
-    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, NULL));
-    if (rla_ctx_rank(rla_test_ctx) == 0) {
-      rla_ctx self = NULL;
-      rla_dmat As = NULL, Bs = NULL;
-      rla_lsq Ls = NULL;
-      rla_err err = rla_ctx_create(MPI_COMM_SELF, &self);
-      if (!err) rla_ctx_set_verbosity(self, 0);
-      if (!err) err = rla_dmat_create_rowblock(self, m, d, 0, &As);
-      if (!err) err = rla_dmat_create_rowblock(self, m, 1, 0, &Bs);
-      if (!err) err = rla_dmat_scatter(As, 0, p.a);
-      if (!err) err = rla_dmat_scatter(Bs, 0, p.b);
-      if (!err) err = rla_lsq_create(self, &Ls);
-      if (!err) err = rla_lsq_set_method(Ls, methods[t]);
-      if (!err) err = rla_lsq_set_seed(Ls, 42);
-      if (!err) err = rla_lsq_setup(Ls);
-      if (!err) err = rla_lsq_solve(Ls, As, Bs, xself, d, NULL);
-      ok = !err;
-      rla_lsq_destroy(&Ls);
-      rla_dmat_destroy(&As);
-      rla_dmat_destroy(&Bs);
-      rla_ctx_destroy(&self);
+  const struct {
+    int64_t m, d;
+    int nmethods;
+  } sizes[] = {{500, 16, 2}, {6500, 300, 1}};
+  const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE};
+  for (size_t c = 0; c < 2; c++) {
+    const int64_t m = sizes[c].m, d = sizes[c].d;
+    double *x = calloc((size_t)d, sizeof(double)), *xself = calloc((size_t)d, sizeof(double));
+    problem p;
+    make_problem(m, d, 1, 1e2, 0.5, 400 + (int)c, &p);
+    for (int t = 0; t < sizes[c].nmethods; t++) {
+      rla_dmat A = NULL, B = NULL;
+      rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 42);
+      int ok = 1;
+      distribute(&p, 0, &A, &B);
+      RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, NULL));
+      if (rla_ctx_rank(rla_test_ctx) == 0) {
+        rla_ctx self = NULL;
+        rla_dmat As = NULL, Bs = NULL;
+        rla_lsq Ls = NULL;
+        rla_err err = rla_ctx_create(MPI_COMM_SELF, &self);
+        if (!err) rla_ctx_set_verbosity(self, 0);
+        if (!err) err = rla_dmat_create_rowblock(self, m, d, 0, &As);
+        if (!err) err = rla_dmat_create_rowblock(self, m, 1, 0, &Bs);
+        if (!err) err = rla_dmat_scatter(As, 0, p.a);
+        if (!err) err = rla_dmat_scatter(Bs, 0, p.b);
+        if (!err) err = rla_lsq_create(self, &Ls);
+        if (!err) err = rla_lsq_set_method(Ls, methods[t]);
+        if (!err) err = rla_lsq_set_seed(Ls, 42);
+        if (!err) err = rla_lsq_setup(Ls);
+        if (!err) err = rla_lsq_solve(Ls, As, Bs, xself, d, NULL);
+        ok = !err;
+        rla_lsq_destroy(&Ls);
+        rla_dmat_destroy(&As);
+        rla_dmat_destroy(&Bs);
+        rla_ctx_destroy(&self);
+      }
+      MPI_Bcast(xself, (int)d, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+      if (verbose())
+        fprintf(stderr, "%s, d = %lld: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]),
+                (long long)d, rel_diff(d, x, xself));
+      ok &= rel_diff(d, x, xself) <= 1e-10;
+      RLA_ASSERT_ALL(ok);
+      rla_lsq_destroy(&L);
+      rla_dmat_destroy(&A);
+      rla_dmat_destroy(&B);
     }
-    MPI_Bcast(xself, (int)d, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (verbose())
-      fprintf(stderr, "%s: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]),
-              rel_diff(d, x, xself));
-    ok &= rel_diff(d, x, xself) <= 1e-10;
-    RLA_ASSERT_ALL(ok);
-    rla_lsq_destroy(&L);
-    rla_dmat_destroy(&A);
-    rla_dmat_destroy(&B);
+    problem_free(&p);
+    free(x);
+    free(xself);
   }
-  problem_free(&p);
 }
 
 /* PDGELS against dgels: both are Householder QR, backward stable, so on a problem with a small
