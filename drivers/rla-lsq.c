@@ -217,6 +217,7 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report_set_real(rep, "tol", in->tol);
   rla_report_set_int(rep, "rank", in->rank);
   rla_report_set_bool(rep, "truncated", in->truncated);
+  rla_report_set_string(rep, "factorization", in->factorization ? in->factorization : "none");
   rla_report_set_real(rep, "kappa_estimate", in->kappa_sketch);
   rla_report_set_real(rep, "kappa_preconditioned", in->kappa_preconditioned);
   rla_report_set_real(rep, "norm_A_fro", in->norm_fro);
@@ -292,8 +293,9 @@ static rla_err run(struct run *r)
            (long long)in.sketch_rows);
     printf("residual ||b - A x|| = %.6e, backward error ||A^T r||/(||A||_F ||r||) = %.3e\n",
            max_of(nrhs, in.residual_norm), max_of(nrhs, in.backward_error));
-    printf("iterations %lld, kappa estimate %.3e, time %.3f s (read %.3f s)\n",
-           (long long)in.iterations, in.kappa_sketch, in.time_total, t_read);
+    printf("iterations %lld, factorization %s, kappa estimate %.3e, time %.3f s (read %.3f s)\n",
+           (long long)in.iterations, in.factorization ? in.factorization : "none", in.kappa_sketch,
+           in.time_total, t_read);
   }
   check(r, &in, tol);
   if (pe) {

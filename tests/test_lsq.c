@@ -248,6 +248,11 @@ static void test_accurate_vs_lapack(void)
           info.kappa_sketch < 10.0 * kappas[t];
     ok &= info.passes == info.iterations + info.refinements + 1;
     ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned < 10.0;
+    /* the sketch is factored by Cholesky of its Gram matrix when its condition estimate is at
+       most 1e7 (kappa 1e5 here, with or without the column scaling that equilibration
+       removes), by TSQR when it is far above (kappa 1e8 and up) */
+    if (kappas[t] <= 1e5) ok &= strcmp(info.factorization, "cholesky") == 0;
+    if (kappas[t] >= 1e8) ok &= strcmp(info.factorization, "tsqr") == 0;
     /* one history entry per residual evaluation and per CG step (one right-hand side); the
        reported estimate is the smallest of those made at residual evaluations */
     ok &= info.nhistory == info.iterations + info.refinements + 1;
@@ -363,6 +368,7 @@ static void test_rank_deficient(void)
       fprintf(stderr, "rank-deficient: rank %lld, |x - x_mn| / |x_mn| = %.2e, its %lld\n",
               (long long)info.rank, rel_diff(d, x, xmn), (long long)info.iterations);
     ok &= info.rank == k && info.truncated && info.converged;
+    ok &= strcmp(info.factorization, "tsqr+svd") == 0; /* the singular Gram matrix is refused */
     ok &= rel_diff(d, x, xmn) <= 1e-9;
     rla_lsq_destroy(&L);
   }
@@ -505,6 +511,9 @@ static void test_multiple_rhs(void)
       distribute(&p, 0, &A, &B);
       RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, ldx, &info));
       ok &= info.nrhs == nrhs && info.converged;
+      /* accurate: 3 right-hand sides take the Cholesky factor of the Gram matrix, 6 its SVD */
+      if (methods[t] == RLA_LSQ_ACCURATE)
+        ok &= strcmp(info.factorization, nrhs <= 4 ? "cholesky" : "cholesky+svd") == 0;
       for (int64_t j = 0; j < nrhs; j++)
         ok &= info.rhs_converged[j] &&
               (methods[t] != RLA_LSQ_ACCURATE || info.backward_error_estimate[j] <= info.tol);

@@ -52,6 +52,10 @@ typedef struct {
                           estimate of kappa(A D) within (1 + eps_e) / (1 - eps_e): sigma_1 /
                           sigma_rank from its SVD when one was computed (accurate, or a
                           truncated solve), else LAPACK dtrcon's 1-norm estimate of kappa(R) */
+  /* how the sketch was factored: "tsqr" (Householder QR, TSQR across the ranks), "cholesky"
+     (accurate: the Cholesky factor of its Gram matrix, taken when it is well conditioned, see
+     kappa_sketch), either followed by "+svd" when its SVD was taken; "pdgels" for direct */
+  const char *factorization;
   double kappa_preconditioned; /* accurate: kappa(A D P) of the preconditioned operator,
                                   sqrt(theta_max / theta_min) of the Ritz values of the first CG
                                   solve (a lower estimate that converges from below; near

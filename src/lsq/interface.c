@@ -359,6 +359,8 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
     I->rank = F.k;
     I->truncated = F.k < d;
     I->kappa_sketch = F.kappa;
+    I->factorization = F.cholesky ? (F.use_svd ? "cholesky+svd" : "cholesky")
+                                  : (F.use_svd ? "tsqr+svd" : "tsqr");
     t0 = rla_wtime();
     if (L->method == RLA_LSQ_ACCURATE) {
       RLA_CALL_GOTO(ctx, err, done, lsq_refine(L, &p, &F, I, &cost));
@@ -371,6 +373,7 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
     }
     break;
   case RLA_LSQ_DIRECT:
+    I->factorization = "pdgels";
     RLA_CALL_GOTO(ctx, err, done, lsq_direct(L, A, B, &p, I, &cost));
     t0 = rla_wtime();
     RLA_CALL_GOTO(ctx, err, done, lsq_evaluate(L, &p, I, &cost));
@@ -424,9 +427,9 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out)
   fprintf(out, "  last solve: %lld x %lld, %lld rhs on %d ranks; sketch rows %lld", (long long)I->m,
           (long long)I->d, (long long)I->nrhs, I->ranks, (long long)I->sketch_rows);
   if (I->sketch_block) fprintf(out, " (block %lld)", (long long)I->sketch_block);
-  fprintf(out, ", rank %lld%s, kappa(sketch) %.3g, kappa(preconditioned) %.3g\n",
-          (long long)I->rank, I->truncated ? " (truncated)" : "", I->kappa_sketch,
-          I->kappa_preconditioned);
+  fprintf(out, ", factored by %s, rank %lld%s, kappa(sketch) %.3g, kappa(preconditioned) %.3g\n",
+          I->factorization ? I->factorization : "-", (long long)I->rank,
+          I->truncated ? " (truncated)" : "", I->kappa_sketch, I->kappa_preconditioned);
   fprintf(out, "  iterations %lld, refinements %lld, passes over A %lld, %s\n",
           (long long)I->iterations, (long long)I->refinements, (long long)I->passes,
           I->converged ? "converged" : "NOT converged");

@@ -20,6 +20,11 @@
    Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T R12, and the component of x in the
    numerical null space D span(V(:, k:d)) of A is removed, which gives the minimum-norm solution
    in the original coordinates.
+   The accurate method first tries the Cholesky factor of the Gram matrix of the summed sketch
+   instead (sketch_cholesky: one local dsyrk, (l / Pq) c^2 flops at BLAS-3 speed, a reduction
+   and a broadcast of c^2 words, (1/3) d^3 flops on rank 0), and keeps it when its condition
+   estimate is at most CHOL_KAPPA_MAX (lsq_impl.h); its x is then the solution of the sketch's
+   normal equations, only a starting point for the refinement.
    Cost: the sketch (see the operator); a reduce-scatter of l c words; 2 (l / Pq) c^2 flops for
    the local QR, about (2/3) c^3 per tree level (log2 Pq levels, c^2 words each) and a broadcast
    of c^2 words; replicated, O(d^3) for the SVD when made. */
@@ -155,68 +160,86 @@ done:
 /* Doubles per piece of the reduction of the sketch (4 MiB; at least one column of a block). */
 #define PIECE_DOUBLES ((int64_t)1 << 19)
 
-/* TSQR of the l x c sketch whose parts w (column-major, leading dimension l; overwritten) the
-   ranks hold: the R factor (c x c, upper triangular, lower part zero) into r on every rank.
-   t_comm receives the time of the reduction. Collective. */
-static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost,
-                         double *t_comm)
+/* The row blocks of the l x c sketch: the first Pq = min(P, l / c) ranks hold one each. */
+static void sketch_blocks(rla_ctx ctx, int64_t l, int64_t c, int *Pq, int64_t *row0, int64_t *rows)
+{
+  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx);
+  *Pq = (int)(l / c < P ? l / c : P);
+  if (*Pq < 1) *Pq = 1;
+  /* as even as can be (each has >= c rows when l >= c) */
+  *row0 = *rows = 0;
+  for (int q = 0; q < me && q < *Pq; q++)
+    *row0 += l / *Pq + (q < l % *Pq);
+  if (me < *Pq) *rows = l / *Pq + (me < l % *Pq);
+}
+
+/* The reduce-scatter of the l x c sketch whose parts w (column-major, leading dimension l) the
+   ranks hold: block q (its rows of all c columns, see sketch_blocks) is summed to rank q in
+   pieces of whole columns, each packed contiguous, reduced (MPI_Reduce) and unpacked by rank q
+   into its rows of w. Pieces keep the buffer small and in cache; Open MPI 4.1's
+   MPI_Reduce_scatter of the packed blocks measured 6-8x slower on 100 MB at 2 ranks, and
+   packing them whole cost a second sketch-sized array. Collective. */
+static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_cost *cost)
 {
   int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
-  /* block sizes: 128 for the local QR (dgeqrt; 25% faster than LAPACK's dgeqrf, block 32, on a
-     6150 x 1025 block), 32 for the QRs of two stacked triangles (dtpqrt; 0.03 s at c = 1025
-     against 0.04 s with 64 or 128) */
-  int64_t rows = 0, row0 = 0, nb = c < 128 ? c : 128, nbt = c < 32 ? c : 32, nmax, piece;
-  double *pk = NULL, *rb = NULL, *t = NULL, t0 = rla_wtime();
-  lapack_int info = 0;
+  int64_t row0, rows, nmax, piece, r0 = 0;
+  double *pk = NULL;
   rla_err err;
 
-  Pq = (int)(l / c < P ? l / c : P);
-  if (Pq < 1) Pq = 1;
-  /* rows of the blocks: the first Pq ranks, as even as can be (each has >= c rows when l >= c) */
-  for (int q = 0; q < me && q < Pq; q++)
-    row0 += l / Pq + (q < l % Pq);
-  if (me < Pq) rows = l / Pq + (me < l % Pq);
+  if (P == 1) return RLA_SUCCESS;
+  sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
   nmax = l / Pq + (l % Pq > 0);
   piece = nmax > PIECE_DOUBLES ? nmax : PIECE_DOUBLES;
-  err = P > 1 ? rla_calloc(ctx, (size_t)piece, sizeof(double), &pk) : RLA_SUCCESS;
-  if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rb);
-  if (!err) err = rla_calloc(ctx, (size_t)(nb * c), sizeof(double), &t);
-  /* MPI counts: a piece, and a triangle sent whole */
+  err = rla_calloc(ctx, (size_t)piece, sizeof(double), &pk);
+  /* MPI counts: a piece, and a c x c triangle or Gram matrix sent whole */
   if (!err && (piece > INT_MAX || c * c > INT_MAX))
     err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
                         "a block or the R factor of the %lld x %lld sketch exceeds the 2^31 "
                         "count of MPI",
                         (long long)l, (long long)c);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  if (P > 1) {
-    /* The reduce-scatter: block q (its rows of all c columns) is summed to rank q in pieces of
-       whole columns, each packed contiguous, reduced (MPI_Reduce) and unpacked by rank q into
-       its rows of w, where its QR reads them. Pieces keep the buffer small and in cache; Open
-       MPI 4.1's MPI_Reduce_scatter of the packed blocks measured 6-8x slower on 100 MB at 2
-       ranks, and packing them whole cost a second sketch-sized array. */
-    int64_t r0 = 0;
-    for (int q = 0; q < Pq; q++) {
-      int64_t nq = l / Pq + (q < l % Pq), per = piece / nq;
-      for (int64_t j0 = 0; j0 < c; j0 += per) {
-        int64_t nc = c - j0 < per ? c - j0 : per;
+  for (int q = 0; q < Pq; q++) {
+    int64_t nq = l / Pq + (q < l % Pq), per = piece / nq;
+    for (int64_t j0 = 0; j0 < c; j0 += per) {
+      int64_t nc = c - j0 < per ? c - j0 : per;
+      for (int64_t j = 0; j < nc; j++)
+        memcpy(pk + j * nq, w + (j0 + j) * l + r0, sizeof(double) * (size_t)nq);
+      if (q == me) {
+        RLA_MPI(ctx, MPI_Reduce(MPI_IN_PLACE, pk, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q,
+                                rla_ctx_comm(ctx)));
         for (int64_t j = 0; j < nc; j++)
-          memcpy(pk + j * nq, w + (j0 + j) * l + r0, sizeof(double) * (size_t)nq);
-        if (q == me) {
-          RLA_MPI(ctx, MPI_Reduce(MPI_IN_PLACE, pk, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q,
-                                  rla_ctx_comm(ctx)));
-          for (int64_t j = 0; j < nc; j++)
-            memcpy(w + (j0 + j) * l + r0, pk + j * nq, sizeof(double) * (size_t)nq);
-        } else {
-          RLA_MPI(ctx,
-                  MPI_Reduce(pk, NULL, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q, rla_ctx_comm(ctx)));
-        }
-        cost->reductions++;
+          memcpy(w + (j0 + j) * l + r0, pk + j * nq, sizeof(double) * (size_t)nq);
+      } else {
+        RLA_MPI(ctx,
+                MPI_Reduce(pk, NULL, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q, rla_ctx_comm(ctx)));
       }
-      r0 += nq;
+      cost->reductions++;
     }
-    cost->words += l * c;
+    r0 += nq;
   }
-  *t_comm = rla_wtime() - t0;
+  cost->words += l * c;
+done:
+  free(pk);
+  return err;
+}
+
+/* TSQR of the reduced l x c sketch in w (each rank's block, see sketch_blocks; overwritten):
+   the R factor (c x c, upper triangular, lower part zero) into r on every rank. Collective. */
+static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost)
+{
+  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
+  /* block sizes: 128 for the local QR (dgeqrt; 25% faster than LAPACK's dgeqrf, block 32, on a
+     6150 x 1025 block), 32 for the QRs of two stacked triangles (dtpqrt; 0.03 s at c = 1025
+     against 0.04 s with 64 or 128) */
+  int64_t rows, row0, nb = c < 128 ? c : 128, nbt = c < 32 ? c : 32;
+  double *rb = NULL, *t = NULL;
+  lapack_int info = 0;
+  rla_err err;
+
+  sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
+  err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rb);
+  if (!err) err = rla_calloc(ctx, (size_t)(nb * c), sizeof(double), &t);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   if (rows > 0) {
     /* this rank's block of the summed sketch, in place in w */
     info = LAPACKE_dgeqrt(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)c,
@@ -256,10 +279,117 @@ static rla_err sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r
 agree:
   err = rla_ctx_agree(ctx, err);
 done:
-  free(pk);
   free(rb);
   free(t);
   return err;
+}
+
+/* Cholesky path of the accurate method (see lsq_sketch_solve): from the reduced l x c sketch
+   W = [S A, S B] in w (each rank's block, see sketch_blocks; left intact), the Gram matrix
+   G = W^T W (one local dsyrk, summed to rank 0), D = diag(G11)^-1/2 and the Cholesky factor R
+   of D G11 D, which is R11 D of the QR path in exact arithmetic, and c1 = R^-T D G12, which
+   is R12 there. Rank 0 decides and broadcasts, with R, D and c1, whether R is accepted (see
+   CHOL_KAPPA_MAX): *accepted is then 1 on every rank and F->scale, F->r, F->kappa and c1
+   (d x nrhs) are set. Collective. */
+static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
+                               lsq_factor *F, double *c1, lsq_cost *cost, int *accepted)
+{
+  int me = rla_ctx_rank(ctx), Pq;
+  int64_t c = d + nrhs, rows, row0, nmsg = 2 + d + d * d + d * nrhs;
+  double *g = NULL, *msg = NULL;
+  lapack_int info = 0;
+  rla_err err;
+
+  *accepted = 0;
+  sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
+  err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &g);
+  if (!err) err = rla_calloc(ctx, (size_t)nmsg, sizeof(double), &msg);
+  if (!err && nmsg > INT_MAX)
+    err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
+                        "the R factor of the %lld x %lld sketch exceeds the 2^31 count of MPI",
+                        (long long)l, (long long)c);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  if (rows > 0)
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c, (int)rows, 1.0, w + row0, (int)l,
+                0.0, g, (int)c);
+  if (rla_ctx_size(ctx) > 1) {
+    RLA_MPI(ctx, MPI_Reduce(me == 0 ? MPI_IN_PLACE : g, me == 0 ? g : NULL, (int)(c * c),
+                            MPI_DOUBLE, MPI_SUM, 0, rla_ctx_comm(ctx)));
+    cost->reductions++;
+    cost->words += c * c;
+  }
+  if (me == 0) {
+    /* msg: accepted, kappa, D (d), R (d x d), c1 (d x nrhs) */
+    double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0;
+    int ok = 1;
+    for (int64_t j = 0; j < d; j++) {
+      ok &= g[j + j * c] > 0.0;
+      scale[j] = g[j + j * c] > 0.0 ? 1.0 / sqrt(g[j + j * c]) : 1.0;
+    }
+    for (int64_t j = 0; j < d; j++)
+      for (int64_t i = 0; i <= j; i++)
+        r[i + j * d] = scale[i] * g[i + j * c] * scale[j];
+    if (ok) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, r, (lapack_int)d);
+    if (ok && info == 0)
+      info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, r, (lapack_int)d,
+                            &rcond);
+    if (ok && info >= 0 && rcond > 0.0 && 1.0 / rcond <= CHOL_KAPPA_MAX) {
+      msg[0] = 1.0;
+      msg[1] = 1.0 / rcond;
+      for (int64_t j = 0; j < nrhs; j++) {
+        for (int64_t i = 0; i < d; i++)
+          cc[i + j * d] = scale[i] * g[i + (d + j) * c];
+        cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, r, (int)d,
+                    cc + j * d, 1);
+      }
+    }
+  }
+  if (rla_ctx_size(ctx) > 1) {
+    /* the flag first, then the factor only when it is taken */
+    RLA_MPI(ctx, MPI_Bcast(msg, 2, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
+    cost->reductions++;
+    if (msg[0] == 1.0) {
+      RLA_MPI(ctx, MPI_Bcast(msg + 2, (int)(nmsg - 2), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
+      cost->words += nmsg - 2;
+    }
+  }
+  if (msg[0] == 1.0) {
+    *accepted = 1;
+    F->kappa = msg[1];
+    memcpy(F->scale, msg + 2, sizeof(double) * (size_t)d);
+    for (int64_t j = 0; j < d; j++)
+      for (int64_t i = 0; i < d; i++)
+        F->r[i + j * d] = i <= j ? msg[2 + d + i + j * d] : 0.0;
+    memcpy(c1, msg + 2 + d + d * d, sizeof(double) * (size_t)(d * nrhs));
+  }
+done:
+  free(g);
+  free(msg);
+  return err;
+}
+
+/* ||S (B - A X)|| from the reduced sketch rows in w (see sketch_blocks) and the
+   original-coordinate X: one local product over this rank's rows, one allreduce of nrhs
+   words. t: rows x nrhs of work. Collective. */
+static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
+                               const double *x, int64_t ldx, double *t, double *out,
+                               lsq_cost *cost)
+{
+  int Pq;
+  int64_t row0, rows;
+  sketch_blocks(ctx, l, d + nrhs, &Pq, &row0, &rows);
+  for (int64_t j = 0; j < nrhs; j++) {
+    out[j] = 0.0;
+    if (rows == 0) continue;
+    memcpy(t, w + (d + j) * l + row0, sizeof(double) * (size_t)rows);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)rows, (int)d, -1.0, w + row0, (int)l,
+                x + j * ldx, 1, 1.0, t, 1);
+    out[j] = cblas_ddot((int)rows, t, 1, t, 1);
+  }
+  RLA_CALL(ctx, lsq_allreduce(ctx, out, nrhs, cost));
+  for (int64_t j = 0; j < nrhs; j++)
+    out[j] = sqrt(out[j]);
+  return RLA_SUCCESS;
 }
 
 rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
@@ -267,8 +397,10 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
                          double *t_factor)
 {
   rla_ctx ctx = L->ctx;
-  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
-  double *w = NULL, *rf = NULL, *xh = NULL, rank_tol, t0 = rla_wtime(), t_comm = 0.0, tf;
+  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs, ldc = c;
+  double *w = NULL, *rf = NULL, *xh = NULL, *cbuf = NULL, *c1 = NULL, *t = NULL, rank_tol, tf;
+  double t0 = rla_wtime();
+  int chol = 0;
   lapack_int info;
   rla_err err = RLA_SUCCESS;
 
@@ -287,29 +419,41 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   if (!err)
     err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, nrhs, p->b, p->ldb, w + l * d, l);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  /* the sketch phase ends with the reduce-scatter inside sketch_qr */
-  t0 = rla_wtime() - t0;
+  /* the sketch phase ends with its reduce-scatter */
+  RLA_CALL_GOTO(ctx, err, done, sketch_reduce(ctx, w, l, c, cost));
+  *t_sketch = rla_wtime() - t0;
   tf = rla_wtime();
-  RLA_CALL_GOTO(ctx, err, done, sketch_qr(ctx, w, l, c, rf, cost, &t_comm));
-  *t_sketch = t0 + t_comm;
-  tf += t_comm;
 
-  /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
-  for (int64_t j = 0; j < d; j++) {
-    double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
-    F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
-    for (int64_t i = 0; i <= j; i++)
-      F->r[i + j * d] = rf[i + j * c] * F->scale[j];
+  if (L->method == RLA_LSQ_ACCURATE) {
+    err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &cbuf);
+    if (!err) err = rla_calloc(ctx, (size_t)l, sizeof(double), &t);
+    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+    RLA_CALL_GOTO(ctx, err, done, sketch_cholesky(ctx, w, l, d, nrhs, F, cbuf, cost, &chol));
   }
-  /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
-  for (int64_t j = 0; j < nrhs; j++)
-    residual_sketched[j] = cblas_dnrm2((int)(j + 1), rf + (d + j) * c + d, 1);
+  if (chol) {
+    F->cholesky = 1;
+    c1 = cbuf; /* R^-T D (S A)^T S B */
+    ldc = d;
+  } else {
+    RLA_CALL_GOTO(ctx, err, done, sketch_tsqr(ctx, w, l, c, rf, cost));
+    /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
+    for (int64_t j = 0; j < d; j++) {
+      double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
+      F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
+      for (int64_t i = 0; i <= j; i++)
+        F->r[i + j * d] = rf[i + j * c] * F->scale[j];
+    }
+    c1 = rf + d * c; /* R12 */
+    /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
+    for (int64_t j = 0; j < nrhs; j++)
+      residual_sketched[j] = cblas_dnrm2((int)(j + 1), rf + (d + j) * c + d, 1);
+  }
   if (!want_svd) {
-    double rcond = 0.0;
+    double rcond = chol ? 1.0 / F->kappa : 0.0;
     int zero_diag = 0;
-    for (int64_t i = 0; i < d; i++)
+    for (int64_t i = 0; i < d && !chol; i++)
       zero_diag |= F->r[i + i * d] == 0.0;
-    if (!zero_diag) {
+    if (!chol && !zero_diag) {
       info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, F->r, (lapack_int)d,
                             &rcond);
       RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
@@ -323,17 +467,19 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   }
   if (want_svd) {
     RLA_CALL_GOTO(ctx, err, agree,
-                  factor_svd(ctx, F, rank_tol, rf + d * c, c, nrhs, xh, d, residual_sketched));
+                  factor_svd(ctx, F, rank_tol, c1, ldc, nrhs, xh, d, residual_sketched));
   } else {
     F->k = d;
     for (int64_t j = 0; j < nrhs; j++)
-      lsq_precond_apply(F, rf + (d + j) * c, xh + j * d);
+      lsq_precond_apply(F, c1 + j * ldc, xh + j * d);
   }
   /* x = D xh, then without its null-space component */
   for (int64_t j = 0; j < nrhs; j++)
     for (int64_t i = 0; i < d; i++)
       p->x[i + j * p->ldx] = F->scale[i] * xh[i + j * d];
   lsq_project_nullspace(F, nrhs, p->x, p->ldx);
+  /* the Cholesky path has no R22: the sketched residual from the sketch itself */
+  if (chol) err = sketch_residual(ctx, w, l, d, nrhs, p->x, p->ldx, t, residual_sketched, cost);
 agree:
   err = rla_ctx_agree(ctx, err);
   *t_factor = rla_wtime() - tf;
@@ -341,6 +487,8 @@ done:
   free(w);
   free(rf);
   free(xh);
+  free(cbuf);
+  free(t);
   if (err) lsq_factor_free(F);
   return err;
 }
