@@ -42,12 +42,25 @@ static void orthonormal(int64_t m, int64_t n, uint64_t seed, uint64_t purpose, d
   free(tau);
 }
 
-/* A = U diag(sigma) V^T with sigma log-spaced from 1 to 1/kappa; b_j = A x_j + rho ||A x_j|| u_j
+/* Spectra of the test matrices: sigma_j (j = 0..d-1) from 1 down to 1/kappa */
+typedef enum { SPECTRUM_GEOMETRIC, SPECTRUM_ONE_SMALL, SPECTRUM_TWO_CLUSTERS } spectrum_kind;
+
+static double sigma_of(spectrum_kind kind, int64_t j, int64_t d, double kappa)
+{
+  switch (kind) {
+  case SPECTRUM_ONE_SMALL: return j == d - 1 ? 1.0 / kappa : 1.0;
+  case SPECTRUM_TWO_CLUSTERS: return j < d / 2 ? 1.0 : 1.0 / kappa;
+  default: return d > 1 ? pow(kappa, -(double)j / (double)(d - 1)) : 1.0;
+  }
+}
+
+/* A = U diag(sigma) V^T with sigma of the kind (log-spaced from 1 to 1/kappa unless said
+   otherwise); b_j = A x_j + rho ||A x_j|| u_j
    with u_j a unit vector orthogonal to range(A), so x*_j = x_j and ||r*_j|| = rho ||A x_j||.
    With colscale != 1, every other column of A is multiplied by colscale (and x* divided by it),
    a badly scaled A that column equilibration repairs. */
-static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa, double rho,
-                                double colscale, uint64_t seed, problem *p)
+static void make_problem_kind(int64_t m, int64_t d, int64_t nrhs, double kappa, double rho,
+                              double colscale, spectrum_kind kind, uint64_t seed, problem *p)
 {
   double *u = malloc(sizeof(double) * (size_t)(m * (d + nrhs)));
   double *v = malloc(sizeof(double) * (size_t)(d * d)),
@@ -62,7 +75,7 @@ static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa
   orthonormal(m, d + nrhs, seed, RLA_RNG_USER, u);
   orthonormal(d, d, seed, RLA_RNG_USER + 1, v);
   for (int64_t j = 0; j < d; j++) {
-    double s = d > 1 ? pow(kappa, -(double)j / (double)(d - 1)) : 1.0;
+    double s = sigma_of(kind, j, d, kappa);
     for (int64_t i = 0; i < m; i++)
       us[i + j * m] = u[i + j * m] * s;
   }
@@ -89,7 +102,7 @@ static void make_problem_scaled(int64_t m, int64_t d, int64_t nrhs, double kappa
 static void make_problem(int64_t m, int64_t d, int64_t nrhs, double kappa, double rho,
                          uint64_t seed, problem *p)
 {
-  make_problem_scaled(m, d, nrhs, kappa, rho, 1.0, seed, p);
+  make_problem_kind(m, d, nrhs, kappa, rho, 1.0, SPECTRUM_GEOMETRIC, seed, p);
 }
 
 /* distributed copies of A and B (row block mb, 0 for the default) */
@@ -216,7 +229,7 @@ static void test_accurate_vs_lapack(void)
     rla_lsq_info info;
     double x[24], xl[24], rn, ratio, rnl, ratiol, fe, fel, kw, kwl, xn;
     int ok = 1;
-    make_problem_scaled(m, d, 1, kappas[t], 1.0, colscales[t], 100 + t, &p);
+    make_problem_kind(m, d, 1, kappas[t], 1.0, colscales[t], SPECTRUM_GEOMETRIC, 100 + t, &p);
     distribute(&p, 0, &A, &B);
     lapack_solve(&p, xl);
     RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
@@ -268,6 +281,58 @@ static void test_accurate_vs_lapack(void)
     rla_dmat_destroy(&B);
     problem_free(&p);
   }
+}
+
+/* The Cholesky factor of the sketch's Gram matrix as the preconditioner, on spectra other than
+   the geometric one of test_accurate_vs_lapack: one small singular value, and two clusters,
+   at kappa 1e4 and 3e5, where its condition estimate is below the 1e7 up to which it is taken
+   (the 1-norm estimate exceeds kappa_2 by up to 25x with one small singular value: 7e6 at
+   3e5).
+   Its rounding (c eps kappa^2 of the Gram matrix) must not spoil the preconditioner: the
+   preconditioned condition number (Lanczos estimate, from below) stays within (1 + e) / (1 - e)
+   for e = 2 sqrt(d / l), twice the typical distortion of the embedding (2.58 here; TSQR gives
+   about 1.3-1.6 on these sizes), and the solve meets the accuracy asserted in
+   test_accurate_vs_lapack: exact Karlson-Walden backward error <= 10 eps, forward error within
+   10x of dgels's or of kappa eps. */
+static void test_cholesky_spectra(void)
+{
+  const spectrum_kind kinds[] = {SPECTRUM_ONE_SMALL, SPECTRUM_TWO_CLUSTERS};
+  const double kappas[] = {1e4, 3e5};
+  const int64_t m = 2000, d = 40;
+  for (size_t k = 0; k < 2; k++)
+    for (size_t t = 0; t < 2; t++) {
+      problem p;
+      rla_dmat A = NULL, B = NULL;
+      rla_lsq L = make_solver(RLA_LSQ_ACCURATE, RLA_SKETCH_SRHT, 11);
+      rla_lsq_info info;
+      double x[40], xl[40], fe, fel, kw, e, bound;
+      int ok = 1;
+      make_problem_kind(m, d, 1, kappas[t], 0.5, 1.0, kinds[k], 900 + 2 * k + t, &p);
+      distribute(&p, 0, &A, &B);
+      lapack_solve(&p, xl);
+      RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+      fe = rel_diff(d, x, p.xstar);
+      fel = rel_diff(d, xl, p.xstar);
+      kw = kw_backward_error(&p, 0, x);
+      e = 2.0 * sqrt((double)d / (double)info.sketch_rows);
+      bound = (1.0 + e) / (1.0 - e);
+      if (verbose())
+        fprintf(stderr,
+                "spectrum %d, kappa %.0e: %s, kappa_sk %.3g, kappa_pre %.3f (bound %.2f), its %lld, "
+                "fe %.2e (dgels %.2e), kw %.2f eps\n",
+                (int)kinds[k], kappas[t], info.factorization, info.kappa_sketch,
+                info.kappa_preconditioned, bound, (long long)info.iterations, fe, fel,
+                kw / RLA_EPS);
+      ok &= strcmp(info.factorization, "cholesky") == 0;
+      ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned <= bound;
+      ok &= info.converged && kw <= 10.0 * RLA_EPS;
+      ok &= fe <= 10.0 * fmax(fel, kappas[t] * RLA_EPS);
+      RLA_ASSERT_ALL(ok);
+      rla_lsq_destroy(&L);
+      rla_dmat_destroy(&A);
+      rla_dmat_destroy(&B);
+      problem_free(&p);
+    }
 }
 
 /* Sketch-and-solve: with distortion eps_e on span[A b], ||r_sas|| <= ||S r_sas|| / (1 - eps_e)
@@ -671,6 +736,7 @@ void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("lsq", NULL, NULL);
   CU_add_test(s, "accurate method against dgels, kappa 1 to 1e12", test_accurate_vs_lapack);
+  CU_add_test(s, "Cholesky preconditioner on other spectra", test_cholesky_spectra);
   CU_add_test(s, "sketch-and-solve residual band", test_solve_band);
   CU_add_test(s, "rank-deficient A gives the minimum-norm solution", test_rank_deficient);
   CU_add_test(s, "same seed, same x on P ranks and on one", test_rank_count_independence);
