@@ -152,7 +152,9 @@ rla_err rla_lsq_setup(rla_lsq L);
 /* Solve min ||A x_j - b_j||_2 for the nrhs columns b_j of B. A is m x d and B is m x nrhs, both
    row-block with the same row distribution (create them with the same mb); neither is
    modified. X is d x nrhs, column-major with leading dimension ldx >= d, on every rank: it is
-   written on every rank with the same values. info (may be NULL) receives the report.
+   written on every rank with the same values. info (may be NULL) receives the report. The
+   solver keeps the work array of the sketch (l x (d + nrhs) doubles per rank) for its next
+   solve, until rla_lsq_destroy: fresh pages cost 0.06-0.09 s at l = 20500, d = 1024.
    Collective. Errors: RLA_ERR_ARG (not set up, NULL, layouts), RLA_ERR_SHAPE (m < d: the
    underdetermined problem is not supported; d = 0; nrhs = 0; B rows differ from A rows),
    RLA_ERR_VALUE (NaN/Inf in A or B), RLA_ERR_MEM, RLA_ERR_LIB (LAPACK/ScaLAPACK failure). */

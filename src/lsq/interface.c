@@ -45,7 +45,9 @@ static void free_arrays(struct rla_lsq_s *L)
   rla_free(&L->rhs_iterations);
   rla_free(&L->rhs_converged);
   rla_free(&L->history);
+  rla_free(&L->sketch_work);
   L->cap = L->history_cap = 0;
+  L->sketch_work_len = 0;
 }
 
 rla_err rla_lsq_destroy(rla_lsq *L)

@@ -19,6 +19,8 @@ struct rla_lsq_s {
 
   rla_sketch sketch; /* made in setup; sized (and set up) for the current l and m at solve */
   int64_t sketch_l, sketch_m;
+  double *sketch_work; /* the l x (d + nrhs) sketch of [A B], kept between solves */
+  size_t sketch_work_len;
 
   /* report of the last solve and its per right-hand-side arrays */
   int has_info;

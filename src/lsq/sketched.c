@@ -408,7 +408,13 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   F->d = d;
   F->l = l;
   rank_tol = L->rank_tol >= 0 ? L->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
-  err = rla_calloc(ctx, (size_t)(l * c), sizeof(double), &w);
+  if (L->sketch_work_len < (size_t)(l * c)) {
+    rla_free(&L->sketch_work);
+    L->sketch_work_len = 0;
+    err = rla_calloc(ctx, (size_t)(l * c), sizeof(double), &L->sketch_work);
+    if (!err) L->sketch_work_len = (size_t)(l * c);
+  }
+  w = L->sketch_work; /* overwritten by the sketch */
   if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rf);
   if (!err) err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &xh);
   if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &F->scale);
@@ -484,7 +490,6 @@ agree:
   err = rla_ctx_agree(ctx, err);
   *t_factor = rla_wtime() - tf;
 done:
-  free(w);
   free(rf);
   free(xh);
   free(cbuf);
