@@ -42,6 +42,12 @@ pycheck lapack "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-accurate-
 pycheck lapack "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-direct-2.npy"
 grep -q '"backward_error"' "$tmp/r-accurate-2.json" && grep -q '"sketch_rows":	520' "$tmp/r-accurate-2.json" &&
   grep -q '"time_total"' "$tmp/r-accurate-2.json" && pass "report fields" || fail "report fields"
+# the factorization of the sketch: the bundled A (condition estimate 2e6, below 1e7) takes the
+# Cholesky factor of the Gram matrix in the accurate method; sketch-and-solve always TSQR
+grep -q '"factorization":	"cholesky"' "$tmp/r-accurate-2.json" &&
+  grep -q '"factorization":	"tsqr"' "$tmp/r-solve-2.json" &&
+  grep -q '"factorization":	"pdgels"' "$tmp/r-direct-2.json" && pass "report: factorization" ||
+  fail "report: factorization"
 
 # --- bad inputs ---------------------------------------------------------------------------
 pycheck make-bad "$tmp" "$in/lsq-A.npy" "$in/lsq-b.npy"
