@@ -46,7 +46,8 @@ typedef struct {
   double *chunk; /* lsq_chunk_rows(d) x nrhs doubles of scratch for the kernels */
 } lsq_problem;
 
-/* The factored, column-equilibrated sketch: S A D = Q R, and when an SVD was made
+/* The factored, column-equilibrated sketch: S A D = Q R (TSQR), or R^T R = (S A D)^T S A D
+   to rounding (the Cholesky path of the accurate method), and when an SVD was made
    R = U diag(sigma) V^T. The preconditioner is P = R^-1 (QR) or V_k diag(sigma_k)^-1 (SVD);
    every array is replicated and identical on every rank. */
 typedef struct {
@@ -101,7 +102,8 @@ void lsq_local_normal(const lsq_problem *p, int64_t nv, const double *z, double 
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost);
 
 /* The sketch phase shared by solve and accurate: sketch [A B] (one reduction), equilibrate,
-   factor (QR; SVD when want_svd or the QR is numerically rank-deficient), and the
+   factor (accurate: the Cholesky factor of the Gram matrix when it passes CHOL_KAPPA_MAX,
+   else TSQR; then the SVD of R when want_svd or R is numerically rank-deficient), and the
    sketch-and-solve solution in p->x. residual_sketched (nrhs) receives ||S(b - A x)||.
    Collective. */
 rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,

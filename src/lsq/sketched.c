@@ -370,7 +370,7 @@ done:
 
 /* ||S (B - A X)|| from the reduced sketch rows in w (see sketch_blocks) and the
    original-coordinate X: one local product over this rank's rows, one allreduce of nrhs
-   words. t: rows x nrhs of work. Collective. */
+   words. t: as many doubles of work as the rank's rows. Collective. */
 static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
                                const double *x, int64_t ldx, double *t, double *out,
                                lsq_cost *cost)
