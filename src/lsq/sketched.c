@@ -415,7 +415,6 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
     if (!err) L->sketch_work_len = (size_t)(l * c);
   }
   w = L->sketch_work; /* overwritten by the sketch */
-  if (!err) err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rf);
   if (!err) err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &xh);
   if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &F->scale);
   if (!err) err = rla_calloc(ctx, (size_t)(d > nrhs ? d : nrhs), sizeof(double), &F->work);
@@ -441,6 +440,8 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
     c1 = cbuf; /* R^-T D (S A)^T S B */
     ldc = d;
   } else {
+    err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rf);
+    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
     RLA_CALL_GOTO(ctx, err, done, sketch_tsqr(ctx, w, l, c, rf, cost));
     /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
     for (int64_t j = 0; j < d; j++) {
