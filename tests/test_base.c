@@ -255,6 +255,42 @@ static void test_atomic_abort_keeps_old(void)
   MPI_Barrier(MPI_COMM_WORLD);
 }
 
+static void touch(const char *path)
+{
+  FILE *f = fopen(path, "w");
+  CU_ASSERT_FATAL(f != NULL);
+  fclose(f);
+}
+
+/* What a killed run leaves beside out.txt is removed by the next write of out.txt; files of
+   other targets, or of other shapes, are kept. */
+static void test_atomic_removes_stale(void)
+{
+  static const char *stale[] = {".out.txt.tmp.AbC123", ".out.txt.tmp.AbC123.locktest.0",
+                                ".out.txt.tmp.x1y2z3.locktest.17", "..out.txt.tmp.AbC123.tmp.q9Q9q9",
+                                "..out.txt.tmp.AbC123.tmp.q9Q9q9.locktest.1"};
+  static const char *kept[] = {".out.txt.tmp.AbC12",         ".out.txt.tmp.AbC123.locktest.",
+                               ".out.txt.tmp.AbC123.lock",   ".out.txt.tmp.AbC123.locktest.1a",
+                               ".other.txt.tmp.AbC123",      "out.txt.tmp.AbC123",
+                               "..out.txt.tmp.AbC123.tmp.q9"};
+  size_t i;
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    rla_atomic_file af;
+    for (i = 0; i < sizeof(stale) / sizeof(*stale); i++) touch(rla_test_path(stale[i]));
+    for (i = 0; i < sizeof(kept) / sizeof(*kept); i++) touch(rla_test_path(kept[i]));
+    CU_ASSERT(rla_atomic_open(rla_test_ctx, rla_test_path("out.txt"), &af) == 0);
+    fputs("new\n", af.f);
+    CU_ASSERT(rla_atomic_commit(rla_test_ctx, &af) == 0);
+    for (i = 0; i < sizeof(stale) / sizeof(*stale); i++)
+      CU_ASSERT(!rla_file_exists(rla_test_path(stale[i])));
+    for (i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+      CU_ASSERT(rla_file_exists(rla_test_path(kept[i])));
+      remove(rla_test_path(kept[i]));
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
 static void test_calloc_overflow(void)
 {
   double *p = NULL;
@@ -277,5 +313,6 @@ void rla_test_register(void)
   CU_add_test(s, "rng: sampling without replacement", test_rng_sample);
   CU_add_test(s, "report: JSON and checks", test_report_and_atomic_write);
   CU_add_test(s, "file: abort keeps the old file", test_atomic_abort_keeps_old);
+  CU_add_test(s, "file: a write removes what a killed one left", test_atomic_removes_stale);
   CU_add_test(s, "alloc: overflow and zero size", test_calloc_overflow);
 }

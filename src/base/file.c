@@ -11,17 +11,40 @@
 
 #include "rla/file.h"
 
+/* Does s start with ".tmp." and six more characters (a mkstemp suffix)? */
+static int tmp_suffix(const char *s)
+{
+  return !strncmp(s, ".tmp.", 5) && strnlen(s + 5, 6) == 6;
+}
+
+/* Is s empty, or ".locktest.N": the file MPI-IO creates, and removes, beside a file it opens to
+   test file locking, which a kill during the open leaves behind? */
+static int lock_suffix(const char *s)
+{
+  if (!*s) return 1;
+  if (strncmp(s, ".locktest.", 10) || !s[10]) return 0;
+  return strspn(s + 10, "0123456789") == strlen(s + 10);
+}
+
 /* Is name ".BASE.tmp.XXXXXX", or "..BASE.tmp.XXXXXX.tmp.YYYYYY" (the temporary file of a
-   writer that was itself given a temporary name)? */
-static int is_stale(const char *name, const char *base)
+   writer that was itself given a temporary name), either one possibly with a lock test
+   suffix? */
+static int stale_after_dot(const char *name, const char *base, int nested)
 {
   size_t b = strlen(base);
-  int nested = name[0] == '.' && name[1] == '.';
-  name += nested ? 2 : 1;
-  if (strncmp(name, base, b) || strncmp(name + b, ".tmp.", 5) || strlen(name + b + 5) < 6)
-    return 0;
+  if (strncmp(name, base, b) || !tmp_suffix(name + b)) return 0;
   name += b + 11;
-  return nested ? !strncmp(name, ".tmp.", 5) && strlen(name + 5) == 6 : *name == '\0';
+  if (nested) {
+    if (!tmp_suffix(name)) return 0;
+    name += 11;
+  }
+  return lock_suffix(name);
+}
+
+static int is_stale(const char *name, const char *base)
+{
+  return name[0] == '.' && (stale_after_dot(name + 1, base, 0) ||
+                            (name[1] == '.' && stale_after_dot(name + 2, base, 1)));
 }
 
 /* Remove the temporary files of the target path that a killed run left in its directory (see
@@ -39,7 +62,7 @@ static void remove_stale(const char *path)
   d = opendir(where);
   if (!d) return;
   while ((e = readdir(d)))
-    if (e->d_name[0] == '.' && is_stale(e->d_name, b)) {
+    if (is_stale(e->d_name, b)) {
       snprintf(name, sizeof(name), "%s/%s", where, e->d_name);
       unlink(name);
     }
