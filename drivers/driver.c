@@ -2,6 +2,7 @@
 /* Helpers shared by the rla drivers (see driver.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -127,6 +128,13 @@ rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const c
     err = p && t ? RLA_SUCCESS
                  : rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
                                  "out of memory listing output files");
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  if (rla_ctx_rank(ctx) == 0) { /* the final rename could not replace a directory */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                          "%s: is a directory; give the output a file name", path);
   }
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   RLA_CALL(ctx, rla_atomic_tmpname(ctx, path, out->tmp[out->n], RLA_PATH_MAX));

@@ -90,5 +90,17 @@ else
   cat "$tmp/out"
   fail "unwritable output directory"
 fi
+# an output that names an existing directory: fails before any work, writes no other output
+mkdir -p "$tmp/dir.json"
+rm -f "$tmp/codes" "$tmp/xd.npy"
+run 2 -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" -x "$tmp/xd.npy" --report "$tmp/dir.json" >"$tmp/out" 2>&1
+if [ "$(grep -c '^rla-lsq: error: .*dir.json: is a directory' "$tmp/out")" -eq 1 ] &&
+  ! grep -qx 0 "$tmp/codes" && ! grep -q "solving" "$tmp/out" && [ ! -e "$tmp/xd.npy" ] &&
+  [ -z "$(ls -A "$tmp" | grep '^\.xd')" ]; then
+  pass "output path that is a directory"
+else
+  cat "$tmp/out"
+  fail "output path that is a directory"
+fi
 
 finish
