@@ -83,6 +83,10 @@ PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l
   PetscFunctionBegin;
   PetscCall(MatGetSize(A, &m, &d));
   PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
+  PetscCheck((double)l * (double)d <= 2147483647.0, comm, PETSC_ERR_SUP,
+             "the %" PetscInt_FMT " x %" PetscInt_FMT
+             " sketch exceeds the 2^31 entries of one MPI reduction: lower the oversampling",
+             l, d);
   PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &dense, MATMPIDENSE, MATSEQDENSE, ""));
   PetscCall(PetscCalloc2((size_t)l * d, &part, (size_t)l * d, &acc));
   if (dense) {
@@ -117,7 +121,7 @@ PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l
     PetscCall(PetscFree(panel));
   }
   err = rla_ctx_agree(ctx, err);
-  if (!err) PetscCallMPI(MPI_Allreduce(acc, sa, (int)(l * d), MPI_DOUBLE, MPI_SUM, comm));
+  if (!err) PetscCallMPI(MPI_Reduce(acc, sa, (int)(l * d), MPI_DOUBLE, MPI_SUM, 0, comm));
   PetscCall(PetscFree2(part, acc));
   RLA_PETSC_CALL(comm, ctx, err);
   PetscFunctionReturn(0);

@@ -12,7 +12,7 @@
    whatever kappa(A) is.
    Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D R^-1 R^-T D x, or
    y = D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
-   Cost: setup is the sketch (see rla/sketch.h; one allreduce of l d words) plus 2 l d^2 flops
+   Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus 2 l d^2 flops
    on rank 0 (d^3 more with the SVD) and a broadcast of d^2 words; every apply is 2 d^2
    replicated flops and one allgather of d words. */
 #include <cblas.h>
@@ -162,7 +162,8 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
   RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_set_seed(S, (uint64_t)s->seed)));
   RLA_PETSC_CALL(comm, s->ctx, rla_sketch_setup(S));
   s->block = (PetscInt)rla_sketch_get_block_size(S);
-  PetscCall(PetscMalloc1((size_t)l * d, &sa));
+  sa = NULL;
+  if (rank == 0) PetscCall(PetscMalloc1((size_t)l * d, &sa));
   PetscCall(rla_petsc_sketch_mat(s->ctx, S, A, l, sa));
   rla_sketch_destroy(&S);
   s->time_sketch = MPI_Wtime() - t0;

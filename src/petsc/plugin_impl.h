@@ -27,10 +27,11 @@ extern const char *const rla_petsc_sketch_names[3];
 PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, Mat *A,
                                            PetscBool *from_normal);
 
-/* Omega A (l x d, column-major, leading dimension l) on every rank for the parallel A
-   (m x d, any row distribution) and an l x m sketch set up on the same communicator: each rank
-   sketches its own rows (a dense matrix in place, other types densified by panels of about
-   4 MiB) and one MPI_Allreduce sums the parts. Collective. */
+/* Omega A (l x d, column-major, leading dimension l) into sa on rank 0 (sa is not used on
+   the other ranks and may be NULL there) for the parallel A (m x d, any row distribution) and
+   an l x m sketch set up on the same communicator: each rank sketches its own rows (a dense
+   matrix in place, other types densified by panels of about 4 MiB) and one MPI_Reduce sums the
+   parts on rank 0, which factors the sketch. Collective. */
 PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l, double *sa);
 
 /* Copy the rows [row0, row0 + lm) of the parallel A (m x d) into the column-major local array
