@@ -14,8 +14,11 @@
 #include "../dmat/scalapack.h"
 #include "lsq_impl.h"
 
-/* Block size of the cyclic copies: ScaLAPACK's panel width. */
-#define DIRECT_NB 64
+/* Block size of the cyclic copies: ScaLAPACK's panel width. Measured for PDGELS at 2 ranks on
+   2^18 x d (bench_lsq): d = 1024: 12.4-13.3 s with 32, 13.2 s with 16, 13.3 s with 48, 15.0 s
+   with 64, 21.7 s with 128; d = 256: 1.44-1.66 s with 32, 2.17-2.25 s with 64; d = 64:
+   0.24 s with 32, 0.28-0.35 s with 64. */
+#define DIRECT_NB 32
 
 rla_err lsq_direct(rla_lsq L, rla_dmat A, rla_dmat B, const lsq_problem *p, rla_lsq_info *info,
                    lsq_cost *cost)
