@@ -465,15 +465,17 @@ static void test_rank_deficient(void)
    over P blocks) differ, so the solutions differ by rounding propagated through a kappa ~ 1e2
    problem: ~ kappa^2 eps ~ 1e-12; we allow 1e-10. The second size (accurate, d = 300, so
    l = 6020 and blocks of 3010 or 2007 rows of 301 columns at 2 or 3 ranks) sums each block of
-   the sketch in two 4 MiB pieces. */
+   the sketch in two 4 MiB pieces. The third (accurate, 20000 x 8) is tall enough for the
+   default oversampling to exceed 20: the sketch rows, chosen from m and d alone, must be the
+   same on P ranks and on one, above 20 (d + 1) and at most m / 4. */
 static void test_rank_count_independence(void)
 {
   const struct {
     int64_t m, d;
     int nmethods;
-  } sizes[] = {{500, 16, 2}, {6500, 300, 1}};
+  } sizes[] = {{500, 16, 2}, {6500, 300, 1}, {20000, 8, 1}};
   const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE};
-  for (size_t c = 0; c < 2; c++) {
+  for (size_t c = 0; c < 3; c++) {
     const int64_t m = sizes[c].m, d = sizes[c].d;
     double *x = calloc((size_t)d, sizeof(double)), *xself = calloc((size_t)d, sizeof(double));
     problem p;
@@ -481,9 +483,11 @@ static void test_rank_count_independence(void)
     for (int t = 0; t < sizes[c].nmethods; t++) {
       rla_dmat A = NULL, B = NULL;
       rla_lsq L = make_solver(methods[t], RLA_SKETCH_SRHT, 42);
+      rla_lsq_info info, info_self;
       int ok = 1;
       distribute(&p, 0, &A, &B);
-      RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, NULL));
+      RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+      info_self.sketch_rows = 0;
       if (rla_ctx_rank(rla_test_ctx) == 0) {
         rla_ctx self = NULL;
         rla_dmat As = NULL, Bs = NULL;
@@ -498,7 +502,7 @@ static void test_rank_count_independence(void)
         if (!err) err = rla_lsq_set_method(Ls, methods[t]);
         if (!err) err = rla_lsq_set_seed(Ls, 42);
         if (!err) err = rla_lsq_setup(Ls);
-        if (!err) err = rla_lsq_solve(Ls, As, Bs, xself, d, NULL);
+        if (!err) err = rla_lsq_solve(Ls, As, Bs, xself, d, &info_self);
         ok = !err;
         rla_lsq_destroy(&Ls);
         rla_dmat_destroy(&As);
@@ -506,10 +510,14 @@ static void test_rank_count_independence(void)
         rla_ctx_destroy(&self);
       }
       MPI_Bcast(xself, (int)d, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+      MPI_Bcast(&info_self.sketch_rows, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
       if (verbose())
-        fprintf(stderr, "%s, d = %lld: P vs 1 rank %.2e\n", rla_lsq_method_name(methods[t]),
-                (long long)d, rel_diff(d, x, xself));
+        fprintf(stderr, "%s, d = %lld: P vs 1 rank %.2e, l = %lld\n",
+                rla_lsq_method_name(methods[t]), (long long)d, rel_diff(d, x, xself),
+                (long long)info.sketch_rows);
       ok &= rel_diff(d, x, xself) <= 1e-10;
+      ok &= info.sketch_rows == info_self.sketch_rows;
+      if (c == 2) ok &= info.sketch_rows > 20 * (d + 1) && info.sketch_rows <= m / 4;
       RLA_ASSERT_ALL(ok);
       rla_lsq_destroy(&L);
       rla_dmat_destroy(&A);

@@ -103,7 +103,7 @@ typedef struct {
 } rla_lsq_info;
 
 /* Create a solver in ctx with the defaults: accurate method, block SRHT sketch, oversampling
-   of the method (4 for solve, 20 for accurate), seed 1, tol 2 eps, rank_tol 30 sqrt(d) eps,
+   of the method (4 for solve, from m and d for accurate), seed 1, tol 2 eps, rank_tol 30 sqrt(d) eps,
    max_iterations 500. Local. */
 rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L);
 /* Accepts NULL; sets *L = NULL. Local. */
@@ -120,14 +120,15 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
 /* Oversampling gamma > 1: the sketch has l = ceil(gamma (d + 1)) rows, enough to embed the
    (d + 1)-dimensional span of [A b_j] for each right-hand side with distortion about
    1 / sqrt(gamma). 0 restores the default of the method: 4 for solve (DESIGN: gamma 3-4; the
-   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum), 20 for accurate,
-   where every CG step is a pass over A: CG gains a factor about 1 / sqrt(gamma) per step, so
-   about 22 / log10(gamma) + 3 passes reach eps (measured at d = 256: 40 at gamma 4, 29 at 8,
-   24 at 12, 21 at 20), against 2 gamma d^3 / P flops per rank for the TSQR of the sketch.
-   Measured on the 2^18-row benchmark problem at 2 ranks (bench/lsq.sh) over 12, 16, 20, 24
-   and 28: 20 was within 5% of the best total at d = 64 and 256 (28 there), and the best at
-   d = 1024 (3.3 s against 4.1 s at 12: 16 CG steps and one refinement instead of 21 and two;
-   24 loses on the TSQR); larger rows-per-column ratios favour larger gamma. */
+   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum); for accurate, a
+   gamma from m and d alone (so the same on any number of ranks) between 20 and 1000. There
+   every CG step is a pass over A and gains a factor about the distortion, 0.9 / sqrt(gamma),
+   while the Gram matrix of the sketch costs gamma d^3 / P flops per rank and its reduction
+   gamma d^2 words: the default minimizes the sum of the two, measured in passes over A (the
+   model and its constants are in src/lsq/interface.c), under at most m / 4 sketch rows and
+   256 MiB of sketch. It gives about 25 at 2^18 x 1024, 107 at 2^18 x 256 and 389 at 2^18 x 64;
+   at 2 ranks on the benchmark problem (bench/lsq.sh) the accurate method took 0.43 s at
+   d = 256 against 0.53-0.66 s with gamma 20, and 0.09 s at d = 64 against 0.14 s. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
 /* The sketch rows l directly (l > d is checked at solve); 0 returns to the oversampling rule.
    l may exceed m (the sketch is then larger than A: use direct for such small problems). */

@@ -183,11 +183,54 @@ rla_err rla_lsq_setup(rla_lsq L)
   return RLA_SUCCESS;
 }
 
-/* The oversampling factor in use: the one set, or the default of the method. */
-static double oversample(rla_lsq L)
+/* Default oversampling of the accurate method for an m x d problem: the gamma in
+   [ACC_GAMMA_MIN, ACC_GAMMA_MAX], with at most m / 4 sketch rows and ACC_SKETCH_BYTES of
+   sketch per rank (unless ACC_GAMMA_MIN needs more), that minimizes a model of its
+   time in units of one pass over A (see rla_lsq_set_oversample):
+     f(gamma) = ACC_LN_GAIN / ln(sqrt(gamma) / ACC_DIST)  +  gamma (ACC_GRAM d^2 + ACC_REDUCE d) / m.
+   The first term counts CG steps: each gains the sketch's distortion, about
+   ACC_DIST / sqrt(gamma) (measured: preconditioned condition numbers 1.53-1.56 at gamma 20,
+   1.17 at 120, 1.09 at 400, that is distortions 0.94, 0.86, 0.86 over sqrt(gamma)), and
+   ACC_LN_GAIN = ln(3e10) is the gain from the sketch-and-solve start to eps on the benchmark
+   problem (kappa 1e6, residual 0.1). The second is what a larger sketch costs, relative to a
+   pass (8 m d / P bytes per rank): the Gram matrix of the gamma (d + 1) x d sketch,
+   gamma d^3 / P flops per rank, and the reduction and transform of the sketch, both linear in
+   gamma d. Constants measured at 2 ranks, 2^18 rows: d = 1024, gamma 20: Gram 0.26 s,
+   reduction 0.06-0.14 s, pass 0.105-0.119 s; d = 256: the sketch grows by 4.6e-4 s per unit of
+   gamma, a pass takes 0.025 s. The model's choices (about 25 at d = 1024, 110 at 256, 400 at 64)
+   match the best measured within its flatness: at d = 256, 0.48 s at gamma 120 against 0.66 s at
+   20; at d = 64, 0.094-0.099 s at 200-400 against 0.138 s at 20. It depends on m and d only, so
+   the sketch, and the answer, are the same on any number of ranks. */
+#define ACC_GAMMA_MIN 20.0
+#define ACC_GAMMA_MAX 1000.0
+#define ACC_LN_GAIN   24.0
+#define ACC_DIST      0.9
+#define ACC_GRAM      0.029
+#define ACC_REDUCE    11.5
+#define ACC_SKETCH_BYTES 268435456.0 /* 256 MiB */
+static double accurate_oversample(int64_t m, int64_t d)
+{
+  double per = (ACC_GRAM * (double)d * (double)d + ACC_REDUCE * (double)d) / (double)m;
+  double c = (double)(d + 1), best = ACC_GAMMA_MIN;
+  double gmax = fmin(fmin(ACC_GAMMA_MAX, 0.25 * (double)m / c), ACC_SKETCH_BYTES / (8.0 * c * c));
+  double fbest = INFINITY;
+  for (double g = ACC_GAMMA_MIN; g <= gmax; g *= 1.02) {
+    double f = ACC_LN_GAIN / log(sqrt(g) / ACC_DIST) + g * per;
+    if (f < fbest) {
+      fbest = f;
+      best = g;
+    }
+  }
+  return floor(best);
+}
+
+/* The oversampling factor in use for an m x d problem: the one set, or the default of the
+   method. */
+static double oversample(rla_lsq L, int64_t m, int64_t d)
 {
   if (L->gamma > 0.0) return L->gamma;
-  return L->method == RLA_LSQ_ACCURATE ? 20.0 : 4.0;
+  if (L->method != RLA_LSQ_ACCURATE) return 4.0;
+  return m > 0 && d > 0 ? accurate_oversample(m, d) : ACC_GAMMA_MIN;
 }
 
 /* Checks on replicated metadata only: every rank reaches the same verdict. */
@@ -229,7 +272,7 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
             (long long)d);
   *l = 0;
   if (L->method != RLA_LSQ_DIRECT) {
-    double lg = ceil(oversample(L) * (double)(d + 1));
+    double lg = ceil(oversample(L, m, d) * (double)(d + 1));
     *l = L->sketch_rows > 0 ? L->sketch_rows : (int64_t)lg;
     RLA_CHECK(ctx, *l > d, RLA_ERR_ARG,
               "sketch rows l = %lld must exceed the %lld columns of A: raise the sketch rows or "
@@ -415,8 +458,10 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out)
           rla_sketch_type_name(L->sketch_type));
   if (L->sketch_rows > 0)
     fprintf(out, "l = %lld", (long long)L->sketch_rows);
+  else if (L->gamma > 0.0 || L->method != RLA_LSQ_ACCURATE)
+    fprintf(out, "oversampling %g", oversample(L, 0, 0));
   else
-    fprintf(out, "oversampling %g", oversample(L));
+    fprintf(out, "oversampling from m and d");
   fprintf(out, ", seed %llu, tol %.3g, max_iterations %lld, rank_tol ", (unsigned long long)L->seed,
           L->tol, (long long)L->max_iterations);
   if (L->rank_tol < 0)
