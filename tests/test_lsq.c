@@ -529,6 +529,38 @@ static void test_rank_count_independence(void)
   }
 }
 
+/* The accurate method's default sketch rows on a tall, narrow problem (20000 x 8): above the
+   floor 20 (d + 1) = 180 and at most m / 4 with the block SRHT and the sparse sketch, whose cost
+   grows little with l; exactly the floor with a Gaussian sketch, whose cost is l m d flops.
+   Each solve still reaches the default backward-error target (2 eps). */
+static void test_default_oversampling(void)
+{
+  const int64_t m = 20000, d = 8;
+  const rla_sketch_type types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_SPARSE, RLA_SKETCH_GAUSSIAN};
+  double x[8];
+  problem p;
+  make_problem(m, d, 1, 1e4, 0.1, 77, &p);
+  for (int t = 0; t < 3; t++) {
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(RLA_LSQ_ACCURATE, types[t], 5);
+    rla_lsq_info info;
+    distribute(&p, 0, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    if (verbose())
+      fprintf(stderr, "%s: l = %lld\n", rla_sketch_type_name(types[t]),
+              (long long)info.sketch_rows);
+    if (types[t] == RLA_SKETCH_GAUSSIAN)
+      RLA_ASSERT_ALL(info.sketch_rows == 20 * (d + 1));
+    else
+      RLA_ASSERT_ALL(info.sketch_rows > 20 * (d + 1) && info.sketch_rows <= m / 4);
+    RLA_ASSERT_ALL(info.converged);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+  }
+  problem_free(&p);
+}
+
 /* PDGELS against dgels: both are Householder QR, backward stable, so on a problem with a small
    residual (rho = 1e-8, kappa^2 rho < kappa) they differ by O(d kappa eps); we allow
    10 d kappa eps. */
@@ -748,6 +780,7 @@ void rla_test_register(void)
   CU_add_test(s, "sketch-and-solve residual band", test_solve_band);
   CU_add_test(s, "rank-deficient A gives the minimum-norm solution", test_rank_deficient);
   CU_add_test(s, "same seed, same x on P ranks and on one", test_rank_count_independence);
+  CU_add_test(s, "default oversampling of the accurate method", test_default_oversampling);
   CU_add_test(s, "direct method against dgels", test_direct);
   CU_add_test(s, "several right-hand sides equal each alone", test_multiple_rhs);
   CU_add_test(s, "ranks without rows", test_empty_ranks);

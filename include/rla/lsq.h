@@ -120,8 +120,9 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
 /* Oversampling gamma > 1: the sketch has l = ceil(gamma (d + 1)) rows, enough to embed the
    (d + 1)-dimensional span of [A b_j] for each right-hand side with distortion about
    1 / sqrt(gamma). 0 restores the default of the method: 4 for solve (DESIGN: gamma 3-4; the
-   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum); for accurate, a
-   gamma from m and d alone (so the same on any number of ranks) between 20 and 1000. There
+   residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum); for accurate, 20
+   with a Gaussian sketch (l m d flops), else a gamma from m and d alone (so the same on any
+   number of ranks) between 20 and 1000. There
    every CG step is a pass over A and gains a factor about the distortion, 0.9 / sqrt(gamma),
    while the Gram matrix of the sketch costs gamma d^3 / P flops per rank and its reduction
    gamma d^2 words: the default minimizes the sum of the two, measured in passes over A (the

@@ -230,7 +230,9 @@ static double oversample(rla_lsq L, int64_t m, int64_t d)
 {
   if (L->gamma > 0.0) return L->gamma;
   if (L->method != RLA_LSQ_ACCURATE) return 4.0;
-  return m > 0 && d > 0 ? accurate_oversample(m, d) : ACC_GAMMA_MIN;
+  /* a Gaussian sketch costs l m d flops and l m random numbers: the smallest oversampling */
+  if (L->sketch_type == RLA_SKETCH_GAUSSIAN || m <= 0 || d <= 0) return ACC_GAMMA_MIN;
+  return accurate_oversample(m, d);
 }
 
 /* Checks on replicated metadata only: every rank reaches the same verdict. */
@@ -458,7 +460,8 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out)
           rla_sketch_type_name(L->sketch_type));
   if (L->sketch_rows > 0)
     fprintf(out, "l = %lld", (long long)L->sketch_rows);
-  else if (L->gamma > 0.0 || L->method != RLA_LSQ_ACCURATE)
+  else if (L->gamma > 0.0 || L->method != RLA_LSQ_ACCURATE ||
+           L->sketch_type == RLA_SKETCH_GAUSSIAN)
     fprintf(out, "oversampling %g", oversample(L, 0, 0));
   else
     fprintf(out, "oversampling from m and d");
