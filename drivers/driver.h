@@ -58,8 +58,8 @@ int rla_driver_fail(rla_ctx ctx, const char *prog);
 
 /* Outputs committed together: each output is written under a temporary name beside its target
    (created by rank 0 when the output is added, so an unwritable directory, or a target that
-   is a directory, fails before any work); commit renames them all onto their targets; destroy removes what was not committed.
-   A failed run thus leaves no new or partial file behind. */
+   is a directory, fails before any work); commit renames them all onto their targets; destroy
+   removes what was not committed. A failed run thus leaves no new or partial file behind. */
 typedef struct rla_driver_outputs_s *rla_driver_outputs;
 
 /* Local. */

@@ -24,7 +24,8 @@ static const rla_option_spec specs[] = {
      "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS"},
     {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
     {"oversample", NULL, RLA_OPT_REAL, NULL, NULL, 1.0001, 1e6,
-     "sketch rows l = ceil(oversample * (n + 1)) (default: 4 for solve; for accurate, 20 to 1000 from m and n, 20 with gaussian)"},
+     "sketch rows l = ceil(oversample * (n + 1)) (default: 4 for solve; for accurate, 20 to 1000 "
+     "from m and n, 20 with gaussian)"},
     {"sketch-rows", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
      "sketch rows l directly (0: from --oversample)"},
     {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},

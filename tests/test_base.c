@@ -266,9 +266,9 @@ static void touch(const char *path)
    other targets, or of other shapes, are kept. */
 static void test_atomic_removes_stale(void)
 {
-  static const char *stale[] = {".out.txt.tmp.AbC123", ".out.txt.tmp.AbC123.locktest.0",
-                                ".out.txt.tmp.x1y2z3.locktest.17", "..out.txt.tmp.AbC123.tmp.q9Q9q9",
-                                "..out.txt.tmp.AbC123.tmp.q9Q9q9.locktest.1"};
+  static const char *stale[] = {
+      ".out.txt.tmp.AbC123", ".out.txt.tmp.AbC123.locktest.0", ".out.txt.tmp.x1y2z3.locktest.17",
+      "..out.txt.tmp.AbC123.tmp.q9Q9q9", "..out.txt.tmp.AbC123.tmp.q9Q9q9.locktest.1"};
   static const char *kept[] = {".out.txt.tmp.AbC12",         ".out.txt.tmp.AbC123.locktest.",
                                ".out.txt.tmp.AbC123.lock",   ".out.txt.tmp.AbC123.locktest.1a",
                                ".other.txt.tmp.AbC123",      "out.txt.tmp.AbC123",
@@ -276,8 +276,10 @@ static void test_atomic_removes_stale(void)
   size_t i;
   if (rla_ctx_rank(rla_test_ctx) == 0) {
     rla_atomic_file af;
-    for (i = 0; i < sizeof(stale) / sizeof(*stale); i++) touch(rla_test_path(stale[i]));
-    for (i = 0; i < sizeof(kept) / sizeof(*kept); i++) touch(rla_test_path(kept[i]));
+    for (i = 0; i < sizeof(stale) / sizeof(*stale); i++)
+      touch(rla_test_path(stale[i]));
+    for (i = 0; i < sizeof(kept) / sizeof(*kept); i++)
+      touch(rla_test_path(kept[i]));
     CU_ASSERT(rla_atomic_open(rla_test_ctx, rla_test_path("out.txt"), &af) == 0);
     fputs("new\n", af.f);
     CU_ASSERT(rla_atomic_commit(rla_test_ctx, &af) == 0);

@@ -15,8 +15,8 @@ extern "C" {
 /* A run killed while writing (SIGKILL, a node failure) leaves its temporary files
    ".NAME.tmp.XXXXXX" (and "..NAME.tmp.XXXXXX.tmp.YYYYYY" when a writer was given a temporary
    name, and either with ".locktest.N" appended, the file MPI-IO makes for a moment when it
-   opens one) beside the target, never a partial target. The next atomic write of the same target
-   removes them before making its own, so a rerun cleans up after the killed one;
+   opens one) beside the target, never a partial target. The next atomic write of the same
+   target removes them before making its own, so a rerun cleans up after the killed one;
    two runs must therefore not write the same target at the same time (one of them would lose
    its temporary file and fail when renaming it). */
 #define RLA_PATH_MAX 4096

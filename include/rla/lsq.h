@@ -103,8 +103,8 @@ typedef struct {
 } rla_lsq_info;
 
 /* Create a solver in ctx with the defaults: accurate method, block SRHT sketch, oversampling
-   of the method (4 for solve, from m and d for accurate), seed 1, tol 2 eps, rank_tol 30 sqrt(d) eps,
-   max_iterations 500. Local. */
+   of the method (4 for solve, from m and d for accurate), seed 1, tol 2 eps,
+   rank_tol 30 sqrt(d) eps, max_iterations 500. Local. */
 rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L);
 /* Accepts NULL; sets *L = NULL. Local. */
 rla_err rla_lsq_destroy(rla_lsq *L);
@@ -122,12 +122,12 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
    1 / sqrt(gamma). 0 restores the default of the method: 4 for solve (DESIGN: gamma 3-4; the
    residual is then within about sqrt(1 + 1 / (gamma - 1)) of the optimum); for accurate, 20
    with a Gaussian sketch (l m d flops), else a gamma from m and d alone (so the same on any
-   number of ranks) between 20 and 1000. There
-   every CG step is a pass over A and gains a factor about the distortion, 0.9 / sqrt(gamma),
-   while the Gram matrix of the sketch costs gamma d^3 / P flops per rank and its reduction
-   gamma d^2 words: the default minimizes the sum of the two, measured in passes over A (the
-   model and its constants are in src/lsq/interface.c), under at most m / 4 sketch rows and
-   256 MiB of sketch. It gives about 25 at 2^18 x 1024, 107 at 2^18 x 256 and 389 at 2^18 x 64;
+   number of ranks) between 20 and 1000. Every CG step of the accurate method is a pass over A
+   and gains a factor about the distortion, 0.9 / sqrt(gamma), while the Gram matrix of the
+   sketch costs gamma d^3 / P flops per rank and its reduction gamma d^2 words: the default
+   minimizes the CG steps plus the sketch's cost, both counted in passes over A (the model and
+   its constants are in src/lsq/interface.c), with at most m / 4 sketch rows and 256 MiB of
+   sketch. It gives about 25 at 2^18 x 1024, 107 at 2^18 x 256 and 389 at 2^18 x 64;
    at 2 ranks on the benchmark problem (bench/lsq.sh) the accurate method took 0.43 s at
    d = 256 against 0.53-0.66 s with gamma 20, and 0.09 s at d = 64 against 0.14 s. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);

@@ -12,10 +12,7 @@
 #include "rla/file.h"
 
 /* Does s start with ".tmp." and six more characters (a mkstemp suffix)? */
-static int tmp_suffix(const char *s)
-{
-  return !strncmp(s, ".tmp.", 5) && strnlen(s + 5, 6) == 6;
-}
+static int tmp_suffix(const char *s) { return !strncmp(s, ".tmp.", 5) && strnlen(s + 5, 6) == 6; }
 
 /* Is s empty, or ".locktest.N": the file MPI-IO creates, and removes, beside a file it opens to
    test file locking, which a kill during the open leaves behind? */

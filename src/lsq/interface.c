@@ -185,9 +185,9 @@ rla_err rla_lsq_setup(rla_lsq L)
 
 /* Default oversampling of the accurate method for an m x d problem: the gamma in
    [ACC_GAMMA_MIN, ACC_GAMMA_MAX], with at most m / 4 sketch rows and ACC_SKETCH_BYTES of
-   sketch per rank (unless ACC_GAMMA_MIN needs more), that minimizes a model of its
-   time in units of one pass over A (see rla_lsq_set_oversample):
-     f(gamma) = ACC_LN_GAIN / ln(sqrt(gamma) / ACC_DIST)  +  gamma (ACC_GRAM d^2 + ACC_REDUCE d) / m.
+   sketch per rank (unless ACC_GAMMA_MIN needs more), that minimizes a model of its time in
+   units of one pass over A (see rla_lsq_set_oversample):
+     f(gamma) = ACC_LN_GAIN / ln(sqrt(gamma) / ACC_DIST) + gamma (ACC_GRAM d^2 + ACC_REDUCE d) / m.
    The first term counts CG steps: each gains the sketch's distortion, about
    ACC_DIST / sqrt(gamma) (measured: preconditioned condition numbers 1.53-1.56 at gamma 20,
    1.17 at 120, 1.09 at 400, that is distortions 0.94, 0.86, 0.86 over sqrt(gamma)), and
@@ -197,16 +197,16 @@ rla_err rla_lsq_setup(rla_lsq L)
    gamma d^3 / P flops per rank, and the reduction and transform of the sketch, both linear in
    gamma d. Constants measured at 2 ranks, 2^18 rows: d = 1024, gamma 20: Gram 0.26 s,
    reduction 0.06-0.14 s, pass 0.105-0.119 s; d = 256: the sketch grows by 4.6e-4 s per unit of
-   gamma, a pass takes 0.025 s. The model's choices (about 25 at d = 1024, 110 at 256, 400 at 64)
+   gamma, a pass takes 0.025 s. The model's choices (25 at d = 1024, 107 at 256, 389 at 64)
    match the best measured within its flatness: at d = 256, 0.48 s at gamma 120 against 0.66 s at
    20; at d = 64, 0.094-0.099 s at 200-400 against 0.138 s at 20. It depends on m and d only, so
    the sketch, and the answer, are the same on any number of ranks. */
-#define ACC_GAMMA_MIN 20.0
-#define ACC_GAMMA_MAX 1000.0
-#define ACC_LN_GAIN   24.0
-#define ACC_DIST      0.9
-#define ACC_GRAM      0.029
-#define ACC_REDUCE    11.5
+#define ACC_GAMMA_MIN    20.0
+#define ACC_GAMMA_MAX    1000.0
+#define ACC_LN_GAIN      24.0
+#define ACC_DIST         0.9
+#define ACC_GRAM         0.029
+#define ACC_REDUCE       11.5
 #define ACC_SKETCH_BYTES 268435456.0 /* 256 MiB */
 static double accurate_oversample(int64_t m, int64_t d)
 {

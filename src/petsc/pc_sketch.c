@@ -12,9 +12,9 @@
    whatever kappa(A) is.
    Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D R^-1 R^-T D x, or
    y = D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
-   Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus 2 l d^2 flops
-   on rank 0 (d^3 more with the SVD) and a broadcast of d^2 words; every apply is 2 d^2
-   replicated flops and one allgather of d words. */
+   Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus
+   2 l d^2 flops on rank 0 (d^3 more with the SVD) and a broadcast of d^2 words; every apply is
+   2 d^2 replicated flops and one allgather of d words. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
