@@ -57,6 +57,49 @@ static void test_rowblock_layout(void)
   }
 }
 
+/* Does every local entry of X hold entry(global i, global j)? Local. */
+static int holds_entries(rla_dmat X)
+{
+  double *a;
+  int64_t lm, ln, lld;
+  int ok = 1;
+  rla_dmat_local(X, &a, &lm, &ln, &lld);
+  for (int64_t j = 0; j < ln; j++)
+    for (int64_t i = 0; i < lm; i++)
+      ok &= a[i + j * lld] == entry(rla_dmat_global_row(X, i), rla_dmat_global_col(X, j), NULL);
+  return ok;
+}
+
+/* Redistribution between row blocks (default and larger blocks, so that some ranks hold no
+   rows) and block-cyclic layouts of several block sizes, both ways, exact (entries are moved,
+   not computed). The 3000 x 900 case takes several panels of columns (at most 2^20 entries
+   per rank and panel), the others one; at 4 or more ranks the cyclic grid is 2-D. */
+static void test_redistribute_layouts(void)
+{
+  const struct {
+    int64_t m, n, rmb, mb, nb;
+  } c[] = {{37, 11, 0, 4, 3},      {37, 11, 30, 1, 1},      {5, 40, 0, 2, 7},
+           {100, 1, 0, 64, 64},    {1, 9, 0, 3, 2},         {64, 64, 40, 32, 32},
+           {3000, 900, 0, 32, 32}, {3000, 900, 2000, 7, 50}};
+  for (size_t t = 0; t < sizeof(c) / sizeof(c[0]); t++) {
+    rla_dmat R = NULL, C = NULL, R2 = NULL;
+    int64_t rmb = c[t].rmb;
+    if (rmb > 0 && rmb < (c[t].m + rla_ctx_size(rla_test_ctx) - 1) / rla_ctx_size(rla_test_ctx))
+      rmb = 0;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, c[t].m, c[t].n, rmb, &R));
+    RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, c[t].m, c[t].n, c[t].mb, c[t].nb, &C));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, c[t].m, c[t].n, 0, &R2));
+    RLA_ASSERT_OK(rla_dmat_fill(R, entry, NULL));
+    RLA_ASSERT_OK(rla_dmat_redistribute(R, C));
+    RLA_ASSERT_ALL(holds_entries(C));
+    RLA_ASSERT_OK(rla_dmat_redistribute(C, R2));
+    RLA_ASSERT_ALL(holds_entries(R2));
+    rla_dmat_destroy(&R);
+    rla_dmat_destroy(&C);
+    rla_dmat_destroy(&R2);
+  }
+}
+
 static void test_redistribute_gather_scatter(void)
 {
   const int64_t m = 37, n = 11;
@@ -215,6 +258,7 @@ void rla_test_register(void)
   CU_pSuite s = CU_add_suite("dmat", NULL, NULL);
   CU_add_test(s, "row-block layout, uneven and empty ranks", test_rowblock_layout);
   CU_add_test(s, "redistribute, gather, scatter", test_redistribute_gather_scatter);
+  CU_add_test(s, "redistribute between layouts", test_redistribute_layouts);
   CU_add_test(s, "Frobenius, max and 2-norm", test_norms);
   CU_add_test(s, "Frobenius norm to a few eps for 2^20 entries", test_norm_fro_accuracy);
   CU_add_test(s, "non-finite entries are named", test_check_finite);

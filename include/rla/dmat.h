@@ -47,7 +47,8 @@ int64_t rla_dmat_row_offset(rla_dmat A);
 /* Row-block layout only: first global row and row count held by rank r. Local. */
 void rla_dmat_rank_rows(rla_dmat A, int r, int64_t *row0, int64_t *nrows);
 
-/* Copy the values of A into B (same global sizes, any layouts) with pdgemr2d. Collective. */
+/* Copy the values of A into B (same global sizes, any layouts): one all-to-all per panel of
+   columns (at most 2^20 entries per rank). Collective. */
 rla_err rla_dmat_redistribute(rla_dmat A, rla_dmat B);
 /* B = A for same-layout matrices, or redistribution otherwise. Collective. */
 rla_err rla_dmat_copy(rla_dmat A, rla_dmat B);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Distributed dense matrices: creation, local access, index maps, redistribution, norms, GEMM,
-   gather and scatter. Communication: pdgemr2d/pdgemm as ScaLAPACK does them; one allreduce per
-   norm; gather/scatter move the matrix once through rank root. */
+   gather and scatter. Communication: one all-to-all per panel of columns for a
+   redistribution; pdgemm as ScaLAPACK does it; one allreduce per norm; gather/scatter move the
+   matrix once through rank root. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -213,18 +214,138 @@ void rla_dmat_rank_rows(rla_dmat A, int r, int64_t *row0, int64_t *nrows)
   if (nrows) *nrows = e - s;
 }
 
+/* Redistribution between two block-cyclic layouts (both with their first block on process
+   (0, 0) of a column-major grid over the context's ranks, as create makes them), by panels of
+   whole columns with one MPI_Alltoallv each: every rank packs its runs of each column by
+   destination and unpacks what it receives in the same order (columns, then rows,
+   increasing), each side computing both counts from the replicated layouts. Row blocks to
+   32 x 32 blocks of 2^18 x 1024 at 2 ranks: 0.96 s, against 6.8-8.4 s with pdgemr2d;
+   2^18 x 256: 0.17 s against 0.51-0.59 s. */
+#define REDIST_PANEL_DOUBLES 1048576 /* per rank and panel: 8 MiB sent, 8 MiB received */
+
+/* The rank (column-major on the grid, as rla_ctx_grid makes it) that owns global (i, j) */
+static int owner(const struct rla_dmat_s *X, int64_t i, int64_t j)
+{
+  return (int)((i / X->mb) % X->nprow) + (int)((j / X->nb) % X->npcol) * X->nprow;
+}
+
+/* local offset of global (i, j) in X's array on its owner */
+static int64_t local_offset(const struct rla_dmat_s *X, int64_t i, int64_t j)
+{
+  int64_t li = (i / (X->mb * X->nprow)) * X->mb + i % X->mb;
+  int64_t lj = (j / (X->nb * X->npcol)) * X->nb + j % X->nb;
+  return li + lj * X->lld;
+}
+
+/* The runs of rows of column j that X's rank (prow) owns, each cut where Y's row blocks change:
+   calls f(i, len, owner in Y) for each, rows increasing. */
+typedef void (*run_fn)(int64_t i, int64_t len, int other, void *data);
+static void column_runs(const struct rla_dmat_s *X, int prow, const struct rla_dmat_s *Y, int64_t j,
+                        run_fn f, void *data)
+{
+  for (int64_t b0 = (int64_t)prow * X->mb; b0 < X->m; b0 += X->mb * X->nprow) {
+    int64_t b1 = b0 + X->mb < X->m ? b0 + X->mb : X->m;
+    for (int64_t i = b0; i < b1;) {
+      int64_t e = (i / Y->mb + 1) * Y->mb;
+      if (e > b1) e = b1;
+      f(i, e - i, owner(Y, i, j), data);
+      i = e;
+    }
+  }
+}
+
+typedef struct {
+  const struct rla_dmat_s *X; /* the matrix whose array is read or written */
+  int64_t j;
+  int *count;  /* per other rank */
+  int *offset; /* running position in buf, per other rank */
+  double *buf; /* NULL: count only */
+  int unpack;  /* 0: X's array -> buf; 1: buf -> X's array */
+} run_ctx;
+
+static void run_visit(int64_t i, int64_t len, int other, void *data)
+{
+  run_ctx *c = data;
+  if (!c->buf) {
+    c->count[other] += (int)len;
+    return;
+  }
+  {
+    double *x = c->X->a + local_offset(c->X, i, c->j), *b = c->buf + c->offset[other];
+    if (c->unpack)
+      memcpy(x, b, sizeof(double) * (size_t)len);
+    else
+      memcpy(b, x, sizeof(double) * (size_t)len);
+    c->offset[other] += (int)len;
+  }
+}
+
+/* Visit the entries of columns [j0, j1) that this rank owns in X, by the owner in Y. */
+static void panel_runs(const struct rla_dmat_s *X, const struct rla_dmat_s *Y, int64_t j0,
+                       int64_t j1, run_ctx *c)
+{
+  for (int64_t j = j0; j < j1; j++) {
+    if ((int)((j / X->nb) % X->npcol) != X->mycol) continue;
+    c->j = j;
+    column_runs(X, X->myrow, Y, j, run_visit, c);
+  }
+}
+
 rla_err rla_dmat_redistribute(rla_dmat A, rla_dmat B)
 {
   rla_ctx ctx = A->ctx;
-  int one = 1, m = (int)A->m, n = (int)A->n, all;
+  int p = ctx->size;
+  int *sc = NULL, *sd = NULL, *rc = NULL, *rd = NULL;
+  double *sbuf = NULL, *rbuf = NULL;
+  int64_t rows_max, w;
+  rla_err err = RLA_SUCCESS;
   RLA_CHECK(ctx, A->ctx == B->ctx, RLA_ERR_ARG, "matrices belong to different contexts");
   RLA_CHECK(ctx, A->m == B->m && A->n == B->n, RLA_ERR_SHAPE,
             "cannot redistribute %lld x %lld into %lld x %lld", (long long)A->m, (long long)A->n,
             (long long)B->m, (long long)B->n);
-  if (m == 0 || n == 0) return RLA_SUCCESS;
-  RLA_CALL(ctx, rla_ctx_grid(ctx, ctx->size, 1, &all));
-  pdgemr2d_(&m, &n, A->a, &one, &one, A->desc, B->a, &one, &one, B->desc, &all);
-  return RLA_SUCCESS;
+  if (A->m == 0 || A->n == 0) return RLA_SUCCESS;
+  /* columns per panel, the same on every rank: at most REDIST_PANEL_DOUBLES entries of a panel
+     on any rank, in A or in B */
+  rows_max = A->mb * ((A->m + A->mb * A->nprow - 1) / (A->mb * A->nprow));
+  if (B->mb * ((B->m + B->mb * B->nprow - 1) / (B->mb * B->nprow)) > rows_max)
+    rows_max = B->mb * ((B->m + B->mb * B->nprow - 1) / (B->mb * B->nprow));
+  w = REDIST_PANEL_DOUBLES / (rows_max > 0 ? rows_max : 1);
+  if (w < 1) w = 1;
+  err = rla_calloc(ctx, (size_t)(4 * p), sizeof(int), &sc);
+  if (!err) err = rla_calloc(ctx, (size_t)(rows_max * w), sizeof(double), &sbuf);
+  if (!err) err = rla_calloc(ctx, (size_t)(rows_max * w), sizeof(double), &rbuf);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  sd = sc + p;
+  rc = sd + p;
+  rd = rc + p;
+  for (int64_t j0 = 0; j0 < A->n; j0 += w) {
+    int64_t j1 = j0 + w < A->n ? j0 + w : A->n;
+    run_ctx send = {A, 0, sc, sd, NULL, 0}, recv = {B, 0, rc, rd, NULL, 1};
+    memset(sc, 0, sizeof(int) * (size_t)(4 * p));
+    panel_runs(A, B, j0, j1, &send); /* counts of what goes to each rank */
+    panel_runs(B, A, j0, j1, &recv); /* and of what comes from each */
+    for (int r = 1; r < p; r++) {
+      sd[r] = sd[r - 1] + sc[r - 1];
+      rd[r] = rd[r - 1] + rc[r - 1];
+    }
+    send.buf = sbuf;
+    panel_runs(A, B, j0, j1, &send); /* pack; the offsets end at the next rank's start */
+    for (int r = p - 1; r > 0; r--)
+      sd[r] = sd[r - 1];
+    sd[0] = 0;
+    {
+      int mrc = MPI_Alltoallv(sbuf, sc, sd, MPI_DOUBLE, rbuf, rc, rd, MPI_DOUBLE, ctx->comm);
+      RLA_CHECK_GOTO(ctx, err, done, mrc == MPI_SUCCESS, RLA_ERR_MPI,
+                     "MPI_Alltoallv of a redistribution failed (MPI error %d)", mrc);
+    }
+    recv.buf = rbuf;
+    panel_runs(B, A, j0, j1, &recv); /* unpack in the order the sender packed */
+  }
+done:
+  free(sc);
+  free(sbuf);
+  free(rbuf);
+  return err;
 }
 
 rla_err rla_dmat_copy(rla_dmat A, rla_dmat B)
