@@ -306,9 +306,8 @@ rla_err rla_dmat_redistribute(rla_dmat A, rla_dmat B)
   if (A->m == 0 || A->n == 0) return RLA_SUCCESS;
   /* columns per panel, the same on every rank: at most REDIST_PANEL_DOUBLES entries of a panel
      on any rank, in A or in B */
-  rows_max = A->mb * ((A->m + A->mb * A->nprow - 1) / (A->mb * A->nprow));
-  if (B->mb * ((B->m + B->mb * B->nprow - 1) / (B->mb * B->nprow)) > rows_max)
-    rows_max = B->mb * ((B->m + B->mb * B->nprow - 1) / (B->mb * B->nprow));
+  rows_max = numroc64(A->m, A->mb, 0, A->nprow); /* process row 0 holds the most rows */
+  if (numroc64(B->m, B->mb, 0, B->nprow) > rows_max) rows_max = numroc64(B->m, B->mb, 0, B->nprow);
   w = REDIST_PANEL_DOUBLES / (rows_max > 0 ? rows_max : 1);
   if (w < 1) w = 1;
   err = rla_calloc(ctx, (size_t)(4 * p), sizeof(int), &sc);

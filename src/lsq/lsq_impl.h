@@ -78,8 +78,8 @@ typedef struct {
    benchmark family (2^18 x 256, geometric singular values) the preconditioned condition number
    was the same as with TSQR, 1.56, up to kappa 1e8, 5.25 at 1e9 (c eps kappa^2 near 4 there,
    so about 0.04 at 1e8), and the factorization failed at 1e10: 1e7 leaves a factor 10 in
-   kappa, 100 in the distortion. Sketch-and-solve itself (the solve method) always uses TSQR, whose x is
-   accurate to kappa eps rather than kappa^2 eps. */
+   kappa, 100 in the distortion. Sketch-and-solve itself (the solve method) always uses TSQR,
+   whose x is accurate to kappa eps rather than kappa^2 eps. */
 #define CHOL_KAPPA_MAX 1e7
 
 /* Counters of one solve. */
