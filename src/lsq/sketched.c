@@ -157,40 +157,59 @@ done:
   return err;
 }
 
-/* Doubles per piece of the reduction of the sketch (4 MiB; at least one column of a block). */
-#define PIECE_DOUBLES ((int64_t)1 << 19)
+/* Doubles per message of the reduction of the sketch (512 KiB; at least one column of a
+   block). Measured at 2 ranks, 25625 x 1025, five launches each: 0.035-0.10 s (0.035-0.05 in
+   most launches, about 0.1 in the others, with 2^14 to 2^18 alike); one MPI_Reduce per block
+   in pieces of 2^19 took 0.06-0.15 s (0.14-0.15 in most launches). */
+#define PIECE_DOUBLES ((int64_t)1 << 16)
+
+/* Rows row0 .. row0 + rows - 1 of block q of the l-row sketch split over Pq ranks, as even as
+   can be (each has >= c rows when l >= c); no rows for q >= Pq. */
+static void block_range(int64_t l, int Pq, int q, int64_t *row0, int64_t *rows)
+{
+  int64_t base = l / Pq, extra = l % Pq;
+  if (q >= Pq) {
+    *row0 = l;
+    *rows = 0;
+    return;
+  }
+  *row0 = q * base + (q < extra ? q : extra);
+  *rows = base + (q < extra);
+}
 
 /* The row blocks of the l x c sketch: the first Pq = min(P, l / c) ranks hold one each. */
 static void sketch_blocks(rla_ctx ctx, int64_t l, int64_t c, int *Pq, int64_t *row0, int64_t *rows)
 {
-  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx);
+  int P = rla_ctx_size(ctx);
   *Pq = (int)(l / c < P ? l / c : P);
   if (*Pq < 1) *Pq = 1;
-  /* as even as can be (each has >= c rows when l >= c) */
-  *row0 = *rows = 0;
-  for (int q = 0; q < me && q < *Pq; q++)
-    *row0 += l / *Pq + (q < l % *Pq);
-  if (me < *Pq) *rows = l / *Pq + (me < l % *Pq);
+  block_range(l, *Pq, rla_ctx_rank(ctx), row0, rows);
 }
 
 /* The reduce-scatter of the l x c sketch whose parts w (column-major, leading dimension l) the
-   ranks hold: block q (its rows of all c columns, see sketch_blocks) is summed to rank q in
-   pieces of whole columns, each packed contiguous, reduced (MPI_Reduce) and unpacked by rank q
-   into its rows of w. Pieces keep the buffer small and in cache; Open MPI 4.1's
-   MPI_Reduce_scatter of the packed blocks measured 6-8x slower on 100 MB at 2 ranks, and
-   packing them whole cost a second sketch-sized array. Collective. */
+   ranks hold, leaving block q (its rows of all c columns, see sketch_blocks) summed in rank q's
+   rows of w. A ring over the P ranks: at step s = 1 .. P - 1 rank p sends its partial sum of
+   block p - s (mod P) to rank p + 1 and receives the partial sum of block p - s - 1 from rank
+   p - 1, to which it adds its own rows in place; after P - 1 steps the block that arrives is
+   its own, complete. Each rank sends and receives (P - 1) / P of the sketch, the least a
+   reduce-scatter can, and talks to its two neighbours only; messages are pieces of whole
+   columns, packed contiguous. Open MPI 4.1's MPI_Reduce_scatter of the packed blocks measured
+   6-8x slower on 100 MB at 2 ranks, and one MPI_Reduce per block about 1.5-3x slower.
+   Collective. */
 static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_cost *cost)
 {
   int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
-  int64_t row0, rows, nmax, piece, r0 = 0;
-  double *pk = NULL;
+  int64_t row0, rows, nmax, piece, per;
+  double *sb = NULL, *rb = NULL;
   rla_err err;
 
   if (P == 1) return RLA_SUCCESS;
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
   nmax = l / Pq + (l % Pq > 0);
   piece = nmax > PIECE_DOUBLES ? nmax : PIECE_DOUBLES;
-  err = rla_calloc(ctx, (size_t)piece, sizeof(double), &pk);
+  per = piece / nmax;
+  err = rla_calloc(ctx, (size_t)piece, sizeof(double), &sb);
+  if (!err) err = rla_calloc(ctx, (size_t)piece, sizeof(double), &rb);
   /* MPI counts: a piece, and a c x c triangle or Gram matrix sent whole */
   if (!err && (piece > INT_MAX || c * c > INT_MAX))
     err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
@@ -198,28 +217,31 @@ static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_c
                         "count of MPI",
                         (long long)l, (long long)c);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  for (int q = 0; q < Pq; q++) {
-    int64_t nq = l / Pq + (q < l % Pq), per = piece / nq;
+  for (int step = 1; step < P; step++) {
+    int qs = (me - step + P) % P, qr = (me - step - 1 + 2 * P) % P;
+    int64_t s0, ns, r0, nr;
+    block_range(l, Pq, qs, &s0, &ns);
+    block_range(l, Pq, qr, &r0, &nr);
     for (int64_t j0 = 0; j0 < c; j0 += per) {
       int64_t nc = c - j0 < per ? c - j0 : per;
-      for (int64_t j = 0; j < nc; j++)
-        memcpy(pk + j * nq, w + (j0 + j) * l + r0, sizeof(double) * (size_t)nq);
-      if (q == me) {
-        RLA_MPI(ctx, MPI_Reduce(MPI_IN_PLACE, pk, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q,
-                                rla_ctx_comm(ctx)));
-        for (int64_t j = 0; j < nc; j++)
-          memcpy(w + (j0 + j) * l + r0, pk + j * nq, sizeof(double) * (size_t)nq);
-      } else {
-        RLA_MPI(ctx,
-                MPI_Reduce(pk, NULL, (int)(nq * nc), MPI_DOUBLE, MPI_SUM, q, rla_ctx_comm(ctx)));
+      for (int64_t j = 0; j < nc && ns > 0; j++)
+        memcpy(sb + j * ns, w + (j0 + j) * l + s0, sizeof(double) * (size_t)ns);
+      RLA_MPI(ctx, MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, step, rb,
+                                (int)(nr * nc), MPI_DOUBLE, (me - 1 + P) % P, step,
+                                rla_ctx_comm(ctx), MPI_STATUS_IGNORE));
+      for (int64_t j = 0; j < nc; j++) {
+        double *dst = w + (j0 + j) * l + r0;
+        const double *src = rb + j * nr;
+        for (int64_t i = 0; i < nr; i++)
+          dst[i] += src[i];
       }
-      cost->reductions++;
     }
-    r0 += nq;
   }
+  cost->reductions++;
   cost->words += l * c;
 done:
-  free(pk);
+  free(sb);
+  free(rb);
   return err;
 }
 
