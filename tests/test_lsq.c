@@ -317,12 +317,12 @@ static void test_cholesky_spectra(void)
       e = 2.0 * sqrt((double)d / (double)info.sketch_rows);
       bound = (1.0 + e) / (1.0 - e);
       if (verbose())
-        fprintf(stderr,
-                "spectrum %d, kappa %.0e: %s, kappa_sk %.3g, kappa_pre %.3f (bound %.2f), its %lld, "
-                "fe %.2e (dgels %.2e), kw %.2f eps\n",
-                (int)kinds[k], kappas[t], info.factorization, info.kappa_sketch,
-                info.kappa_preconditioned, bound, (long long)info.iterations, fe, fel,
-                kw / RLA_EPS);
+        fprintf(
+            stderr,
+            "spectrum %d, kappa %.0e: %s, kappa_sk %.3g, kappa_pre %.3f (bound %.2f), its %lld, "
+            "fe %.2e (dgels %.2e), kw %.2f eps\n",
+            (int)kinds[k], kappas[t], info.factorization, info.kappa_sketch,
+            info.kappa_preconditioned, bound, (long long)info.iterations, fe, fel, kw / RLA_EPS);
       ok &= strcmp(info.factorization, "cholesky") == 0;
       ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned <= bound;
       ok &= info.converged && kw <= 10.0 * RLA_EPS;
@@ -681,6 +681,76 @@ static void test_empty_ranks(void)
   problem_free(&p);
 }
 
+/* The residual evaluation (the fused pass over A: r = b - A x, A^T r, ||A||_F) against long
+   double sums over the full problem, on sizes that leave partial chunks, columns outside the
+   groups of 8, and ranks with one row or none. Tolerances are the rounding bounds of the
+   double computation: |dr| <= gamma_(d+1) (|b| + |A| |x|), |dg| <= gamma_m |A|^T |r| +
+   |A|^T |dr|, and gamma_(m+d) for ||A||_F^2, with a factor 2 for the norms taken of them; a
+   row or a column dropped or counted twice changes them at O(1). */
+static void test_evaluation(void)
+{
+  const int64_t ms[] = {9001, 4099, 1000, 7}, ds[] = {13, 300, 1, 5};
+  const double eps = RLA_EPS;
+  for (size_t t = 0; t < sizeof(ms) / sizeof(ms[0]); t++) {
+    int64_t m = ms[t], d = ds[t];
+    problem p;
+    rla_dmat A = NULL, B = NULL;
+    rla_lsq L = make_solver(RLA_LSQ_SOLVE, RLA_SKETCH_SRHT, 3);
+    rla_lsq_info info;
+    double *x = malloc(sizeof(double) * (size_t)d), *dr = malloc(sizeof(double) * (size_t)m);
+    long double rn2 = 0.0L, af2 = 0.0L, g2 = 0.0L, n1 = 0.0L, gb2 = 0.0L;
+    double rn, af, ratio, tol_r, tol_g, tol_f;
+    int ok;
+    make_problem(m, d, 1, 1e4, 0.5, 900 + t, &p);
+    distribute(&p, 0, &A, &B);
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
+    for (int64_t i = 0; i < m; i++) {
+      long double r = p.b[i], mag = fabs(p.b[i]);
+      for (int64_t j = 0; j < d; j++) {
+        r -= (long double)p.a[i + j * m] * x[j];
+        mag += fabs(p.a[i + j * m] * x[j]);
+      }
+      rn2 += r * r;
+      n1 += mag * mag;
+      dr[i] = (double)((d + 1) * eps * mag); /* bound on the error of the computed r_i */
+    }
+    for (int64_t j = 0; j < d; j++) {
+      long double g = 0.0L, gb = 0.0L;
+      for (int64_t i = 0; i < m; i++) {
+        long double r = p.b[i], aij = p.a[i + j * m];
+        for (int64_t k = 0; k < d; k++)
+          r -= (long double)p.a[i + k * m] * x[k];
+        g += aij * r;
+        gb += fabsl(aij) * ((long double)m * eps * fabsl(r) + dr[i]);
+        af2 += aij * aij;
+      }
+      g2 += g * g;
+      gb2 += gb * gb;
+    }
+    rn = sqrt((double)rn2);
+    af = sqrt((double)af2);
+    ratio = sqrt((double)g2) / (af * rn);
+    tol_r = 2.0 * (sqrt((double)n1) * (d + 1) * eps / rn + (m + 2) * eps);
+    tol_f = 2.0 * (m + d) * eps;
+    tol_g = 2.0 * (sqrt((double)gb2) / sqrt((double)g2) + tol_r + tol_f + d * eps);
+    ok = fabs(info.residual_norm[0] - rn) <= tol_r * rn && fabs(info.norm_fro - af) <= tol_f * af &&
+         fabs(info.backward_error[0] - ratio) <= tol_g * ratio;
+    if (verbose() && rla_ctx_rank(rla_test_ctx) == 0)
+      printf("\n  m %lld d %lld: ||r|| rel err %.2e (tol %.2e), ||A||_F %.2e (%.2e), "
+             "ratio %.2e (%.2e)",
+             (long long)m, (long long)d, fabs(info.residual_norm[0] - rn) / rn, tol_r,
+             fabs(info.norm_fro - af) / af, tol_f, fabs(info.backward_error[0] - ratio) / ratio,
+             tol_g);
+    RLA_ASSERT_ALL(ok);
+    free(x);
+    free(dr);
+    rla_lsq_destroy(&L);
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+    problem_free(&p);
+  }
+}
+
 static void test_errors(void)
 {
   rla_dmat A = NULL, B = NULL, Bshort = NULL, A0 = NULL, Awide = NULL, Bwide = NULL, Bmb = NULL;
@@ -784,5 +854,6 @@ void rla_test_register(void)
   CU_add_test(s, "direct method against dgels", test_direct);
   CU_add_test(s, "several right-hand sides equal each alone", test_multiple_rhs);
   CU_add_test(s, "ranks without rows", test_empty_ranks);
+  CU_add_test(s, "residual evaluation against long double", test_evaluation);
   CU_add_test(s, "provoked errors and view", test_errors);
 }

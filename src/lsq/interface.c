@@ -390,7 +390,7 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
   p.x = X;
   p.ldx = ldx;
   err = ensure_arrays(L, nrhs);
-  if (!err) err = rla_calloc(ctx, (size_t)(lsq_chunk_rows(d) * nrhs), sizeof(double), &p.chunk);
+  if (!err) err = rla_calloc(ctx, (size_t)lsq_chunk_doubles(d, nrhs), sizeof(double), &p.chunk);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   I = &L->info;
   info_start(L, m, d, nrhs, l, I);

@@ -43,7 +43,7 @@ typedef struct {
   int64_t lda, ldb;
   double *x; /* d x nrhs, replicated */
   int64_t ldx;
-  double *chunk; /* lsq_chunk_rows(d) x nrhs doubles of scratch for the kernels */
+  double *chunk; /* lsq_chunk_doubles(d, nrhs) doubles of scratch for the kernels */
 } lsq_problem;
 
 /* The factored, column-equilibrated sketch: S A D = Q R (TSQR), or R^T R = (S A D)^T S A D
@@ -89,6 +89,10 @@ typedef struct {
 
 /* Rows per chunk of the fused passes for d columns (about 4 MiB of A). */
 int64_t lsq_chunk_rows(int64_t d);
+/* Rows per chunk of the pipelined single-vector pass (about 2 MiB of A, a multiple of 8). */
+int64_t lsq_pipe_rows(int64_t d);
+/* Doubles of scratch (lsq_problem.chunk) the kernels need for nrhs right-hand sides. */
+int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs);
 /* Local part of r = b - A x, g = A^T r, ||r||^2, ||b||^2 and (when colsq != NULL) the squared
    column norms of A, over this rank's rows, for the nv right-hand sides cols[0..nv) (all when
    cols is NULL); x is d x nv with leading dimension ldx. g (d x nv, leading dimension d), rn2,

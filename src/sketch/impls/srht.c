@@ -18,6 +18,7 @@
 
 #include <fftw3.h>
 
+#include "../../base/vec8.h"
 #include "../sketch_impl.h"
 
 /* Automatic block size: the smallest power of two >= l, but at least AUTO_MIN_B, and no more
@@ -80,22 +81,8 @@ static void fwht_ref(double *v, int64_t b)
       }
 }
 
-/* The fast path works on vectors of 8 doubles (one AVX-512 register, two AVX2 or four SSE2
-   registers; GCC lowers the generic vector type to what the target has). The kernels are
-   compiled for x86-64-v4, x86-64-v3 and the baseline, chosen at load time. Each butterfly is
-   the same addition as in fwht_ref, in the same order, so the result is bitwise identical. */
-typedef double v8d __attribute__((vector_size(64)));
-typedef long long v8i __attribute__((vector_size(64)));
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KERNEL
-#endif
-
-/* unaligned 8-vector access to double arrays */
-typedef double v8du __attribute__((vector_size(64), aligned(8), may_alias));
-#define load8(p)     (*(const v8du *)(p))
-#define store8(p, x) (*(v8du *)(p) = (x))
+/* The fast path works on vectors of 8 doubles (../../base/vec8.h). Each butterfly is the same
+   addition as in fwht_ref, in the same order, so the result is bitwise identical. */
 
 #define BUTTERFLY(x, y)                                                                            \
   do {                                                                                             \
