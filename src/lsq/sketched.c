@@ -4,7 +4,7 @@
    distortion eps_e, so ||b - A x|| <= (1 + eps_e) / (1 - eps_e) ||r*||.
    Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x c
    array, c = d + nrhs, whose sum over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen,
-   Langou, SISC 34, 2012): ONE reduce-scatter (one MPI_Reduce per block, in pieces) leaves each
+   Langou, SISC 34, 2012): ONE reduce-scatter (a ring, see sketch_reduce) leaves each
    of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
    place; each takes the Householder QR of its block (LAPACK dgeqrt, block 128),
    the c x c triangles are combined pairwise up a binomial tree (QR of two stacked triangles,
