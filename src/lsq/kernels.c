@@ -148,16 +148,17 @@ pipe_group(int ncol, int sq, const double *an, int64_t nn, const double *ac, int
 
 /* The fused pass for one vector, software-pipelined over chunks of about cb of the m local
    rows: y = A z, or y = A z - b when b is given, and w += A^T y, or w -= A^T y with b (that is
-   w += A^T r for the residual r = b - A z), with ||y||^2 and ||b||^2 added into *yy and *bb,
-   and, when colsq is given, the squared column norms of A added into it. One sweep over the
-   columns forms A z for chunk k from memory and A^T y for chunk k - 1, still in cache, so that
-   the two overlap. The chunks after the first start on a 64-byte boundary of column 0 (of every
-   column when lda is a multiple of 8), where 8-vectors load without crossing cache lines.
-   y: 2 cb + 24 doubles of work. Measured at 2 ranks on 2^17 x 1024 per rank, A 64-byte aligned
-   (12 runs each): 0.076-0.094 s per pass with chunks of 256 rows against 0.095-0.109 s for two
-   GEMVs per chunk of 512 rows; 0.10-0.14 s for either when the columns are not aligned. In the
-   accurate method at d = 1024 (A not aligned, so 6 rows of head), 0.082-0.087 s per step against
-   0.098-0.105 s, and 0.113 against 0.119 in a slower launch. */
+   w += A^T r for the residual r = b - A z), with ||y||^2 (when yy is given) and, with b,
+   ||b||^2 added into *yy and *bb, and, when colsq is given, the squared column norms of A added
+   into it. One sweep over the columns forms A z for chunk k from memory and A^T y for chunk
+   k - 1, still in cache, so that the two overlap. The chunks after the first start on a 64-byte
+   boundary of column 0 (of every column when lda is a multiple of 8), where 8-vectors load
+   without crossing cache lines. y: 2 cb + 24 doubles of work. Measured at 2 ranks on
+   2^17 x 1024 per rank, A 64-byte aligned (12 runs each): 0.076-0.094 s per pass with chunks of
+   256 rows against 0.095-0.109 s for two GEMVs per chunk of 512 rows; 0.10-0.14 s for either
+   when the columns are not aligned. In the accurate method at d = 1024 (A not aligned, so 6
+   rows of head), 0.082-0.087 s per step against 0.098-0.105 s, and 0.113 against 0.119 in a
+   slower launch. */
 KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t lda,
                                   const double *b, const double *z, double *w, double *colsq,
                                   double *yy, double *bb, double *y, int64_t cb)
@@ -195,7 +196,7 @@ KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t
         pipe_group(1, 0, an + j * lda, nn, ac + j * lda, nc, lda, z + j, yn, yc, sign, w + j, NULL);
     }
     /* y of chunk k is complete */
-    for (int64_t i = 0; i < nn; i++)
+    for (int64_t i = 0; i < nn && yy; i++)
       *yy += yn[i] * yn[i];
     if (b)
       for (int64_t i = 0; i < nn; i++)
@@ -209,10 +210,10 @@ KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t
 void lsq_local_normal(const lsq_problem *p, int64_t nv, const double *z, double *w)
 {
   int64_t cb = lsq_chunk_rows(p->d);
-  double *t = p->chunk, yy = 0.0;
+  double *t = p->chunk;
   memset(w, 0, sizeof(double) * (size_t)(p->d * nv));
   if (nv == 1) {
-    pass_pipelined(p->a, p->lm, p->d, p->lda, NULL, z, w, NULL, &yy, NULL, t, lsq_pipe_rows(p->d));
+    pass_pipelined(p->a, p->lm, p->d, p->lda, NULL, z, w, NULL, NULL, NULL, t, lsq_pipe_rows(p->d));
     return;
   }
   for (int64_t i0 = 0; i0 < p->lm; i0 += cb) {
@@ -227,7 +228,7 @@ void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, c
 {
   int64_t cb = lsq_chunk_rows(p->d);
   double *t = p->chunk;
-  if (nv == 1) {
+  if (nv == 1 && p->lm > 0) {
     pass_pipelined(p->a, p->lm, p->d, p->lda, p->b + (cols ? cols[0] : 0) * p->ldb, x, g, colsq,
                    rn2, bn2, t, lsq_pipe_rows(p->d));
     return;

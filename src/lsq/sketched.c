@@ -226,9 +226,10 @@ static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_c
       int64_t nc = c - j0 < per ? c - j0 : per;
       for (int64_t j = 0; j < nc && ns > 0; j++)
         memcpy(sb + j * ns, w + (j0 + j) * l + s0, sizeof(double) * (size_t)ns);
-      RLA_MPI(ctx, MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, step, rb,
-                                (int)(nr * nc), MPI_DOUBLE, (me - 1 + P) % P, step,
-                                rla_ctx_comm(ctx), MPI_STATUS_IGNORE));
+      /* one tag: messages between two ranks arrive in the order sent */
+      RLA_MPI(ctx,
+              MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, 0, rb, (int)(nr * nc),
+                           MPI_DOUBLE, (me - 1 + P) % P, 0, rla_ctx_comm(ctx), MPI_STATUS_IGNORE));
       for (int64_t j = 0; j < nc; j++) {
         double *dst = w + (j0 + j) * l + r0;
         const double *src = rb + j * nr;
