@@ -228,6 +228,25 @@ rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)
   return RLA_SUCCESS;
 }
 
+rla_err rla_calloc_matrix(rla_ctx ctx, size_t count, size_t size, void *ptr)
+{
+  void *p = NULL;
+  size_t bytes;
+  rla_err fault = rla_fault_check(ctx, "alloc");
+  if (fault) return fault;
+  if (size && count > SIZE_MAX / size)
+    return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                         "allocation of %zu x %zu bytes overflows size_t", count, size);
+  bytes = count && size ? count * size : 1;
+  if (posix_memalign(&p, bytes >= HUGE_MIN ? (size_t)HUGE_ALIGN : 64, bytes) != 0 || !p)
+    return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                         "out of memory allocating %.3g MiB", (double)bytes / 1048576.0);
+  rla_advise_huge(p, bytes);
+  memset(p, 0, bytes);
+  *(void **)ptr = p;
+  return RLA_SUCCESS;
+}
+
 void rla_free(void *ptr)
 {
   void **p = ptr;

@@ -115,8 +115,7 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
   err = info ? rla_error_set(ctx, RLA_ERR_INTERNAL, __func__, __FILE__, __LINE__,
                              "descinit failed (info %d) for %lld x %lld", info, (long long)m,
                              (long long)n)
-             : rla_calloc(ctx, local_entries(A), sizeof(double), &A->a);
-  if (!err) rla_advise_huge(A->a, sizeof(double) * local_entries(A));
+             : rla_calloc_matrix(ctx, local_entries(A), sizeof(double), &A->a);
   err = rla_ctx_agree(ctx, err);
   if (err) {
     free(A->a);
