@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of rla_dmat: layouts and index maps, redistribution, gather/scatter, norms, GEMM. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,32 @@ static void test_check_finite(void)
       a[i + 0 * lld] = INFINITY;
   RLA_ASSERT_FAILS(rla_dmat_check_finite(A, "A.npy"), RLA_ERR_VALUE,
                    "A.npy: non-finite value (NaN or Inf) at row 17, column 2");
+  rla_dmat_destroy(&A);
+  /* one bad entry at a time in every row of 37: in the 8-wide body and in the tail of the fast
+     test on every rank count (1 rank: 32 + 5 rows; 2: 19 = 16 + 3; 3: 13 = 8 + 5), NaN, Inf and
+     -Inf in turn; entries as large as DBL_MAX elsewhere are finite */
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 37, 3, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t i = 0; i < lm; i++)
+    a[i + 1 * lld] = rla_dmat_global_row(A, i) % 2 ? DBL_MAX : -DBL_MAX;
+  RLA_ASSERT_OK(rla_dmat_check_finite(A, "big"));
+  for (int64_t r = 0; r < 37; r++) {
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    char text[64];
+    int64_t j = r % 3;
+    double keep = 0.0;
+    for (int64_t i = 0; i < lm; i++)
+      if (rla_dmat_global_row(A, i) == r) {
+        keep = a[i + j * lld];
+        a[i + j * lld] = bad[(r / 3) % 3];
+      }
+    snprintf(text, sizeof(text), "at row %lld, column %lld", (long long)r, (long long)j);
+    RLA_ASSERT_FAILS(rla_dmat_check_finite(A, "big"), RLA_ERR_VALUE, text);
+    for (int64_t i = 0; i < lm; i++)
+      if (rla_dmat_global_row(A, i) == r) a[i + j * lld] = keep;
+  }
+  RLA_ASSERT_OK(rla_dmat_check_finite(A, "big"));
   rla_dmat_destroy(&A);
 }
 

@@ -751,6 +751,67 @@ static void test_evaluation(void)
   }
 }
 
+/* Sets global entry (i, j) of a row-block matrix on the rank that holds it. */
+static void set_entry(rla_dmat A, int64_t i, int64_t j, double v)
+{
+  double *a;
+  int64_t lm, lld, r0 = rla_dmat_row_offset(A);
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  if (i >= r0 && i < r0 + lm) a[(i - r0) + j * lld] = v;
+}
+
+/* NaN and Inf in A or B, and too large an A, for every method and sketch: the sketching methods
+   find them in their sketch and then name the first bad entry, as the direct method's scan
+   does; a finite A too large for their sums of squares gets its own message. The entries sit in
+   the 8-wide body of the finiteness test and in its tail (local row 24 of 25 at two ranks, 49
+   of 50 at one) and on the last rank's rows. */
+static void test_nonfinite(void)
+{
+  static const struct {
+    rla_lsq_method method;
+    rla_sketch_type sketch;
+  } cases[] = {{RLA_LSQ_ACCURATE, RLA_SKETCH_SRHT},   {RLA_LSQ_ACCURATE, RLA_SKETCH_GAUSSIAN},
+               {RLA_LSQ_ACCURATE, RLA_SKETCH_SPARSE}, {RLA_LSQ_SOLVE, RLA_SKETCH_SRHT},
+               {RLA_LSQ_SOLVE, RLA_SKETCH_GAUSSIAN},  {RLA_LSQ_SOLVE, RLA_SKETCH_SPARSE},
+               {RLA_LSQ_DIRECT, RLA_SKETCH_SRHT}};
+  static const struct {
+    int64_t i, j;
+    int in_b;
+    double v;
+    const char *text;
+  } bad[] = {{49, 3, 0, NAN, "row 49, column 3"},
+             {40, 7, 0, -INFINITY, "row 40, column 7"},
+             {0, 0, 1, INFINITY, "B: non-finite value (NaN or Inf) at row 0"},
+             {17, 0, 1, NAN, "B: non-finite value (NaN or Inf) at row 17"}};
+  problem pr;
+  rla_dmat A = NULL, B = NULL;
+  double x[8];
+  make_problem(50, 8, 1, 10.0, 0.5, 801, &pr);
+  distribute(&pr, 0, &A, &B);
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    rla_lsq L = make_solver(cases[c].method, cases[c].sketch, 5);
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+      set_entry(bad[k].in_b ? B : A, bad[k].i, bad[k].j, bad[k].v);
+      RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_VALUE, bad[k].text);
+      RLA_ASSERT_OK(rla_dmat_scatter(A, 0, pr.a));
+      RLA_ASSERT_OK(rla_dmat_scatter(B, 0, pr.b));
+    }
+    if (cases[c].method != RLA_LSQ_DIRECT) {
+      /* finite, but past what sums of squares can hold */
+      for (int64_t i = 0; i < 50; i++)
+        set_entry(A, i, 2, ldexp(1.0, 1020) * (1.0 + (double)i / 50.0));
+      RLA_ASSERT_FAILS(rla_lsq_solve(L, A, B, x, 8, NULL), RLA_ERR_VALUE, "too large");
+      RLA_ASSERT_OK(rla_dmat_scatter(A, 0, pr.a));
+    }
+    /* and it solves the clean problem afterwards */
+    RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, 8, NULL));
+    rla_lsq_destroy(&L);
+  }
+  rla_dmat_destroy(&A);
+  rla_dmat_destroy(&B);
+  problem_free(&pr);
+}
+
 static void test_errors(void)
 {
   rla_dmat A = NULL, B = NULL, Bshort = NULL, A0 = NULL, Awide = NULL, Bwide = NULL, Bmb = NULL;
@@ -856,4 +917,5 @@ void rla_test_register(void)
   CU_add_test(s, "ranks without rows", test_empty_ranks);
   CU_add_test(s, "residual evaluation against long double", test_evaluation);
   CU_add_test(s, "provoked errors and view", test_errors);
+  CU_add_test(s, "NaN, Inf and overflow in A and B, every method", test_nonfinite);
 }

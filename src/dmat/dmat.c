@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../base/ctx_impl.h"
+#include "../base/finite.h"
 #include "dmat_impl.h"
 #include "rla/rng.h"
 #include "scalapack.h"
@@ -477,7 +478,9 @@ rla_err rla_dmat_norm_max(rla_dmat A, double *nrm)
 rla_err rla_dmat_check_finite(rla_dmat A, const char *name)
 {
   long long first = LLONG_MAX, gfirst;
-  for (int64_t j = 0; j < A->ln; j++)
+  /* the position is looked for only where the fast test finds something */
+  int64_t ln = isnan(rla_max_abs(A->a, A->lm, A->ln, A->lld)) ? A->ln : 0;
+  for (int64_t j = 0; j < ln; j++)
     for (int64_t i = 0; i < A->lm; i++)
       if (!isfinite(A->a[i + j * A->lld])) {
         /* position in row-major order so the message names the first bad row */

@@ -348,6 +348,24 @@ static rla_err ensure_sketch(rla_lsq L, int64_t l, int64_t m)
   return RLA_SUCCESS;
 }
 
+/* The sketch of [A B] holds a NaN or Inf, or too large an entry (lsq_sketch_solve): the error
+   names the first non-finite entry of A or B, or, when both are finite, the sizes. Collective. */
+static rla_err sketch_out_of_range(rla_dmat A, rla_dmat B, const lsq_factor *F)
+{
+  rla_ctx ctx = rla_dmat_ctx(A);
+  double amax, bmax;
+  RLA_CALL(ctx, rla_dmat_check_finite(A, "A"));
+  RLA_CALL(ctx, rla_dmat_check_finite(B, "B"));
+  RLA_CALL(ctx, rla_dmat_norm_max(A, &amax));
+  RLA_CALL(ctx, rla_dmat_norm_max(B, &bmax));
+  return rla_error_set(ctx, RLA_ERR_VALUE, __func__, __FILE__, __LINE__,
+                       "A and B are too large for the sketching methods, which sum squares of "
+                       "their entries: the largest entries are %.3g in A and %.3g in B, and "
+                       "%.3g in their sketch, above %.3g = sqrt(DBL_MAX / (4 l (n + nrhs))); "
+                       "scale A and B down alike (x does not change)",
+                       amax, bmax, F->sketch_max, F->sketch_bound);
+}
+
 rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx, rla_lsq_info *info)
 {
   rla_ctx ctx;
@@ -363,8 +381,11 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
   ctx = L->ctx;
   L->has_info = 0;
   RLA_CALL(ctx, check_args(L, A, B, X, ldx, &l));
-  RLA_CALL(ctx, rla_dmat_check_finite(A, "A"));
-  RLA_CALL(ctx, rla_dmat_check_finite(B, "B"));
+  if (L->method == RLA_LSQ_DIRECT) {
+    /* the sketching methods find NaN and Inf in their sketch (see sketch_out_of_range) */
+    RLA_CALL(ctx, rla_dmat_check_finite(A, "A"));
+    RLA_CALL(ctx, rla_dmat_check_finite(B, "B"));
+  }
   rla_dmat_sizes(A, &m, &d);
   rla_dmat_sizes(B, NULL, &nrhs);
   if (L->method != RLA_LSQ_DIRECT) RLA_CALL(ctx, ensure_sketch(L, l, m));
@@ -403,6 +424,8 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
                   lsq_sketch_solve(L, &p, L->method == RLA_LSQ_ACCURATE && nrhs > LSQ_QR_MAX_RHS,
                                    &F, L->residual_sketched, &cost, &I->time_sketch,
                                    &I->time_factor));
+    if (!(F.sketch_max <= F.sketch_bound))
+      RLA_CALL_GOTO(ctx, err, done, sketch_out_of_range(A, B, &F));
     I->rank = F.k;
     I->truncated = F.k < d;
     I->kappa_sketch = F.kappa;

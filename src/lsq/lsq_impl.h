@@ -54,6 +54,8 @@ typedef struct {
   int64_t d, l, k; /* k: rank kept */
   int use_svd;
   int cholesky;      /* R from the Cholesky factor of the sketch's Gram matrix, not TSQR */
+  double sketch_max; /* largest |entry| of the summed sketch (Inf when one is NaN or Inf) */
+  double sketch_bound; /* the largest allowed; when above, nothing else is set */
   double *scale;     /* D (d), the inverse column norms of S A (1 for a zero column) */
   double *r;         /* R (d x d, upper triangular), QR path */
   double *sigma;     /* d singular values, SVD path */

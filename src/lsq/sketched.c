@@ -29,12 +29,14 @@
    the local QR, about (2/3) c^3 per tree level (log2 Pq levels, c^2 words each) and a broadcast
    of c^2 words; replicated, O(d^3) for the SVD when made. */
 #include <cblas.h>
+#include <float.h>
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/finite.h"
 #include "lsq_impl.h"
 
 void lsq_factor_free(lsq_factor *F)
@@ -449,6 +451,29 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   /* the sketch phase ends with its reduce-scatter */
   RLA_CALL_GOTO(ctx, err, done, sketch_reduce(ctx, w, l, c, cost));
+  /* A NaN or infinite entry of A or B reaches the summed sketch, as does an overflow: every
+     sketch adds each row of [A B], times nonzero factors, into at least one of its rows (the
+     Hadamard transform of the SRHT into all of them), and a non-finite value times anything,
+     plus anything, stays non-finite. So the input is read once, here, and scanned for the
+     position only when the sketch says there is something to find (rla_lsq_solve). The methods
+     also sum squares of the sketch's entries (its Gram matrix, l c of them at most) and of A's
+     and B's (their norms, about as large: the sketch keeps column norms to within its
+     distortion), so a largest entry above sqrt(DBL_MAX / (4 l c)) is refused as well. */
+  {
+    int Pq, rc;
+    int64_t r0, nr;
+    double big;
+    sketch_blocks(ctx, l, c, &Pq, &r0, &nr);
+    big = rla_max_abs(w + r0, nr, c, l);
+    if (isnan(big)) big = INFINITY; /* MPI_MAX may drop a NaN */
+    rc = MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(ctx));
+    RLA_CHECK_GOTO(ctx, err, done, rc == MPI_SUCCESS, RLA_ERR_MPI,
+                   "the test of the sketch for NaN and Inf failed (MPI error %d)", rc);
+    cost->reductions++;
+    F->sketch_max = big;
+    F->sketch_bound = sqrt(DBL_MAX / (4.0 * (double)l * (double)c));
+    if (!(big <= F->sketch_bound)) goto done;
+  }
   *t_sketch = rla_wtime() - t0;
   tf = rla_wtime();
 
