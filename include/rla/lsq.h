@@ -159,7 +159,9 @@ rla_err rla_lsq_setup(rla_lsq L);
    solve, until rla_lsq_destroy: fresh pages cost 0.06-0.09 s at l = 20500, d = 1024.
    Collective. Errors: RLA_ERR_ARG (not set up, NULL, layouts), RLA_ERR_SHAPE (m < d: the
    underdetermined problem is not supported; d = 0; nrhs = 0; B rows differ from A rows),
-   RLA_ERR_VALUE (NaN/Inf in A or B), RLA_ERR_MEM, RLA_ERR_LIB (LAPACK/ScaLAPACK failure). */
+   RLA_ERR_VALUE (NaN/Inf in A or B, named by position; for the sketching methods also a
+   sketch whose largest entry exceeds sqrt(DBL_MAX / (4 l (d + nrhs))), about 1e150, too large
+   for their sums of squares), RLA_ERR_MEM, RLA_ERR_LIB (LAPACK/ScaLAPACK failure). */
 rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
                       rla_lsq_info *info);
 

@@ -359,9 +359,9 @@ static rla_err sketch_out_of_range(rla_dmat A, rla_dmat B, const lsq_factor *F)
   RLA_CALL(ctx, rla_dmat_norm_max(A, &amax));
   RLA_CALL(ctx, rla_dmat_norm_max(B, &bmax));
   return rla_error_set(ctx, RLA_ERR_VALUE, __func__, __FILE__, __LINE__,
-                       "A and B are too large for the sketching methods, which sum squares of "
+                       "[A B] is too large for the sketching methods, which sum squares of "
                        "their entries: the largest entries are %.3g in A and %.3g in B, and "
-                       "%.3g in their sketch, above %.3g = sqrt(DBL_MAX / (4 l (n + nrhs))); "
+                       "%.3g in their sketch, above %.3g = sqrt(DBL_MAX / (4 l (d + nrhs))); "
                        "scale A and B down alike (x does not change)",
                        amax, bmax, F->sketch_max, F->sketch_bound);
 }

@@ -86,6 +86,7 @@ def main(d):
     An = A.copy()
     An[5, 2] = np.nan
     np.save(os.path.join(d, "A-nan.npy"), An)
+    np.save(os.path.join(d, "A-huge.npy"), A * 2.0 ** 1000)
     bi = b.copy()
     bi[-1] = np.inf
     np.save(os.path.join(d, "b-inf.npy"), bi)
