@@ -156,9 +156,9 @@ pipe_group(int ncol, int sq, const double *an, int64_t nn, const double *ac, int
    without crossing cache lines. y: 2 cb + 24 doubles of work. Measured at 2 ranks on
    2^17 x 1024 per rank, A 64-byte aligned (12 runs each): 0.076-0.094 s per pass with chunks of
    256 rows against 0.095-0.109 s for two GEMVs per chunk of 512 rows; 0.10-0.14 s for either
-   when the columns are not aligned. In the accurate method at d = 1024 (A not aligned, so 6
-   rows of head), 0.082-0.087 s per step against 0.098-0.105 s, and 0.113 against 0.119 in a
-   slower launch. */
+   when the columns are not aligned. In the accurate method at d = 1024 (before the matrices
+   were allocated aligned, so with 6 rows of head), 0.082-0.087 s per step against
+   0.098-0.105 s, and 0.113 against 0.119 in a slower launch. */
 KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t lda,
                                   const double *b, const double *z, double *w, double *colsq,
                                   double *yy, double *bb, double *y, int64_t cb)
