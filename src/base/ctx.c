@@ -212,14 +212,21 @@ void rla_advise_huge(void *p, size_t bytes)
 #endif
 }
 
-rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)
+/* What every allocation checks first: the injected fault, and count x size within size_t. */
+static rla_err alloc_check(rla_ctx ctx, size_t count, size_t size)
 {
-  void *p;
   rla_err fault = rla_fault_check(ctx, "alloc");
   if (fault) return fault;
   if (size && count > SIZE_MAX / size)
     return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
                          "allocation of %zu x %zu bytes overflows size_t", count, size);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_calloc(rla_ctx ctx, size_t count, size_t size, void *ptr)
+{
+  void *p;
+  RLA_CALL(ctx, alloc_check(ctx, count, size));
   p = calloc(count ? count : 1, size ? size : 1);
   if (!p)
     return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
@@ -232,11 +239,7 @@ rla_err rla_calloc_matrix(rla_ctx ctx, size_t count, size_t size, void *ptr)
 {
   void *p = NULL;
   size_t bytes;
-  rla_err fault = rla_fault_check(ctx, "alloc");
-  if (fault) return fault;
-  if (size && count > SIZE_MAX / size)
-    return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
-                         "allocation of %zu x %zu bytes overflows size_t", count, size);
+  RLA_CALL(ctx, alloc_check(ctx, count, size));
   bytes = count && size ? count * size : 1;
   if (posix_memalign(&p, bytes >= HUGE_MIN ? (size_t)HUGE_ALIGN : 64, bytes) != 0 || !p)
     return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
