@@ -20,9 +20,22 @@ int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs)
   return lsq_chunk_rows(d) * nrhs > pipe ? lsq_chunk_rows(d) * nrhs : pipe;
 }
 
+/* About 2 MiB of A (the chunk in cache and the one being loaded stay in a rank's share of the
+   cache), but at least 512 rows: each column's piece of a chunk is then a run of at least 4 KiB,
+   long enough for the hardware prefetcher, which the shorter runs of 2 MiB chunks at large d are
+   not; and at most 2048 rows. Measured: the iteration phase of the accurate method at 2 ranks,
+   2^18 rows, kappa 1e6 (bench_lsq, best of 3 solves per launch):
+   d = 1024: 256 rows 1.27-1.73 s (6 launches), 512 rows 1.21-1.54 s (6), 1024 rows 1.27-1.38 s;
+   d = 2048: 128 rows 4.80-4.96 s, 512 rows 4.02-4.17 s;
+   d = 4096 (2^17 rows): 64 rows 7.79-9.17 s, 256 rows 7.39-7.51 s, 512 rows 6.70-6.92 s;
+   d = 512: 256 rows 0.60-0.73 s, 512 rows 0.54-0.56 s, 1024 rows 0.55-0.57 s;
+   d = 256: 1024 rows 0.26 s, 2048 rows 0.29-0.34 s; d = 64: 2048 rows 0.049-0.051 s, 4096 rows
+   0.051-0.052 s, 8192 rows 0.057-0.060 s. */
 int64_t lsq_pipe_rows(int64_t d)
 {
-  int64_t c = lsq_chunk_rows(d) / 2;
+  int64_t c = 262144 / (d > 0 ? d : 1);
+  if (c < 512) c = 512;
+  if (c > 2048) c = 2048;
   return c - c % 8;
 }
 

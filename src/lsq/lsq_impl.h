@@ -91,7 +91,8 @@ typedef struct {
 
 /* Rows per chunk of the fused passes for d columns (about 4 MiB of A). */
 int64_t lsq_chunk_rows(int64_t d);
-/* Rows per chunk of the pipelined single-vector pass (about 2 MiB of A, a multiple of 8). */
+/* Rows per chunk of the pipelined single-vector pass (about 2 MiB of A but 512 to 2048 rows,
+   a multiple of 8). */
 int64_t lsq_pipe_rows(int64_t d);
 /* Doubles of scratch (lsq_problem.chunk) the kernels need for nrhs right-hand sides. */
 int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs);
