@@ -23,8 +23,10 @@ int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs)
 /* About 2 MiB of A (the chunk in cache and the one being loaded stay in a rank's share of the
    cache), but at least 512 rows: each column's piece of a chunk is then a run of at least 4 KiB,
    long enough for the hardware prefetcher, which the shorter runs of 2 MiB chunks at large d are
-   not; and at most 2048 rows. Measured: the iteration phase of the accurate method at 2 ranks,
-   2^18 rows, kappa 1e6 (bench_lsq, best of 3 solves per launch):
+   not; and at most 2048 rows. Above d = 512 the chunks grow past 2 MiB (16 MiB at d = 4096, more
+   than a rank's 16 MiB share of L3 here, as on a node whose ranks share less cache), and the longer
+   runs still won where both chunks no longer fit. Measured: the iteration phase of the accurate
+   method at 2 ranks, 2^18 rows, kappa 1e6 (bench_lsq, best of 3 solves per launch):
    d = 1024: 256 rows 1.27-1.73 s (6 launches), 512 rows 1.21-1.54 s (6), 1024 rows 1.27-1.38 s;
    d = 2048: 128 rows 4.80-4.96 s, 512 rows 4.02-4.17 s;
    d = 4096 (2^17 rows): 64 rows 7.79-9.17 s, 256 rows 7.39-7.51 s, 512 rows 6.70-6.92 s;
