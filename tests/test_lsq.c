@@ -689,7 +689,9 @@ static void test_empty_ranks(void)
    row or a column dropped or counted twice changes them at O(1). */
 static void test_evaluation(void)
 {
-  const int64_t ms[] = {9001, 4099, 1000, 7}, ds[] = {13, 300, 1, 5};
+  /* d = 600 takes the pipelined pass's floor of 512 rows per chunk (lsq_pipe_rows): several
+     chunks and a partial one at 1, 2 and 3 ranks */
+  const int64_t ms[] = {9001, 4099, 1000, 7, 2600}, ds[] = {13, 300, 1, 5, 600};
   const double eps = RLA_EPS;
   for (size_t t = 0; t < sizeof(ms) / sizeof(ms[0]); t++) {
     int64_t m = ms[t], d = ds[t];
@@ -698,6 +700,7 @@ static void test_evaluation(void)
     rla_lsq L = make_solver(RLA_LSQ_SOLVE, RLA_SKETCH_SRHT, 3);
     rla_lsq_info info;
     double *x = malloc(sizeof(double) * (size_t)d), *dr = malloc(sizeof(double) * (size_t)m);
+    long double *rl = malloc(sizeof(long double) * (size_t)m);
     long double rn2 = 0.0L, af2 = 0.0L, g2 = 0.0L, n1 = 0.0L, gb2 = 0.0L;
     double rn, af, ratio, tol_r, tol_g, tol_f;
     int ok;
@@ -710,6 +713,7 @@ static void test_evaluation(void)
         r -= (long double)p.a[i + j * m] * x[j];
         mag += fabs(p.a[i + j * m] * x[j]);
       }
+      rl[i] = r;
       rn2 += r * r;
       n1 += mag * mag;
       dr[i] = (double)((d + 1) * eps * mag); /* bound on the error of the computed r_i */
@@ -717,9 +721,7 @@ static void test_evaluation(void)
     for (int64_t j = 0; j < d; j++) {
       long double g = 0.0L, gb = 0.0L;
       for (int64_t i = 0; i < m; i++) {
-        long double r = p.b[i], aij = p.a[i + j * m];
-        for (int64_t k = 0; k < d; k++)
-          r -= (long double)p.a[i + k * m] * x[k];
+        long double r = rl[i], aij = p.a[i + j * m];
         g += aij * r;
         gb += fabsl(aij) * ((long double)m * eps * fabsl(r) + dr[i]);
         af2 += aij * aij;
@@ -744,6 +746,7 @@ static void test_evaluation(void)
     RLA_ASSERT_ALL(ok);
     free(x);
     free(dr);
+    free(rl);
     rla_lsq_destroy(&L);
     rla_dmat_destroy(&A);
     rla_dmat_destroy(&B);
