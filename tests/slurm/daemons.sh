@@ -45,6 +45,9 @@ slurm_start() {
   slurm_pids="$pid"
   ctld_port=$(free_port) && slurmd_port=$(free_port) || return 1
   while [ "$slurmd_port" = "$ctld_port" ]; do slurmd_port=$(free_port) || return 1; done
+  # the node's CPUs are the processors online, not nproc's count, which obeys OMP_NUM_THREADS
+  # (under OMP_NUM_THREADS=1 it says 1, and every job of 2 tasks would be refused)
+  cpus=$(getconf _NPROCESSORS_ONLN) || return 1
   cat > "$sdir/slurm.conf" <<CONF
 ClusterName=rlatest
 SlurmctldHost=localhost(127.0.0.1)
@@ -74,7 +77,7 @@ ReturnToService=2
 EnforcePartLimits=ALL
 MinJobAge=600
 KillWait=5
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
   SLURM_CONF=$sdir/slurm.conf
