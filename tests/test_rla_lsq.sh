@@ -23,10 +23,17 @@ for method in accurate solve direct; do
       fail "$method on $np ranks"
     fi
   done
-  # same seed, other rank count: only the order of floating-point sums differs. For the
-  # iterative method that difference is amplified at most like the forward error itself,
-  # kappa eps = 1e6 * 2.2e-16; 1e-8 leaves a margin of 50
-  for np in $(nps 2 3); do pycheck compare "$tmp/x-$method-1.npy" "$tmp/x-$method-$np.npy" 1e-8; done
+  # same seed, other rank count: only the order of floating-point sums differs. The checker
+  # bounds the distance from theory: Wedin's bound from both solutions' measured backward errors
+  # (accurate, direct), or from the rounding of the sketched problem (solve, l = 520)
+  for np in $(nps 2 3); do
+    if [ $method = solve ]; then
+      pycheck close-sketched "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-$method-1.npy" \
+        "$tmp/x-$method-$np.npy" 520
+    else
+      pycheck close "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-$method-1.npy" "$tmp/x-$method-$np.npy"
+    fi
+  done
 done
 # the TSQR of the sketch runs over the first l / (n + 1) ranks only: at 4 ranks with l = 65
 # (oversampling 2.5, n + 1 = 26) ranks 0 and 1 combine their triangles (5.4 KB each, above the
@@ -36,10 +43,10 @@ if [ -n "$(nps 3)" ]; then
     run $np -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --method solve --oversample 2.5 \
       -x "$tmp/x-tsqr-$np.npy" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "solve, l = 65, $np ranks"; }
   done
-  pycheck compare "$tmp/x-tsqr-1.npy" "$tmp/x-tsqr-4.npy" 1e-8
+  pycheck close-sketched "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-tsqr-1.npy" "$tmp/x-tsqr-4.npy" 65
 fi
-pycheck lapack "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-accurate-2.npy"
-pycheck lapack "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-direct-2.npy"
+pycheck stable "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-accurate-2.npy"
+pycheck stable "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-direct-2.npy"
 grep -q '"backward_error"' "$tmp/r-accurate-2.json" && grep -q '"sketch_rows":	520' "$tmp/r-accurate-2.json" &&
   grep -q '"time_total"' "$tmp/r-accurate-2.json" && pass "report fields" || fail "report fields"
 # the factorization of the sketch: the bundled A (condition estimate 2e6, below 1e7) takes the
@@ -62,7 +69,8 @@ else
   fail "two right-hand sides"
 fi
 # a Fortran-order A gives the same solution, bit for bit, on the same ranks (and sketch: the
-# oversampling of the deck the C-order runs read)
+# oversampling of the deck the C-order runs read): the reader only transposes while it reads,
+# the ranks hold the same local rows and every later operation is the same call on the same data
 run 2 -A "$tmp/A-fortran.npy" -b "$in/lsq-b.npy" --oversample 20 -x "$tmp/x-fortran.npy" >"$tmp/out" 2>&1 &&
   pycheck compare "$tmp/x-accurate-2.npy" "$tmp/x-fortran.npy" 0 || { cat "$tmp/out"; fail "Fortran-order A"; }
 
