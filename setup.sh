@@ -2,14 +2,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # One entry point for a fresh Debian 12 machine: install the missing packages, build, then
 #   sh setup.sh run     run the main job (rla-lsq on the bundled problem, 2 MPI ranks)
-#   sh setup.sh check   run the test suite at 1, 2 and 3 ranks, again built with ASan and UBSan
-#                       at 1 and 2 ranks (the bad-input corpus at 2 only: RLA_CORPUS_NPS), and
-#                       each fuzz target for FUZZ_TIME seconds (default 30); the last line is
-#                       the combined tally
+#   sh setup.sh check   run the test suite in five stages, each timed, and print the combined
+#                       tally as the last line:
+#                       normal      every test, the programs at 1, 2 and 3 ranks
+#                       kernel      the numerical unit suites at 1 and 3 ranks and the drivers'
+#                                   end-to-end tests again under a second OpenBLAS kernel family
+#                                   (RLA_SECOND_CORETYPE, or chosen by second_coretype below)
+#                       wide        the drivers and the PETSc plugin at 5 and 8 ranks over Open
+#                                   MPI's TCP transport on the loopback interface
+#                       sanitizers  built with ASan and UBSan: the programs at 1 and 2 ranks, the
+#                                   shell tests but the interoperability ones (make
+#                                   check-sanitizers), the bad-input corpus at 2 (RLA_CORPUS_NPS)
+#                       fuzz        each fuzz target for FUZZ_TIME seconds (default 30)
 #   sh setup.sh build   only install and build
-# Builds are out of tree: build/ (the normal one), build-asan/ (--enable-sanitizers) and
-# build-fuzz/ (clang, --enable-fuzz). Environment: RLA_CONFIGURE_FLAGS adds configure options;
-# JOBS sets make's parallelism; RLA_CHECK_STAGES chooses among "normal sanitizers fuzz".
+# Builds are out of tree: build/ (the normal one, also used by kernel and wide), build-asan/
+# (--enable-sanitizers) and build-fuzz/ (clang, --enable-fuzz); each stage's test logs are kept
+# in check-results/STAGE. Environment: RLA_CONFIGURE_FLAGS adds configure options; JOBS sets
+# make's parallelism; RLA_CHECK_STAGES chooses among "normal kernel wide sanitizers fuzz".
 set -eu
 cd "$(dirname "$0")"
 # hwloc's OpenGL probe looks for X displays on "localhost": without /etc/hosts that is a DNS
@@ -40,7 +49,8 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+# processors online (nproc obeys OMP_NUM_THREADS, which says nothing about make's jobs)
+JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 [ -x configure ] || autoreconf -fi >&2
 # an earlier in-tree configuration stops automake from building out of tree
 if [ -f config.status ]; then make distclean >&2 || rm -f config.status; fi
@@ -65,6 +75,10 @@ stage() {
   rc=0
   "$@" || rc=$?
   echo "setup.sh: stage $name: $(($(date +%s) - t0)) s, exit $rc" >&2
+  # the slowest tests of the stage, from the wall time tests/isolate.sh appends to each log
+  grep -r -H -x 'isolate.sh: [0-9]* s' "check-results/$name" 2>/dev/null |
+    sed -E 's|^check-results/[a-z]*/(.*)\.log:isolate.sh: ([0-9]+) s$|\2 s \1|' | sort -n -r |
+    head -n 5 | sed 's/^/setup.sh:   /' >&2 || true
   return $rc
 }
 
@@ -77,15 +91,111 @@ show_failures() {
   done
 }
 
+# forget DIR [TEST...]: remove the results of DIR's tests named, or of all, before a stage
+# reruns them, so that none is left from an earlier run
+forget() {
+  dir=$1
+  shift
+  if [ $# -eq 0 ]; then
+    find "$dir/tests" "$dir/fuzz" \( -name '*.trs' -o -name '*.log' \) -exec rm -f {} + 2>/dev/null || true
+  fi
+  for t in "$@"; do rm -f "$dir/${t%.*}.log" "$dir/${t%.*}.trs"; done
+}
+
+# keep STAGE DIR [TEST...]: copy the results (.log and .trs) of DIR's tests, those named or
+# else all, to check-results/STAGE, where the tally reads them (a later stage that reruns a test
+# in DIR overwrites its log there); a named test without a result (it did not run) is kept as
+# an error
+keep() {
+  out=check-results/$1
+  dir=$2
+  shift 2
+  rm -rf "$out"
+  mkdir -p "$out/tests"
+  [ $# -gt 0 ] || set -- $(cd "$dir" && find tests fuzz -name '*.trs' 2>/dev/null)
+  for t in "$@"; do
+    t=${t%.*}
+    mkdir -p "$out/$(dirname "$t")"
+    if [ -f "$dir/$t.trs" ]; then
+      cp "$dir/$t.trs" "$dir/$t.log" "$out/$(dirname "$t")/"
+    else
+      echo ":test-result: ERROR" >"$out/$t.trs"
+      echo "$t: did not run" >"$out/$t.log"
+    fi
+  done
+}
+
 normal() {
-  make -C build -j"$JOBS" check >&2 || { show_failures build; return 1; }
+  forget build
+  rc=0
+  make -C build -j"$JOBS" check >&2 || { show_failures build; rc=1; }
+  keep normal build
+  return $rc
+}
+
+# the OpenBLAS kernel family that the environment, changed by env's ARGS, selects
+# (OPENBLAS_CORETYPE, or the CPU's own)
+coretype() {
+  env "$@" /usr/bin/python3 -c 'import ctypes
+f = ctypes.CDLL("libopenblas.so.0").openblas_get_corename
+f.restype = ctypes.c_char_p
+print(f().decode())'
+}
+
+# a second kernel family for the kernel stage: Haswell where the environment selects another;
+# where it selects Haswell, the CPU's own when that differs (OPENBLAS_CORETYPE unset), or else
+# SkylakeX on a CPU with AVX-512 and Sandybridge without
+second_coretype() {
+  first=$(coretype)
+  if [ "$first" != Haswell ]; then
+    echo Haswell
+    return
+  fi
+  own=$(coretype -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+  if [ "$own" != Haswell ]; then
+    echo "$own"
+  elif grep -q -w avx512f /proc/cpuinfo; then
+    echo SkylakeX
+  else
+    echo Sandybridge
+  fi
+}
+
+kernel() {
+  second=${RLA_SECOND_CORETYPE:-$(second_coretype)}
+  echo "setup.sh: kernel stage: OpenBLAS $(coretype) in the normal stage, $second here" >&2
+  tests=$(make -s -C build print-kernel-tests | tr ' ' '\n' | grep -E '^tests/.*\.(mpi|sh)$')
+  # shellcheck disable=SC2086
+  forget build $tests
+  rc=0
+  OPENBLAS_CORETYPE=$second make -C build -j"$JOBS" check-kernel >&2 || { show_failures build; rc=1; }
+  # shellcheck disable=SC2086
+  keep kernel build $tests
+  return $rc
+}
+
+# the wide stage: Open MPI's ob1 messaging over its TCP transport only, on the loopback
+# interface (the default would take every other interface of the machine), for both MPI's
+# messages and the launcher's own
+wide() {
+  forget build tests/test_wide.sh
+  rc=0
+  OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo \
+    OMPI_MCA_oob_tcp_if_include=lo make -C build check-wide >&2 || { show_failures build; rc=1; }
+  keep wide build tests/test_wide.sh
+  return $rc
 }
 
 sanitizers() {
   configure build-asan --enable-sanitizers --with-test-ranks="1 2"
+  forget build-asan
+  rc=0
   make -C build-asan -j"$JOBS" >&2 &&
-    RLA_CORPUS_TIMEOUT=120 RLA_CORPUS_NPS=${RLA_CORPUS_NPS:-2} make -C build-asan -j"$JOBS" check >&2 ||
-    { show_failures build-asan; return 1; }
+    RLA_CORPUS_TIMEOUT=120 RLA_CORPUS_NPS=${RLA_CORPUS_NPS:-2} \
+      make -C build-asan -j"$JOBS" check-sanitizers >&2 ||
+    { show_failures build-asan; rc=1; }
+  keep sanitizers build-asan
+  return $rc
 }
 
 fuzz() {
@@ -103,14 +213,14 @@ build) ;;
 run) make -C build run ;;
 check)
   status=0
-  stages=${RLA_CHECK_STAGES:-normal sanitizers fuzz}
-  rm -f build-fuzz/fuzz-summary.txt
+  stages=${RLA_CHECK_STAGES:-normal kernel wide sanitizers fuzz}
+  rm -rf build-fuzz/fuzz-summary.txt check-results
   for s in $stages; do
     stage "$s" "$s" || status=1
   done
   dirs=""
   for s in $stages; do
-    case $s in normal) dirs="$dirs build" ;; sanitizers) dirs="$dirs build-asan" ;; esac
+    [ "$s" = fuzz ] || dirs="$dirs check-results/$s"
   done
   # shellcheck disable=SC2086
   tally=$(sh tests/tally.sh $dirs)

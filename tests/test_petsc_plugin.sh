@@ -11,6 +11,7 @@
 # PETSc error; -help lists the options and -ksp_view shows them.
 name=test_petsc_plugin
 . "${srcdir:-.}/tests/petsc_plugin_lib.sh"
+. "${srcdir:-.}/tests/lsq_bounds.sh"
 
 for np in $(nps 1 2 3); do
   for type in aij dense; do
@@ -25,21 +26,11 @@ for np in $(nps 1 2 3); do
       fi
     done
     # the KSP type: backward stable, and as close to PDGELS's solution as two backward-stable
-    # solutions can be. berr = ||A^T r^|| / (||A||_F ||r^||) with r^ = fl(b - A x): for an x that
-    # solves the problem of A + dA, A^T r = -dA^T r, so berr <= ||dA||_F / ||A||_F <=
-    # sqrt(m n) eps (the backward error of a backward-stable solver, as in check_rla_lsq.py),
-    # plus the rounding of the measurement: gamma_m = m u for A^T r^, and ||A^T dr|| with
-    # ||dr|| <= gamma_{n+1} (||b|| + ||A||_F ||x||) for r^, which relative to ||A||_F ||r|| is
-    # at most (n + 1) u (2 + rho) / rho here (||A||_2 = ||x*|| = 1, ||r|| = rho, ||b|| <= 1 + rho,
-    # ||A||_F >= 1; u = eps / 2): 4.7e-11. KSPLSQR stopped at rtol 1e-10 leaves 4e-9 to 6e-9.
-    # x differs from PDGELS's by at most Wedin's first-order bound for a backward error of
-    # eps in each, 2 eps kappa (1 + kappa ||r|| / (||A||_2 ||x||)), ||A||_2 = ||x|| = 1
+    # solutions can be (tests/lsq_bounds.sh; the bound on berr is 4.7e-11 here, and KSPLSQR
+    # stopped at rtol 1e-10 leaves 4e-9 to 6e-9)
     if solve "$np" -mat_type $type -ksp_type rlalsq -x_ref "$dir/xd.petsc" &&
       [ "$(field reason)" = CONVERGED_RTOL_NORMAL ] &&
-      awk -v b="$(field berr)" -v x="$(field xdiff)" -v k=$kappa -v r=$resid -v m=20000 -v n=200 \
-        'BEGIN { e = 2.220446049250313e-16; u = e / 2
-                 bound = sqrt(m * n) * e + m * u + (n + 1) * u * (2 + r) / r
-                 exit !(b <= bound && x >= 0 && x <= 2 * e * k * (1 + k * r)) }'; then
+      lsq_stable_close "$(field berr)" "$(field xdiff)" $kappa $resid 20000 200; then
       ok "-ksp_type rlalsq, $type, $np ranks: backward stable and close to PDGELS: $(cat "$dir/line")"
     else
       cat "$dir/out"
