@@ -45,7 +45,7 @@ def main():
                "||Q^T Q - I||_2 = %.2e, %.2e <= %.2e" % (ou, ov, delta))
         # Ritz values never exceed the true ones: sigma_j(Q^T A) <= sigma_j(A) for an orthonormal
         # Q. The computed Q is within delta of an orthonormal one (sigma_j moves by at most
-        # delta sigma_1), and B = Q^T A and its SVD are backward stable ((m + k) u sigma_1)
+        # delta sigma_1), and B = Q^T A and its SVD are backward stable ((m + k + p) u sigma_1)
         excess = np.max(S - sig[:k]) / sig[0]
         bound = delta + (m + k + p) * U_ROUND
         report("no sigma above the true one", excess <= bound,
@@ -53,8 +53,9 @@ def main():
         # Halko, Martinsson, Tropp (SIAM Rev. 2011), Cor. 10.9 with Thm 9.2 for q power steps:
         # with probability >= 1 - 6 p^-p, ||A - Q Q^T A||_2 <= (1 + 11 sqrt(k + p) sqrt(min(m, n)))
         # ^(1 / (2 q + 1)) sigma_{k+1} for a Gaussian test matrix; truncating Q B to rank k adds
-        # at most sigma_{k+1}(B) <= sigma_{k+1}. (The block SRHT's constants are of the same
-        # kind at these sizes; rla-svd.s own check and tests/test_svd.c measure it.)
+        # at most sigma_{k+1}(B) <= sigma_{k+1}. Proven for the Gaussian sketch; for the block
+        # SRHT (Tropp's SRHT bounds need more oversampling than p = 10) the same bound is
+        # asserted of the seed's draw.
         c = (1.0 + 11.0 * np.sqrt(k + p) * np.sqrt(min(m, n))) ** (1.0 / (2 * q + 1)) + 1.0
         e2 = np.linalg.norm(A - (U * S) @ V.T, 2)
         report("||A - U S V^T||_2 <= %.2f sigma_{k+1} (HMT)" % c, e2 <= c * sig[k],
