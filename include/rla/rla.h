@@ -10,6 +10,7 @@
 #include "rla/gen.h"
 #include "rla/io.h"
 #include "rla/lsq.h"
+#include "rla/op.h"
 #include "rla/options.h"
 #include "rla/report.h"
 #include "rla/rng.h"

@@ -60,6 +60,8 @@ rla_err rla_sketch_set_block_size(rla_sketch S, int64_t b);
 /* Block SRHT: the block size in use (the automatic choice once set up; before setup, the value
    set, 0 for automatic). Other types: 0. Local. */
 int64_t rla_sketch_get_block_size(rla_sketch S);
+/* The sizes of Omega (l x n) as set (0 before rla_sketch_set_sizes). Local. */
+void rla_sketch_get_sizes(rla_sketch S, int64_t *l, int64_t *n);
 /* Sparse sign: nonzeros per column k (default 8, clamped to l). Local. */
 rla_err rla_sketch_set_sparsity(rla_sketch S, int64_t k);
 /* Validate parameters, allocate work space and plan transforms. Collective. A set_* call

@@ -127,6 +127,12 @@ int64_t rla_sketch_get_block_size(rla_sketch S)
   return S->is_setup ? S->b : S->b_set;
 }
 
+void rla_sketch_get_sizes(rla_sketch S, int64_t *l, int64_t *n)
+{
+  if (l) *l = S ? S->l : 0;
+  if (n) *n = S ? S->n : 0;
+}
+
 rla_err rla_sketch_set_sparsity(rla_sketch S, int64_t k)
 {
   CHECK_SKETCH(S);
