@@ -10,6 +10,7 @@
 #include <CUnit/Basic.h>
 
 #include "harness.h"
+#include "../src/base/ctx_impl.h"
 
 rla_ctx rla_test_ctx = NULL;
 const char *rla_test_tmpdir = NULL;
@@ -57,6 +58,25 @@ int rla_test_check_failure(rla_err got, rla_err want, const char *text, const ch
   rla_ctx_error_clear(rla_test_ctx);
   return 1;
 }
+
+rla_ctx rla_test_counting_ctx(void)
+{
+  char spec[64], *old = getenv("RLA_FAULT"), *keep = old ? strdup(old) : NULL;
+  rla_ctx ctx = NULL;
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  snprintf(spec, sizeof(spec), "%d:alloc:%lld", rank, 9000000000000000000LL);
+  setenv("RLA_FAULT", spec, 1);
+  if (rla_ctx_create(MPI_COMM_WORLD, &ctx)) ctx = NULL;
+  if (keep)
+    setenv("RLA_FAULT", keep, 1);
+  else
+    unsetenv("RLA_FAULT");
+  free(keep);
+  return ctx;
+}
+
+long long rla_test_allocations(void) { return rla_fault_passages(); }
 
 const char *rla_test_path(const char *name)
 {

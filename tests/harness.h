@@ -48,6 +48,12 @@ void rla_test_report_local(const char *what, const char *file, int line);
 void rla_test_report_error(const char *what, rla_err err, const char *file, int line);
 int rla_test_check_failure(rla_err got, rla_err want, const char *text, const char *what,
                            const char *file, int line);
+/* A new context over MPI_COMM_WORLD whose allocations (rla_calloc and the matrices) are counted,
+   and the count so far on this rank over all such contexts: RLA_FAULT is set, for the creation
+   only, to this rank's alloc point at a passage never reached. Destroy the context with
+   rla_ctx_destroy. Collective / Local. */
+rla_ctx rla_test_counting_ctx(void);
+long long rla_test_allocations(void);
 /* Path of a scratch file: rla_test_tmpdir/name (static buffer per call slot 0..7). */
 const char *rla_test_path(const char *name);
 

@@ -403,6 +403,32 @@ static void test_errors(void)
   pair_free(&p);
 }
 
+/* The kernels allocate nothing once set up: counted in a context whose allocations are. */
+static void test_no_allocation(void)
+{
+  rla_ctx ctx = rla_test_counting_ctx();
+  rla_dmat A;
+  rla_op op;
+  double x[N * NV], y[M * NV], w[N * NV];
+  long long before;
+  RLA_ASSERT_ALL(ctx != NULL);
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, M, N, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  RLA_ASSERT_OK(rla_op_create_dense(A, &op));
+  RLA_ASSERT_OK(rla_op_setup(op, NV));
+  for (int64_t k = 0; k < N * NV; k++)
+    x[k] = 1.0 / (double)(k + 1);
+  before = rla_test_allocations();
+  RLA_ASSERT_OK(rla_op_mult(op, NV, x, N, y, M));
+  RLA_ASSERT_OK(rla_op_normal_local(op, NV, x, w));
+  RLA_ASSERT_OK(rla_op_normal_local(op, 1, x, w));
+  RLA_ASSERT_ALL(rla_test_allocations() == before);
+  RLA_ASSERT_ALL(before > 0); /* the counter counts: creating A allocated */
+  rla_op_destroy(&op);
+  rla_dmat_destroy(&A);
+  rla_ctx_destroy(&ctx);
+}
+
 void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("op", NULL, NULL);
@@ -410,4 +436,5 @@ void rla_test_register(void)
   CU_add_test(s, "residual pass: fused against composed", test_residual);
   CU_add_test(s, "sketches: native against composed", test_sketches);
   CU_add_test(s, "errors", test_errors);
+  CU_add_test(s, "set up, the kernels allocate nothing", test_no_allocation);
 }

@@ -192,6 +192,8 @@ rla_err rla_fault_check(rla_ctx ctx, const char *point)
                        ctx->fault_n);
 }
 
+long long rla_fault_passages(void) { return fault_seen; }
+
 rla_err rla_fault_agree(rla_ctx ctx, const char *point)
 {
   if (!ctx || !ctx->fault_set) return RLA_SUCCESS;

@@ -35,6 +35,11 @@ struct rla_ctx_s {
   long long fault_n;    /* at this passage through the point (1 = the first) */
 };
 
+/* Passages through the fault point of RLA_FAULT so far on this rank (see rla_fault_check): with
+   RLA_FAULT = "THIS_RANK:alloc:N" and N never reached, the allocations made in contexts created
+   under it. For tests that show a solve allocates nothing. Local. */
+long long rla_fault_passages(void);
+
 /* Ask for transparent huge pages on the 2 MiB-aligned interior of [p, p + bytes) when it spans
    8 MiB or more; call it before the fresh pages of a calloc are first touched. For the local
    arrays of matrices, which the passes over A stream many times: with 4 KiB pages a row chunk
