@@ -218,9 +218,8 @@ void rla_dmat_rank_rows(rla_dmat A, int r, int64_t *row0, int64_t *nrows)
    (0, 0) of a column-major grid over the context's ranks, as create makes them), by panels of
    whole columns with one MPI_Alltoallv each: every rank packs its runs of each column by
    destination and unpacks what it receives in the same order (columns, then rows,
-   increasing), each side computing both counts from the replicated layouts. Row blocks to
-   32 x 32 blocks of 2^18 x 1024 at 2 ranks: 0.96 s, against 6.8-8.4 s with pdgemr2d;
-   2^18 x 256: 0.17 s against 0.51-0.59 s. */
+   increasing), each side computing both counts from the replicated layouts. It replaces
+   pdgemr2d, several times slower on tall matrices (bench/README.md, "Tuning constants"). */
 #define REDIST_PANEL_DOUBLES 1048576 /* per rank and panel: 8 MiB sent, 8 MiB received */
 
 /* The rank (column-major on the grid, as rla_ctx_grid makes it) that owns global (i, j) */

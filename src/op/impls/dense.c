@@ -42,14 +42,8 @@ static struct rows rows_of(rla_op op)
    long enough for the hardware prefetcher, which the shorter runs of 2 MiB chunks at large d are
    not; and at most 2048 rows. Above d = 512 the chunks grow past 2 MiB (16 MiB at d = 4096, more
    than a rank's 16 MiB share of L3 here, as on a node whose ranks share less cache), and the longer
-   runs still won where both chunks no longer fit. Measured: the iteration phase of the accurate
-   method at 2 ranks, 2^18 rows, kappa 1e6 (bench_lsq, best of 3 solves per launch):
-   d = 1024: 256 rows 1.27-1.73 s (6 launches), 512 rows 1.21-1.54 s (6), 1024 rows 1.27-1.38 s;
-   d = 2048: 128 rows 4.80-4.96 s, 512 rows 4.02-4.17 s;
-   d = 4096 (2^17 rows): 64 rows 7.79-9.17 s, 256 rows 7.39-7.51 s, 512 rows 6.70-6.92 s;
-   d = 512: 256 rows 0.60-0.73 s, 512 rows 0.54-0.56 s, 1024 rows 0.55-0.57 s;
-   d = 256: 1024 rows 0.26 s, 2048 rows 0.29-0.34 s; d = 64: 2048 rows 0.049-0.051 s, 4096 rows
-   0.051-0.052 s, 8192 rows 0.057-0.060 s. */
+   runs still won where both chunks no longer fit. Chosen by measurement: see bench/README.md,
+   "Tuning constants". */
 static int64_t pipe_rows(int64_t d)
 {
   int64_t c = 262144 / (d > 0 ? d : 1);
@@ -185,12 +179,8 @@ pipe_group(int ncol, int sq, const double *an, int64_t nn, const double *ac, int
    into it. One sweep over the columns forms A z for chunk k from memory and A^T y for chunk
    k - 1, still in cache, so that the two overlap. The chunks after the first start on a 64-byte
    boundary of column 0 (of every column when lda is a multiple of 8), where 8-vectors load
-   without crossing cache lines. y: 2 cb + 24 doubles of work. Measured at 2 ranks on
-   2^17 x 1024 per rank, A 64-byte aligned (12 runs each): 0.076-0.094 s per pass with chunks of
-   256 rows against 0.095-0.109 s for two GEMVs per chunk of 512 rows; 0.10-0.14 s for either
-   when the columns are not aligned. In the accurate method at d = 1024 (before the matrices
-   were allocated aligned, so with 6 rows of head), 0.082-0.087 s per step against
-   0.098-0.105 s, and 0.113 against 0.119 in a slower launch. */
+   without crossing cache lines. y: 2 cb + 24 doubles of work. It is faster than two GEMVs per
+   chunk, and than chunks of other sizes: see bench/README.md, "Tuning constants". */
 KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t lda,
                                   const double *b, const double *z, double *w, double *colsq,
                                   double *yy, double *bb, double *y, int64_t cb)

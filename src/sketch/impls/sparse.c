@@ -11,9 +11,8 @@
 
 /* Columns of Omega whose nonzeros are generated at a time (at most the sketch's n). The left
    apply adds each panel into every column of the l x d output, which is swept once per panel:
-   when the output is larger than the caches the panel must be long. At 2^18 x 1024,
-   l = 25625 (210 MB of output per rank at 2 ranks), panels of 256 took 8.8 s and of 65536
-   0.97 s (6 MiB of nonzeros, two sweeps). */
+   when the output is larger than the caches the panel must be long (6 MiB of nonzeros per
+   panel). Chosen by measurement: see bench/README.md, "Tuning constants". */
 #define PANEL 65536
 
 struct sparse {

@@ -34,10 +34,8 @@
 #define RUN_ROWS 8192
 /* Fast path with l < b: rows of a run at least this many (several blocks up to b = 2^16), so
    that the accumulator in b-space is cleared and its l sampled rows gathered once per run,
-   not once per block. Measured at 2 ranks, 2^18 x 1024: l = 20500, b = 32768: 0.29-0.45 s with
-   runs of 4 blocks against 0.56 s with one; l = 4100, b = 8192: 0.23 s with 8 or 16 blocks
-   against 0.30 s with one. Smaller b keep RUN_ROWS (b = 1024, l = 700: 0.14 s with 8 blocks,
-   0.16 with 32, 0.22 with 128). */
+   not once per block. Smaller b keep RUN_ROWS. Chosen by measurement: see bench/README.md,
+   "Tuning constants". */
 #define SAMPLED_RUN_ROWS 131072
 
 struct srht {
