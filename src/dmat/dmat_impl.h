@@ -15,6 +15,23 @@ struct rla_dmat_s {
   double *a;
 };
 
+/* Entries of a dimension of n in blocks of nb held by process iproc of nprocs (ScaLAPACK's
+   numroc in 64 bits), and the global index of local index l there. Local. */
+static inline int64_t rla_dmat_numroc(int64_t n, int64_t nb, int iproc, int nprocs)
+{
+  int64_t nblocks = n / nb, r = (nblocks / nprocs) * nb, extra = nblocks % nprocs;
+  if (iproc < extra)
+    r += nb;
+  else if (iproc == extra)
+    r += n % nb;
+  return r;
+}
+
+static inline int64_t rla_dmat_l2g(int64_t l, int64_t nb, int iproc, int nprocs)
+{
+  return (l / nb) * nb * nprocs + (int64_t)iproc * nb + l % nb;
+}
+
 /* BLACS context of an nprow x npcol grid over the ctx communicator (column-major rank order),
    made on first use and freed with the context. Collective on first use. */
 rla_err rla_ctx_grid(rla_ctx ctx, int nprow, int npcol, int *ictxt);
