@@ -41,8 +41,8 @@ const char *rla_orth_method_name(rla_orth_method method);
 rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l,
                     double *x, int64_t ldx, double *r, rla_orth_stats *stats);
 
-/* The R factor only of the m x l matrix X (m < l allowed: R is then zero below row m), on
-   every rank: r (l x l, leading dimension l, upper triangular, zero below) is overwritten and
+/* The R factor only of the m x l matrix X (m < l allowed: R^T R = X^T X to rounding, rank m),
+   on every rank: r (l x l, leading dimension l, upper triangular, zero below) is overwritten and
    bitwise the same on every rank; X's local rows are overwritten (work space). Arguments as for
    rla_orth_qr. With RLA_ORTH_TSQR the triangles are combined up a binomial tree over the ranks
    that own rows and R is broadcast from the first of them; no rank ever holds more than two
