@@ -29,7 +29,8 @@
 static double orth_bound(int64_t m, int64_t l, int tsqr)
 {
   double dm = (double)m, dl = (double)l;
-  double method = tsqr ? 4.0 * sqrt(dl) * dm * dl * RLA_EPS : 3.0 * (dm * dl + dl * (dl + 1)) * RLA_EPS;
+  double method =
+      tsqr ? 4.0 * sqrt(dl) * dm * dl * RLA_EPS : 3.0 * (dm * dl + dl * (dl + 1)) * RLA_EPS;
   return method + dm * dl * RLA_EPS / 2;
 }
 
@@ -92,8 +93,8 @@ static void orthonormal(int64_t n, int64_t k, uint64_t seed, double *q)
 
 /* The test matrices, m x l: U diag(sigma) V^T with the singular values of case c. */
 enum { WELL, ILL10, ILL15, DEFICIENT, ZERO, NCASES };
-static const char *const case_name[NCASES] = {"kappa 7", "kappa 1e10", "kappa 1e15",
-                                              "rank 4 of 7", "zero"};
+static const char *const case_name[NCASES] = {"kappa 7", "kappa 1e10", "kappa 1e15", "rank 4 of 7",
+                                              "zero"};
 
 static double make_x(int64_t m, int64_t l, int c, double *x)
 {
@@ -248,8 +249,7 @@ static int expected_path(rla_orth_method method, int c, rla_orth_stats st)
   int deficient = c == DEFICIENT || c == ZERO;
   switch (method) {
   case RLA_ORTH_CHOLQR2: return st.shifted == 0 && st.tsqr == (c != WELL);
-  case RLA_ORTH_SCHOLQR3:
-    return st.shifted == 1 && (c == ILL15 || st.tsqr == deficient);
+  case RLA_ORTH_SCHOLQR3: return st.shifted == 1 && (c == ILL15 || st.tsqr == deficient);
   case RLA_ORTH_AUTO:
     return st.shifted == (c != WELL) && (c == ILL15 || st.tsqr == deficient) &&
            (c != WELL || st.words == 2 * 7 * 7 + 2 * (7 * 7 + 1));
@@ -422,11 +422,12 @@ static void test_errors(void)
   int64_t lm = me == 0 ? 2 : 0;
   RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_AUTO, 2, lm, 7, x, 2, r, NULL), RLA_ERR_ARG,
                    "m >= l");
-  RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_NMETHODS, 14, me == 0 ? 14 : 0, 1, x, 14,
-                               NULL, NULL),
-                   RLA_ERR_ARG, "unknown method");
-  RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 1, NULL, NULL),
-                   RLA_ERR_ARG, "leading dimension");
+  RLA_ASSERT_FAILS(
+      rla_orth_qr(rla_test_ctx, RLA_ORTH_NMETHODS, 14, me == 0 ? 14 : 0, 1, x, 14, NULL, NULL),
+      RLA_ERR_ARG, "unknown method");
+  RLA_ASSERT_FAILS(
+      rla_orth_qr(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 1, NULL, NULL),
+      RLA_ERR_ARG, "leading dimension");
   RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 7, NULL, NULL),
                    RLA_ERR_ARG, "NULL R");
   /* the rows of the ranks add up to P, not to the m = P + 1 given */

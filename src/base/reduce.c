@@ -7,8 +7,9 @@
    p - 1, to which it adds its own rows in place; after P - 1 steps the block that arrives is
    its own, complete. Each rank sends and receives (P - 1) / P of the matrix, the least a
    reduce-scatter can, and talks to its two neighbours only; messages are pieces of whole
-   columns, packed contiguous. Open MPI 4.1's MPI_Reduce_scatter of the packed blocks measured
-   6-8x slower on 100 MB at 2 ranks, and one MPI_Reduce per block about 1.5-3x slower.
+   columns, packed contiguous. Chosen by measurement over Open MPI 4.1's MPI_Reduce_scatter of
+   the packed blocks and one MPI_Reduce per block, both slower: see bench/README.md (the
+   accurate least-squares method at d = 1024).
    Cost: (P - 1) / P l c words sent and received per rank, as many additions, P - 1 steps. */
 #include <limits.h>
 #include <stdlib.h>
@@ -16,10 +17,8 @@
 
 #include "reduce.h"
 
-/* Doubles per message of the ring (512 KiB; at least one column of a block). Measured at 2
-   ranks, 25625 x 1025, five launches each: 0.035-0.10 s (0.035-0.05 in most launches, about 0.1
-   in the others, with 2^14 to 2^18 alike); one MPI_Reduce per block in pieces of 2^19 took
-   0.06-0.15 s (0.14-0.15 in most launches). */
+/* Doubles per message of the ring (512 KiB; at least one column of a block). Chosen by
+   measurement (pieces of 2^14 to 2^18 alike): see bench/README.md. */
 #define PIECE_DOUBLES ((int64_t)1 << 16)
 
 static int64_t piece_of(int64_t n, int64_t off, int64_t chunk)
@@ -56,8 +55,8 @@ rla_err rla_reduce_bcast_chunked(rla_ctx ctx, double *buf, int64_t n, int64_t ch
   RLA_CHECK(ctx, chunk >= 1 && chunk <= INT_MAX, RLA_ERR_INTERNAL,
             "broadcast pieces of %lld doubles: need 1 .. 2^31 - 1", (long long)chunk);
   for (int64_t off = 0; off < n; off += chunk)
-    RLA_MPI(ctx, MPI_Bcast(buf + off, (int)piece_of(n, off, chunk), MPI_DOUBLE, 0,
-                           rla_ctx_comm(ctx)));
+    RLA_MPI(ctx,
+            MPI_Bcast(buf + off, (int)piece_of(n, off, chunk), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   return RLA_SUCCESS;
 }
 
@@ -95,9 +94,9 @@ static rla_err ring_step(rla_ctx ctx, double *w, int64_t l, int64_t c, int64_t s
     for (int64_t j = 0; j < nc && ns > 0; j++)
       memcpy(sb + j * ns, w + (j0 + j) * l + s0, sizeof(double) * (size_t)ns);
     /* one tag: messages between two ranks arrive in the order sent */
-    RLA_MPI(ctx, MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, 0, rb, (int)(nr * nc),
-                              MPI_DOUBLE, (me - 1 + P) % P, 0, rla_ctx_comm(ctx),
-                              MPI_STATUS_IGNORE));
+    RLA_MPI(ctx,
+            MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, 0, rb, (int)(nr * nc),
+                         MPI_DOUBLE, (me - 1 + P) % P, 0, rla_ctx_comm(ctx), MPI_STATUS_IGNORE));
     for (int64_t j = 0; j < nc; j++) {
       double *dst = w + (j0 + j) * l + r0;
       const double *src = rb + j * nr;

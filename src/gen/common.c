@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "../dmat/dmat_impl.h"
 #include "../dmat/scalapack.h"
 #include "../orth/orth.h"
@@ -81,7 +80,7 @@ void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int6
   }
 }
 
-/* Householder QR in place (pdgeqrf + pdorgqr on Q's own layout), for layouts other than row-block */
+/* Householder QR in place (pdgeqrf + pdorgqr on Q's own layout), for the other layouts */
 static rla_err householder(rla_dmat Q)
 {
   rla_ctx ctx = Q->ctx;

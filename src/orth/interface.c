@@ -39,8 +39,8 @@ static rla_err check_args(rla_ctx ctx, rla_orth_method method, int64_t m, int64_
             "orthonormalization: an orthonormal Q of %lld columns needs m >= l rows, got m = %lld",
             (long long)l, (long long)m);
   RLA_CHECK(ctx, ldx >= (lm > 1 ? lm : 1), RLA_ERR_ARG,
-            "orthonormalization: leading dimension %lld below the %lld local rows",
-            (long long)ldx, (long long)lm);
+            "orthonormalization: leading dimension %lld below the %lld local rows", (long long)ldx,
+            (long long)lm);
   RLA_CHECK(ctx, x != NULL || lm == 0 || l == 0, RLA_ERR_ARG,
             "orthonormalization: NULL local rows");
   return RLA_SUCCESS;
@@ -91,8 +91,8 @@ done:
   return err;
 }
 
-rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l,
-                   double *x, int64_t ldx, double *r, rla_orth_stats *stats)
+rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l, double *x,
+                   int64_t ldx, double *r, rla_orth_stats *stats)
 {
   struct rla_orth_run o;
   rla_orth_stats mine = {0, 0, 0};

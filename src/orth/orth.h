@@ -48,8 +48,8 @@ rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, 
    that own rows and R is broadcast from the first of them; no rank ever holds more than two
    triangles. The other methods run rla_orth_qr and broadcast R. Errors as rla_orth_qr.
    Collective. */
-rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l,
-                   double *x, int64_t ldx, double *r, rla_orth_stats *stats);
+rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l, double *x,
+                   int64_t ldx, double *r, rla_orth_stats *stats);
 
 /* ---- internal: the state of one call, shared by the method files ---------------------------- */
 
@@ -60,9 +60,9 @@ struct rla_orth_run {
   int64_t m, lm, l;
   double *x;
   int64_t ldx;
-  double *g;            /* l x l: the Gram matrix (local, then summed on rank 0) */
-  double *r;            /* l x l + 1: R of a CholeskyQR pass and the verdict, broadcast */
-  double *racc;         /* l x l: accumulated R (rank 0, when asked for), else NULL */
+  double *g;    /* l x l: the Gram matrix (local, then summed on rank 0) */
+  double *r;    /* l x l + 1: R of a CholeskyQR pass and the verdict, broadcast */
+  double *racc; /* l x l: accumulated R (rank 0, when asked for), else NULL */
   rla_orth_stats *stats;
 };
 

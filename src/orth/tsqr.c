@@ -99,8 +99,8 @@ static rla_err tsqr(struct rla_orth_run *o, int *ok)
   if (!err) err = rla_calloc(ctx, (size_t)o->size, sizeof(int), &off);
   if (!err && (double)o->size * (double)(l * l) > (double)INT_MAX)
     err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
-                        "TSQR: %d triangles of %lld x %lld exceed the 2^31 count of MPI",
-                        o->size, (long long)l, (long long)l);
+                        "TSQR: %d triangles of %lld x %lld exceed the 2^31 count of MPI", o->size,
+                        (long long)l, (long long)l);
   if (!err && o->rank == 0)
     err = rla_calloc(ctx, (size_t)(o->size * l * l + 1), sizeof(double), &buf);
   if (!err && lm >= l) err = local_qr(o, piece, tau);
@@ -179,8 +179,8 @@ static rla_err tree(struct rla_orth_run *o, const int *owners, int n, int a, dou
       break;
     }
     if (a % (2 * h) == 0 && a + h < n) {
-      RLA_MPI(o->ctx, MPI_Recv(rb, (int)(l * l), MPI_DOUBLE, owners[a + h], 0, o->comm,
-                               MPI_STATUS_IGNORE));
+      RLA_MPI(o->ctx,
+              MPI_Recv(rb, (int)(l * l), MPI_DOUBLE, owners[a + h], 0, o->comm, MPI_STATUS_IGNORE));
       if (*info == 0)
         *info = LAPACKE_dtpqrt(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)l, (lapack_int)l,
                                (lapack_int)nbt, r, (lapack_int)l, rb, (lapack_int)l, t,
@@ -194,9 +194,9 @@ static rla_err tree(struct rla_orth_run *o, const int *owners, int n, int a, dou
 rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r)
 {
   rla_ctx ctx = o->ctx;
-  /* block sizes: 128 for the local QR (dgeqrt; 25% faster than LAPACK's dgeqrf, block 32, on a
-     6150 x 1025 block), 32 for the QRs of two stacked triangles (dtpqrt; 0.03 s at l = 1025
-     against 0.04 s with 64 or 128) */
+  /* block sizes, chosen by measurement (see bench/README.md): 128 for the local QR (dgeqrt,
+     faster than LAPACK's dgeqrf with its block 32), 32 for the QRs of two stacked triangles
+     (dtpqrt, faster than with 64 or 128) */
   int64_t l = o->l, lm = o->lm, nb = l < 128 ? l : 128, nbt = l < 32 ? l : 32;
   int *owners = NULL, n = 0, a = -1;
   double *rb = NULL, *t = NULL;
@@ -233,8 +233,8 @@ rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r)
     for (int64_t i = j + 1; i < l; i++)
       r[i + j * l] = 0.0;
   RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
-                 "TSQR: the QR of the %lld x %lld matrix failed (LAPACK info %d)",
-                 (long long)o->m, (long long)l, (int)info);
+                 "TSQR: the QR of the %lld x %lld matrix failed (LAPACK info %d)", (long long)o->m,
+                 (long long)l, (int)info);
 agree:
   err = rla_ctx_agree(ctx, err);
 done:
