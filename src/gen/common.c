@@ -1,23 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared pieces of the generators: parameter agreement across ranks, Gaussian fills keyed by
-   global indices, and orthonormalization of tall matrices. The latter is CholeskyQR2 (Fukaya,
-   Nakatsukasa, Yanagisawa, Yamamoto, ScalA 2014) on the row-block layout: two passes of
-   Q = Q R^-1 with R^T R = Q^T Q, 4mk^2 flops in BLAS 3 and two reductions of k^2 words. It is
-   exact to O(eps) orthogonality for cond(Q) up to about 1e8 (Gaussian matrices are far below:
-   about (1 + sqrt(k/m)) / (1 - sqrt(k/m)) when tall, O(k) when square); when the Cholesky
-   factorization breaks down or the second pass is far from the identity, it falls back to
-   Householder QR (ScaLAPACK pdgeqrf + pdorgqr), which is unconditionally stable but bound by BLAS 2
-   panels on tall matrices (measured 7.5 s against 0.9 s for 2^18 x 257 on 2 ranks). R has a
-   positive diagonal, so the Q of a Gaussian is Haar distributed. */
-#include <math.h>
+   global indices, and orthonormalization of tall matrices. The latter is the tall-skinny
+   orthonormalization of src/orth on the row-block layout (its guarded sequence: CholeskyQR2,
+   4mk^2 flops in BLAS 3 and two reductions of k^2 words, when the matrix is well conditioned, as
+   Gaussian matrices are: cond about (1 + sqrt(k/m)) / (1 - sqrt(k/m)) when tall, O(k) when
+   square; shifted CholeskyQR3 or Householder TSQR otherwise), and Householder QR (ScaLAPACK
+   pdgeqrf + pdorgqr) on other layouts. CholeskyQR's R has a positive diagonal, so the Q of a
+   Gaussian is Haar distributed. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-#include <lapacke.h>
-
 #include "../dmat/dmat_impl.h"
 #include "../dmat/scalapack.h"
+#include "../orth/orth.h"
 #include "gen_impl.h"
 
 rla_err rla_gen_agree_params(rla_ctx ctx, const char *what, const int64_t *vals, int nvals,
@@ -85,7 +80,7 @@ void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int6
   }
 }
 
-/* Householder QR in place (pdgeqrf + pdorgqr on Q's own layout), the fallback */
+/* Householder QR in place (pdgeqrf + pdorgqr on Q's own layout), for the other layouts */
 static rla_err householder(rla_dmat Q)
 {
   rla_ctx ctx = Q->ctx;
@@ -118,68 +113,16 @@ done:
   return err;
 }
 
-/* one CholeskyQR step: R^T R = Q^T Q (Gram summed on rank 0, factored there, R broadcast so
-   every rank applies the same R), Q = Q R^-1. *broke = 1 when the Gram is not numerically
-   positive definite (then Q is unchanged). */
-static rla_err cholesky_qr(rla_dmat Q, double *R, int *broke)
-{
-  rla_ctx ctx = Q->ctx;
-  MPI_Comm comm = rla_ctx_comm(ctx);
-  int k = (int)Q->n, lm = (int)Q->lm, info = 0;
-  size_t kk = (size_t)k * (size_t)k;
-
-  memset(R, 0, sizeof(double) * kk);
-  if (lm > 0)
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, k, lm, 1.0, Q->a, (int)Q->lld, 0.0, R, k);
-  for (size_t off = 0; off < kk; off += 1 << 26) {
-    int cnt = (int)(kk - off < (1 << 26) ? kk - off : (1 << 26));
-    RLA_MPI(ctx, rla_ctx_rank(ctx) == 0
-                     ? MPI_Reduce(MPI_IN_PLACE, R + off, cnt, MPI_DOUBLE, MPI_SUM, 0, comm)
-                     : MPI_Reduce(R + off, NULL, cnt, MPI_DOUBLE, MPI_SUM, 0, comm));
-  }
-  if (rla_ctx_rank(ctx) == 0) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', k, R, k);
-  RLA_MPI(ctx, MPI_Bcast(&info, 1, MPI_INT, 0, comm));
-  *broke = info != 0;
-  if (*broke) return RLA_SUCCESS;
-  for (size_t off = 0; off < kk; off += 1 << 26) {
-    int cnt = (int)(kk - off < (1 << 26) ? kk - off : (1 << 26));
-    RLA_MPI(ctx, MPI_Bcast(R + off, cnt, MPI_DOUBLE, 0, comm));
-  }
-  if (lm > 0)
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, lm, k, 1.0, R, k,
-                Q->a, (int)Q->lld);
-  return RLA_SUCCESS;
-}
-
 rla_err rla_gen_orthonormalize(rla_dmat Q)
 {
   rla_ctx ctx = Q->ctx;
-  double *R = NULL;
-  int broke = 0;
-  rla_err err;
 
   RLA_CHECK(ctx, Q->m >= Q->n, RLA_ERR_INTERNAL, "orthonormalize needs m >= k, got %lld x %lld",
             (long long)Q->m, (long long)Q->n);
   if (Q->n == 0) return RLA_SUCCESS;
-  if (Q->layout == RLA_DMAT_ROWBLOCK) {
-    err = rla_calloc(ctx, (size_t)(Q->n * Q->n), sizeof(double), &R);
-    RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-    err = cholesky_qr(Q, R, &broke);
-    if (!err && !broke) err = cholesky_qr(Q, R, &broke);
-    if (!err && !broke) {
-      /* the second R is I + O(eps cond(G)^2): far from I means the first pass lost
-         orthogonality (cond(G) near 1/sqrt(eps)) and the second cannot be trusted; R is the
-         same on every rank, so is the decision */
-      double d = 0.0;
-      for (int64_t j = 0; j < Q->n; j++)
-        for (int64_t i = 0; i <= j; i++)
-          d += (R[i + j * Q->n] - (i == j)) * (R[i + j * Q->n] - (i == j));
-      broke = !(sqrt(d) <= 0.1);
-    }
-    free(R);
-    RLA_CALL(ctx, err);
-    if (!broke) return RLA_SUCCESS;
-  }
-  RLA_CALL(ctx, householder(Q));
+  if (Q->layout == RLA_DMAT_ROWBLOCK)
+    RLA_CALL(ctx, rla_orth_qr(ctx, RLA_ORTH_AUTO, Q->m, Q->lm, Q->n, Q->a, Q->lld, NULL, NULL));
+  else
+    RLA_CALL(ctx, householder(Q));
   return RLA_SUCCESS;
 }

@@ -18,8 +18,9 @@ void rla_gen_fill_gaussian(rla_dmat A, rla_rng rng, int64_t c0, int64_t c1, int6
                            double scale);
 
 /* Overwrite the m x k matrix Q (m >= k, full column rank) with an orthonormal basis of its
-   range: CholeskyQR2 for the row-block layout, Householder QR (pdgeqrf + pdorgqr) when that
-   breaks down or for other layouts. Collective. */
+   range: the guarded tall-skinny orthonormalization of src/orth (CholeskyQR2, shifted
+   CholeskyQR3 or Householder TSQR) for the row-block layout, Householder QR (pdgeqrf + pdorgqr)
+   for other layouts. Collective. */
 rla_err rla_gen_orthonormalize(rla_dmat Q);
 
 /* The context and the spec (widths pointer NULL) of a collection. Local. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/reduce.h"
 #include "../base/vec8.h"
 #include "lsq_impl.h"
 
@@ -281,10 +282,8 @@ void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, c
 
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost)
 {
-  RLA_CHECK(ctx, n <= 2147483647, RLA_ERR_UNSUPPORTED,
-            "a reduction of %lld doubles exceeds the 2^31 count of MPI", (long long)n);
   if (rla_ctx_size(ctx) == 1 || n == 0) return RLA_SUCCESS;
-  RLA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, rla_ctx_comm(ctx)));
+  RLA_CALL(ctx, rla_reduce_sum(ctx, buf, n));
   cost->words += n;
   cost->reductions++;
   return RLA_SUCCESS;

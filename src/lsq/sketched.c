@@ -37,6 +37,8 @@
 #include <string.h>
 
 #include "../base/finite.h"
+#include "../base/reduce.h"
+#include "../orth/orth.h"
 #include "lsq_impl.h"
 
 void lsq_factor_free(lsq_factor *F)
@@ -159,12 +161,6 @@ done:
   return err;
 }
 
-/* Doubles per message of the reduction of the sketch (512 KiB; at least one column of a
-   block). Measured at 2 ranks, 25625 x 1025, five launches each: 0.035-0.10 s (0.035-0.05 in
-   most launches, about 0.1 in the others, with 2^14 to 2^18 alike); one MPI_Reduce per block
-   in pieces of 2^19 took 0.06-0.15 s (0.14-0.15 in most launches). */
-#define PIECE_DOUBLES ((int64_t)1 << 16)
-
 /* Rows row0 .. row0 + rows - 1 of block q of the l-row sketch split over Pq ranks, as even as
    can be (each has >= c rows when l >= c); no rows for q >= Pq. */
 static void block_range(int64_t l, int Pq, int q, int64_t *row0, int64_t *rows)
@@ -190,122 +186,40 @@ static void sketch_blocks(rla_ctx ctx, int64_t l, int64_t c, int *Pq, int64_t *r
 
 /* The reduce-scatter of the l x c sketch whose parts w (column-major, leading dimension l) the
    ranks hold, leaving block q (its rows of all c columns, see sketch_blocks) summed in rank q's
-   rows of w. A ring over the P ranks: at step s = 1 .. P - 1 rank p sends its partial sum of
-   block p - s (mod P) to rank p + 1 and receives the partial sum of block p - s - 1 from rank
-   p - 1, to which it adds its own rows in place; after P - 1 steps the block that arrives is
-   its own, complete. Each rank sends and receives (P - 1) / P of the sketch, the least a
-   reduce-scatter can, and talks to its two neighbours only; messages are pieces of whole
-   columns, packed contiguous. Open MPI 4.1's MPI_Reduce_scatter of the packed blocks measured
-   6-8x slower on 100 MB at 2 ranks, and one MPI_Reduce per block about 1.5-3x slower.
-   Collective. */
+   rows of w: the ring of rla_reduce_scatter_rows (src/base/reduce.c). Collective. */
 static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_cost *cost)
 {
-  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
-  int64_t row0, rows, nmax, piece, per;
-  double *sb = NULL, *rb = NULL;
+  int P = rla_ctx_size(ctx), Pq;
+  int64_t row0, rows, *starts = NULL;
   rla_err err;
 
   if (P == 1) return RLA_SUCCESS;
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  nmax = l / Pq + (l % Pq > 0);
-  piece = nmax > PIECE_DOUBLES ? nmax : PIECE_DOUBLES;
-  per = piece / nmax;
-  err = rla_calloc(ctx, (size_t)piece, sizeof(double), &sb);
-  if (!err) err = rla_calloc(ctx, (size_t)piece, sizeof(double), &rb);
-  /* MPI counts: a piece, and a c x c triangle or Gram matrix sent whole */
-  if (!err && (piece > INT_MAX || c * c > INT_MAX))
-    err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
-                        "a block or the R factor of the %lld x %lld sketch exceeds the 2^31 "
-                        "count of MPI",
-                        (long long)l, (long long)c);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  for (int step = 1; step < P; step++) {
-    int qs = (me - step + P) % P, qr = (me - step - 1 + 2 * P) % P;
-    int64_t s0, ns, r0, nr;
-    block_range(l, Pq, qs, &s0, &ns);
-    block_range(l, Pq, qr, &r0, &nr);
-    for (int64_t j0 = 0; j0 < c; j0 += per) {
-      int64_t nc = c - j0 < per ? c - j0 : per;
-      for (int64_t j = 0; j < nc && ns > 0; j++)
-        memcpy(sb + j * ns, w + (j0 + j) * l + s0, sizeof(double) * (size_t)ns);
-      /* one tag: messages between two ranks arrive in the order sent */
-      RLA_MPI(ctx,
-              MPI_Sendrecv(sb, (int)(ns * nc), MPI_DOUBLE, (me + 1) % P, 0, rb, (int)(nr * nc),
-                           MPI_DOUBLE, (me - 1 + P) % P, 0, rla_ctx_comm(ctx), MPI_STATUS_IGNORE));
-      for (int64_t j = 0; j < nc; j++) {
-        double *dst = w + (j0 + j) * l + r0;
-        const double *src = rb + j * nr;
-        for (int64_t i = 0; i < nr; i++)
-          dst[i] += src[i];
-      }
-    }
-  }
+  err = rla_calloc(ctx, (size_t)(2 * P), sizeof(int64_t), &starts);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  for (int q = 0; q < P; q++)
+    block_range(l, Pq, q, starts + q, starts + P + q);
+  err = rla_reduce_scatter_rows(ctx, w, l, c, starts, starts + P);
+  rla_free(&starts);
+  RLA_CALL(ctx, err);
   cost->reductions++;
   cost->words += l * c;
-done:
-  free(sb);
-  free(rb);
-  return err;
+  return RLA_SUCCESS;
 }
 
 /* TSQR of the reduced l x c sketch in w (each rank's block, see sketch_blocks; overwritten):
-   the R factor (c x c, upper triangular, lower part zero) into r on every rank. Collective. */
+   the R factor (c x c, upper triangular, lower part zero) into r on every rank, by the
+   binomial tree of src/orth/tsqr.c over the ranks that hold blocks. Collective. */
 static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost)
 {
-  int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx), Pq;
-  /* block sizes: 128 for the local QR (dgeqrt; 25% faster than LAPACK's dgeqrf, block 32, on a
-     6150 x 1025 block), 32 for the QRs of two stacked triangles (dtpqrt; 0.03 s at c = 1025
-     against 0.04 s with 64 or 128) */
-  int64_t rows, row0, nb = c < 128 ? c : 128, nbt = c < 32 ? c : 32;
-  double *rb = NULL, *t = NULL;
-  lapack_int info = 0;
+  int Pq;
+  int64_t row0, rows;
+  rla_orth_stats st = {0, 0, 0};
   rla_err err;
 
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rb);
-  if (!err) err = rla_calloc(ctx, (size_t)(nb * c), sizeof(double), &t);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  if (rows > 0) {
-    /* this rank's block of the summed sketch, in place in w */
-    info = LAPACKE_dgeqrt(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)c,
-                          (lapack_int)(rows < nb ? rows : nb), w + row0, (lapack_int)l, t,
-                          (lapack_int)nb);
-    for (int64_t j = 0; j < c; j++)
-      for (int64_t i = 0; i <= j && i < rows; i++)
-        r[i + j * c] = w[row0 + i + j * l];
-  }
-  /* the tree over the first Pq ranks: at distance h, rank q (a multiple of 2h) absorbs the
-     triangle of rank q + h */
-  for (int h = 1; h < Pq && me < Pq; h *= 2) {
-    if (me % (2 * h) == h) {
-      RLA_MPI(ctx, MPI_Send(r, (int)(c * c), MPI_DOUBLE, me - h, 0, rla_ctx_comm(ctx)));
-      break;
-    }
-    if (me % (2 * h) == 0 && me + h < Pq) {
-      RLA_MPI(ctx, MPI_Recv(rb, (int)(c * c), MPI_DOUBLE, me + h, 0, rla_ctx_comm(ctx),
-                            MPI_STATUS_IGNORE));
-      if (info == 0)
-        info = LAPACKE_dtpqrt(LAPACK_COL_MAJOR, (lapack_int)c, (lapack_int)c, (lapack_int)c,
-                              (lapack_int)nbt, r, (lapack_int)c, rb, (lapack_int)c, t,
-                              (lapack_int)nbt);
-      cost->words += c * c;
-    }
-  }
-  if (P > 1) {
-    RLA_MPI(ctx, MPI_Bcast(r, (int)(c * c), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
-    cost->words += c * c;
-  }
-  for (int64_t j = 0; j < c; j++)
-    for (int64_t i = j + 1; i < c; i++)
-      r[i + j * c] = 0.0;
-  RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
-                 "the QR of the %lld x %lld sketch failed (LAPACK info %d)", (long long)l,
-                 (long long)c, (int)info);
-agree:
-  err = rla_ctx_agree(ctx, err);
-done:
-  free(rb);
-  free(t);
+  err = rla_orth_r(ctx, RLA_ORTH_TSQR, l, rows, c, w + row0, l, r, &st);
+  cost->words += st.words;
   return err;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/reduce.h"
 #include "sketch_impl.h"
 
 /* One line per operator type. */
@@ -234,7 +235,6 @@ rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo
   rla_err err;
   double *a;
   int64_t m, d, lm, lld, l;
-  MPI_Comm comm;
 
   CHECK_SKETCH(S);
   err = left_args(S, A, out, ldo);
@@ -247,35 +247,31 @@ rla_err rla_sketch_apply_left(rla_sketch S, rla_dmat A, double *out, int64_t ldo
   err = rla_ctx_agree(S->ctx, err);
   if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   l = S->l;
-  comm = rla_ctx_comm(S->ctx);
   if (rla_ctx_size(S->ctx) == 1 || d == 0) return RLA_SUCCESS;
   /* the reduction goes in chunks of whole columns of at most REDUCE_WORDS words (one chunk in
-     the usual case); the chunking depends on l and d only, so every rank makes the same calls.
-     A strided output (ldo > l) is packed chunk by chunk: MPI_SUM is not defined on derived
-     datatypes. */
+     the usual case; a column longer than that is one chunk, which rla_reduce_sum splits below
+     MPI's 2^31 count); the chunking depends on l and d only, so every rank makes the same
+     calls. A strided output (ldo > l) is packed chunk by chunk: MPI_SUM is not defined on
+     derived datatypes. */
   {
     const int64_t cols = l >= REDUCE_WORDS ? 1 : (d < REDUCE_WORDS / l ? d : REDUCE_WORDS / l);
     double *packed = NULL;
-    int rc = MPI_SUCCESS;
-    RLA_CHECK(S->ctx, l <= 2147483647, RLA_ERR_UNSUPPORTED,
-              "a sketch column of %lld entries is too long for one MPI reduction", (long long)l);
     if (ldo != l) {
       err = rla_calloc(S->ctx, (size_t)(l * cols), sizeof(double), &packed);
       err = rla_ctx_agree(S->ctx, err);
       if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
     }
-    for (int64_t j0 = 0; j0 < d && rc == MPI_SUCCESS; j0 += cols) {
+    for (int64_t j0 = 0; j0 < d && !err; j0 += cols) {
       const int64_t nc = d - j0 < cols ? d - j0 : cols;
       double *buf = packed ? packed : out + j0 * l;
       for (int64_t j = 0; packed && j < nc; j++)
         memcpy(packed + j * l, out + (j0 + j) * ldo, sizeof(double) * (size_t)l);
-      rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)(l * nc), MPI_DOUBLE, MPI_SUM, comm);
+      err = rla_reduce_sum(S->ctx, buf, l * nc);
       for (int64_t j = 0; packed && j < nc; j++)
         memcpy(out + (j0 + j) * ldo, packed + j * l, sizeof(double) * (size_t)l);
     }
     rla_free(&packed);
-    RLA_CHECK(S->ctx, rc == MPI_SUCCESS, RLA_ERR_MPI,
-              "MPI_Allreduce of the sketch failed (MPI error %d)", rc);
+    if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   }
   S->comm_words = l * d;
   return RLA_SUCCESS;

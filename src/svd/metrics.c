@@ -128,7 +128,7 @@ rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rl
     for (int64_t i = 0; i < nr * t.n; i++)
       ssq += e[i] * e[i];
   }
-  RLA_CALL_GOTO(t.ctx, err, done, rla_svd_sum_replicated(t.ctx, &ssq, 1));
+  RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, &ssq, 1));
   *nrm = sqrt(ssq);
 done:
   rla_free(&e);
@@ -157,7 +157,7 @@ rla_err rla_svd_triplet_residuals(rla_dmat A, int64_t k, const double *sigma, rl
     }
     res[j] = s;
   }
-  RLA_CALL_GOTO(t.ctx, err, done, rla_svd_sum_replicated(t.ctx, res, (int)k));
+  RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, res, k));
   for (int64_t j = 0; j < k; j++)
     res[j] = sqrt(res[j]);
 done:
@@ -213,12 +213,12 @@ rla_err rla_svd_residual_norm2_estimate(rla_dmat A, int64_t k, const double *sig
     cblas_dscal((int)t.n, 1.0 / nx, x, 1);
     residual_apply(&t, x, y, c);
     ny = t.lm > 0 ? cblas_ddot((int)t.lm, y, 1, y, 1) : 0.0;
-    RLA_CALL_GOTO(t.ctx, err, done, rla_svd_sum_replicated(t.ctx, &ny, 1));
+    RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, &ny, 1));
     ny = sqrt(ny);
     if (ny > *est) *est = ny;
     if (ny == 0.0) break;
     residual_apply_transpose(&t, y, x, c);
-    RLA_CALL_GOTO(t.ctx, err, done, rla_svd_sum_replicated(t.ctx, x, (int)t.n));
+    RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, x, t.n));
     nx = cblas_dnrm2((int)t.n, x, 1);
     if (nx / ny > *est) *est = nx / ny; /* ||E^T y|| / ||y|| <= ||E||_2 */
   }
@@ -248,7 +248,7 @@ rla_err rla_svd_orthogonality_loss(rla_dmat U, double *loss)
   if (lm > 0 && k > 0)
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)k, (int)lm, 1.0, u, (int)ld, 0.0, g,
                 (int)k);
-  RLA_CALL_GOTO(ctx, err, done, rla_svd_sum_replicated(ctx, g, (int)(k * k)));
+  RLA_CALL_GOTO(ctx, err, done, rla_reduce_sum_replicated(ctx, g, k * k));
   for (int64_t j = 0; j < k; j++)
     for (int64_t i = 0; i <= j; i++) {
       double d = fabs(g[i + j * k] - (i == j ? 1.0 : 0.0));

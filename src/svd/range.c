@@ -144,7 +144,7 @@ static rla_err block_energy(struct run *R, int64_t c, double *energy)
       rla_svd_ksum_add(&k, R->bt[i + j * R->ldb] * R->bt[i + j * R->ldb]);
   s[0] = k.sum;
   s[1] = k.comp;
-  RLA_CALL(R->ctx, rla_svd_sum_replicated(R->ctx, s, 2));
+  RLA_CALL(R->ctx, rla_reduce_sum_replicated(R->ctx, s, 2));
   *energy = s[0] + s[1];
   return RLA_SUCCESS;
 }

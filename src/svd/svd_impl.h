@@ -7,6 +7,8 @@
 
 #include "rla/rng.h"
 #include "rla/svd.h"
+#include "../base/reduce.h"
+#include "../orth/orth.h"
 
 /* rla_rng purpose for the seeds of QB blocks after the first (block i uses
    rla_rng_bits(rla_rng_make(seed, RLA_SVD_RNG_BLOCK_SEED), i, 0)). */
@@ -63,15 +65,20 @@ static inline void rla_svd_ksum_add(rla_svd_ksum *k, double x)
 static inline double rla_svd_ksum_value(const rla_svd_ksum *k) { return k->sum + k->comp; }
 
 /* Orthonormalize the distributed tall matrix X (m x l; this rank holds lm rows at x, leading
-   dimension ldx) in place: X = Q R. When r is not NULL, rank 0 receives R (l x l, leading
-   dimension l, upper triangular, zero below). Counts fallbacks and words in info.
+   dimension ldx) in place: X = Q R by the module's guarded sequence (RLA_ORTH_AUTO, see
+   src/orth/cholqr.c). When r is not NULL, rank 0 receives R (l x l, leading dimension l, upper
+   triangular, zero below). Counts the shifted and TSQR fallbacks and the words in info.
    Collective. */
-rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l, double *x, int64_t ldx,
-                     double *r, rla_svd_info *info);
-
-/* Sum count doubles over the ranks so that every rank gets the bitwise same result (reduce to
-   rank 0, then broadcast), for values that steer decisions. Collective. */
-rla_err rla_svd_sum_replicated(rla_ctx ctx, double *buf, int count);
+static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l, double *x,
+                                   int64_t ldx, double *r, rla_svd_info *info)
+{
+  rla_orth_stats st = {0, 0, 0};
+  rla_err err = rla_orth_qr(ctx, RLA_ORTH_AUTO, m, lm, l, x, ldx, r, &st);
+  info->comm_words += st.words;
+  info->qr_shifted += st.shifted;
+  info->qr_tsqr += st.tsqr;
+  return err;
+}
 
 /* Working-matrix descriptor for a row-block matrix A, with scratch for products of up to cmax
    columns. Collective. */
