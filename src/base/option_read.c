@@ -53,13 +53,17 @@ void rla_option_desc_value_text(const rla_option_desc *d, const void *obj, char 
   case RLA_OPT_FLAG:
     snprintf(buf, len, "%s", v.i ? "true" : "false");
     break;
-  case RLA_OPT_REAL:
-    /* the shortest decimal that reads back as the same double */
-    for (int digits = 1; digits <= 17; digits++) {
+  case RLA_OPT_REAL: {
+    /* the shortest decimal that reads back as the same double, without an exponent for whole
+       numbers below 1e17 (20, not 2e+01) */
+    int digits = 1, e = v.r != 0.0 ? (int)floor(log10(fabs(v.r))) : 0;
+    for (; digits < 17; digits++) {
       snprintf(buf, len, "%.*g", digits, v.r);
       if (strtod(buf, NULL) == v.r) break;
     }
+    snprintf(buf, len, "%.*g", e >= digits && e < 17 ? e + 1 : digits, v.r);
     break;
+  }
   default:
     snprintf(buf, len, "%lld", (long long)v.i);
   }
