@@ -172,7 +172,7 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out);
 /* The names of the methods, indexed by rla_lsq_method. */
 extern const char *const rla_lsq_method_names[3];
 
-/* The description of the solver's options, *n of them (n may be NULL): method, sketch,
+/* The description of the solver's options, *n of them: method, sketch,
    oversample, sketch-rows, seed, tol, max-iterations, rank-tol, each with its help text, its
    range, and the object's current value and setter (obj is an rla_lsq). The single source of
    their names and help for rla_lsq_set_from_options, the drivers and the PETSc plugin. Local;

@@ -97,7 +97,7 @@ rla_err rla_sketch_view(rla_sketch S, FILE *out);
 /* The names of the sketch types, indexed by rla_sketch_type. */
 extern const char *const rla_sketch_type_names[3];
 
-/* The description of the sketch's options, *n of them (n may be NULL): sketch-type, seed,
+/* The description of the sketch's options, *n of them: sketch-type, seed,
    block-size, sparsity (obj is an rla_sketch). Local; the array is static. */
 const rla_option_desc *rla_sketch_options(int *n);
 /* Read the sketch's options from opts (prefix + name; prefix may be NULL), each with the

@@ -158,7 +158,7 @@ double rla_svd_sigma_error_max(int64_t k, const double *sigma, const double *sig
    caller destroys them); otherwise no vectors are computed. Collective. */
 rla_err rla_svd_direct(rla_dmat A, double *sigma, rla_dmat *U, rla_dmat *V);
 
-/* The description of the randomized SVD's options, *n of them (n may be NULL): k (alias -k)
+/* The description of the randomized SVD's options, *n of them: k (alias -k)
    and tol (no value until set), oversample, power, sketch, seed, block, max-rank (obj is an
    rla_svd). Local; the array is static. */
 const rla_option_desc *rla_svd_options(int *n);

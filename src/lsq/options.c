@@ -4,47 +4,26 @@
    PETSc plugin. */
 #include <math.h>
 
+#include "../base/option_access.h"
 #include "lsq_impl.h"
-#include "rla/options.h"
 
-#define LSQ(o) ((const struct rla_lsq_s *)(o))
+#define LSQ struct rla_lsq_s
 
-static int get_method(const void *o, rla_option_value *v) { return (v->i = LSQ(o)->method), 1; }
-static rla_err set_method(void *o, rla_option_value v)
+/* the seed, checked for a sign before the unsigned setter */
+static rla_err set_seed_checked(void *o, int64_t seed)
 {
-  return rla_lsq_set_method(o, (rla_lsq_method)v.i);
+  RLA_CALL(((LSQ *)o)->ctx, rla_option_seed(((LSQ *)o)->ctx, seed));
+  return rla_lsq_set_seed(o, (uint64_t)seed);
 }
-static int get_sketch(const void *o, rla_option_value *v)
-{
-  return (v->i = LSQ(o)->sketch_type), 1;
-}
-static rla_err set_sketch(void *o, rla_option_value v)
-{
-  return rla_lsq_set_sketch_type(o, (rla_sketch_type)v.i);
-}
-static int get_oversample(const void *o, rla_option_value *v) { return (v->r = LSQ(o)->gamma), 1; }
-static rla_err set_oversample(void *o, rla_option_value v) { return rla_lsq_set_oversample(o, v.r); }
-static int get_rows(const void *o, rla_option_value *v) { return (v->i = LSQ(o)->sketch_rows), 1; }
-static rla_err set_rows(void *o, rla_option_value v) { return rla_lsq_set_sketch_rows(o, v.i); }
-static int get_seed(const void *o, rla_option_value *v)
-{
-  return (v->i = (int64_t)LSQ(o)->seed), 1;
-}
-static rla_err set_seed(void *o, rla_option_value v)
-{
-  RLA_CHECK(LSQ(o)->ctx, v.i >= 0, RLA_ERR_ARG, "seed %lld: it must be non-negative",
-            (long long)v.i);
-  return rla_lsq_set_seed(o, (uint64_t)v.i);
-}
-static int get_tol(const void *o, rla_option_value *v) { return (v->r = LSQ(o)->tol), 1; }
-static rla_err set_tol(void *o, rla_option_value v) { return rla_lsq_set_tol(o, v.r); }
-static int get_iters(const void *o, rla_option_value *v)
-{
-  return (v->i = LSQ(o)->max_iterations), 1;
-}
-static rla_err set_iters(void *o, rla_option_value v) { return rla_lsq_set_max_iterations(o, v.i); }
-static int get_rank_tol(const void *o, rla_option_value *v) { return (v->r = LSQ(o)->rank_tol), 1; }
-static rla_err set_rank_tol(void *o, rla_option_value v) { return rla_lsq_set_rank_tol(o, v.r); }
+
+RLA_OPTION_ACCESS(LSQ, method, i, method, 1, rla_lsq_set_method, rla_lsq_method)
+RLA_OPTION_ACCESS(LSQ, sketch, i, sketch_type, 1, rla_lsq_set_sketch_type, rla_sketch_type)
+RLA_OPTION_ACCESS(LSQ, oversample, r, gamma, 1, rla_lsq_set_oversample, double)
+RLA_OPTION_ACCESS(LSQ, rows, i, sketch_rows, 1, rla_lsq_set_sketch_rows, int64_t)
+RLA_OPTION_ACCESS(LSQ, seed, i, seed, 1, set_seed_checked, int64_t)
+RLA_OPTION_ACCESS(LSQ, tol, r, tol, 1, rla_lsq_set_tol, double)
+RLA_OPTION_ACCESS(LSQ, iters, i, max_iterations, 1, rla_lsq_set_max_iterations, int64_t)
+RLA_OPTION_ACCESS(LSQ, rank_tol, r, rank_tol, 1, rla_lsq_set_rank_tol, double)
 
 static const rla_option_desc descs[] = {
     {"method", NULL, RLA_OPT_STRING,
@@ -75,14 +54,11 @@ static const rla_option_desc descs[] = {
 
 const rla_option_desc *rla_lsq_options(int *n)
 {
-  if (n) *n = (int)(sizeof(descs) / sizeof(descs[0]));
+  *n = (int)(sizeof(descs) / sizeof(descs[0]));
   return descs;
 }
 
 rla_err rla_lsq_set_from_options(rla_lsq L, rla_options opts, const char *prefix)
 {
-  if (!L) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL solver");
-  RLA_CALL(L->ctx, rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])),
-                                    L));
-  return RLA_SUCCESS;
+  return rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])), L);
 }

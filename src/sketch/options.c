@@ -3,32 +3,25 @@
    the PETSc plugin's preconditioner, and the names of the sketch types. */
 #include <math.h>
 
+#include "../base/option_access.h"
 #include "sketch_impl.h"
 
 const char *const rla_sketch_type_names[3] = {
     [RLA_SKETCH_SRHT] = "srht", [RLA_SKETCH_GAUSSIAN] = "gaussian", [RLA_SKETCH_SPARSE] = "sparse"};
 
-#define SKETCH(o) ((const struct rla_sketch_s *)(o))
+#define SKETCH struct rla_sketch_s
 
-static int get_type(const void *o, rla_option_value *v) { return (v->i = SKETCH(o)->type), 1; }
-static rla_err set_type(void *o, rla_option_value v)
+/* the seed, checked for a sign before the unsigned setter */
+static rla_err set_seed_checked(void *o, int64_t seed)
 {
-  return rla_sketch_set_type(o, (rla_sketch_type)v.i);
+  RLA_CALL(((SKETCH *)o)->ctx, rla_option_seed(((SKETCH *)o)->ctx, seed));
+  return rla_sketch_set_seed(o, (uint64_t)seed);
 }
-static int get_seed(const void *o, rla_option_value *v)
-{
-  return (v->i = (int64_t)SKETCH(o)->seed), 1;
-}
-static rla_err set_seed(void *o, rla_option_value v)
-{
-  RLA_CHECK(SKETCH(o)->ctx, v.i >= 0, RLA_ERR_ARG, "seed %lld: it must be non-negative",
-            (long long)v.i);
-  return rla_sketch_set_seed(o, (uint64_t)v.i);
-}
-static int get_block(const void *o, rla_option_value *v) { return (v->i = SKETCH(o)->b_set), 1; }
-static rla_err set_block(void *o, rla_option_value v) { return rla_sketch_set_block_size(o, v.i); }
-static int get_sparsity(const void *o, rla_option_value *v) { return (v->i = SKETCH(o)->k), 1; }
-static rla_err set_sparsity(void *o, rla_option_value v) { return rla_sketch_set_sparsity(o, v.i); }
+
+RLA_OPTION_ACCESS(SKETCH, type, i, type, 1, rla_sketch_set_type, rla_sketch_type)
+RLA_OPTION_ACCESS(SKETCH, seed, i, seed, 1, set_seed_checked, int64_t)
+RLA_OPTION_ACCESS(SKETCH, block, i, b_set, 1, rla_sketch_set_block_size, int64_t)
+RLA_OPTION_ACCESS(SKETCH, sparsity, i, k, 1, rla_sketch_set_sparsity, int64_t)
 
 static const rla_option_desc descs[] = {
     {"sketch-type", NULL, RLA_OPT_STRING, "sketch operator", 1, 0, rla_sketch_type_names, 3,
@@ -43,14 +36,11 @@ static const rla_option_desc descs[] = {
 
 const rla_option_desc *rla_sketch_options(int *n)
 {
-  if (n) *n = (int)(sizeof(descs) / sizeof(descs[0]));
+  *n = (int)(sizeof(descs) / sizeof(descs[0]));
   return descs;
 }
 
 rla_err rla_sketch_set_from_options(rla_sketch S, rla_options opts, const char *prefix)
 {
-  if (!S) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL sketch");
-  RLA_CALL(S->ctx, rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])),
-                                    S));
-  return RLA_SUCCESS;
+  return rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])), S);
 }

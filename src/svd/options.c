@@ -3,38 +3,27 @@
    listed by rla-svd. */
 #include <math.h>
 
-#include "rla/options.h"
+#include "../base/option_access.h"
 #include "svd_impl.h"
 
-#define SVD(o) ((const struct rla_svd_s *)(o))
+#define SVD struct rla_svd_s
 
-static int get_rank(const void *o, rla_option_value *v) { return (v->i = SVD(o)->k) > 0; }
-static rla_err set_rank(void *o, rla_option_value v) { return rla_svd_set_rank(o, v.i); }
-static int get_tol(const void *o, rla_option_value *v) { return (v->r = SVD(o)->tol) > 0.0; }
-static rla_err set_tol(void *o, rla_option_value v) { return rla_svd_set_tol(o, v.r); }
-static int get_oversample(const void *o, rla_option_value *v) { return (v->i = SVD(o)->p), 1; }
-static rla_err set_oversample(void *o, rla_option_value v) { return rla_svd_set_oversample(o, v.i); }
-static int get_power(const void *o, rla_option_value *v) { return (v->i = SVD(o)->q), 1; }
-static rla_err set_power(void *o, rla_option_value v) { return rla_svd_set_power(o, v.i); }
-static int get_sketch(const void *o, rla_option_value *v) { return (v->i = SVD(o)->type), 1; }
-static rla_err set_sketch(void *o, rla_option_value v)
+/* the seed, checked for a sign before the unsigned setter */
+static rla_err set_seed_checked(void *o, int64_t seed)
 {
-  return rla_svd_set_sketch_type(o, (rla_sketch_type)v.i);
+  RLA_CALL(((SVD *)o)->ctx, rla_option_seed(((SVD *)o)->ctx, seed));
+  return rla_svd_set_seed(o, (uint64_t)seed);
 }
-static int get_seed(const void *o, rla_option_value *v)
-{
-  return (v->i = (int64_t)SVD(o)->seed), 1;
-}
-static rla_err set_seed(void *o, rla_option_value v)
-{
-  RLA_CHECK(SVD(o)->ctx, v.i >= 0, RLA_ERR_ARG, "seed %lld: it must be non-negative",
-            (long long)v.i);
-  return rla_svd_set_seed(o, (uint64_t)v.i);
-}
-static int get_block(const void *o, rla_option_value *v) { return (v->i = SVD(o)->block), 1; }
-static rla_err set_block(void *o, rla_option_value v) { return rla_svd_set_block(o, v.i); }
-static int get_max_rank(const void *o, rla_option_value *v) { return (v->i = SVD(o)->kmax), 1; }
-static rla_err set_max_rank(void *o, rla_option_value v) { return rla_svd_set_max_rank(o, v.i); }
+
+/* k and tol have no value until set */
+RLA_OPTION_ACCESS(SVD, rank, i, k, v->i > 0, rla_svd_set_rank, int64_t)
+RLA_OPTION_ACCESS(SVD, tol, r, tol, v->r > 0.0, rla_svd_set_tol, double)
+RLA_OPTION_ACCESS(SVD, oversample, i, p, 1, rla_svd_set_oversample, int64_t)
+RLA_OPTION_ACCESS(SVD, power, i, q, 1, rla_svd_set_power, int64_t)
+RLA_OPTION_ACCESS(SVD, sketch, i, type, 1, rla_svd_set_sketch_type, rla_sketch_type)
+RLA_OPTION_ACCESS(SVD, seed, i, seed, 1, set_seed_checked, int64_t)
+RLA_OPTION_ACCESS(SVD, block, i, block, 1, rla_svd_set_block, int64_t)
+RLA_OPTION_ACCESS(SVD, max_rank, i, kmax, 1, rla_svd_set_max_rank, int64_t)
 
 static const rla_option_desc descs[] = {
     {"k", "k", RLA_OPT_INT, "fixed rank: the number of triplets", 1, INFINITY, NULL, 0, get_rank,
@@ -57,14 +46,11 @@ static const rla_option_desc descs[] = {
 
 const rla_option_desc *rla_svd_options(int *n)
 {
-  if (n) *n = (int)(sizeof(descs) / sizeof(descs[0]));
+  *n = (int)(sizeof(descs) / sizeof(descs[0]));
   return descs;
 }
 
 rla_err rla_svd_set_from_options(rla_svd S, rla_options opts, const char *prefix)
 {
-  if (!S) return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL rla_svd");
-  RLA_CALL(S->ctx, rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])),
-                                    S));
-  return RLA_SUCCESS;
+  return rla_options_read(opts, prefix, descs, (int)(sizeof(descs) / sizeof(descs[0])), S);
 }
