@@ -757,7 +757,12 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
   }
   rla_ctx_set_verbosity(g.ctx, b.verbose >= 2 ? 2 : 0);
   g.setup = rla_ctx_agree(g.ctx, rla_options_create(g.ctx, specs, nspecs, &g.opts));
-  if (!g.setup) g.setup = rla_options_parse(g.opts, argc, argv);
+  if (!g.setup) {
+    /* the keys of the objects' options were checked by the world's parse; each entry's job
+       reads them */
+    rla_options_keep_unknown(g.opts);
+    g.setup = rla_options_parse(g.opts, argc, argv);
+  }
   MPI_Barrier(bcomm);
 
   run_group(&b, &g, bcomm, win, &t, sendbuf, req, &nsent);

@@ -69,6 +69,23 @@ int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_opt
                           int nspecs, const rla_driver_batch *batch,
                           rla_err (*body)(rla_driver_job *job, void *data), void *data);
 
+/* What a driver is: its name, its own options, the options of its library objects (objects,
+   may be NULL), its batch mode (batch, may be NULL) and its job. */
+typedef struct {
+  const char *prog;
+  const rla_option_spec *specs; /* ending with RLA_DRIVER_COMMON_OPTIONS */
+  int nspecs;
+  rla_driver_objects_fn objects;
+  const rla_driver_batch *batch;
+  rla_err (*body)(rla_driver_job *job, void *data);
+  void *data;
+} rla_driver_def;
+
+/* rla_driver_main_batch for the driver def, its options parsed by rla_driver_parse_objects (so
+   its objects' options are read, checked and echoed before any work). Returns the exit code,
+   the same on every rank. Collective on MPI_COMM_WORLD. */
+int rla_driver_run(const rla_driver_def *def, int argc, char **argv);
+
 /* Run the batch described by the options --manifest, --output-dir, --group-size and --entry of
    opts (parsed on ctx, over MPI_COMM_WORLD): every entry runs body through rla_driver_job_run on
    a context over its group's communicator, with its own options parsed from argc/argv and the

@@ -68,14 +68,35 @@ int rla_driver_fail(rla_ctx ctx, const char *prog)
 int rla_driver_parse(rla_ctx ctx, const char *prog, rla_options opts, int argc, char **argv,
                      int *exit_code)
 {
+  return rla_driver_parse_objects(ctx, prog, opts, NULL, argc, argv, exit_code);
+}
+
+/* the objects read their options; then no key may be left unread. Collective. */
+static rla_err read_objects(rla_ctx ctx, rla_options opts, rla_driver_objects_fn objects)
+{
+  rla_err err = objects ? objects(ctx, opts) : RLA_SUCCESS;
+  if (!err) err = rla_options_check_unused(opts);
+  return rla_ctx_agree(ctx, err);
+}
+
+int rla_driver_parse_objects(rla_ctx ctx, const char *prog, rla_options opts,
+                             rla_driver_objects_fn objects, int argc, char **argv, int *exit_code)
+{
   int64_t verbose = 1;
   int shared;
   *exit_code = 0;
   if (rla_driver_wants_help(argc, argv)) {
+    /* nothing parsed: the objects record their defaults */
+    if (objects && rla_ctx_agree(ctx, objects(ctx, opts))) {
+      *exit_code = rla_driver_fail(ctx, prog);
+      return 1;
+    }
     if (rla_ctx_rank(ctx) == 0) rla_options_help(opts, prog, stdout);
     return 1;
   }
-  if (rla_options_parse(opts, argc, argv) || rla_options_get_int(opts, "verbose", &verbose)) {
+  if (objects) rla_options_keep_unknown(opts);
+  if (rla_options_parse(opts, argc, argv) || read_objects(ctx, opts, objects) ||
+      rla_options_get_int(opts, "verbose", &verbose)) {
     *exit_code = rla_driver_fail(ctx, prog);
     return 1;
   }
@@ -250,21 +271,28 @@ int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_opt
                           int nspecs, const rla_driver_batch *batch,
                           rla_err (*body)(rla_driver_job *job, void *data), void *data)
 {
+  rla_driver_def def = {prog, specs, nspecs, NULL, batch, body, data};
+  return rla_driver_run(&def, argc, argv);
+}
+
+int rla_driver_run(const rla_driver_def *def, int argc, char **argv)
+{
   rla_driver_job job = {0};
-  const char *rpath = NULL;
+  const char *rpath = NULL, *prog = def->prog;
+  const rla_driver_batch *batch = def->batch;
   int code = 0, failures;
   rla_err err;
 
   if (rla_driver_init(&argc, &argv, &job.ctx)) return 1;
   job.t0 = rla_wtime();
-  if (rla_options_create(job.ctx, specs, nspecs, &job.opts)) {
+  if (rla_options_create(job.ctx, def->specs, def->nspecs, &job.opts)) {
     code = rla_driver_fail(job.ctx, prog);
     goto end;
   }
-  if (rla_driver_parse(job.ctx, prog, job.opts, argc, argv, &code)) goto end;
+  if (rla_driver_parse_objects(job.ctx, prog, job.opts, def->objects, argc, argv, &code)) goto end;
   if (batch && rla_options_has(job.opts, "manifest")) {
-    code =
-        rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, specs, nspecs, batch, body, data);
+    code = rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, def->specs, def->nspecs,
+                                batch, def->body, def->data);
     goto end;
   }
   if (batch && batch_only(job.ctx, job.opts)) {
@@ -276,7 +304,7 @@ int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_opt
   err = rla_ctx_agree(job.ctx, err);
   if (!err && rla_options_has(job.opts, "report"))
     err = rla_options_get_string(job.opts, "report", &rpath);
-  if (!err) err = rla_driver_job_run(&job, prog, rpath, body, data, &failures);
+  if (!err) err = rla_driver_job_run(&job, prog, rpath, def->body, def->data, &failures);
   if (err) {
     code = rla_driver_fail(job.ctx, prog);
     goto end;

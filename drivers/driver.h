@@ -7,6 +7,7 @@
      if (rla_driver_init(&argc, &argv, &ctx)) return 1;
      ... rla_options_create(ctx, specs, n, &opts) (specs end with RLA_DRIVER_COMMON_OPTIONS);
      if (rla_driver_parse(ctx, PROG, opts, argc, argv, &code)) goto end;
+     (or rla_driver_parse_objects when library objects read options of their own)
      ... on any agreed failure: code = rla_driver_fail(ctx, PROG); goto end;
    end:
      return rla_driver_finalize(&ctx, code);
@@ -50,6 +51,19 @@ int rla_driver_wants_help(int argc, char **argv);
    to go on. Collective. */
 int rla_driver_parse(rla_ctx ctx, const char *prog, rla_options opts, int argc, char **argv,
                      int *exit_code);
+
+/* The options of the library objects a driver's job makes: create them in ctx with their
+   defaults, call their set_from_options on opts (which records the values used), destroy them.
+   Local (every rank holds the same options). */
+typedef rla_err (*rla_driver_objects_fn)(rla_ctx ctx, rla_options opts);
+
+/* rla_driver_parse for a driver whose objects read options of their own: keys outside the
+   specs are kept (rla_options_keep_unknown), objects(ctx, opts) reads them, and a key that none
+   read is then an error naming it (and the deck file and line). --help lists the specs and the
+   objects' options with the objects' defaults; the echo lists both with the values used.
+   objects may be NULL (then as rla_driver_parse). Collective. */
+int rla_driver_parse_objects(rla_ctx ctx, const char *prog, rla_options opts,
+                             rla_driver_objects_fn objects, int argc, char **argv, int *exit_code);
 
 /* Print "PROG: error: MESSAGE" once, on rank 0, with the context's recorded error (agreed
    across ranks by the library, so rank 0 holds it; the traceback too at verbosity 2), and

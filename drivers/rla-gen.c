@@ -102,18 +102,18 @@ static const struct {
     {ALL, RLA_DRIVER_OPTION_REPORT}};
 #define NSPECS ((int)(sizeof(table) / sizeof(table[0])))
 
-static const char *kind_names[] = {"lsq", "svd", "collection"};
+static const char *const kind_names[] = {"lsq", "svd", "collection"};
 
+/* LSQ, SVD or COLL for its name, 0 for anything else */
 static unsigned kind_of(const char *s)
 {
-  for (int i = 0; i < 3; i++)
-    if (s && !strcmp(s, kind_names[i])) return 1u << i;
-  return 0;
+  int i;
+  return rla_enum_from_name(NULL, "problem kind", kind_names, 3, s, &i) ? 0 : 1u << i;
 }
 
 static const char *kind_name(unsigned k)
 {
-  return k == LSQ ? "lsq" : k == SVD ? "svd" : "collection";
+  return rla_enum_name(kind_names, 3, k == LSQ ? 0 : k == SVD ? 1 : 2);
 }
 
 /* ---- shared pieces ------------------------------------------------------------------------- */
@@ -126,6 +126,20 @@ struct run {
   rla_format fmt; /* from --format, AUTO when per file */
   double t0;
 };
+
+static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto", [RLA_FORMAT_NPY] = "npy",
+                                           [RLA_FORMAT_MM] = "mm", [RLA_FORMAT_PETSC] = "petsc"};
+static const char *const membership_names[] = {[RLA_MEMBERSHIP_RANDOM] = "random",
+                                               [RLA_MEMBERSHIP_ROUND_ROBIN] = "round-robin"};
+
+/* *v = the index of the value of option name among names[0 .. n) */
+static rla_err choice(struct run *r, const char *name, const char *const *names, int n, int *v)
+{
+  const char *text;
+  RLA_CALL(r->ctx, rla_options_get_string(r->opts, name, &text));
+  RLA_CALL(r->ctx, rla_enum_from_name(r->ctx, name, names, n, text, v));
+  return RLA_SUCCESS;
+}
 
 static rla_err get_int(struct run *r, const char *name, int64_t *v)
 {
@@ -605,8 +619,9 @@ static rla_err run_collection(struct run *r)
   rla_collection_spec spec = {0};
   rla_collection coll = NULL;
   struct projection proj = {0};
-  const char *dir, *memb, *wtext;
+  const char *dir, *wtext;
   int64_t *list = NULL, nlist = 0, seed, K;
+  int v;
   const int64_t *w, *c;
   double t, res2 = 0.0, tot2 = 0.0, sep = 1.0, diff = 0.0;
   char path[RLA_PATH_MAX + 64];
@@ -619,11 +634,10 @@ static rla_err run_collection(struct run *r)
   RLA_CALL(ctx, get_int(r, "seed", &seed));
   RLA_CALL(ctx, get_int(r, "wide", &spec.nwide));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "noise", &spec.noise));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "membership", &memb));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "dir", &dir));
   spec.seed = (uint64_t)seed;
-  spec.membership =
-      strcmp(memb, "round-robin") ? RLA_MEMBERSHIP_RANDOM : RLA_MEMBERSHIP_ROUND_ROBIN;
+  RLA_CALL(ctx, choice(r, "membership", membership_names, 2, &v));
+  spec.membership = (rla_membership)v;
   if (spec.nwide > 0) {
     RLA_CHECK(ctx, rla_options_has(r->opts, "wide-width"), RLA_ERR_ARG,
               "--wide %lld needs --wide-width", (long long)spec.nwide);
@@ -744,8 +758,8 @@ int main(int argc, char **argv)
   rla_option_spec all_specs[NSPECS], specs[NSPECS];
   struct run r = {0};
   unsigned kind = 0, given;
-  int code = 0, nspecs = 0, failures;
-  const char *ktext = NULL, *ftext, *rpath = NULL, *rtmp = NULL;
+  int code = 0, nspecs = 0, failures, v = 0;
+  const char *ktext = NULL, *rpath = NULL, *rtmp = NULL;
   rla_err err = RLA_SUCCESS;
 
   if (rla_driver_init(&argc, &argv, &ctx)) return 1;
@@ -810,12 +824,9 @@ int main(int argc, char **argv)
   r.ctx = ctx;
   r.opts = opts;
   r.t0 = rla_wtime();
-  rla_options_get_string(opts, "format", &ftext);
-  r.fmt = !strcmp(ftext, "npy")     ? RLA_FORMAT_NPY
-          : !strcmp(ftext, "mm")    ? RLA_FORMAT_MM
-          : !strcmp(ftext, "petsc") ? RLA_FORMAT_PETSC
-                                    : RLA_FORMAT_AUTO;
-  err = rla_report_create(ctx, &r.rep);
+  err = choice(&r, "format", format_names, 4, &v);
+  r.fmt = (rla_format)v;
+  if (!err) err = rla_report_create(ctx, &r.rep);
   if (!err) err = rla_driver_outputs_create(ctx, &r.outs);
   if (rla_ctx_agree(ctx, err)) {
     code = rla_driver_fail(ctx, PROG);

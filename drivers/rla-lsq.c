@@ -13,6 +13,8 @@
 
 #define PROG "rla-lsq"
 
+/* the driver's own options; the solver's (method, sketch, oversample, sketch-rows, seed, tol,
+   max-iterations, rank-tol) are read by rla_lsq_set_from_options */
 static const rla_option_spec specs[] = {
     {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "input: the m x n matrix A (.npy, .mtx, .petsc)"},
     {"b", "b", RLA_OPT_STRING, NULL, NULL, 1, 0,
@@ -20,21 +22,6 @@ static const rla_option_spec specs[] = {
     {"x", "x", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: the solution x (written atomically)"},
     {"x-exact", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "input: the exact solution, to report the forward error"},
-    {"method", NULL, RLA_OPT_STRING, "accurate", "accurate|solve|direct", 1, 0,
-     "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS"},
-    {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
-    {"oversample", NULL, RLA_OPT_REAL, NULL, NULL, 1.0001, 1e6,
-     "sketch rows l = ceil(oversample * (n + 1)) (default: 4 for solve; for accurate, 20 to 1000 "
-     "from m and n, 20 with gaussian)"},
-    {"sketch-rows", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
-     "sketch rows l directly (0: from --oversample)"},
-    {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},
-    {"tol", NULL, RLA_OPT_REAL, "4.440892098500626e-16", NULL, 1e-300, 1,
-     "accurate: target of the backward-error estimate (default 2 eps)"},
-    {"max-iterations", NULL, RLA_OPT_INT, "500", NULL, 0, 1e9,
-     "accurate: safety cap on iterations (the stopping rule is the backward error)"},
-    {"rank-tol", NULL, RLA_OPT_REAL, "-1", NULL, -1, 0.999999,
-     "drop singular values of the sketch below rank-tol * sigma_1 (-1: 30 sqrt(n) eps)"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -51,37 +38,23 @@ struct run {
   rla_lsq L;
 };
 
+/* the solver's options, read on a solver made for the purpose (--help, the checks and the echo
+   before any work) */
+static rla_err objects(rla_ctx ctx, rla_options opts)
+{
+  rla_lsq L = NULL;
+  rla_err err = rla_lsq_create(ctx, &L);
+  if (!err) err = rla_lsq_set_from_options(L, opts, NULL);
+  rla_lsq_destroy(&L);
+  return err;
+}
+
 /* the solver from the options */
 static rla_err configure(struct run *r)
 {
   rla_ctx ctx = r->ctx;
-  const char *s;
-  rla_lsq_method method;
-  rla_sketch_type type;
-  double v;
-  int64_t i;
-
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_lsq_create(ctx, &r->L)));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &s));
-  RLA_CALL(ctx, rla_lsq_method_from_name(ctx, s, &method));
-  RLA_CALL(ctx, rla_lsq_set_method(r->L, method));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "sketch", &s));
-  RLA_CALL(ctx, rla_sketch_type_from_name(ctx, s, &type));
-  RLA_CALL(ctx, rla_lsq_set_sketch_type(r->L, type));
-  if (rla_options_has(r->opts, "oversample")) {
-    RLA_CALL(ctx, rla_options_get_real(r->opts, "oversample", &v));
-    RLA_CALL(ctx, rla_lsq_set_oversample(r->L, v));
-  }
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "sketch-rows", &i));
-  RLA_CALL(ctx, rla_lsq_set_sketch_rows(r->L, i));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "seed", &i));
-  RLA_CALL(ctx, rla_lsq_set_seed(r->L, (uint64_t)i));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &v));
-  RLA_CALL(ctx, rla_lsq_set_tol(r->L, v));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "max-iterations", &i));
-  RLA_CALL(ctx, rla_lsq_set_max_iterations(r->L, i));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "rank-tol", &v));
-  RLA_CALL(ctx, rla_lsq_set_rank_tol(r->L, v));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_lsq_set_from_options(r->L, r->opts, NULL)));
   RLA_CALL(ctx, rla_lsq_setup(r->L));
   return RLA_SUCCESS;
 }
@@ -252,12 +225,12 @@ static rla_err run(struct run *r)
 
   RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "b", &pb));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
   if (rla_options_has(r->opts, "x-exact"))
     RLA_CALL(ctx, rla_options_get_string(r->opts, "x-exact", &pe));
   RLA_CALL(ctx,
            rla_driver_outputs_add_option(r->outs, r->opts, "x", 0, RLA_FORMAT_AUTO, &px, &tx, &fx));
   RLA_CALL(ctx, configure(r));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
   t_read = rla_wtime();
   RLA_CALL(ctx, read_inputs(r, pA, pb));
   t_read = rla_wtime() - t_read;
@@ -325,5 +298,6 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
+  static const rla_driver_def def = {PROG, specs, NSPECS, objects, &batch, job, NULL};
+  return rla_driver_run(&def, argc, argv);
 }

@@ -14,18 +14,10 @@
 
 #define PROG "rla-svd"
 
+/* the driver's own options; the SVD's (-k, tol, oversample, power, sketch, seed, block,
+   max-rank) are read by rla_svd_set_from_options */
 static const rla_option_spec specs[] = {
     {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "input: the m x n matrix (.npy, .mtx, .petsc)"},
-    {"k", "k", RLA_OPT_INT, NULL, NULL, 1, 2147483647.0, "fixed rank: the number of triplets"},
-    {"tol", NULL, RLA_OPT_REAL, NULL, NULL, 1e-300, 0.999999,
-     "tolerance mode: smallest rank with ||A - U S V^T||_F <= tol ||A||_F"},
-    {"oversample", NULL, RLA_OPT_INT, "10", NULL, 0, 1e9, "extra basis columns p"},
-    {"power", NULL, RLA_OPT_INT, "2", NULL, 0, 100, "power iterations q"},
-    {"sketch", NULL, RLA_OPT_STRING, "srht", "srht|gaussian|sparse", 1, 0, "sketch operator"},
-    {"seed", NULL, RLA_OPT_INT, "1", NULL, 0, 9e18, "random seed of the sketch"},
-    {"block", NULL, RLA_OPT_INT, "32", NULL, 1, 1e9, "tolerance mode: basis columns per block"},
-    {"max-rank", NULL, RLA_OPT_INT, "0", NULL, 0, 2147483647.0,
-     "tolerance mode: stop at this basis size (0: min(m, n))"},
     {"U", "U", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: left singular vectors (m x k)"},
     {"S", "S", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: singular values (k-vector)"},
     {"V", "V", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: right singular vectors (n x k)"},
@@ -50,44 +42,38 @@ struct run {
   double residual_2; /* ||A - U S V^T||_2 estimate, NaN when not measured */
 };
 
+/* the SVD's options, read on an object made for the purpose (--help, the checks and the echo
+   before any work) */
+static rla_err objects(rla_ctx ctx, rla_options opts)
+{
+  rla_svd S = NULL;
+  rla_err err = rla_svd_create(ctx, &S);
+  if (!err) err = rla_svd_set_from_options(S, opts, NULL);
+  rla_svd_destroy(&S);
+  return err;
+}
+
 static rla_err configure(struct run *r)
 {
   rla_ctx ctx = r->ctx;
-  const char *s;
-  rla_sketch_type type;
-  int64_t i;
   double tol;
-  int has_k = rla_options_has(r->opts, "k"), has_tol = rla_options_has(r->opts, "tol");
+  int has_k, has_tol;
 
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_svd_create(ctx, &r->S)));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_svd_set_from_options(r->S, r->opts, NULL)));
+  has_k = rla_options_given(r->opts, "k");
+  has_tol = rla_options_given(r->opts, "tol");
   RLA_CHECK(ctx, has_k != has_tol, RLA_ERR_ARG,
             has_k ? "give either -k (fixed rank) or --tol (tolerance), not both"
                   : "give -k K (fixed rank) or --tol T (tolerance)");
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_svd_create(ctx, &r->S)));
-  if (has_k) {
-    RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &i));
-    RLA_CALL(ctx, rla_svd_set_rank(r->S, i));
-  } else {
+  if (has_tol) {
     RLA_CALL(ctx, rla_options_get_real(r->opts, "tol", &tol));
-    RLA_CALL(ctx, rla_svd_set_tol(r->S, tol));
     if (tol < rla_svd_tol_min() && rla_ctx_rank(ctx) == 0)
       printf("note: --tol %.3g is below %.3g, the smallest tolerance the energy identity "
              "||A - QB||_F^2 = ||A||_F^2 - ||B||_F^2 can certify in double precision; using "
              "%.3g\n",
              tol, rla_svd_tol_min(), rla_svd_tol_min());
   }
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "oversample", &i));
-  RLA_CALL(ctx, rla_svd_set_oversample(r->S, i));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "power", &i));
-  RLA_CALL(ctx, rla_svd_set_power(r->S, i));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "sketch", &s));
-  RLA_CALL(ctx, rla_sketch_type_from_name(ctx, s, &type));
-  RLA_CALL(ctx, rla_svd_set_sketch_type(r->S, type));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "seed", &i));
-  RLA_CALL(ctx, rla_svd_set_seed(r->S, (uint64_t)i));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "block", &i));
-  RLA_CALL(ctx, rla_svd_set_block(r->S, i));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "max-rank", &i));
-  RLA_CALL(ctx, rla_svd_set_max_rank(r->S, i));
   RLA_CALL(ctx, rla_svd_setup(r->S));
   return RLA_SUCCESS;
 }
@@ -315,5 +301,6 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
+  static const rla_driver_def def = {PROG, specs, NSPECS, objects, &batch, job, NULL};
+  return rla_driver_run(&def, argc, argv);
 }

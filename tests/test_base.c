@@ -134,6 +134,202 @@ static void test_options_errors(void)
   }
 }
 
+/* a program's own options beside those of the objects (tests of set_from_options) */
+static const rla_option_spec io_specs[] = {
+    {"matrix", "A", RLA_OPT_STRING, NULL, NULL, 0, -1, "input matrix"},
+    {"verbose", "v", RLA_OPT_FLAG, "false", NULL, 0, -1, "more output"},
+};
+
+/* parse argv (and the deck text, when not NULL, as argv[1]) keeping the objects' keys */
+static rla_err parse_open(const char *deck_text, int argc, char **argv, rla_options *o)
+{
+  RLA_ASSERT_OK(rla_options_create(rla_test_ctx, io_specs, 2, o));
+  rla_options_keep_unknown(*o);
+  if (deck_text) write_text(rla_test_path("deck.in"), deck_text);
+  return rla_options_parse(*o, argc, argv);
+}
+
+/* the current value of the option name of obj */
+static rla_option_value value_of(const rla_option_desc *desc, int n, const void *obj,
+                                 const char *name)
+{
+  rla_option_value v = {0, 0.0};
+  for (int k = 0; k < n; k++)
+    if (!strcmp(desc[k].name, name)) desc[k].get(obj, &v);
+  return v;
+}
+
+/* the object's current values are the defaults: a value set before set_from_options stays
+   unless the option is given, and a given one overrides it */
+static void test_options_objects_defaults(void)
+{
+  rla_options o = NULL;
+  rla_lsq L = NULL;
+  int n;
+  const rla_option_desc *d = rla_lsq_options(&n);
+  char *argv[] = {"prog", "--max-iterations", "12", "--method=solve", "-A", "a.npy"};
+  const char *s;
+  int64_t i;
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_lsq_set_seed(L, 42));
+  RLA_ASSERT_OK(rla_lsq_set_max_iterations(L, 77));
+  RLA_ASSERT_OK(parse_open(NULL, 6, argv, &o));
+  RLA_ASSERT_OK(rla_lsq_set_from_options(L, o, NULL));
+  RLA_ASSERT_OK(rla_options_check_unused(o));
+  RLA_ASSERT_ALL(value_of(d, n, L, "seed").i == 42);
+  RLA_ASSERT_ALL(value_of(d, n, L, "max-iterations").i == 12);
+  RLA_ASSERT_ALL(value_of(d, n, L, "method").i == RLA_LSQ_SOLVE);
+  RLA_ASSERT_ALL(value_of(d, n, L, "tol").r == 2.0 * RLA_EPS); /* rla_lsq_create's default */
+  /* what the solver used is recorded for the echo, the help and the driver's reads */
+  RLA_ASSERT_OK(rla_options_get_int(o, "seed", &i));
+  RLA_ASSERT_ALL(i == 42 && !rla_options_given(o, "seed"));
+  RLA_ASSERT_OK(rla_options_get_string(o, "method", &s));
+  RLA_ASSERT_ALL(!strcmp(s, "solve") && rla_options_given(o, "method"));
+  {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    rla_options_help(o, "prog", f);
+    rla_options_view(o, f);
+    fclose(f);
+    RLA_ASSERT_ALL(strstr(text, "--seed VALUE") && strstr(text, "(default 42)"));
+    RLA_ASSERT_ALL(strstr(text, "[accurate|solve|direct] (default solve)"));
+    RLA_ASSERT_ALL(strstr(text, "max-iterations   = 12 "));
+    free(text);
+  }
+  /* a prefix: the same options under other names */
+  rla_options_destroy(&o);
+  {
+    char *pv[] = {"prog", "--inner_seed", "9", "--seed", "5"};
+    RLA_ASSERT_OK(parse_open(NULL, 5, pv, &o));
+    RLA_ASSERT_OK(rla_lsq_set_from_options(L, o, "inner-"));
+    RLA_ASSERT_ALL(value_of(d, n, L, "seed").i == 9);
+    RLA_ASSERT_FAILS(rla_options_check_unused(o), RLA_ERR_ARG, "unknown option '--seed'");
+  }
+  rla_options_destroy(&o);
+  rla_lsq_destroy(&L);
+}
+
+/* keys no object reads are errors only after the objects have read theirs, naming the key and,
+   for a deck, its file and line */
+static void test_options_objects_unused(void)
+{
+  rla_options o = NULL;
+  rla_svd S = NULL;
+  char deck[2048], *argv[] = {"prog", deck, "-k", "3"};
+  int64_t k;
+  strcpy(deck, rla_test_path("deck.in"));
+  RLA_ASSERT_OK(rla_svd_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(parse_open("power = 1\ncolour = red\n", 4, argv, &o));
+  RLA_ASSERT_OK(rla_svd_set_from_options(S, o, NULL));
+  RLA_ASSERT_OK(rla_options_get_int(o, "k", &k)); /* -k is the alias of k */
+  RLA_ASSERT_ALL(k == 3 && rla_options_has(o, "k") && !rla_options_has(o, "tol"));
+  RLA_ASSERT_FAILS(rla_options_check_unused(o), RLA_ERR_ARG, "deck.in:2: unknown key 'colour'");
+  rla_options_destroy(&o);
+  RLA_ASSERT_FAILS(parse_open("power = 1\npower = 2\n", 2, argv, &o), RLA_ERR_ARG,
+                   "deck.in:2: key 'power' already set on line 1");
+  rla_options_destroy(&o);
+  {
+    char *cv[] = {"prog", "--colour", "red", "--power", "3"};
+    RLA_ASSERT_OK(parse_open(NULL, 5, cv, &o));
+    RLA_ASSERT_OK(rla_svd_set_from_options(S, o, NULL));
+    RLA_ASSERT_FAILS(rla_options_check_unused(o), RLA_ERR_ARG, "unknown option '--colour'");
+  }
+  rla_options_destroy(&o);
+  rla_svd_destroy(&S);
+}
+
+/* a value the object's setter refuses: the option, where it was given, and the setter's range */
+static void expect_object_error(const char *deck_text, int argc, char **argv, const char *text)
+{
+  rla_options o = NULL;
+  rla_lsq L = NULL;
+  rla_svd S = NULL;
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_svd_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(parse_open(deck_text, argc, argv, &o));
+  RLA_ASSERT_FAILS(strstr(text, "'k'") ? rla_svd_set_from_options(S, o, NULL)
+                                       : rla_lsq_set_from_options(L, o, NULL),
+                   RLA_ERR_ARG, text);
+  rla_options_destroy(&o);
+  rla_svd_destroy(&S);
+  rla_lsq_destroy(&L);
+}
+
+static void test_options_objects_errors(void)
+{
+  char deck[2048], *dv[] = {"prog", deck};
+  char *a1[] = {"prog", "--oversample", "0.5"}, *a2[] = {"prog", "--seed", "1.5"};
+  char *a3[] = {"prog", "--sketch", "fourier"}, *a4[] = {"prog", "-k", "0"};
+  char *a5[] = {"prog", "--seed", "-2"};
+  strcpy(deck, rla_test_path("deck.in"));
+  expect_object_error(NULL, 3, a1,
+                      "command line: option 'oversample' = 0.5 is outside the accepted range: "
+                      "oversampling factor 0.5: it must lie in (1, 1000]");
+  expect_object_error("method = solve\ntol = 2\n", 2, dv,
+                      "deck.in:2: option 'tol' = 2 is outside the accepted range: "
+                      "backward-error target 2: it must lie in (0, 1)");
+  expect_object_error(NULL, 3, a2, "command line: option 'seed' needs an integer, got '1.5'");
+  expect_object_error(NULL, 3, a5, "option 'seed' = -2 is outside the accepted range");
+  expect_object_error(NULL, 3, a3, "option 'sketch' must be one of srht|gaussian|sparse");
+  expect_object_error(NULL, 3, a4, "option 'k' = 0 is outside the accepted range: rank k = 0");
+}
+
+/* the ranges the descriptions state are the setters': the lower bound of every integer option
+   is accepted and the integer below it refused */
+static void test_options_desc_ranges(void)
+{
+  rla_lsq L = NULL;
+  rla_svd S = NULL;
+  rla_sketch K = NULL;
+  const rla_option_desc *d[3];
+  void *obj[3];
+  int n[3];
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_svd_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &K));
+  d[0] = rla_lsq_options(&n[0]);
+  d[1] = rla_svd_options(&n[1]);
+  d[2] = rla_sketch_options(&n[2]);
+  obj[0] = L;
+  obj[1] = S;
+  obj[2] = K;
+  for (int j = 0; j < 3; j++)
+    for (int k = 0; k < n[j]; k++) {
+      rla_option_value v = {(int64_t)d[j][k].min, 0.0};
+      if (d[j][k].type != RLA_OPT_INT) continue;
+      RLA_ASSERT_ALL(d[j][k].min <= d[j][k].max);
+      RLA_ASSERT_ALL(d[j][k].set(obj[j], v) == RLA_SUCCESS);
+      v.i--;
+      RLA_ASSERT_ALL(d[j][k].set(obj[j], v) == RLA_ERR_ARG);
+    }
+  rla_ctx_error_clear(rla_test_ctx);
+  rla_sketch_destroy(&K);
+  rla_svd_destroy(&S);
+  rla_lsq_destroy(&L);
+}
+
+/* one helper for enum names: the index, or an error listing the choices */
+static void test_enum_names(void)
+{
+  static const char *const colours[] = {"red", "green", "blue"};
+  int v = -1;
+  rla_lsq_method m;
+  RLA_ASSERT_OK(rla_enum_from_name(rla_test_ctx, "colour", colours, 3, "blue", &v));
+  RLA_ASSERT_ALL(v == 2);
+  RLA_ASSERT_FAILS(rla_enum_from_name(rla_test_ctx, "colour", colours, 3, "mauve", &v), RLA_ERR_ARG,
+                   "unknown colour \"mauve\": use red, green or blue");
+  RLA_ASSERT_ALL(rla_enum_from_name(NULL, "colour", colours, 3, NULL, &v) == RLA_ERR_ARG);
+  RLA_ASSERT_ALL(!strcmp(rla_enum_name(colours, 3, 1), "green"));
+  RLA_ASSERT_ALL(!strcmp(rla_enum_name(colours, 3, 3), "unknown"));
+  RLA_ASSERT_FAILS(rla_lsq_method_from_name(rla_test_ctx, "qr", &m), RLA_ERR_ARG,
+                   "unknown least-squares method \"qr\": use accurate, solve or direct");
+  RLA_ASSERT_OK(rla_lsq_method_from_name(rla_test_ctx, "direct", &m));
+  RLA_ASSERT_ALL(m == RLA_LSQ_DIRECT);
+  for (int t = 0; t < 3; t++) /* the names of the options are those of the operators */
+    RLA_ASSERT_ALL(!strcmp(rla_sketch_type_names[t], rla_sketch_type_name((rla_sketch_type)t)));
+}
+
 /* Philox streams: values depend on (seed, purpose, row, col) only, not on the range asked */
 static void test_rng_position_independent(void)
 {
@@ -310,6 +506,11 @@ void rla_test_register(void)
   CU_add_test(s, "agreement: lowest failing rank wins", test_agree_lowest_rank_wins);
   CU_add_test(s, "options: deck and command line", test_options_deck_and_override);
   CU_add_test(s, "options: errors name the key", test_options_errors);
+  CU_add_test(s, "options: objects' values are the defaults", test_options_objects_defaults);
+  CU_add_test(s, "options: keys no object reads", test_options_objects_unused);
+  CU_add_test(s, "options: values an object refuses", test_options_objects_errors);
+  CU_add_test(s, "options: described ranges are the setters'", test_options_desc_ranges);
+  CU_add_test(s, "enum names", test_enum_names);
   CU_add_test(s, "rng: values depend on position only", test_rng_position_independent);
   CU_add_test(s, "rng: moments", test_rng_moments);
   CU_add_test(s, "rng: sampling without replacement", test_rng_sample);

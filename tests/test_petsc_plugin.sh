@@ -8,7 +8,8 @@
 # -ksp_type rlalsq is backward stable and agrees with rla-lsq --method direct to within the
 # perturbation bound. Bad usage (a square-only KSP,
 # a Pmat that is neither A nor its normal matrix, more columns than rows) fails with a clear
-# PETSc error; -help lists the options and -ksp_view shows them.
+# PETSc error; -help lists the options (with rla-lsq's help texts and defaults) and -ksp_view
+# shows them.
 name=test_petsc_plugin
 . "${srcdir:-.}/tests/petsc_plugin_lib.sh"
 . "${srcdir:-.}/tests/lsq_bounds.sh"
@@ -59,6 +60,26 @@ if solve 2 -ksp_type rlalsq -ksp_rlalsq_oversample 8 -ksp_rlalsq_seed 3 -ksp_vie
 else
   cat "$dir/out"
   ko "-help / -ksp_view of the KSP options"
+fi
+# one description of the solver's options: the KSP's -help shows the help text and the default
+# that rla-lsq --help shows for the oversampling
+line=$(on 1 "$lsq" --help 2>&1 | grep -- '^  --oversample ')
+lsq_help=$(echo "$line" | sed -E 's/^  --oversample VALUE +//; s/ \(default [^)]*\)$//')
+lsq_default=$(echo "$line" | sed -nE 's/.*\(default ([^)]*)\)$/\1/p')
+ksp_help=
+ksp_default=
+if solve 1 -ksp_type rlalsq -help; then
+  line=$(grep -- '-ksp_rlalsq_oversample <' "$dir/out" | head -n 1)
+  ksp_help=$(echo "$line" | sed -E 's/^.*-ksp_rlalsq_oversample <[^>]*>: //; s/ \(rla\/lsq\.h\)$//')
+  ksp_default=$(echo "$line" | sed -nE 's/.*-ksp_rlalsq_oversample <([^ ]*) :.*/\1/p')
+fi
+if [ -n "$lsq_help" ] && [ "$lsq_help" = "$ksp_help" ] && [ -n "$lsq_default" ] &&
+  awk -v a="$lsq_default" -v b="$ksp_default" 'BEGIN { exit !(b != "" && a + 0 == b + 0) }'; then
+  ok "-ksp_rlalsq_oversample: rla-lsq's help text and default ($lsq_default)"
+else
+  echo "rla-lsq: default '$lsq_default', help '$lsq_help'"
+  echo "plugin:  default '$ksp_default', help '$ksp_help'"
+  ko "-ksp_rlalsq_oversample: the help text or the default differs from rla-lsq --help"
 fi
 # the truncated-SVD path of the PC gives the same convergence on this full-rank problem
 if solve 3 -mat_type dense -pc_type rlasketch -pc_rlasketch_svd -ksp_rtol 1e-10 &&

@@ -12,6 +12,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/options.h"
 #include "rla/sketch.h"
 
 #ifdef __cplusplus
@@ -167,6 +168,23 @@ rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
 
 /* Print the settings and the report of the last solve on rank 0. Local. */
 rla_err rla_lsq_view(rla_lsq L, FILE *out);
+
+/* The names of the methods, indexed by rla_lsq_method. */
+extern const char *const rla_lsq_method_names[3];
+
+/* The description of the solver's options, *n of them: method, sketch,
+   oversample, sketch-rows, seed, tol, max-iterations, rank-tol, each with its help text, its
+   range, and the object's current value and setter (obj is an rla_lsq). The single source of
+   their names and help for rla_lsq_set_from_options, the drivers and the PETSc plugin. Local;
+   the array is static. */
+const rla_option_desc *rla_lsq_options(int *n);
+/* Read the solver's options from opts (rla-lsq's deck keys with prefix NULL or ""; else
+   prefix + name), each with the solver's current value as default, each set through its
+   rla_lsq_set_* (the setter's range check is the check), and record the values used in opts for
+   its echo and help. L must be in the context of opts. Local: every rank holds the same
+   values. Errors: RLA_ERR_ARG naming the option, where it was given and the accepted range; a
+   failure may leave the options before it set. */
+rla_err rla_lsq_set_from_options(rla_lsq L, rla_options opts, const char *prefix);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/options.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,6 +95,18 @@ rla_err rla_sketch_apply_right_local(rla_sketch S, int64_t m, const double *a, i
 int64_t rla_sketch_comm_words(rla_sketch S);
 /* Print type, sizes, seed and block size. Rank 0 prints. Local. */
 rla_err rla_sketch_view(rla_sketch S, FILE *out);
+
+/* The names of the sketch types, indexed by rla_sketch_type. */
+extern const char *const rla_sketch_type_names[3];
+
+/* The description of the sketch's options, *n of them: sketch-type, seed,
+   block-size, sparsity (obj is an rla_sketch). Local; the array is static. */
+const rla_option_desc *rla_sketch_options(int *n);
+/* Read the sketch's options from opts (prefix + name; prefix may be NULL), each with the
+   sketch's current value as default, set through its rla_sketch_set_*, and record the values
+   used in opts. S must be in the context of opts. Local. Errors: RLA_ERR_ARG naming the option,
+   where it was given and the accepted range. */
+rla_err rla_sketch_set_from_options(rla_sketch S, rla_options opts, const char *prefix);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/options.h"
 #include "rla/sketch.h"
 
 #ifdef __cplusplus
@@ -156,6 +157,16 @@ double rla_svd_sigma_error_max(int64_t k, const double *sigma, const double *sig
    and V are not NULL they receive new cyclic matrices m x min(m,n) and n x min(m,n) (the
    caller destroys them); otherwise no vectors are computed. Collective. */
 rla_err rla_svd_direct(rla_dmat A, double *sigma, rla_dmat *U, rla_dmat *V);
+
+/* The description of the randomized SVD's options, *n of them: k (alias -k)
+   and tol (no value until set), oversample, power, sketch, seed, block, max-rank (obj is an
+   rla_svd). Local; the array is static. */
+const rla_option_desc *rla_svd_options(int *n);
+/* Read the SVD's options from opts (rla-svd's deck keys with prefix NULL or ""; else prefix +
+   name), each with the object's current value as default, set through its rla_svd_set_*, and
+   record the values used in opts. S must be in the context of opts. Local. Errors: RLA_ERR_ARG
+   naming the option, where it was given and the accepted range. */
+rla_err rla_svd_set_from_options(rla_svd S, rla_options opts, const char *prefix);
 
 #ifdef __cplusplus
 }

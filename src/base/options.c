@@ -6,23 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rla/options.h"
+#include "options_impl.h"
 
-enum { SRC_NONE = 0, SRC_DEFAULT, SRC_DECK, SRC_CMDLINE };
+const char *const rla_option_source_name[] = {"", "default", "deck", "command line"};
 
-struct rla_options_s {
-  rla_ctx ctx;
-  const rla_option_spec *specs;
-  int n;
-  char **values; /* owned copies, NULL when unset */
-  int *source;
-  char *deck; /* path of the deck read, or NULL */
-};
-
-static const char *source_name[] = {"", "default", "deck", "command line"};
-
-/* compare option names treating '-' and '_' alike */
-static int same_name(const char *a, const char *b, size_t blen)
+int rla_option_same_name(const char *a, const char *b, size_t blen)
 {
   size_t i;
   for (i = 0; i < blen && a[i]; i++) {
@@ -35,7 +23,7 @@ static int same_name(const char *a, const char *b, size_t blen)
 static int find_len(rla_options o, const char *name, size_t len)
 {
   for (int i = 0; i < o->n; i++)
-    if (same_name(o->specs[i].name, name, len)) return i;
+    if (rla_option_same_name(o->specs[i].name, name, len)) return i;
   return -1;
 }
 
@@ -82,20 +70,41 @@ rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs
   return RLA_SUCCESS;
 }
 
+static void free_raw(rla_options o)
+{
+  for (int i = 0; i < o->nraw; i++) {
+    free(o->raw[i].key);
+    free(o->raw[i].value);
+  }
+  free(o->raw);
+  o->raw = NULL;
+  o->nraw = o->capraw = 0;
+}
+
 rla_err rla_options_destroy(rla_options *opts)
 {
+  rla_options o;
   if (!opts || !*opts) return RLA_SUCCESS;
-  for (int i = 0; (*opts)->values && i < (*opts)->n; i++)
-    free((*opts)->values[i]);
-  free((*opts)->values);
-  free((*opts)->source);
-  free((*opts)->deck);
-  free(*opts);
+  o = *opts;
+  for (int i = 0; o->values && i < o->n; i++)
+    free(o->values[i]);
+  free(o->values);
+  free(o->source);
+  free(o->deck);
+  free_raw(o);
+  for (int i = 0; i < o->nrec; i++) {
+    free(o->rec[i].key);
+    free(o->rec[i].value);
+  }
+  free(o->rec);
+  free(o);
   *opts = NULL;
   return RLA_SUCCESS;
 }
 
-static int parse_flag_text(const char *v, int *out)
+void rla_options_keep_unknown(rla_options opts) { opts->keep_unknown = 1; }
+
+int rla_option_parse_flag(const char *v, int *out)
 {
   if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
     *out = 1;
@@ -137,7 +146,7 @@ static rla_err validate(rla_options o, const rla_option_spec *s, const char *v, 
   }
   case RLA_OPT_FLAG: {
     int f;
-    RLA_CHECK(ctx, parse_flag_text(v, &f), RLA_ERR_ARG,
+    RLA_CHECK(ctx, rla_option_parse_flag(v, &f), RLA_ERR_ARG,
               "%s: option '%s' needs true or false, got '%s'", where, s->name, v);
     break;
   }
@@ -172,9 +181,46 @@ static rla_err assign(rla_options o, int i, const char *v, int source, const cha
   return RLA_SUCCESS;
 }
 
+/* Keep key (its first len bytes) = value for the objects. A deck key given twice is an error;
+   the command line replaces an earlier value of the same key and form. */
+static rla_err keep_raw(rla_options o, const char *key, size_t len, const char *value, int source,
+                        int dashes, int line)
+{
+  rla_ctx ctx = o->ctx;
+  struct rla_option_raw *r = NULL;
+  for (int i = 0; i < o->nraw && !r; i++)
+    if ((o->raw[i].dashes == 1) == (dashes == 1) && o->raw[i].source == source &&
+        rla_option_same_name(o->raw[i].key, key, len))
+      r = &o->raw[i];
+  RLA_CHECK(ctx, !r || source != SRC_DECK, RLA_ERR_ARG, "%s:%d: key '%.*s' already set on line %d",
+            o->deck, line, (int)len, key, r ? r->line : 0);
+  if (!r) {
+    if (o->nraw == o->capraw) {
+      int cap = o->capraw ? 2 * o->capraw : 8;
+      void *p = realloc(o->raw, sizeof(*o->raw) * (size_t)cap);
+      RLA_CHECK(ctx, p, RLA_ERR_MEM, "out of memory storing option '%.*s'", (int)len, key);
+      o->raw = p;
+      o->capraw = cap;
+    }
+    r = &o->raw[o->nraw++];
+    memset(r, 0, sizeof(*r));
+    r->key = strndup(key, len);
+  }
+  free(r->value);
+  r->value = strdup(value);
+  r->source = source;
+  r->dashes = dashes;
+  r->line = line;
+  RLA_CHECK(ctx, r->key && r->value, RLA_ERR_MEM, "out of memory storing option '%.*s'", (int)len,
+            key);
+  return RLA_SUCCESS;
+}
+
 rla_err rla_options_set(rla_options opts, const char *name, const char *value)
 {
   int i = find(opts, name);
+  if (i < 0 && opts->keep_unknown)
+    return keep_raw(opts, name, strlen(name), value, SRC_CMDLINE, 2, 0);
   RLA_CHECK(opts->ctx, i >= 0, RLA_ERR_ARG, "unknown option '%s'", name);
   return assign(opts, i, value, SRC_CMDLINE, "option");
 }
@@ -218,6 +264,10 @@ static rla_err read_deck(rla_options o, const char *path)
     val = trim(eq + 1);
     RLA_CHECK_GOTO(ctx, err, done, *key, RLA_ERR_FORMAT, "%s: missing key before '='", where);
     i = find(o, key);
+    if (i < 0 && o->keep_unknown) {
+      RLA_CALL_GOTO(ctx, err, done, keep_raw(o, key, strlen(key), val, SRC_DECK, 0, lineno));
+      continue;
+    }
     RLA_CHECK_GOTO(ctx, err, done, i >= 0, RLA_ERR_ARG, "%s: unknown key '%s'", where, key);
     RLA_CHECK_GOTO(ctx, err, done, !seen[i], RLA_ERR_ARG, "%s: key '%s' already set on line %d",
                    where, key, seen[i]);
@@ -243,46 +293,111 @@ static rla_err parse_root(rla_options o, int argc, char **argv)
     const char *arg = argv[a];
     if (arg[0] == '-' && arg[1] != '\0') {
       int i;
-      if (arg[1] == '-') {
-        const char *eq = strchr(arg + 2, '=');
+      const char *eq = arg[1] == '-' ? strchr(arg + 2, '=') : NULL;
+      if (arg[1] == '-')
         i = find_len(o, arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
-        RLA_CHECK(ctx, i >= 0, RLA_ERR_ARG, "unknown option '%s' (see --help)", arg);
-        if (eq) continue;
-      } else
+      else
         i = find_alias(o, arg + 1);
-      RLA_CHECK(ctx, i >= 0, RLA_ERR_ARG, "unknown option '%s' (see --help)", arg);
-      if (o->specs[i].type != RLA_OPT_FLAG) a++; /* skip its value */
+      RLA_CHECK(ctx, i >= 0 || o->keep_unknown, RLA_ERR_ARG, "unknown option '%s' (see --help)",
+                arg);
+      if (!eq && (i < 0 || o->specs[i].type != RLA_OPT_FLAG)) a++; /* skip its value */
       continue;
     }
     RLA_CHECK(ctx, !deck, RLA_ERR_ARG, "more than one deck given: '%s' and '%s'", deck, arg);
     deck = arg;
   }
   if (deck) {
-    RLA_CALL(ctx, read_deck(o, deck));
     o->deck = strdup(deck);
+    RLA_CHECK(ctx, o->deck, RLA_ERR_MEM, "out of memory storing the deck's name");
+    RLA_CALL(ctx, read_deck(o, deck));
   }
   for (a = 1; a < argc; a++) {
     const char *arg = argv[a], *val = NULL;
     int i;
     if (!(arg[0] == '-' && arg[1] != '\0')) continue;
-    if (arg[1] == '-') {
-      const char *eq = strchr(arg + 2, '=');
-      i = find_len(o, arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
-      RLA_CHECK(ctx, i >= 0, RLA_ERR_ARG, "unknown option '%s' (see --help)", arg);
-      if (eq) val = eq + 1;
-    } else {
-      i = find_alias(o, arg + 1);
-      RLA_CHECK(ctx, i >= 0, RLA_ERR_ARG, "unknown option '%s' (see --help)", arg);
-    }
+    const char *eq = arg[1] == '-' ? strchr(arg + 2, '=') : NULL;
+    int dashes = arg[1] == '-' ? 2 : 1;
+    size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + dashes);
+    i = dashes == 2 ? find_len(o, arg + 2, len) : find_alias(o, arg + 1);
+    RLA_CHECK(ctx, i >= 0 || o->keep_unknown, RLA_ERR_ARG, "unknown option '%s' (see --help)",
+              arg);
+    if (eq) val = eq + 1;
     if (!val) {
-      if (o->specs[i].type == RLA_OPT_FLAG)
+      if (i >= 0 && o->specs[i].type == RLA_OPT_FLAG)
         val = "true";
       else {
         RLA_CHECK(ctx, a + 1 < argc, RLA_ERR_ARG, "option '%s' needs a value", arg);
         val = argv[++a];
       }
     }
-    RLA_CALL(ctx, assign(o, i, val, SRC_CMDLINE, "command line"));
+    if (i < 0)
+      RLA_CALL(ctx, keep_raw(o, arg + dashes, len, val, SRC_CMDLINE, dashes, 0));
+    else
+      RLA_CALL(ctx, assign(o, i, val, SRC_CMDLINE, "command line"));
+  }
+  return RLA_SUCCESS;
+}
+
+/* append text and its NUL at *p (when buf is not NULL); returns the bytes it takes */
+static size_t put(char *buf, size_t *p, const char *text)
+{
+  size_t n = strlen(text) + 1;
+  if (buf) memcpy(buf + *p, text, n);
+  *p += n;
+  return n;
+}
+
+/* serialise the parsed values into buf (NULL: only measure); returns the length. Per spec:
+   source byte, value; the deck; the count of kept keys, then per key: source and dashes bytes,
+   line, key, value. */
+static size_t pack(rla_options o, char *buf)
+{
+  size_t p = 0;
+  char num[32];
+  for (int i = 0; i < o->n; i++) {
+    char head[2] = {(char)('0' + o->source[i]), '\0'};
+    put(buf, &p, head);
+    put(buf, &p, o->values[i] ? o->values[i] : "");
+  }
+  put(buf, &p, o->deck ? o->deck : "");
+  snprintf(num, sizeof(num), "%d", o->nraw);
+  put(buf, &p, num);
+  for (int i = 0; i < o->nraw; i++) {
+    char head[3] = {(char)('0' + o->raw[i].source), (char)('0' + o->raw[i].dashes), '\0'};
+    put(buf, &p, head);
+    snprintf(num, sizeof(num), "%d", o->raw[i].line);
+    put(buf, &p, num);
+    put(buf, &p, o->raw[i].key);
+    put(buf, &p, o->raw[i].value);
+  }
+  return p;
+}
+
+/* the other ranks: the values from rank 0's buffer */
+static rla_err unpack(rla_options o, const char *p)
+{
+  int nraw;
+  for (int i = 0; i < o->n; i++) {
+    int src = p[0] - '0';
+    p += strlen(p) + 1;
+    free(o->values[i]);
+    o->values[i] = src == SRC_NONE ? NULL : strdup(p);
+    o->source[i] = src;
+    RLA_CHECK(o->ctx, src == SRC_NONE || o->values[i], RLA_ERR_MEM, "out of memory (options)");
+    p += strlen(p) + 1;
+  }
+  free(o->deck);
+  o->deck = *p ? strdup(p) : NULL;
+  p += strlen(p) + 1;
+  nraw = atoi(p);
+  p += strlen(p) + 1;
+  free_raw(o);
+  for (int i = 0; i < nraw; i++) {
+    const char *head = p, *line = head + strlen(head) + 1, *key = line + strlen(line) + 1;
+    const char *value = key + strlen(key) + 1;
+    RLA_CALL(o->ctx, keep_raw(o, key, strlen(key), value, head[0] - '0', head[1] - '0',
+                              atoi(line)));
+    p = value + strlen(value) + 1;
   }
   return RLA_SUCCESS;
 }
@@ -297,21 +412,9 @@ rla_err rla_options_parse(rla_options opts, int argc, char **argv)
   if (rla_ctx_rank(ctx) == 0) {
     err = parse_root(opts, argc, argv);
     if (!err) {
-      /* serialise: per option, source byte then value text with a terminating NUL */
-      for (int i = 0; i < opts->n; i++)
-        len += 2 + (opts->values[i] ? (long long)strlen(opts->values[i]) : 0);
-      len += 1 + (opts->deck ? (long long)strlen(opts->deck) : 0);
+      len = (long long)pack(opts, NULL);
       err = rla_calloc(ctx, (size_t)len, 1, &buf);
-      if (!err) {
-        char *p = buf;
-        for (int i = 0; i < opts->n; i++) {
-          *p++ = (char)opts->source[i];
-          if (opts->values[i]) p = stpcpy(p, opts->values[i]);
-          *p++ = '\0';
-        }
-        if (opts->deck) p = stpcpy(p, opts->deck);
-        *p = '\0';
-      }
+      if (!err) pack(opts, buf);
     }
   }
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
@@ -323,42 +426,47 @@ rla_err rla_options_parse(rla_options opts, int argc, char **argv)
     return err;
   }
   MPI_Bcast(buf, (int)len, MPI_CHAR, 0, rla_ctx_comm(ctx));
-  if (rla_ctx_rank(ctx) != 0) {
-    const char *p = buf;
-    for (int i = 0; i < opts->n; i++) {
-      int src = *p++;
-      free(opts->values[i]);
-      opts->values[i] = src == SRC_NONE ? NULL : strdup(p);
-      opts->source[i] = src;
-      p += strlen(p) + 1;
-    }
-    free(opts->deck);
-    opts->deck = *p ? strdup(p) : NULL;
-  }
+  if (rla_ctx_rank(ctx) != 0) err = unpack(opts, buf);
   free(buf);
-  return RLA_SUCCESS;
+  return rla_ctx_agree(ctx, err);
+}
+
+/* a key kept for the objects under its long name (deck or "--name"), or NULL */
+static const struct rla_option_raw *raw_find(rla_options o, const char *name)
+{
+  for (int i = 0; i < o->nraw; i++)
+    if (o->raw[i].dashes != 1 && rla_option_same_name(o->raw[i].key, name, strlen(name)))
+      return &o->raw[i];
+  return NULL;
 }
 
 int rla_options_has(rla_options opts, const char *name)
 {
   int i = find(opts, name);
-  return i >= 0 && opts->values[i] != NULL;
+  const struct rla_option_record *r = i < 0 ? rla_option_record_find(opts, name) : NULL;
+  if (i >= 0) return opts->values[i] != NULL;
+  return r ? r->value != NULL : raw_find(opts, name) != NULL;
 }
 
 int rla_options_given(rla_options opts, const char *name)
 {
   int i = find(opts, name);
-  return i >= 0 && opts->source[i] >= SRC_DECK;
+  const struct rla_option_record *r = i < 0 ? rla_option_record_find(opts, name) : NULL;
+  if (i >= 0) return opts->source[i] >= SRC_DECK;
+  return r ? r->source >= SRC_DECK : raw_find(opts, name) != NULL;
 }
 
+/* the text of option name declared with type (a spec, or an object's option that was read) */
 static rla_err lookup(rla_options o, const char *name, rla_opt_type type, const char **v)
 {
   int i = find(o, name);
-  RLA_CHECK(o->ctx, i >= 0 && o->specs[i].type == type, RLA_ERR_INTERNAL,
-            "option '%s' is not declared with this type", name);
-  RLA_CHECK(o->ctx, o->values[i], RLA_ERR_ARG, "missing required option --%s (%s)", name,
-            o->specs[i].help ? o->specs[i].help : "");
-  *v = o->values[i];
+  const struct rla_option_record *r = i < 0 ? rla_option_record_find(o, name) : NULL;
+  rla_opt_type t = i >= 0 ? o->specs[i].type : r ? r->desc->type : type;
+  RLA_CHECK(o->ctx, (i >= 0 || r) && t == type,
+            RLA_ERR_INTERNAL, "option '%s' is not declared with this type", name);
+  *v = i >= 0 ? o->values[i] : r->value;
+  RLA_CHECK(o->ctx, *v, RLA_ERR_ARG, "missing required option --%s (%s)", name,
+            i >= 0 ? (o->specs[i].help ? o->specs[i].help : "") : r->desc->help);
   return RLA_SUCCESS;
 }
 
@@ -388,7 +496,7 @@ rla_err rla_options_get_flag(rla_options opts, const char *name, int *value)
 {
   const char *v;
   RLA_CALL(opts->ctx, lookup(opts, name, RLA_OPT_FLAG, &v));
-  parse_flag_text(v, value);
+  rla_option_parse_flag(v, value);
   return RLA_SUCCESS;
 }
 
@@ -399,7 +507,28 @@ void rla_options_view(rla_options opts, FILE *out)
   for (int i = 0; i < opts->n; i++)
     if (opts->values[i])
       fprintf(out, "  %-16s = %-24s (%s)\n", opts->specs[i].name, opts->values[i],
-              source_name[opts->source[i]]);
+              rla_option_source_name[opts->source[i]]);
+  for (int i = 0; i < opts->nrec; i++)
+    if (opts->rec[i].value)
+      fprintf(out, "  %-16s = %-24s (%s)\n", opts->rec[i].key, opts->rec[i].value,
+              rla_option_source_name[opts->rec[i].source]);
+}
+
+void rla_option_help_line(FILE *out, const char *name, const char *alias, int flag,
+                          const char *help, const char *choices, double min, double max,
+                          const char *def)
+{
+  char head[96];
+  snprintf(head, sizeof(head), "%s%s%s--%s%s", alias ? "-" : "", alias ? alias : "",
+           alias ? ", " : "", name, flag ? "" : " VALUE");
+  fprintf(out, "  %-28s %s", head, help ? help : "");
+  if (choices) fprintf(out, " [%s]", choices);
+  if (min <= max && isinf(max))
+    fprintf(out, " (at least %g)", min);
+  else if (min <= max)
+    fprintf(out, " (range %g..%g)", min, max);
+  if (def) fprintf(out, " (default %s)", def);
+  fputc('\n', out);
 }
 
 void rla_options_help(rla_options opts, const char *program, FILE *out)
@@ -410,13 +539,18 @@ void rla_options_help(rla_options opts, const char *program, FILE *out)
           program);
   for (int i = 0; i < opts->n; i++) {
     const rla_option_spec *s = &opts->specs[i];
-    char head[96];
-    snprintf(head, sizeof(head), "%s%s%s--%s%s", s->alias ? "-" : "", s->alias ? s->alias : "",
-             s->alias ? ", " : "", s->name, s->type == RLA_OPT_FLAG ? "" : " VALUE");
-    fprintf(out, "  %-28s %s", head, s->help ? s->help : "");
-    if (s->choices) fprintf(out, " [%s]", s->choices);
-    if (s->min <= s->max) fprintf(out, " (range %g..%g)", s->min, s->max);
-    if (s->def) fprintf(out, " (default %s)", s->def);
-    fputc('\n', out);
+    rla_option_help_line(out, s->name, s->alias, s->type == RLA_OPT_FLAG, s->help, s->choices,
+                         s->min, s->max, s->def);
+  }
+  for (int i = 0; i < opts->nrec; i++) {
+    const struct rla_option_record *r = &opts->rec[i];
+    const rla_option_desc *d = r->desc;
+    char choices[256] = "";
+    for (int c = 0; d->type == RLA_OPT_STRING && c < d->nchoices; c++)
+      snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+               c ? "|" : "", d->choices[c]);
+    /* an object's flag takes a value on the command line too: "--name true" */
+    rla_option_help_line(out, r->key, !strcmp(r->key, d->name) ? d->alias : NULL, 0, d->help,
+                         *choices ? choices : NULL, d->min, d->max, r->value);
   }
 }

@@ -7,26 +7,23 @@
 #include <string.h>
 
 #include "rla/gen.h"
+#include "rla/options.h"
 
-static const char *kind_names[] = {"poly", "exp", "lowrank", "scurve", "geometric"};
+static const char *const kind_names[] = {"poly", "exp", "lowrank", "scurve", "geometric"};
 #define NKINDS ((int)(sizeof(kind_names) / sizeof(kind_names[0])))
 
 rla_err rla_spectrum_kind_from_name(rla_ctx ctx, const char *name, rla_spectrum_kind *kind)
 {
+  int v;
   RLA_CHECK(ctx, name && kind, RLA_ERR_ARG, "spectrum kind: null argument");
-  for (int i = 0; i < NKINDS; i++)
-    if (!strcmp(name, kind_names[i])) {
-      *kind = (rla_spectrum_kind)i;
-      return RLA_SUCCESS;
-    }
-  RLA_CHECK(ctx, 0, RLA_ERR_ARG,
-            "unknown spectrum '%s': use poly, exp, lowrank, scurve or geometric", name);
-  return RLA_ERR_ARG;
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "spectrum", kind_names, NKINDS, name, &v));
+  *kind = (rla_spectrum_kind)v;
+  return RLA_SUCCESS;
 }
 
 const char *rla_spectrum_kind_name(rla_spectrum_kind kind)
 {
-  return (int)kind >= 0 && (int)kind < NKINDS ? kind_names[kind] : "unknown";
+  return rla_enum_name(kind_names, NKINDS, (int)kind);
 }
 
 /* logistic function, increasing from 0 to 1 */

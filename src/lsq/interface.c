@@ -7,9 +7,9 @@
 
 #include "lsq_impl.h"
 
-static const char *const method_names[] = {
+const char *const rla_lsq_method_names[3] = {
     [RLA_LSQ_ACCURATE] = "accurate", [RLA_LSQ_SOLVE] = "solve", [RLA_LSQ_DIRECT] = "direct"};
-#define NMETHODS ((int)(sizeof(method_names) / sizeof(method_names[0])))
+#define NMETHODS ((int)(sizeof(rla_lsq_method_names) / sizeof(rla_lsq_method_names[0])))
 
 #define CHECK_SOLVER(L)                                                                            \
   do {                                                                                             \
@@ -61,21 +61,17 @@ rla_err rla_lsq_destroy(rla_lsq *L)
 
 const char *rla_lsq_method_name(rla_lsq_method method)
 {
-  if ((int)method < 0 || (int)method >= NMETHODS) return "unknown";
-  return method_names[method];
+  return rla_enum_name(rla_lsq_method_names, NMETHODS, (int)method);
 }
 
 rla_err rla_lsq_method_from_name(rla_ctx ctx, const char *name, rla_lsq_method *method)
 {
+  int v;
   RLA_CHECK(ctx, name != NULL && method != NULL, RLA_ERR_ARG,
             "rla_lsq_method_from_name: name and method must not be NULL");
-  for (int i = 0; i < NMETHODS; i++)
-    if (strcmp(name, method_names[i]) == 0) {
-      *method = (rla_lsq_method)i;
-      return RLA_SUCCESS;
-    }
-  RLA_CHECK(ctx, 0, RLA_ERR_ARG,
-            "unknown least-squares method \"%s\": use accurate, solve or direct", name);
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "least-squares method", rla_lsq_method_names, NMETHODS,
+                                   name, &v));
+  *method = (rla_lsq_method)v;
   return RLA_SUCCESS;
 }
 

@@ -1,15 +1,83 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Helpers of the PETSc plugin: finding A behind the PC operators, sketching a PETSc Mat by
-   its local rows, and copying rows of a Mat and a Vec into another row distribution.
+/* Helpers of the PETSc plugin: rla objects' options as PETSc options, finding A behind the PC
+   operators, sketching a PETSc Mat by its local rows, and copying rows of a Mat and a Vec into
+   another row distribution.
    Sketch cost: the sketch operator's flops on the local rows (densified by panels for sparse
    storage, so an AIJ A costs as much as a dense one) and one allreduce of l d words. */
 #include <string.h>
 
 #include "plugin_impl.h"
 
-const char *const rla_petsc_sketch_names[3] = {"srht", "gaussian", "sparse"};
 
 #define PANEL_BYTES (4u << 20) /* about 4 MiB of densified rows per panel */
+
+/* one option of desc: its PETSc name, then the PETSc read with the current value as default */
+static PetscErrorCode read_option(PetscOptionItems *PetscOptionsObject, const char *prefix,
+                                  const char *manual, const rla_option_desc *d, void *obj,
+                                  rla_ctx ctx)
+{
+  MPI_Comm comm = rla_ctx_comm(ctx);
+  rla_option_value v = {0, 0.0};
+  char name[128], text[64];
+  PetscBool set = PETSC_FALSE, flag;
+  PetscInt i;
+  rla_err err;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", prefix, d->name));
+  for (char *c = name + strlen(prefix); *c; c++)
+    if (*c == '-') *c = '_';
+  d->get(obj, &v);
+  switch (d->type) {
+  case RLA_OPT_INT:
+    i = (PetscInt)v.i;
+    PetscCall(PetscOptionsBoundedInt(name, d->help, manual, i, &i, &set,
+                                     d->min <= d->max ? (PetscInt)d->min : PETSC_MIN_INT));
+    v.i = i;
+    break;
+  case RLA_OPT_REAL:
+    PetscCall(PetscOptionsReal(name, d->help, manual, v.r, &v.r, &set));
+    break;
+  case RLA_OPT_FLAG:
+    flag = v.i ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(PetscOptionsBool(name, d->help, manual, flag, &flag, &set));
+    v.i = flag;
+    break;
+  default:
+    i = (PetscInt)v.i;
+    PetscCall(PetscOptionsEList(name, d->help, manual, d->choices, d->nchoices,
+                                d->choices[v.i], &i, &set));
+    v.i = i;
+  }
+  if (!set) PetscFunctionReturn(0);
+  err = d->set(obj, v);
+  if (d->type == RLA_OPT_REAL)
+    PetscCall(PetscSNPrintf(text, sizeof(text), "%g", v.r));
+  else
+    PetscCall(PetscSNPrintf(text, sizeof(text), "%lld", (long long)v.i));
+  PetscCheck(!err, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: %s", name, text,
+             rla_ctx_error_message(ctx));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode rla_petsc_options(PetscOptionItems *PetscOptionsObject, const char *prefix,
+                                 const char *manual, const rla_option_desc *desc, int n, void *obj,
+                                 rla_ctx ctx)
+{
+  PetscFunctionBegin;
+  for (int k = 0; k < n; k++)
+    PetscCall(read_option(PetscOptionsObject, prefix, manual, &desc[k], obj, ctx));
+  PetscFunctionReturn(0);
+}
+
+rla_option_value rla_petsc_option_value(const rla_option_desc *desc, int n, const void *obj,
+                                        const char *name)
+{
+  rla_option_value v = {0, 0.0};
+  for (int k = 0; k < n; k++)
+    if (!strcmp(desc[k].name, name)) desc[k].get(obj, &v);
+  return v;
+}
 
 PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, Mat *A,
                                            PetscBool *from_normal)

@@ -16,16 +16,9 @@
 
 #include "plugin_impl.h"
 
-static const char *const method_names[3] = {"accurate", "solve", "direct"};
-
 typedef struct {
-  /* options */
-  PetscInt method;      /* an rla_lsq_method */
-  PetscInt sketch_type; /* an rla_sketch_type */
-  PetscReal oversample; /* 0: the method's default */
-  PetscInt seed;
-  PetscReal tol;      /* 0: the method's default (2 eps) */
-  PetscReal rank_tol; /* < 0: 30 sqrt(d) eps */
+  rla_ctx ctx; /* over the KSP's communicator */
+  rla_lsq L;   /* the solver: its options are the KSP's (rla_lsq_options) */
   /* the last solve */
   PetscBool solved;
   rla_lsq_info info;
@@ -51,30 +44,19 @@ static PetscErrorCode KSPSetUp_RlaLsq(KSP ksp)
   PetscFunctionReturn(0);
 }
 
-/* set an rla solver up with the options */
-static PetscErrorCode configure(KSP ksp, rla_ctx ctx, rla_lsq L)
+/* the current value of the solver's option name */
+static rla_option_value value_of(KSP_RlaLsq *s, const char *name)
 {
-  KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
-  MPI_Comm comm = PetscObjectComm((PetscObject)ksp);
-
-  PetscFunctionBegin;
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_method(L, (rla_lsq_method)s->method));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_sketch_type(L, (rla_sketch_type)s->sketch_type));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_oversample(L, s->oversample));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_seed(L, (uint64_t)s->seed));
-  if (s->tol > 0.0) RLA_PETSC_CALL(comm, ctx, rla_lsq_set_tol(L, s->tol));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_rank_tol(L, s->rank_tol));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_set_max_iterations(L, ksp->max_it));
-  RLA_PETSC_CALL(comm, ctx, rla_lsq_setup(L));
-  PetscFunctionReturn(0);
+  int n;
+  const rla_option_desc *desc = rla_lsq_options(&n);
+  return rla_petsc_option_value(desc, n, s->L, name);
 }
 
 static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
 {
   KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
   MPI_Comm comm = PetscObjectComm((PetscObject)ksp);
-  rla_ctx ctx = NULL;
-  rla_lsq L = NULL;
+  rla_ctx ctx = s->ctx;
   rla_dmat A = NULL, B = NULL;
   rla_lsq_info info;
   double *a, *b, *x;
@@ -87,26 +69,20 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
   PetscFunctionBegin;
   PetscCall(KSPGetOperators(ksp, &Amat, NULL));
   PetscCall(MatGetSize(Amat, &m, &d));
-  PetscCheck(!rla_ctx_create(comm, &ctx), comm, PETSC_ERR_LIB,
-             "KSP " RLA_KSPLSQ ": cannot create an rla context");
-  rla_ctx_set_verbosity(ctx, 0);
-  err = rla_lsq_create(ctx, &L);
-  err = rla_ctx_agree(ctx, err);
+  err = rla_lsq_setup(s->L);
   if (!err) err = rla_dmat_create_rowblock(ctx, m, d, 0, &A);
   if (!err) err = rla_dmat_create_rowblock(ctx, m, 1, 0, &B);
   if (err) {
     rla_dmat_destroy(&B);
     rla_dmat_destroy(&A);
-    rla_lsq_destroy(&L);
     SETERRQ(comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", rla_ctx_error_message(ctx));
   }
-  PetscCall(configure(ksp, ctx, L));
   rla_dmat_local(A, &a, &lm, NULL, &lld);
   rla_dmat_local(B, &b, NULL, NULL, &ldb);
   PetscCall(rla_petsc_copy_rows(Amat, ksp->vec_rhs, (PetscInt)rla_dmat_row_offset(A),
                                 (PetscInt)lm, a, (PetscInt)lld, b));
   PetscCall(PetscMalloc1(d, &x));
-  err = rla_lsq_solve(L, A, B, x, d, &info);
+  err = rla_lsq_solve(s->L, A, B, x, d, &info);
   if (!err) {
     s->info = info;
     s->residual_norm = info.residual_norm[0];
@@ -121,19 +97,12 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
   PetscCall(PetscFree(x));
   rla_dmat_destroy(&B);
   rla_dmat_destroy(&A);
-  rla_lsq_destroy(&L);
-  if (err) {
-    char msg[1024];
-    PetscCall(PetscStrncpy(msg, rla_ctx_error_message(ctx), sizeof(msg)));
-    rla_ctx_destroy(&ctx);
-    SETERRQ(comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", msg);
-  }
-  rla_ctx_destroy(&ctx);
+  PetscCheck(!err, comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", rla_ctx_error_message(ctx));
   ksp->its = (PetscInt)s->info.iterations;
   ksp->rnorm = s->residual_norm;
   if (s->info.converged)
     ksp->reason = KSP_CONVERGED_RTOL_NORMAL;
-  else if (s->info.iterations >= ksp->max_it)
+  else if (s->info.iterations >= value_of(s, "max-iterations").i)
     ksp->reason = KSP_DIVERGED_ITS;
   else
     ksp->reason = KSP_DIVERGED_BREAKDOWN; /* the refinement stagnated above tol */
@@ -143,42 +112,15 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
 static PetscErrorCode KSPSetFromOptions_RlaLsq(KSP ksp, PetscOptionItems *PetscOptionsObject)
 {
   KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
-  MPI_Comm comm = PetscObjectComm((PetscObject)ksp);
+  const rla_option_desc *desc;
+  int n;
 
   PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "rla least-squares solver options");
-  PetscCall(PetscOptionsEList("-ksp_rlalsq_method",
-                              "accurate (sketch-preconditioned with refinement), solve "
-                              "(sketch-and-solve), direct (ScaLAPACK PDGELS)",
-                              "rla/lsq.h", method_names, 3, method_names[s->method], &s->method,
-                              NULL));
-  PetscCall(PetscOptionsEList("-ksp_rlalsq_sketch_type", "sketch operator", "rla/sketch.h",
-                              rla_petsc_sketch_names, 3, rla_petsc_sketch_names[s->sketch_type],
-                              &s->sketch_type, NULL));
-  PetscCall(PetscOptionsReal("-ksp_rlalsq_oversample",
-                             "sketch rows l = ceil(oversample (d + 1)); 0: the method's default "
-                             "(12 accurate, 4 solve)",
-                             "rla/lsq.h", s->oversample, &s->oversample, NULL));
-  PetscCall(PetscOptionsBoundedInt("-ksp_rlalsq_seed", "seed of the sketch", "rla/lsq.h", s->seed,
-                                   &s->seed, NULL, 0));
-  PetscCall(PetscOptionsReal("-ksp_rlalsq_tol",
-                             "accurate: target of the backward-error estimate (0: 2 eps); the "
-                             "KSP's rtol is not used",
-                             "rla/lsq.h", s->tol, &s->tol, NULL));
-  PetscCall(PetscOptionsReal("-ksp_rlalsq_rank_tol",
-                             "drop singular values of the sketch below rank_tol * sigma_1 "
-                             "(negative: 30 sqrt(d) eps)",
-                             "rla/lsq.h", s->rank_tol, &s->rank_tol, NULL));
+  desc = rla_lsq_options(&n);
+  PetscOptionsHeadBegin(PetscOptionsObject, "rla least-squares solver options (rla-lsq's)");
+  PetscCall(rla_petsc_options(PetscOptionsObject, "-ksp_rlalsq_", "rla/lsq.h", desc, n, s->L,
+                              s->ctx));
   PetscOptionsHeadEnd();
-  PetscCheck(s->oversample == 0.0 || s->oversample > 1.0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-ksp_rlalsq_oversample %g: give a value > 1, or 0 for the default",
-             (double)s->oversample);
-  PetscCheck(s->tol >= 0.0 && s->tol < 1.0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-ksp_rlalsq_tol %g: give a value in [0, 1) (0 for the default 2 eps)",
-             (double)s->tol);
-  PetscCheck(s->rank_tol < 1.0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-ksp_rlalsq_rank_tol %g: give a value below 1 (negative for the default)",
-             (double)s->rank_tol);
   PetscFunctionReturn(0);
 }
 
@@ -191,17 +133,17 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &ascii));
   if (!ascii) PetscFunctionReturn(0);
+  double oversample = value_of(s, "oversample").r, rank_tol = value_of(s, "rank-tol").r;
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer, "  rla least squares: method %s, sketch %s, oversample %g%s, seed %lld\n",
+      rla_lsq_method_names[value_of(s, "method").i], rla_sketch_type_names[value_of(s, "sketch").i],
+      oversample, oversample == 0.0 ? " (the method's default)" : "",
+      (long long)value_of(s, "seed").i));
   PetscCall(PetscViewerASCIIPrintf(viewer,
-                                   "  rla least squares: method %s, sketch %s, oversample %g%s, "
-                                   "seed %" PetscInt_FMT "\n",
-                                   method_names[s->method], rla_petsc_sketch_names[s->sketch_type],
-                                   (double)s->oversample, s->oversample == 0.0 ? " (default)" : "",
-                                   s->seed));
-  PetscCall(PetscViewerASCIIPrintf(viewer,
-                                   "  backward-error target %g%s, rank_tol %g%s (rtol and the PC not used)\n",
-                                   (double)(s->tol > 0.0 ? s->tol : 2.0 * RLA_EPS),
-                                   s->tol > 0.0 ? "" : " (default 2 eps)", (double)s->rank_tol,
-                                   s->rank_tol < 0.0 ? " (default 30 sqrt(d) eps)" : ""));
+                                   "  backward-error target %g, max iterations %lld, rank_tol %g%s "
+                                   "(rtol, max_it and the PC not used)\n",
+                                   value_of(s, "tol").r, (long long)value_of(s, "max-iterations").i,
+                                   rank_tol, rank_tol < 0.0 ? " (default 30 sqrt(d) eps)" : ""));
   if (!s->solved) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "  last solve: %" PetscInt_FMT " x %" PetscInt_FMT
@@ -229,7 +171,11 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
 
 static PetscErrorCode KSPDestroy_RlaLsq(KSP ksp)
 {
+  KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
+
   PetscFunctionBegin;
+  rla_lsq_destroy(&s->L);
+  PetscCheck(!rla_ctx_destroy(&s->ctx), PETSC_COMM_SELF, PETSC_ERR_LIB, "rla context");
   PetscCall(PetscFree(ksp->data));
   PetscFunctionReturn(0);
 }
@@ -242,11 +188,13 @@ PetscErrorCode rla_petsc_ksp_create(KSP ksp)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
-  s->method = RLA_LSQ_ACCURATE;
-  s->sketch_type = RLA_SKETCH_SRHT;
-  s->seed = 1;
-  s->rank_tol = -1.0;
   ksp->data = s;
+  PetscCheck(!rla_ctx_create(PetscObjectComm((PetscObject)ksp), &s->ctx),
+             PetscObjectComm((PetscObject)ksp), PETSC_ERR_LIB,
+             "KSP " RLA_KSPLSQ ": cannot create an rla context");
+  rla_ctx_set_verbosity(s->ctx, 0);
+  RLA_PETSC_CALL(PetscObjectComm((PetscObject)ksp), s->ctx,
+                 rla_ctx_agree(s->ctx, rla_lsq_create(s->ctx, &s->L)));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCGetType(pc, &pctype));
   if (!pctype) PetscCall(PCSetType(pc, PCNONE));

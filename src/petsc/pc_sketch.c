@@ -25,14 +25,13 @@
 #include "plugin_impl.h"
 
 typedef struct {
-  /* options */
-  PetscInt sketch_type; /* an rla_sketch_type */
+  /* options: the sketch's (rla_sketch_options) are held by options, the rest are the PC's */
+  rla_ctx ctx; /* over the PC's communicator */
+  rla_sketch options;
   PetscReal oversample;
-  PetscInt seed;
   PetscReal rank_tol; /* < 0: 30 sqrt(d) eps */
   PetscBool force_svd;
   /* set up */
-  rla_ctx ctx;
   PetscInt m, d, l, block, rank;
   PetscBool from_normal, use_svd;
   PetscBool replaced_pmat;  /* the rectangular Pmat A was replaced by MatCreateNormal(A) */
@@ -53,15 +52,18 @@ static PetscErrorCode PCReset_RlaSketch(PC pc)
   PetscCall(PetscFree(s->factor));
   PetscCall(PetscFree2(s->xfull, s->tfull));
   PetscCall(PetscFree2(s->counts, s->displs));
-  if (s->ctx) PetscCheck(!rla_ctx_destroy(&s->ctx), PETSC_COMM_SELF, PETSC_ERR_LIB, "rla context");
   s->m = s->d = s->l = s->block = s->rank = 0;
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode PCDestroy_RlaSketch(PC pc)
 {
+  PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
+
   PetscFunctionBegin;
   PetscCall(PCReset_RlaSketch(pc));
+  rla_sketch_destroy(&s->options);
+  PetscCheck(!rla_ctx_destroy(&s->ctx), PETSC_COMM_SELF, PETSC_ERR_LIB, "rla context");
   PetscCall(PetscFree(pc->data));
   PetscFunctionReturn(0);
 }
@@ -151,15 +153,24 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
   s->l = l;
   s->from_normal = from_normal;
   s->rank_tol_used = tol;
-  PetscCheck(!rla_ctx_create(comm, &s->ctx), comm, PETSC_ERR_LIB,
-             "PC " RLA_PCSKETCH ": cannot create an rla context");
-  rla_ctx_set_verbosity(s->ctx, 0);
 
   t0 = MPI_Wtime();
+  /* a sketch with the settings of the options' one, sized for A */
   RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_create(s->ctx, &S)));
-  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_set_type(S, (rla_sketch_type)s->sketch_type)));
-  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_set_sizes(S, l, m)));
-  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_set_seed(S, (uint64_t)s->seed)));
+  {
+    int n;
+    const rla_option_desc *desc = rla_sketch_options(&n);
+    rla_err err = RLA_SUCCESS;
+    for (int k = 0; k < n && !err; k++) {
+      rla_option_value v;
+      desc[k].get(s->options, &v);
+      err = desc[k].set(S, v);
+    }
+    if (!err) err = rla_sketch_set_sizes(S, l, m);
+    err = rla_ctx_agree(s->ctx, err);
+    if (err) rla_sketch_destroy(&S);
+    RLA_PETSC_CALL(comm, s->ctx, err);
+  }
   RLA_PETSC_CALL(comm, s->ctx, rla_sketch_setup(S));
   s->block = (PetscInt)rla_sketch_get_block_size(S);
   sa = NULL;
@@ -292,16 +303,17 @@ static PetscErrorCode PCSetFromOptions_RlaSketch(PC pc, PetscOptionItems *PetscO
   PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
 
   PetscFunctionBegin;
+  const rla_option_desc *desc;
+  int n;
+
+  desc = rla_sketch_options(&n);
   PetscOptionsHeadBegin(PetscOptionsObject, "rla sketch preconditioner options");
-  PetscCall(PetscOptionsEList("-pc_rlasketch_sketch_type", "sketch operator", "rla/sketch.h",
-                              rla_petsc_sketch_names, 3, rla_petsc_sketch_names[s->sketch_type],
-                              &s->sketch_type, NULL));
+  PetscCall(rla_petsc_options(PetscOptionsObject, "-pc_rlasketch_", "rla/sketch.h", desc, n,
+                              s->options, s->ctx));
   PetscCall(PetscOptionsReal("-pc_rlasketch_oversample",
                              "sketch rows l = ceil(oversample * d); kappa(A R^-1) is about "
                              "(1 + 1/sqrt(oversample)) / (1 - 1/sqrt(oversample))",
                              "rla/petsc.h", s->oversample, &s->oversample, NULL));
-  PetscCall(PetscOptionsBoundedInt("-pc_rlasketch_seed", "seed of the sketch", "rla/petsc.h",
-                                   s->seed, &s->seed, NULL, 0));
   PetscCall(PetscOptionsReal("-pc_rlasketch_rank_tol",
                              "drop singular values of the sketch below rank_tol * sigma_1 "
                              "(negative: 30 sqrt(d) eps)",
@@ -327,9 +339,12 @@ static PetscErrorCode PCView_RlaSketch(PC pc, PetscViewer viewer)
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &ascii));
   if (!ascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  rla sketch: %s, oversample %g, seed %" PetscInt_FMT "\n",
-                                   rla_petsc_sketch_names[s->sketch_type], (double)s->oversample,
-                                   s->seed));
+  int n;
+  const rla_option_desc *desc = rla_sketch_options(&n);
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer, "  rla sketch: %s, oversample %g, seed %lld\n",
+      rla_sketch_type_names[rla_petsc_option_value(desc, n, s->options, "sketch-type").i],
+      (double)s->oversample, (long long)rla_petsc_option_value(desc, n, s->options, "seed").i));
   if (!pc->setupcalled || s->d == 0) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "  not set up\n"));
     PetscFunctionReturn(0);
@@ -359,12 +374,16 @@ PetscErrorCode rla_petsc_pc_create(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
-  s->sketch_type = RLA_SKETCH_SRHT;
   s->oversample = 4.0;
-  s->seed = 1;
   s->rank_tol = -1.0;
   s->force_svd = PETSC_FALSE;
   pc->data = s;
+  PetscCheck(!rla_ctx_create(PetscObjectComm((PetscObject)pc), &s->ctx),
+             PetscObjectComm((PetscObject)pc), PETSC_ERR_LIB,
+             "PC " RLA_PCSKETCH ": cannot create an rla context");
+  rla_ctx_set_verbosity(s->ctx, 0);
+  RLA_PETSC_CALL(PetscObjectComm((PetscObject)pc), s->ctx,
+                 rla_ctx_agree(s->ctx, rla_sketch_create(s->ctx, &s->options)));
   pc->ops->setup = PCSetUp_RlaSketch;
   pc->ops->apply = PCApply_RlaSketch;
   pc->ops->applytranspose = PCApply_RlaSketch;

@@ -7,11 +7,10 @@
 
 #include "rla/base.h"
 #include "rla/lsq.h"
+#include "rla/options.h"
 #include "rla/petsc.h"
 #include "rla/sketch.h"
 
-/* Names of the sketch types in the order of rla_sketch_type, for PetscOptionsEList. */
-extern const char *const rla_petsc_sketch_names[3];
 
 /* Raise a PETSc error carrying rla's message when a collective rla call (one whose error all
    ranks agree on) fails. */
@@ -39,6 +38,18 @@ PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l
    ownership to any other row blocks. Collective. */
 PetscErrorCode rla_petsc_copy_rows(Mat A, Vec b, PetscInt row0, PetscInt lm, double *a,
                                    PetscInt lda, double *bl);
+
+/* Read the n options desc of obj (an rla object of ctx) as PETSc options prefix + name ('-'
+   becoming '_'; prefix like "-ksp_rlalsq_", after the object's own options prefix), each with
+   the object's current value as default and desc's help text: PetscOptionsBoundedInt (lower
+   bound desc->min), PetscOptionsReal, PetscOptionsEList, PetscOptionsBool; a value given is set
+   through desc->set, whose refusal is a PETSc error with rla's message. Collective. */
+PetscErrorCode rla_petsc_options(PetscOptionItems *PetscOptionsObject, const char *prefix,
+                                 const char *manual, const rla_option_desc *desc, int n, void *obj,
+                                 rla_ctx ctx);
+/* The current value of the option name of obj among desc[0 .. n) (zero when there is none). */
+rla_option_value rla_petsc_option_value(const rla_option_desc *desc, int n, const void *obj,
+                                        const char *name);
 
 /* The constructors registered by rla_petsc_register (pc_sketch.c and ksp_lsq.c). */
 PetscErrorCode rla_petsc_pc_create(PC pc);

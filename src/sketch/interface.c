@@ -57,14 +57,11 @@ const char *rla_sketch_type_name(rla_sketch_type type)
 
 rla_err rla_sketch_type_from_name(rla_ctx ctx, const char *name, rla_sketch_type *type)
 {
+  int v;
   RLA_CHECK(ctx, name != NULL && type != NULL, RLA_ERR_ARG,
             "rla_sketch_type_from_name: name and type must not be NULL");
-  for (int t = 0; t < NTYPES; t++)
-    if (strcmp(name, registry[t]->name) == 0) {
-      *type = (rla_sketch_type)t;
-      return RLA_SUCCESS;
-    }
-  RLA_CHECK(ctx, 0, RLA_ERR_ARG, "unknown sketch type \"%s\": use srht, gaussian or sparse", name);
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "sketch type", rla_sketch_type_names, NTYPES, name, &v));
+  *type = (rla_sketch_type)v;
   return RLA_SUCCESS;
 }
 
