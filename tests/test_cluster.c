@@ -684,6 +684,96 @@ static void test_cluster_seeds(void)
   free_blocks(K, blocks);
 }
 
+/* 1 when two results with the same clusters have bitwise the same predictions, errors, ranks
+   and coefficients (the same code on the same data) */
+static int same_numbers(rla_cluster A, rla_cluster B)
+{
+  rla_cluster_summary sa;
+  int same = same_clusters(A, B) && rla_cluster_get_summary(A, &sa) == 0;
+  for (int64_t c = 0; same && c < sa.nclusters; c++) {
+    rla_cluster_item ia, ib;
+    const double *ca, *cb;
+    rla_cluster_get_item(A, c, &ia);
+    rla_cluster_get_item(B, c, &ib);
+    rla_cluster_get_coefficients(A, c, &ca);
+    rla_cluster_get_coefficients(B, c, &cb);
+    same &= ia.predicted == ib.predicted && ia.actual == ib.actual && ia.rank == ib.rank &&
+            ia.storage == ib.storage && (ca == NULL) == (cb == NULL);
+    if (same && ca) same &= !memcmp(ca, cb, sizeof(double) * (size_t)(ia.rank * ia.width));
+  }
+  return same;
+}
+
+/* the lifecycle: setup then compute gives what compute alone gives, bitwise, and so does a
+   second compute on the same plan (no state of the first is left in the workspaces), in both
+   distributions; compute on another collection, or after a setting that the plan depends on,
+   makes a new plan; view; setup's provoked errors */
+static void test_cluster_setup(void)
+{
+  rla_ctx ctx = rla_test_ctx, self = NULL;
+  rla_dmat bw[36] = {0}, bo[36] = {0}, bad[2] = {NULL, NULL};
+  int64_t K, K2;
+  int same = 1, part = 1, viewed = 1;
+  RLA_ASSERT_OK(rla_ctx_create(MPI_COMM_SELF, &self));
+  RLA_ASSERT_OK(union_collection(ctx, bw, &K));
+  RLA_ASSERT_OK(owned_collection(self, bo, &K2));
+  for (int a = 0; a < 3; a++)
+    for (int d = 0; d < 2; d++) {
+      rla_dmat *b = d ? bo : bw;
+      rla_cluster A = NULL, B = NULL;
+      RLA_ASSERT_OK(run_cluster(ctx, K, b, 6, 0.05, (rla_cluster_algorithm)a,
+                                RLA_CLUSTER_ORDER_RESIDUAL, 10, &A));
+      RLA_ASSERT_OK(rla_cluster_create(ctx, &B));
+      RLA_ASSERT_OK(rla_cluster_set_rank(B, 6));
+      RLA_ASSERT_OK(rla_cluster_set_tol(B, 0.05));
+      RLA_ASSERT_OK(rla_cluster_set_algorithm(B, (rla_cluster_algorithm)a));
+      RLA_ASSERT_OK(rla_cluster_setup(B, K, b));
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      /* the first 12 blocks: another collection */
+      RLA_ASSERT_OK(rla_cluster_compute(B, 12, b));
+      part &= is_partition(B, 12);
+      /* the norm order: the plan is made again */
+      rla_cluster_destroy(&A);
+      RLA_ASSERT_OK(run_cluster(ctx, K, b, 6, 0.05, (rla_cluster_algorithm)a,
+                                RLA_CLUSTER_ORDER_NORM, 10, &A));
+      RLA_ASSERT_OK(rla_cluster_set_order(B, RLA_CLUSTER_ORDER_NORM));
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      if (a == 0 && d == 0) {
+        FILE *f = tmpfile();
+        RLA_ASSERT_OK(rla_cluster_view(B, f));
+        viewed = !f || rla_ctx_rank(ctx) != 0 || ftell(f) > 0;
+        if (f) fclose(f);
+      }
+      rla_cluster_destroy(&A);
+      rla_cluster_destroy(&B);
+    }
+  RLA_ASSERT_ALL(same);
+  RLA_ASSERT_ALL(part);
+  RLA_ASSERT_ALL(viewed);
+  {
+    rla_cluster C = NULL;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 10, 2, 0, &bad[0]));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 12, 2, 0, &bad[1]));
+    RLA_ASSERT_OK(rla_cluster_create(ctx, &C));
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 2, bad), RLA_ERR_ARG, "rank");
+    RLA_ASSERT_OK(rla_cluster_set_rank(C, 2));
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 2, bad), RLA_ERR_SHAPE, "same rows");
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 0, bad), RLA_ERR_ARG, "no blocks");
+    RLA_ASSERT_FAILS(rla_cluster_setup(NULL, 2, bad), RLA_ERR_ARG, NULL);
+    RLA_ASSERT_FAILS(rla_cluster_view(NULL, stdout), RLA_ERR_ARG, NULL);
+    rla_cluster_destroy(&C);
+    rla_dmat_destroy(&bad[0]);
+    rla_dmat_destroy(&bad[1]);
+  }
+  free_blocks(K, bw);
+  free_blocks(K2, bo);
+  rla_ctx_destroy(&self);
+}
+
 static void test_cluster_errors(void)
 {
   rla_ctx ctx = rla_test_ctx;
@@ -817,6 +907,7 @@ void rla_test_register(void)
               test_cluster_blocks_distribution);
   CU_add_test(s, "blocks distribution: ranks without blocks, mixed layouts",
               test_cluster_blocks_few);
+  CU_add_test(s, "setup, then compute on the plan", test_cluster_setup);
   CU_add_test(s, "provoked errors", test_cluster_errors);
   CU_add_test(s, "reading collections", test_collection_read);
 }
