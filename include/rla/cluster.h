@@ -194,7 +194,9 @@ rla_err rla_cluster_setup(rla_cluster C, int64_t nblocks, const rla_dmat *blocks
    exactly one cluster. The bases are row-block over all ranks in either distribution (owned
    blocks are redistributed by rows for the compression of their cluster). Replaces an earlier
    result. Collective.
-   Errors: those of rla_cluster_setup, and RLA_ERR_ARG when eps is not set. */
+   Errors (the same on every rank; no result kept): those of rla_cluster_setup, RLA_ERR_ARG when
+   eps is not set, RLA_ERR_UNSUPPORTED (in the blocks distribution, a cluster of over 2^31
+   numbers per rank to redistribute: use rows), RLA_ERR_MEM. */
 rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *blocks);
 /* The result; RLA_ERR_ARG before a successful compute or for i out of range. Local. */
 rla_err rla_cluster_get_summary(rla_cluster C, rla_cluster_summary *s);

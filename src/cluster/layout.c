@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The layout of a collection given to the clustering: which distribution its blocks are in
+/* The layout of a collection given to the clustering (Shamrai, arXiv 2601.11626; the two
+   distributions of rla/cluster.h): which distribution its blocks are in
    (rows: every block row-block over all ranks with the same row split; blocks: every block whole
    on one rank over MPI_COMM_SELF), the owner and width of every block, and m. Method: every rank
    states what it holds of each block; one all-reduce of 5 K integers (K blocks) and the checks

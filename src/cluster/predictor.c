@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Front end of the predictors (impls/): creation, the run of a whole collection (the public
-   bounds), and the blocks distribution's trial, made by the block's owner over its
-   MPI_COMM_SELF context and broadcast in one message, so that every rank holds the same state
-   and takes the same decisions. Cost of an owned trial: the predictor's try on one rank, one
-   broadcast of 2 + packsize(j) numbers; unpacking (a copy of them) only when the block joins. */
+/* Front end of the predictors of a group's error (impls/; Shamrai, arXiv 2601.11626: bound 1,
+   bound 2 and the incremental estimator): creation, the run over a whole collection (the public
+   bounds), and the blocks distribution's trial, made by the block's owner over its MPI_COMM_SELF
+   context and broadcast in one message, so that every rank holds the same state and takes the
+   same decisions. Cost of an owned trial: the predictor's try on one rank and one broadcast of
+   2 + packsize(j) numbers; the others copy them (unpack) only when the block joins. A predictor
+   without pack (max-norm) is tried by every rank: no message. */
 #include "cluster_impl.h"
 
 rla_err rla_cluster_predictor_create(const struct rla_cluster_predictor_ops *ops,
