@@ -391,25 +391,25 @@ static void trial_order(const rla_cluster_item *it, const double *nrm2, int64_t 
    the bound of its blocks is the loop's predicted error. The collection: 12 blocks of 30 rows
    and 2 columns, each of rank 1 (plus noise 1e-3) in one of 4 directions, and r = 2: every seed
    is one block (it reaches r columns), so with the norm order a cluster's blocks were tried as
-   trial_order says; a cluster of blocks in several directions is credited more by bound 2
-   (their residuals add up) than by bound 1 (one block at a time), so bound 2 decides the
-   residuals algorithm's prediction there, and with more directions than r its value depends on
-   the order (the test fails when the blocks are given in ascending order instead); patience K turns no block into a singleton (whose
-   prediction is not made). max-norm: the prediction is bound 1 of the members, which does not
-   depend on their order (the bound sorts them by norm, ties by index, and the members ascending
-   keep the indices' order); residuals: it is the smaller of bound 1 of the members and bound 2
-   of the members in the trial order (bound 2 depends on the order). approximate has no public
-   bound.
+   trial_order says; a cluster of blocks in several directions is credited more by bound 2 (their
+   residuals add up) than by bound 1 (one block at a time), so bound 2 decides the residuals
+   algorithm's prediction there, and with more directions than r its value depends on the order
+   (the test fails when the blocks are given in ascending order instead); patience K turns no
+   block into a singleton (whose prediction is not made). max-norm: the prediction is bound 1 of
+   the members, which does not depend on their order (the bound sorts them by norm, ties by
+   index, and the members ascending keep the indices' order); residuals: it is the smaller of
+   bound 1 of the members and bound 2 of the members in the trial order (bound 2 depends on the
+   order). approximate has no public bound.
    Tolerance: the same code runs on the same local data in the same order, with reductions of the
    same lengths, but for the norms ||A_j||_F^2: the loop sums all K in one reduction, a bound the
    n of the cluster, and an MPI implementation may add the P ranks' partial sums in another order
    for another length. Each norm then moves by at most (P - 1) u relative (u = eps / 2; Higham,
-   ASNA 2nd ed., (3.5)); the energy E and ||C||_F^2 are sums of at most n such norms in one
-   order (their own rounding adds n u), so err^2 = 1 - E / ||C||_F^2 moves by at most
-   2 (P - 1 + n) u E / ||C||_F^2 <= 2 (P + n) u, and the division and the square root add 4 u
-   on err^2 (the threshold 1e-14 ||A_j||_F of the orthonormalization moves as little, which
-   changes the kept directions only for a singular value that close to it). At one rank nothing
-   is reduced: the two are equal to the bit. */
+   ASNA 2nd ed., (3.5)); the energy E and ||C||_F^2 are sums of at most n such norms in one order
+   (their own rounding adds n u), so err^2 = 1 - E / ||C||_F^2 moves by at most 2 (P - 1 + n) u E
+   / ||C||_F^2 <= 2 (P + n) u, and the division and the square root add 4 u on err^2 (the
+   threshold 1e-14 ||A_j||_F of the orthonormalization moves as little, which changes the kept
+   directions only for a singular value that close to it). At one rank nothing is reduced: the
+   two are equal to the bit. */
 static void test_loop_matches_bounds(void)
 {
   rla_ctx ctx = rla_test_ctx;
@@ -428,8 +428,8 @@ static void test_loop_matches_bounds(void)
   for (int a = RLA_CLUSTER_RESIDUALS; a <= RLA_CLUSTER_MAX_NORM; a++) {
     rla_cluster C = NULL;
     rla_cluster_summary s = {0};
-    runs &= run_cluster(ctx, K, blocks, 2, eps[a], (rla_cluster_algorithm)a,
-                        RLA_CLUSTER_ORDER_NORM, K, &C) == 0;
+    runs &= run_cluster(ctx, K, blocks, 2, eps[a], (rla_cluster_algorithm)a, RLA_CLUSTER_ORDER_NORM,
+                        K, &C) == 0;
     runs &= rla_cluster_get_summary(C, &s) == 0;
     for (int64_t c = 0; runs && c < s.nclusters; c++) {
       rla_cluster_item it;

@@ -121,7 +121,13 @@ static rla_err bound(const struct rla_cluster_predictor_ops *ops, int64_t nblock
   e = rla_calloc(ctx, (size_t)nblocks, sizeof(int64_t), &wid);
   if (!e) e = rla_calloc(ctx, (size_t)(2 * nblocks), sizeof(double), &nt);
   RLA_CALL_GOTO(ctx, e, done, rla_ctx_agree(ctx, e));
-  pb = (rla_cluster_problem){ctx, blocks, wid, nt, nt + nblocks, nblocks, 0, 0, 0, r, 0, 0, 0};
+  pb = (rla_cluster_problem){.ctx = ctx,
+                             .blocks = blocks,
+                             .wid = wid,
+                             .nrm2 = nt,
+                             .topr = nt + nblocks,
+                             .nblocks = nblocks,
+                             .r = r};
   rla_dmat_sizes(blocks[0], &pb.m, NULL);
   rla_dmat_blocks(blocks[0], &pb.mb, NULL);
   for (int64_t j = 0; j < nblocks; j++) {

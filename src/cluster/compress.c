@@ -33,8 +33,8 @@ static void cluster_size(const rla_cluster_plan *pl, const int64_t *mem, int64_t
 
 /* cluster c's basis U (m x t, row-block over all ranks) from the local rows w + off (ld ldw),
    and its coefficients *y (taken) */
-static rla_err store(rla_cluster C, int64_t c, int64_t t, const double *w, int64_t ldw,
-                     int64_t off, double **y)
+static rla_err store(rla_cluster C, int64_t c, int64_t t, const double *w, int64_t ldw, int64_t off,
+                     double **y)
 {
   const rla_cluster_plan *pl = C->plan;
   double *ud;
@@ -55,8 +55,8 @@ static rla_err store(rla_cluster C, int64_t c, int64_t t, const double *w, int64
 /* the all-to-all of the blocks distribution: every owner sends each rank p its rows
    [row0[p], row0[p] + nrows[p]) of the members it owns (sb, counts sc, displacements sd), and
    receives from each owner its members' lm rows (counts rc, displacements rd) */
-static void pack_rows(const rla_cluster_plan *pl, const int64_t *mem, int64_t nm, int P,
-                      double *sb, int *cnt)
+static void pack_rows(const rla_cluster_plan *pl, const int64_t *mem, int64_t nm, int P, double *sb,
+                      int *cnt)
 {
   int *sc = cnt, *sd = cnt + P, *rc = cnt + 2 * P, *rd = cnt + 3 * P;
   int64_t o = 0;
@@ -238,9 +238,9 @@ static void members_product(const rla_cluster_plan *pl, const int64_t *mem, int6
 
 /* B = Q^T C (one sum), B B^T = V diag(mu) V^T (replicated), U = Q V_r orthonormalized into w
    (slm x *t): b k x N, g k x k, mu k, u slm x k */
-static rla_err ritz_basis(rla_cluster C, const int64_t *mem, int64_t nm, int64_t N,
-                          const double *q, int64_t k, double *b, double *g, double *mu, double *u,
-                          double *w, int64_t *t)
+static rla_err ritz_basis(rla_cluster C, const int64_t *mem, int64_t nm, int64_t N, const double *q,
+                          int64_t k, double *b, double *g, double *mu, double *u, double *w,
+                          int64_t *t)
 {
   const rla_cluster_plan *pl = C->plan;
   rla_ctx ctx = C->ctx;
@@ -267,7 +267,7 @@ static rla_err ritz_basis(rla_cluster C, const int64_t *mem, int64_t nm, int64_t
    is summed before the residual is formed; with blocks every owner has whole columns, and W and
    the residual go in one sum. tmp: slm x the widest member */
 static rla_err ritz_measure(rla_cluster C, const int64_t *mem, int64_t nm, int64_t N,
-                           const double *w, int64_t t, double *y, double *tmp)
+                            const double *w, int64_t t, double *y, double *tmp)
 {
   const rla_cluster_plan *pl = C->plan;
   rla_ctx ctx = C->ctx;
@@ -329,9 +329,9 @@ rla_err rla_cluster_compress_ritz(rla_cluster C, int64_t c, int *done)
   C->width[c] = N;
   C->storage[c] = r * (m + N);
   C->actual[c] = sqrt(res / total);
-  RLA_CALL_GOTO(ctx, err, done,
-                store(C, c, t, w, slm, pl->dist == RLA_CLUSTER_DIST_BLOCKS ? pl->row0[pl->me] : 0,
-                      &y));
+  RLA_CALL_GOTO(
+      ctx, err, done,
+      store(C, c, t, w, slm, pl->dist == RLA_CLUSTER_DIST_BLOCKS ? pl->row0[pl->me] : 0, &y));
   *done = 1;
 done:
   rla_free(&b);

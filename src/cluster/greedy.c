@@ -94,8 +94,15 @@ static rla_err plan_rows(rla_cluster C, rla_cluster_plan *pl)
 {
   rla_ctx ctx = C->ctx;
   rla_cluster_problem *pb = &pl->pb;
-  *pb = (rla_cluster_problem){ctx, pl->handles, pl->wid, pl->nrm2, pl->topr, pl->nblocks, pl->m,
-                              0, 0, C->r, C->p, 0, 0};
+  *pb = (rla_cluster_problem){.ctx = ctx,
+                              .blocks = pl->handles,
+                              .wid = pl->wid,
+                              .nrm2 = pl->nrm2,
+                              .topr = pl->topr,
+                              .nblocks = pl->nblocks,
+                              .m = pl->m,
+                              .r = C->r,
+                              .p = C->p};
   if (pl->dist == RLA_CLUSTER_DIST_BLOCKS) {
     rla_dmat probe = NULL;
     rla_err err = rla_dmat_create_rowblock(ctx, pl->m, 1, 0, &probe);
@@ -211,8 +218,8 @@ static rla_err norms(rla_cluster C, rla_cluster_plan *pl)
     rla_dmat_local(pl->handles[j], &a, NULL, NULL, &lld);
     pl->nrm2[j] = rla_cluster_sumsq(pl->pb.lm, pl->wid[j], a, lld);
     if (blocks && C->alg != RLA_CLUSTER_APPROXIMATE && pl->wid[j] > C->r && !err)
-      err = rla_cluster_lift(
-          ctx, C->self, rla_cluster_top_energy(C->self, pl->handles[j], C->r, &pl->topr[j]));
+      err = rla_cluster_lift(ctx, C->self,
+                             rla_cluster_top_energy(C->self, pl->handles[j], C->r, &pl->topr[j]));
   }
   if (blocks) RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   RLA_CALL(ctx, rla_cluster_sum(ctx, pl->nrm2, blocks ? 2 * K : K));
@@ -329,8 +336,8 @@ static rla_err seed_residuals(rla_cluster C, rla_cluster_plan *pl, const progres
       int64_t ld;
       rla_dmat_local(pl->handles[cand[i]], &x, NULL, NULL, &ld);
       if (lm > 0 && t > 0)
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)pl->wid[cand[i]],
-                    (int)lm, 1.0, pl->sw, (int)lm, x, (int)ld, 0.0, y + off * t, (int)t);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)t, (int)pl->wid[cand[i]], (int)lm,
+                    1.0, pl->sw, (int)lm, x, (int)ld, 0.0, y + off * t, (int)t);
       off += pl->wid[cand[i]];
     }
   /* rows: the products are summed on rank 0, which alone forms the keys and broadcasts them
@@ -352,8 +359,7 @@ static rla_err seed_residuals(rla_cluster C, rla_cluster_plan *pl, const progres
 }
 
 /* grow: the candidates in the chosen order join while the prediction stays <= eps */
-static rla_err grow(rla_cluster C, rla_cluster_plan *pl, progress *g, double *pred,
-                    int64_t *joined)
+static rla_err grow(rla_cluster C, rla_cluster_plan *pl, progress *g, double *pred, int64_t *joined)
 {
   *joined = 0;
   if (g->nc == 0 || *pred > C->eps) return RLA_SUCCESS;

@@ -209,8 +209,7 @@ static int planned_for(rla_cluster C, int64_t nblocks, const rla_dmat *blocks)
     if (!blocks[j]) continue;
     rla_dmat_sizes(blocks[j], &mj, &nj);
     rla_dmat_blocks(blocks[j], &mb, NULL);
-    same = mj == pl->m && nj == pl->wid[j] &&
-           (pl->dist == RLA_CLUSTER_DIST_BLOCKS || mb == pl->mb);
+    same = mj == pl->m && nj == pl->wid[j] && (pl->dist == RLA_CLUSTER_DIST_BLOCKS || mb == pl->mb);
   }
   if (MPI_Allreduce(MPI_IN_PLACE, &same, 1, MPI_INT, MPI_MIN, rla_ctx_comm(C->ctx)) != MPI_SUCCESS)
     same = 0;
@@ -239,7 +238,7 @@ done:
 #define CHECK_RESULT(C, i)                                                                         \
   do {                                                                                             \
     RLA_CHECK((C) ? (C)->ctx : NULL, (C) && (C)->computed, RLA_ERR_ARG,                            \
-              "no clustering result: call rla_cluster_compute first");                            \
+              "no clustering result: call rla_cluster_compute first");                             \
     RLA_CHECK((C)->ctx, (i) >= 0 && (i) < (C)->nclusters, RLA_ERR_ARG,                             \
               "cluster %lld is not in [0, %lld)", (long long)(i), (long long)(C)->nclusters);      \
   } while (0)
@@ -291,8 +290,9 @@ rla_err rla_cluster_view(rla_cluster C, FILE *out)
             (long long)C->plan->nblocks, (long long)C->plan->m,
             rla_cluster_distribution_name(C->plan->dist));
   if (C->computed)
-    fprintf(out, "  %lld clusters (%lld with several blocks), compression ratio %.3f, largest "
-                 "error %.3e\n",
+    fprintf(out,
+            "  %lld clusters (%lld with several blocks), compression ratio %.3f, largest "
+            "error %.3e\n",
             (long long)C->sum.nclusters, (long long)C->sum.nnonsingleton, C->sum.ratio,
             C->sum.error_max);
   return RLA_SUCCESS;

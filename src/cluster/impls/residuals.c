@@ -24,8 +24,8 @@ typedef struct {
   double *sorted; /* a copy of s2, sorted */
   double *w;      /* the try's new directions, lm x t */
   double *rbuf, *y, *work;
-  int64_t kmax, k, ns, t; /* k: columns of q; ns: energies of the members; t: of w */
-  double norm2;           /* ||C||_F^2 of the members */
+  int64_t kmax, k, ns, t;       /* k: columns of q; ns: energies of the members; t: of w */
+  double norm2;                 /* ||C||_F^2 of the members */
   rla_cluster_predictor bound1; /* NULL for bound 2 alone */
 } residuals;
 
@@ -115,9 +115,9 @@ static rla_err try_block(rla_cluster_predictor P, int64_t j, double *err)
   RLA_CALL(ctx, rla_cluster_project(ctx, pb->lm, d->k, d->q, pb->wid[j], d->rbuf, d->y, d->work));
   /* directions below 1e-14 ||A_j|| are rounding of the projection; leaving them out of the
      basis moves later residual energies by at most about 1e-14 ||A_j|| ||C|| each */
-  RLA_CALL(ctx, rla_cluster_orth(ctx, pb->lm, d->k, d->q, pb->wid[j], d->rbuf,
-                                 1e-14 * sqrt(pb->nrm2[j]), d->w, &d->t, d->s2 + d->ns, NULL,
-                                 d->work));
+  RLA_CALL(ctx,
+           rla_cluster_orth(ctx, pb->lm, d->k, d->q, pb->wid[j], d->rbuf, 1e-14 * sqrt(pb->nrm2[j]),
+                            d->w, &d->t, d->s2 + d->ns, NULL, d->work));
   *err = bound2(P, j);
   if (d->bound1) {
     double e1;
