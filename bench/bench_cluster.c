@@ -16,6 +16,7 @@
 #include "rla/cluster.h"
 #include "rla/gen.h"
 #include "rla/rla.h"
+#include "../src/cluster/cluster_impl.h"
 
 static const rla_option_spec specs[] = {
     {"m", NULL, RLA_OPT_INT, "2000", NULL, 1, 1e9, "rows of every block"},
@@ -246,7 +247,7 @@ int main(int argc, char **argv)
     if (dist == RLA_CLUSTER_DIST_BLOCKS) {
       if (rla_ctx_create(MPI_COMM_SELF, &self) || rla_gen_collection_create(self, &spec, &cself))
         goto fail;
-      rla_cluster_owners(P, K, widths, owner);
+      if (rla_cluster_owners(ctx, P, K, widths, owner)) goto fail;
       for (int64_t j = 0; j < K; j++)
         if (owner[j] == rank && rla_gen_collection_block(cself, j, &owned[j])) goto fail;
     }

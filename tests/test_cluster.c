@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "rla/cluster.h"
 #include "rla/gen.h"
+#include "../src/cluster/cluster_impl.h"
 
 /* block entries: sum_d basis_c(i, d) w(d, j) + noise g(i, j), every number from rla_rng keyed by
    (seed, global row, global column), so a block is the same on any number of ranks */
@@ -351,6 +352,116 @@ static void test_cluster_errors_within_eps(void)
   free_blocks(K, blocks);
 }
 
+/* the norms ||A_j||_F^2 of the row-distributed blocks as the loop forms them (local sums of
+   squares, then one sum over the ranks of all K), so that the order they give is the loop's */
+static rla_err loop_norms(rla_ctx ctx, int64_t K, const rla_dmat *blocks, double *nrm2)
+{
+  for (int64_t j = 0; j < K; j++) {
+    double *a;
+    int64_t lm, n, lld;
+    rla_dmat_local(blocks[j], &a, &lm, &n, &lld);
+    nrm2[j] = rla_cluster_sumsq(lm, n, a, lld);
+  }
+  return rla_cluster_sum(ctx, nrm2, K);
+}
+
+/* the members of a cluster in the order the loop tried them, when every seed is one block (every
+   block at least r wide): the seed, the largest-norm member (ties: the lowest index, the first
+   of the ascending members), then the others by the norm order's ascending norm (ties by
+   index) */
+static void trial_order(const rla_cluster_item *it, const double *nrm2, int64_t *order)
+{
+  int64_t n = it->nmembers, seed = 0, k = 1;
+  for (int64_t i = 1; i < n; i++)
+    if (nrm2[it->members[i]] > nrm2[it->members[seed]]) seed = i;
+  order[0] = it->members[seed];
+  for (int64_t i = 0; i < n; i++) {
+    int64_t j = it->members[i], b = k;
+    if (i == seed) continue;
+    while (b > 1 && nrm2[order[b - 1]] > nrm2[j])
+      b--;
+    memmove(order + b + 1, order + b, sizeof(int64_t) * (size_t)(k - b));
+    order[b] = j;
+    k++;
+  }
+}
+
+/* The loop and the public bounds agree: bounds.c runs the loop's predictors (impls/maxnorm.c,
+   impls/residuals.c) over the blocks in the order given, so for every cluster the loop forms,
+   the bound of its blocks is the loop's predicted error. The collection: 12 blocks of 30 rows
+   and 2 columns, each of rank 1 (plus noise 1e-3) in one of 4 directions, and r = 2: every seed
+   is one block (it reaches r columns), so with the norm order a cluster's blocks were tried as
+   trial_order says; a cluster of blocks in several directions is credited more by bound 2 (their
+   residuals add up) than by bound 1 (one block at a time), so bound 2 decides the residuals
+   algorithm's prediction there, and with more directions than r its value depends on the order
+   (the test fails when the blocks are given in ascending order instead); patience K turns no
+   block into a singleton (whose prediction is not made). max-norm: the prediction is bound 1 of
+   the members, which does not depend on their order (the bound sorts them by norm, ties by
+   index, and the members ascending keep the indices' order); residuals: it is the smaller of
+   bound 1 of the members and bound 2 of the members in the trial order (bound 2 depends on the
+   order). approximate has no public bound.
+   Tolerance: the same code runs on the same local data in the same order, with reductions of the
+   same lengths, but for the norms ||A_j||_F^2: the loop sums all K in one reduction, a bound the
+   n of the cluster, and an MPI implementation may add the P ranks' partial sums in another order
+   for another length. Each norm then moves by at most (P - 1) u relative (u = eps / 2; Higham,
+   ASNA 2nd ed., (3.5)); the energy E and ||C||_F^2 are sums of at most n such norms in one order
+   (their own rounding adds n u), so err^2 = 1 - E / ||C||_F^2 moves by at most 2 (P - 1 + n) u E
+   / ||C||_F^2 <= 2 (P + n) u, and the division and the square root add 4 u on err^2 (the
+   threshold 1e-14 ||A_j||_F of the orthonormalization moves as little, which changes the kept
+   directions only for a singular value that close to it). At one rank nothing is reduced: the
+   two are equal to the bit. */
+static void test_loop_matches_bounds(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  enum { K = 12 };
+  rla_dmat blocks[K] = {0}, asc[K], tried[K];
+  double nrm2[K] = {0};
+  const double eps[3] = {0, 0.6, 0.9}; /* by algorithm: residuals, max-norm */
+  int64_t P = rla_ctx_size(ctx), multi[3] = {0, 0, 0}, decided = 0, order[K];
+  int ok = 1, runs = 1;
+  for (int64_t j = 0; j < K; j++) {
+    blockgen g = {17, j % 4, 1, 2 * j, 1e-3};
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 30, 2, 0, &blocks[j]));
+    RLA_ASSERT_OK(rla_dmat_fill(blocks[j], block_entry, &g));
+  }
+  RLA_ASSERT_OK(loop_norms(ctx, K, blocks, nrm2));
+  for (int a = RLA_CLUSTER_RESIDUALS; a <= RLA_CLUSTER_MAX_NORM; a++) {
+    rla_cluster C = NULL;
+    rla_cluster_summary s = {0};
+    runs &= run_cluster(ctx, K, blocks, 2, eps[a], (rla_cluster_algorithm)a, RLA_CLUSTER_ORDER_NORM,
+                        K, &C) == 0;
+    runs &= rla_cluster_get_summary(C, &s) == 0;
+    for (int64_t c = 0; runs && c < s.nclusters; c++) {
+      rla_cluster_item it;
+      double b1 = 0.0, b2 = 2.0, want, tol;
+      runs &= rla_cluster_get_item(C, c, &it) == 0;
+      trial_order(&it, nrm2, order);
+      for (int64_t i = 0; i < it.nmembers; i++) {
+        asc[i] = blocks[it.members[i]];
+        tried[i] = blocks[order[i]];
+      }
+      runs &= rla_cluster_bound_maxnorm(it.nmembers, asc, 2, &b1) == 0;
+      if (a == RLA_CLUSTER_RESIDUALS)
+        runs &= rla_cluster_bound_residuals(it.nmembers, tried, 2, &b2) == 0;
+      want = b2 < b1 ? b2 : b1;
+      tol = P == 1 ? 0.0 : (2.0 * (double)(P + it.nmembers) + 4.0) * (RLA_EPS / 2);
+      ok &= fabs(it.predicted * it.predicted - want * want) <= tol;
+      multi[a] += it.nmembers > 1;
+      decided += it.nmembers > 1 && b2 < b1;
+    }
+    rla_cluster_destroy(&C);
+  }
+  if (rla_ctx_rank(ctx) == 0)
+    printf("\n    clusters of several blocks compared: residuals %lld (%lld decided by bound 2), "
+           "max-norm %lld\n",
+           (long long)multi[RLA_CLUSTER_RESIDUALS], (long long)decided,
+           (long long)multi[RLA_CLUSTER_MAX_NORM]);
+  RLA_ASSERT_ALL(runs);
+  RLA_ASSERT_ALL(ok);
+  RLA_ASSERT_ALL(decided > 0 && multi[RLA_CLUSTER_MAX_NORM] > 0);
+  free_blocks(K, blocks);
+}
+
 /* 1 when two results have the same clusters (members in the same order) */
 static int same_clusters(rla_cluster A, rla_cluster B)
 {
@@ -403,7 +514,7 @@ static rla_err owned_collection(rla_ctx self, rla_dmat *blocks, int64_t *nblocks
   RLA_CALL(self, union_collection(self, blocks, nblocks));
   for (int64_t j = 0; j < *nblocks; j++)
     rla_dmat_sizes(blocks[j], NULL, &w[j]);
-  rla_cluster_owners(P, *nblocks, w, owner);
+  RLA_CALL(self, rla_cluster_owners(self, P, *nblocks, w, owner));
   for (int64_t j = 0; j < *nblocks; j++)
     if (owner[j] != me) rla_dmat_destroy(&blocks[j]);
   return RLA_SUCCESS;
@@ -415,10 +526,10 @@ static void test_owners(void)
   const int64_t w[7] = {5, 3, 3, 2, 1, 9, 1};
   int owner[7], ok = 1;
   int64_t load[3] = {0, 0, 0};
-  rla_cluster_owners(2, 5, w, owner);
+  RLA_ASSERT_OK(rla_cluster_owners(rla_test_ctx, 2, 5, w, owner));
   /* descending width 5, 3, 3, 2, 1 to the lighter rank: 0, 1, 1, 0, 1 (loads 7 and 7) */
   ok &= owner[0] == 0 && owner[1] == 1 && owner[2] == 1 && owner[3] == 0 && owner[4] == 1;
-  rla_cluster_owners(3, 7, w, owner);
+  RLA_ASSERT_OK(rla_cluster_owners(rla_test_ctx, 3, 7, w, owner));
   for (int j = 0; j < 7; j++) {
     ok &= owner[j] >= 0 && owner[j] < 3;
     if (owner[j] >= 0 && owner[j] < 3) load[owner[j]] += w[j];
@@ -427,7 +538,7 @@ static void test_owners(void)
   for (int p = 0; p < 3; p++)
     for (int q = 0; q < 3; q++)
       ok &= load[p] - load[q] <= 9;
-  rla_cluster_owners(3, 2, w, owner);
+  RLA_ASSERT_OK(rla_cluster_owners(rla_test_ctx, 3, 2, w, owner));
   ok &= owner[0] == 0 && owner[1] == 1;
   ok &= rla_cluster_distribution_choose(1, 10, 100, w) == RLA_CLUSTER_DIST_ROWS;
   ok &= rla_cluster_distribution_choose(2, 10, 100, w) == RLA_CLUSTER_DIST_BLOCKS;
@@ -502,7 +613,7 @@ static void test_cluster_blocks_few(void)
     rla_dmat two[2];
     rla_dmat_sizes(bo[0], NULL, &w[0]);
     rla_dmat_sizes(bo[1], NULL, &w[1]);
-    rla_cluster_owners(rla_ctx_size(ctx), 2, w, owner);
+    RLA_ASSERT_OK(rla_cluster_owners(ctx, rla_ctx_size(ctx), 2, w, owner));
     for (int j = 0; j < 2; j++)
       two[j] = owner[j] == rla_ctx_rank(ctx) || rla_ctx_size(ctx) == 1 ? bo[j] : NULL;
     for (int a = 0; a < 3; a++) {
@@ -571,6 +682,96 @@ static void test_cluster_seeds(void)
   }
   RLA_ASSERT_ALL(ok);
   free_blocks(K, blocks);
+}
+
+/* 1 when two results with the same clusters have bitwise the same predictions, errors, ranks
+   and coefficients (the same code on the same data) */
+static int same_numbers(rla_cluster A, rla_cluster B)
+{
+  rla_cluster_summary sa;
+  int same = same_clusters(A, B) && rla_cluster_get_summary(A, &sa) == 0;
+  for (int64_t c = 0; same && c < sa.nclusters; c++) {
+    rla_cluster_item ia, ib;
+    const double *ca, *cb;
+    rla_cluster_get_item(A, c, &ia);
+    rla_cluster_get_item(B, c, &ib);
+    rla_cluster_get_coefficients(A, c, &ca);
+    rla_cluster_get_coefficients(B, c, &cb);
+    same &= ia.predicted == ib.predicted && ia.actual == ib.actual && ia.rank == ib.rank &&
+            ia.storage == ib.storage && (ca == NULL) == (cb == NULL);
+    if (same && ca) same &= !memcmp(ca, cb, sizeof(double) * (size_t)(ia.rank * ia.width));
+  }
+  return same;
+}
+
+/* the lifecycle: setup then compute gives what compute alone gives, bitwise, and so does a
+   second compute on the same plan (no state of the first is left in the workspaces), in both
+   distributions; compute on another collection, or after a setting that the plan depends on,
+   makes a new plan; view; setup's provoked errors */
+static void test_cluster_setup(void)
+{
+  rla_ctx ctx = rla_test_ctx, self = NULL;
+  rla_dmat bw[36] = {0}, bo[36] = {0}, bad[2] = {NULL, NULL};
+  int64_t K, K2;
+  int same = 1, part = 1, viewed = 1;
+  RLA_ASSERT_OK(rla_ctx_create(MPI_COMM_SELF, &self));
+  RLA_ASSERT_OK(union_collection(ctx, bw, &K));
+  RLA_ASSERT_OK(owned_collection(self, bo, &K2));
+  for (int a = 0; a < 3; a++)
+    for (int d = 0; d < 2; d++) {
+      rla_dmat *b = d ? bo : bw;
+      rla_cluster A = NULL, B = NULL;
+      RLA_ASSERT_OK(run_cluster(ctx, K, b, 6, 0.05, (rla_cluster_algorithm)a,
+                                RLA_CLUSTER_ORDER_RESIDUAL, 10, &A));
+      RLA_ASSERT_OK(rla_cluster_create(ctx, &B));
+      RLA_ASSERT_OK(rla_cluster_set_rank(B, 6));
+      RLA_ASSERT_OK(rla_cluster_set_tol(B, 0.05));
+      RLA_ASSERT_OK(rla_cluster_set_algorithm(B, (rla_cluster_algorithm)a));
+      RLA_ASSERT_OK(rla_cluster_setup(B, K, b));
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      /* the first 12 blocks: another collection */
+      RLA_ASSERT_OK(rla_cluster_compute(B, 12, b));
+      part &= is_partition(B, 12);
+      /* the norm order: the plan is made again */
+      rla_cluster_destroy(&A);
+      RLA_ASSERT_OK(run_cluster(ctx, K, b, 6, 0.05, (rla_cluster_algorithm)a,
+                                RLA_CLUSTER_ORDER_NORM, 10, &A));
+      RLA_ASSERT_OK(rla_cluster_set_order(B, RLA_CLUSTER_ORDER_NORM));
+      RLA_ASSERT_OK(rla_cluster_compute(B, K, b));
+      same &= same_numbers(A, B);
+      if (a == 0 && d == 0) {
+        FILE *f = tmpfile();
+        RLA_ASSERT_OK(rla_cluster_view(B, f));
+        viewed = !f || rla_ctx_rank(ctx) != 0 || ftell(f) > 0;
+        if (f) fclose(f);
+      }
+      rla_cluster_destroy(&A);
+      rla_cluster_destroy(&B);
+    }
+  RLA_ASSERT_ALL(same);
+  RLA_ASSERT_ALL(part);
+  RLA_ASSERT_ALL(viewed);
+  {
+    rla_cluster C = NULL;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 10, 2, 0, &bad[0]));
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, 12, 2, 0, &bad[1]));
+    RLA_ASSERT_OK(rla_cluster_create(ctx, &C));
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 2, bad), RLA_ERR_ARG, "rank");
+    RLA_ASSERT_OK(rla_cluster_set_rank(C, 2));
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 2, bad), RLA_ERR_SHAPE, "same rows");
+    RLA_ASSERT_FAILS(rla_cluster_setup(C, 0, bad), RLA_ERR_ARG, "no blocks");
+    RLA_ASSERT_FAILS(rla_cluster_setup(NULL, 2, bad), RLA_ERR_ARG, NULL);
+    RLA_ASSERT_FAILS(rla_cluster_view(NULL, stdout), RLA_ERR_ARG, NULL);
+    rla_cluster_destroy(&C);
+    rla_dmat_destroy(&bad[0]);
+    rla_dmat_destroy(&bad[1]);
+  }
+  free_blocks(K, bw);
+  free_blocks(K2, bo);
+  rla_ctx_destroy(&self);
 }
 
 static void test_cluster_errors(void)
@@ -650,7 +851,7 @@ static void test_collection_read(void)
       for (int j = 0; j < 4; j++)
         ww[j] = b[j] ? w[j] : 0;
       MPI_Allreduce(MPI_IN_PLACE, ww, 4, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
-      rla_cluster_owners(P, 4, ww, owner);
+      ok &= rla_cluster_owners(ctx, P, 4, ww, owner) == RLA_SUCCESS;
       for (int j = 0; j < 4; j++)
         ok &= (b[j] != NULL) == (owner[j] == rla_ctx_rank(ctx));
     }
@@ -700,11 +901,13 @@ void rla_test_register(void)
   CU_add_test(s, "errors within eps, partitions, fewer clusters", test_cluster_errors_within_eps);
   CU_add_test(s, "same clusters on any number of ranks", test_cluster_rank_independent);
   CU_add_test(s, "seeds and patience", test_cluster_seeds);
+  CU_add_test(s, "the loop's predictions are the public bounds", test_loop_matches_bounds);
   CU_add_test(s, "owners balanced by columns, the automatic rule", test_owners);
   CU_add_test(s, "blocks distribution: the clusters of the rows one",
               test_cluster_blocks_distribution);
   CU_add_test(s, "blocks distribution: ranks without blocks, mixed layouts",
               test_cluster_blocks_few);
+  CU_add_test(s, "setup, then compute on the plan", test_cluster_setup);
   CU_add_test(s, "provoked errors", test_cluster_errors);
   CU_add_test(s, "reading collections", test_collection_read);
 }

@@ -120,11 +120,6 @@ const char *rla_cluster_distribution_name(rla_cluster_distribution d); /* Local.
 #define RLA_CLUSTER_ROWS_PER_RANK 512
 rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
                                                          const int64_t *widths);
-/* The owner of every block in the blocks distribution: blocks by descending width (ties by
-   index), each given to the rank with the fewest columns so far (ties: the lowest rank). Blocks
-   have the same m, so this balances the data. owner has nblocks entries. Local. */
-void rla_cluster_owners(int nprocs, int64_t nblocks, const int64_t *widths, int *owner);
-
 typedef struct rla_cluster_s *rla_cluster;
 
 /* One cluster of a result. */
@@ -156,6 +151,9 @@ typedef struct {
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C);
 /* Accepts NULL; sets *C = NULL. Collective (frees the bases). */
 rla_err rla_cluster_destroy(rla_cluster *C);
+/* The settings, the plan (when set up) and the summary (when computed), on rank 0 to out (NULL:
+   nothing). Errors: RLA_ERR_ARG for a NULL clustering. Local. */
+rla_err rla_cluster_view(rla_cluster C, FILE *out);
 rla_err rla_cluster_set_rank(rla_cluster C, int64_t r);                    /* r >= 1. Local. */
 rla_err rla_cluster_set_tol(rla_cluster C, double eps);                    /* 0 < eps < 1. Local. */
 rla_err rla_cluster_set_algorithm(rla_cluster C, rla_cluster_algorithm a); /* Local. */
@@ -165,21 +163,40 @@ rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p);              /* p 
    patience >= 1. Local. */
 rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience);
 
-/* Cluster the nblocks blocks (borrowed; same m; all row-distributed with the same row split, or
-   at more than one rank all owned: whole on one rank over MPI_COMM_SELF and NULL elsewhere, as
-   rla_cluster_collection_read_dist makes them) and compress every
-   non-singleton cluster: a cluster whose N columns cost less uncompressed (m N <= r (m + N)) is
-   stored as is (actual error 0). Otherwise, with approximate, U is the Rayleigh-Ritz basis of
-   the estimator's Q for C (U = Q V_r from B = Q^T C = V S Z^T; 2 m (r + p) N flops), whose error
-   is at most the predicted one; with the certified algorithms (and as a fallback) U holds the
-   top r left singular vectors of C from the eigendecomposition of the N x N Gram matrix C^T C
-   (exact SVD up to rounding, N^2 words reduced, N^3/3 + m N^2 flops). U is re-orthonormalized
-   and the actual error is computed from it. Every block
-   is in exactly one cluster. The bases are row-block over all ranks in either distribution
-   (owned blocks are redistributed by rows for the compression of their cluster). Replaces an
-   earlier result. Errors: RLA_ERR_ARG (rank or eps not set, no blocks, a block missing on every
-   rank or owned by several, the two distributions mixed), RLA_ERR_SHAPE (blocks with different
-   row counts or splits, naming them). Collective. */
+/* Plan the clustering of a collection: validate it, find its layout and allocate every
+   workspace of the chosen algorithm's predictor and of the greedy loop, so that
+   rla_cluster_compute on the same collection allocates only its results and the compression.
+   Collective.
+   C: the clustering, its rank set (and its algorithm, order and oversampling as they will be
+   used: changing one of these later discards the plan, and compute makes it again).
+   nblocks, blocks: the collection (borrowed; the plan keeps the handles, not the data, so the
+   blocks' values may change between setup and compute, their shapes and layout not): every
+   block row-distributed over C's communicator with the same global rows and row split, or at
+   more than one rank every block whole on one rank over MPI_COMM_SELF and NULL elsewhere (as
+   rla_cluster_collection_read_dist makes them); the same m throughout.
+   Errors (the same on every rank, no plan kept): RLA_ERR_ARG (the rank not set, no blocks, a
+   block missing on every rank or owned by several, the two distributions mixed), RLA_ERR_SHAPE
+   (blocks with different row counts or splits, naming them), RLA_ERR_UNSUPPORTED (a trial
+   message of the blocks distribution over 2^31 numbers: use rows), RLA_ERR_MEM.
+   Notes: replaces an earlier plan; the workspaces hold, per rank, the state of one growing
+   cluster (m (r + p) numbers twice for approximate, m min(m, N) for residuals, with lm rows in
+   place of m in the rows distribution) and O(K) numbers for the K blocks. */
+rla_err rla_cluster_setup(rla_cluster C, int64_t nblocks, const rla_dmat *blocks);
+/* Cluster the collection (as for rla_cluster_setup; rla_cluster_setup is called first when C
+   has no plan for these blocks, recognised by the same handles of the same shapes) and compress
+   every non-singleton cluster: a cluster whose N columns cost less uncompressed
+   (m N <= r (m + N)) is stored as is (actual error 0). Otherwise, with approximate, U is the
+   Rayleigh-Ritz basis of the estimator's Q for C (U = Q V_r from B = Q^T C = V S Z^T;
+   2 m (r + p) N flops), whose error is at most the predicted one; with the certified algorithms
+   (and as a fallback) U holds the top r left singular vectors of C from the eigendecomposition
+   of the N x N Gram matrix C^T C (exact SVD up to rounding, N^2 words reduced, N^3/3 + m N^2
+   flops). U is re-orthonormalized and the actual error is computed from it. Every block is in
+   exactly one cluster. The bases are row-block over all ranks in either distribution (owned
+   blocks are redistributed by rows for the compression of their cluster). Replaces an earlier
+   result. Collective.
+   Errors (the same on every rank; no result kept): those of rla_cluster_setup, RLA_ERR_ARG when
+   eps is not set, RLA_ERR_UNSUPPORTED (in the blocks distribution, a cluster of over 2^31
+   numbers per rank to redistribute: use rows), RLA_ERR_MEM. */
 rla_err rla_cluster_compute(rla_cluster C, int64_t nblocks, const rla_dmat *blocks);
 /* The result; RLA_ERR_ARG before a successful compute or for i out of range. Local. */
 rla_err rla_cluster_get_summary(rla_cluster C, rla_cluster_summary *s);
@@ -204,7 +221,8 @@ rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **co
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
                                     rla_dmat **blocks, char ***names);
 /* As rla_cluster_collection_read with the blocks spread by dist: rows (every block read by all
-   ranks, each its rows) or blocks (rla_cluster_owners over the widths from the file headers; each
+   ranks, each its rows) or blocks (balanced by columns over the widths from the file headers: by
+   descending width, each block to the rank with the fewest columns so far; each
    rank reads only its own files, whole, into matrices over MPI_COMM_SELF, and the other entries
    of *blocks are NULL); auto applies rla_cluster_distribution_choose. *used (may be NULL)
    receives the distribution applied. Collective. */

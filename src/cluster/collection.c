@@ -12,21 +12,10 @@
 #include "rla/file.h"
 #include "rla/io.h"
 
-/* idx[0..n) by descending widths[idx], ties by ascending index (merge sort, O(n log n)) */
-static void sort_by_width(int64_t *idx, int64_t n, const int64_t *widths)
+/* idx[0..n) by descending widths[idx], ties by ascending index (merge sort, O(n log n); tmp:
+   n entries) */
+static void sort_by_width(int64_t *idx, int64_t n, const int64_t *widths, int64_t *tmp)
 {
-  int64_t *tmp;
-  if (n < 2) return;
-  tmp = malloc(sizeof(int64_t) * (size_t)n);
-  if (!tmp) {
-    for (int64_t a = 1; a < n; a++)
-      for (int64_t b = a; b > 0 && widths[idx[b]] > widths[idx[b - 1]]; b--) {
-        int64_t t = idx[b];
-        idx[b] = idx[b - 1];
-        idx[b - 1] = t;
-      }
-    return;
-  }
   for (int64_t w = 1; w < n; w *= 2) {
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
@@ -36,7 +25,6 @@ static void sort_by_width(int64_t *idx, int64_t n, const int64_t *widths)
     }
     memcpy(idx, tmp, sizeof(int64_t) * (size_t)n);
   }
-  free(tmp);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -62,13 +50,14 @@ static rla_err push(rla_ctx ctx, char ***list, int64_t *n, int64_t *cap, const c
   size_t len = strlen(dir) + strlen(name) + 2;
   if (*n == *cap) {
     int64_t c = *cap ? 2 * *cap : 64;
-    char **p = realloc(*list, sizeof(char *) * (size_t)c);
-    RLA_CHECK(ctx, p, RLA_ERR_MEM, "out of memory listing the collection");
+    char **p = NULL;
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)c, sizeof(char *), &p));
+    if (*n > 0) memcpy(p, *list, sizeof(char *) * (size_t)*n);
+    rla_free(list);
     *list = p;
     *cap = c;
   }
-  (*list)[*n] = malloc(len);
-  RLA_CHECK(ctx, (*list)[*n], RLA_ERR_MEM, "out of memory listing the collection");
+  RLA_CALL(ctx, rla_calloc(ctx, len, 1, &(*list)[*n]));
   if (*dir && name[0] != '/')
     snprintf((*list)[*n], len, "%s/%s", dir, name);
   else
@@ -140,9 +129,8 @@ static void free_names(int64_t n, char ***names)
 {
   if (!names || !*names) return;
   for (int64_t i = 0; i < n; i++)
-    free((*names)[i]);
-  free(*names);
-  *names = NULL;
+    rla_free(&(*names)[i]);
+  rla_free(names);
 }
 
 rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, int64_t nblocks,
@@ -155,31 +143,30 @@ rla_cluster_distribution rla_cluster_distribution_choose(int nprocs, int64_t m, 
   return RLA_CLUSTER_DIST_BLOCKS;
 }
 
-void rla_cluster_owners(int nprocs, int64_t nblocks, const int64_t *widths, int *owner)
+rla_err rla_cluster_owners(rla_ctx ctx, int nprocs, int64_t nblocks, const int64_t *widths,
+                           int *owner)
 {
-  int64_t *load = calloc((size_t)(nprocs > 0 ? nprocs : 1), sizeof(int64_t));
-  int64_t *idx = malloc(sizeof(int64_t) * (size_t)(nblocks > 0 ? nblocks : 1));
-  if (!load || !idx) {
-    /* no memory for the balance: round robin, still a valid assignment */
+  int64_t *load = NULL, *idx = NULL, *tmp = NULL;
+  rla_err err = rla_calloc(ctx, (size_t)(nprocs > 0 ? nprocs : 1), sizeof(int64_t), &load);
+  if (!err) err = rla_calloc(ctx, (size_t)(nblocks > 0 ? nblocks : 1), sizeof(int64_t), &idx);
+  if (!err) err = rla_calloc(ctx, (size_t)(nblocks > 0 ? nblocks : 1), sizeof(int64_t), &tmp);
+  if (!err) {
     for (int64_t j = 0; j < nblocks; j++)
-      owner[j] = nprocs > 0 ? (int)(j % nprocs) : 0;
-    free(load);
-    free(idx);
-    return;
+      idx[j] = j;
+    /* descending width, ties by index */
+    sort_by_width(idx, nblocks, widths, tmp);
+    for (int64_t i = 0; i < nblocks; i++) {
+      int best = 0;
+      for (int p = 1; p < nprocs; p++)
+        if (load[p] < load[best]) best = p;
+      owner[idx[i]] = best;
+      load[best] += widths[idx[i]];
+    }
   }
-  for (int64_t j = 0; j < nblocks; j++)
-    idx[j] = j;
-  /* descending width, ties by index */
-  sort_by_width(idx, nblocks, widths);
-  for (int64_t i = 0; i < nblocks; i++) {
-    int best = 0;
-    for (int p = 1; p < nprocs; p++)
-      if (load[p] < load[best]) best = p;
-    owner[idx[i]] = best;
-    load[best] += widths[idx[i]];
-  }
-  free(load);
-  free(idx);
+  rla_free(&load);
+  rla_free(&idx);
+  rla_free(&tmp);
+  return err;
 }
 
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
@@ -207,8 +194,8 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const int64_t *wi
       err =
           rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
   }
+  if (!err) err = rla_cluster_owners(ctx, rla_ctx_size(ctx), n, wid, owner);
   if (!err) {
-    rla_cluster_owners(rla_ctx_size(ctx), n, wid, owner);
     for (int64_t i = 0; i < n && !err; i++) {
       if (owner[i] != rla_ctx_rank(ctx)) continue;
       err = rla_io_read(self, list[i], RLA_FORMAT_AUTO, 0, &b[i]);
@@ -225,6 +212,26 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const int64_t *wi
     rla_ctx_destroy(&self);
   }
   return err;
+}
+
+/* the sizes first (headers only), so a mixed collection fails before any block is read: the
+   widths, and the rows *m0 of the first, which every block must have */
+static rla_err read_widths(rla_ctx ctx, int64_t n, char **list, int64_t *wid, int64_t *m0)
+{
+  for (int64_t i = 0; i < n; i++) {
+    int64_t m, w;
+    RLA_CALL(ctx, rla_io_read_sizes(ctx, list[i], RLA_FORMAT_AUTO, &m, &w));
+    if (i == 0) *m0 = m;
+    RLA_CHECK(ctx, m == *m0, RLA_ERR_SHAPE,
+              "%s has %lld rows but %s has %lld: every block of a collection needs the same "
+              "number of rows",
+              list[i], (long long)m, list[0], (long long)*m0);
+    RLA_CHECK(ctx, m > 0 && w > 0, RLA_ERR_SHAPE,
+              "%s: the block is %lld x %lld: it needs rows and columns", list[i], (long long)m,
+              (long long)w);
+    wid[i] = w;
+  }
+  return RLA_SUCCESS;
 }
 
 rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
@@ -256,8 +263,7 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     n = hdr[0];
     len = hdr[1];
   }
-  flat = malloc((size_t)len + 1);
-  if (!flat) err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
+  err = rla_calloc(ctx, (size_t)len + 1, 1, &flat);
   if (!err && rla_ctx_rank(ctx) == 0) {
     char *p = flat;
     for (int64_t i = 0; i < n; i++) {
@@ -265,10 +271,7 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
       p += strlen(list[i]) + 1;
     }
   }
-  if (!err && rla_ctx_rank(ctx) != 0) {
-    list = calloc((size_t)n, sizeof(char *));
-    if (!list) err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
-  }
+  if (!err && rla_ctx_rank(ctx) != 0) err = rla_calloc(ctx, (size_t)n, sizeof(char *), &list);
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
   for (int64_t off = 0; off < len; off += 1 << 30) {
     int c = (int)(len - off < (1 << 30) ? len - off : (1 << 30));
@@ -281,33 +284,15 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   if (rla_ctx_rank(ctx) != 0) {
     char *p = flat;
     for (int64_t i = 0; i < n && !err; i++) {
-      list[i] = strdup(p);
-      if (!list[i])
-        err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
+      err = rla_calloc(ctx, strlen(p) + 1, 1, &list[i]);
+      if (!err) strcpy(list[i], p);
       p += strlen(p) + 1;
     }
   }
-  if (!err) {
-    b = calloc((size_t)n + 1, sizeof(rla_dmat));
-    wid = calloc((size_t)n, sizeof(int64_t));
-    if (!b || !wid)
-      err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__, "out of memory");
-  }
+  if (!err) err = rla_calloc(ctx, (size_t)n + 1, sizeof(rla_dmat), &b);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int64_t), &wid);
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  /* the sizes first (headers only), so a mixed collection fails before any block is read */
-  for (int64_t i = 0; i < n; i++) {
-    int64_t m, w;
-    RLA_CALL_GOTO(ctx, err, fail, rla_io_read_sizes(ctx, list[i], RLA_FORMAT_AUTO, &m, &w));
-    if (i == 0) m0 = m;
-    RLA_CHECK_GOTO(ctx, err, fail, m == m0, RLA_ERR_SHAPE,
-                   "%s has %lld rows but %s has %lld: every block of a collection needs the "
-                   "same number of rows",
-                   list[i], (long long)m, list[0], (long long)m0);
-    RLA_CHECK_GOTO(ctx, err, fail, m > 0 && w > 0, RLA_ERR_SHAPE,
-                   "%s: the block is %lld x %lld: it needs rows and columns", list[i], (long long)m,
-                   (long long)w);
-    wid[i] = w;
-  }
+  RLA_CALL_GOTO(ctx, err, fail, read_widths(ctx, n, list, wid, &m0));
   RLA_CHECK_GOTO(ctx, err, fail,
                  dist == RLA_CLUSTER_DIST_AUTO || dist == RLA_CLUSTER_DIST_ROWS ||
                      dist == RLA_CLUSTER_DIST_BLOCKS,
@@ -321,19 +306,19 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     for (int64_t i = 0; i < n; i++)
       RLA_CALL_GOTO(ctx, err, fail, rla_io_read(ctx, list[i], RLA_FORMAT_AUTO, 0, &b[i]));
   if (used) *used = dist;
-  free(flat);
-  free(wid);
+  rla_free(&flat);
+  rla_free(&wid);
   *nblocks = n;
   *blocks = b;
   *names = list;
   return RLA_SUCCESS;
 fail:
-  free(flat);
-  free(wid);
+  rla_free(&flat);
+  rla_free(&wid);
   if (b)
     for (int64_t i = 0; i <= n; i++)
       rla_dmat_destroy(&b[i]);
-  free(b);
+  rla_free(&b);
   free_names(n, &list);
   return err;
 }
@@ -347,8 +332,7 @@ void rla_cluster_collection_free(int64_t nblocks, rla_dmat **blocks, char ***nam
     for (int64_t i = 0; i <= nblocks; i++)
       rla_dmat_destroy(&(*blocks)[i]);
     rla_ctx_destroy(&self);
-    free(*blocks);
-    *blocks = NULL;
+    rla_free(blocks);
   }
   free_names(nblocks, names);
 }

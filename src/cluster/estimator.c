@@ -232,6 +232,16 @@ rla_err rla_cluster_estimator_merge(rla_cluster_estimator E, rla_cluster_estimat
   return err;
 }
 
+rla_err rla_cluster_estimator_reserve(rla_cluster_estimator E, int64_t n) { return reserve(E, n); }
+
+void rla_cluster_estimator_reset(rla_cluster_estimator E)
+{
+  E->nq = 0;
+  E->norm2 = 0.0;
+  memset(E->lambda, 0, sizeof(double) * (size_t)E->k);
+  rla_dmat_destroy(&E->Qd);
+}
+
 int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E) { return 2 + E->k + E->lm * E->k; }
 
 void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf)
