@@ -1167,6 +1167,119 @@ static void test_operator(void)
   reference_free(&r);
 }
 
+/* kappa_2(A D P) for the preconditioner P of p's A: its columns A (D P e_i), singular values by
+   LAPACK dgesvd. */
+static double preconditioned_kappa(rla_lsq_precond P, const problem *p)
+{
+  int64_t m = p->m, d = p->d, k = 0;
+  double *e = calloc((size_t)d, sizeof(double)), *z = malloc(sizeof(double) * (size_t)d);
+  double *M = calloc((size_t)(m * d), sizeof(double)), *s = malloc(sizeof(double) * (size_t)d);
+  double *superb = malloc(sizeof(double) * (size_t)d), kappa;
+  RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, NULL, NULL));
+  for (int64_t i = 0; i < k; i++) {
+    e[i] = 1.0;
+    RLA_ASSERT_OK(rla_lsq_precond_apply(P, e, z));
+    e[i] = 0.0;
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)d, 1.0, p->a, (int)m, z, 1, 0.0,
+                M + i * m, 1);
+  }
+  LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)k, M, (lapack_int)m, s,
+                 NULL, 1, NULL, 1, superb);
+  kappa = s[0] / s[k - 1];
+  free(e);
+  free(z);
+  free(M);
+  free(s);
+  free(superb);
+  return kappa;
+}
+
+/* The sketch preconditioner as an object: set up from a matrix-free operator (its sketch and
+   TSQR over the ranks) and from a sketch formed by the caller on rank 0 (the PETSc PC's way),
+   with QR and with the SVD. A D P is then well conditioned: for an embedding of distortion e
+   (distortion) kappa_2(A D P) <= (1 + e) / (1 - e) for the exact factor; the computed R is the
+   exact one of S A D + E with ||E|| <= l d u ||S A D|| (Householder, Higham Thm 19.4), which
+   moves the singular values of A D P by a relative delta <= 2 l d u kappa_2(S A D) to first
+   order, kappa_2(S A D) <= g^2 kappa_2(A D'') (test_accurate_vs_lapack): 2e-7 here. P^T D is
+   checked against D P by the adjoint identity y^T (P^T D g) = (D P y)^T g to the rounding of
+   two triangular solves (or products with V), a relative d u kappa_2(R) each (Higham Thm 8.5),
+   with a factor 4 for the dot products and the scaling.
+   Provoked errors: an apply before setup, a rank tolerance of 1.5, a sketch with fewer rows
+   than columns, a sketch of other sizes than the operator. */
+static void test_precond(void)
+{
+  const int64_t m = 500, d = 16, l = 8 * (d + 1);
+  reference r;
+  struct rows_user u;
+  double *bl = NULL, *sa = NULL, y[16], g[16], z[16], w[16], e, g2, bound, lhs, rhs, slack;
+  rla_op op;
+  rla_sketch S = NULL, S2 = NULL;
+  rla_lsq_precond P = NULL;
+  int svd = -1;
+  int64_t k = 0;
+  reference_make(m, d, 1e3, 0.5, 990, &r);
+  op = rows_operator(rla_test_ctx, &r.p, &u, &bl);
+  RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(rla_sketch_set_sizes(S, l, m));
+  RLA_ASSERT_OK(rla_sketch_set_seed(S, 3));
+  RLA_ASSERT_OK(rla_sketch_setup(S));
+  e = distortion(d, l);
+  g2 = (1.0 + e) / (1.0 - e);
+  bound = g2 * (1.0 + 2.0 * (double)(l * d) * RLA_EPS * g2 * g2 * r.fq.kappa);
+  RLA_ASSERT_OK(rla_lsq_precond_create(rla_test_ctx, &P));
+  RLA_ASSERT_FAILS(rla_lsq_precond_apply(P, y, z), RLA_ERR_ARG, "not set up");
+  RLA_ASSERT_FAILS(rla_lsq_precond_set_rank_tol(P, 1.5, 0), RLA_ERR_ARG, "below 1");
+  RLA_ASSERT_FAILS(rla_lsq_precond_setup_sketch(P, d - 1, d, NULL, d), RLA_ERR_ARG, "l >= d");
+  RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S2));
+  RLA_ASSERT_OK(rla_sketch_set_sizes(S2, l, m - 1));
+  RLA_ASSERT_OK(rla_sketch_setup(S2));
+  RLA_ASSERT_FAILS(rla_lsq_precond_setup(P, op, S2), RLA_ERR_SHAPE, "the sketch is");
+  for (int force = 0; force < 2; force++) {
+    double kap;
+    RLA_ASSERT_OK(rla_lsq_precond_set_rank_tol(P, -1.0, force));
+    RLA_ASSERT_OK(rla_lsq_precond_setup(P, op, S));
+    RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, &svd, NULL));
+    kap = preconditioned_kappa(P, &r.p);
+    if (verbose())
+      fprintf(stderr, "precond (svd %d): kappa(A D P) %.4f (bound %.4f)\n", svd, kap, bound);
+    RLA_ASSERT_ALL(k == d && svd == force && kap <= bound);
+  }
+  /* the adjoint identity, with the SVD (kappa_2(R) = sigma_1 / sigma_d from get_info) */
+  for (int64_t i = 0; i < d; i++) {
+    y[i] = sin(1.0 + (double)i);
+    g[i] = cos(2.0 + 3.0 * (double)i);
+  }
+  RLA_ASSERT_OK(rla_lsq_precond_apply(P, y, z));
+  RLA_ASSERT_OK(rla_lsq_precond_apply_transpose(P, g, w));
+  {
+    double kr;
+    RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, NULL, NULL, &kr));
+    lhs = cblas_ddot((int)d, y, 1, w, 1);
+    rhs = cblas_ddot((int)d, z, 1, g, 1);
+    slack = 4.0 * (double)d * RLA_EPS * kr *
+            (cblas_dnrm2((int)d, y, 1) * cblas_dnrm2((int)d, w, 1) +
+             cblas_dnrm2((int)d, z, 1) * cblas_dnrm2((int)d, g, 1));
+    RLA_ASSERT_ALL(fabs(lhs - rhs) <= slack);
+  }
+  /* from the sketch of the whole A formed on rank 0 */
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    sa = calloc((size_t)(l * d), sizeof(double));
+    RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, m, d, r.p.a, m, sa, l));
+  }
+  RLA_ASSERT_OK(rla_lsq_precond_set_rank_tol(P, -1.0, 0));
+  RLA_ASSERT_OK(rla_lsq_precond_setup_sketch(P, l, d, sa, l));
+  RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, &svd, NULL));
+  RLA_ASSERT_ALL(k == d && svd == 0 && preconditioned_kappa(P, &r.p) <= bound);
+  rla_lsq_precond_destroy(&P);
+  RLA_ASSERT_ALL(P == NULL);
+  rla_sketch_destroy(&S);
+  rla_sketch_destroy(&S2);
+  rla_op_destroy(&op);
+  free(sa);
+  free(bl);
+  reference_free(&r);
+}
+
 /* Solves that allocate nothing once set up, in a context whose allocations are counted
    (rla_test_counting_ctx), through a dense and a matrix-free operator, the accurate and the
    solve methods: set the operator and the right-hand side count (2), set up (which allocates:
@@ -1249,8 +1362,8 @@ static void test_no_allocation(void)
    results at O(1). */
 static void test_evaluation(void)
 {
-  /* d = 600 takes the pipelined pass's floor of 512 rows per chunk (lsq_pipe_rows): several
-     chunks and a partial one at 1, 2 and 3 ranks */
+  /* d = 600 takes the pipelined pass's floor of 512 rows per chunk (pipe_rows of
+     src/op/impls/dense.c): several chunks and a partial one at 1, 2 and 3 ranks */
   const int64_t ms[] = {9001, 4099, 1000, 7, 2600}, ds[] = {13, 300, 1, 5, 600};
   for (size_t t = 0; t < sizeof(ms) / sizeof(ms[0]); t++) {
     int64_t m = ms[t], d = ds[t];
@@ -1452,4 +1565,5 @@ void rla_test_register(void)
   CU_add_test(s, "NaN, Inf and overflow in A and B, every method", test_nonfinite);
   CU_add_test(s, "least squares through a matrix-free operator", test_operator);
   CU_add_test(s, "set up, a solve allocates nothing", test_no_allocation);
+  CU_add_test(s, "the sketch preconditioner object", test_precond);
 }

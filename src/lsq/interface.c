@@ -218,11 +218,10 @@ rla_err rla_lsq_setup(rla_lsq L)
    problem (kappa 1e6, residual 0.1). The second is what a larger sketch costs, relative to a
    pass (8 m d / P bytes per rank): the Gram matrix of the gamma (d + 1) x d sketch,
    gamma d^3 / P flops per rank, and the reduction and transform of the sketch, both linear in
-   gamma d. Constants measured at 2 ranks, 2^18 rows: d = 1024, gamma 20: Gram 0.26 s,
-   reduction 0.06-0.14 s, pass 0.105-0.119 s; d = 256: the sketch grows by 4.6e-4 s per unit of
-   gamma, a pass takes 0.025 s. The model's choices (25 at d = 1024, 107 at 256, 389 at 64)
-   match the best measured within its flatness: at d = 256, 0.48 s at gamma 120 against 0.66 s at
-   20; at d = 64, 0.094-0.099 s at 200-400 against 0.138 s at 20. It depends on m and d only, so
+   gamma d. The constants ACC_GRAM and ACC_REDUCE are those costs over the time of a pass,
+   measured at 2 ranks on 2^18 rows at d = 1024 and 256; the model's choices (25 at d = 1024,
+   107 at 256, 389 at 64) match the best measured within its flatness (chosen by measurement:
+   the figures are in bench/README.md, "Least squares"). It depends on m and d only, so
    the sketch, and the answer, are the same on any number of ranks. */
 #define ACC_GAMMA_MIN    20.0
 #define ACC_GAMMA_MAX    1000.0

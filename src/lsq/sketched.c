@@ -2,10 +2,10 @@
 /* Sketch-and-solve (Sarlos 2006; Woodruff, "Sketching as a tool for numerical linear algebra",
    2014, Thm. 2.14): x = argmin ||S (A x - b)|| for a subspace embedding S of span[A b] with
    distortion eps_e, so ||b - A x|| <= (1 + eps_e) / (1 - eps_e) ||r*||.
-   Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x c
-   array, c = d + nrhs, whose sum over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen,
-   Langou, SISC 34, 2012): ONE reduce-scatter (a ring, see sketch_reduce) leaves each
-   of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
+   Steps: the local rows of A (through the operator, rla_op_sketch_left_local) and of B
+   (rla_sketch_apply_left_local) are sketched into one l x c array, c = d + nrhs, whose sum
+   over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen, Langou, SISC 34, 2012): ONE
+   reduce-scatter (a ring, see sketch_reduce) leaves each of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
    place; each takes the Householder QR of its block (LAPACK dgeqrt, block 128),
    the c x c triangles are combined pairwise up a binomial tree (QR of two stacked triangles,
    LAPACK dtpqrt), and the final R of [S A, S B] is broadcast. Its leading d x d block R11 is
