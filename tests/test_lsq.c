@@ -1162,6 +1162,23 @@ static void test_operator(void)
   RLA_ASSERT_FAILS(rla_lsq_setup(L), RLA_ERR_UNSUPPORTED, "needs the matrix itself");
   RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, 1, NULL, d, NULL), RLA_ERR_ARG, "not set up");
   rla_lsq_destroy(&L);
+  /* provoked errors of the operator path */
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_FAILS(rla_lsq_set_operator(L, NULL), RLA_ERR_ARG, "operator is NULL");
+  RLA_ASSERT_FAILS(rla_lsq_set_rhs_count(L, 0), RLA_ERR_ARG, "at least 1");
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, 1, NULL, d, NULL), RLA_ERR_ARG, "no operator");
+  RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  {
+    double x[14];
+    int64_t ldb = u.lm > 1 ? u.lm : 1;
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 0, bl, ldb, x, d, NULL), RLA_ERR_SHAPE, "nothing");
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, NULL, ldb, x, d, NULL), RLA_ERR_ARG, "B: NULL");
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, ldb, x, d - 1, NULL), RLA_ERR_ARG,
+                     "leading dimension");
+  }
+  rla_lsq_destroy(&L);
   rla_op_destroy(&op);
   free(bl);
   reference_free(&r);
@@ -1262,9 +1279,13 @@ static void test_precond(void)
     RLA_ASSERT_ALL(fabs(lhs - rhs) <= slack);
   }
   /* from the sketch of the whole A formed on rank 0 */
-  if (rla_ctx_rank(rla_test_ctx) == 0) {
-    sa = calloc((size_t)(l * d), sizeof(double));
-    RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, m, d, r.p.a, m, sa, l));
+  {
+    rla_err err = RLA_SUCCESS;
+    if (rla_ctx_rank(rla_test_ctx) == 0) {
+      sa = calloc((size_t)(l * d), sizeof(double));
+      err = rla_sketch_apply_left_local(S, 0, m, d, r.p.a, m, sa, l);
+    }
+    RLA_ASSERT_ALL(err == RLA_SUCCESS);
   }
   RLA_ASSERT_OK(rla_lsq_precond_set_rank_tol(P, -1.0, 0));
   RLA_ASSERT_OK(rla_lsq_precond_setup_sketch(P, l, d, sa, l));

@@ -226,8 +226,8 @@ rla_err rla_lsq_setup(rla_lsq L);
 /* Solve min ||A x_j - b_j||_2 for the operator A set by rla_lsq_set_operator and the nrhs
    columns b_j of B.
    Collective. B: this rank's rows of the right-hand sides in the operator's row split
-   (rla_op_local_rows: lm rows, column-major with leading dimension ldb >= max(1, lm); may be
-   NULL when lm = 0), not modified. X: d x nrhs, column-major with leading dimension ldx >= d,
+   (rla_op_local_rows: lm rows, column-major with leading dimension ldb >= max(1, lm); not
+   NULL, even where lm = 0, when nothing of it is read), not modified. X: d x nrhs, column-major with leading dimension ldx >= d,
    written on every rank with the same values. info (may be NULL) receives the report (its
    arrays are the solver's, valid until the next solve).
    Errors: RLA_ERR_ARG (no operator, not set up, NULL, leading dimensions), RLA_ERR_SHAPE

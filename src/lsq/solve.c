@@ -343,7 +343,7 @@ rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t
             "rla_lsq_solve_operator: X must not be NULL and its leading dimension %lld at least "
             "the %lld columns of A",
             (long long)ldx, (long long)p.d);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, (B || p.lm == 0) && ldb >= (p.lm > 1 ? p.lm : 1)
+  RLA_CALL(ctx, rla_ctx_agree(ctx, B && ldb >= (p.lm > 1 ? p.lm : 1)
                                        ? RLA_SUCCESS
                                        : rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__,
                                                        __LINE__,
