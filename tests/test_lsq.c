@@ -1062,13 +1062,13 @@ static void test_empty_ranks(void)
 struct rows_user {
   const problem *p;
   int64_t row0, lm;
-  long long calls;
+  long long calls, fail_after; /* fail_after > 0: the callbacks fail from that call on */
 };
 
 static int rows_mult(void *u, int64_t nv, const double *x, int64_t ldx, double *y, int64_t ldy)
 {
   struct rows_user *s = u;
-  s->calls++;
+  if (++s->calls >= s->fail_after && s->fail_after > 0) return 9;
   if (s->lm > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->lm, (int)nv, (int)s->p->d, 1.0,
                 s->p->a + s->row0, (int)s->p->m, x, (int)ldx, 0.0, y, (int)ldy);
@@ -1079,7 +1079,7 @@ static int rows_mult_transpose(void *u, int64_t nv, const double *y, int64_t ldy
                                int64_t ldw)
 {
   struct rows_user *s = u;
-  s->calls++;
+  if (++s->calls >= s->fail_after && s->fail_after > 0) return 9;
   if (s->lm > 0)
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)s->p->d, (int)nv, (int)s->lm, 1.0,
                 s->p->a + s->row0, (int)s->p->m, y, (int)ldy, 1.0, w, (int)ldw);
@@ -1106,7 +1106,7 @@ static rla_op rows_operator(rla_ctx ctx, const problem *p, struct rows_user *u, 
   rla_op op = NULL;
   int64_t ld;
   u->p = p;
-  u->calls = 0;
+  u->calls = u->fail_after = 0;
   split_rows(ctx, p->m, &u->row0, &u->lm);
   ld = u->lm > 1 ? u->lm : 1;
   *bl = calloc((size_t)(ld * p->nrhs), sizeof(double));
@@ -1177,6 +1177,15 @@ static void test_operator(void)
     RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, NULL, ldb, x, d, NULL), RLA_ERR_ARG, "B: NULL");
     RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, ldb, x, d - 1, NULL), RLA_ERR_ARG,
                      "leading dimension");
+    /* a callback that fails on rank 0 alone, in the last pass of a solve: every rank fails */
+    {
+      long long c0 = u.calls;
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 1, bl, ldb, x, d, NULL));
+      if (rla_ctx_rank(rla_test_ctx) == 0) u.fail_after = u.calls + (u.calls - c0);
+    }
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, ldb, x, d, NULL), RLA_ERR_NUMERIC,
+                     "callback failed");
+    u.fail_after = 0;
   }
   rla_lsq_destroy(&L);
   rla_op_destroy(&op);

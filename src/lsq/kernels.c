@@ -10,6 +10,11 @@
 
 #include "lsq_impl.h"
 
+rla_err lsq_op_agree(const lsq_problem *p, rla_err err)
+{
+  return p->op_may_fail ? rla_ctx_agree(p->ctx, err) : err;
+}
+
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost)
 {
   RLA_CHECK(ctx, n <= 2147483647, RLA_ERR_UNSUPPORTED,
@@ -28,7 +33,7 @@ rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_co
   double *buf = L->work.eval, a_fro = 0.0;
 
   memset(buf, 0, sizeof(double) * (size_t)n);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_residual_local(p->op, nrhs, NULL, p->b, p->ldb, p->x,
+  RLA_CALL(ctx, lsq_op_agree(p, rla_op_residual_local(p->op, nrhs, NULL, p->b, p->ldb, p->x,
                                                          p->ldx, buf, buf + d * nrhs,
                                                          buf + d * nrhs + nrhs,
                                                          buf + d * nrhs + 2 * nrhs)));

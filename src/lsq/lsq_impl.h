@@ -105,6 +105,7 @@ typedef struct {
   const double *b;  /* local rows of B */
   int64_t ldb;
   rla_dmat B; /* B as a matrix when the solve was given one (rla_lsq_solve), else NULL */
+  int op_may_fail; /* the operator's kernels may fail on one rank alone (see lsq_op_agree) */
   double *x;  /* d x nrhs, replicated */
   int64_t ldx;
 } lsq_problem;
@@ -143,6 +144,11 @@ typedef struct {
   int64_t passes, words, reductions;
 } lsq_cost;
 
+/* The error of an operator kernel, agreed over the ranks when p's operator may fail on one rank
+   alone (a matrix-free operator's callbacks); the dense operator's kernels fail on every rank
+   or on none (they check only set-up state that is the same everywhere), so its passes take no
+   extra collective. Collective when p->op_may_fail. */
+rla_err lsq_op_agree(const lsq_problem *p, rla_err err);
 /* In-place sum over the ranks of n doubles, counted in cost. Collective. */
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost);
 

@@ -365,7 +365,7 @@ static rla_err refine_evaluate(rla_lsq L, const lsq_problem *pb, const lsq_facto
     memcpy(w->pack + jj * d, pb->x + w->cols[jj] * pb->ldx, sizeof(double) * (size_t)d);
   nbuf = d * na + 2 * na + (step == 0 ? d : 0);
   memset(w->buf, 0, sizeof(double) * (size_t)nbuf);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_residual_local(
+  RLA_CALL(ctx, lsq_op_agree(pb, rla_op_residual_local(
                                        pb->op, na, w->cols, pb->b, pb->ldb, w->pack, d, w->buf,
                                        w->buf + d * na, w->buf + d * na + na,
                                        step == 0 ? w->buf + d * na + 2 * na : NULL)));
@@ -473,7 +473,7 @@ static rla_err refine_cg(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, 
       for (int64_t i = 0; i < d; i++)
         z[i] *= F->scale[i];
     }
-    RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_normal_local(pb->op, nc, w->pack, w->buf)));
+    RLA_CALL(ctx, lsq_op_agree(pb, rla_op_normal_local(pb->op, nc, w->pack, w->buf)));
     RLA_CALL(ctx, lsq_allreduce(ctx, w->buf, d * nc, cost));
     cost->passes++;
     w->its++;

@@ -297,6 +297,7 @@ static rla_err solve_problem(rla_lsq L, lsq_problem *p, double t_start, rla_lsq_
   rla_ctx ctx = L->ctx;
   rla_lsq_info *I = &L->info;
   lsq_cost cost = {0, 0, 0};
+  p->op_may_fail = strcmp(rla_op_type_name(p->op), "dense") != 0;
   if (!L->planned || p->nrhs > L->nrhs_planned)
     RLA_CALL(ctx, lsq_plan(L, p->nrhs > L->nrhs_plan ? p->nrhs : L->nrhs_plan));
   info_start(L, p->m, p->d, p->nrhs, L->method == RLA_LSQ_DIRECT ? 0 : L->sketch_l, I);
