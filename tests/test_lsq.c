@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of rla_lsq: the accurate, sketch-and-solve and direct methods against LAPACK on
    problems with known solutions, rank deficiency, multiple right-hand sides, independence of
-   the rank count, and provoked errors. */
+   the rank count, a matrix-free operator, allocation-free solves, the sketch preconditioner
+   object, and provoked errors. */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>

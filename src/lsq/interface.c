@@ -200,7 +200,9 @@ rla_err rla_lsq_setup(rla_lsq L)
     rla_sketch_destroy(&L->sketch);
     return rla_error_trace(L->ctx, err, __func__, __FILE__, __LINE__);
   }
-  /* with an operator, the plan now; without, at the first solve */
+  /* with an operator set, the plan now (for it, not for a dense operator an rla_lsq_solve made);
+     without, at the first solve */
+  if (L->user_op) L->op = L->user_op;
   if (L->op) RLA_CALL(L->ctx, lsq_plan(L, L->nrhs_plan));
   L->is_setup = 1;
   return RLA_SUCCESS;
