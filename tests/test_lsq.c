@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of rla_lsq: the accurate, sketch-and-solve and direct methods against LAPACK on
    problems with known solutions, rank deficiency, multiple right-hand sides, independence of
-   the rank count, and provoked errors. */
+   the rank count, a matrix-free operator, allocation-free solves, the sketch preconditioner
+   object, and provoked errors. */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -965,51 +966,86 @@ static void test_multiple_rhs(void)
   }
 }
 
+/* A problem with what the bounds of the three methods need of it: its equilibrated copy q (see
+   equilibrate, D'' in dcol), the facts of both, the long double evaluation of x* and x*'s own
+   backward errors on both. */
+typedef struct {
+  problem p, q;
+  facts f, fq;
+  evaluation evs;
+  double *dcol, kws, kwsq;
+} reference;
+
+static void reference_make(int64_t m, int64_t d, double kappa, double rho, uint64_t seed,
+                           reference *r)
+{
+  r->dcol = malloc(sizeof(double) * (size_t)d);
+  make_problem(m, d, 1, kappa, rho, seed, &r->p);
+  equilibrate(&r->p, &r->q, r->dcol);
+  facts_make(&r->p, &r->f);
+  facts_make(&r->q, &r->fq);
+  evaluate(&r->p, 0, r->p.xstar, &r->evs, NULL);
+  r->kws = kw_of(&r->p, &r->f, 0, r->p.xstar);
+  r->kwsq = kw_of(&r->q, &r->fq, 0, r->q.xstar);
+}
+
+static void reference_free(reference *r)
+{
+  facts_free(&r->f);
+  facts_free(&r->fq);
+  problem_free(&r->q);
+  problem_free(&r->p);
+  free(r->dcol);
+}
+
+/* How far the method's x is from x*, and how far it may be: with the bounds of test_solve_band
+   (sketch-and-solve: its residual against ||r*||), test_accurate_vs_lapack (the accurate
+   method, on the equilibrated problem) and test_direct, each plus the forward bound of x*'s own
+   backward error. */
+static void judge(const reference *r, rla_lsq_method method, const double *x,
+                  const rla_lsq_info *info, double *diff, double *tol)
+{
+  const problem *p = &r->p;
+  int64_t m = p->m, d = p->d;
+  evaluation ev;
+  double *y = malloc(sizeof(double) * (size_t)d);
+  evaluate(p, 0, x, &ev, NULL);
+  if (method == RLA_LSQ_SOLVE) {
+    *diff = ev.rn;
+    *tol = solve_band(d, info->sketch_rows) * r->evs.rn * (1.0 + r->evs.tol_r) +
+           sketched_residual_slack(&r->f, m, d, 1, info->sketch_rows, cblas_dnrm2((int)m, p->b, 1),
+                                   cblas_dnrm2((int)d, x, 1));
+  } else if (method == RLA_LSQ_ACCURATE) {
+    unscale(d, r->dcol, x, y);
+    *diff = rel_diff(d, y, r->q.xstar);
+    *tol = forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * mu_accurate(d, info->sketch_rows, info->tol)) +
+           forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * r->kwsq);
+  } else {
+    *diff = rel_diff(d, x, p->xstar);
+    *tol = forward_bound(p, &r->f, 0, mu_householder(m, d)) +
+           forward_bound(p, &r->f, 0, sqrt(2.0) * r->kws);
+  }
+  free(y);
+}
+
 /* All rows on rank 0 (the other ranks hold none); uneven blocks with the default split. Against
-   x* (kappa 1e3, rho 0.2) with the bounds of test_solve_band (sketch-and-solve: l = 4 (d + 1) =
-   52 here, a loose band of 22.8), test_accurate_vs_lapack (the accurate method, on the
-   equilibrated problem) and test_direct, each plus the forward bound of x*'s own backward
-   error. */
+   x* (kappa 1e3, rho 0.2) with the bounds of judge (sketch-and-solve: l = 4 (d + 1) = 52 here,
+   a loose band of 22.8). */
 static void test_empty_ranks(void)
 {
   const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE, RLA_LSQ_DIRECT};
   const int64_t m = 301, d = 12;
-  problem p, q;
-  facts f, fq;
-  evaluation evs;
-  double dcol[12], kws, kwsq;
-  make_problem(m, d, 1, 1e3, 0.2, 700, &p);
-  equilibrate(&p, &q, dcol);
-  facts_make(&p, &f);
-  facts_make(&q, &fq);
-  evaluate(&p, 0, p.xstar, &evs, NULL);
-  kws = kw_of(&p, &f, 0, p.xstar);
-  kwsq = kw_of(&q, &fq, 0, q.xstar);
+  reference r;
+  reference_make(m, d, 1e3, 0.2, 700, &r);
   for (size_t t = 0; t < 3; t++) {
     rla_dmat A = NULL, B = NULL;
     rla_lsq L = make_solver(methods[t], RLA_SKETCH_GAUSSIAN, 9);
     rla_lsq_info info;
-    evaluation ev;
-    double x[12], y[12], diff, tol;
+    double x[12], diff, tol;
     int ok = 1;
-    distribute(&p, m, &A, &B);
+    distribute(&r.p, m, &A, &B);
     RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x, d, &info));
-    evaluate(&p, 0, x, &ev, NULL);
-    if (methods[t] == RLA_LSQ_SOLVE) {
-      diff = ev.rn;
-      tol = solve_band(d, info.sketch_rows) * evs.rn * (1.0 + evs.tol_r) +
-            sketched_residual_slack(&f, m, d, 1, info.sketch_rows, cblas_dnrm2((int)m, p.b, 1),
-                                    cblas_dnrm2((int)d, x, 1));
-    } else if (methods[t] == RLA_LSQ_ACCURATE) {
-      unscale(d, dcol, x, y);
-      diff = rel_diff(d, y, q.xstar);
-      tol = forward_bound(&q, &fq, 0, sqrt(2.0) * mu_accurate(d, info.sketch_rows, info.tol)) +
-            forward_bound(&q, &fq, 0, sqrt(2.0) * kwsq);
-    } else {
-      diff = rel_diff(d, x, p.xstar);
-      tol = forward_bound(&p, &f, 0, mu_householder(m, d)) +
-            forward_bound(&p, &f, 0, sqrt(2.0) * kws);
-    }
+    judge(&r, methods[t], x, &info, &diff, &tol);
     if (verbose())
       fprintf(stderr, "%s, rows on rank 0: %.3g (bound %.3g)\n", rla_lsq_method_name(methods[t]),
               diff, tol);
@@ -1019,10 +1055,335 @@ static void test_empty_ranks(void)
     rla_dmat_destroy(&A);
     rla_dmat_destroy(&B);
   }
-  facts_free(&f);
-  facts_free(&fq);
-  problem_free(&q);
+  reference_free(&r);
+}
+
+/* The user's side of a matrix-free operator over the rows [row0, row0 + lm) of a problem held in
+   full: products with those rows of A, no communication. */
+struct rows_user {
+  const problem *p;
+  int64_t row0, lm;
+  long long calls, fail_after; /* fail_after > 0: the callbacks fail from that call on */
+};
+
+static int rows_mult(void *u, int64_t nv, const double *x, int64_t ldx, double *y, int64_t ldy)
+{
+  struct rows_user *s = u;
+  if (++s->calls >= s->fail_after && s->fail_after > 0) return 9;
+  if (s->lm > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->lm, (int)nv, (int)s->p->d, 1.0,
+                s->p->a + s->row0, (int)s->p->m, x, (int)ldx, 0.0, y, (int)ldy);
+  return 0;
+}
+
+static int rows_mult_transpose(void *u, int64_t nv, const double *y, int64_t ldy, double *w,
+                               int64_t ldw)
+{
+  struct rows_user *s = u;
+  if (++s->calls >= s->fail_after && s->fail_after > 0) return 9;
+  if (s->lm > 0)
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)s->p->d, (int)nv, (int)s->lm, 1.0,
+                s->p->a + s->row0, (int)s->p->m, y, (int)ldy, 1.0, w, (int)ldw);
+  return 0;
+}
+
+static const rla_op_shell_ops rows_ops = {rows_mult, rows_mult_transpose, NULL};
+
+/* A split of m rows unlike the dense one: with P > 1 ranks rank 0 takes two shares, ranks 1 to
+   P - 2 one each, and the last rank none; one rank takes all. */
+static void split_rows(rla_ctx ctx, int64_t m, int64_t *row0, int64_t *lm)
+{
+  int r = rla_ctx_rank(ctx), P = rla_ctx_size(ctx), shares = P > 1 ? P : 2;
+  int64_t start = r == 0 ? 0 : m * (r + 1) / shares, end = r >= P - 1 ? m : m * (r + 2) / shares;
+  if (P > 1 && r == P - 1) start = m;
+  *row0 = start;
+  *lm = end - start;
+}
+
+/* A matrix-free operator over the rows of p split by split_rows, with the local rows of its
+   right-hand sides in bl (lm x nrhs, leading dimension max(1, lm)). */
+static rla_op rows_operator(rla_ctx ctx, const problem *p, struct rows_user *u, double **bl)
+{
+  rla_op op = NULL;
+  int64_t ld;
+  u->p = p;
+  u->calls = u->fail_after = 0;
+  split_rows(ctx, p->m, &u->row0, &u->lm);
+  ld = u->lm > 1 ? u->lm : 1;
+  *bl = calloc((size_t)(ld * p->nrhs), sizeof(double));
+  for (int64_t j = 0; j < p->nrhs; j++)
+    memcpy(*bl + j * ld, p->b + j * p->m + u->row0, sizeof(double) * (size_t)u->lm);
+  RLA_ASSERT_OK(rla_op_create_shell(ctx, p->m, p->d, u->lm, &rows_ops, u, &op));
+  return op;
+}
+
+/* Least squares through a matrix-free operator (rla_op_create_shell, its own uneven row split
+   with an empty rank when P > 1): the accurate and solve methods meet the bounds of judge, the
+   accurate method also its backward-error bound (kw_of on the equilibrated problem at most
+   mu_accurate, as in test_accurate_vs_lapack); the operator's callbacks were used; the direct
+   method, which needs the matrix itself, is refused at setup. */
+static void test_operator(void)
+{
+  const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE};
+  const int64_t m = 400, d = 14;
+  reference r;
+  struct rows_user u;
+  double *bl = NULL;
+  rla_op op;
+  rla_lsq L = NULL;
+  reference_make(m, d, 1e4, 0.3, 900, &r);
+  op = rows_operator(rla_test_ctx, &r.p, &u, &bl);
+  for (size_t t = 0; t < 2; t++) {
+    rla_lsq_info info;
+    double x[14], y[14], diff, tol, kw = 0.0, mu = 0.0;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+    RLA_ASSERT_OK(rla_lsq_set_method(L, methods[t]));
+    RLA_ASSERT_OK(rla_lsq_set_seed(L, 5));
+    RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+    RLA_ASSERT_OK(rla_lsq_setup(L));
+    RLA_ASSERT_OK(rla_lsq_solve_operator(L, 1, bl, u.lm > 1 ? u.lm : 1, x, d, &info));
+    judge(&r, methods[t], x, &info, &diff, &tol);
+    if (methods[t] == RLA_LSQ_ACCURATE) {
+      unscale(d, r.dcol, x, y);
+      kw = kw_of(&r.q, &r.fq, 0, y);
+      mu = mu_accurate(d, info.sketch_rows, info.tol);
+      ok &= info.converged && info.iterations > 0;
+    }
+    if (verbose())
+      fprintf(stderr, "%s through a shell operator: %.3g (bound %.3g), kw %.3g eps (bound %.3g)\n",
+              rla_lsq_method_name(methods[t]), diff, tol, kw / RLA_EPS, mu / RLA_EPS);
+    ok &= diff <= tol && kw <= mu && u.calls > 0 && info.m == m && info.d == d;
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+  }
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_lsq_set_method(L, RLA_LSQ_DIRECT));
+  RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+  RLA_ASSERT_FAILS(rla_lsq_setup(L), RLA_ERR_UNSUPPORTED, "needs the matrix itself");
+  RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, 1, NULL, d, NULL), RLA_ERR_ARG, "not set up");
+  rla_lsq_destroy(&L);
+  /* provoked errors of the operator path */
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_FAILS(rla_lsq_set_operator(L, NULL), RLA_ERR_ARG, "operator is NULL");
+  RLA_ASSERT_FAILS(rla_lsq_set_rhs_count(L, 0), RLA_ERR_ARG, "at least 1");
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, 1, NULL, d, NULL), RLA_ERR_ARG, "no operator");
+  RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  {
+    double x[14];
+    int64_t ldb = u.lm > 1 ? u.lm : 1;
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 0, bl, ldb, x, d, NULL), RLA_ERR_SHAPE, "nothing");
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, NULL, ldb, x, d, NULL), RLA_ERR_ARG, "B: NULL");
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, ldb, x, d - 1, NULL), RLA_ERR_ARG,
+                     "leading dimension");
+    /* a callback that fails on rank 0 alone, in the last pass of a solve: every rank fails */
+    {
+      long long c0 = u.calls;
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 1, bl, ldb, x, d, NULL));
+      if (rla_ctx_rank(rla_test_ctx) == 0) u.fail_after = u.calls + (u.calls - c0);
+    }
+    RLA_ASSERT_FAILS(rla_lsq_solve_operator(L, 1, bl, ldb, x, d, NULL), RLA_ERR_NUMERIC,
+                     "callback failed");
+    u.fail_after = 0;
+  }
+  rla_lsq_destroy(&L);
+  rla_op_destroy(&op);
+  free(bl);
+  reference_free(&r);
+}
+
+/* kappa_2(A D P) for the preconditioner P of p's A: its columns A (D P e_i), singular values by
+   LAPACK dgesvd. */
+static double preconditioned_kappa(rla_lsq_precond P, const problem *p)
+{
+  int64_t m = p->m, d = p->d, k = 0;
+  double *e = calloc((size_t)d, sizeof(double)), *z = malloc(sizeof(double) * (size_t)d);
+  double *M = calloc((size_t)(m * d), sizeof(double)), *s = malloc(sizeof(double) * (size_t)d);
+  double *superb = malloc(sizeof(double) * (size_t)d), kappa;
+  RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, NULL, NULL));
+  for (int64_t i = 0; i < k; i++) {
+    e[i] = 1.0;
+    RLA_ASSERT_OK(rla_lsq_precond_apply(P, e, z));
+    e[i] = 0.0;
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)d, 1.0, p->a, (int)m, z, 1, 0.0,
+                M + i * m, 1);
+  }
+  LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)k, M, (lapack_int)m, s,
+                 NULL, 1, NULL, 1, superb);
+  kappa = s[0] / s[k - 1];
+  free(e);
+  free(z);
+  free(M);
+  free(s);
+  free(superb);
+  return kappa;
+}
+
+/* The sketch preconditioner as an object: set up from a matrix-free operator (its sketch and
+   TSQR over the ranks) and from a sketch formed by the caller on rank 0 (the PETSc PC's way),
+   with QR and with the SVD. A D P is then well conditioned: for an embedding of distortion e
+   (distortion) kappa_2(A D P) <= (1 + e) / (1 - e) for the exact factor; the computed R is the
+   exact one of S A D + E with ||E|| <= l d u ||S A D|| (Householder, Higham Thm 19.4), which
+   moves the singular values of A D P by a relative delta <= 2 l d u kappa_2(S A D) to first
+   order, kappa_2(S A D) <= g^2 kappa_2(A D'') (test_accurate_vs_lapack): 2e-7 here. P^T D is
+   checked against D P by the adjoint identity y^T (P^T D g) = (D P y)^T g to the rounding of
+   two triangular solves (or products with V), a relative d u kappa_2(R) each (Higham Thm 8.5),
+   with a factor 4 for the dot products and the scaling.
+   Provoked errors: an apply before setup, a rank tolerance of 1.5, a sketch with fewer rows
+   than columns, a sketch of other sizes than the operator. */
+static void test_precond(void)
+{
+  const int64_t m = 500, d = 16, l = 8 * (d + 1);
+  reference r;
+  struct rows_user u;
+  double *bl = NULL, *sa = NULL, y[16], g[16], z[16], w[16], e, g2, bound, lhs, rhs, slack;
+  rla_op op;
+  rla_sketch S = NULL, S2 = NULL;
+  rla_lsq_precond P = NULL;
+  int svd = -1;
+  int64_t k = 0;
+  reference_make(m, d, 1e3, 0.5, 990, &r);
+  op = rows_operator(rla_test_ctx, &r.p, &u, &bl);
+  RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(rla_sketch_set_sizes(S, l, m));
+  RLA_ASSERT_OK(rla_sketch_set_seed(S, 3));
+  RLA_ASSERT_OK(rla_sketch_setup(S));
+  e = distortion(d, l);
+  g2 = (1.0 + e) / (1.0 - e);
+  bound = g2 * (1.0 + 2.0 * (double)(l * d) * RLA_EPS * g2 * g2 * r.fq.kappa);
+  RLA_ASSERT_OK(rla_lsq_precond_create(rla_test_ctx, &P));
+  RLA_ASSERT_FAILS(rla_lsq_precond_apply(P, y, z), RLA_ERR_ARG, "not set up");
+  RLA_ASSERT_FAILS(rla_lsq_precond_set_rank_tol(P, 1.5, 0), RLA_ERR_ARG, "below 1");
+  RLA_ASSERT_FAILS(rla_lsq_precond_setup_sketch(P, d - 1, d, NULL, d), RLA_ERR_ARG, "l >= d");
+  RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S2));
+  RLA_ASSERT_OK(rla_sketch_set_sizes(S2, l, m - 1));
+  RLA_ASSERT_OK(rla_sketch_setup(S2));
+  RLA_ASSERT_FAILS(rla_lsq_precond_setup(P, op, S2), RLA_ERR_SHAPE, "the sketch is");
+  for (int force = 0; force < 2; force++) {
+    double kap;
+    RLA_ASSERT_OK(rla_lsq_precond_set_rank_tol(P, -1.0, force));
+    RLA_ASSERT_OK(rla_lsq_precond_setup(P, op, S));
+    RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, &svd, NULL));
+    kap = preconditioned_kappa(P, &r.p);
+    if (verbose())
+      fprintf(stderr, "precond (svd %d): kappa(A D P) %.4f (bound %.4f)\n", svd, kap, bound);
+    RLA_ASSERT_ALL(k == d && svd == force && kap <= bound);
+  }
+  /* the adjoint identity, with the SVD (kappa_2(R) = sigma_1 / sigma_d from get_info) */
+  for (int64_t i = 0; i < d; i++) {
+    y[i] = sin(1.0 + (double)i);
+    g[i] = cos(2.0 + 3.0 * (double)i);
+  }
+  RLA_ASSERT_OK(rla_lsq_precond_apply(P, y, z));
+  RLA_ASSERT_OK(rla_lsq_precond_apply_transpose(P, g, w));
+  {
+    double kr;
+    RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, NULL, NULL, &kr));
+    lhs = cblas_ddot((int)d, y, 1, w, 1);
+    rhs = cblas_ddot((int)d, z, 1, g, 1);
+    slack = 4.0 * (double)d * RLA_EPS * kr *
+            (cblas_dnrm2((int)d, y, 1) * cblas_dnrm2((int)d, w, 1) +
+             cblas_dnrm2((int)d, z, 1) * cblas_dnrm2((int)d, g, 1));
+    RLA_ASSERT_ALL(fabs(lhs - rhs) <= slack);
+  }
+  /* from the sketch of the whole A formed on rank 0 */
+  {
+    rla_err err = RLA_SUCCESS;
+    if (rla_ctx_rank(rla_test_ctx) == 0) {
+      sa = calloc((size_t)(l * d), sizeof(double));
+      err = rla_sketch_apply_left_local(S, 0, m, d, r.p.a, m, sa, l);
+    }
+    RLA_ASSERT_ALL(err == RLA_SUCCESS);
+  }
+  RLA_ASSERT_OK(rla_lsq_precond_set_rank_tol(P, -1.0, 0));
+  RLA_ASSERT_OK(rla_lsq_precond_setup_sketch(P, l, d, sa, l));
+  RLA_ASSERT_OK(rla_lsq_precond_get_info(P, NULL, &k, &svd, NULL));
+  RLA_ASSERT_ALL(k == d && svd == 0 && preconditioned_kappa(P, &r.p) <= bound);
+  rla_lsq_precond_destroy(&P);
+  RLA_ASSERT_ALL(P == NULL);
+  rla_sketch_destroy(&S);
+  rla_sketch_destroy(&S2);
+  rla_op_destroy(&op);
+  free(sa);
+  free(bl);
+  reference_free(&r);
+}
+
+/* Solves that allocate nothing once set up, in a context whose allocations are counted
+   (rla_test_counting_ctx), through a dense and a matrix-free operator, the accurate and the
+   solve methods: set the operator and the right-hand side count (2), set up (which allocates:
+   the counter counts), then two solves of 2 and 1 right-hand sides. The only allocations left
+   in a solve are the buffers of the sketch's reduce-scatter (2, at P > 1) and of its TSQR (2,
+   taken by the solve method, and by the accurate method when the Cholesky factor is refused,
+   not on this well-conditioned problem): sketch_reduce and sketch_tsqr of src/lsq/sketched.c,
+   to be given workspace by the shared reduction module that replaces them. A third solve of 3
+   right-hand sides grows the plan once, and the next one allocates nothing new again. */
+static void test_no_allocation(void)
+{
+  const rla_lsq_method methods[] = {RLA_LSQ_ACCURATE, RLA_LSQ_SOLVE};
+  const int64_t m = 300, d = 10, nrhs = 3;
+  rla_ctx ctx = rla_test_counting_ctx();
+  problem p;
+  struct rows_user u;
+  double *bl = NULL, x[30];
+  rla_dmat A = NULL;
+  rla_op ops[2] = {NULL, NULL};
+  RLA_ASSERT_ALL(ctx != NULL);
+  make_problem(m, d, nrhs, 1e2, 0.1, 950, &p);
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, m, d, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_scatter(A, 0, p.a));
+  RLA_ASSERT_OK(rla_op_create_dense(A, &ops[0]));
+  ops[1] = rows_operator(ctx, &p, &u, &bl);
+  for (int k = 0; k < 2; k++) {
+    double *b = bl;
+    int64_t row0, lm, ldb;
+    rla_op_local_rows(ops[k], &row0, &lm);
+    ldb = lm > 1 ? lm : 1;
+    if (k == 0) {
+      b = calloc((size_t)(ldb * nrhs), sizeof(double));
+      for (int64_t j = 0; j < nrhs; j++)
+        memcpy(b + j * ldb, p.b + j * m + row0, sizeof(double) * (size_t)lm);
+    }
+    for (size_t t = 0; t < 2; t++) {
+      rla_lsq L = NULL;
+      rla_lsq_info info;
+      long long start, planned, before, left;
+      int ok = 1;
+      left = (rla_ctx_size(ctx) > 1 ? 2 : 0) + (methods[t] == RLA_LSQ_SOLVE ? 2 : 0);
+      start = rla_test_allocations();
+      RLA_ASSERT_OK(rla_lsq_create(ctx, &L));
+      RLA_ASSERT_OK(rla_lsq_set_method(L, methods[t]));
+      RLA_ASSERT_OK(rla_lsq_set_operator(L, ops[k]));
+      RLA_ASSERT_OK(rla_lsq_set_rhs_count(L, 2));
+      RLA_ASSERT_OK(rla_lsq_setup(L));
+      planned = before = rla_test_allocations();
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 2, b, ldb, x, d, &info));
+      ok &= rla_test_allocations() - before == left;
+      before = rla_test_allocations();
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 1, b, ldb, x, d, &info));
+      ok &= rla_test_allocations() - before == left && before > start;
+      if (methods[t] == RLA_LSQ_ACCURATE) ok &= strcmp(info.factorization, "cholesky") == 0;
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 3, b, ldb, x, d, &info));
+      before = rla_test_allocations();
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, 3, b, ldb, x, d, &info));
+      ok &= rla_test_allocations() - before == left;
+      if (verbose())
+        fprintf(stderr, "%s, %s operator: setup %lld allocations, solve %lld\n",
+                rla_lsq_method_name(methods[t]), rla_op_type_name(ops[k]), planned - start,
+                rla_test_allocations() - before);
+      RLA_ASSERT_ALL(ok);
+      rla_lsq_destroy(&L);
+    }
+    if (k == 0) free(b);
+  }
+  rla_op_destroy(&ops[0]);
+  rla_op_destroy(&ops[1]);
+  rla_dmat_destroy(&A);
+  free(bl);
   problem_free(&p);
+  rla_ctx_destroy(&ctx);
 }
 
 /* The residual evaluation (the fused pass over A: r = b - A x, A^T r, ||A||_F) against long
@@ -1032,8 +1393,8 @@ static void test_empty_ranks(void)
    results at O(1). */
 static void test_evaluation(void)
 {
-  /* d = 600 takes the pipelined pass's floor of 512 rows per chunk (lsq_pipe_rows): several
-     chunks and a partial one at 1, 2 and 3 ranks */
+  /* d = 600 takes the pipelined pass's floor of 512 rows per chunk (pipe_rows of
+     src/op/impls/dense.c): several chunks and a partial one at 1, 2 and 3 ranks */
   const int64_t ms[] = {9001, 4099, 1000, 7, 2600}, ds[] = {13, 300, 1, 5, 600};
   for (size_t t = 0; t < sizeof(ms) / sizeof(ms[0]); t++) {
     int64_t m = ms[t], d = ds[t];
@@ -1233,4 +1594,7 @@ void rla_test_register(void)
   CU_add_test(s, "residual evaluation against long double", test_evaluation);
   CU_add_test(s, "provoked errors and view", test_errors);
   CU_add_test(s, "NaN, Inf and overflow in A and B, every method", test_nonfinite);
+  CU_add_test(s, "least squares through a matrix-free operator", test_operator);
+  CU_add_test(s, "set up, a solve allocates nothing", test_no_allocation);
+  CU_add_test(s, "the sketch preconditioner object", test_precond);
 }

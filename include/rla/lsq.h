@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Distributed least squares min ||A x - b||_2 for tall A (m >= d): sketch-and-solve, the
    accurate sketch-preconditioned solver with iterative refinement (default), and ScaLAPACK
-   PDGELS. A and B are row-block matrices with the same row distribution; the solution X
-   (d x nrhs) is a small array replicated on every rank.
-   Lifecycle: create -> set_* -> setup -> solve (repeatable) -> view -> destroy. */
+   PDGELS. The solver sees A through an operator (rla/op.h: a dense row-block matrix or a
+   matrix-free one); B's rows follow the operator's row split; the solution X (d x nrhs) is a
+   small array replicated on every rank.
+   Lifecycle: create -> set_* (set_operator, set_rhs_count) -> setup (plans: every array of a
+   solve allocated) -> solve_operator (repeatable, allocates nothing for up to the planned
+   right-hand sides) -> view -> destroy. rla_lsq_solve takes a dense A and B directly. */
 #ifndef RLA_LSQ_H
 #define RLA_LSQ_H
 
@@ -12,6 +15,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/op.h"
 #include "rla/options.h"
 #include "rla/sketch.h"
 
@@ -103,6 +107,54 @@ typedef struct {
   int64_t nhistory;
 } rla_lsq_info;
 
+/* The sketch preconditioner of sketch-and-precondition least squares as an object of its own,
+   the one the accurate method uses (and the PETSc PC rlasketch): for A (m x d) and a sketch S
+   (l x m, l >= d), the column-equilibrated S A D = Q R (D the inverse column norms of S A),
+   and when R is numerically rank-deficient (LAPACK's 1-norm condition estimate of R below
+   d rank_tol) or on request, R = U diag(sigma) V^T truncated to the k singular values above
+   rank_tol sigma_1. P = R^-1, or V_k diag(sigma_k)^-1; A D P is well conditioned. Every array
+   is replicated. Lifecycle: create -> set_rank_tol -> setup or setup_sketch -> apply /
+   apply_transpose / project_nullspace (repeatable, allocate nothing) -> destroy. */
+typedef struct rla_lsq_precond_s *rla_lsq_precond;
+
+/* A new preconditioner in ctx (rank_tol 30 sqrt(d) eps, SVD only when rank-deficient).
+   Local. Errors: RLA_ERR_ARG (NULL P), RLA_ERR_MEM. */
+rla_err rla_lsq_precond_create(rla_ctx ctx, rla_lsq_precond *P);
+/* Accepts NULL; sets *P = NULL. Local. */
+rla_err rla_lsq_precond_destroy(rla_lsq_precond *P);
+/* Singular values of R below rank_tol sigma_1 are dropped (rank_tol < 1; negative: the default
+   30 sqrt(d) eps); force_svd != 0 takes the SVD always. Local (same values on every rank);
+   undoes a setup. Errors: RLA_ERR_ARG (rank_tol NaN or >= 1). */
+rla_err rla_lsq_precond_set_rank_tol(rla_lsq_precond P, double rank_tol, int force_svd);
+/* Sketch the operator A with S (set up, l x m with l >= d; borrowed for the call only) and
+   factor: one reduce-scatter of the l x d sketch and TSQR over the ranks.
+   Collective. Errors: RLA_ERR_ARG (NULL), RLA_ERR_SHAPE (sizes), RLA_ERR_VALUE (the sketch of A
+   holds NaN, Inf or an entry too large for its sums of squares), RLA_ERR_MEM, RLA_ERR_LIB.
+   Notes: allocates its arrays (the l x d sketch among them) on the first setup of each size. */
+rla_err rla_lsq_precond_setup(rla_lsq_precond P, rla_op A, rla_sketch S);
+/* Factor a sketch the caller formed: sa is the summed l x d sketch S A (column-major, leading
+   dimension lds >= l) on rank 0, overwritten there by its QR; other ranks may pass NULL.
+   Rank 0 factors and broadcasts R and D.
+   Collective. Errors: RLA_ERR_ARG (d < 1, l < d, lds < l, NULL on rank 0), RLA_ERR_LIB (LAPACK
+   failed, as on a non-finite sketch), RLA_ERR_MEM. */
+rla_err rla_lsq_precond_setup_sketch(rla_lsq_precond P, int64_t l, int64_t d, double *sa,
+                                     int64_t lds);
+/* x (d) = D P y for y of length k (the rank kept: d, or fewer after truncation). Local.
+   Errors: RLA_ERR_ARG (NULL, not set up). */
+rla_err rla_lsq_precond_apply(rla_lsq_precond P, const double *y, double *x);
+/* y (k) = P^T D g for g of length d. Local. Errors: as rla_lsq_precond_apply. */
+rla_err rla_lsq_precond_apply_transpose(rla_lsq_precond P, const double *g, double *y);
+/* Remove from the nrhs columns of x (d x nrhs, leading dimension ldx) their component in the
+   numerical null space D span(V(:, k:d)) of A: the minimum-norm solution of the truncated
+   problem. A no-op when nothing was dropped. Local. Errors: RLA_ERR_ARG. */
+rla_err rla_lsq_precond_project_nullspace(rla_lsq_precond P, int64_t nrhs, double *x,
+                                          int64_t ldx);
+/* What setup made: d, the rank kept k, whether the SVD was taken, and kappa of S A D (sigma_1 /
+   sigma_k with the SVD, else LAPACK's 1-norm estimate). Any output may be NULL. Local.
+   Errors: RLA_ERR_ARG (not set up). */
+rla_err rla_lsq_precond_get_info(rla_lsq_precond P, int64_t *d, int64_t *rank, int *svd,
+                                 double *kappa);
+
 /* Create a solver in ctx with the defaults: accurate method, block SRHT sketch, oversampling
    of the method (4 for solve, from m and d for accurate), seed 1, tol 2 eps,
    rank_tol 30 sqrt(d) eps, max_iterations 500. Local. */
@@ -128,9 +180,8 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type);
    sketch costs gamma d^3 / P flops per rank and its reduction gamma d^2 words: the default
    minimizes the CG steps plus the sketch's cost, both counted in passes over A (the model and
    its constants are in src/lsq/interface.c), with at most m / 4 sketch rows and 256 MiB of
-   sketch. It gives about 25 at 2^18 x 1024, 107 at 2^18 x 256 and 389 at 2^18 x 64;
-   at 2 ranks on the benchmark problem (bench/lsq.sh) the accurate method took 0.43 s at
-   d = 256 against 0.53-0.66 s with gamma 20, and 0.09 s at d = 64 against 0.14 s. */
+   sketch. It gives about 25 at 2^18 x 1024, 107 at 2^18 x 256 and 389 at 2^18 x 64; chosen
+   by measurement against a fixed gamma 20: see bench/README.md. */
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma);
 /* The sketch rows l directly (l > d is checked at solve); 0 returns to the oversampling rule.
    l may exceed m (the sketch is then larger than A: use direct for such small problems). */
@@ -149,15 +200,54 @@ rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations);
    eps sqrt(d) sigma_1, so smaller singular values are indistinguishable from zero). */
 rla_err rla_lsq_set_rank_tol(rla_lsq L, double rank_tol);
 
-/* Validate the settings and make the sketch object. Collective. */
+/* The operator A (m x d, m >= d) of the next solves.
+   Local (call it on every rank with the same operator). A: borrowed; it must outlive the
+   solver's use of it (until another set_operator, or destroy); the solver reserves the
+   operator's workspace at setup. Undoes a previous setup.
+   Errors: RLA_ERR_ARG (NULL solver or operator, an operator of another context). */
+rla_err rla_lsq_set_operator(rla_lsq L, rla_op A);
+
+/* The number of right-hand sides setup plans for (default 1).
+   Local (same value on every rank). nrhs >= 1. Undoes a previous setup.
+   Errors: RLA_ERR_ARG (nrhs < 1).
+   Notes: a solve with more right-hand sides than planned grows the workspace once (it then
+   allocates, collectively) and plans for the larger count from then on. */
+rla_err rla_lsq_set_rhs_count(rla_lsq L, int64_t nrhs);
+
+/* Validate the settings and make the sketch object; with an operator set, also plan: size the
+   sketch (l from gamma, m, d), set it up (FFTW plans), reserve the operator's workspace and
+   allocate every array a solve of up to the planned right-hand sides uses, so that
+   rla_lsq_solve_operator allocates nothing. Without an operator (the dense path, rla_lsq_solve)
+   the plan happens at the first solve.
+   Collective. Errors: RLA_ERR_ARG (NULL; sketch rows l <= d), RLA_ERR_SHAPE (d = 0, m < d),
+   RLA_ERR_UNSUPPORTED (the direct method with an operator that is not dense; a sketch beyond
+   2^31 entries), RLA_ERR_MEM. */
 rla_err rla_lsq_setup(rla_lsq L);
+
+/* Solve min ||A x_j - b_j||_2 for the operator A set by rla_lsq_set_operator and the nrhs
+   columns b_j of B.
+   Collective. B: this rank's rows of the right-hand sides in the operator's row split
+   (rla_op_local_rows: lm rows, column-major with leading dimension ldb >= max(1, lm); not
+   NULL, even where lm = 0, when nothing of it is read), not modified. X: d x nrhs, column-major with leading dimension ldx >= d,
+   written on every rank with the same values. info (may be NULL) receives the report (its
+   arrays are the solver's, valid until the next solve).
+   Errors: RLA_ERR_ARG (no operator, not set up, NULL, leading dimensions), RLA_ERR_SHAPE
+   (nrhs < 1), RLA_ERR_VALUE (NaN/Inf in A or B, see rla_lsq_solve; a matrix-free A is not read
+   entry by entry, so its NaN is reported as a sketch out of range), RLA_ERR_NUMERIC (an operator
+   callback failed), RLA_ERR_MEM (only when nrhs exceeds the planned count), RLA_ERR_LIB.
+   Notes: allocates nothing for nrhs up to the count setup planned for; more grows the
+   workspace once (see rla_lsq_set_rhs_count). The direct method needs a dense operator. */
+rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t ldb, double *X,
+                               int64_t ldx, rla_lsq_info *info);
 
 /* Solve min ||A x_j - b_j||_2 for the nrhs columns b_j of B. A is m x d and B is m x nrhs, both
    row-block with the same row distribution (create them with the same mb); neither is
    modified. X is d x nrhs, column-major with leading dimension ldx >= d, on every rank: it is
-   written on every rank with the same values. info (may be NULL) receives the report. The
-   solver keeps the work array of the sketch (l x (d + nrhs) doubles per rank) for its next
-   solve, until rla_lsq_destroy: fresh pages cost 0.06-0.09 s at l = 20500, d = 1024.
+   written on every rank with the same values. info (may be NULL) receives the report.
+   A is wrapped in a dense operator kept by the solver, re-made (and the plan re-run) only when
+   A, its sizes or the number of right-hand sides grow; the solver keeps its arrays (the sketch's
+   work array alone is l x (d + nrhs) doubles per rank) for its next solve, until
+   rla_lsq_destroy, since fresh pages cost time (chosen by measurement: see bench/README.md).
    Collective. Errors: RLA_ERR_ARG (not set up, NULL, layouts), RLA_ERR_SHAPE (m < d: the
    underdetermined problem is not supported; d = 0; nrhs = 0; B rows differ from A rows),
    RLA_ERR_VALUE (NaN/Inf in A or B, named by position; for the sketching methods also a

@@ -14,22 +14,40 @@
 #include "../dmat/scalapack.h"
 #include "lsq_impl.h"
 
-/* Block size of the cyclic copies: ScaLAPACK's panel width. Measured for PDGELS at 2 ranks on
-   2^18 x d (bench_lsq): d = 1024: 12.4-13.3 s with 32, 13.2 s with 16, 13.3 s with 48, 15.0 s
-   with 64, 21.7 s with 128; d = 256: 1.44-1.66 s with 32, 2.17-2.25 s with 64; d = 64:
-   0.24 s with 32, 0.28-0.35 s with 64. */
+/* Block size of the cyclic copies: ScaLAPACK's panel width, 32 measured fastest for PDGELS
+   at d = 64, 256 and 1024 against 16, 48, 64 and 128 (chosen by measurement: see
+   bench/README.md). */
 #define DIRECT_NB 32
 
-rla_err lsq_direct(rla_lsq L, rla_dmat A, rla_dmat B, const lsq_problem *p, rla_lsq_info *info,
+/* B as a row-block matrix with the rows of A: p->B, or a copy of the local rows p->b into *own
+   (the operator path). Collective. */
+static rla_err rhs_matrix(rla_dmat A, const lsq_problem *p, rla_dmat *own, rla_dmat *B)
+{
+  rla_ctx ctx = p->ctx;
+  double *bl;
+  int64_t mb, lm, ldb;
+  *B = p->B;
+  if (p->B) return RLA_SUCCESS;
+  rla_dmat_blocks(A, &mb, NULL);
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, p->m, p->nrhs, mb, own));
+  rla_dmat_local(*own, &bl, &lm, NULL, &ldb);
+  for (int64_t j = 0; j < p->nrhs && lm > 0; j++)
+    memcpy(bl + j * ldb, p->b + j * p->ldb, sizeof(double) * (size_t)lm);
+  *B = *own;
+  return RLA_SUCCESS;
+}
+
+rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info,
                    lsq_cost *cost)
 {
   rla_ctx ctx = L->ctx;
-  rla_dmat Ac = NULL, Bc = NULL, Xr = NULL;
+  rla_dmat Ac = NULL, Bc = NULL, Xr = NULL, Bown = NULL, B = NULL;
   double *work = NULL, *xbuf = NULL, wquery = 0.0, t0 = rla_wtime();
   int m = (int)p->m, d = (int)p->d, nrhs = (int)p->nrhs, one = 1, lwork = -1, linfo = 0, all;
   rla_err err = RLA_SUCCESS;
 
   (void)cost;
+  RLA_CALL_GOTO(ctx, err, done, rhs_matrix(A, p, &Bown, &B));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_create_cyclic(ctx, p->m, p->d, DIRECT_NB, DIRECT_NB, &Ac));
   RLA_CALL_GOTO(ctx, err, done,
                 rla_dmat_create_cyclic(ctx, p->m, p->nrhs, DIRECT_NB, DIRECT_NB, &Bc));
@@ -69,8 +87,9 @@ agree:
   info->time_redistribute += rla_wtime() - t0;
   info->rank = p->d;
 done:
-  free(work);
-  free(xbuf);
+  rla_free(&work);
+  rla_free(&xbuf);
+  rla_dmat_destroy(&Bown);
   rla_dmat_destroy(&Ac);
   rla_dmat_destroy(&Bc);
   rla_dmat_destroy(&Xr);

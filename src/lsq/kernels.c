@@ -1,283 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Fused passes over the local rows of A for the least-squares methods. Rows are taken in chunks
-   small enough to stay in cache (about 4 MiB: L2 plus a share of L3; measured best between 2 and
-   4 MiB, 25% faster than two separate GEMVs over A), so A y and A^T (.) of one chunk read A from
-   memory once: a normal-equations product A^T A z or a residual with its A^T r costs one pass
-   over A (4 m d / P flops per right-hand side) and no communication; the callers reduce the
-   d-vectors with one allreduce. */
+/* Reductions and the residual evaluation of the least-squares methods. The passes over A are
+   the operator's (rla_op_normal_local, rla_op_residual_local: for a dense A the fused,
+   cache-blocked passes of src/op/impls/dense.c, one pass over A and no communication each);
+   the callers reduce the d-vectors with one allreduce. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../base/reduce.h"
-#include "../base/vec8.h"
 #include "lsq_impl.h"
 
-int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs)
+rla_err lsq_op_agree(const lsq_problem *p, rla_err err)
 {
-  int64_t pipe = 2 * lsq_pipe_rows(d) + 24;
-  return lsq_chunk_rows(d) * nrhs > pipe ? lsq_chunk_rows(d) * nrhs : pipe;
-}
-
-/* About 2 MiB of A (the chunk in cache and the one being loaded stay in a rank's share of the
-   cache), but at least 512 rows: each column's piece of a chunk is then a run of at least 4 KiB,
-   long enough for the hardware prefetcher, which the shorter runs of 2 MiB chunks at large d are
-   not; and at most 2048 rows. Above d = 512 the chunks grow past 2 MiB (16 MiB at d = 4096, more
-   than a rank's 16 MiB share of L3 here, as on a node whose ranks share less cache), and the longer
-   runs still won where both chunks no longer fit. Measured: the iteration phase of the accurate
-   method at 2 ranks, 2^18 rows, kappa 1e6 (bench_lsq, best of 3 solves per launch):
-   d = 1024: 256 rows 1.27-1.73 s (6 launches), 512 rows 1.21-1.54 s (6), 1024 rows 1.27-1.38 s;
-   d = 2048: 128 rows 4.80-4.96 s, 512 rows 4.02-4.17 s;
-   d = 4096 (2^17 rows): 64 rows 7.79-9.17 s, 256 rows 7.39-7.51 s, 512 rows 6.70-6.92 s;
-   d = 512: 256 rows 0.60-0.73 s, 512 rows 0.54-0.56 s, 1024 rows 0.55-0.57 s;
-   d = 256: 1024 rows 0.26 s, 2048 rows 0.29-0.34 s; d = 64: 2048 rows 0.049-0.051 s, 4096 rows
-   0.051-0.052 s, 8192 rows 0.057-0.060 s. */
-int64_t lsq_pipe_rows(int64_t d)
-{
-  int64_t c = 262144 / (d > 0 ? d : 1);
-  if (c < 512) c = 512;
-  if (c > 2048) c = 2048;
-  return c - c % 8;
-}
-
-int64_t lsq_chunk_rows(int64_t d)
-{
-  int64_t c = 524288 / (d > 0 ? d : 1);
-  if (c < 64) c = 64;
-  if (c > 4096) c = 4096;
-  return c;
-}
-
-/* t (cb x nv, leading dimension cb) = alpha * A(i0:i0+cb, :) z + beta * t */
-static void rows_times(const lsq_problem *p, int64_t i0, int64_t cb, int64_t nv, double alpha,
-                       const double *z, int64_t ldz, double beta, double *t)
-{
-  const double *ac = p->a + i0;
-  if (nv == 1)
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)cb, (int)p->d, alpha, ac, (int)p->lda, z, 1, beta,
-                t, 1);
-  else
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)cb, (int)nv, (int)p->d, alpha, ac,
-                (int)p->lda, z, (int)ldz, beta, t, (int)cb);
-}
-
-/* w (d x nv, leading dimension d) += A(i0:i0+cb, :)^T t */
-static void rows_transpose_times(const lsq_problem *p, int64_t i0, int64_t cb, int64_t nv,
-                                 const double *t, double *w)
-{
-  const double *ac = p->a + i0;
-  if (nv == 1)
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)cb, (int)p->d, 1.0, ac, (int)p->lda, t, 1, 1.0, w,
-                1);
-  else
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p->d, (int)nv, (int)cb, 1.0, ac,
-                (int)p->lda, t, (int)cb, 1.0, w, (int)p->d);
-}
-
-/* Columns per group of the pipelined pass: 8 streams from memory and 8 from cache. */
-#define PIPE_COLS 8
-/* The loops over the columns of a group are unrolled, so that the group's vectors stay in
-   registers (GCC does not unroll them at -O2). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define PIPE_UNROLL _Pragma("GCC unroll 8")
-#else
-#define PIPE_UNROLL
-#endif
-
-/* One group of ncol <= PIPE_COLS columns of the pipelined pass (an, ac: its first column):
-   yn(0:nn) += A_next(:, group) z(group) over the nn rows of the next chunk an, and
-   w(group) += sign A_cur(:, group)^T yc over the nc rows of the current chunk ac, and when sq
-   is set colsq(group) += the squared norms of the current chunk's columns. The common rows go in
-   one loop, so that the loads from memory of the next chunk and from cache of the current one
-   are in flight together. Inlined with constant ncol and sq into pass_pipelined. */
-static inline __attribute__((always_inline)) void
-pipe_group(int ncol, int sq, const double *an, int64_t nn, const double *ac, int64_t nc,
-           int64_t lda, const double *z, double *yn, const double *yc, double sign, double *w,
-           double *colsq)
-{
-  v8d zz[PIPE_COLS], s[PIPE_COLS], q[PIPE_COLS];
-  double ws[PIPE_COLS], wq[PIPE_COLS];
-  int64_t nn8 = nn & ~(int64_t)7, nc8 = nc & ~(int64_t)7, both = nn8 < nc8 ? nn8 : nc8, v;
-  PIPE_UNROLL
-  for (int c = 0; c < ncol; c++) {
-    zz[c] = (v8d){0} + z[c];
-    s[c] = q[c] = (v8d){0};
-  }
-  for (v = 0; v < both; v += 8) {
-    v8d t = load8(yn + v), yv = load8(yc + v);
-    PIPE_UNROLL
-    for (int c = 0; c < ncol; c++) {
-      v8d x = load8(ac + c * lda + v);
-      t += load8(an + c * lda + v) * zz[c];
-      s[c] += x * yv;
-      if (sq) q[c] += x * x;
-    }
-    store8(yn + v, t);
-  }
-  for (v = both; v < nn8; v += 8) {
-    v8d t = load8(yn + v);
-    PIPE_UNROLL
-    for (int c = 0; c < ncol; c++)
-      t += load8(an + c * lda + v) * zz[c];
-    store8(yn + v, t);
-  }
-  for (v = both; v < nc8; v += 8) {
-    v8d yv = load8(yc + v);
-    PIPE_UNROLL
-    for (int c = 0; c < ncol; c++) {
-      v8d x = load8(ac + c * lda + v);
-      s[c] += x * yv;
-      if (sq) q[c] += x * x;
-    }
-  }
-  for (int64_t i = nn8; i < nn; i++) {
-    double t = yn[i];
-    PIPE_UNROLL
-    for (int c = 0; c < ncol; c++)
-      t += an[c * lda + i] * z[c];
-    yn[i] = t;
-  }
-  if (nc == 0) return;
-  for (int c = 0; c < ncol; c++) {
-    ws[c] = wq[c] = 0.0;
-    for (int k = 0; k < 8; k++) {
-      ws[c] += s[c][k];
-      wq[c] += q[c][k];
-    }
-  }
-  for (int64_t i = nc8; i < nc; i++) {
-    PIPE_UNROLL
-    for (int c = 0; c < ncol; c++) {
-      double x = ac[c * lda + i];
-      ws[c] += x * yc[i];
-      wq[c] += x * x;
-    }
-  }
-  PIPE_UNROLL
-  for (int c = 0; c < ncol; c++) {
-    w[c] += sign * ws[c];
-    if (sq) colsq[c] += wq[c];
-  }
-}
-
-/* The fused pass for one vector, software-pipelined over chunks of about cb of the m local
-   rows: y = A z, or y = A z - b when b is given, and w += A^T y, or w -= A^T y with b (that is
-   w += A^T r for the residual r = b - A z), with ||y||^2 (when yy is given) and, with b,
-   ||b||^2 added into *yy and *bb, and, when colsq is given, the squared column norms of A added
-   into it. One sweep over the columns forms A z for chunk k from memory and A^T y for chunk
-   k - 1, still in cache, so that the two overlap. The chunks after the first start on a 64-byte
-   boundary of column 0 (of every column when lda is a multiple of 8), where 8-vectors load
-   without crossing cache lines. y: 2 cb + 24 doubles of work. Measured at 2 ranks on
-   2^17 x 1024 per rank, A 64-byte aligned (12 runs each): 0.076-0.094 s per pass with chunks of
-   256 rows against 0.095-0.109 s for two GEMVs per chunk of 512 rows; 0.10-0.14 s for either
-   when the columns are not aligned. In the accurate method at d = 1024 (before the matrices
-   were allocated aligned, so with 6 rows of head), 0.082-0.087 s per step against
-   0.098-0.105 s, and 0.113 against 0.119 in a slower launch. */
-KERNEL static void pass_pipelined(const double *a, int64_t m, int64_t d, int64_t lda,
-                                  const double *b, const double *z, double *w, double *colsq,
-                                  double *yy, double *bb, double *y, int64_t cb)
-{
-  int64_t head = (int64_t)(((64 - ((uintptr_t)a & 63)) & 63) / sizeof(double));
-  int64_t nchunks = m <= head + cb ? (m > 0) : 1 + (m - head - cb + cb - 1) / cb;
-  double *yc = (double *)(((uintptr_t)y + 63) & ~(uintptr_t)63), *yn = yc + cb + 8;
-  double sign = b ? -1.0 : 1.0;
-  for (int64_t k = 0; k <= nchunks; k++) {
-    /* chunk i: rows [first(i), first(i + 1)), first(0) = 0, first(i) = head + i cb */
-    int64_t n0 = k == 0 ? 0 : head + k * cb, n1 = head + (k + 1) * cb;
-    int64_t c0 = k <= 1 ? 0 : head + (k - 1) * cb, c1 = n0;
-    int64_t nn = k < nchunks ? (n1 < m ? n1 : m) - n0 : 0;
-    int64_t nc = k > 0 ? (c1 < m ? c1 : m) - c0 : 0;
-    const double *an = a + n0, *ac = a + c0;
-    double *tmp;
-    int64_t j = 0;
-    if (b)
-      for (int64_t i = 0; i < nn; i++)
-        yn[i] = -b[n0 + i];
-    else if (nn > 0)
-      memset(yn, 0, sizeof(double) * (size_t)nn);
-    if (colsq) {
-      for (; j + PIPE_COLS <= d; j += PIPE_COLS)
-        pipe_group(PIPE_COLS, 1, an + j * lda, nn, ac + j * lda, nc, lda, z + j, yn, yc, sign,
-                   w + j, colsq + j);
-      for (; j < d; j++)
-        pipe_group(1, 1, an + j * lda, nn, ac + j * lda, nc, lda, z + j, yn, yc, sign, w + j,
-                   colsq + j);
-    } else {
-      for (; j + PIPE_COLS <= d; j += PIPE_COLS)
-        pipe_group(PIPE_COLS, 0, an + j * lda, nn, ac + j * lda, nc, lda, z + j, yn, yc, sign,
-                   w + j, NULL);
-      for (; j < d; j++)
-        pipe_group(1, 0, an + j * lda, nn, ac + j * lda, nc, lda, z + j, yn, yc, sign, w + j, NULL);
-    }
-    /* y of chunk k is complete */
-    for (int64_t i = 0; i < nn && yy; i++)
-      *yy += yn[i] * yn[i];
-    if (b)
-      for (int64_t i = 0; i < nn; i++)
-        *bb += b[n0 + i] * b[n0 + i];
-    tmp = yc;
-    yc = yn;
-    yn = tmp;
-  }
-}
-
-void lsq_local_normal(const lsq_problem *p, int64_t nv, const double *z, double *w)
-{
-  int64_t cb = lsq_chunk_rows(p->d);
-  double *t = p->chunk;
-  memset(w, 0, sizeof(double) * (size_t)(p->d * nv));
-  if (nv == 1) {
-    pass_pipelined(p->a, p->lm, p->d, p->lda, NULL, z, w, NULL, NULL, NULL, t, lsq_pipe_rows(p->d));
-    return;
-  }
-  for (int64_t i0 = 0; i0 < p->lm; i0 += cb) {
-    int64_t n = p->lm - i0 < cb ? p->lm - i0 : cb;
-    rows_times(p, i0, n, nv, 1.0, z, p->d, 0.0, t);
-    rows_transpose_times(p, i0, n, nv, t, w);
-  }
-}
-
-void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, const double *x,
-                        int64_t ldx, double *g, double *rn2, double *bn2, double *colsq)
-{
-  int64_t cb = lsq_chunk_rows(p->d);
-  double *t = p->chunk;
-  if (nv == 1 && p->lm > 0) {
-    pass_pipelined(p->a, p->lm, p->d, p->lda, p->b + (cols ? cols[0] : 0) * p->ldb, x, g, colsq,
-                   rn2, bn2, t, lsq_pipe_rows(p->d));
-    return;
-  }
-  for (int64_t i0 = 0; i0 < p->lm; i0 += cb) {
-    int64_t n = p->lm - i0 < cb ? p->lm - i0 : cb;
-    for (int64_t j = 0; j < nv; j++) {
-      const double *bj = p->b + (cols ? cols[j] : j) * p->ldb + i0;
-      memcpy(t + j * n, bj, sizeof(double) * (size_t)n);
-      for (int64_t i = 0; i < n; i++)
-        bn2[j] += bj[i] * bj[i];
-    }
-    /* t = b - A x, with the leading dimension n of this chunk */
-    if (nv == 1)
-      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p->d, -1.0, p->a + i0, (int)p->lda, x,
-                  1, 1.0, t, 1);
-    else
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nv, (int)p->d, -1.0,
-                  p->a + i0, (int)p->lda, x, (int)ldx, 1.0, t, (int)n);
-    rows_transpose_times(p, i0, n, nv, t, g);
-    for (int64_t j = 0; j < nv; j++) {
-      const double *tj = t + j * n;
-      double s = 0.0;
-      for (int64_t i = 0; i < n; i++)
-        s += tj[i] * tj[i];
-      rn2[j] += s;
-    }
-    if (colsq) /* the chunk is in cache: BLAS dot products, not a scalar loop over it */
-      for (int64_t c = 0; c < p->d; c++) {
-        const double *ac = p->a + c * p->lda + i0;
-        colsq[c] += cblas_ddot((int)n, ac, 1, ac, 1);
-      }
-  }
+  return p->op_may_fail ? rla_ctx_agree(p->ctx, err) : err;
 }
 
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost)
@@ -293,27 +29,24 @@ rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_co
 {
   rla_ctx ctx = L->ctx;
   int64_t d = p->d, nrhs = p->nrhs, n = d * nrhs + 2 * nrhs + d;
-  double *buf = NULL, a_fro = 0.0;
-  rla_err err;
+  double *buf = L->work.eval, a_fro = 0.0;
 
-  err = rla_calloc(ctx, (size_t)n, sizeof(double), &buf);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  lsq_local_residual(p, nrhs, NULL, p->x, p->ldx, buf, buf + d * nrhs, buf + d * nrhs + nrhs,
-                     buf + d * nrhs + 2 * nrhs);
-  err = lsq_allreduce(ctx, buf, n, cost);
-  if (!err) {
-    cost->passes++;
-    for (int64_t i = 0; i < d; i++)
-      a_fro += buf[d * nrhs + 2 * nrhs + i];
-    a_fro = sqrt(a_fro);
-    info->norm_fro = a_fro;
-    for (int64_t j = 0; j < nrhs; j++) {
-      double rn = sqrt(buf[d * nrhs + j]), gn = cblas_dnrm2((int)d, buf + j * d, 1);
-      L->residual_norm[j] = rn;
-      L->rhs_norm[j] = sqrt(buf[d * nrhs + nrhs + j]);
-      L->backward_error[j] = rn > 0.0 && a_fro > 0.0 ? gn / (a_fro * rn) : 0.0;
-    }
+  memset(buf, 0, sizeof(double) * (size_t)n);
+  RLA_CALL(ctx, lsq_op_agree(p, rla_op_residual_local(p->op, nrhs, NULL, p->b, p->ldb, p->x,
+                                                         p->ldx, buf, buf + d * nrhs,
+                                                         buf + d * nrhs + nrhs,
+                                                         buf + d * nrhs + 2 * nrhs)));
+  RLA_CALL(ctx, lsq_allreduce(ctx, buf, n, cost));
+  cost->passes++;
+  for (int64_t i = 0; i < d; i++)
+    a_fro += buf[d * nrhs + 2 * nrhs + i];
+  a_fro = sqrt(a_fro);
+  info->norm_fro = a_fro;
+  for (int64_t j = 0; j < nrhs; j++) {
+    double rn = sqrt(buf[d * nrhs + j]), gn = cblas_dnrm2((int)d, buf + j * d, 1);
+    L->residual_norm[j] = rn;
+    L->rhs_norm[j] = sqrt(buf[d * nrhs + nrhs + j]);
+    L->backward_error[j] = rn > 0.0 && a_fro > 0.0 ? gn / (a_fro * rn) : 0.0;
   }
-  free(buf);
-  return err;
+  return RLA_SUCCESS;
 }

@@ -4,6 +4,57 @@
 #define RLA_LSQ_IMPL_H
 
 #include "rla/lsq.h"
+#include "../op/op_impl.h"
+
+/* The factored, column-equilibrated sketch: S A D = Q R (TSQR), or R^T R = (S A D)^T S A D
+   to rounding (the Cholesky path of the accurate method), and when an SVD was made
+   R = U diag(sigma) V^T. The preconditioner is P = R^-1 (QR) or V_k diag(sigma_k)^-1 (SVD);
+   every array is replicated and identical on every rank. The arrays are allocated for d
+   columns by lsq_factor_plan and reused by every factorization of that size. */
+typedef struct {
+  int64_t d, l, k; /* k: rank kept */
+  int use_svd;
+  int cholesky;      /* R from the Cholesky factor of the sketch's Gram matrix, not TSQR */
+  double sketch_max; /* largest |entry| of the summed sketch (Inf when one is NaN or Inf) */
+  double sketch_bound; /* the largest allowed; when above, nothing else is set */
+  double *scale;     /* D (d), the inverse column norms of S A (1 for a zero column) */
+  double *r;         /* R (d x d, upper triangular), QR path */
+  double *sigma;     /* d singular values, SVD path */
+  double *v;         /* V (d x d), SVD path */
+  double *u;         /* U (d x d), SVD path */
+  double *vt;        /* d x d of work for the SVD */
+  double *tau;       /* d of work */
+  double *nullspace; /* orthonormal basis of D V(:, k:d) (d x (d - k)), for the minimum norm */
+  double kappa;      /* condition number of S A D (see rla_lsq_info.kappa_sketch) */
+  double *work;      /* max(d, nrhs) doubles of scratch */
+  int64_t cap_d, cap_work; /* allocated sizes */
+} lsq_factor;
+
+/* The sketch preconditioner object (rla_lsq_precond): the factor and, for
+   rla_lsq_precond_setup, the work array of the sketch. */
+struct rla_lsq_precond_s {
+  rla_ctx ctx;
+  double rank_tol; /* < 0: 30 sqrt(d) eps */
+  int force_svd;
+  int is_setup;
+  lsq_factor f;
+  double *sketch_work, *rf;
+  int64_t sketch_cap, rf_cap;
+};
+
+/* Arrays of one solve besides the factor's, allocated by lsq_plan for the planned sizes so
+   that a solve allocates nothing. */
+typedef struct {
+  double *sketch;     /* the l x (d + nrhs) sketch of [A B] */
+  double *xh, *c1;    /* d x nrhs: scaled-coordinate solution, R^-T D (S A)^T S B */
+  double *t;          /* l: the sketched residual's rows */
+  double *rf;         /* (d + nrhs)^2: the R factor of [S A, S B] */
+  double *gram, *msg; /* the Cholesky path's Gram matrix and its broadcast */
+  double *eval;       /* lsq_evaluate's reduction buffer */
+  int64_t cap[8];     /* allocated lengths, in the order above */
+} lsq_work;
+
+typedef struct lsq_refine_ws lsq_refine_ws;
 
 struct rla_lsq_s {
   rla_ctx ctx;
@@ -17,10 +68,21 @@ struct rla_lsq_s {
   int64_t max_iterations;
   int is_setup;
 
-  rla_sketch sketch; /* made in setup; sized (and set up) for the current l and m at solve */
+  /* the operator: the user's (rla_lsq_set_operator) or the dense one rla_lsq_solve makes */
+  rla_op op;
+  rla_op user_op;             /* borrowed: the one set by rla_lsq_set_operator */
+  rla_op dense_op;            /* owned: the operator of dense_A */
+  rla_dmat dense_A;           /* borrowed: the matrix of dense_op */
+  int64_t dense_lm, dense_row0; /* and its row split when dense_op was made */
+  int64_t nrhs_plan;          /* right-hand sides to plan for (rla_lsq_set_rhs_count) */
+  int planned;                /* lsq_plan ran for op, nrhs_planned and the settings */
+  int64_t nrhs_planned;
+
+  rla_sketch sketch; /* made in setup; sized (and set up) for the current l and m by the plan */
   int64_t sketch_l, sketch_m;
-  double *sketch_work; /* the l x (d + nrhs) sketch of [A B], kept between solves */
-  size_t sketch_work_len;
+  rla_lsq_precond pc; /* the factored sketch */
+  lsq_work work;
+  lsq_refine_ws *refine;
 
   /* report of the last solve and its per right-hand-side arrays */
   int has_info;
@@ -34,79 +96,98 @@ struct rla_lsq_s {
   int64_t history_cap;
 };
 
-/* The problem of one solve: local rows of A and B and the replicated solution. */
+/* The problem of one solve: the operator, the local rows of B and the replicated solution. */
 typedef struct {
   rla_ctx ctx;
+  rla_op op;
   int64_t m, d, nrhs;
-  int64_t lm, row0;    /* local rows and the first global one */
-  const double *a, *b; /* local arrays */
-  int64_t lda, ldb;
-  double *x; /* d x nrhs, replicated */
+  int64_t lm, row0; /* local rows and the first global one */
+  const double *b;  /* local rows of B */
+  int64_t ldb;
+  rla_dmat B; /* B as a matrix when the solve was given one (rla_lsq_solve), else NULL */
+  int op_may_fail; /* the operator's kernels may fail on one rank alone (see lsq_op_agree) */
+  double *x;  /* d x nrhs, replicated */
   int64_t ldx;
-  double *chunk; /* lsq_chunk_doubles(d, nrhs) doubles of scratch for the kernels */
 } lsq_problem;
-
-/* The factored, column-equilibrated sketch: S A D = Q R (TSQR), or R^T R = (S A D)^T S A D
-   to rounding (the Cholesky path of the accurate method), and when an SVD was made
-   R = U diag(sigma) V^T. The preconditioner is P = R^-1 (QR) or V_k diag(sigma_k)^-1 (SVD);
-   every array is replicated and identical on every rank. */
-typedef struct {
-  int64_t d, l, k; /* k: rank kept */
-  int use_svd;
-  int cholesky;      /* R from the Cholesky factor of the sketch's Gram matrix, not TSQR */
-  double sketch_max; /* largest |entry| of the summed sketch (Inf when one is NaN or Inf) */
-  double sketch_bound; /* the largest allowed; when above, nothing else is set */
-  double *scale;     /* D (d), the inverse column norms of S A (1 for a zero column) */
-  double *r;         /* R (d x d, upper triangular), QR path */
-  double *sigma;     /* d singular values, SVD path */
-  double *v;         /* V (d x d), SVD path */
-  double *nullspace; /* orthonormal basis of D V(:, k:d) (d x (d - k)), for the minimum norm */
-  double kappa;      /* condition number of S A D (see rla_lsq_info.kappa_sketch) */
-  double *work;      /* d doubles of scratch */
-} lsq_factor;
 
 /* The accurate method factors the sketch by QR alone (no SVD) for up to this many right-hand
    sides when R is numerically of full rank: its backward-error estimates then take one QR of
-   [R; sqrt(mu) I] per right-hand side and refinement step (LAPACK dtpqrt, 0.03 s at d = 1024)
-   instead of one SVD of R (dgesdd, 0.54 s). With more right-hand sides the SVD is cheaper. */
+   [R; sqrt(mu) I] per right-hand side and refinement step (LAPACK dtpqrt) instead of one SVD
+   of R (dgesdd), about 20 times the time at d = 1024. With more right-hand sides the SVD is
+   cheaper. Chosen by measurement: see bench/README.md. */
 #define LSQ_QR_MAX_RHS 4
 
 /* The accurate method takes the R factor of the equilibrated sketch S A D from the Cholesky
-   factorization of its Gram matrix (one dsyrk, 0.26 s on a 10250 x 1025 block against 0.54-0.64
-   s for its Householder QR) when LAPACK's 1-norm condition estimate of that factor is at most
-   this, and TSQR otherwise. The computed factor is the exact one of D (G + E) D with
-   ||E|| <= c eps ||G||, so as a preconditioner its distortion grows as c eps kappa^2 (and a
-   warm start from the sketch's normal equations loses kappa^2 eps, which CG makes up). On the
-   benchmark family (2^18 x 256, geometric singular values) the preconditioned condition number
-   was the same as with TSQR, 1.56, up to kappa 1e8, 5.25 at 1e9 (c eps kappa^2 near 4 there,
-   so about 0.04 at 1e8), and the factorization failed at 1e10: 1e7 leaves a factor 10 in
-   kappa, 100 in the distortion. Sketch-and-solve itself (the solve method) always uses TSQR,
-   whose x is accurate to kappa eps rather than kappa^2 eps. */
+   factorization of its Gram matrix (one dsyrk, about half the time of its Householder QR;
+   chosen by measurement: see bench/README.md) when LAPACK's 1-norm condition estimate of that
+   factor is at most this, and TSQR otherwise. The computed factor is the exact one of
+   D (G + E) D with ||E|| <= c eps ||G||, so as a preconditioner its distortion grows as
+   c eps kappa^2 (and a warm start from the sketch's normal equations loses kappa^2 eps, which
+   CG makes up). On the benchmark family (2^18 x 256, geometric singular values) the
+   preconditioned condition number was the same as with TSQR, 1.56, up to kappa 1e8, 5.25 at
+   1e9 (c eps kappa^2 near 4 there, so about 0.04 at 1e8), and the factorization failed at
+   1e10: 1e7 leaves a factor 10 in kappa, 100 in the distortion. Sketch-and-solve itself (the
+   solve method) always uses TSQR, whose x is accurate to kappa eps rather than kappa^2 eps. */
 #define CHOL_KAPPA_MAX 1e7
+
+#define CHECK_SOLVER(L)                                                                            \
+  do {                                                                                             \
+    if (!(L))                                                                                      \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "NULL solver");        \
+  } while (0)
+
+/* Grow *a to at least n doubles (contents not kept). Local. */
+rla_err lsq_reserve(rla_ctx ctx, double **a, int64_t *cap, int64_t n);
 
 /* Counters of one solve. */
 typedef struct {
   int64_t passes, words, reductions;
 } lsq_cost;
 
-/* Rows per chunk of the fused passes for d columns (about 4 MiB of A). */
-int64_t lsq_chunk_rows(int64_t d);
-/* Rows per chunk of the pipelined single-vector pass (about 2 MiB of A but 512 to 2048 rows,
-   a multiple of 8). */
-int64_t lsq_pipe_rows(int64_t d);
-/* Doubles of scratch (lsq_problem.chunk) the kernels need for nrhs right-hand sides. */
-int64_t lsq_chunk_doubles(int64_t d, int64_t nrhs);
-/* Local part of r = b - A x, g = A^T r, ||r||^2, ||b||^2 and (when colsq != NULL) the squared
-   column norms of A, over this rank's rows, for the nv right-hand sides cols[0..nv) (all when
-   cols is NULL); x is d x nv with leading dimension ldx. g (d x nv, leading dimension d), rn2,
-   bn2 (nv) and colsq (d) are accumulated into (zero them first). Local. */
-void lsq_local_residual(const lsq_problem *p, int64_t nv, const int64_t *cols, const double *x,
-                        int64_t ldx, double *g, double *rn2, double *bn2, double *colsq);
-/* Local part of W = A^T (A Z) for Z (d x nv, leading dimension d), one pass over the local rows;
-   W (d x nv, leading dimension d) is overwritten. Local. */
-void lsq_local_normal(const lsq_problem *p, int64_t nv, const double *z, double *w);
+/* The error of an operator kernel, agreed over the ranks when p's operator may fail on one rank
+   alone (a matrix-free operator's callbacks); the dense operator's kernels fail on every rank
+   or on none (they check only set-up state that is the same everywhere), so its passes take no
+   extra collective. Collective when p->op_may_fail. */
+rla_err lsq_op_agree(const lsq_problem *p, rla_err err);
 /* In-place sum over the ranks of n doubles, counted in cost. Collective. */
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost);
+
+/* The oversampling factor in use for an m x d problem: the one set, or the default of the
+   method (interface.c). Local. */
+double lsq_oversample(rla_lsq L, int64_t m, int64_t d);
+
+/* Allocate (or grow) the factor's arrays for d columns and nrhs right-hand sides; Local
+   (the callers agree). Free them. */
+rla_err lsq_factor_plan(rla_ctx ctx, lsq_factor *F, int64_t d, int64_t nrhs);
+void lsq_factor_free(lsq_factor *F);
+/* Reset the results of a previous factorization, keeping the arrays. Local. */
+void lsq_factor_reset(lsq_factor *F, int64_t d, int64_t l);
+/* From R = R11 D in F->r (and F->scale): unless want_svd, LAPACK's 1-norm condition estimate
+   of R decides whether the SVD follows (R numerically rank-deficient); with the SVD, the rank
+   k, U (F->u), V and the null-space basis. rcond_known: 1 / kappa already known (the Cholesky
+   path), else 0. Local (replicated arithmetic). */
+rla_err lsq_factor_decide(rla_ctx ctx, lsq_factor *F, double rank_tol, int want_svd,
+                          double rcond_known);
+/* The rank tolerance in use for d columns. */
+double lsq_rank_tol(double rank_tol, int64_t d);
+/* x (scaled coordinates, d) = P y (y of length k). */
+void lsq_precond_apply(const lsq_factor *F, const double *y, double *x);
+/* y (k) = P^T g (g of length d, scaled coordinates). */
+void lsq_precond_apply_transpose(const lsq_factor *F, const double *g, double *y);
+/* Remove from the d x nrhs original-coordinate x its component in the numerical null space of
+   A (a no-op when nothing was truncated). Local. */
+void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t ldx);
+
+/* The sketch of the local rows of A (through the operator) and of B (its nrhs columns, b: lm
+   rows, leading dimension ldb; none when nrhs = 0) side by side in w (l x (d + nrhs)), its
+   reduce-scatter to the row blocks, and the test of its largest entry (F->sketch_max,
+   F->sketch_bound). Collective. */
+rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, const double *b,
+                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost);
+/* TSQR of the reduced sketch w (l x c, c = d + nrhs) into rf (c x c) and the equilibrated
+   R = R11 D into F. Collective. */
+rla_err lsq_sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t d, int64_t nrhs, double *rf,
+                      lsq_factor *F, lsq_cost *cost);
 
 /* The sketch phase shared by solve and accurate: sketch [A B] (one reduction), equilibrate,
    factor (accurate: the Cholesky factor of the Gram matrix when it passes CHOL_KAPPA_MAX,
@@ -116,26 +197,28 @@ rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost);
 rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
                          double *residual_sketched, lsq_cost *cost, double *t_sketch,
                          double *t_factor);
-void lsq_factor_free(lsq_factor *F);
-/* x (scaled coordinates, d) = P y (y of length k). */
-void lsq_precond_apply(const lsq_factor *F, const double *y, double *x);
-/* y (k) = P^T g (g of length d, scaled coordinates). */
-void lsq_precond_apply_transpose(const lsq_factor *F, const double *g, double *y);
-/* Remove from the d x nrhs original-coordinate x its component in the numerical null space of
-   A (a no-op when nothing was truncated). Local. */
-void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t ldx);
 
+/* Allocate the refinement's workspace for d columns and nrhs right-hand sides (and the
+   history), or grow it. Collective. Free it. */
+rla_err lsq_refine_plan(rla_lsq L, int64_t d, int64_t nrhs);
+void lsq_refine_free(lsq_refine_ws **w);
 /* Accurate method: refine the sketch-and-solve x in p->x. Fills the per right-hand-side arrays
    and the iteration counts of info. Collective. */
 rla_err lsq_refine(rla_lsq L, const lsq_problem *p, const lsq_factor *F, rla_lsq_info *info,
                    lsq_cost *cost);
 
-/* Direct method with PDGELS: X from A and B. Collective. */
-rla_err lsq_direct(rla_lsq L, rla_dmat A, rla_dmat B, const lsq_problem *p, rla_lsq_info *info,
+/* Direct method with PDGELS: X from the dense A and B (p->B, or p->b copied into a row-block
+   matrix). Collective. */
+rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info,
                    lsq_cost *cost);
 
 /* Residual norms and ||A^T r|| / (||A||_F ||r||) of p->x for all right-hand sides (one pass,
-   one reduction), into info's arrays; also info->norm_fro. Collective. */
+   one reduction, into L->work.eval), into info's arrays; also info->norm_fro. Collective. */
 rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_cost *cost);
+
+/* The plan (solve.c): for the operator L->op and nrhs right-hand sides, size and set up the
+   sketch, reserve the operator's workspace and allocate every array a solve uses. Collective. */
+rla_err lsq_plan(rla_lsq L, int64_t nrhs);
+void lsq_work_free(lsq_work *w);
 
 #endif

@@ -30,7 +30,8 @@
    Cost per CG step: one fused pass A^T (A z) over the local rows (4 m d / P flops per right-hand
    side), one allreduce of d words per right-hand side, O(d k) replicated flops for P, P^T and
    the estimate. Without the SVD, (2/3) d^3 replicated flops per refinement step and
-   right-hand side for R_mu (0.03 s at d = 1024, against 0.54 s for the SVD of R).
+   right-hand side for R_mu (about a twentieth of the SVD of R at d = 1024; chosen by
+   measurement: see bench/README.md).
    Decisions use reduced values and are broadcast from rank 0 (a few ints per CG step), so every
    rank takes the same path even if replicated arithmetic differs in the last bit. */
 #include <cblas.h>
@@ -45,13 +46,15 @@
 #define LANCZOS_MAX 200 /* CG coefficients kept for the condition estimate */
 
 /* Block size of dtpqrt for the estimate's QR of [R; sqrt(mu) I]: 32 measured fastest at
-   d = 1024 (0.03 s; 0.04 s with 64 or 128). */
+   d = 1024, against 64 and 128 (chosen by measurement: see bench/README.md). */
 #define KW_NB 32
 /* Power-method steps for the estimates of ||R||_2 and kappa_2(R) of the QR path */
 #define POWER_STEPS 8
 
-typedef struct {
-  int64_t d, k, nrhs;
+/* The refinement's workspace, allocated by lsq_refine_plan for d columns and nrhs right-hand
+   sides (the arrays of length k hold d), and its state during one lsq_refine. */
+struct lsq_refine_ws {
+  int64_t d, k, nrhs, cap_d, cap_nrhs;
   double *xh;                 /* d x nrhs, scaled coordinates */
   double *xbest;              /* d x nrhs, original coordinates */
   double *buf;                /* reduction buffer */
@@ -68,9 +71,13 @@ typedef struct {
   int *cg_on;  /* status + nrhs */
   double lanczos_a[LANCZOS_MAX], lanczos_b[LANCZOS_MAX];
   int nlanczos;
-} refine_ws;
+  /* the solve in progress */
+  int64_t its, na, nc;
+  double ahat_fro, a_fro;
+};
+typedef struct lsq_refine_ws refine_ws;
 
-static void ws_free(refine_ws *w)
+static void ws_free_arrays(refine_ws *w)
 {
   double **arrays[] = {&w->xh,       &w->xbest,    &w->buf,     &w->pack,    &w->c,       &w->s,
                        &w->p,        &w->dz,       &w->q,       &w->vec,     &w->gnew,    &w->rmu,
@@ -82,49 +89,74 @@ static void ws_free(refine_ws *w)
   rla_free(&w->cgcols);
   rla_free(&w->status);
   w->cg_on = NULL;
+  w->cap_d = w->cap_nrhs = 0;
 }
 
-static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t k, int64_t nrhs, int qr)
+void lsq_refine_free(lsq_refine_ws **w)
 {
-  size_t kk = (size_t)((k > 0 ? k : 1) * nrhs), dn = (size_t)(d * nrhs), n = (size_t)nrhs;
-  size_t dd = qr ? (size_t)(d * d) : 1;
+  if (!w || !*w) return;
+  ws_free_arrays(*w);
+  rla_free(w);
+}
+
+/* The arrays for d columns and nrhs right-hand sides; the QR path's triangles for at most
+   LSQ_QR_MAX_RHS of them (more take the SVD path). Local. */
+static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t nrhs)
+{
+  size_t kk = (size_t)(d * nrhs), dn = (size_t)(d * nrhs), n = (size_t)nrhs, dd = (size_t)(d * d);
+  size_t nqr = (size_t)(nrhs < LSQ_QR_MAX_RHS ? nrhs : LSQ_QR_MAX_RHS);
   struct {
     double **ptr;
     size_t count;
-  } arrays[] = {{&w->xh, dn},
-                {&w->xbest, dn},
+  } arrays[] = {{&w->xh, dn},       {&w->xbest, dn},
                 {&w->buf, dn + 2 * n + (size_t)d},
-                {&w->pack, dn},
-                {&w->c, kk},
-                {&w->s, kk},
-                {&w->p, kk},
-                {&w->dz, kk},
-                {&w->q, kk},
-                {&w->vec, (size_t)d},
-                {&w->gnew, (size_t)d},
-                {&w->rmu, dd * n},
-                {&w->kwb, dd},
-                {&w->kwt, qr ? (size_t)(KW_NB * d) : 1},
-                {&w->rho, n},
-                {&w->rn, n},
-                {&w->xn, n},
-                {&w->fac, n},
-                {&w->est_prev, n},
-                {&w->best_est, n},
-                {&w->best_rn, n},
-                {&w->best_be, n},
+                {&w->pack, dn},     {&w->c, kk},          {&w->s, kk},        {&w->p, kk},
+                {&w->dz, kk},       {&w->q, kk},          {&w->vec, (size_t)d},
+                {&w->gnew, (size_t)d},                    {&w->rmu, dd * nqr},
+                {&w->kwb, dd},      {&w->kwt, (size_t)(KW_NB * d)},
+                {&w->rho, n},       {&w->rn, n},          {&w->xn, n},        {&w->fac, n},
+                {&w->est_prev, n},  {&w->best_est, n},    {&w->best_rn, n},   {&w->best_be, n},
                 {&w->rhs_norm, n}};
-  memset(w, 0, sizeof(*w));
-  w->d = d;
-  w->k = k;
-  w->nrhs = nrhs;
+  ws_free_arrays(w);
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     RLA_CALL(ctx, rla_calloc(ctx, arrays[i].count, sizeof(double), arrays[i].ptr));
   RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int64_t), &w->cols));
   RLA_CALL(ctx, rla_calloc(ctx, n, sizeof(int64_t), &w->cgcols));
   RLA_CALL(ctx, rla_calloc(ctx, 2 * n, sizeof(int), &w->status));
   w->cg_on = w->status + n;
+  w->cap_d = d;
+  w->cap_nrhs = nrhs;
   return RLA_SUCCESS;
+}
+
+rla_err lsq_refine_plan(rla_lsq L, int64_t d, int64_t nrhs)
+{
+  rla_ctx ctx = L->ctx;
+  int64_t nh = L->max_iterations + MAX_STEPS + 2;
+  rla_err err = RLA_SUCCESS;
+  if (!L->refine) err = rla_calloc(ctx, 1, sizeof(refine_ws), &L->refine);
+  if (!err && (L->refine->cap_d < d || L->refine->cap_nrhs < nrhs))
+    err = ws_alloc(ctx, L->refine, d, nrhs);
+  if (!err && L->history_cap < nh) {
+    rla_free(&L->history);
+    L->history_cap = 0;
+    err = rla_calloc(ctx, (size_t)nh, sizeof(double), &L->history);
+    if (!err) L->history_cap = nh;
+  }
+  if (err && L->refine) ws_free_arrays(L->refine);
+  return rla_ctx_agree(ctx, err);
+}
+
+/* The state of a new solve: every right-hand side active, no CG coefficients. */
+static void ws_start(refine_ws *w, int64_t d, int64_t k, int64_t nrhs)
+{
+  w->d = d;
+  w->k = k;
+  w->nrhs = nrhs;
+  w->nlanczos = 0;
+  w->its = w->na = w->nc = 0;
+  w->ahat_fro = w->a_fro = 0.0;
+  memset(w->status, 0, sizeof(int) * (size_t)(2 * nrhs));
 }
 
 /* Every rank takes rank 0's decisions (status and CG on/off per right-hand side): they are made
@@ -236,221 +268,276 @@ static double lanczos_kappa(const refine_ws *w)
   return sqrt(diag[n - 1] / diag[0]);
 }
 
+/* Init: the estimates of ||R||_2 and kappa_2(R) for the adaptive rule, and the scaled-coordinate
+   start x^ = D^-1 x of every right-hand side. */
+static void refine_init(const lsq_problem *pb, const lsq_factor *F, refine_ws *w)
+{
+  int64_t d = pb->d;
+  if (F->use_svd) {
+    w->sigma1 = F->sigma[0];
+    w->kappa = F->kappa;
+  } else {
+    power_estimates(F, w->vec, w->gnew, &w->sigma1, &w->kappa);
+  }
+  for (int64_t j = 0; j < pb->nrhs; j++) {
+    for (int64_t i = 0; i < d; i++)
+      w->xh[i + j * d] = pb->x[i + j * pb->ldx] / F->scale[i];
+    w->best_est[j] = INFINITY;
+    w->est_prev[j] = INFINITY;
+  }
+}
+
+/* The active right-hand sides (status 0) into w->cols, their count into w->na. */
+static void list_active(refine_ws *w)
+{
+  w->na = 0;
+  for (int64_t j = 0; j < w->nrhs; j++)
+    if (w->status[j] == 0) w->cols[w->na++] = j;
+}
+
+/* Test of right-hand side j (jj-th active) at refinement step `step`, from the reduced residual
+   pass in w->buf: the backward-error estimate, the best iterate, the stopping decision, and the
+   start of its CG (dz = 0, s = p = c = P^T g^). */
+static rla_err refine_test(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, refine_ws *w,
+                           int step, int64_t jj, rla_lsq_info *info)
+{
+  int64_t d = pb->d, k = w->k, na = w->na, j = w->cols[jj];
+  double *g = w->buf + jj * d, rn = sqrt(w->buf[d * na + jj]), gn, xn = 0.0, theta, est, be;
+  lapack_int kinfo = 0;
+  if (step == 0) w->rhs_norm[j] = sqrt(w->buf[d * na + na + jj]);
+  gn = cblas_dnrm2((int)d, g, 1);
+  be = rn > 0.0 && w->a_fro > 0.0 ? gn / (w->a_fro * rn) : 0.0;
+  for (int64_t i = 0; i < d; i++) {
+    g[i] *= F->scale[i]; /* g^ = D A^T r = A^T r in scaled coordinates */
+    xn += w->xh[i + j * d] * w->xh[i + j * d];
+  }
+  xn = sqrt(xn);
+  theta = w->rhs_norm[j] > 0.0 ? w->ahat_fro / w->rhs_norm[j] : 0.0;
+  w->fac[j] = theta / sqrt(1.0 + theta * theta * xn * xn);
+  w->rn[j] = rn;
+  w->xn[j] = xn;
+  if (F->use_svd) {
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, F->v, (int)d, g, 1, 0.0, w->vec,
+                1);
+    est = kw_estimate(F, w->vec, d, w->fac[j], rn, w->ahat_fro);
+  } else {
+    /* R_mu for this step's mu, kept for the CG estimates that follow */
+    kinfo = kw_factor(F, (w->fac[j] * rn) * (w->fac[j] * rn), w->rmu + j * d * d, w->kwb, w->kwt);
+    est = rn == 0.0 ? 0.0 : kw_estimate_qr(w->rmu + j * d * d, d, g, w->vec, w->fac[j], w->ahat_fro);
+  }
+  if (w->rhs_norm[j] == 0.0 || k == 0) est = 0.0; /* x = 0 is the minimum-norm solution */
+  if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est;
+  if (est <= w->best_est[j] || est <= L->tol) {
+    w->best_est[j] = est;
+    w->best_rn[j] = rn;
+    w->best_be[j] = be;
+    memcpy(w->xbest + j * d, pb->x + j * pb->ldx, sizeof(double) * (size_t)d);
+  }
+  if (est <= L->tol)
+    w->status[j] = 1;
+  else if ((step >= 2 && est > 0.5 * w->est_prev[j]) || step >= MAX_STEPS ||
+           w->its >= L->max_iterations)
+    w->status[j] = 2;
+  w->est_prev[j] = est;
+  lsq_precond_apply_transpose(F, g, w->c + j * k);
+  memcpy(w->s + j * k, w->c + j * k, sizeof(double) * (size_t)k);
+  memcpy(w->p + j * k, w->c + j * k, sizeof(double) * (size_t)k);
+  memset(w->dz + j * k, 0, sizeof(double) * (size_t)k);
+  w->rho[j] = cblas_ddot((int)k, w->s + j * k, 1, w->s + j * k, 1);
+  w->cg_on[j] = w->status[j] == 0 && w->rho[j] > 0.0;
+  RLA_CHECK(L->ctx, kinfo == 0, RLA_ERR_LIB,
+            "the QR of [R; sqrt(mu) I] for the backward-error estimate failed (LAPACK dtpqrt "
+            "info %d)",
+            (int)kinfo);
+  return RLA_SUCCESS;
+}
+
+/* One refinement step's residual pass: r = b - A x and A^T r for the active right-hand sides
+   (and the column norms at the first step), reduced; then refine_test for each, and the
+   agreed decisions. Collective. */
+static rla_err refine_evaluate(rla_lsq L, const lsq_problem *pb, const lsq_factor *F,
+                               refine_ws *w, int step, rla_lsq_info *info, lsq_cost *cost)
+{
+  rla_ctx ctx = L->ctx;
+  int64_t d = pb->d, na = w->na, nbuf;
+  rla_err err = RLA_SUCCESS;
+  for (int64_t jj = 0; jj < na; jj++)
+    memcpy(w->pack + jj * d, pb->x + w->cols[jj] * pb->ldx, sizeof(double) * (size_t)d);
+  nbuf = d * na + 2 * na + (step == 0 ? d : 0);
+  memset(w->buf, 0, sizeof(double) * (size_t)nbuf);
+  RLA_CALL(ctx, lsq_op_agree(pb, rla_op_residual_local(
+                                       pb->op, na, w->cols, pb->b, pb->ldb, w->pack, d, w->buf,
+                                       w->buf + d * na, w->buf + d * na + na,
+                                       step == 0 ? w->buf + d * na + 2 * na : NULL)));
+  RLA_CALL(ctx, lsq_allreduce(ctx, w->buf, nbuf, cost));
+  cost->passes++;
+  if (step == 0) {
+    const double *colsq = w->buf + d * na + 2 * na;
+    for (int64_t i = 0; i < d; i++) {
+      w->a_fro += colsq[i];
+      w->ahat_fro += colsq[i] * F->scale[i] * F->scale[i];
+    }
+    w->a_fro = sqrt(w->a_fro);
+    w->ahat_fro = sqrt(w->ahat_fro);
+    info->norm_fro = w->a_fro;
+  }
+  for (int64_t jj = 0; jj < na; jj++) {
+    rla_err e = refine_test(L, pb, F, w, step, jj, info);
+    if (e && !err) err = e;
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return agree_flags(ctx, w->status, 2 * w->nrhs, cost);
+}
+
+/* The backward-error estimate of the CG iterate x^ + P dz of right-hand side j from the CG
+   recurrences: with the SVD, V_k^T g^_new = diag(sigma_k) s and ||r_new||^2 = ||r||^2 -
+   dz^T (c + s) in exact arithmetic; on the QR path g^_new = R^T s, weighted with the mu of the
+   step's start (||r|| moves little during CG when r is large, and the recomputed residual
+   decides when it is not). */
+static double cg_estimate(const lsq_factor *F, refine_ws *w, int64_t j)
+{
+  int64_t d = w->d, k = w->k;
+  const double *s = w->s + j * k, *dz = w->dz + j * k;
+  double nrn2, mu, sum = 0.0;
+  if (!F->use_svd) {
+    memcpy(w->gnew, s, sizeof(double) * (size_t)d);
+    cblas_dtrmv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, F->r, (int)d, w->gnew,
+                1);
+    return kw_estimate_qr(w->rmu + j * d * d, d, w->gnew, w->vec, w->fac[j], w->ahat_fro);
+  }
+  nrn2 = w->rn[j] * w->rn[j] - cblas_ddot((int)k, dz, 1, w->c + j * k, 1) -
+         cblas_ddot((int)k, dz, 1, s, 1);
+  mu = w->fac[j] * w->fac[j] * (nrn2 > 0.0 ? nrn2 : 0.0);
+  for (int64_t i = 0; i < k; i++) {
+    double t = F->sigma[i] * s[i], den = F->sigma[i] * F->sigma[i] + mu;
+    sum += t * t / den;
+  }
+  return w->ahat_fro > 0.0 ? w->fac[j] * sqrt(sum) / w->ahat_fro : 0.0;
+}
+
+/* Iterate: the CG update of right-hand side j (jj-th in the CG) from wj = A^T A P p (reduced),
+   with its estimate and stopping test. */
+static void cg_update(rla_lsq L, const lsq_factor *F, refine_ws *w, int step, int64_t jj,
+                      rla_lsq_info *info)
+{
+  int64_t d = w->d, k = w->k, j = w->cgcols[jj];
+  double *wj = w->buf + jj * d, *s = w->s + j * k, *p = w->p + j * k, *q = w->q + j * k;
+  double *dz = w->dz + j * k, pq, alpha, rho_new, update, est_in;
+  L->rhs_iterations[j]++;
+  for (int64_t i = 0; i < d; i++)
+    wj[i] *= F->scale[i];
+  lsq_precond_apply_transpose(F, wj, q);
+  pq = cblas_ddot((int)k, p, 1, q, 1);
+  if (!(pq > 0.0) || !isfinite(pq)) {
+    w->cg_on[j] = 0; /* breakdown: keep dz as it is */
+    return;
+  }
+  alpha = w->rho[j] / pq;
+  cblas_daxpy((int)k, alpha, p, 1, dz, 1);
+  cblas_daxpy((int)k, -alpha, q, 1, s, 1);
+  rho_new = cblas_ddot((int)k, s, 1, s, 1);
+  update = fabs(alpha) * cblas_dnrm2((int)k, p, 1);
+  if (step == 0 && jj == 0 && w->cgcols[0] == w->cols[0] && w->nlanczos < LANCZOS_MAX) {
+    w->lanczos_a[w->nlanczos] = alpha;
+    w->lanczos_b[w->nlanczos] = rho_new / w->rho[j];
+    w->nlanczos++;
+  }
+  est_in = cg_estimate(F, w, j);
+  if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est_in;
+  if (est_in <= 0.5 * L->tol || rho_new == 0.0 ||
+      (step == 0 && update <= RLA_EPS * (w->sigma1 * w->xn[j] + 0.04 * w->kappa * w->rn[j])))
+    w->cg_on[j] = 0;
+  if (rho_new > 0.0) {
+    for (int64_t i = 0; i < k; i++)
+      p[i] = s[i] + (rho_new / w->rho[j]) * p[i];
+    w->rho[j] = rho_new;
+  }
+}
+
+/* CG on (P^T A^T A P) dy = c for the active right-hand sides: one fused pass and one reduction
+   per step for all those still iterating. Collective. */
+static rla_err refine_cg(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, refine_ws *w,
+                         int step, rla_lsq_info *info, lsq_cost *cost)
+{
+  rla_ctx ctx = L->ctx;
+  int64_t d = pb->d, k = w->k;
+  for (;;) {
+    int64_t nc = 0;
+    for (int64_t jj = 0; jj < w->na; jj++)
+      if (w->cg_on[w->cols[jj]]) w->cgcols[nc++] = w->cols[jj];
+    if (nc == 0 || w->its >= L->max_iterations) break;
+    for (int64_t jj = 0; jj < nc; jj++) {
+      int64_t j = w->cgcols[jj];
+      double *z = w->pack + jj * d;
+      lsq_precond_apply(F, w->p + j * k, z);
+      for (int64_t i = 0; i < d; i++)
+        z[i] *= F->scale[i];
+    }
+    RLA_CALL(ctx, lsq_op_agree(pb, rla_op_normal_local(pb->op, nc, w->pack, w->buf)));
+    RLA_CALL(ctx, lsq_allreduce(ctx, w->buf, d * nc, cost));
+    cost->passes++;
+    w->its++;
+    for (int64_t jj = 0; jj < nc; jj++)
+      cg_update(L, F, w, step, jj, info);
+    RLA_CALL(ctx, agree_flags(ctx, w->cg_on, w->nrhs, cost));
+    RLA_CALL(ctx, rla_fault_agree(ctx, "iterate"));
+  }
+  return RLA_SUCCESS;
+}
+
+/* x^ += P dz, x = D x^ (minus its null-space component) for the active right-hand sides. */
+static void refine_update(const lsq_problem *pb, const lsq_factor *F, refine_ws *w)
+{
+  int64_t d = pb->d, k = w->k;
+  for (int64_t jj = 0; jj < w->na; jj++) {
+    int64_t j = w->cols[jj];
+    double *x = pb->x + j * pb->ldx;
+    lsq_precond_apply(F, w->dz + j * k, w->vec);
+    for (int64_t i = 0; i < d; i++) {
+      w->xh[i + j * d] += w->vec[i];
+      x[i] = F->scale[i] * w->xh[i + j * d];
+    }
+    lsq_project_nullspace(F, 1, x, pb->ldx);
+    if (F->k < d)
+      for (int64_t i = 0; i < d; i++)
+        w->xh[i + j * d] = x[i] / F->scale[i];
+  }
+}
+
 rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_lsq_info *info,
                    lsq_cost *cost)
 {
-  rla_ctx ctx = L->ctx;
-  int64_t d = pb->d, k = F->k, nrhs = pb->nrhs, its = 0, steps = 0;
-  double ahat_fro = 0.0, a_fro = 0.0, tol = L->tol;
-  refine_ws w;
-  rla_err err;
+  refine_ws *w = L->refine;
+  int64_t d = pb->d, nrhs = pb->nrhs, steps = 0;
 
-  err = ws_alloc(ctx, &w, d, k, nrhs, !F->use_svd);
-  if (!err && L->history_cap < L->max_iterations + MAX_STEPS + 2) {
-    rla_free(&L->history);
-    L->history_cap = 0;
-    err = rla_calloc(ctx, (size_t)(L->max_iterations + MAX_STEPS + 2), sizeof(double), &L->history);
-    if (!err) L->history_cap = L->max_iterations + MAX_STEPS + 2;
-  }
+  RLA_CHECK(L->ctx, w && w->cap_d >= d && w->cap_nrhs >= nrhs, RLA_ERR_ARG,
+            "lsq_refine: the workspace is not planned for %lld right-hand sides",
+            (long long)nrhs);
+  ws_start(w, d, F->k, nrhs);
   info->history = L->history;
   info->nhistory = 0;
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  if (F->use_svd) {
-    w.sigma1 = F->sigma[0];
-    w.kappa = F->kappa;
-  } else {
-    power_estimates(F, w.vec, w.gnew, &w.sigma1, &w.kappa);
-  }
-  for (int64_t j = 0; j < nrhs; j++) {
-    for (int64_t i = 0; i < d; i++)
-      w.xh[i + j * d] = pb->x[i + j * pb->ldx] / F->scale[i];
-    w.best_est[j] = INFINITY;
-    w.est_prev[j] = INFINITY;
-  }
+  refine_init(pb, F, w);
   for (int step = 0;; step++) {
-    int64_t na = 0, nbuf;
-    /* --- evaluate r = b - A x, A^T r for the active right-hand sides --- */
-    for (int64_t j = 0; j < nrhs; j++)
-      if (w.status[j] == 0) w.cols[na++] = j;
-    if (na == 0) break;
-    for (int64_t jj = 0; jj < na; jj++)
-      memcpy(w.pack + jj * d, pb->x + w.cols[jj] * pb->ldx, sizeof(double) * (size_t)d);
-    nbuf = d * na + 2 * na + (step == 0 ? d : 0);
-    memset(w.buf, 0, sizeof(double) * (size_t)nbuf);
-    lsq_local_residual(pb, na, w.cols, w.pack, d, w.buf, w.buf + d * na, w.buf + d * na + na,
-                       step == 0 ? w.buf + d * na + 2 * na : NULL);
-    RLA_CALL_GOTO(ctx, err, done, lsq_allreduce(ctx, w.buf, nbuf, cost));
-    cost->passes++;
-    if (step == 0) {
-      const double *colsq = w.buf + d * na + 2 * na;
-      for (int64_t i = 0; i < d; i++) {
-        a_fro += colsq[i];
-        ahat_fro += colsq[i] * F->scale[i] * F->scale[i];
-      }
-      a_fro = sqrt(a_fro);
-      ahat_fro = sqrt(ahat_fro);
-      info->norm_fro = a_fro;
-    }
-    for (int64_t jj = 0; jj < na; jj++) {
-      int64_t j = w.cols[jj];
-      double *g = w.buf + jj * d, rn = sqrt(w.buf[d * na + jj]), gn, xn = 0.0, theta, est, be;
-      lapack_int kinfo = 0;
-      if (step == 0) w.rhs_norm[j] = sqrt(w.buf[d * na + na + jj]);
-      gn = cblas_dnrm2((int)d, g, 1);
-      be = rn > 0.0 && a_fro > 0.0 ? gn / (a_fro * rn) : 0.0;
-      for (int64_t i = 0; i < d; i++) {
-        g[i] *= F->scale[i]; /* g^ = D A^T r = A^T r in scaled coordinates */
-        xn += w.xh[i + j * d] * w.xh[i + j * d];
-      }
-      xn = sqrt(xn);
-      theta = w.rhs_norm[j] > 0.0 ? ahat_fro / w.rhs_norm[j] : 0.0;
-      w.fac[j] = theta / sqrt(1.0 + theta * theta * xn * xn);
-      w.rn[j] = rn;
-      w.xn[j] = xn;
-      if (F->use_svd) {
-        cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, F->v, (int)d, g, 1, 0.0, w.vec,
-                    1);
-        est = kw_estimate(F, w.vec, d, w.fac[j], rn, ahat_fro);
-      } else {
-        /* R_mu for this step's mu, kept for the CG estimates that follow */
-        kinfo = kw_factor(F, (w.fac[j] * rn) * (w.fac[j] * rn), w.rmu + j * d * d, w.kwb, w.kwt);
-        est = rn == 0.0 ? 0.0 : kw_estimate_qr(w.rmu + j * d * d, d, g, w.vec, w.fac[j], ahat_fro);
-      }
-      if (kinfo != 0 && !err)
-        err = rla_error_set(ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
-                            "the QR of [R; sqrt(mu) I] for the backward-error estimate failed "
-                            "(LAPACK dtpqrt info %d)",
-                            (int)kinfo);
-      if (w.rhs_norm[j] == 0.0 || k == 0) est = 0.0; /* x = 0 is the minimum-norm solution */
-      if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est;
-      if (est <= w.best_est[j] || est <= tol) {
-        w.best_est[j] = est;
-        w.best_rn[j] = rn;
-        w.best_be[j] = be;
-        memcpy(w.xbest + j * d, pb->x + j * pb->ldx, sizeof(double) * (size_t)d);
-      }
-      if (est <= tol)
-        w.status[j] = 1;
-      else if ((step >= 2 && est > 0.5 * w.est_prev[j]) || step >= MAX_STEPS ||
-               its >= L->max_iterations)
-        w.status[j] = 2;
-      w.est_prev[j] = est;
-      /* CG start: dz = 0, s = p = c = P^T g^ */
-      lsq_precond_apply_transpose(F, g, w.c + j * k);
-      memcpy(w.s + j * k, w.c + j * k, sizeof(double) * (size_t)k);
-      memcpy(w.p + j * k, w.c + j * k, sizeof(double) * (size_t)k);
-      memset(w.dz + j * k, 0, sizeof(double) * (size_t)k);
-      w.rho[j] = cblas_ddot((int)k, w.s + j * k, 1, w.s + j * k, 1);
-      w.cg_on[j] = w.status[j] == 0 && w.rho[j] > 0.0;
-    }
-    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-    RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.status, 2 * nrhs, cost));
-    na = 0;
-    for (int64_t j = 0; j < nrhs; j++)
-      if (w.status[j] == 0) w.cols[na++] = j;
-    if (na == 0) break;
-
-    /* --- CG on (P^T A^T A P) dy = c for the active right-hand sides --- */
-    for (;;) {
-      int64_t nc = 0;
-      for (int64_t jj = 0; jj < na; jj++)
-        if (w.cg_on[w.cols[jj]]) w.cgcols[nc++] = w.cols[jj];
-      if (nc == 0 || its >= L->max_iterations) break;
-      for (int64_t jj = 0; jj < nc; jj++) {
-        int64_t j = w.cgcols[jj];
-        double *z = w.pack + jj * d;
-        lsq_precond_apply(F, w.p + j * k, z);
-        for (int64_t i = 0; i < d; i++)
-          z[i] *= F->scale[i];
-      }
-      lsq_local_normal(pb, nc, w.pack, w.buf);
-      RLA_CALL_GOTO(ctx, err, done, lsq_allreduce(ctx, w.buf, d * nc, cost));
-      cost->passes++;
-      its++;
-      for (int64_t jj = 0; jj < nc; jj++) {
-        int64_t j = w.cgcols[jj];
-        double *wj = w.buf + jj * d, *s = w.s + j * k, *p = w.p + j * k, *q = w.q + j * k;
-        double *dz = w.dz + j * k, pq, alpha, rho_new, update, nrn2, est_in, sum = 0.0, mu;
-        L->rhs_iterations[j]++;
-        for (int64_t i = 0; i < d; i++)
-          wj[i] *= F->scale[i];
-        lsq_precond_apply_transpose(F, wj, q);
-        pq = cblas_ddot((int)k, p, 1, q, 1);
-        if (!(pq > 0.0) || !isfinite(pq)) {
-          w.cg_on[j] = 0; /* breakdown: keep dz as it is */
-          continue;
-        }
-        alpha = w.rho[j] / pq;
-        cblas_daxpy((int)k, alpha, p, 1, dz, 1);
-        cblas_daxpy((int)k, -alpha, q, 1, s, 1);
-        rho_new = cblas_ddot((int)k, s, 1, s, 1);
-        update = fabs(alpha) * cblas_dnrm2((int)k, p, 1);
-        if (step == 0 && jj == 0 && w.cgcols[0] == w.cols[0] && w.nlanczos < LANCZOS_MAX) {
-          w.lanczos_a[w.nlanczos] = alpha;
-          w.lanczos_b[w.nlanczos] = rho_new / w.rho[j];
-          w.nlanczos++;
-        }
-        if (F->use_svd) {
-          /* estimate at x^ + P dz: V_k^T g^_new = diag(sigma_k) s, ||r_new||^2 = ||r||^2 -
-             dz^T (c + s) in exact arithmetic */
-          nrn2 = w.rn[j] * w.rn[j] - cblas_ddot((int)k, dz, 1, w.c + j * k, 1) -
-                 cblas_ddot((int)k, dz, 1, s, 1);
-          mu = w.fac[j] * w.fac[j] * (nrn2 > 0.0 ? nrn2 : 0.0);
-          for (int64_t i = 0; i < k; i++) {
-            double t = F->sigma[i] * s[i], den = F->sigma[i] * F->sigma[i] + mu;
-            sum += t * t / den;
-          }
-          est_in = ahat_fro > 0.0 ? w.fac[j] * sqrt(sum) / ahat_fro : 0.0;
-        } else {
-          /* g^_new = R^T s, weighted with the mu of the step's start: ||r|| moves little
-             during CG when r is large, and the recomputed residual decides when it is not */
-          memcpy(w.gnew, s, sizeof(double) * (size_t)d);
-          cblas_dtrmv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, F->r, (int)d,
-                      w.gnew, 1);
-          est_in = kw_estimate_qr(w.rmu + j * d * d, d, w.gnew, w.vec, w.fac[j], ahat_fro);
-        }
-        if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est_in;
-        if (est_in <= 0.5 * tol || rho_new == 0.0 ||
-            (step == 0 && update <= RLA_EPS * (w.sigma1 * w.xn[j] + 0.04 * w.kappa * w.rn[j])))
-          w.cg_on[j] = 0;
-        if (rho_new > 0.0) {
-          for (int64_t i = 0; i < k; i++)
-            p[i] = s[i] + (rho_new / w.rho[j]) * p[i];
-          w.rho[j] = rho_new;
-        }
-      }
-      RLA_CALL_GOTO(ctx, err, done, agree_flags(ctx, w.cg_on, nrhs, cost));
-      RLA_CALL_GOTO(ctx, err, done, rla_fault_agree(ctx, "iterate"));
-    }
-    /* --- x^ += P dz, x = D x^ (minus its null-space component) --- */
-    for (int64_t jj = 0; jj < na; jj++) {
-      int64_t j = w.cols[jj];
-      double *x = pb->x + j * pb->ldx;
-      lsq_precond_apply(F, w.dz + j * k, w.vec);
-      for (int64_t i = 0; i < d; i++) {
-        w.xh[i + j * d] += w.vec[i];
-        x[i] = F->scale[i] * w.xh[i + j * d];
-      }
-      lsq_project_nullspace(F, 1, x, pb->ldx);
-      if (F->k < d)
-        for (int64_t i = 0; i < d; i++)
-          w.xh[i + j * d] = x[i] / F->scale[i];
-    }
+    list_active(w);
+    if (w->na == 0) break;
+    RLA_CALL(L->ctx, refine_evaluate(L, pb, F, w, step, info, cost));
+    list_active(w);
+    if (w->na == 0) break;
+    RLA_CALL(L->ctx, refine_cg(L, pb, F, w, step, info, cost));
+    refine_update(pb, F, w);
     steps++;
   }
   /* the best iterate (the last one for a converged right-hand side) */
   for (int64_t j = 0; j < nrhs; j++) {
-    memcpy(pb->x + j * pb->ldx, w.xbest + j * d, sizeof(double) * (size_t)d);
-    L->residual_norm[j] = w.best_rn[j];
-    L->backward_error[j] = w.best_be[j];
-    L->backward_error_estimate[j] = w.best_est[j];
-    L->rhs_norm[j] = w.rhs_norm[j];
-    L->rhs_converged[j] = w.status[j] == 1;
+    memcpy(pb->x + j * pb->ldx, w->xbest + j * d, sizeof(double) * (size_t)d);
+    L->residual_norm[j] = w->best_rn[j];
+    L->backward_error[j] = w->best_be[j];
+    L->backward_error_estimate[j] = w->best_est[j];
+    L->rhs_norm[j] = w->rhs_norm[j];
+    L->rhs_converged[j] = w->status[j] == 1;
   }
-  info->iterations = its;
+  info->iterations = w->its;
   info->refinements = steps;
-  info->kappa_preconditioned = lanczos_kappa(&w);
-done:
-  ws_free(&w);
-  return err;
+  info->kappa_preconditioned = lanczos_kappa(w);
+  return RLA_SUCCESS;
 }

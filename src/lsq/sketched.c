@@ -2,10 +2,10 @@
 /* Sketch-and-solve (Sarlos 2006; Woodruff, "Sketching as a tool for numerical linear algebra",
    2014, Thm. 2.14): x = argmin ||S (A x - b)|| for a subspace embedding S of span[A b] with
    distortion eps_e, so ||b - A x|| <= (1 + eps_e) / (1 - eps_e) ||r*||.
-   Steps: the local rows of A and B are sketched (rla_sketch_apply_left_local) into one l x c
-   array, c = d + nrhs, whose sum over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen,
-   Langou, SISC 34, 2012): ONE reduce-scatter (a ring, see sketch_reduce) leaves each
-   of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
+   Steps: the local rows of A (through the operator, rla_op_sketch_left_local) and of B
+   (rla_sketch_apply_left_local) are sketched into one l x c array, c = d + nrhs, whose sum
+   over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen, Langou, SISC 34, 2012): ONE
+   reduce-scatter (a ring, see sketch_reduce) leaves each of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
    place; each takes the Householder QR of its block (LAPACK dgeqrt, block 128),
    the c x c triangles are combined pairwise up a binomial tree (QR of two stacked triangles,
    LAPACK dtpqrt), and the final R of [S A, S B] is broadcast. Its leading d x d block R11 is
@@ -41,125 +41,6 @@
 #include "../orth/orth.h"
 #include "lsq_impl.h"
 
-void lsq_factor_free(lsq_factor *F)
-{
-  rla_free(&F->scale);
-  rla_free(&F->r);
-  rla_free(&F->sigma);
-  rla_free(&F->v);
-  rla_free(&F->nullspace);
-  rla_free(&F->work);
-}
-
-void lsq_precond_apply(const lsq_factor *F, const double *y, double *x)
-{
-  if (F->use_svd) {
-    for (int64_t i = 0; i < F->k; i++)
-      F->work[i] = y[i] / F->sigma[i];
-    if (F->k == 0) {
-      memset(x, 0, sizeof(double) * (size_t)F->d);
-      return;
-    }
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, F->work, 1,
-                0.0, x, 1);
-  } else {
-    memcpy(x, y, sizeof(double) * (size_t)F->d);
-    cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d,
-                x, 1);
-  }
-}
-
-void lsq_precond_apply_transpose(const lsq_factor *F, const double *g, double *y)
-{
-  if (F->use_svd) {
-    if (F->k == 0) return;
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)F->k, 1.0, F->v, (int)F->d, g, 1, 0.0, y,
-                1);
-    for (int64_t i = 0; i < F->k; i++)
-      y[i] /= F->sigma[i];
-  } else {
-    memcpy(y, g, sizeof(double) * (size_t)F->d);
-    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)F->d, F->r, (int)F->d, y,
-                1);
-  }
-}
-
-void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t ldx)
-{
-  int64_t nn = F->d - F->k;
-  if (!F->use_svd || nn == 0) return;
-  for (int64_t j = 0; j < nrhs; j++) {
-    /* x -= N (N^T x) */
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)F->d, (int)nn, 1.0, F->nullspace, (int)F->d,
-                x + j * ldx, 1, 0.0, F->work, 1);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)F->d, (int)nn, -1.0, F->nullspace, (int)F->d,
-                F->work, 1, 1.0, x + j * ldx, 1);
-  }
-}
-
-/* SVD of R, rank decision, orthonormal null-space basis of A in original coordinates, and the
-   truncated solution xh = V_k diag(sigma_k)^-1 U_k^T c1 (scaled coordinates). */
-static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol, const double *c1,
-                          int64_t ldc, int64_t nrhs, double *xh, int64_t ldxh,
-                          double *residual_sketched)
-{
-  int64_t d = F->d, nn;
-  double *u = NULL, *vt = NULL, *tau = NULL;
-  lapack_int info;
-  rla_err err = RLA_SUCCESS;
-
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &u));
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &vt));
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)d, sizeof(double), &tau));
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)d, sizeof(double), &F->sigma));
-  RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * d), sizeof(double), &F->v));
-  /* R is overwritten by the SVD: work on F->v as the input copy */
-  memcpy(F->v, F->r, sizeof(double) * (size_t)(d * d));
-  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)d, (lapack_int)d, F->v, (lapack_int)d,
-                        F->sigma, u, (lapack_int)d, vt, (lapack_int)d);
-  RLA_CHECK_GOTO(ctx, err, done, info == 0, RLA_ERR_LIB,
-                 "the SVD of the %lld x %lld sketched R factor failed (LAPACK dgesdd info %d)",
-                 (long long)d, (long long)d, (int)info);
-  for (int64_t i = 0; i < d; i++)
-    for (int64_t j = 0; j < d; j++)
-      F->v[j + i * d] = vt[i + j * d];
-  F->use_svd = 1;
-  F->k = 0;
-  while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0])
-    F->k++;
-  F->kappa = F->k > 0 ? F->sigma[0] / F->sigma[F->k - 1] : NAN;
-  /* xh = V_k diag(1/sigma_k) U_k^T c1; the dropped part U_(k:d)^T c1 adds to the sketched
-     residual */
-  for (int64_t j = 0; j < nrhs; j++) {
-    double dropped;
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, u, (int)d, c1 + j * ldc, 1, 0.0,
-                tau, 1);
-    dropped = F->k < d ? cblas_dnrm2((int)(d - F->k), tau + F->k, 1) : 0.0;
-    residual_sketched[j] = hypot(residual_sketched[j], dropped);
-    lsq_precond_apply(F, tau, xh + j * ldxh);
-  }
-  nn = d - F->k;
-  if (nn > 0) {
-    /* N = orth(D V(:, k:d)): the null space of A = (A D) D^-1 is D null(A D) */
-    RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)(d * nn), sizeof(double), &F->nullspace));
-    for (int64_t j = 0; j < nn; j++)
-      for (int64_t i = 0; i < d; i++)
-        F->nullspace[i + j * d] = F->scale[i] * F->v[i + (F->k + j) * d];
-    info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)nn, F->nullspace,
-                          (lapack_int)d, tau);
-    if (info == 0)
-      info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)nn, (lapack_int)nn,
-                            F->nullspace, (lapack_int)d, tau);
-    RLA_CHECK_GOTO(ctx, err, done, info == 0, RLA_ERR_LIB,
-                   "the QR of the %lld-dimensional null-space basis failed (LAPACK info %d)",
-                   (long long)nn, (int)info);
-  }
-done:
-  free(u);
-  free(vt);
-  free(tau);
-  return err;
-}
 
 /* Rows row0 .. row0 + rows - 1 of block q of the l-row sketch split over Pq ranks, as even as
    can be (each has >= c rows when l >= c); no rows for q >= Pq. */
@@ -223,31 +104,57 @@ static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double 
   return err;
 }
 
+
+/* Rank 0's part of sketch_cholesky: from the summed Gram matrix g (c x c, upper), msg =
+   (accepted, kappa, D (d), R (d x d), c1 (d x nrhs)), accepted only when R passes
+   CHOL_KAPPA_MAX (msg is zero on entry). */
+static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs, double *msg)
+{
+  double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0;
+  lapack_int info = 0;
+  int ok = 1;
+  for (int64_t j = 0; j < d; j++) {
+    ok &= g[j + j * c] > 0.0;
+    scale[j] = g[j + j * c] > 0.0 ? 1.0 / sqrt(g[j + j * c]) : 1.0;
+  }
+  for (int64_t j = 0; j < d; j++)
+    for (int64_t i = 0; i <= j; i++)
+      r[i + j * d] = scale[i] * g[i + j * c] * scale[j];
+  if (ok) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, r, (lapack_int)d);
+  if (ok && info == 0)
+    info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, r, (lapack_int)d, &rcond);
+  if (!(ok && info >= 0 && rcond > 0.0 && 1.0 / rcond <= CHOL_KAPPA_MAX)) return;
+  msg[0] = 1.0;
+  msg[1] = 1.0 / rcond;
+  for (int64_t j = 0; j < nrhs; j++) {
+    for (int64_t i = 0; i < d; i++)
+      cc[i + j * d] = scale[i] * g[i + (d + j) * c];
+    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, r, (int)d,
+                cc + j * d, 1);
+  }
+}
+
 /* Cholesky path of the accurate method (see lsq_sketch_solve): from the reduced l x c sketch
    W = [S A, S B] in w (each rank's block, see sketch_blocks; left intact), the Gram matrix
    G = W^T W (one local dsyrk, summed to rank 0), D = diag(G11)^-1/2 and the Cholesky factor R
    of D G11 D, which is R11 D of the QR path in exact arithmetic, and c1 = R^-T D G12, which
    is R12 there. Rank 0 decides and broadcasts, with R, D and c1, whether R is accepted (see
    CHOL_KAPPA_MAX): *accepted is then 1 on every rank and F->scale, F->r, F->kappa and c1
-   (d x nrhs) are set. Collective. */
+   (d x nrhs) are set. g (c x c) and msg (2 + d + d^2 + d nrhs): work. Collective. */
 static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
-                               lsq_factor *F, double *c1, lsq_cost *cost, int *accepted)
+                               lsq_factor *F, double *c1, double *g, double *msg, lsq_cost *cost,
+                               int *accepted)
 {
   int me = rla_ctx_rank(ctx), Pq;
   int64_t c = d + nrhs, rows, row0, nmsg = 2 + d + d * d + d * nrhs;
-  double *g = NULL, *msg = NULL;
-  lapack_int info = 0;
-  rla_err err;
 
   *accepted = 0;
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &g);
-  if (!err) err = rla_calloc(ctx, (size_t)nmsg, sizeof(double), &msg);
-  if (!err && nmsg > INT_MAX)
-    err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
-                        "the R factor of the %lld x %lld sketch exceeds the 2^31 count of MPI",
-                        (long long)l, (long long)c);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  RLA_CHECK(ctx, nmsg <= INT_MAX, RLA_ERR_UNSUPPORTED,
+            "the R factor of the %lld x %lld sketch exceeds the 2^31 count of MPI", (long long)l,
+            (long long)c);
+  memset(g, 0, sizeof(double) * (size_t)(c * c));
+  memset(msg, 0, sizeof(double) * (size_t)nmsg);
   if (rows > 0)
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c, (int)rows, 1.0, w + row0, (int)l,
                 0.0, g, (int)c);
@@ -257,32 +164,7 @@ static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t 
     cost->reductions++;
     cost->words += c * c;
   }
-  if (me == 0) {
-    /* msg: accepted, kappa, D (d), R (d x d), c1 (d x nrhs) */
-    double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0;
-    int ok = 1;
-    for (int64_t j = 0; j < d; j++) {
-      ok &= g[j + j * c] > 0.0;
-      scale[j] = g[j + j * c] > 0.0 ? 1.0 / sqrt(g[j + j * c]) : 1.0;
-    }
-    for (int64_t j = 0; j < d; j++)
-      for (int64_t i = 0; i <= j; i++)
-        r[i + j * d] = scale[i] * g[i + j * c] * scale[j];
-    if (ok) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, r, (lapack_int)d);
-    if (ok && info == 0)
-      info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, r, (lapack_int)d,
-                            &rcond);
-    if (ok && info >= 0 && rcond > 0.0 && 1.0 / rcond <= CHOL_KAPPA_MAX) {
-      msg[0] = 1.0;
-      msg[1] = 1.0 / rcond;
-      for (int64_t j = 0; j < nrhs; j++) {
-        for (int64_t i = 0; i < d; i++)
-          cc[i + j * d] = scale[i] * g[i + (d + j) * c];
-        cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, r, (int)d,
-                    cc + j * d, 1);
-      }
-    }
-  }
+  if (me == 0) cholesky_on_root(g, c, d, nrhs, msg);
   if (rla_ctx_size(ctx) > 1) {
     /* the flag first, then the factor only when it is taken */
     RLA_MPI(ctx, MPI_Bcast(msg, 2, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
@@ -301,10 +183,7 @@ static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t 
         F->r[i + j * d] = i <= j ? msg[2 + d + i + j * d] : 0.0;
     memcpy(c1, msg + 2 + d + d * d, sizeof(double) * (size_t)(d * nrhs));
   }
-done:
-  free(g);
-  free(msg);
-  return err;
+  return RLA_SUCCESS;
 }
 
 /* ||S (B - A X)|| from the reduced sketch rows in w (see sketch_blocks) and the
@@ -331,40 +210,24 @@ static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t 
   return RLA_SUCCESS;
 }
 
-rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
-                         double *residual_sketched, lsq_cost *cost, double *t_sketch,
-                         double *t_factor)
+rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, const double *b,
+                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost)
 {
-  rla_ctx ctx = L->ctx;
-  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs, ldc = c;
-  double *w = NULL, *rf = NULL, *xh = NULL, *cbuf = NULL, *c1 = NULL, *t = NULL, rank_tol, tf;
-  double t0 = rla_wtime();
-  int chol = 0;
-  lapack_int info;
-  rla_err err = RLA_SUCCESS;
-
-  memset(F, 0, sizeof(*F));
-  F->d = d;
-  F->l = l;
-  rank_tol = L->rank_tol >= 0 ? L->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
-  if (L->sketch_work_len < (size_t)(l * c)) {
-    rla_free(&L->sketch_work);
-    L->sketch_work_len = 0;
-    err = rla_calloc(ctx, (size_t)(l * c), sizeof(double), &L->sketch_work);
-    if (!err) L->sketch_work_len = (size_t)(l * c);
-  }
-  w = L->sketch_work; /* overwritten by the sketch */
-  if (!err) err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &xh);
-  if (!err) err = rla_calloc(ctx, (size_t)d, sizeof(double), &F->scale);
-  if (!err) err = rla_calloc(ctx, (size_t)(d > nrhs ? d : nrhs), sizeof(double), &F->work);
-  if (!err) err = rla_calloc(ctx, (size_t)(d * d), sizeof(double), &F->r);
+  int64_t l, d, row0, lm, c, r0, nr;
+  int Pq, rc;
+  double big;
+  rla_err err;
+  rla_sketch_get_sizes(S, &l, NULL);
+  rla_op_sizes(op, NULL, &d);
+  rla_op_local_rows(op, &row0, &lm);
+  c = d + nrhs;
   /* the sketch of the local rows of A and of B, side by side */
-  if (!err) err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, d, p->a, p->lda, w, l);
-  if (!err)
-    err = rla_sketch_apply_left_local(L->sketch, p->row0, p->lm, nrhs, p->b, p->ldb, w + l * d, l);
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  err = rla_op_sketch_left_local(op, S, w, l);
+  if (!err && nrhs > 0)
+    err = rla_sketch_apply_left_local(S, row0, lm, nrhs, b, ldb, w + l * d, l);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   /* the sketch phase ends with its reduce-scatter */
-  RLA_CALL_GOTO(ctx, err, done, sketch_reduce(ctx, w, l, c, cost));
+  RLA_CALL(ctx, sketch_reduce(ctx, w, l, c, cost));
   /* A NaN or infinite entry of A or B reaches the summed sketch, as does an overflow: every
      sketch adds each row of [A B], times nonzero factors, into at least one of its rows (the
      Hadamard transform of the SRHT into all of them), and a non-finite value times anything,
@@ -373,90 +236,111 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
      also sum squares of the sketch's entries (its Gram matrix, l c of them at most) and of A's
      and B's (their norms, about as large: the sketch keeps column norms to within its
      distortion), so a largest entry above sqrt(DBL_MAX / (4 l c)) is refused as well. */
-  {
-    int Pq, rc;
-    int64_t r0, nr;
-    double big;
-    sketch_blocks(ctx, l, c, &Pq, &r0, &nr);
-    big = rla_max_abs(w + r0, nr, c, l);
-    if (isnan(big)) big = INFINITY; /* MPI_MAX may drop a NaN */
-    rc = MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(ctx));
-    RLA_CHECK_GOTO(ctx, err, done, rc == MPI_SUCCESS, RLA_ERR_MPI,
-                   "the test of the sketch for NaN and Inf failed (MPI error %d)", rc);
-    cost->reductions++;
-    F->sketch_max = big;
-    F->sketch_bound = sqrt(DBL_MAX / (4.0 * (double)l * (double)c));
-    if (!(big <= F->sketch_bound)) goto done;
-  }
-  *t_sketch = rla_wtime() - t0;
-  tf = rla_wtime();
+  sketch_blocks(ctx, l, c, &Pq, &r0, &nr);
+  big = rla_max_abs(w + r0, nr, c, l);
+  if (isnan(big)) big = INFINITY; /* MPI_MAX may drop a NaN */
+  rc = MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(ctx));
+  RLA_CHECK(ctx, rc == MPI_SUCCESS, RLA_ERR_MPI,
+            "the test of the sketch for NaN and Inf failed (MPI error %d)", rc);
+  cost->reductions++;
+  F->sketch_max = big;
+  F->sketch_bound = sqrt(DBL_MAX / (4.0 * (double)l * (double)c));
+  return RLA_SUCCESS;
+}
 
-  if (L->method == RLA_LSQ_ACCURATE) {
-    err = rla_calloc(ctx, (size_t)(d * nrhs), sizeof(double), &cbuf);
-    if (!err) err = rla_calloc(ctx, (size_t)l, sizeof(double), &t);
-    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-    RLA_CALL_GOTO(ctx, err, done, sketch_cholesky(ctx, w, l, d, nrhs, F, cbuf, cost, &chol));
+rla_err lsq_sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t d, int64_t nrhs, double *rf,
+                      lsq_factor *F, lsq_cost *cost)
+{
+  int64_t c = d + nrhs;
+  memset(rf, 0, sizeof(double) * (size_t)(c * c));
+  RLA_CALL(ctx, sketch_tsqr(ctx, w, l, c, rf, cost));
+  /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
+  for (int64_t j = 0; j < d; j++) {
+    double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
+    F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
+    for (int64_t i = 0; i <= j; i++)
+      F->r[i + j * d] = rf[i + j * c] * F->scale[j];
   }
-  if (chol) {
-    F->cholesky = 1;
-    c1 = cbuf; /* R^-T D (S A)^T S B */
-    ldc = d;
-  } else {
-    err = rla_calloc(ctx, (size_t)(c * c), sizeof(double), &rf);
-    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-    RLA_CALL_GOTO(ctx, err, done, sketch_tsqr(ctx, w, l, c, rf, cost));
-    /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
-    for (int64_t j = 0; j < d; j++) {
-      double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
-      F->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
-      for (int64_t i = 0; i <= j; i++)
-        F->r[i + j * d] = rf[i + j * c] * F->scale[j];
-    }
-    c1 = rf + d * c; /* R12 */
-    /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
-    for (int64_t j = 0; j < nrhs; j++)
-      residual_sketched[j] = cblas_dnrm2((int)(j + 1), rf + (d + j) * c + d, 1);
-  }
-  if (!want_svd) {
-    double rcond = chol ? 1.0 / F->kappa : 0.0;
-    int zero_diag = 0;
-    for (int64_t i = 0; i < d && !chol; i++)
-      zero_diag |= F->r[i + i * d] == 0.0;
-    if (!chol && !zero_diag) {
-      info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, F->r, (lapack_int)d,
-                            &rcond);
-      RLA_CHECK_GOTO(ctx, err, agree, info == 0, RLA_ERR_LIB,
-                     "the condition estimate of the sketched R factor failed (LAPACK info %d)",
-                     (int)info);
-    }
-    /* kappa_2 <= d kappa_1: a 1-norm estimate above 1 / (d rank_tol) may hide a 2-norm
-       condition above 1 / rank_tol, so the SVD decides */
-    want_svd = rcond < (double)d * rank_tol;
-    F->kappa = rcond > 0.0 ? 1.0 / rcond : INFINITY;
-  }
-  if (want_svd) {
-    RLA_CALL_GOTO(ctx, err, agree,
-                  factor_svd(ctx, F, rank_tol, c1, ldc, nrhs, xh, d, residual_sketched));
-  } else {
-    F->k = d;
-    for (int64_t j = 0; j < nrhs; j++)
+  return RLA_SUCCESS;
+}
+
+/* The sketch-and-solve solution from R (and U with the SVD) and c1 = R12 (leading dimension
+   ldc): xh = P c1 in scaled coordinates (with the SVD, P U_k^T c1, the dropped part U^T c1
+   adding to the sketched residual), x = D xh without its null-space component. Local. */
+static void sketch_solution(const lsq_factor *F, const double *c1, int64_t ldc, int64_t nrhs,
+                            double *xh, double *residual_sketched, double *x, int64_t ldx)
+{
+  int64_t d = F->d;
+  for (int64_t j = 0; j < nrhs; j++) {
+    if (F->use_svd) {
+      double dropped;
+      cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, F->u, (int)d, c1 + j * ldc, 1,
+                  0.0, F->tau, 1);
+      dropped = F->k < d ? cblas_dnrm2((int)(d - F->k), F->tau + F->k, 1) : 0.0;
+      residual_sketched[j] = hypot(residual_sketched[j], dropped);
+      lsq_precond_apply(F, F->tau, xh + j * d);
+    } else {
       lsq_precond_apply(F, c1 + j * ldc, xh + j * d);
+    }
   }
-  /* x = D xh, then without its null-space component */
   for (int64_t j = 0; j < nrhs; j++)
     for (int64_t i = 0; i < d; i++)
-      p->x[i + j * p->ldx] = F->scale[i] * xh[i + j * d];
-  lsq_project_nullspace(F, nrhs, p->x, p->ldx);
+      x[i + j * ldx] = F->scale[i] * xh[i + j * d];
+  lsq_project_nullspace(F, nrhs, x, ldx);
+}
+
+/* The factorization of the reduced sketch: the Cholesky path (accurate), else TSQR; c1 and its
+   leading dimension for the solution; the sketched residuals of the QR path. Collective. */
+static rla_err sketch_factor(rla_lsq L, const lsq_problem *p, lsq_factor *F,
+                             double *residual_sketched, lsq_cost *cost, const double **c1,
+                             int64_t *ldc)
+{
+  rla_ctx ctx = L->ctx;
+  lsq_work *W = &L->work;
+  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
+  int chol = 0;
+  if (L->method == RLA_LSQ_ACCURATE)
+    RLA_CALL(ctx, sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, cost,
+                                  &chol));
+  if (chol) {
+    F->cholesky = 1;
+    *c1 = W->c1; /* R^-T D (S A)^T S B */
+    *ldc = d;
+    return RLA_SUCCESS;
+  }
+  RLA_CALL(ctx, lsq_sketch_qr(ctx, W->sketch, l, d, nrhs, W->rf, F, cost));
+  *c1 = W->rf + d * c; /* R12 */
+  *ldc = c;
+  /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
+  for (int64_t j = 0; j < nrhs; j++)
+    residual_sketched[j] = cblas_dnrm2((int)(j + 1), W->rf + (d + j) * c + d, 1);
+  return RLA_SUCCESS;
+}
+
+rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_factor *F,
+                         double *residual_sketched, lsq_cost *cost, double *t_sketch,
+                         double *t_factor)
+{
+  rla_ctx ctx = L->ctx;
+  lsq_work *W = &L->work;
+  int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, ldc = 0;
+  const double *c1 = NULL;
+  double rank_tol = lsq_rank_tol(L->rank_tol, d), t0 = rla_wtime(), tf;
+  rla_err err = RLA_SUCCESS;
+
+  lsq_factor_reset(F, d, l);
+  RLA_CALL(ctx, lsq_sketch_phase(ctx, p->op, L->sketch, nrhs, p->b, p->ldb, W->sketch, F, cost));
+  if (!(F->sketch_max <= F->sketch_bound)) return RLA_SUCCESS;
+  *t_sketch = rla_wtime() - t0;
+  tf = rla_wtime();
+  RLA_CALL(ctx, sketch_factor(L, p, F, residual_sketched, cost, &c1, &ldc));
+  err = lsq_factor_decide(ctx, F, rank_tol, want_svd, F->cholesky ? 1.0 / F->kappa : 0.0);
+  if (!err) sketch_solution(F, c1, ldc, nrhs, W->xh, residual_sketched, p->x, p->ldx);
   /* the Cholesky path has no R22: the sketched residual from the sketch itself */
-  if (chol) err = sketch_residual(ctx, w, l, d, nrhs, p->x, p->ldx, t, residual_sketched, cost);
-agree:
+  if (!err && F->cholesky)
+    err = sketch_residual(ctx, W->sketch, l, d, nrhs, p->x, p->ldx, W->t, residual_sketched,
+                          cost);
   err = rla_ctx_agree(ctx, err);
   *t_factor = rla_wtime() - tf;
-done:
-  free(rf);
-  free(xh);
-  free(cbuf);
-  free(t);
-  if (err) lsq_factor_free(F);
   return err;
 }

@@ -2,21 +2,21 @@
 /* PC type "rlasketch": the sketch preconditioner of sketch-and-precondition least squares
    (Rokhlin, Tygert, PNAS 105, 2008; Avron, Maymounkov, Toledo, "Blendenpik", SISC 32, 2010;
    Meng, Saunders, Mahoney, "LSRN", SISC 36, 2014 for the rank-deficient case).
-   Setup: sketch A (m x d) to S A (l x d, l = ceil(oversample d)), equilibrate its columns
-   (S A D, D the inverse column norms), factor S A D = Q R by Householder QR on rank 0 and
-   broadcast R; when R is numerically rank-deficient (LAPACK's 1-norm estimate of 1/kappa(R)
-   below rank_tol) or on request, take the SVD R = U diag(sigma) V^T and keep the k singular
+   Setup: sketch A (m x d) to S A (l x d, l = ceil(oversample d)) on rank 0 and hand it to rla's
+   sketch preconditioner (rla_lsq_precond, the one of the accurate least-squares method): the
+   Householder QR S A = Q R11 on rank 0, the column equilibration D read off R11, R = R11 D
+   broadcast; when R is numerically rank-deficient (LAPACK's 1-norm estimate of 1/kappa(R)
+   below d rank_tol) or on request, the SVD R = U diag(sigma) V^T keeping the k singular
    values above rank_tol sigma_1. For a subspace embedding of distortion eps_e, A D R^-1 has
    condition number at most (1 + eps_e) / (1 - eps_e), about 3 at oversampling 4 with a
    Gaussian sketch, so LSQR and CG on the normal equations converge by a fixed factor per step
    whatever kappa(A) is.
-   Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D R^-1 R^-T D x, or
-   y = D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
+   Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D P P^T D x
+   (rla_lsq_precond_apply_transpose, then rla_lsq_precond_apply), that is D R^-1 R^-T D x, or
+   D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
    Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus
-   2 l d^2 flops on rank 0 (d^3 more with the SVD) and a broadcast of d^2 words; every apply is
-   2 d^2 replicated flops and one allgather of d words. */
-#include <cblas.h>
-#include <lapacke.h>
+   2 l d^2 flops on rank 0 (d^3 more, replicated, with the SVD) and a broadcast of d^2 words;
+   every apply is 2 d^2 replicated flops and one allgather of d words. */
 #include <math.h>
 #include <string.h>
 
@@ -37,8 +37,7 @@ typedef struct {
   PetscBool replaced_pmat;  /* the rectangular Pmat A was replaced by MatCreateNormal(A) */
   PetscObjectState a_state; /* state of A at the last setup */
   PetscReal kappa, rank_tol_used, time_sketch, time_factor;
-  double *scale;  /* D (d) */
-  double *factor; /* R (d x d, upper) or W = V_k diag(sigma_k)^-1 (d x k) */
+  rla_lsq_precond P; /* the factored sketch */
   double *xfull, *tfull;
   PetscMPIInt *counts, *displs;
 } PC_RlaSketch;
@@ -48,8 +47,7 @@ static PetscErrorCode PCReset_RlaSketch(PC pc)
   PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscFree(s->scale));
-  PetscCall(PetscFree(s->factor));
+  rla_lsq_precond_destroy(&s->P);
   PetscCall(PetscFree2(s->xfull, s->tfull));
   PetscCall(PetscFree2(s->counts, s->displs));
   s->m = s->d = s->l = s->block = s->rank = 0;
@@ -68,51 +66,6 @@ static PetscErrorCode PCDestroy_RlaSketch(PC pc)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0: equilibrate sa (l x d) into s->scale, factor it, and leave in s->factor either R or
-   W; info[0] LAPACK status, info[1] use_svd, info[2] rank k; kappa from the factorization. */
-static void factor_sketch(PC_RlaSketch *s, double *sa, PetscInt l, PetscInt d, double tol,
-                          int *info, double *kappa)
-{
-  double *tau = s->xfull, *sigma = s->tfull, rcond = 0.0;
-  lapack_int rc;
-
-  for (PetscInt j = 0; j < d; j++) {
-    double nrm = cblas_dnrm2((int)l, sa + j * l, 1);
-    s->scale[j] = nrm > 0.0 ? 1.0 / nrm : 1.0;
-    cblas_dscal((int)l, s->scale[j], sa + j * l, 1);
-  }
-  rc = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)d, sa, (lapack_int)l, tau);
-  info[0] = (int)rc;
-  if (rc != 0) return;
-  memset(s->factor, 0, sizeof(double) * (size_t)d * d);
-  for (PetscInt j = 0; j < d; j++)
-    for (PetscInt i = 0; i <= j; i++)
-      s->factor[i + j * d] = sa[i + j * l];
-  rc = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, s->factor, (lapack_int)d,
-                      &rcond);
-  info[0] = (int)rc;
-  if (rc != 0) return;
-  info[1] = s->force_svd || !(rcond > tol);
-  info[2] = (int)d;
-  *kappa = rcond > 0.0 ? 1.0 / rcond : INFINITY;
-  if (info[1]) {
-    /* R = U diag(sigma) V^T: the rows of V^T overwrite sa, then W(:, i) = V(:, i) / sigma_i */
-    double *vt = sa, *superb = tau;
-    int k = 0;
-    rc = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'A', (lapack_int)d, (lapack_int)d, s->factor,
-                        (lapack_int)d, sigma, NULL, 1, vt, (lapack_int)d, superb);
-    info[0] = (int)rc;
-    if (rc != 0) return;
-    while (k < d && sigma[k] > tol * sigma[0])
-      k++;
-    for (int i = 0; i < k; i++)
-      for (PetscInt j = 0; j < d; j++)
-        s->factor[j + i * d] = vt[i + j * d] / sigma[i];
-    info[2] = k;
-    *kappa = k > 0 ? sigma[0] / sigma[k - 1] : INFINITY;
-  }
-}
-
 static PetscErrorCode PCSetUp_RlaSketch(PC pc)
 {
   PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
@@ -120,7 +73,8 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
   PetscMPIInt rank, size;
   rla_sketch S = NULL;
   double *sa, t0, tol, kappa = 0.0;
-  int info[3] = {0, 0, 0};
+  int64_t rank_kept = 0;
+  int svd = 0;
   const PetscInt *ranges;
   Mat A;
   PetscInt m, d, l;
@@ -180,21 +134,16 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
   s->time_sketch = MPI_Wtime() - t0;
 
   t0 = MPI_Wtime();
-  PetscCall(PetscCalloc1(d, &s->scale));
-  PetscCall(PetscCalloc1((size_t)d * d, &s->factor));
   PetscCall(PetscCalloc2(d, &s->xfull, d, &s->tfull));
-  if (rank == 0) factor_sketch(s, sa, l, d, tol, info, &kappa);
+  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_lsq_precond_create(s->ctx, &s->P)));
+  RLA_PETSC_CALL(comm, s->ctx,
+                 rla_ctx_agree(s->ctx, rla_lsq_precond_set_rank_tol(s->P, s->rank_tol,
+                                                                     (int)s->force_svd)));
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_setup_sketch(s->P, l, d, sa, l));
   PetscCall(PetscFree(sa));
-  PetscCallMPI(MPI_Bcast(info, 3, MPI_INT, 0, comm));
-  PetscCheck(info[0] == 0, comm, PETSC_ERR_LIB,
-             "PC " RLA_PCSKETCH ": LAPACK failed (info %d) factoring the %" PetscInt_FMT
-             " x %" PetscInt_FMT " sketch; is A finite?",
-             info[0], l, d);
-  PetscCallMPI(MPI_Bcast(&kappa, 1, MPI_DOUBLE, 0, comm));
-  PetscCallMPI(MPI_Bcast(s->scale, (int)d, MPI_DOUBLE, 0, comm));
-  PetscCallMPI(MPI_Bcast(s->factor, (int)(d * (info[1] ? info[2] : d)), MPI_DOUBLE, 0, comm));
-  s->use_svd = info[1] ? PETSC_TRUE : PETSC_FALSE;
-  s->rank = info[2];
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_get_info(s->P, NULL, &rank_kept, &svd, &kappa));
+  s->use_svd = svd ? PETSC_TRUE : PETSC_FALSE;
+  s->rank = (PetscInt)rank_kept;
   s->kappa = kappa;
   s->time_factor = MPI_Wtime() - t0;
 
@@ -234,27 +183,12 @@ static PetscErrorCode PCApply_RlaSketch(PC pc, Vec x, Vec y)
   PetscCallMPI(MPI_Allgatherv(xa, (PetscMPIInt)(hi - lo), MPI_DOUBLE, s->xfull, s->counts,
                               s->displs, MPI_DOUBLE, comm));
   PetscCall(VecRestoreArrayRead(x, &xa));
-  for (PetscInt i = 0; i < d; i++)
-    s->xfull[i] *= s->scale[i];
-  if (s->use_svd) {
-    /* t = W^T D x, x = W t */
-    if (s->rank > 0) {
-      cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)s->rank, 1.0, s->factor, (int)d,
-                  s->xfull, 1, 0.0, s->tfull, 1);
-      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)d, (int)s->rank, 1.0, s->factor, (int)d,
-                  s->tfull, 1, 0.0, s->xfull, 1);
-    } else {
-      memset(s->xfull, 0, sizeof(double) * (size_t)d);
-    }
-  } else {
-    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, s->factor, (int)d,
-                s->xfull, 1);
-    cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)d, s->factor, (int)d,
-                s->xfull, 1);
-  }
+  /* t = P^T D x, x = D P t */
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_apply_transpose(s->P, s->xfull, s->tfull));
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_apply(s->P, s->tfull, s->xfull));
   PetscCall(VecGetArray(y, &ya));
   for (PetscInt i = lo; i < hi; i++)
-    ya[i - lo] = s->scale[i] * s->xfull[i];
+    ya[i - lo] = s->xfull[i];
   PetscCall(VecRestoreArray(y, &ya));
   PetscCall(PetscLogFlops(4.0 * (double)d * (double)(s->use_svd ? s->rank : d)));
   PetscFunctionReturn(0);
