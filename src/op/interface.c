@@ -71,6 +71,7 @@ static int64_t work_doubles(rla_op op, int64_t nv)
   if (!t->normal || !t->residual) w = max64(w, op->lm * nv);
   if (!t->sketch_left || !t->column_sumsq) w = max64(w, (op->n + op->lm) * cb);
   if (!t->sketch_right) w = max64(w, op->n * nv + nv * cb + cb * cb);
+  if (!t->left_mult) w = max64(w, op->n * nv);
   return w;
 }
 
@@ -129,6 +130,30 @@ rla_err rla_op_mult_transpose_add(rla_op op, int64_t nv, const double *y, int64_
             (long long)ldy, (long long)ldw, (long long)op->lm, (long long)op->n);
   if (nv == 0) return RLA_SUCCESS;
   return op->ops->mult_transpose_add(op, nv, y, ldy, w, ldw);
+}
+
+rla_err rla_op_left_mult_local(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
+                               int64_t ldw)
+{
+  rla_ctx ctx = op ? op->ctx : NULL;
+  double *t;
+  RLA_CHECK(ctx, op && (w || nv == 0) && (y || nv == 0 || op->lm == 0) && nv >= 0, RLA_ERR_ARG,
+            "rla_op_left_mult_local: NULL argument or nv < 0");
+  RLA_CHECK(ctx, ldw >= (nv > 1 ? nv : 1) && ldy >= (op->lm > 1 ? op->lm : 1), RLA_ERR_ARG,
+            "rla_op_left_mult_local: leading dimensions %lld and %lld must be at least the "
+            "local rows %lld and nv = %lld",
+            (long long)ldy, (long long)ldw, (long long)op->lm, (long long)nv);
+  if (nv == 0) return RLA_SUCCESS;
+  if (op->ops->left_mult) return op->ops->left_mult(op, nv, y, ldy, w, ldw);
+  /* A_local^T Y (n x nv) in the workspace, transposed into W */
+  RLA_CALL(ctx, check_setup(op, nv, "rla_op_left_mult_local"));
+  t = op->work;
+  memset(t, 0, sizeof(double) * (size_t)(op->n * nv));
+  RLA_CALL(ctx, op->ops->mult_transpose_add(op, nv, y, ldy, t, op->n));
+  for (int64_t i = 0; i < op->n; i++)
+    for (int64_t j = 0; j < nv; j++)
+      w[j + i * ldw] = t[i + j * op->n];
+  return RLA_SUCCESS;
 }
 
 rla_err rla_op_normal_local(rla_op op, int64_t nv, const double *z, double *w)
