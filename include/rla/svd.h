@@ -19,8 +19,9 @@
    place (no copy), whatever its shape; a cyclic A is copied once into a row-block layout of A
    when m >= n and of A^T when m < n (info.transposed), then wrapped.
    The SVD of the small factor (K x K, K = basis size) runs on rank 0 with LAPACK dgesdd (about
-   22 K^3 flops; its share of the time at large K: chosen by measurement, see bench/README.md)
-   and is broadcast; B itself is never gathered.
+   22 K^3 flops, small beside the products while K is well below min(m, n); one rank rather than
+   a distributed SVD: chosen by measurement, see bench/README.md) and is broadcast; B itself is
+   never gathered.
    The bases are orthonormalized by CholeskyQR2 (one reduction of an l x l Gram matrix per pass)
    with a guard for ill-conditioned bases: shifted CholeskyQR3, and Householder TSQR when even the
    shifted Gram matrix cannot be factored (see src/svd/orth.c).
