@@ -36,8 +36,7 @@ struct rla_op_ops {
   rla_err (*get_dmat)(rla_op op, rla_dmat *A);
   void (*destroy)(rla_op op);
   /* See rla_op_left_mult_local. */
-  rla_err (*left_mult)(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
-                       int64_t ldw);
+  rla_err (*left_mult)(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w, int64_t ldw);
 };
 
 struct rla_op_s {

@@ -126,8 +126,8 @@ static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
     lapack_int k, info;
     K += block_cols(P, i);
     k = (lapack_int)K;
-    info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, P->mat, k, P->small, P->rb, k, P->rb,
-                               k, &query, -1, P->iwork);
+    info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, P->mat, k, P->small, P->rb, k, P->rb, k,
+                               &query, -1, P->iwork);
     if (info != 0)
       err = rla_error_set(S->ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
                           "LAPACK dgesdd workspace query failed (info %d)", (int)info);
@@ -156,7 +156,8 @@ static rla_err buffers(rla_svd S, struct rla_svd_plan *P)
   if (!err) err = rla_calloc(ctx, 4 + (size_t)L + 2 * (size_t)(L * L), sizeof(double), &P->small);
   if (!err) err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->gram);
   if (!err) err = rla_calloc(ctx, (size_t)L, sizeof(double), &P->sigma);
-  if (!err && rla_ctx_rank(ctx) == 0) err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->rb);
+  if (!err && rla_ctx_rank(ctx) == 0)
+    err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->rb);
   if (!err && rla_ctx_rank(ctx) == 0)
     err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->mat);
   if (!err) err = small_svd_work(S, P);

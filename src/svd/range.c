@@ -228,8 +228,8 @@ static rla_err factors(struct run *R)
   RLA_CALL(ctx, take_head(R, buf));
   k = R->info->rank;
   if (R->w->lm > 0)
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)R->w->lm, (int)k, (int)K, 1.0,
-                P->q, (int)P->ldq, ut, (int)K, 0.0, P->u, (int)P->ldu);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)R->w->lm, (int)k, (int)K, 1.0, P->q,
+                (int)P->ldq, ut, (int)K, 0.0, P->u, (int)P->ldu);
   rla_dmat_local(P->V, &local, NULL, NULL, &lld);
   if (R->w->ln > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)R->w->ln, (int)k, (int)K, 1.0, P->bt,

@@ -316,15 +316,13 @@ static void progress(rla_svd S)
 {
   const rla_svd_info *i = &S->info;
   if (S->tol > 0.0)
-    rla_ctx_progress(S->ctx,
-                     "rla_svd: %lld x %lld, tolerance %.3g%s, q = %lld, QB blocks of %lld",
+    rla_ctx_progress(S->ctx, "rla_svd: %lld x %lld, tolerance %.3g%s, q = %lld, QB blocks of %lld",
                      (long long)i->m, (long long)i->n, i->tol,
                      i->clamped ? " (raised to the certifiable floor)" : "", (long long)S->q,
                      (long long)S->block);
   else
-    rla_ctx_progress(S->ctx, "rla_svd: %lld x %lld, rank %lld, p = %lld, q = %lld",
-                     (long long)i->m, (long long)i->n, (long long)S->k, (long long)S->p,
-                     (long long)S->q);
+    rla_ctx_progress(S->ctx, "rla_svd: %lld x %lld, rank %lld, p = %lld, q = %lld", (long long)i->m,
+                     (long long)i->n, (long long)S->k, (long long)S->p, (long long)S->q);
 }
 
 /* The run on the planned operator and its results: sigma, U and V in the user's orientation
@@ -342,10 +340,9 @@ static rla_err run_planned(rla_svd S, rla_dmat A, double t0)
   info->block_size = info->tolerance_mode ? S->block : info->basis_size;
   rla_svd_plan_set_rank(P, info->rank);
   rla_dmat_local(P->V, &v, NULL, NULL, &lldv);
-  RLA_CALL(S->ctx, rla_svd_orth_loss_local(S->ctx, info->rank, P->w.lm, P->u, P->ldu, P->gram,
-                                           &lu));
   RLA_CALL(S->ctx,
-           rla_svd_orth_loss_local(S->ctx, info->rank, P->w.ln, v, lldv, P->gram, &lv));
+           rla_svd_orth_loss_local(S->ctx, info->rank, P->w.lm, P->u, P->ldu, P->gram, &lu));
+  RLA_CALL(S->ctx, rla_svd_orth_loss_local(S->ctx, info->rank, P->w.ln, v, lldv, P->gram, &lv));
   info->orth_loss_u = info->transposed ? lv : lu;
   info->orth_loss_v = info->transposed ? lu : lv;
   S->U = info->transposed ? P->V : P->U;

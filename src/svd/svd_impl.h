@@ -38,10 +38,10 @@ struct rla_svd_work {
 /* Everything a run on an operator needs, sized and allocated by rla_svd_setup (plan.c), so
    that the run allocates nothing of its own. The factors' storage holds the results. */
 struct rla_svd_plan {
-  rla_op op;         /* the operator planned for (borrowed) */
-  int64_t limit;     /* basis columns: l at a fixed rank, the cap on K with a tolerance */
-  int64_t c;         /* columns of a QB block (l at a fixed rank) */
-  int64_t nsketch;   /* QB blocks: one sketch each, seeded as the block's seed */
+  rla_op op;       /* the operator planned for (borrowed) */
+  int64_t limit;   /* basis columns: l at a fixed rank, the cap on K with a tolerance */
+  int64_t c;       /* columns of a QB block (l at a fixed rank) */
+  int64_t nsketch; /* QB blocks: one sketch each, seeded as the block's seed */
   rla_sketch *sketch;
   struct rla_svd_work w;
   int64_t ldq, ldb;
