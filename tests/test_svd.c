@@ -790,6 +790,44 @@ static void test_matrix_free_tol(void)
   free(full);
 }
 
+/* A matrix-free operator of exact rank 6, tall and wide (the wide one is worked on as it is:
+   no transpose): sigma and the residual to rounding, by the bounds of test_shapes_layouts. */
+static void test_matrix_free_shapes(void)
+{
+  const int64_t shapes[][2] = {{151, 40}, {40, 151}};
+  double sigma[6] = {3.0, 2.0, 1.5, 1.0, 0.5, 0.25};
+  for (int t = 0; t < 2; t++) {
+    int64_t m = shapes[t][0], n = shapes[t][1], r = 6, K = 10;
+    double *full = malloc(sizeof(double) * (size_t)(m * n)), two, fro;
+    rla_dmat A = make_matrix(rla_test_ctx, m, n, r, sigma, 51 + t, ROWBLOCK, full), U, V;
+    rla_svd S = make_svd(rla_test_ctx, r, 0, 4, 1, RLA_SKETCH_SRHT);
+    struct shell_user user;
+    rla_op op = make_shell(rla_test_ctx, &user, full, m, n);
+    rla_svd_info info;
+    const double *sv;
+    rla_dmat_destroy(&A);
+    RLA_ASSERT_OK(rla_svd_set_operator(S, op));
+    RLA_ASSERT_OK(rla_svd_setup(S));
+    RLA_ASSERT_OK(rla_svd_compute_operator(S));
+    RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+    RLA_ASSERT_OK(rla_svd_get_sigma(S, &sv, NULL));
+    RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+    U = gather_u_local(S, &user, r);
+    RLA_ASSERT_ALL(info.m == m && info.n == n && !info.transposed && info.basis_size == K);
+    RLA_ASSERT_ALL(rla_svd_sigma_error_max(r, sv, sigma) <=
+                   (svd_bwd(m, n, K) + mat_abs(r)) * info.norm_fro / sigma[r - 1] +
+                       mat_rel(m, n, r));
+    exact_residual(full, m, n, r, sv, U, V, &two, &fro);
+    RLA_ASSERT_ALL(fro <= (2 * svd_bwd(m, n, K) + orth_tol(m > n ? m : n, K) + mat_abs(r) +
+                           pow((double)r, 1.5) * RLA_EPS) *
+                              info.norm_fro);
+    rla_dmat_destroy(&U);
+    rla_svd_destroy(&S);
+    rla_op_destroy(&op);
+    free(full);
+  }
+}
+
 static double smooth_entry(int64_t i, int64_t j, void *data)
 {
   (void)data;
@@ -943,6 +981,7 @@ void rla_test_register(void)
   CU_add_test(s, "guarded orthonormalization paths", test_orth_paths);
   CU_add_test(s, "matrix-free operator: fixed rank, PDGESVD refused", test_matrix_free_rank);
   CU_add_test(s, "matrix-free operator: tolerance mode", test_matrix_free_tol);
+  CU_add_test(s, "matrix-free operator: tall and wide", test_matrix_free_shapes);
   CU_add_test(s, "compute on a plan allocates nothing of its own", test_compute_allocates_nothing);
   CU_add_test(s, "PDGESVD baseline", test_direct);
   CU_add_test(s, "provoked errors", test_errors);

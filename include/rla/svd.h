@@ -87,7 +87,8 @@ typedef struct {
   double time_power;        /* power iterations (all blocks) */
   double time_qb;           /* B = Q^T A (all blocks) */
   double time_small_svd;    /* QR of B^T, SVD of the l x l factor, U = Q U~, V = Q_B V~ */
-  double time_total;        /* the whole of rla_svd_compute, including norms and metrics */
+  double time_total;        /* the whole of rla_svd_compute (with its setup) or of
+                               rla_svd_compute_operator (setup apart), norms and metrics included */
   int64_t comm_words;       /* payload words of this computation's collectives (a reduction or
                                gather of an n x l matrix counts n*l; the copy of cyclic input
                                counts m*n) */
