@@ -15,10 +15,10 @@
    tall-skinny orthonormalization, the K x K matrix R_B^T = U~ S W~^T is decomposed on rank 0
    (LAPACK dgesdd) and broadcast, and U = Q U~, V = Q_B W~, since B = R_B^T Q_B^T.
 
-   Cost at fixed rank with l = k + p: (2q + 2) products with A or A^T (2 m n l / P flops per
-   rank each for a dense A, one reduce-scatter or allgather of n l words), the sketch (for a
-   dense A m n log2(b) / P for
-   block SRHT, 2 m n l / P for Gaussian, no communication), 2q + 3 orthonormalizations
+   Cost at fixed rank with l = k + p: (2q + 2) products with A or A^T (for a dense A 2 m n l / P
+   flops per rank each; one reduce-scatter or allgather of n l words), the sketch (for a dense A
+   m n log2(b) / P for block SRHT, 2 m n l / P for Gaussian, no communication; a matrix-free A
+   takes one product with the explicit Omega^T), 2q + 3 orthonormalizations
    (2 (m or n) l^2 / P flops per pass, two l^2 reductions), the K x K SVD on rank 0 (about
    22 K^3 flops) and one broadcast of 2 K^2 words. Tolerance mode: the same per block of b
    columns, plus the projections against the K columns so far (4 m K b / P flops and one K b
