@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of rla_op: the matrix-free operator (user callbacks over its own, uneven row split,
-   with ranks that own no rows) against the dense operator of the same matrix, kernel by kernel,
-   and every error of the front end provoked. */
+   with ranks that own no rows) against the dense operator of the same matrix, kernel by kernel
+   (the transposed product Y^T A included), and every error of the front end provoked. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -141,7 +141,7 @@ static void test_products(void)
 {
   struct pair p;
   double x[N * NV], y1[M * NV], y2[M * NV], ax[M * NV], atax[N * NV], w1[N * NV], w2[N * NV];
-  double *yl1, *yl2;
+  double t1[N * NV], t2[N * NV], *yl1, *yl2;
   int64_t lm1, lm2, r01, r02;
   int ok = 1;
   pair_make(&p, NV);
@@ -168,6 +168,18 @@ static void test_products(void)
   sum(w2, N * NV);
   for (int64_t k = 0; k < N * NV; k++)
     ok &= fabs(w1[k] - w2[k]) <= 2 * (gam(N) + gam(M) + gam(N) * gam(M)) * atax[k];
+  RLA_ASSERT_ALL(ok);
+  /* Y^T A (the dense GEMM, the shell's A^T Y transposed) against the other operator's A^T Y:
+     the same sums in other orders, so the same bound */
+  RLA_ASSERT_OK(rla_op_left_mult_local(p.dense, NV, yl1, lm1 > 1 ? lm1 : 1, t1, NV));
+  RLA_ASSERT_OK(rla_op_left_mult_local(p.shell, NV, yl2, lm2 > 1 ? lm2 : 1, t2, NV));
+  sum(t1, N * NV);
+  sum(t2, N * NV);
+  for (int64_t j = 0; j < N; j++)
+    for (int64_t v = 0; v < NV; v++) {
+      double b = 2 * (gam(N) + gam(M) + gam(N) * gam(M)) * atax[j + v * N];
+      ok &= fabs(t1[v + j * NV] - w2[j + v * N]) <= b && fabs(t2[v + j * NV] - w1[j + v * N]) <= b;
+    }
   RLA_ASSERT_ALL(ok);
   /* the fused normal product (dense) against the composed one (shell) */
   RLA_ASSERT_OK(rla_op_normal_local(p.dense, NV, x, w1));
@@ -393,6 +405,10 @@ static void test_errors(void)
   RLA_ASSERT_ALL(D == p.A);
   RLA_ASSERT_FAILS(rla_op_mult(p.shell, 1, x, N - 1, y, M), RLA_ERR_ARG, "leading dimensions");
   RLA_ASSERT_FAILS(rla_op_normal_local(p.shell, 4, x, w), RLA_ERR_ARG, "set up for 1 vectors");
+  RLA_ASSERT_FAILS(rla_op_left_mult_local(p.shell, 4, y, M, w, 4), RLA_ERR_ARG,
+                   "set up for 1 vectors");
+  RLA_ASSERT_FAILS(rla_op_left_mult_local(p.dense, 2, y, M, w, 1), RLA_ERR_ARG,
+                   "leading dimensions");
   p.user.fail = 1;
   RLA_ASSERT_FAILS(rla_op_mult(p.shell, 1, x, N, y, M), RLA_ERR_NUMERIC,
                    "mult callback failed (returned 7)");
@@ -422,6 +438,7 @@ static void test_no_allocation(void)
   RLA_ASSERT_OK(rla_op_mult(op, NV, x, N, y, M));
   RLA_ASSERT_OK(rla_op_normal_local(op, NV, x, w));
   RLA_ASSERT_OK(rla_op_normal_local(op, 1, x, w));
+  RLA_ASSERT_OK(rla_op_left_mult_local(op, NV, y, M, w, NV));
   RLA_ASSERT_ALL(rla_test_allocations() == before);
   RLA_ASSERT_ALL(before > 0); /* the counter counts: creating A allocated */
   rla_op_destroy(&op);

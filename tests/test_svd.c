@@ -2,7 +2,8 @@
 /* Tests of the randomized SVD on matrices with exactly known singular values: exact low rank,
    polynomial decay against the HMT bound, orthogonality, tolerance mode against the optimal
    rank, interlacing, independence of the rank count, shapes and layouts, the guarded
-   orthonormalization, the metrics, the PDGESVD baseline, and provoked errors. */
+   orthonormalization, the metrics, a matrix-free operator (fixed rank and tolerance), the
+   allocation-free compute of a plan, the PDGESVD baseline, and provoked errors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,8 +588,9 @@ static void test_direct(void)
   const int64_t shapes[][2] = {{50, 30}, {30, 50}};
   for (int s = 0; s < 2; s++) {
     int64_t m = shapes[s][0], n = shapes[s][1], mn = m < n ? m : n;
-    double sigma[30], got[30], fro, nf = 0.0;
+    double sigma[30], got[30], again[30], fro, nf = 0.0;
     rla_dmat A, U = NULL, V = NULL, Ur, Vr;
+    rla_op op = NULL;
     for (int i = 0; i < mn; i++)
       sigma[i] = 1.0 / (1.0 + 0.03 * i * i);
     for (int i = 0; i < mn; i++)
@@ -596,6 +598,10 @@ static void test_direct(void)
     nf = sqrt(nf);
     A = make_matrix(rla_test_ctx, m, n, mn, sigma, 81, ROWBLOCK, NULL);
     RLA_ASSERT_OK(rla_svd_direct(A, got, NULL, NULL));
+    RLA_ASSERT_OK(rla_op_create_dense(A, &op)); /* the same PDGESVD on the same matrix */
+    RLA_ASSERT_OK(rla_svd_direct_operator(op, again, NULL, NULL));
+    RLA_ASSERT_ALL(memcmp(got, again, sizeof(double) * (size_t)mn) == 0);
+    rla_op_destroy(&op);
     RLA_ASSERT_ALL(rla_svd_sigma_error_max(mn, got, sigma) <=
                    ((double)(m * n) * RLA_EPS * sigma[0] + mat_abs(mn) * nf) / sigma[mn - 1] +
                        mat_rel(m, n, mn));
@@ -615,6 +621,297 @@ static void test_direct(void)
     rla_dmat_destroy(&Vr);
     rla_dmat_destroy(&A);
   }
+}
+
+/* A matrix-free operator over a replicated column-major m x n matrix: this rank's rows
+   [row0, row0 + lm) by DGEMM. */
+struct shell_user {
+  const double *full;
+  int64_t m, n, row0, lm;
+};
+
+static int shell_mult(void *p, int64_t nv, const double *x, int64_t ldx, double *y, int64_t ldy)
+{
+  const struct shell_user *s = p;
+  if (s->lm > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->lm, (int)nv, (int)s->n, 1.0,
+                s->full + s->row0, (int)s->m, x, (int)ldx, 0.0, y, (int)ldy);
+  return 0;
+}
+
+static int shell_mult_transpose(void *p, int64_t nv, const double *y, int64_t ldy, double *w,
+                                int64_t ldw)
+{
+  const struct shell_user *s = p;
+  if (s->lm > 0)
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)s->n, (int)nv, (int)s->lm, 1.0,
+                s->full + s->row0, (int)s->m, y, (int)ldy, 1.0, w, (int)ldw);
+  return 0;
+}
+
+/* A split unlike the row-block one: boundaries at m (r / (P - 1))^2, so that rank 0 gets the
+   fewest rows, and the last rank none when P > 1. */
+static rla_op make_shell(rla_ctx ctx, struct shell_user *u, const double *full, int64_t m,
+                         int64_t n)
+{
+  static const rla_op_shell_ops ops = {shell_mult, shell_mult_transpose, NULL};
+  int r = rla_ctx_rank(ctx), parts = rla_ctx_size(ctx) > 1 ? rla_ctx_size(ctx) - 1 : 1;
+  int64_t end = r < parts ? m * (r + 1) * (r + 1) / (parts * parts) : m;
+  rla_op op = NULL;
+  u->full = full;
+  u->m = m;
+  u->n = n;
+  u->row0 = r < parts ? m * r * r / (parts * parts) : m;
+  u->lm = end - u->row0;
+  RLA_ASSERT_OK(rla_op_create_shell(ctx, m, n, u->lm, &ops, u, &op));
+  return op;
+}
+
+/* U (m x k) as a row-block matrix from the local rows of rla_svd_get_u_local, which lie in the
+   operator's split (the sum over the ranks of the rows spread into m x k is exact: one nonzero
+   term per entry). */
+static rla_dmat gather_u_local(rla_svd S, const struct shell_user *u, int64_t k)
+{
+  const double *ul;
+  double *g = calloc((size_t)(u->m * k), sizeof(double));
+  int64_t ldu, lm, kk;
+  rla_dmat U = NULL;
+  RLA_ASSERT_OK(rla_svd_get_u_local(S, &ul, &ldu, &lm, &kk));
+  RLA_ASSERT_ALL(lm == u->lm && kk == k && ldu >= (lm > 1 ? lm : 1));
+  for (int64_t j = 0; j < k; j++)
+    for (int64_t i = 0; i < lm; i++)
+      g[u->row0 + i + j * u->m] = ul[i + j * ldu];
+  MPI_Allreduce(MPI_IN_PLACE, g, (int)(u->m * k), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, u->m, k, 0, &U));
+  RLA_ASSERT_OK(rla_dmat_scatter(U, 0, g));
+  free(g);
+  return U;
+}
+
+/* The randomized SVD of a matrix-free operator (its own uneven split, a rank without rows at
+   P > 1) at a fixed rank, held to the bounds of test_polynomial_decay on the same spectrum: the
+   products are the same sums, in another split, so the same rounding bounds hold; and PDGESVD
+   refused for it. */
+static void test_matrix_free_rank(void)
+{
+  const int64_t m = 300, n = 200, r = 200, k = 20;
+  double *sigma = malloc(sizeof(double) * r), *full = malloc(sizeof(double) * m * n), *got;
+  double two, fro, lu, lv, above;
+  struct shell_user user;
+  rla_dmat A, U, V;
+  rla_op op;
+  rla_svd S;
+  rla_svd_info info;
+  const double *s;
+  int ok = 1;
+  for (int i = 0; i < r; i++)
+    sigma[i] = 1.0 / (i + 1);
+  A = make_matrix(rla_test_ctx, m, n, r, sigma, 21, ROWBLOCK, full);
+  rla_dmat_destroy(&A);
+  op = make_shell(rla_test_ctx, &user, full, m, n);
+  S = make_svd(rla_test_ctx, k, 0, 10, 2, RLA_SKETCH_SRHT);
+  RLA_ASSERT_FAILS(rla_svd_compute_operator(S), RLA_ERR_ARG, "no operator");
+  RLA_ASSERT_FAILS(rla_svd_set_operator(S, NULL), RLA_ERR_ARG, "NULL");
+  RLA_ASSERT_OK(rla_svd_set_operator(S, op));
+  RLA_ASSERT_FAILS(rla_svd_compute_operator(S), RLA_ERR_ARG, "before rla_svd_setup");
+  RLA_ASSERT_OK(rla_svd_setup(S));
+  RLA_ASSERT_OK(rla_svd_compute_operator(S));
+  RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, NULL));
+  RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+  RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+  RLA_ASSERT_FAILS(rla_svd_get_u(S, &U), RLA_ERR_UNSUPPORTED, "rla_svd_get_u_local");
+  U = gather_u_local(S, &user, k);
+  exact_residual(full, m, n, k, s, U, V, &two, &fro);
+  RLA_ASSERT_ALL(info.rank == k && info.basis_size == 30 && two <= hmt_bound(r, sigma, k, 10, 2));
+  above = (svd_bwd(m, n, 30) + mat_abs(r)) * info.norm_fro;
+  for (int i = 0; i < k; i++)
+    ok &= s[i] <= (sigma[i] * (1 + mat_rel(m, n, r)) + above) * (1 + orth_tol(m, 30) / 2);
+  RLA_ASSERT_ALL(ok);
+  lu = orth_loss(U); /* collective: called on every rank, outside the assertion */
+  lv = orth_loss(V);
+  RLA_ASSERT_ALL(lu <= orth_tol(m, 30) && lv <= orth_tol(n, 30));
+  RLA_ASSERT_ALL(info.orth_loss_u <= orth_tol(m, 30) && info.orth_loss_v <= orth_tol(n, 30));
+  RLA_ASSERT_ALL(fabs(info.error_estimate * info.norm_fro - fro) <=
+                 (energy_err(m, n, 30) * info.norm_fro * info.norm_fro +
+                  pow(k, 1.5) * RLA_EPS * info.norm_fro * fro) /
+                     fro);
+  got = malloc(sizeof(double) * n);
+  RLA_ASSERT_FAILS(rla_svd_direct_operator(op, got, NULL, NULL), RLA_ERR_UNSUPPORTED,
+                   "dense matrix");
+  free(got);
+  rla_dmat_destroy(&U);
+  rla_svd_destroy(&S);
+  rla_op_destroy(&op);
+  free(sigma);
+  free(full);
+}
+
+/* Tolerance mode on a matrix-free operator: the checks of test_tolerance (the residual within
+   the documented floor of tol, the rank between the optimal one and 1.2 times it, the estimate,
+   orthogonality) on its second spectrum. */
+static void test_matrix_free_tol(void)
+{
+  const int64_t m = 260, n = 200, r = 200;
+  const double tol = 2e-3;
+  double *sigma = malloc(sizeof(double) * r), *full = malloc(sizeof(double) * m * n), two, fro;
+  struct shell_user user;
+  int64_t ropt;
+  rla_dmat A, U, V;
+  rla_op op;
+  rla_svd S;
+  rla_svd_info info;
+  const double *s;
+  for (int i = 0; i < r; i++)
+    sigma[i] = pow(10.0, -i / 8.0);
+  A = make_matrix(rla_test_ctx, m, n, r, sigma, 32, ROWBLOCK, full);
+  rla_dmat_destroy(&A);
+  op = make_shell(rla_test_ctx, &user, full, m, n);
+  S = make_svd(rla_test_ctx, 0, tol, 10, 2, RLA_SKETCH_SRHT);
+  RLA_ASSERT_OK(rla_svd_set_block(S, 16));
+  RLA_ASSERT_OK(rla_svd_set_operator(S, op));
+  RLA_ASSERT_OK(rla_svd_setup(S));
+  RLA_ASSERT_OK(rla_svd_compute_operator(S));
+  RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+  RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, NULL));
+  RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+  U = gather_u_local(S, &user, info.rank);
+  RLA_ASSERT_ALL(info.tolerance_mode && info.tol_met && info.tol == tol && !info.transposed);
+  exact_residual(full, m, n, info.rank, s, U, V, &two, &fro);
+  ropt = optimal_rank(r, sigma, tol);
+  RLA_ASSERT_ALL(fro <= sqrt(tol * tol + 10 * RLA_EPS) * info.norm_fro);
+  RLA_ASSERT_ALL(info.rank >= ropt && info.rank <= 1.2 * ropt);
+  RLA_ASSERT_ALL(info.error_estimate <= tol * (1 + 2 * RLA_EPS) && info.basis_size % 16 == 0);
+  RLA_ASSERT_ALL(info.orth_loss_u <= orth_tol(m, info.basis_size) &&
+                 info.orth_loss_v <= orth_tol(n, info.basis_size));
+  rla_dmat_destroy(&U);
+  rla_svd_destroy(&S);
+  rla_op_destroy(&op);
+  free(sigma);
+  free(full);
+}
+
+/* A matrix-free operator of exact rank 6, tall and wide (the wide one is worked on as it is:
+   no transpose): sigma and the residual to rounding, by the bounds of test_shapes_layouts. */
+static void test_matrix_free_shapes(void)
+{
+  const int64_t shapes[][2] = {{151, 40}, {40, 151}};
+  double sigma[6] = {3.0, 2.0, 1.5, 1.0, 0.5, 0.25};
+  for (int t = 0; t < 2; t++) {
+    int64_t m = shapes[t][0], n = shapes[t][1], r = 6, K = 10;
+    double *full = malloc(sizeof(double) * (size_t)(m * n)), two, fro;
+    rla_dmat A = make_matrix(rla_test_ctx, m, n, r, sigma, 51 + t, ROWBLOCK, full), U, V;
+    rla_svd S = make_svd(rla_test_ctx, r, 0, 4, 1, RLA_SKETCH_SRHT);
+    struct shell_user user;
+    rla_op op = make_shell(rla_test_ctx, &user, full, m, n);
+    rla_svd_info info;
+    const double *sv;
+    rla_dmat_destroy(&A);
+    RLA_ASSERT_OK(rla_svd_set_operator(S, op));
+    RLA_ASSERT_OK(rla_svd_setup(S));
+    RLA_ASSERT_OK(rla_svd_compute_operator(S));
+    RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+    RLA_ASSERT_OK(rla_svd_get_sigma(S, &sv, NULL));
+    RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+    U = gather_u_local(S, &user, r);
+    RLA_ASSERT_ALL(info.m == m && info.n == n && !info.transposed && info.basis_size == K);
+    RLA_ASSERT_ALL(rla_svd_sigma_error_max(r, sv, sigma) <=
+                   (svd_bwd(m, n, K) + mat_abs(r)) * info.norm_fro / sigma[r - 1] +
+                       mat_rel(m, n, r));
+    exact_residual(full, m, n, r, sv, U, V, &two, &fro);
+    RLA_ASSERT_ALL(fro <= (2 * svd_bwd(m, n, K) + orth_tol(m > n ? m : n, K) + mat_abs(r) +
+                           pow((double)r, 1.5) * RLA_EPS) *
+                              info.norm_fro);
+    rla_dmat_destroy(&U);
+    rla_svd_destroy(&S);
+    rla_op_destroy(&op);
+    free(full);
+  }
+}
+
+static double smooth_entry(int64_t i, int64_t j, void *data)
+{
+  (void)data;
+  return sin(0.37 * (double)(i + 1) * (double)(j + 2)) + (i == j ? 2.0 : 0.0);
+}
+
+/* Allocations of one rla_svd_orth of l columns (with R on rank 0 when with_r), counted on this
+   rank: the orthonormalization allocates its l x l Gram matrices at every call (src/svd/orth.c,
+   outside the plan), so a compute's count is that per call times its calls. */
+static long long orth_allocations(rla_ctx ctx, int64_t l, int with_r)
+{
+  const int64_t m = 8 * l;
+  double *x = calloc((size_t)(m * l), sizeof(double)), *r = calloc((size_t)(l * l), sizeof(double));
+  rla_svd_info info;
+  long long before;
+  memset(&info, 0, sizeof(info));
+  for (int64_t j = 0; j < l; j++)
+    for (int64_t i = 0; i < m; i++)
+      x[i + j * m] = smooth_entry(i, j, NULL);
+  before = rla_test_allocations();
+  RLA_ASSERT_OK(rla_svd_orth(ctx, m * rla_ctx_size(ctx), m, l, x, m, with_r ? r : NULL, &info));
+  before = rla_test_allocations() - before;
+  RLA_ASSERT_ALL(info.qr_tsqr == 0);
+  free(x);
+  free(r);
+  return before;
+}
+
+/* Two computes of one plan in a context that counts allocations, for a dense operator at a
+   fixed rank and a matrix-free one in tolerance mode (3 ranks: one without rows): setup
+   allocates; a compute allocates only what its orthonormalizations do (orth_allocations: once
+   per sketch, two per power iteration, the second Gram-Schmidt pass of each block after the
+   first, and the QR of B^T with R), and gives the same results again. */
+static void test_compute_allocates_nothing(void)
+{
+  const int64_t m = 90, n = 40, q = 1;
+  rla_ctx ctx = rla_test_counting_ctx();
+  double *full = malloc(sizeof(double) * m * n), first[40];
+  struct shell_user user;
+  rla_dmat A = NULL;
+  rla_op ops[2];
+  RLA_ASSERT_ALL(ctx != NULL);
+  rla_ctx_set_verbosity(ctx, 0);
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < m; i++)
+      full[i + j * m] = smooth_entry(i, j, NULL);
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, m, n, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, smooth_entry, NULL));
+  RLA_ASSERT_OK(rla_op_create_dense(A, &ops[0]));
+  ops[1] = make_shell(ctx, &user, full, m, n);
+  for (int t = 0; t < 2; t++) {
+    rla_svd S = NULL;
+    long long before, per = orth_allocations(ctx, 4, 0), last = orth_allocations(ctx, 4, 1);
+    RLA_ASSERT_OK(rla_svd_create(ctx, &S));
+    RLA_ASSERT_OK(t == 0 ? rla_svd_set_rank(S, 6) : rla_svd_set_tol(S, 0.3));
+    RLA_ASSERT_OK(rla_svd_set_block(S, 4));
+    RLA_ASSERT_OK(rla_svd_set_power(S, q));
+    RLA_ASSERT_OK(rla_svd_set_operator(S, ops[t]));
+    before = rla_test_allocations();
+    RLA_ASSERT_OK(rla_svd_setup(S));
+    RLA_ASSERT_ALL(rla_test_allocations() > before);
+    for (int run = 0; run < 2; run++) {
+      rla_svd_info info;
+      const double *s;
+      int64_t k;
+      long long calls;
+      before = rla_test_allocations();
+      RLA_ASSERT_OK(rla_svd_compute_operator(S));
+      before = rla_test_allocations() - before;
+      RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+      RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, &k));
+      calls = info.blocks * (1 + 2 * q) + (info.blocks - 1);
+      RLA_ASSERT_ALL(info.qr_tsqr == 0 && info.blocks >= (t == 0 ? 1 : 2));
+      RLA_ASSERT_ALL(before == calls * per + last);
+      if (run == 0) memcpy(first, s, sizeof(double) * (size_t)k);
+      RLA_ASSERT_ALL(run == 0 || memcmp(first, s, sizeof(double) * (size_t)k) == 0);
+    }
+    rla_svd_destroy(&S);
+  }
+  rla_op_destroy(&ops[0]);
+  rla_op_destroy(&ops[1]);
+  rla_dmat_destroy(&A);
+  rla_ctx_destroy(&ctx);
+  free(full);
 }
 
 static void test_errors(void)
@@ -682,6 +979,10 @@ void rla_test_register(void)
   CU_add_test(s, "tall, wide, square; row-block and cyclic", test_shapes_layouts);
   CU_add_test(s, "same answer on one rank", test_rank_independence);
   CU_add_test(s, "guarded orthonormalization paths", test_orth_paths);
+  CU_add_test(s, "matrix-free operator: fixed rank, PDGESVD refused", test_matrix_free_rank);
+  CU_add_test(s, "matrix-free operator: tolerance mode", test_matrix_free_tol);
+  CU_add_test(s, "matrix-free operator: tall and wide", test_matrix_free_shapes);
+  CU_add_test(s, "compute on a plan allocates nothing of its own", test_compute_allocates_nothing);
   CU_add_test(s, "PDGESVD baseline", test_direct);
   CU_add_test(s, "provoked errors", test_errors);
 }

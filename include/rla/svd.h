@@ -9,20 +9,32 @@
    ||A - QB||_F^2 = ||A||_F^2 - ||B||_F^2 <= tol^2 ||A||_F^2, then truncates to the smallest rank
    that meets tol.
 
-   Layout. A is row-block or cyclic, any shape. The work happens on a row-block matrix: a
-   row-block A is used in place (no copy), whatever its shape; a cyclic A is copied once into a
-   row-block layout of A when m >= n and of A^T when m < n (info.transposed), so that every
-   product with the working matrix reduces or gathers (short side) x l words, and every rank
-   holds one such (short side) x l array besides its rows. A wide row-block A therefore moves and
-   holds n*l words per product; pass A^T in row-block layout to move m*l instead.
+   The operator. The method needs of A only products with blocks of vectors (A Z, A^T Y), the
+   sketch A Omega^T and the column norms: it runs on any rla_op (include/rla/op.h), dense or
+   matrix-free, of any shape, in the operator's row split (a rank may own no rows). Its n side
+   is split in row blocks of ceil(n/P): every product reduces or gathers n x l words, and every
+   rank holds one n x l array besides its rows, so a wide operator (m < n) moves and holds n*l
+   words per product; give the transposed operator to move m*l instead.
+   rla_svd_compute takes an rla_dmat instead: a row-block A is wrapped in a dense operator in
+   place (no copy), whatever its shape; a cyclic A is copied once into a row-block layout of A
+   when m >= n and of A^T when m < n (info.transposed), then wrapped.
    The SVD of the small factor (K x K, K = basis size) runs on rank 0 with LAPACK dgesdd (about
-   22 K^3 flops: a second or so at K = 2000) and is broadcast; B itself is never gathered.
+   22 K^3 flops, small beside the products while K is well below min(m, n); one rank rather than
+   a distributed SVD: chosen by measurement, see bench/README.md) and is broadcast; B itself is
+   never gathered.
    The bases are orthonormalized by CholeskyQR2 (one reduction of an l x l Gram matrix per pass)
    with a guard for ill-conditioned bases: shifted CholeskyQR3, and Householder TSQR when even the
    shifted Gram matrix cannot be factored (see src/svd/orth.c).
 
-   Lifecycle: create -> set_rank or set_tol, other set_* -> setup -> compute (repeatable) ->
-   get_* -> view -> destroy. */
+   Lifecycle: create -> set_rank or set_tol, other set_* -> set_operator -> setup (plans:
+   sizes, sketches, workspace and the storage of the results, for the largest run the
+   parameters allow) -> compute_operator (repeatable) -> get_* -> view -> destroy. Or, for a
+   dense matrix: create -> set_* -> setup -> compute(S, A) (repeatable; plans at every call) ->
+   get_* -> view -> destroy.
+   Memory of the plan: the basis Q (local rows x l) and B^T (ceil(n/P) x l), the factors U and V
+   as large, one sketch per QB block, and an n x c exchange buffer (c: the QB block, l at a
+   fixed rank). In tolerance mode l is the cap (set_max_rank, default min(m, n)): set a cap
+   when min(m, n) is large. */
 #ifndef RLA_SVD_H
 #define RLA_SVD_H
 
@@ -31,6 +43,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/op.h"
 #include "rla/options.h"
 #include "rla/sketch.h"
 
@@ -75,7 +88,8 @@ typedef struct {
   double time_power;        /* power iterations (all blocks) */
   double time_qb;           /* B = Q^T A (all blocks) */
   double time_small_svd;    /* QR of B^T, SVD of the l x l factor, U = Q U~, V = Q_B V~ */
-  double time_total;        /* the whole of rla_svd_compute, including norms and metrics */
+  double time_total;        /* the whole of rla_svd_compute (with its setup) or of
+                               rla_svd_compute_operator (setup apart), norms and metrics included */
   int64_t comm_words;       /* payload words of this computation's collectives (a reduction or
                                gather of an n x l matrix counts n*l; the copy of cyclic input
                                counts m*n) */
@@ -105,25 +119,66 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed);
 /* Tolerance mode: columns added to Q per block, b >= 1 (default 32). Local. */
 rla_err rla_svd_set_block(rla_svd S, int64_t b);
 /* Tolerance mode: stop at this many basis columns even if tol is not met (info.tol_met = 0);
-   0 (default) means min(m, n). Local. */
+   0 (default) means min(m, n). rla_svd_setup sizes the plan of an operator for this cap. Local. */
 rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax);
-/* Validate the parameters: exactly one of a rank and a tolerance must be set. Collective
-   (every rank must have set the same values; errors are agreed). */
+/* Set the operator whose SVD rla_svd_compute_operator computes.
+   Local. A: any operator (rla_op_create_dense, rla_op_create_shell, ...) in the context of S,
+   borrowed: it must outlive S's use of it (until another set_operator or destroy) and is not
+   modified (rla_svd_setup reserves its workspace with rla_op_setup).
+   Errors: RLA_ERR_ARG (NULL, another context).
+   Notes: undoes setup. A wide operator (m < n) is worked on as it is (the method holds for any
+   shape; see "The operator" above). */
+rla_err rla_svd_set_operator(rla_svd S, rla_op A);
+/* Validate the parameters: exactly one of a rank and a tolerance must be set; with an
+   operator set, plan the run on it: l = k + p (or the cap on the rank and the QB block in
+   tolerance mode), one set-up sketch per QB block, the operator's workspace, and every buffer of
+   the run and of its results (allocated here once, so that rla_svd_compute_operator allocates
+   nothing).
+   Collective (every rank must have set the same values; errors are agreed).
+   Errors: RLA_ERR_ARG (rank and tolerance both or neither set, k > min(m, n) of the operator),
+   RLA_ERR_SHAPE (an empty operator), RLA_ERR_UNSUPPORTED (a QB block of c columns with
+   c n >= 2^31), RLA_ERR_MEM, RLA_ERR_LIB.
+   Notes: frees the previous plan, and with it the previous results. */
 rla_err rla_svd_setup(rla_svd S);
-/* Compute the SVD of A (m x n, row-block or cyclic, not modified). Fails with RLA_ERR_VALUE on
-   NaN or Inf in A (naming the entry), RLA_ERR_ARG when k > min(m, n) or before setup. The
-   previous results are replaced. Collective. */
+/* Compute the SVD of the operator set with rla_svd_set_operator, as planned by rla_svd_setup.
+   Collective. Allocates nothing of its own (see the note); repeatable.
+   Errors: RLA_ERR_ARG (no operator, or setup not run since the operator or a parameter
+   changed, or since a compute of a matrix), RLA_ERR_VALUE (||A||_F is NaN or overflows: for a
+   dense operator naming the first NaN or Inf), RLA_ERR_NUMERIC (a callback of a matrix-free
+   operator failed, or the small SVD did not converge).
+   Notes: the results replace the previous ones: sigma, V (n x k, row blocks of ceil(n/P)) and
+   U in the operator's row split (rla_svd_get_u_local; also a row-block rla_dmat for a dense
+   operator, rla_svd_get_u). The orthonormalizations (src/svd/orth.c) still allocate their
+   l x l Gram matrices per call. */
+rla_err rla_svd_compute_operator(rla_svd S);
+/* Compute the SVD of A (m x n, row-block or cyclic, not modified): A, or its row-block copy,
+   is wrapped in a dense operator, planned and computed as by set_operator, setup and
+   compute_operator. Fails with RLA_ERR_VALUE on NaN or Inf in A (naming the entry),
+   RLA_ERR_ARG when k > min(m, n) or before setup. The previous results are replaced, and the
+   plan made for an operator set with rla_svd_set_operator is undone (run rla_svd_setup again
+   before rla_svd_compute_operator). Collective. */
 rla_err rla_svd_compute(rla_svd S, rla_dmat A);
+/* The deterministic baseline (rla_svd_direct) for an operator: the dense matrix of a dense
+   operator. Collective. Errors: RLA_ERR_UNSUPPORTED for any other operator (PDGESVD reads the
+   entries of A), and those of rla_svd_direct. */
+rla_err rla_svd_direct_operator(rla_op A, double *sigma, rla_dmat *U, rla_dmat *V);
 
 /* The results of the last successful compute; RLA_ERR_ARG before one. Local. */
 rla_err rla_svd_get_info(rla_svd S, rla_svd_info *info);
 /* Singular values, k of them in decreasing order, the same array on every rank; borrowed:
    valid until the next compute or destroy. Local. */
 rla_err rla_svd_get_sigma(rla_svd S, const double **sigma, int64_t *k);
-/* U (m x k) and V (n x k), row-block (U has the row blocks of A when A is row-block);
-   borrowed: owned by S, valid until the next compute or destroy (duplicate to keep). Local. */
+/* U (m x k) and V (n x k), row-block (U has the row blocks of A when A is row-block or a
+   dense operator); borrowed: owned by S, valid until the next compute, setup or destroy
+   (duplicate to keep). Local. Errors: RLA_ERR_ARG before a compute; rla_svd_get_u:
+   RLA_ERR_UNSUPPORTED after a matrix-free operator (use rla_svd_get_u_local). */
 rla_err rla_svd_get_u(rla_svd S, rla_dmat *U);
 rla_err rla_svd_get_v(rla_svd S, rla_dmat *V);
+/* This rank's rows of U: u (lm x k, column-major, leading dimension ldu), the operator's rows
+   [row0, row0 + lm) of rla_op_local_rows (of the row-block U after rla_svd_compute).
+   Local. u: borrowed, valid as rla_svd_get_u's U; any output may be NULL.
+   Errors: RLA_ERR_ARG before a compute. */
+rla_err rla_svd_get_u_local(rla_svd S, const double **u, int64_t *ldu, int64_t *lm, int64_t *k);
 /* Print the parameters and, after compute, the results. Rank 0 prints. Local. */
 rla_err rla_svd_view(rla_svd S, FILE *out);
 

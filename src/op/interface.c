@@ -71,6 +71,7 @@ static int64_t work_doubles(rla_op op, int64_t nv)
   if (!t->normal || !t->residual) w = max64(w, op->lm * nv);
   if (!t->sketch_left || !t->column_sumsq) w = max64(w, (op->n + op->lm) * cb);
   if (!t->sketch_right) w = max64(w, op->n * nv + nv * cb + cb * cb);
+  if (!t->left_mult) w = max64(w, op->n * nv);
   return w;
 }
 
@@ -162,6 +163,29 @@ rla_err rla_op_residual_local(rla_op op, int64_t nv, const int64_t *cols, const 
   }
   RLA_CALL(op->ctx, op->ops->mult_transpose_add(op, nv, y, ld, g, op->n));
   return colsq ? rla_op_column_sumsq_local(op, colsq) : RLA_SUCCESS;
+}
+
+rla_err rla_op_left_mult_local(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
+                               int64_t ldw)
+{
+  rla_ctx ctx = op ? op->ctx : NULL;
+  int ok = op && nv >= 0 && (w || nv == 0) && (y || nv == 0 || op->lm == 0);
+  double *t;
+  RLA_CHECK(ctx, ok && ldw >= (nv > 1 ? nv : 1) && ldy >= (op->lm > 1 ? op->lm : 1), RLA_ERR_ARG,
+            "rla_op_left_mult_local: NULL argument, nv < 0, or leading dimensions %lld (Y) and "
+            "%lld (W) below the local rows and nv = %lld",
+            (long long)ldy, (long long)ldw, (long long)nv);
+  if (nv == 0) return RLA_SUCCESS;
+  if (op->ops->left_mult) return op->ops->left_mult(op, nv, y, ldy, w, ldw);
+  /* A_local^T Y (n x nv) in the workspace, transposed into W */
+  RLA_CALL(ctx, check_setup(op, nv, "rla_op_left_mult_local"));
+  t = op->work;
+  memset(t, 0, sizeof(double) * (size_t)(op->n * nv));
+  RLA_CALL(ctx, op->ops->mult_transpose_add(op, nv, y, ldy, t, op->n));
+  for (int64_t i = 0; i < op->n; i++)
+    for (int64_t j = 0; j < nv; j++)
+      w[j + i * ldw] = t[i + j * op->n];
+  return RLA_SUCCESS;
 }
 
 /* The columns [j0, j0 + c) of A's local rows into y (lm x c, leading dimension ld), by a product

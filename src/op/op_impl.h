@@ -35,6 +35,8 @@ struct rla_op_ops {
   rla_err (*norm_max)(rla_op op, double *v);
   rla_err (*get_dmat)(rla_op op, rla_dmat *A);
   void (*destroy)(rla_op op);
+  /* See rla_op_left_mult_local. */
+  rla_err (*left_mult)(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w, int64_t ldw);
 };
 
 struct rla_op_s {
@@ -77,6 +79,12 @@ rla_err rla_op_normal_local(rla_op op, int64_t nv, const double *z, double *w);
 rla_err rla_op_residual_local(rla_op op, int64_t nv, const int64_t *cols, const double *b,
                               int64_t ldb, const double *x, int64_t ldx, double *g, double *rn2,
                               double *bn2, double *colsq);
+
+/* W (nv x n, leading dimension ldw >= nv, overwritten) = Y^T A_local for this rank's rows Y
+   (lm x nv, leading dimension ldy): this rank's part of (A^T Y)^T, the layout in which a
+   reduce-scatter over row blocks of the n side gives each rank a contiguous piece. Local. */
+rla_err rla_op_left_mult_local(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
+                               int64_t ldw);
 
 /* out (l x n, leading dimension ldo, overwritten) = Omega(:, rows) A_local: this rank's part of
    Omega A for the set-up sketch S (l x m); the sum over the ranks (one reduction) is Omega A.

@@ -3,7 +3,8 @@
    Method: bidiagonalization by Householder reflections and the bidiagonal QR iteration
    (Golub, Kahan 1965; ScaLAPACK Users' Guide, Sec. 3.3.6). Cost: about 4 m n^2 - 4 n^3 / 3
    flops for the singular values alone and up to 22 n^3 with the vectors (m = n), spread over
-   the grid, with O(n) collective steps per panel. */
+   the grid, with O(n) collective steps per panel. An operator must be dense: the method reads
+   the entries of A. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -74,4 +75,14 @@ out:
     rla_dmat_destroy(V);
   }
   return err;
+}
+
+rla_err rla_svd_direct_operator(rla_op A, double *sigma, rla_dmat *U, rla_dmat *V)
+{
+  rla_ctx ctx = rla_op_ctx(A);
+  rla_dmat D = NULL;
+  RLA_CHECK(ctx, A != NULL, RLA_ERR_ARG, "rla_svd_direct_operator: the operator is NULL");
+  RLA_CALL(ctx, rla_op_get_dmat(A, &D));
+  RLA_CALL(ctx, rla_svd_direct(D, sigma, U, V));
+  return RLA_SUCCESS;
 }

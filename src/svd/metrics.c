@@ -230,11 +230,29 @@ done:
   return err;
 }
 
+rla_err rla_svd_orth_loss_local(rla_ctx ctx, int64_t k, int64_t lm, const double *u, int64_t ld,
+                                double *g, double *loss)
+{
+  double worst = 0.0;
+  memset(g, 0, sizeof(double) * (size_t)(k * k));
+  if (lm > 0 && k > 0)
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)k, (int)lm, 1.0, u, (int)ld, 0.0, g,
+                (int)k);
+  RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, g, k * k));
+  for (int64_t j = 0; j < k; j++)
+    for (int64_t i = 0; i <= j; i++) {
+      double d = fabs(g[i + j * k] - (i == j ? 1.0 : 0.0));
+      if (d > worst || isnan(d)) worst = d;
+    }
+  *loss = worst;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_svd_orthogonality_loss(rla_dmat U, double *loss)
 {
   rla_ctx ctx = U ? rla_dmat_ctx(U) : NULL;
   int64_t k, lm, ld;
-  double *u, *g = NULL, worst = 0.0;
+  double *u, *g = NULL;
   rla_err err = RLA_SUCCESS;
 
   RLA_CHECK(ctx, U != NULL && loss != NULL, RLA_ERR_ARG,
@@ -245,17 +263,7 @@ rla_err rla_svd_orthogonality_loss(rla_dmat U, double *loss)
   rla_dmat_local(U, &u, &lm, NULL, &ld);
   err = rla_calloc(ctx, (size_t)(k * k > 0 ? k * k : 1), sizeof(double), &g);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  if (lm > 0 && k > 0)
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)k, (int)lm, 1.0, u, (int)ld, 0.0, g,
-                (int)k);
-  RLA_CALL_GOTO(ctx, err, done, rla_reduce_sum_replicated(ctx, g, k * k));
-  for (int64_t j = 0; j < k; j++)
-    for (int64_t i = 0; i <= j; i++) {
-      double d = fabs(g[i + j * k] - (i == j ? 1.0 : 0.0));
-      if (d > worst || isnan(d)) worst = d;
-    }
-  *loss = worst;
-done:
+  err = rla_svd_orth_loss_local(ctx, k, lm, u, ld, g, loss);
   rla_free(&g);
   return err;
 }

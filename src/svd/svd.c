@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Front end of the randomized SVD: parameters, validation, the row-block working copy of
-   cyclic input, the norm and the finiteness check, results and their view.
+/* Front end of the randomized SVD: parameters, the operator, setup (the plan, plan.c), the
+   dense path of rla_svd_compute (the row-block working copy of cyclic input, wrapped in a dense
+   operator), the norm and the finiteness check, results and their view.
 
    The tolerance floor. The blocked QB stops on E = ||A||_F^2 - sum_i ||B_i||_F^2. Each term
    is a sum of squares computed with a relative error of a small multiple of eps, and the loss
@@ -44,19 +45,39 @@ rla_err rla_svd_create(rla_ctx ctx, rla_svd *S)
   return RLA_SUCCESS;
 }
 
+/* The results are views of the plan's storage: forgetting them frees nothing. */
 static void clear_results(rla_svd S)
 {
-  rla_dmat_destroy(&S->U);
-  rla_dmat_destroy(&S->V);
-  rla_free(&S->sigma);
+  S->U = S->V = NULL;
+  S->sigma = NULL;
+  S->u = NULL;
   S->computed = 0;
+}
+
+/* A parameter changed: setup must run again. */
+static void undo_setup(rla_svd S)
+{
+  S->is_setup = 0;
+  S->planned = 0;
 }
 
 rla_err rla_svd_destroy(rla_svd *S)
 {
   if (!S || !*S) return RLA_SUCCESS;
   clear_results(*S);
+  rla_svd_plan_destroy(&(*S)->plan);
   rla_free(S);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_svd_set_operator(rla_svd S, rla_op A)
+{
+  CHECK_SVD(S);
+  RLA_CHECK(S->ctx, A != NULL, RLA_ERR_ARG, "rla_svd_set_operator: the operator is NULL");
+  RLA_CHECK(S->ctx, rla_op_ctx(A) == S->ctx, RLA_ERR_ARG,
+            "rla_svd_set_operator: the operator belongs to another context than the SVD object");
+  S->op = A;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -65,7 +86,7 @@ rla_err rla_svd_set_rank(rla_svd S, int64_t k)
   CHECK_SVD(S);
   RLA_CHECK(S->ctx, k >= 1, RLA_ERR_ARG, "rank k = %lld: it must be at least 1", (long long)k);
   S->k = k;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -75,7 +96,7 @@ rla_err rla_svd_set_tol(rla_svd S, double tol)
   RLA_CHECK(S->ctx, tol > 0.0 && tol < 1.0, RLA_ERR_ARG,
             "tolerance %g: it must lie strictly between 0 and 1 (relative Frobenius error)", tol);
   S->tol = tol;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -85,7 +106,7 @@ rla_err rla_svd_set_oversample(rla_svd S, int64_t p)
   RLA_CHECK(S->ctx, p >= 0, RLA_ERR_ARG, "oversampling p = %lld: it must be non-negative",
             (long long)p);
   S->p = p;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -95,7 +116,7 @@ rla_err rla_svd_set_power(rla_svd S, int64_t q)
   RLA_CHECK(S->ctx, q >= 0, RLA_ERR_ARG, "power iterations q = %lld: it must be non-negative",
             (long long)q);
   S->q = q;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -104,7 +125,7 @@ rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
   CHECK_SVD(S);
   RLA_CALL(S->ctx, rla_sketch_type_check(S->ctx, type));
   S->type = type;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -112,6 +133,7 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed)
 {
   CHECK_SVD(S);
   S->seed = seed;
+  S->planned = 0; /* the sketches of the plan carry the seed */
   return RLA_SUCCESS;
 }
 
@@ -120,7 +142,7 @@ rla_err rla_svd_set_block(rla_svd S, int64_t b)
   CHECK_SVD(S);
   RLA_CHECK(S->ctx, b >= 1, RLA_ERR_ARG, "QB block size %lld: it must be at least 1", (long long)b);
   S->block = b;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -130,7 +152,7 @@ rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax)
   RLA_CHECK(S->ctx, kmax >= 0, RLA_ERR_ARG,
             "maximum rank %lld: give a positive cap, or 0 for min(m, n)", (long long)kmax);
   S->kmax = kmax;
-  S->is_setup = 0;
+  undo_setup(S);
   return RLA_SUCCESS;
 }
 
@@ -149,6 +171,11 @@ rla_err rla_svd_setup(rla_svd S)
   err = rla_ctx_agree(S->ctx, err);
   if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   S->is_setup = 1;
+  if (!S->op) return RLA_SUCCESS;
+  S->planned = 0;
+  clear_results(S);
+  RLA_CALL(S->ctx, rla_svd_plan_create(S, S->op));
+  S->planned = 1;
   return RLA_SUCCESS;
 }
 
@@ -223,14 +250,31 @@ static rla_err working_matrix(rla_svd S, rla_dmat A, rla_dmat *W)
   return RLA_SUCCESS;
 }
 
-/* ||A||_F, the same on every rank; fails on NaN or Inf, naming the entry. */
+/* ||A||_F of the planned operator from its squared column norms (compensated sum, the same
+   on every rank); fails on NaN or Inf, naming the entry of A (given: the matrix of
+   rla_svd_compute) or of a dense operator. */
 static rla_err norm_checked(rla_svd S, rla_dmat A)
 {
-  double nrm;
-  RLA_CALL(S->ctx, rla_dmat_norm_fro(A, &nrm));
-  RLA_MPI(S->ctx, MPI_Bcast(&nrm, 1, MPI_DOUBLE, 0, rla_ctx_comm(S->ctx)));
+  struct rla_svd_plan *P = &S->plan;
+  rla_svd_ksum sum = {0.0, 0.0};
+  double s[2], nrm;
+  rla_err err;
+  memset(P->colsq, 0, sizeof(double) * (size_t)P->w.n);
+  err = rla_op_column_sumsq_local(P->op, P->colsq);
+  RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
+  for (int64_t j = 0; j < P->w.n; j++)
+    rla_svd_ksum_add(&sum, P->colsq[j]);
+  s[0] = sum.sum;
+  s[1] = sum.comp;
+  RLA_CALL(S->ctx, rla_reduce_sum_replicated(S->ctx, s, 2));
+  nrm = sqrt(s[0] + s[1]);
   if (!isfinite(nrm)) {
-    RLA_CALL(S->ctx, rla_dmat_check_finite(A, "the matrix given to rla_svd_compute"));
+    if (A)
+      RLA_CALL(S->ctx, rla_dmat_check_finite(A, "the matrix given to rla_svd_compute"));
+    else
+      RLA_CALL(S->ctx, rla_op_check_finite(P->op, "the operator given to rla_svd_set_operator"));
+    RLA_CHECK(S->ctx, !isnan(nrm), RLA_ERR_VALUE,
+              "||A||_F is NaN: the operator's products give NaN (check the callbacks)");
     RLA_CHECK(S->ctx, 0, RLA_ERR_VALUE, "||A||_F overflows: scale the matrix");
   }
   S->info.norm_fro = nrm;
@@ -252,11 +296,12 @@ static rla_err agree_times(rla_svd S)
   return RLA_SUCCESS;
 }
 
-static void start_info(rla_svd S, rla_dmat A)
+static void start_info(rla_svd S, int64_t m, int64_t n)
 {
   rla_svd_info *info = &S->info;
   memset(info, 0, sizeof(*info));
-  rla_dmat_sizes(A, &info->m, &info->n);
+  info->m = m;
+  info->n = n;
   info->oversample = S->p;
   info->power_iters = S->q;
   info->tolerance_mode = S->tol > 0.0;
@@ -267,10 +312,62 @@ static void start_info(rla_svd S, rla_dmat A)
   info->seed = S->seed;
 }
 
+static void progress(rla_svd S)
+{
+  const rla_svd_info *i = &S->info;
+  if (S->tol > 0.0)
+    rla_ctx_progress(S->ctx, "rla_svd: %lld x %lld, tolerance %.3g%s, q = %lld, QB blocks of %lld",
+                     (long long)i->m, (long long)i->n, i->tol,
+                     i->clamped ? " (raised to the certifiable floor)" : "", (long long)S->q,
+                     (long long)S->block);
+  else
+    rla_ctx_progress(S->ctx, "rla_svd: %lld x %lld, rank %lld, p = %lld, q = %lld", (long long)i->m,
+                     (long long)i->n, (long long)S->k, (long long)S->p, (long long)S->q);
+}
+
+/* The run on the planned operator and its results: sigma, U and V in the user's orientation
+   (swapped when the work ran on A^T), their orthogonality, the times. A: the matrix of
+   rla_svd_compute, or NULL. Allocates nothing. Collective. */
+static rla_err run_planned(rla_svd S, rla_dmat A, double t0)
+{
+  struct rla_svd_plan *P = &S->plan;
+  rla_svd_info *info = &S->info;
+  double lu, lv, *v;
+  int64_t lldv;
+  RLA_CALL(S->ctx, norm_checked(S, A));
+  progress(S);
+  RLA_CALL(S->ctx, rla_svd_run(S));
+  info->block_size = info->tolerance_mode ? S->block : info->basis_size;
+  rla_svd_plan_set_rank(P, info->rank);
+  rla_dmat_local(P->V, &v, NULL, NULL, &lldv);
+  RLA_CALL(S->ctx,
+           rla_svd_orth_loss_local(S->ctx, info->rank, P->w.lm, P->u, P->ldu, P->gram, &lu));
+  RLA_CALL(S->ctx, rla_svd_orth_loss_local(S->ctx, info->rank, P->w.ln, v, lldv, P->gram, &lv));
+  info->orth_loss_u = info->transposed ? lv : lu;
+  info->orth_loss_v = info->transposed ? lu : lv;
+  S->U = info->transposed ? P->V : P->U;
+  S->V = info->transposed ? P->U : P->V;
+  S->sigma = P->sigma;
+  if (S->U) {
+    double *u;
+    rla_dmat_local(S->U, &u, &S->lmu, NULL, &S->ldu);
+    S->u = u;
+  } else {
+    S->u = P->u;
+    S->ldu = P->ldu;
+    S->lmu = P->w.lm;
+  }
+  info->time_total = rla_wtime() - t0;
+  RLA_CALL(S->ctx, agree_times(S));
+  S->computed = 1;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_svd_compute(rla_svd S, rla_dmat A)
 {
   rla_ctx ctx;
-  rla_dmat W = NULL, Uw = NULL, Vw = NULL;
+  rla_dmat W = NULL;
+  rla_op op = NULL;
   double t = rla_wtime();
   rla_err err;
 
@@ -279,31 +376,42 @@ rla_err rla_svd_compute(rla_svd S, rla_dmat A)
   err = rla_ctx_agree(ctx, compute_args(S, A));
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   clear_results(S);
-  start_info(S, A);
-  RLA_CALL(ctx, norm_checked(S, A));
-  if (S->tol > 0.0)
-    rla_ctx_progress(ctx, "rla_svd: %lld x %lld, tolerance %.3g%s, q = %lld, QB blocks of %lld",
-                     (long long)A->m, (long long)A->n, S->info.tol,
-                     S->info.clamped ? " (raised to the certifiable floor)" : "", (long long)S->q,
-                     (long long)S->block);
-  else
-    rla_ctx_progress(ctx, "rla_svd: %lld x %lld, rank %lld, p = %lld, q = %lld", (long long)A->m,
-                     (long long)A->n, (long long)S->k, (long long)S->p, (long long)S->q);
+  S->planned = 0; /* the plan becomes that of A: set up again for the operator */
+  start_info(S, A->m, A->n);
   RLA_CALL_GOTO(ctx, err, done, working_matrix(S, A, &W));
-  RLA_CALL_GOTO(ctx, err, done, rla_svd_run(S, W, &Uw, &Vw));
-  S->U = S->info.transposed ? Vw : Uw;
-  S->V = S->info.transposed ? Uw : Vw;
-  Uw = Vw = NULL;
-  S->info.block_size = S->info.tolerance_mode ? S->block : S->info.basis_size;
-  RLA_CALL_GOTO(ctx, err, done, rla_svd_orthogonality_loss(S->U, &S->info.orth_loss_u));
-  RLA_CALL_GOTO(ctx, err, done, rla_svd_orthogonality_loss(S->V, &S->info.orth_loss_v));
-  S->info.time_total = rla_wtime() - t;
-  RLA_CALL_GOTO(ctx, err, done, agree_times(S));
-  S->computed = 1;
+  err = rla_ctx_agree(ctx, rla_op_create_dense(W, &op));
+  if (!err) err = rla_svd_plan_create(S, op);
+  if (!err) err = run_planned(S, A, t);
 done:
+  S->plan.op = NULL; /* the results stay in the plan's storage; the operator goes */
+  S->plan.w.op = NULL;
+  rla_op_destroy(&op);
   if (W != A) rla_dmat_destroy(&W);
-  rla_dmat_destroy(&Uw);
-  rla_dmat_destroy(&Vw);
+  if (err) clear_results(S);
+  return err;
+}
+
+/* Checks of compute_operator on one rank, before the agreement. */
+static rla_err compute_operator_args(rla_svd S)
+{
+  RLA_CHECK(S->ctx, S->op != NULL, RLA_ERR_ARG,
+            "rla_svd_compute_operator: no operator: call rla_svd_set_operator first");
+  RLA_CHECK(S->ctx, S->is_setup && S->planned, RLA_ERR_ARG,
+            "rla_svd_compute_operator called before rla_svd_setup (or after a parameter, the "
+            "operator or a compute of a matrix changed the setup)");
+  return RLA_SUCCESS;
+}
+
+rla_err rla_svd_compute_operator(rla_svd S)
+{
+  double t = rla_wtime();
+  rla_err err;
+  CHECK_SVD(S);
+  err = rla_ctx_agree(S->ctx, compute_operator_args(S));
+  if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  clear_results(S);
+  start_info(S, S->plan.w.m, S->plan.w.n);
+  err = run_planned(S, NULL, t);
   if (err) clear_results(S);
   return err;
 }
@@ -335,7 +443,20 @@ rla_err rla_svd_get_u(rla_svd S, rla_dmat *U)
 {
   CHECK_COMPUTED(S);
   RLA_CHECK(S->ctx, U != NULL, RLA_ERR_ARG, "rla_svd_get_u: the output pointer is NULL");
+  RLA_CHECK(S->ctx, S->U != NULL, RLA_ERR_UNSUPPORTED,
+            "rla_svd_get_u: U of a matrix-free operator has the operator's rows, not a row-block "
+            "matrix: use rla_svd_get_u_local");
   *U = S->U;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_svd_get_u_local(rla_svd S, const double **u, int64_t *ldu, int64_t *lm, int64_t *k)
+{
+  CHECK_COMPUTED(S);
+  if (u) *u = S->u;
+  if (ldu) *ldu = S->ldu;
+  if (lm) *lm = S->lmu;
+  if (k) *k = S->info.rank;
   return RLA_SUCCESS;
 }
 

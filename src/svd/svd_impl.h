@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "../op/op_impl.h"
 #include "rla/rng.h"
 #include "rla/svd.h"
 #include "../base/reduce.h"
@@ -13,6 +14,54 @@
 /* rla_rng purpose for the seeds of QB blocks after the first (block i uses
    rla_rng_bits(rla_rng_make(seed, RLA_SVD_RNG_BLOCK_SEED), i, 0)). */
 #define RLA_SVD_RNG_BLOCK_SEED RLA_RNG_SVD_BLOCK_SEED
+
+/* Products of the operator with tall-skinny bases (work.c): Y (m x c) in the operator's row
+   split, Z (n x c) in row blocks of ceil(n/P) of the n side, with the scratch of the exchanges.
+   Filled by rla_svd_plan_create. */
+struct rla_svd_work {
+  rla_ctx ctx;
+  MPI_Comm comm;
+  int size, rank;
+  rla_op op;
+  int64_t m, n, lm;
+  int64_t nb, ln;       /* n-side row block and this rank's rows of it */
+  int *nrows;           /* n-side rows of every rank */
+  int *counts, *displs; /* scratch for reduce-scatter and allgather */
+  int64_t cmax;         /* columns the scratch holds */
+  double *wide;         /* cmax x n: Y^T A; n x c: the gathered Z */
+  double *piece;        /* cmax x ln: this rank's part of wide */
+  /* a row of the gathered Z (n x c): c doubles n apart, extent one double; for the two
+     block widths a run uses (0 when unused) */
+  MPI_Datatype rowtype[2];
+  int64_t rowcols[2];
+  rla_svd_info *info; /* receives the communication counts */
+};
+
+/* Everything a run on an operator needs, sized and allocated by rla_svd_setup (plan.c), so
+   that the run allocates nothing of its own. The factors' storage holds the results. */
+struct rla_svd_plan {
+  rla_op op;       /* the operator planned for (borrowed) */
+  int64_t limit;   /* basis columns: l at a fixed rank, the cap on K with a tolerance */
+  int64_t c;       /* columns of a QB block (l at a fixed rank) */
+  int64_t nsketch; /* QB blocks: one sketch each, seeded as the block's seed */
+  rla_sketch *sketch;
+  struct rla_svd_work w;
+  int64_t ldq, ldb;
+  double *q;     /* lm x limit: the basis Q */
+  double *bt;    /* ln x limit: B^T, then Q_B */
+  double *z;     /* ln x c: the n-side block of the power iteration */
+  double *proj;  /* limit x c: Q^T Y */
+  double *colsq; /* n: squared column norms of A */
+  double *small; /* 4 + limit + 2 limit^2: rank, flags, sigma, U~, W~^T (broadcast) */
+  double *rb, *mat, *gesdd_work; /* rank 0: R_B, R_B^T, dgesdd's work (lwork doubles) */
+  int *iwork;                    /* rank 0: dgesdd's 8 limit integers */
+  int64_t lwork;
+  double *gram;  /* limit x limit: the Gram matrix of the orthogonality loss */
+  double *sigma; /* limit */
+  rla_dmat U, V; /* m x limit (dense operators only, the rows of A) and n x limit */
+  double *u;     /* lm x limit: U's local rows (U's array for a dense operator) */
+  int64_t ldu;
+};
 
 struct rla_svd_s {
   rla_ctx ctx;
@@ -23,29 +72,17 @@ struct rla_svd_s {
   rla_sketch_type type;
   uint64_t seed;
   int is_setup;
-  /* results of the last compute */
+  /* the operator (borrowed) and the plan made for it by rla_svd_setup */
+  rla_op op;
+  int planned;
+  struct rla_svd_plan plan;
+  /* results of the last compute: views of the plan's storage */
   int computed;
   double *sigma;
   rla_dmat U, V;
+  const double *u; /* U's local rows */
+  int64_t ldu, lmu;
   rla_svd_info info;
-};
-
-/* A row-block working matrix (m x n, this rank's lm rows at a with leading dimension lda) and
-   the row-block split of its n side (row blocks of ceil(n/P)), with the scratch space of the
-   products. Built by rla_svd_work_create. */
-struct rla_svd_work {
-  rla_ctx ctx;
-  MPI_Comm comm;
-  int size, rank;
-  int64_t m, n, lm, lda;
-  const double *a;
-  int64_t nb, ln;       /* n-side row block and this rank's rows of it */
-  int *nrows;           /* n-side rows of every rank */
-  int *counts, *displs; /* scratch for reduce-scatter and allgather (c * nrows) */
-  int64_t cmax;         /* columns the scratch holds */
-  double *wide;         /* cmax x n: Y^T A, or the gathered Z^T */
-  double *piece;        /* cmax x ln: this rank's part of wide */
-  rla_svd_info *info;   /* receives the communication counts */
 };
 
 /* Neumaier's compensated sum: its rounding error stays about 2 eps |sum| whatever the number of
@@ -80,10 +117,16 @@ static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l
   return err;
 }
 
-/* Working-matrix descriptor for a row-block matrix A, with scratch for products of up to cmax
-   columns. Collective. */
-rla_err rla_svd_work_create(rla_dmat A, int64_t cmax, rla_svd_info *info, struct rla_svd_work *w);
-void rla_svd_work_destroy(struct rla_svd_work *w);
+/* The plan of S for the operator op (the parameters validated): sizes, sketches, the
+   operator's workspace and every buffer of the run. Frees the previous plan first (and with it
+   the results). Collective. */
+rla_err rla_svd_plan_create(rla_svd S, rla_op op);
+/* Accepts an empty plan. Collective (frees distributed matrices). */
+void rla_svd_plan_destroy(struct rla_svd_plan *P);
+/* Narrow the plan's U and V to their first k columns (k <= limit), the result of a run.
+   Local. */
+void rla_svd_plan_set_rank(struct rla_svd_plan *P, int64_t k);
+
 /* Z (ln x c, leading dimension ldz) = the n-side rows of A^T Y for Y (lm x c). One
    reduce-scatter of c*n words. Collective. */
 rla_err rla_svd_work_apply_transpose(struct rla_svd_work *w, int64_t c, const double *y,
@@ -93,9 +136,15 @@ rla_err rla_svd_work_apply_transpose(struct rla_svd_work *w, int64_t c, const do
 rla_err rla_svd_work_apply(struct rla_svd_work *w, int64_t c, const double *z, int64_t ldz,
                            double *y, int64_t ldy);
 
-/* The randomized SVD proper on the row-block working matrix A: fills S->sigma, new row-block
-   U (m x k, the row blocks of A) and V (n x k), and the rank, basis, error, count and time
-   fields of S->info (S->info.norm_fro, tol and tolerance_mode must be set). Collective. */
-rla_err rla_svd_run(rla_svd S, rla_dmat A, rla_dmat *U, rla_dmat *V);
+/* The randomized SVD proper on the planned operator: fills the plan's sigma, U's local rows
+   and V (all limit columns wide; the first info.rank are the result), and the rank, basis,
+   error, count and time fields of S->info (S->info.norm_fro, tol and tolerance_mode must be
+   set). Allocates nothing. Collective. */
+rla_err rla_svd_run(rla_svd S);
+
+/* max_ij |(U^T U - I)_ij| of the distributed U (this rank's lm rows at u, leading dimension
+   ld, k columns), with g (k x k) as scratch. Collective. */
+rla_err rla_svd_orth_loss_local(rla_ctx ctx, int64_t k, int64_t lm, const double *u, int64_t ld,
+                                double *g, double *loss);
 
 #endif

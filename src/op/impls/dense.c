@@ -319,6 +319,19 @@ static rla_err dense_mult_transpose_add(rla_op op, int64_t nv, const double *y, 
   return RLA_SUCCESS;
 }
 
+static rla_err dense_left_mult(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
+                               int64_t ldw)
+{
+  struct rows p = rows_of(op);
+  if (p.lm > 0)
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nv, (int)p.d, (int)p.lm, 1.0, y,
+                (int)ldy, p.a, (int)p.lda, 0.0, w, (int)ldw);
+  else
+    for (int64_t j = 0; j < p.d; j++)
+      memset(w + j * ldw, 0, sizeof(double) * (size_t)nv);
+  return RLA_SUCCESS;
+}
+
 static rla_err dense_sketch_left(rla_op op, rla_sketch S, double *out, int64_t ldo)
 {
   struct rows p = rows_of(op);
@@ -364,7 +377,8 @@ const struct rla_op_ops rla_op_dense_ops = {"dense",
                                             dense_check_finite,
                                             dense_norm_max,
                                             dense_get_dmat,
-                                            NULL};
+                                            NULL,
+                                            dense_left_mult};
 
 rla_err rla_op_create_dense(rla_dmat A, rla_op *op)
 {

@@ -51,7 +51,8 @@ const struct rla_op_ops rla_op_shell_ops_table = {"shell",
                                                   NULL,
                                                   NULL,
                                                   NULL,
-                                                  shell_destroy};
+                                                  shell_destroy,
+                                                  NULL};
 
 /* Sizes agreed over the ranks: m and n the same everywhere, the lm summing to m; row0 of this
    rank. Collective. */

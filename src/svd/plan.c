@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The setup of the randomized SVD on an operator: the sizes of the run (l = k + p, or the cap
+   kmax and the QB block with a tolerance), one sketch per QB block, the operator's workspace,
+   the n-side split of the products, and every buffer of the run and of its results, allocated
+   once for the largest run (the cap) so that rla_svd_compute_operator allocates nothing. */
+#include <string.h>
+
+#include <lapacke.h>
+
+#include "../dmat/dmat_impl.h"
+#include "svd_impl.h"
+
+static int64_t max1(int64_t x) { return x > 1 ? x : 1; }
+
+/* Seed of QB block i: the user's seed for the first, then derived through the RNG. */
+static uint64_t block_seed(uint64_t seed, int64_t i)
+{
+  if (i == 0) return seed;
+  return rla_rng_bits(rla_rng_make(seed, RLA_SVD_RNG_BLOCK_SEED), (uint64_t)i, 0);
+}
+
+/* Columns of QB block i (the last may be narrower). */
+static int64_t block_cols(const struct rla_svd_plan *P, int64_t i)
+{
+  int64_t rest = P->limit - i * P->c;
+  return rest < P->c ? rest : P->c;
+}
+
+/* The sizes of the run on an m x n operator, checked. Local. */
+static rla_err sizes(rla_svd S, struct rla_svd_plan *P, int64_t m, int64_t n)
+{
+  int64_t mn = m < n ? m : n;
+  RLA_CHECK(S->ctx, m >= 1 && n >= 1, RLA_ERR_SHAPE, "the matrix is empty (%lld x %lld)",
+            (long long)m, (long long)n);
+  RLA_CHECK(S->ctx, S->k <= mn, RLA_ERR_ARG,
+            "rank k = %lld exceeds min(m, n) = %lld of the %lld x %lld matrix", (long long)S->k,
+            (long long)mn, (long long)m, (long long)n);
+  if (S->tol > 0.0)
+    P->limit = S->kmax > 0 && S->kmax < mn ? S->kmax : mn;
+  else
+    P->limit = S->k + S->p < mn ? S->k + S->p : mn;
+  P->c = S->tol > 0.0 && S->block < P->limit ? S->block : P->limit;
+  P->nsketch = (P->limit + P->c - 1) / P->c;
+  RLA_CHECK(S->ctx, P->c * n <= (int64_t)2147483647, RLA_ERR_UNSUPPORTED,
+            "a basis of %lld columns for n = %lld exceeds the 2^31 entries of one MPI message",
+            (long long)P->c, (long long)n);
+  return RLA_SUCCESS;
+}
+
+/* A row of an n x c array (c doubles n apart) with the extent of one double. */
+static rla_err row_type(rla_ctx ctx, int64_t n, int64_t c, MPI_Datatype *t)
+{
+  MPI_Datatype v;
+  RLA_MPI(ctx, MPI_Type_vector((int)c, 1, (int)n, MPI_DOUBLE, &v));
+  RLA_MPI(ctx, MPI_Type_create_resized(v, 0, (MPI_Aint)sizeof(double), t));
+  MPI_Type_free(&v);
+  RLA_MPI(ctx, MPI_Type_commit(t));
+  return RLA_SUCCESS;
+}
+
+/* The n-side split and the scratch of the products. */
+static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
+{
+  struct rla_svd_work *w = &P->w;
+  int64_t last = block_cols(P, P->nsketch - 1);
+  rla_err err;
+  w->ctx = S->ctx;
+  w->comm = rla_ctx_comm(S->ctx);
+  w->size = rla_ctx_size(S->ctx);
+  w->rank = rla_ctx_rank(S->ctx);
+  w->op = op;
+  w->info = &S->info;
+  w->cmax = P->c;
+  rla_op_sizes(op, &w->m, &w->n);
+  rla_op_local_rows(op, NULL, &w->lm);
+  w->nb = (w->n + w->size - 1) / w->size;
+  err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->nrows);
+  if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->counts);
+  if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->displs);
+  if (!err) {
+    for (int r = 0; r < w->size; r++) {
+      int64_t s = (int64_t)r * w->nb, e = s + w->nb;
+      if (s > w->n) s = w->n;
+      if (e > w->n) e = w->n;
+      w->nrows[r] = (int)(e - s);
+    }
+    w->ln = w->nrows[w->rank];
+    err = rla_calloc(S->ctx, (size_t)(w->cmax * w->n), sizeof(double), &w->wide);
+  }
+  if (!err) err = rla_calloc(S->ctx, (size_t)max1(w->cmax * w->ln), sizeof(double), &w->piece);
+  if (!err) err = row_type(S->ctx, w->n, P->c, &w->rowtype[0]);
+  if (!err) w->rowcols[0] = P->c;
+  if (!err && last != P->c) err = row_type(S->ctx, w->n, last, &w->rowtype[1]);
+  if (!err && last != P->c) w->rowcols[1] = last;
+  return err;
+}
+
+/* One set-up sketch per QB block, with the block's seed and width. Collective. */
+static rla_err sketches(rla_svd S, struct rla_svd_plan *P)
+{
+  rla_err err = rla_calloc(S->ctx, (size_t)P->nsketch, sizeof(rla_sketch), &P->sketch);
+  RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
+  for (int64_t i = 0; i < P->nsketch; i++) {
+    rla_sketch sk = NULL;
+    err = rla_sketch_create(S->ctx, &sk);
+    P->sketch[i] = sk;
+    if (!err) err = rla_sketch_set_type(sk, S->type);
+    if (!err) err = rla_sketch_set_sizes(sk, block_cols(P, i), P->w.n);
+    if (!err) err = rla_sketch_set_seed(sk, block_seed(S->seed, i));
+    RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
+    RLA_CALL(S->ctx, rla_sketch_setup(sk));
+  }
+  return RLA_SUCCESS;
+}
+
+/* Rank 0: dgesdd's workspace for the largest of the K x K problems the run can meet (K = the
+   sum of the first i blocks), by workspace queries. */
+static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
+{
+  int64_t lwork = 1, K = 0;
+  rla_err err;
+  if (rla_ctx_rank(S->ctx) != 0) return RLA_SUCCESS;
+  err = rla_calloc(S->ctx, (size_t)(8 * P->limit), sizeof(int), &P->iwork);
+  for (int64_t i = 0; !err && i < P->nsketch; i++) {
+    double query = 0.0;
+    lapack_int k, info;
+    K += block_cols(P, i);
+    k = (lapack_int)K;
+    info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, P->mat, k, P->small, P->rb, k, P->rb, k,
+                               &query, -1, P->iwork);
+    if (info != 0)
+      err = rla_error_set(S->ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
+                          "LAPACK dgesdd workspace query failed (info %d)", (int)info);
+    else if ((int64_t)query > lwork)
+      lwork = (int64_t)query;
+  }
+  if (!err) err = rla_calloc(S->ctx, (size_t)lwork, sizeof(double), &P->gesdd_work);
+  P->lwork = lwork;
+  return err;
+}
+
+/* The basis, the small SVD's arrays, the sigma and the factors' storage. Local (the dmats are
+   made collectively by the caller). */
+static rla_err buffers(rla_svd S, struct rla_svd_plan *P)
+{
+  rla_ctx ctx = S->ctx;
+  int64_t L = P->limit, lm = P->w.lm, ln = P->w.ln;
+  rla_err err;
+  P->ldq = max1(lm);
+  P->ldb = max1(ln);
+  err = rla_calloc(ctx, (size_t)(P->ldq * L), sizeof(double), &P->q);
+  if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * L), sizeof(double), &P->bt);
+  if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * P->c), sizeof(double), &P->z);
+  if (!err) err = rla_calloc(ctx, (size_t)(L * P->c), sizeof(double), &P->proj);
+  if (!err) err = rla_calloc(ctx, (size_t)P->w.n, sizeof(double), &P->colsq);
+  if (!err) err = rla_calloc(ctx, 4 + (size_t)L + 2 * (size_t)(L * L), sizeof(double), &P->small);
+  if (!err) err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->gram);
+  if (!err) err = rla_calloc(ctx, (size_t)L, sizeof(double), &P->sigma);
+  if (!err && rla_ctx_rank(ctx) == 0)
+    err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->rb);
+  if (!err && rla_ctx_rank(ctx) == 0)
+    err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->mat);
+  if (!err) err = small_svd_work(S, P);
+  if (!err && !P->U) {
+    P->ldu = max1(lm);
+    err = rla_calloc(ctx, (size_t)(P->ldu * L), sizeof(double), &P->u);
+  }
+  return err;
+}
+
+/* U (m x limit, the rows of A) for a dense operator, and V (n x limit) in the row blocks of
+   the n side. Collective. */
+static rla_err factor_matrices(rla_svd S, struct rla_svd_plan *P, rla_op op)
+{
+  rla_dmat A = NULL;
+  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.n, P->limit, 0, &P->V));
+  if (!op->ops->get_dmat) return RLA_SUCCESS;
+  RLA_CALL(S->ctx, rla_op_get_dmat(op, &A));
+  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.m, P->limit, A->mb, &P->U));
+  rla_dmat_local(P->U, &P->u, NULL, NULL, &P->ldu);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_svd_plan_create(rla_svd S, rla_op op)
+{
+  struct rla_svd_plan *P = &S->plan;
+  int64_t m, n;
+  rla_err err;
+  rla_svd_plan_destroy(P);
+  rla_op_sizes(op, &m, &n);
+  err = rla_ctx_agree(S->ctx, sizes(S, P, m, n));
+  if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  P->op = op;
+  err = rla_ctx_agree(S->ctx, work_init(S, P, op));
+  if (!err) err = factor_matrices(S, P, op);
+  if (!err) err = rla_ctx_agree(S->ctx, buffers(S, P));
+  if (!err) err = sketches(S, P);
+  if (!err) err = rla_op_setup(op, P->c);
+  if (err) {
+    rla_svd_plan_destroy(P);
+    return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  }
+  return RLA_SUCCESS;
+}
+
+void rla_svd_plan_destroy(struct rla_svd_plan *P)
+{
+  struct rla_svd_work *w = &P->w;
+  for (int64_t i = 0; P->sketch && i < P->nsketch; i++)
+    rla_sketch_destroy(&P->sketch[i]);
+  rla_free(&P->sketch);
+  rla_free(&w->nrows);
+  rla_free(&w->counts);
+  rla_free(&w->displs);
+  rla_free(&w->wide);
+  rla_free(&w->piece);
+  for (int t = 0; t < 2; t++)
+    if (w->rowcols[t] > 0) MPI_Type_free(&w->rowtype[t]);
+  rla_free(&P->q);
+  rla_free(&P->bt);
+  rla_free(&P->z);
+  rla_free(&P->proj);
+  rla_free(&P->colsq);
+  rla_free(&P->small);
+  rla_free(&P->rb);
+  rla_free(&P->mat);
+  rla_free(&P->gesdd_work);
+  rla_free(&P->iwork);
+  rla_free(&P->gram);
+  rla_free(&P->sigma);
+  if (!P->U) rla_free(&P->u);
+  rla_dmat_destroy(&P->U);
+  rla_dmat_destroy(&P->V);
+  memset(P, 0, sizeof(*P));
+}
+
+/* A row-block matrix made with more columns, narrowed to its first k: its columns are all
+   local (one process column), so the same local array with the same leading dimension holds
+   the m x k matrix; only the sizes and the descriptor change. */
+static void narrow(rla_dmat D, int64_t k)
+{
+  D->n = k;
+  D->ln = k;
+  D->desc[3] = (int)k; /* N_ of the ScaLAPACK descriptor */
+}
+
+void rla_svd_plan_set_rank(struct rla_svd_plan *P, int64_t k)
+{
+  if (P->U) narrow(P->U, k);
+  narrow(P->V, k);
+}
