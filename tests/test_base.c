@@ -318,12 +318,12 @@ static void test_enum_names(void)
   RLA_ASSERT_OK(rla_enum_from_name(rla_test_ctx, "colour", colours, 3, "blue", &v));
   RLA_ASSERT_ALL(v == 2);
   RLA_ASSERT_FAILS(rla_enum_from_name(rla_test_ctx, "colour", colours, 3, "mauve", &v), RLA_ERR_ARG,
-                   "unknown colour \"mauve\": use red, green or blue");
+                   "unknown colour 'mauve': use red, green or blue");
   RLA_ASSERT_ALL(rla_enum_from_name(NULL, "colour", colours, 3, NULL, &v) == RLA_ERR_ARG);
   RLA_ASSERT_ALL(!strcmp(rla_enum_name(colours, 3, 1), "green"));
   RLA_ASSERT_ALL(!strcmp(rla_enum_name(colours, 3, 3), "unknown"));
   RLA_ASSERT_FAILS(rla_lsq_method_from_name(rla_test_ctx, "qr", &m), RLA_ERR_ARG,
-                   "unknown least-squares method \"qr\": use accurate, solve or direct");
+                   "unknown least-squares method 'qr': use accurate, solve or direct");
   RLA_ASSERT_OK(rla_lsq_method_from_name(rla_test_ctx, "direct", &m));
   RLA_ASSERT_ALL(m == RLA_LSQ_DIRECT);
   for (int t = 0; t < 3; t++) /* the names of the options are those of the operators */

@@ -128,7 +128,7 @@ void rla_option_desc_value_text(const rla_option_desc *desc, const void *obj, ch
 /* ---- enum names ---------------------------------------------------------------------------- */
 
 /* *value = the index of name among names[0 .. n); otherwise RLA_ERR_ARG with the message
-   'unknown WHAT "NAME": use a, b or c' (ctx may be NULL: no message). Local. */
+   "unknown WHAT 'NAME': use a, b or c" (ctx may be NULL: no message). Local. */
 rla_err rla_enum_from_name(rla_ctx ctx, const char *what, const char *const *names, int n,
                            const char *name, int *value);
 /* names[value], or "unknown" when value is outside [0, n). Local. */

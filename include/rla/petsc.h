@@ -8,11 +8,14 @@
      column-equilibrated S A D = Q R and applies y = D R^-1 R^-T D x to d-vectors (truncated SVD
      of R when the sketch is numerically rank-deficient), the preconditioner KSPLSQR, KSPCGLS
      and CG on the normal equations expect. Pmat: A itself, or MATNORMAL / MATNORMALHERMITIAN
-     of A. Options -pc_rlasketch_sketch_type srht|gaussian|sparse, _oversample, _seed,
+     of A. Options: the sketch's (rla_sketch_options) -pc_rlasketch_sketch_type
+     srht|gaussian|sparse, _seed, _block_size, _sparsity; the preconditioner's _oversample,
      _rank_tol, _svd.
    - -ksp_type rlalsq: the accurate method of rla-lsq (sketch-preconditioned CG with iterative
      refinement, stopping on a backward-error estimate) on the operator A and the right-hand
-     side b; options -ksp_rlalsq_method, _sketch_type, _oversample, _seed, _tol, _rank_tol.
+     side b; options: rla-lsq's, with its defaults and help (rla_lsq_options), as
+     -ksp_rlalsq_method, _sketch, _oversample, _sketch_rows, _seed, _tol, _max_iterations,
+     _rank_tol.
    Both accept MATMPIAIJ, MATMPIDENSE and their sequential forms on any number of ranks. */
 #ifndef RLA_PETSC_H
 #define RLA_PETSC_H

@@ -25,7 +25,7 @@ rla_err rla_enum_from_name(rla_ctx ctx, const char *what, const char *const *nam
              : i == n - 1 ? " or "
                           : ", ",
              names[i]);
-  return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "unknown %s \"%s\": use %s",
+  return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "unknown %s '%s': use %s",
                        what, name ? name : "(null)", choices);
 }
 
