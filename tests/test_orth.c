@@ -296,7 +296,7 @@ static void test_methods(void)
         for (int64_t j = 0; j < l; j++)
           memcpy(q + j * ld, x + row0 + j * m, sizeof(double) * (size_t)lm);
         memset(&st, 0, sizeof(st));
-        RLA_ASSERT_OK(rla_orth_r(rla_test_ctx, method, m, lm, l, q, ld, r, &st));
+        RLA_ASSERT_OK(rla_orth_r(rla_test_ctx, method, m, lm, l, q, ld, r, &st, NULL));
         RLA_ASSERT_ALL(same_everywhere(l, r));
         RLA_ASSERT_ALL(r_agree(l, kappa, eref, eref, xf, r, rref));
       }
@@ -329,7 +329,7 @@ static void test_r_wide(void)
   ld = lm > 0 ? lm : 1;
   for (int64_t j = 0; j < l; j++)
     memcpy(q + j * ld, x + row0 + j * m, sizeof(double) * (size_t)lm);
-  RLA_ASSERT_OK(rla_orth_r(rla_test_ctx, RLA_ORTH_AUTO, m, lm, l, q, ld, r, NULL));
+  RLA_ASSERT_OK(rla_orth_r(rla_test_ctx, RLA_ORTH_AUTO, m, lm, l, q, ld, r, NULL, NULL));
   RLA_ASSERT_ALL(same_everywhere(l, r));
   e = res_bound(m, l) + orth_bound(m, l, 1);
   RLA_ASSERT_ALL(gram_distance(l, r, rref) <= (4.0 * e + 2.0 * e * e) * xf * xf);
@@ -403,7 +403,7 @@ static void test_reduce_scatter(void)
   }
   for (int64_t i = 0; i < l * c; i++)
     w[i] = (double)((i * 7 + me * 3) % 11);
-  RLA_ASSERT_OK(rla_reduce_scatter_rows(rla_test_ctx, w, l, c, row0, rows));
+  RLA_ASSERT_OK(rla_reduce_scatter_rows(rla_test_ctx, w, l, c, row0, rows, NULL));
   for (int64_t j = 0; j < c; j++)
     for (int64_t i = row0[me]; i < row0[me] + rows[me]; i++) {
       double want = 0.0;
@@ -428,10 +428,10 @@ static void test_errors(void)
   RLA_ASSERT_FAILS(
       rla_orth_qr(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 1, NULL, NULL),
       RLA_ERR_ARG, "leading dimension");
-  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 7, NULL, NULL),
+  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 7, NULL, NULL, NULL),
                    RLA_ERR_ARG, "NULL R");
   /* the rows of the ranks add up to P, not to the m = P + 1 given */
-  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, P + 1, 1, 2, x, 1, r, NULL), RLA_ERR_ARG,
+  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, P + 1, 1, 2, x, 1, r, NULL, NULL), RLA_ERR_ARG,
                    "add up");
   RLA_ASSERT_FAILS(rla_reduce_sum_chunked(rla_test_ctx, x, 14, 0), RLA_ERR_INTERNAL, "pieces");
   RLA_ASSERT_FAILS(rla_reduce_sum_root_chunked(rla_test_ctx, x, 14, 0), RLA_ERR_INTERNAL, "pieces");

@@ -107,22 +107,31 @@ static rla_err ring_step(rla_ctx ctx, double *w, int64_t l, int64_t c, int64_t s
   return RLA_SUCCESS;
 }
 
+/* Doubles per message of the ring for blocks of at most nmax rows. */
+static int64_t ring_piece(int64_t nmax) { return nmax > PIECE_DOUBLES ? nmax : PIECE_DOUBLES; }
+
+int64_t rla_reduce_scatter_rows_work(int P, int64_t nmax)
+{
+  return P > 1 ? 2 * ring_piece(nmax) : 0;
+}
+
 rla_err rla_reduce_scatter_rows(rla_ctx ctx, double *w, int64_t l, int64_t c, const int64_t *row0,
-                                const int64_t *rows)
+                                const int64_t *rows, double *work)
 {
   int P = rla_ctx_size(ctx), me = rla_ctx_rank(ctx);
   int64_t nmax = 0, piece, per;
-  double *sb = NULL, *rb = NULL;
-  rla_err err;
+  double *sb = NULL, *rb = NULL, *own = NULL;
+  rla_err err = RLA_SUCCESS;
 
   if (P == 1 || c == 0) return RLA_SUCCESS;
   for (int p = 0; p < P; p++)
     nmax = rows[p] > nmax ? rows[p] : nmax;
   if (nmax == 0) return RLA_SUCCESS;
-  piece = nmax > PIECE_DOUBLES ? nmax : PIECE_DOUBLES;
+  piece = ring_piece(nmax);
   per = piece / nmax;
-  err = rla_calloc(ctx, (size_t)piece, sizeof(double), &sb);
-  if (!err) err = rla_calloc(ctx, (size_t)piece, sizeof(double), &rb);
+  if (!work) err = rla_calloc(ctx, (size_t)(2 * piece), sizeof(double), &own);
+  sb = work ? work : own;
+  rb = sb ? sb + piece : NULL;
   if (!err && piece > INT_MAX)
     err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
                         "a block of %lld rows of the %lld x %lld matrix exceeds the 2^31 count "
@@ -135,7 +144,6 @@ rla_err rla_reduce_scatter_rows(rla_ctx ctx, double *w, int64_t l, int64_t c, co
                   ring_step(ctx, w, l, c, row0[qs], rows[qs], row0[qr], rows[qr], per, sb, rb));
   }
 done:
-  rla_free(&sb);
-  rla_free(&rb);
+  rla_free(&own);
   return err;
 }

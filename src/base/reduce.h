@@ -45,8 +45,12 @@ rla_err rla_reduce_bcast_chunked(rla_ctx ctx, double *buf, int64_t n, int64_t ch
    per rank and are the same on every rank). The other rows of w are left partial. A ring, so
    the sum of block q is taken in the order of the ranks from q + 1 on, wrapping round to q, on
    any number of ranks (see reduce.c). Errors: RLA_ERR_MEM, RLA_ERR_UNSUPPORTED (a block column
-   longer than INT_MAX), RLA_ERR_MPI. Collective. */
+   longer than INT_MAX), RLA_ERR_MPI. work: rla_reduce_scatter_rows_work(P, rows) doubles, or
+   NULL to allocate them (agreed over the ranks). Collective. */
 rla_err rla_reduce_scatter_rows(rla_ctx ctx, double *w, int64_t l, int64_t c, const int64_t *row0,
-                                const int64_t *rows);
+                                const int64_t *rows, double *work);
+/* Doubles of work of rla_reduce_scatter_rows on P ranks when no block has more than nmax rows.
+   Local. */
+int64_t rla_reduce_scatter_rows_work(int P, int64_t nmax);
 
 #endif

@@ -51,7 +51,8 @@ typedef struct {
   double *rf;         /* (d + nrhs)^2: the R factor of [S A, S B] */
   double *gram, *msg; /* the Cholesky path's Gram matrix and its broadcast */
   double *eval;       /* lsq_evaluate's reduction buffer */
-  int64_t cap[8];     /* allocated lengths, in the order above */
+  double *comm;       /* the sketch's reduce-scatter and TSQR (lsq_comm_doubles) */
+  int64_t cap[9];     /* allocated lengths, in the order above */
 } lsq_work;
 
 typedef struct lsq_refine_ws lsq_refine_ws;
@@ -183,11 +184,14 @@ void lsq_project_nullspace(const lsq_factor *F, int64_t nrhs, double *x, int64_t
    reduce-scatter to the row blocks, and the test of its largest entry (F->sketch_max,
    F->sketch_bound). Collective. */
 rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, const double *b,
-                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost);
+                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost, double *comm);
 /* TSQR of the reduced sketch w (l x c, c = d + nrhs) into rf (c x c) and the equilibrated
    R = R11 D into F. Collective. */
 rla_err lsq_sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t d, int64_t nrhs, double *rf,
-                      lsq_factor *F, lsq_cost *cost);
+                      lsq_factor *F, lsq_cost *cost, double *comm);
+/* Doubles of work (comm above, lsq_work.comm) of the sketch's reduce-scatter and TSQR for an
+   l x c sketch on P ranks; the functions that take comm allocate when it is NULL. Local. */
+int64_t lsq_comm_doubles(int P, int64_t l, int64_t c);
 
 /* The sketch phase shared by solve and accurate: sketch [A B] (one reduction), equilibrate,
    factor (accurate: the Cholesky factor of the Gram matrix when it passes CHOL_KAPPA_MAX,

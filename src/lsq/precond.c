@@ -259,12 +259,12 @@ rla_err rla_lsq_precond_setup(rla_lsq_precond P, rla_op A, rla_sketch S)
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   RLA_CALL(ctx, rla_op_setup(A, 1));
   lsq_factor_reset(F, d, l);
-  RLA_CALL(ctx, lsq_sketch_phase(ctx, A, S, 0, NULL, 0, P->sketch_work, F, &cost));
+  RLA_CALL(ctx, lsq_sketch_phase(ctx, A, S, 0, NULL, 0, P->sketch_work, F, &cost, NULL));
   RLA_CHECK(ctx, F->sketch_max <= F->sketch_bound, RLA_ERR_VALUE,
             "the sketch of A holds a NaN or Inf, or an entry above %.3g: A must be finite and "
             "scaled down",
             F->sketch_bound);
-  RLA_CALL(ctx, lsq_sketch_qr(ctx, P->sketch_work, l, d, 0, P->rf, F, &cost));
+  RLA_CALL(ctx, lsq_sketch_qr(ctx, P->sketch_work, l, d, 0, P->rf, F, &cost, NULL));
   RLA_CALL(ctx, rla_ctx_agree(ctx, lsq_factor_decide(ctx, F, lsq_rank_tol(P->rank_tol, d),
                                                      P->force_svd, 0.0)));
   P->is_setup = 1;

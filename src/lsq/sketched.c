@@ -65,23 +65,34 @@ static void sketch_blocks(rla_ctx ctx, int64_t l, int64_t c, int *Pq, int64_t *r
   block_range(l, *Pq, rla_ctx_rank(ctx), row0, rows);
 }
 
+int64_t lsq_comm_doubles(int P, int64_t l, int64_t c)
+{
+  int64_t Pq = l / c < P ? l / c : P, ring, tsqr = rla_orth_r_work(P, c);
+  if (Pq < 1) Pq = 1;
+  ring = 2 * (int64_t)P + rla_reduce_scatter_rows_work(P, (l + Pq - 1) / Pq);
+  return ring > tsqr ? ring : tsqr;
+}
+
 /* The reduce-scatter of the l x c sketch whose parts w (column-major, leading dimension l) the
    ranks hold, leaving block q (its rows of all c columns, see sketch_blocks) summed in rank q's
-   rows of w: the ring of rla_reduce_scatter_rows (src/base/reduce.c). Collective. */
-static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_cost *cost)
+   rows of w: the ring of rla_reduce_scatter_rows (src/base/reduce.c), in work
+   (lsq_comm_doubles, or NULL to allocate). Collective. */
+static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_cost *cost,
+                             double *work)
 {
   int P = rla_ctx_size(ctx), Pq;
-  int64_t row0, rows, *starts = NULL;
-  rla_err err;
+  int64_t row0, rows, *starts = NULL, *own = NULL;
+  rla_err err = RLA_SUCCESS;
 
   if (P == 1) return RLA_SUCCESS;
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  err = rla_calloc(ctx, (size_t)(2 * P), sizeof(int64_t), &starts);
+  if (!work) err = rla_calloc(ctx, (size_t)(2 * P), sizeof(int64_t), &own);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  starts = work ? (int64_t *)work : own;
   for (int q = 0; q < P; q++)
     block_range(l, Pq, q, starts + q, starts + P + q);
-  err = rla_reduce_scatter_rows(ctx, w, l, c, starts, starts + P);
-  rla_free(&starts);
+  err = rla_reduce_scatter_rows(ctx, w, l, c, starts, starts + P, work ? work + 2 * P : NULL);
+  rla_free(&own);
   RLA_CALL(ctx, err);
   cost->reductions++;
   cost->words += l * c;
@@ -90,8 +101,10 @@ static rla_err sketch_reduce(rla_ctx ctx, double *w, int64_t l, int64_t c, lsq_c
 
 /* TSQR of the reduced l x c sketch in w (each rank's block, see sketch_blocks; overwritten):
    the R factor (c x c, upper triangular, lower part zero) into r on every rank, by the
-   binomial tree of src/orth/tsqr.c over the ranks that hold blocks. Collective. */
-static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost)
+   binomial tree of src/orth/tsqr.c over the ranks that hold blocks, in work (lsq_comm_doubles,
+   or NULL to allocate). Collective. */
+static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double *r, lsq_cost *cost,
+                           double *work)
 {
   int Pq;
   int64_t row0, rows;
@@ -99,7 +112,7 @@ static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double 
   rla_err err;
 
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  err = rla_orth_r(ctx, RLA_ORTH_TSQR, l, rows, c, w + row0, l, r, &st);
+  err = rla_orth_r(ctx, RLA_ORTH_TSQR, l, rows, c, w + row0, l, r, &st, work);
   cost->words += st.words;
   return err;
 }
@@ -211,7 +224,7 @@ static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t 
 }
 
 rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, const double *b,
-                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost)
+                         int64_t ldb, double *w, lsq_factor *F, lsq_cost *cost, double *comm)
 {
   int64_t l, d, row0, lm, c, r0, nr;
   int Pq, rc;
@@ -227,7 +240,7 @@ rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, con
     err = rla_sketch_apply_left_local(S, row0, lm, nrhs, b, ldb, w + l * d, l);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   /* the sketch phase ends with its reduce-scatter */
-  RLA_CALL(ctx, sketch_reduce(ctx, w, l, c, cost));
+  RLA_CALL(ctx, sketch_reduce(ctx, w, l, c, cost, comm));
   /* A NaN or infinite entry of A or B reaches the summed sketch, as does an overflow: every
      sketch adds each row of [A B], times nonzero factors, into at least one of its rows (the
      Hadamard transform of the SRHT into all of them), and a non-finite value times anything,
@@ -249,11 +262,11 @@ rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, con
 }
 
 rla_err lsq_sketch_qr(rla_ctx ctx, double *w, int64_t l, int64_t d, int64_t nrhs, double *rf,
-                      lsq_factor *F, lsq_cost *cost)
+                      lsq_factor *F, lsq_cost *cost, double *comm)
 {
   int64_t c = d + nrhs;
   memset(rf, 0, sizeof(double) * (size_t)(c * c));
-  RLA_CALL(ctx, sketch_tsqr(ctx, w, l, c, rf, cost));
+  RLA_CALL(ctx, sketch_tsqr(ctx, w, l, c, rf, cost, comm));
   /* equilibrate: D from the column norms of R11 (those of S A), R = R11 D */
   for (int64_t j = 0; j < d; j++) {
     double nrm = cblas_dnrm2((int)(j + 1), rf + j * c, 1);
@@ -308,7 +321,7 @@ static rla_err sketch_factor(rla_lsq L, const lsq_problem *p, lsq_factor *F,
     *ldc = d;
     return RLA_SUCCESS;
   }
-  RLA_CALL(ctx, lsq_sketch_qr(ctx, W->sketch, l, d, nrhs, W->rf, F, cost));
+  RLA_CALL(ctx, lsq_sketch_qr(ctx, W->sketch, l, d, nrhs, W->rf, F, cost, W->comm));
   *c1 = W->rf + d * c; /* R12 */
   *ldc = c;
   /* ||S (b_j - A x)|| at the sketch-and-solve x: the column of R22 */
@@ -329,7 +342,8 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   rla_err err = RLA_SUCCESS;
 
   lsq_factor_reset(F, d, l);
-  RLA_CALL(ctx, lsq_sketch_phase(ctx, p->op, L->sketch, nrhs, p->b, p->ldb, W->sketch, F, cost));
+  RLA_CALL(ctx, lsq_sketch_phase(ctx, p->op, L->sketch, nrhs, p->b, p->ldb, W->sketch, F, cost,
+                                 W->comm));
   if (!(F->sketch_max <= F->sketch_bound)) return RLA_SUCCESS;
   *t_sketch = rla_wtime() - t0;
   tf = rla_wtime();

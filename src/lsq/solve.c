@@ -75,7 +75,8 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
 
 void lsq_work_free(lsq_work *w)
 {
-  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t, &w->rf, &w->gram, &w->msg, &w->eval};
+  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t,   &w->rf,
+                       &w->gram,   &w->msg, &w->eval, &w->comm};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
   memset(w->cap, 0, sizeof(w->cap));
@@ -86,8 +87,10 @@ void lsq_work_free(lsq_work *w)
 static rla_err work_reserve(rla_ctx ctx, lsq_work *w, int64_t d, int64_t nrhs, int64_t l)
 {
   int64_t c = d + nrhs, dn = d * nrhs;
-  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t, &w->rf, &w->gram, &w->msg, &w->eval};
-  int64_t len[] = {l * c, dn, dn, l, c * c, c * c, 2 + d + d * d + dn, dn + 2 * nrhs + d};
+  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t,   &w->rf,
+                       &w->gram,   &w->msg, &w->eval, &w->comm};
+  int64_t len[] = {l * c,        dn, dn, l, c * c, c * c, 2 + d + d * d + dn, dn + 2 * nrhs + d,
+                   l > 0 ? lsq_comm_doubles(rla_ctx_size(ctx), l, c) : 0};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     if (l > 0 || arrays[i] == &w->eval) RLA_CALL(ctx, lsq_reserve(ctx, arrays[i], &w->cap[i], len[i]));
   return RLA_SUCCESS;

@@ -92,7 +92,7 @@ done:
 }
 
 rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l, double *x,
-                   int64_t ldx, double *r, rla_orth_stats *stats)
+                   int64_t ldx, double *r, rla_orth_stats *stats, double *work)
 {
   struct rla_orth_run o;
   rla_orth_stats mine = {0, 0, 0};
@@ -107,7 +107,7 @@ rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, i
   /* an m < l matrix has no orthonormal Q: only TSQR's R applies */
   if (method == RLA_ORTH_TSQR || m < l) {
     run_init(&o, ctx, m, lm, l, x, ldx, stats);
-    RLA_CALL(ctx, rla_orth_tsqr_r(&o, r));
+    RLA_CALL(ctx, rla_orth_tsqr_r(&o, r, work));
     return RLA_SUCCESS;
   }
   RLA_CALL(ctx, rla_orth_qr(ctx, method, m, lm, l, x, ldx, r, stats));

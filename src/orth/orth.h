@@ -47,9 +47,12 @@ rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, 
    rla_orth_qr. With RLA_ORTH_TSQR the triangles are combined up a binomial tree over the ranks
    that own rows and R is broadcast from the first of them; no rank ever holds more than two
    triangles. The other methods run rla_orth_qr and broadcast R. Errors as rla_orth_qr.
-   Collective. */
+   work: with RLA_ORTH_TSQR (or m < l), rla_orth_r_work(P, l) doubles, so that the call
+   allocates nothing; NULL (and with the other methods, always) to allocate. Collective. */
 rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l, double *x,
-                   int64_t ldx, double *r, rla_orth_stats *stats);
+                   int64_t ldx, double *r, rla_orth_stats *stats, double *work);
+/* Doubles of work of rla_orth_r's TSQR for l columns on P ranks. Local. */
+int64_t rla_orth_r_work(int P, int64_t l);
 
 /* ---- internal: the state of one call, shared by the method files ---------------------------- */
 
@@ -81,6 +84,6 @@ extern const struct rla_orth_ops rla_orth_tsqr_ops, rla_orth_cholqr2_ops, rla_or
 rla_err rla_orth_cholqr_auto(struct rla_orth_run *o, int *ok);
 
 /* R-only TSQR up a binomial tree: R on every rank in r (l x l). */
-rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r);
+rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r, double *work);
 
 #endif

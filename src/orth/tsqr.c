@@ -144,12 +144,10 @@ const struct rla_orth_ops rla_orth_tsqr_ops = {"tsqr", tsqr};
 
 /* The ranks that own rows, in rank order: owners[0 .. *n), and this rank's place among them
    (-1 when it owns none); fails when the rows do not add up to m. Collective. */
-static rla_err row_owners(struct rla_orth_run *o, int *owners, int *n, int *mine)
+static rla_err row_owners(struct rla_orth_run *o, int64_t *all, int *owners, int *n, int *mine)
 {
-  int64_t *all = NULL, total = 0;
-  rla_err err = rla_calloc(o->ctx, (size_t)o->size, sizeof(int64_t), &all);
-  RLA_CALL(o->ctx, rla_ctx_agree(o->ctx, err));
-  err = MPI_Allgather(&o->lm, 1, MPI_INT64_T, all, 1, MPI_INT64_T, o->comm);
+  int64_t total = 0;
+  rla_err err = MPI_Allgather(&o->lm, 1, MPI_INT64_T, all, 1, MPI_INT64_T, o->comm);
   RLA_CHECK_GOTO(o->ctx, err, done, err == MPI_SUCCESS, RLA_ERR_MPI, "TSQR: MPI_Allgather failed");
   *n = 0;
   *mine = -1;
@@ -163,7 +161,6 @@ static rla_err row_owners(struct rla_orth_run *o, int *owners, int *n, int *mine
                  "TSQR: the ranks' rows add up to %lld, not to the m = %lld given",
                  (long long)total, (long long)o->m);
 done:
-  rla_free(&all);
   return err;
 }
 
@@ -191,29 +188,36 @@ static rla_err tree(struct rla_orth_run *o, const int *owners, int n, int a, dou
   return RLA_SUCCESS;
 }
 
-rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r)
+/* Block sizes, chosen by measurement (see bench/README.md): 128 for the local QR (dgeqrt,
+   faster than LAPACK's dgeqrf with its block 32), 32 for the QRs of two stacked triangles
+   (dtpqrt, faster than with 64 or 128). */
+static int64_t local_block(int64_t l) { return l < 128 ? l : 128; }
+
+int64_t rla_orth_r_work(int P, int64_t l) { return l * l + local_block(l) * l + 2 * (int64_t)P; }
+
+rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r, double *work)
 {
   rla_ctx ctx = o->ctx;
-  /* block sizes, chosen by measurement (see bench/README.md): 128 for the local QR (dgeqrt,
-     faster than LAPACK's dgeqrf with its block 32), 32 for the QRs of two stacked triangles
-     (dtpqrt, faster than with 64 or 128) */
-  int64_t l = o->l, lm = o->lm, nb = l < 128 ? l : 128, nbt = l < 32 ? l : 32;
-  int *owners = NULL, n = 0, a = -1;
-  double *rb = NULL, *t = NULL;
+  int64_t l = o->l, lm = o->lm, nb = local_block(l), nbt = l < 32 ? l : 32;
+  int *owners, n = 0, a = -1;
+  int64_t *all;
+  double *own = NULL, *rb, *t;
   lapack_int info = 0;
-  rla_err err;
+  rla_err err = RLA_SUCCESS;
 
   o->stats->tsqr++;
   memset(r, 0, sizeof(double) * (size_t)(l * l));
-  err = rla_calloc(ctx, (size_t)(l * l), sizeof(double), &rb);
-  if (!err) err = rla_calloc(ctx, (size_t)(nb * l), sizeof(double), &t);
-  if (!err) err = rla_calloc(ctx, (size_t)o->size, sizeof(int), &owners);
+  if (!work) err = rla_calloc(ctx, (size_t)rla_orth_r_work(o->size, l), sizeof(double), &own);
+  rb = work ? work : own;
+  t = rb ? rb + l * l : NULL;
+  all = t ? (int64_t *)(t + nb * l) : NULL;
+  owners = all ? (int *)(all + o->size) : NULL;
   if (!err && l * l > INT_MAX)
     err = rla_error_set(ctx, RLA_ERR_UNSUPPORTED, __func__, __FILE__, __LINE__,
                         "TSQR: an R factor of %lld x %lld exceeds the 2^31 count of MPI",
                         (long long)l, (long long)l);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, row_owners(o, owners, &n, &a)));
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, row_owners(o, all, owners, &n, &a)));
   if (lm > 0) {
     int64_t k = lm < nb ? lm : nb;
     info = LAPACKE_dgeqrt(LAPACK_COL_MAJOR, (lapack_int)lm, (lapack_int)l, (lapack_int)k, o->x,
@@ -238,8 +242,6 @@ rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r)
 agree:
   err = rla_ctx_agree(ctx, err);
 done:
-  rla_free(&rb);
-  rla_free(&t);
-  rla_free(&owners);
+  rla_free(&own);
   return err;
 }
