@@ -16,19 +16,11 @@
 
 #define PROG "rla-cluster"
 
+/* the driver's own options; the clustering's (r, eps, algorithm, order, oversample, patience)
+   are read by rla_cluster_set_from_options */
 static const rla_option_spec specs[] = {
     {"collection", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "input: a directory of blocks (.npy, .mtx, .petsc) or a manifest listing them"},
-    {"r", "r", RLA_OPT_INT, NULL, NULL, 1, 2147483647.0, "rank of every cluster's approximation"},
-    {"eps", NULL, RLA_OPT_REAL, NULL, NULL, 1e-300, 0.999999,
-     "largest relative Frobenius error ||C - C_r||_F / ||C||_F of a cluster"},
-    {"algorithm", NULL, RLA_OPT_STRING, "approximate", "approximate|residuals|max-norm", 1, 0,
-     "error predictor: incremental estimator, bound 2, or bound 1"},
-    {"order", NULL, RLA_OPT_STRING, "residual", "residual|norm", 1, 0,
-     "candidate order: ascending residual against the seed, or ascending norm"},
-    {"oversample", NULL, RLA_OPT_INT, "5", NULL, 0, 1e6, "extra columns p of the estimator"},
-    {"patience", NULL, RLA_OPT_INT, "10", NULL, 1, 1e12,
-     "after this many seeds in a row that cannot grow, the rest become singletons"},
     {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
      "blocks over the ranks: whole blocks per rank, every block by rows, or the automatic rule"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
@@ -51,33 +43,26 @@ struct run {
   rla_cluster C;
 };
 
+/* the clustering's options, read on an object made for the purpose (--help, the checks and the
+   echo before any work) */
+static rla_err objects(rla_ctx ctx, rla_options opts)
+{
+  rla_cluster C = NULL;
+  rla_err err = rla_cluster_create(ctx, &C);
+  if (!err) err = rla_cluster_set_from_options(C, opts, NULL);
+  rla_cluster_destroy(&C);
+  return err;
+}
+
 static rla_err configure(struct run *r)
 {
   rla_ctx ctx = r->ctx;
-  const char *s;
-  int64_t i;
-  double eps;
-  rla_cluster_algorithm a;
-  rla_cluster_order o;
   RLA_CHECK(ctx, rla_options_has(r->opts, "collection"), RLA_ERR_ARG,
             "give the collection: --collection DIR or --collection manifest.txt");
   RLA_CHECK(ctx, rla_options_has(r->opts, "r"), RLA_ERR_ARG, "give the rank: -r R");
   RLA_CHECK(ctx, rla_options_has(r->opts, "eps"), RLA_ERR_ARG, "give the tolerance: --eps E");
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "r", &i));
-  RLA_CALL(ctx, rla_cluster_set_rank(r->C, i));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "eps", &eps));
-  RLA_CALL(ctx, rla_cluster_set_tol(r->C, eps));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "algorithm", &s));
-  RLA_CALL(ctx, rla_cluster_algorithm_from_name(ctx, s, &a));
-  RLA_CALL(ctx, rla_cluster_set_algorithm(r->C, a));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "order", &s));
-  RLA_CALL(ctx, rla_cluster_order_from_name(ctx, s, &o));
-  RLA_CALL(ctx, rla_cluster_set_order(r->C, o));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "oversample", &i));
-  RLA_CALL(ctx, rla_cluster_set_oversample(r->C, i));
-  RLA_CALL(ctx, rla_options_get_int(r->opts, "patience", &i));
-  RLA_CALL(ctx, rla_cluster_set_patience(r->C, i));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_set_from_options(r->C, r->opts, NULL)));
   return RLA_SUCCESS;
 }
 
@@ -243,5 +228,6 @@ static rla_err job(rla_driver_job *job, void *data)
 
 int main(int argc, char **argv)
 {
-  return rla_driver_main_batch(argc, argv, PROG, specs, NSPECS, &batch, job, NULL);
+  static const rla_driver_def def = {PROG, specs, NSPECS, objects, &batch, job, NULL};
+  return rla_driver_run(&def, argc, argv);
 }

@@ -362,7 +362,7 @@ static rla_err loop_norms(rla_ctx ctx, int64_t K, const rla_dmat *blocks, double
     rla_dmat_local(blocks[j], &a, &lm, &n, &lld);
     nrm2[j] = rla_cluster_sumsq(lm, n, a, lld);
   }
-  return rla_cluster_sum(ctx, nrm2, K);
+  return rla_reduce_sum_replicated(ctx, nrm2, K);
 }
 
 /* the members of a cluster in the order the loop tried them, when every seed is one block (every

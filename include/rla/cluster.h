@@ -25,6 +25,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/options.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -207,6 +208,23 @@ rla_err rla_cluster_get_basis(rla_cluster C, int64_t i, rla_dmat *U);
 /* The coefficients W = U^T C (rank x width, column-major, replicated; borrowed) of cluster i, so
    that C ~ U W; NULL when it is stored as is. Local. */
 rla_err rla_cluster_get_coefficients(rla_cluster C, int64_t i, const double **coef);
+
+/* The names of the algorithms and orders, indexed by their enumerations. */
+extern const char *const rla_cluster_algorithm_names[3];
+extern const char *const rla_cluster_order_names[2];
+
+/* The description of the clustering's options, *n of them: r (alias -r), eps, algorithm, order,
+   oversample and patience, each with its help text, its range, and the object's current value
+   and setter (obj is an rla_cluster; r and eps have no value until set). The single source of
+   their names and help for rla_cluster_set_from_options and the drivers. Local; the array is
+   static. */
+const rla_option_desc *rla_cluster_options(int *n);
+/* Read the clustering's options from opts (rla-cluster's deck keys with prefix NULL or ""; else
+   prefix + name), each with C's current value as default, each set through its
+   rla_cluster_set_* (the setter's range check is the check), and record the values used in opts
+   for its echo and help. Local: every rank holds the same values. Errors: RLA_ERR_ARG naming the
+   option, where it was given and the accepted range. */
+rla_err rla_cluster_set_from_options(rla_cluster C, rla_options opts, const char *prefix);
 
 /* ---- collections --------------------------------------------------------------------------- */
 

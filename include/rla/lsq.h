@@ -147,8 +147,7 @@ rla_err rla_lsq_precond_apply_transpose(rla_lsq_precond P, const double *g, doub
 /* Remove from the nrhs columns of x (d x nrhs, leading dimension ldx) their component in the
    numerical null space D span(V(:, k:d)) of A: the minimum-norm solution of the truncated
    problem. A no-op when nothing was dropped. Local. Errors: RLA_ERR_ARG. */
-rla_err rla_lsq_precond_project_nullspace(rla_lsq_precond P, int64_t nrhs, double *x,
-                                          int64_t ldx);
+rla_err rla_lsq_precond_project_nullspace(rla_lsq_precond P, int64_t nrhs, double *x, int64_t ldx);
 /* What setup made: d, the rank kept k, whether the SVD was taken, and kappa of S A D (sigma_1 /
    sigma_k with the SVD, else LAPACK's 1-norm estimate). Any output may be NULL. Local.
    Errors: RLA_ERR_ARG (not set up). */
@@ -228,15 +227,15 @@ rla_err rla_lsq_setup(rla_lsq L);
    columns b_j of B.
    Collective. B: this rank's rows of the right-hand sides in the operator's row split
    (rla_op_local_rows: lm rows, column-major with leading dimension ldb >= max(1, lm); not
-   NULL, even where lm = 0, when nothing of it is read), not modified. X: d x nrhs, column-major with leading dimension ldx >= d,
-   written on every rank with the same values. info (may be NULL) receives the report (its
-   arrays are the solver's, valid until the next solve).
-   Errors: RLA_ERR_ARG (no operator, not set up, NULL, leading dimensions), RLA_ERR_SHAPE
-   (nrhs < 1), RLA_ERR_VALUE (NaN/Inf in A or B, see rla_lsq_solve; a matrix-free A is not read
-   entry by entry, so its NaN is reported as a sketch out of range), RLA_ERR_NUMERIC (an operator
-   callback failed), RLA_ERR_MEM (only when nrhs exceeds the planned count), RLA_ERR_LIB.
-   Notes: allocates nothing for nrhs up to the count setup planned for; more grows the
-   workspace once (see rla_lsq_set_rhs_count). The direct method needs a dense operator. */
+   NULL, even where lm = 0, when nothing of it is read), not modified. X: d x nrhs, column-major
+   with leading dimension ldx >= d, written on every rank with the same values. info (may be NULL)
+   receives the report (its arrays are the solver's, valid until the next solve). Errors:
+   RLA_ERR_ARG (no operator, not set up, NULL, leading dimensions), RLA_ERR_SHAPE (nrhs < 1),
+   RLA_ERR_VALUE (NaN/Inf in A or B, see rla_lsq_solve; a matrix-free A is not read entry by entry,
+   so its NaN is reported as a sketch out of range), RLA_ERR_NUMERIC (an operator callback failed),
+   RLA_ERR_MEM (only when nrhs exceeds the planned count), RLA_ERR_LIB. Notes: allocates nothing for
+   nrhs up to the count setup planned for; more grows the workspace once (see
+   rla_lsq_set_rhs_count). The direct method needs a dense operator. */
 rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t ldb, double *X,
                                int64_t ldx, rla_lsq_info *info);
 

@@ -65,8 +65,8 @@ rla_err rla_op_destroy(rla_op *op);
 void rla_op_sizes(rla_op op, int64_t *m, int64_t *n);
 /* This rank's rows [row0, row0 + lm). Local. */
 void rla_op_local_rows(rla_op op, int64_t *row0, int64_t *lm);
-rla_ctx rla_op_ctx(rla_op op);                 /* Local. */
-const char *rla_op_type_name(rla_op op);       /* "dense" or "shell". Local. */
+rla_ctx rla_op_ctx(rla_op op);           /* Local. */
+const char *rla_op_type_name(rla_op op); /* "dense" or "shell". Local. */
 /* The dense matrix of a dense operator (borrowed). Local. Errors: RLA_ERR_UNSUPPORTED for
    other operators (the direct solvers PDGELS and PDGESVD need the dense matrix). */
 rla_err rla_op_get_dmat(rla_op op, rla_dmat *A);
@@ -75,8 +75,7 @@ rla_err rla_op_get_dmat(rla_op op, rla_dmat *A);
    (n x nv, leading dimension ldx >= n) given on every rank. Local: no communication.
    Errors: RLA_ERR_ARG (NULL, leading dimensions), RLA_ERR_MEM (an operator not set up for nv
    vectors allocates), RLA_ERR_NUMERIC (a shell callback failed). */
-rla_err rla_op_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, double *y,
-                    int64_t ldy);
+rla_err rla_op_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, double *y, int64_t ldy);
 /* W (n x nv, leading dimension ldw >= n) += A_local^T Y for this rank's rows Y (lm x nv,
    leading dimension ldy >= lm): this rank's part of A^T Y; the caller sums over the ranks (one
    reduction of n nv words). Local. Errors: as rla_op_mult. */

@@ -21,20 +21,20 @@ typedef struct {
 
 /* Purposes in use, so that no two parts of rla draw the same numbers from one seed. */
 enum {
-  RLA_RNG_GEN_U = 1,          /* generator: left singular vectors */
-  RLA_RNG_GEN_V = 2,          /* generator: right singular vectors */
-  RLA_RNG_GEN_X = 3,          /* generator: exact solution */
-  RLA_RNG_GEN_R = 4,          /* generator: residual direction */
-  RLA_RNG_GEN_NOISE = 5,      /* generator: noise */
-  RLA_RNG_GEN_COLLECTION = 6, /* generator: subspace bases, memberships, coefficients */
-  RLA_RNG_SKETCH_SIGN = 16,   /* sketch: D_i */
-  RLA_RNG_SKETCH_SIGN2 = 17,  /* sketch: D~_i */
-  RLA_RNG_SKETCH_SAMPLE = 18, /* sketch: row sample R */
-  RLA_RNG_SKETCH_GAUSS = 19,  /* sketch: Gaussian entries */
-  RLA_RNG_SKETCH_SPARSE = 20, /* sketch: sparse sign positions and signs */
-  RLA_RNG_NORM_EST = 32,      /* 2-norm estimation start vector */
+  RLA_RNG_GEN_U = 1,           /* generator: left singular vectors */
+  RLA_RNG_GEN_V = 2,           /* generator: right singular vectors */
+  RLA_RNG_GEN_X = 3,           /* generator: exact solution */
+  RLA_RNG_GEN_R = 4,           /* generator: residual direction */
+  RLA_RNG_GEN_NOISE = 5,       /* generator: noise */
+  RLA_RNG_GEN_COLLECTION = 6,  /* generator: subspace bases, memberships, coefficients */
+  RLA_RNG_SKETCH_SIGN = 16,    /* sketch: D_i */
+  RLA_RNG_SKETCH_SIGN2 = 17,   /* sketch: D~_i */
+  RLA_RNG_SKETCH_SAMPLE = 18,  /* sketch: row sample R */
+  RLA_RNG_SKETCH_GAUSS = 19,   /* sketch: Gaussian entries */
+  RLA_RNG_SKETCH_SPARSE = 20,  /* sketch: sparse sign positions and signs */
+  RLA_RNG_NORM_EST = 32,       /* 2-norm estimation start vector */
   RLA_RNG_SVD_BLOCK_SEED = 40, /* randomized SVD: seeds of the QB blocks after the first */
-  RLA_RNG_USER = 1024         /* first purpose free for callers */
+  RLA_RNG_USER = 1024          /* first purpose free for callers */
 };
 
 static inline rla_rng rla_rng_make(uint64_t seed, uint64_t purpose)

@@ -55,7 +55,7 @@ rla_err rla_cluster_error_exact(int64_t nblocks, const rla_dmat *blocks, int64_t
   if (lm > 0)
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)total, (int)lm, 1.0, c, (int)lm, 0.0, g,
                 (int)total);
-  RLA_CALL_GOTO(ctx, e2, done, rla_cluster_sum(ctx, g, total * total));
+  RLA_CALL_GOTO(ctx, e2, done, rla_reduce_sum_replicated(ctx, g, total * total));
   for (int64_t i = 0; i < total; i++)
     trace += g[i + i * total];
   {
@@ -92,7 +92,7 @@ rla_err rla_cluster_top_energy(rla_ctx ctx, rla_dmat A, int64_t r, double *e)
         s += a[l + d * lld] * a[l + c * lld];
       g[d + c * n] = s;
     }
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, g, n * n));
+  RLA_CALL_GOTO(ctx, err, done, rla_reduce_sum_replicated(ctx, g, n * n));
   RLA_CALL_GOTO(ctx, err, done, rla_cluster_eig(ctx, n, g, w));
   *e = 0.0;
   for (int64_t i = 0; i < n && i < r; i++)
@@ -138,7 +138,7 @@ static rla_err bound(const struct rla_cluster_predictor_ops *ops, int64_t nblock
     pb.total += wid[j];
     if (wid[j] > pb.nmax) pb.nmax = wid[j];
   }
-  RLA_CALL_GOTO(ctx, e, done, rla_cluster_sum(ctx, nt, nblocks));
+  RLA_CALL_GOTO(ctx, e, done, rla_reduce_sum_replicated(ctx, nt, nblocks));
   for (int64_t j = 0; j < nblocks; j++) {
     nt[nblocks + j] = nt[j];
     if (wide && wid[j] > r)

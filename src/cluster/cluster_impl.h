@@ -7,14 +7,8 @@
 #define RLA_CLUSTER_IMPL_H
 
 #include "rla/cluster.h"
+#include "../base/reduce.h"
 
-/* buf[0..n) summed over the ranks on rank 0 and broadcast: every rank gets bitwise the same
-   values whatever the reduction algorithm. Collective. */
-rla_err rla_cluster_sum(rla_ctx ctx, double *buf, int64_t n);
-/* Its two halves: the sum on rank 0 only (other ranks' buf is left as it was), and the
-   broadcast of rank 0's buf. Collective. */
-rla_err rla_cluster_sum_root(rla_ctx ctx, double *buf, int64_t n);
-rla_err rla_cluster_bcast(rla_ctx ctx, double *buf, int64_t n);
 /* Eigendecomposition of the replicated symmetric n x n matrix g (overwritten by the
    eigenvectors) with dsyevd; w receives the eigenvalues in DEcreasing order and the columns of g
    are reordered to match. Local (deterministic: the same input gives the same output). */
@@ -52,7 +46,7 @@ int64_t rla_cluster_estimator_packsize(rla_cluster_estimator E);
 void rla_cluster_estimator_pack(rla_cluster_estimator E, double *buf);
 void rla_cluster_estimator_unpack(rla_cluster_estimator E, const double *buf);
 /* rla_cluster_estimator_add with the block's ||A||_F^2 known (summed over the ranks as
-   rla_cluster_sum does): one reduction fewer. Collective. */
+   rla_reduce_sum_replicated does): one reduction fewer. Collective. */
 rla_err rla_cluster_estimator_add_norm(rla_cluster_estimator E, rla_dmat A, double norm2);
 /* F takes E's state (F made with the same sizes, e.g. by rla_cluster_estimator_duplicate), and
    E's workspace when it is the larger: a trial on a spare estimator allocates nothing, and of

@@ -160,7 +160,7 @@ static rla_err gram_basis(rla_cluster C, int64_t N, const double *a, double *g, 
   if (lm > 0)
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)N, (int)N, (int)lm, 1.0, a, (int)lm,
                 a, (int)lm, 0.0, g, (int)N);
-  RLA_CALL(ctx, rla_cluster_sum(ctx, g, N * N));
+  RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, g, N * N));
   RLA_CALL(ctx, rla_cluster_eig(ctx, N, g, mu));
   while (keep < C->r && keep < N && mu[keep] > 0)
     keep++;
@@ -202,7 +202,7 @@ rla_err rla_cluster_compress_gram(rla_cluster C, int64_t c)
   /* the actual error ||(I - U U^T) C||_F / ||C||_F, and the coefficients U^T C */
   RLA_CALL_GOTO(ctx, err, done, rla_cluster_project(ctx, lm, t, w, N, a, y, NULL));
   s[0] = rla_cluster_sumsq(lm, N, a, lm);
-  RLA_CALL_GOTO(ctx, err, done, rla_cluster_sum(ctx, s, 1));
+  RLA_CALL_GOTO(ctx, err, done, rla_reduce_sum_replicated(ctx, s, 1));
   C->actual[c] = total > 0 ? sqrt(s[0] / total) : 0.0;
   RLA_CALL_GOTO(ctx, err, done, store(C, c, t, w, lm, 0, &y));
 done:
@@ -247,7 +247,7 @@ static rla_err ritz_basis(rla_cluster C, const int64_t *mem, int64_t nm, int64_t
   int64_t slm = pl->pb.lm, keep = 0;
   rla_err err;
   members_product(pl, mem, nm, q, k, b);
-  RLA_CALL(ctx, rla_cluster_sum(ctx, b, k * N));
+  RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, b, k * N));
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)k, (int)k, (int)N, 1.0, b, (int)k, b,
               (int)k, 0.0, g, (int)k);
   RLA_CALL(ctx, rla_cluster_eig(ctx, k, g, mu));
@@ -273,7 +273,7 @@ static rla_err ritz_measure(rla_cluster C, const int64_t *mem, int64_t nm, int64
   rla_ctx ctx = C->ctx;
   int64_t slm = pl->pb.lm, off = 0;
   members_product(pl, mem, nm, w, t, y);
-  if (pl->dist != RLA_CLUSTER_DIST_BLOCKS) RLA_CALL(ctx, rla_cluster_sum(ctx, y, t * N));
+  if (pl->dist != RLA_CLUSTER_DIST_BLOCKS) RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, y, t * N));
   for (int64_t i = 0; i < nm; i++) {
     int64_t j = mem[i];
     if (rla_cluster_mine(pl, j) && slm > 0) {
@@ -290,9 +290,9 @@ static rla_err ritz_measure(rla_cluster C, const int64_t *mem, int64_t nm, int64
     off += pl->wid[j];
   }
   if (pl->dist == RLA_CLUSTER_DIST_BLOCKS)
-    RLA_CALL(ctx, rla_cluster_sum(ctx, y, t * N + 1));
+    RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, y, t * N + 1));
   else
-    RLA_CALL(ctx, rla_cluster_sum(ctx, y + t * N, 1));
+    RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, y + t * N, 1));
   return RLA_SUCCESS;
 }
 

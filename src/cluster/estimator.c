@@ -186,7 +186,7 @@ rla_err rla_cluster_estimator_add(rla_cluster_estimator E, rla_dmat A)
   RLA_CHECK(NULL, E && A, RLA_ERR_ARG, "estimator_add: NULL argument");
   rla_dmat_local(A, &a, &lm, &n, &lld);
   s[0] = rla_cluster_sumsq(lm, n, a, lld);
-  RLA_CALL(E->ctx, rla_cluster_sum(E->ctx, s, 1));
+  RLA_CALL(E->ctx, rla_reduce_sum_replicated(E->ctx, s, 1));
   return rla_cluster_estimator_add_norm(E, A, s[0]);
 }
 

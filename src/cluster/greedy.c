@@ -222,7 +222,7 @@ static rla_err norms(rla_cluster C, rla_cluster_plan *pl)
                              rla_cluster_top_energy(C->self, pl->handles[j], C->r, &pl->topr[j]));
   }
   if (blocks) RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  RLA_CALL(ctx, rla_cluster_sum(ctx, pl->nrm2, blocks ? 2 * K : K));
+  RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, pl->nrm2, blocks ? 2 * K : K));
   for (int64_t j = 0; j < K; j++) {
     if (C->alg == RLA_CLUSTER_APPROXIMATE || pl->wid[j] <= C->r)
       pl->topr[j] = pl->nrm2[j];
@@ -342,7 +342,7 @@ static rla_err seed_residuals(rla_cluster C, rla_cluster_plan *pl, const progres
     }
   /* rows: the products are summed on rank 0, which alone forms the keys and broadcasts them
      (nc numbers instead of the t wc of the products) */
-  if (!blocks) RLA_CALL(ctx, rla_cluster_sum_root(ctx, y, t * wc));
+  if (!blocks) RLA_CALL(ctx, rla_reduce_sum_root(ctx, y, t * wc));
   off = 0;
   for (int64_t i = 0; i < nc; i++)
     if (blocks ? pl->owner[cand[i]] == pl->me : pl->me == 0) {
@@ -350,7 +350,7 @@ static rla_err seed_residuals(rla_cluster C, rla_cluster_plan *pl, const progres
       res[i] = a2 > p2 ? a2 - p2 : 0.0;
       off += pl->wid[cand[i]];
     }
-  RLA_CALL(ctx, blocks ? rla_cluster_sum(ctx, res, nc) : rla_cluster_bcast(ctx, res, nc));
+  RLA_CALL(ctx, blocks ? rla_reduce_sum_replicated(ctx, res, nc) : rla_reduce_bcast(ctx, res, nc));
   for (int64_t i = 0; i < nc; i++) {
     pl->keys[i].j = cand[i];
     pl->keys[i].key = pl->nrm2[cand[i]] > 0 ? res[i] / pl->nrm2[cand[i]] : 0.0;

@@ -9,76 +9,52 @@
 #include "cluster_impl.h"
 
 /* the names of the values 0, 1, ... of the three enumerations */
-static const char *const algorithm_names[] = {"approximate", "residuals", "max-norm"};
-static const char *const order_names[] = {"residual", "norm"};
+const char *const rla_cluster_algorithm_names[3] = {"approximate", "residuals", "max-norm"};
+const char *const rla_cluster_order_names[2] = {"residual", "norm"};
 static const char *const distribution_names[] = {"auto", "rows", "blocks"};
 #define NNAMES(t) ((int)(sizeof(t) / sizeof(t[0])))
-
-/* *value = the index of name in names[n], or RLA_ERR_ARG naming what and the choices */
-static rla_err name_to_value(rla_ctx ctx, const char *what, const char *const *names, int n,
-                             const char *name, int *value)
-{
-  char choices[128] = "";
-  for (int i = 0; i < n; i++)
-    if (name && !strcmp(name, names[i])) {
-      *value = i;
-      return RLA_SUCCESS;
-    }
-  for (int i = 0; i < n; i++)
-    snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
-             i == 0       ? ""
-             : i == n - 1 ? " or "
-                          : ", ",
-             names[i]);
-  return rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "unknown %s \"%s\": use %s",
-                       what, name ? name : "(null)", choices);
-}
-
-static const char *value_to_name(const char *const *names, int n, int value)
-{
-  return value >= 0 && value < n ? names[value] : "unknown";
-}
 
 rla_err rla_cluster_algorithm_from_name(rla_ctx ctx, const char *name, rla_cluster_algorithm *a)
 {
   int v;
-  RLA_CALL(ctx, name_to_value(ctx, "clustering algorithm", algorithm_names, NNAMES(algorithm_names),
-                              name, &v));
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "clustering algorithm", rla_cluster_algorithm_names,
+                                   NNAMES(rla_cluster_algorithm_names), name, &v));
   *a = (rla_cluster_algorithm)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_algorithm_name(rla_cluster_algorithm a)
 {
-  return value_to_name(algorithm_names, NNAMES(algorithm_names), (int)a);
+  return rla_enum_name(rla_cluster_algorithm_names, NNAMES(rla_cluster_algorithm_names), (int)a);
 }
 
 rla_err rla_cluster_order_from_name(rla_ctx ctx, const char *name, rla_cluster_order *o)
 {
   int v;
-  RLA_CALL(ctx, name_to_value(ctx, "candidate order", order_names, NNAMES(order_names), name, &v));
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "candidate order", rla_cluster_order_names,
+                                   NNAMES(rla_cluster_order_names), name, &v));
   *o = (rla_cluster_order)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_order_name(rla_cluster_order o)
 {
-  return value_to_name(order_names, NNAMES(order_names), (int)o);
+  return rla_enum_name(rla_cluster_order_names, NNAMES(rla_cluster_order_names), (int)o);
 }
 
 rla_err rla_cluster_distribution_from_name(rla_ctx ctx, const char *name,
                                            rla_cluster_distribution *d)
 {
   int v;
-  RLA_CALL(ctx, name_to_value(ctx, "distribution", distribution_names, NNAMES(distribution_names),
-                              name, &v));
+  RLA_CALL(ctx, rla_enum_from_name(ctx, "distribution", distribution_names,
+                                   NNAMES(distribution_names), name, &v));
   *d = (rla_cluster_distribution)v;
   return RLA_SUCCESS;
 }
 
 const char *rla_cluster_distribution_name(rla_cluster_distribution d)
 {
-  return value_to_name(distribution_names, NNAMES(distribution_names), (int)d);
+  return rla_enum_name(distribution_names, NNAMES(distribution_names), (int)d);
 }
 
 rla_err rla_cluster_create(rla_ctx ctx, rla_cluster *C)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Kernels shared by the bounds, the estimator and the clustering: replicated sums, small
-   symmetric eigenproblems, classical Gram-Schmidt twice and Gram-based orthonormalization of
+/* Kernels shared by the bounds, the estimator and the clustering: small symmetric
+   eigenproblems, classical Gram-Schmidt twice and Gram-based orthonormalization of
    row-distributed column sets. */
 #include <cblas.h>
 #include <lapacke.h>
@@ -9,37 +9,6 @@
 
 #include "cluster_impl.h"
 #include "rla/dmat.h"
-
-/* MPI counts are ints: long arrays travel in pieces of 2^28 */
-#define PIECE (1 << 28)
-
-rla_err rla_cluster_sum_root(rla_ctx ctx, double *buf, int64_t n)
-{
-  MPI_Comm comm = rla_ctx_comm(ctx);
-  int rank = rla_ctx_rank(ctx);
-  for (int64_t off = 0; off < n; off += PIECE) {
-    int c = (int)(n - off < PIECE ? n - off : PIECE);
-    if (rank == 0)
-      RLA_MPI(ctx, MPI_Reduce(MPI_IN_PLACE, buf + off, c, MPI_DOUBLE, MPI_SUM, 0, comm));
-    else
-      RLA_MPI(ctx, MPI_Reduce(buf + off, NULL, c, MPI_DOUBLE, MPI_SUM, 0, comm));
-  }
-  return RLA_SUCCESS;
-}
-
-rla_err rla_cluster_bcast(rla_ctx ctx, double *buf, int64_t n)
-{
-  for (int64_t off = 0; off < n; off += PIECE)
-    RLA_MPI(ctx, MPI_Bcast(buf + off, (int)(n - off < PIECE ? n - off : PIECE), MPI_DOUBLE, 0,
-                           rla_ctx_comm(ctx)));
-  return RLA_SUCCESS;
-}
-
-rla_err rla_cluster_sum(rla_ctx ctx, double *buf, int64_t n)
-{
-  RLA_CALL(ctx, rla_cluster_sum_root(ctx, buf, n));
-  return rla_cluster_bcast(ctx, buf, n);
-}
 
 rla_err rla_cluster_eig(rla_ctx ctx, int64_t n, double *g, double *w)
 {
@@ -81,7 +50,7 @@ rla_err rla_cluster_project(rla_ctx ctx, int64_t lm, int64_t k, const double *q,
     if (lm > 0)
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)lm, 1.0, q, (int)lm,
                   r, (int)lm, 0.0, t, (int)k);
-    err = rla_cluster_sum(ctx, t, k * n);
+    err = rla_reduce_sum_replicated(ctx, t, k * n);
     if (!err && lm > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)lm, (int)n, (int)k, -1.0, q,
                   (int)lm, t, (int)k, 1.0, r, (int)lm);
@@ -105,7 +74,7 @@ static rla_err gram(rla_ctx ctx, int64_t lm, int64_t n, const double *x, const d
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)nr, (int)lm, 1.0, x,
                   (int)lm, r, (int)lm, 0.0, g + n * n, (int)n);
   }
-  return rla_cluster_sum(ctx, g, n * (n + nr));
+  return rla_reduce_sum_replicated(ctx, g, n * (n + nr));
 }
 
 /* w (lm x t) = x v_i / sqrt(mu_i) for the eigenpairs of X^T X with sqrt(mu_i) > thr; g holds

@@ -181,8 +181,14 @@ void rla_dmat_local(rla_dmat A, double **a, int64_t *lm, int64_t *ln, int64_t *l
   if (lld) *lld = A->lld;
 }
 
-int64_t rla_dmat_global_row(rla_dmat A, int64_t i) { return rla_dmat_l2g(i, A->mb, A->myrow, A->nprow); }
-int64_t rla_dmat_global_col(rla_dmat A, int64_t j) { return rla_dmat_l2g(j, A->nb, A->mycol, A->npcol); }
+int64_t rla_dmat_global_row(rla_dmat A, int64_t i)
+{
+  return rla_dmat_l2g(i, A->mb, A->myrow, A->nprow);
+}
+int64_t rla_dmat_global_col(rla_dmat A, int64_t j)
+{
+  return rla_dmat_l2g(j, A->nb, A->mycol, A->npcol);
+}
 int64_t rla_dmat_row_offset(rla_dmat A)
 {
   int64_t r0 = (int64_t)A->myrow * A->mb;

@@ -101,7 +101,8 @@ rla_err rla_dmat_redistribute(rla_dmat A, rla_dmat B)
   /* columns per panel, the same on every rank: at most REDIST_PANEL_DOUBLES entries of a panel
      on any rank, in A or in B */
   rows_max = rla_dmat_numroc(A->m, A->mb, 0, A->nprow); /* process row 0 holds the most rows */
-  if (rla_dmat_numroc(B->m, B->mb, 0, B->nprow) > rows_max) rows_max = rla_dmat_numroc(B->m, B->mb, 0, B->nprow);
+  if (rla_dmat_numroc(B->m, B->mb, 0, B->nprow) > rows_max)
+    rows_max = rla_dmat_numroc(B->m, B->mb, 0, B->nprow);
   w = REDIST_PANEL_DOUBLES / (rows_max > 0 ? rows_max : 1);
   if (w < 1) w = 1;
   err = rla_calloc(ctx, (size_t)(4 * p), sizeof(int), &sc);
@@ -164,7 +165,8 @@ static rla_err exchange_setup(rla_dmat A, int **counts, int **displs)
   for (int r = 0; r < p; r++) {
     int pr, pc;
     rank_coords(A, r, &pr, &pc);
-    (*counts)[r] = (int)(rla_dmat_numroc(A->m, A->mb, pr, A->nprow) * rla_dmat_numroc(A->n, A->nb, pc, A->npcol));
+    (*counts)[r] = (int)(rla_dmat_numroc(A->m, A->mb, pr, A->nprow) *
+                         rla_dmat_numroc(A->n, A->nb, pc, A->npcol));
     (*displs)[r] = (int)total;
     total += (*counts)[r];
   }
@@ -262,8 +264,8 @@ rla_err rla_dmat_scatter(rla_dmat A, int root, const double *buf)
   if (ctx->rank == root)
     for (int r = 0; r < p; r++)
       unpack_rank(A, r, x.all + x.displs[r], (double *)buf, 0);
-  err = MPI_Scatterv(x.all, x.counts, x.displs, MPI_DOUBLE, x.mine, x.counts[ctx->rank],
-                     MPI_DOUBLE, root, ctx->comm);
+  err = MPI_Scatterv(x.all, x.counts, x.displs, MPI_DOUBLE, x.mine, x.counts[ctx->rank], MPI_DOUBLE,
+                     root, ctx->comm);
   RLA_CHECK_GOTO(ctx, err, done, err == MPI_SUCCESS, RLA_ERR_MPI, "scatter failed");
   pack_local(A, x.mine, 0);
 done:

@@ -37,8 +37,7 @@ static rla_err rhs_matrix(rla_dmat A, const lsq_problem *p, rla_dmat *own, rla_d
   return RLA_SUCCESS;
 }
 
-rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info,
-                   lsq_cost *cost)
+rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info, lsq_cost *cost)
 {
   rla_ctx ctx = L->ctx;
   rla_dmat Ac = NULL, Bc = NULL, Xr = NULL, Bown = NULL, B = NULL;

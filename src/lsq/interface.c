@@ -262,8 +262,7 @@ rla_err rla_lsq_view(rla_lsq L, FILE *out)
           rla_sketch_type_name(L->sketch_type));
   if (L->sketch_rows > 0)
     fprintf(out, "l = %lld", (long long)L->sketch_rows);
-  else if (L->gamma > 0.0 || L->method != RLA_LSQ_ACCURATE ||
-           L->sketch_type == RLA_SKETCH_GAUSSIAN)
+  else if (L->gamma > 0.0 || L->method != RLA_LSQ_ACCURATE || L->sketch_type == RLA_SKETCH_GAUSSIAN)
     fprintf(out, "oversampling %g", lsq_oversample(L, 0, 0));
   else
     fprintf(out, "oversampling from m and d");

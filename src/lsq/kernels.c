@@ -32,10 +32,9 @@ rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_co
   double *buf = L->work.eval, a_fro = 0.0;
 
   memset(buf, 0, sizeof(double) * (size_t)n);
-  RLA_CALL(ctx, lsq_op_agree(p, rla_op_residual_local(p->op, nrhs, NULL, p->b, p->ldb, p->x,
-                                                         p->ldx, buf, buf + d * nrhs,
-                                                         buf + d * nrhs + nrhs,
-                                                         buf + d * nrhs + 2 * nrhs)));
+  RLA_CALL(ctx, lsq_op_agree(p, rla_op_residual_local(p->op, nrhs, NULL, p->b, p->ldb, p->x, p->ldx,
+                                                      buf, buf + d * nrhs, buf + d * nrhs + nrhs,
+                                                      buf + d * nrhs + 2 * nrhs)));
   RLA_CALL(ctx, lsq_allreduce(ctx, buf, n, cost));
   cost->passes++;
   for (int64_t i = 0; i < d; i++)

@@ -14,19 +14,19 @@
 typedef struct {
   int64_t d, l, k; /* k: rank kept */
   int use_svd;
-  int cholesky;      /* R from the Cholesky factor of the sketch's Gram matrix, not TSQR */
-  double sketch_max; /* largest |entry| of the summed sketch (Inf when one is NaN or Inf) */
+  int cholesky;        /* R from the Cholesky factor of the sketch's Gram matrix, not TSQR */
+  double sketch_max;   /* largest |entry| of the summed sketch (Inf when one is NaN or Inf) */
   double sketch_bound; /* the largest allowed; when above, nothing else is set */
-  double *scale;     /* D (d), the inverse column norms of S A (1 for a zero column) */
-  double *r;         /* R (d x d, upper triangular), QR path */
-  double *sigma;     /* d singular values, SVD path */
-  double *v;         /* V (d x d), SVD path */
-  double *u;         /* U (d x d), SVD path */
-  double *vt;        /* d x d of work for the SVD */
-  double *tau;       /* d of work */
-  double *nullspace; /* orthonormal basis of D V(:, k:d) (d x (d - k)), for the minimum norm */
-  double kappa;      /* condition number of S A D (see rla_lsq_info.kappa_sketch) */
-  double *work;      /* max(d, nrhs) doubles of scratch */
+  double *scale;       /* D (d), the inverse column norms of S A (1 for a zero column) */
+  double *r;           /* R (d x d, upper triangular), QR path */
+  double *sigma;       /* d singular values, SVD path */
+  double *v;           /* V (d x d), SVD path */
+  double *u;           /* U (d x d), SVD path */
+  double *vt;          /* d x d of work for the SVD */
+  double *tau;         /* d of work */
+  double *nullspace;   /* orthonormal basis of D V(:, k:d) (d x (d - k)), for the minimum norm */
+  double kappa;        /* condition number of S A D (see rla_lsq_info.kappa_sketch) */
+  double *work;        /* max(d, nrhs) doubles of scratch */
   int64_t cap_d, cap_work; /* allocated sizes */
 } lsq_factor;
 
@@ -71,12 +71,12 @@ struct rla_lsq_s {
 
   /* the operator: the user's (rla_lsq_set_operator) or the dense one rla_lsq_solve makes */
   rla_op op;
-  rla_op user_op;             /* borrowed: the one set by rla_lsq_set_operator */
-  rla_op dense_op;            /* owned: the operator of dense_A */
-  rla_dmat dense_A;           /* borrowed: the matrix of dense_op */
+  rla_op user_op;               /* borrowed: the one set by rla_lsq_set_operator */
+  rla_op dense_op;              /* owned: the operator of dense_A */
+  rla_dmat dense_A;             /* borrowed: the matrix of dense_op */
   int64_t dense_lm, dense_row0; /* and its row split when dense_op was made */
-  int64_t nrhs_plan;          /* right-hand sides to plan for (rla_lsq_set_rhs_count) */
-  int planned;                /* lsq_plan ran for op, nrhs_planned and the settings */
+  int64_t nrhs_plan;            /* right-hand sides to plan for (rla_lsq_set_rhs_count) */
+  int planned;                  /* lsq_plan ran for op, nrhs_planned and the settings */
   int64_t nrhs_planned;
 
   rla_sketch sketch; /* made in setup; sized (and set up) for the current l and m by the plan */
@@ -105,9 +105,9 @@ typedef struct {
   int64_t lm, row0; /* local rows and the first global one */
   const double *b;  /* local rows of B */
   int64_t ldb;
-  rla_dmat B; /* B as a matrix when the solve was given one (rla_lsq_solve), else NULL */
+  rla_dmat B;      /* B as a matrix when the solve was given one (rla_lsq_solve), else NULL */
   int op_may_fail; /* the operator's kernels may fail on one rank alone (see lsq_op_agree) */
-  double *x;  /* d x nrhs, replicated */
+  double *x;       /* d x nrhs, replicated */
   int64_t ldx;
 } lsq_problem;
 
@@ -213,8 +213,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *p, const lsq_factor *F, rla_lsq
 
 /* Direct method with PDGELS: X from the dense A and B (p->B, or p->b copied into a row-block
    matrix). Collective. */
-rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info,
-                   lsq_cost *cost);
+rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info, lsq_cost *cost);
 
 /* Residual norms and ||A^T r|| / (||A||_F ||r||) of p->x for all right-hand sides (one pass,
    one reduction, into L->work.eval), into info's arrays; also info->norm_fro. Collective. */

@@ -48,7 +48,7 @@ rla_err lsq_factor_plan(rla_ctx ctx, lsq_factor *F, int64_t d, int64_t nrhs)
 
 void lsq_factor_free(lsq_factor *F)
 {
-  double **arrays[] = {&F->scale, &F->r,  &F->sigma,     &F->v,   &F->u,
+  double **arrays[] = {&F->scale, &F->r,   &F->sigma,     &F->v,   &F->u,
                        &F->vt,    &F->tau, &F->nullspace, &F->work};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
@@ -187,7 +187,7 @@ rla_err lsq_factor_decide(rla_ctx ctx, lsq_factor *F, double rank_tol, int want_
 #define CHECK_PRECOND(P)                                                                           \
   do {                                                                                             \
     if (!(P))                                                                                      \
-      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__,                       \
+      return rla_error_set(NULL, RLA_ERR_ARG, __func__, __FILE__, __LINE__,                        \
                            "NULL preconditioner");                                                 \
   } while (0)
 
@@ -276,8 +276,8 @@ rla_err rla_lsq_precond_setup(rla_lsq_precond P, rla_op A, rla_sketch S)
 static void factor_on_root(lsq_factor *F, double *sa, int64_t l, int64_t d, int64_t lds,
                            double *status)
 {
-  lapack_int rc = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)d, sa,
-                                 (lapack_int)lds, F->tau);
+  lapack_int rc =
+      LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)l, (lapack_int)d, sa, (lapack_int)lds, F->tau);
   *status = (double)rc;
   if (rc != 0) return;
   for (int64_t j = 0; j < d; j++) {
@@ -309,8 +309,8 @@ rla_err rla_lsq_precond_setup_sketch(rla_lsq_precond P, int64_t l, int64_t d, do
   if (rla_ctx_rank(ctx) == 0) factor_on_root(F, sa, l, d, lds, &status);
   RLA_MPI(ctx, MPI_Bcast(&status, 1, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   RLA_CHECK(ctx, status == 0.0, RLA_ERR_LIB,
-            "the QR of the %lld x %lld sketch failed (LAPACK info %d): is A finite?",
-            (long long)l, (long long)d, (int)status);
+            "the QR of the %lld x %lld sketch failed (LAPACK info %d): is A finite?", (long long)l,
+            (long long)d, (int)status);
   RLA_MPI(ctx, MPI_Bcast(F->scale, (int)d, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   RLA_MPI(ctx, MPI_Bcast(F->r, (int)(d * d), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   RLA_CALL(ctx, rla_ctx_agree(ctx, lsq_factor_decide(ctx, F, lsq_rank_tol(P->rank_tol, d),
@@ -344,8 +344,7 @@ rla_err rla_lsq_precond_apply_transpose(rla_lsq_precond P, const double *g, doub
   return RLA_SUCCESS;
 }
 
-rla_err rla_lsq_precond_project_nullspace(rla_lsq_precond P, int64_t nrhs, double *x,
-                                          int64_t ldx)
+rla_err rla_lsq_precond_project_nullspace(rla_lsq_precond P, int64_t nrhs, double *x, int64_t ldx)
 {
   CHECK_PRECOND(P);
   RLA_CHECK(P->ctx, P->is_setup && x && ldx >= P->f.d && nrhs >= 0, RLA_ERR_ARG,

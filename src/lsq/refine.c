@@ -108,14 +108,28 @@ static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t nrhs)
   struct {
     double **ptr;
     size_t count;
-  } arrays[] = {{&w->xh, dn},       {&w->xbest, dn},
+  } arrays[] = {{&w->xh, dn},
+                {&w->xbest, dn},
                 {&w->buf, dn + 2 * n + (size_t)d},
-                {&w->pack, dn},     {&w->c, kk},          {&w->s, kk},        {&w->p, kk},
-                {&w->dz, kk},       {&w->q, kk},          {&w->vec, (size_t)d},
-                {&w->gnew, (size_t)d},                    {&w->rmu, dd * nqr},
-                {&w->kwb, dd},      {&w->kwt, (size_t)(KW_NB * d)},
-                {&w->rho, n},       {&w->rn, n},          {&w->xn, n},        {&w->fac, n},
-                {&w->est_prev, n},  {&w->best_est, n},    {&w->best_rn, n},   {&w->best_be, n},
+                {&w->pack, dn},
+                {&w->c, kk},
+                {&w->s, kk},
+                {&w->p, kk},
+                {&w->dz, kk},
+                {&w->q, kk},
+                {&w->vec, (size_t)d},
+                {&w->gnew, (size_t)d},
+                {&w->rmu, dd * nqr},
+                {&w->kwb, dd},
+                {&w->kwt, (size_t)(KW_NB * d)},
+                {&w->rho, n},
+                {&w->rn, n},
+                {&w->xn, n},
+                {&w->fac, n},
+                {&w->est_prev, n},
+                {&w->best_est, n},
+                {&w->best_rn, n},
+                {&w->best_be, n},
                 {&w->rhs_norm, n}};
   ws_free_arrays(w);
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
@@ -317,13 +331,13 @@ static rla_err refine_test(rla_lsq L, const lsq_problem *pb, const lsq_factor *F
   w->rn[j] = rn;
   w->xn[j] = xn;
   if (F->use_svd) {
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, F->v, (int)d, g, 1, 0.0, w->vec,
-                1);
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)d, 1.0, F->v, (int)d, g, 1, 0.0, w->vec, 1);
     est = kw_estimate(F, w->vec, d, w->fac[j], rn, w->ahat_fro);
   } else {
     /* R_mu for this step's mu, kept for the CG estimates that follow */
     kinfo = kw_factor(F, (w->fac[j] * rn) * (w->fac[j] * rn), w->rmu + j * d * d, w->kwb, w->kwt);
-    est = rn == 0.0 ? 0.0 : kw_estimate_qr(w->rmu + j * d * d, d, g, w->vec, w->fac[j], w->ahat_fro);
+    est =
+        rn == 0.0 ? 0.0 : kw_estimate_qr(w->rmu + j * d * d, d, g, w->vec, w->fac[j], w->ahat_fro);
   }
   if (w->rhs_norm[j] == 0.0 || k == 0) est = 0.0; /* x = 0 is the minimum-norm solution */
   if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est;
@@ -355,8 +369,8 @@ static rla_err refine_test(rla_lsq L, const lsq_problem *pb, const lsq_factor *F
 /* One refinement step's residual pass: r = b - A x and A^T r for the active right-hand sides
    (and the column norms at the first step), reduced; then refine_test for each, and the
    agreed decisions. Collective. */
-static rla_err refine_evaluate(rla_lsq L, const lsq_problem *pb, const lsq_factor *F,
-                               refine_ws *w, int step, rla_lsq_info *info, lsq_cost *cost)
+static rla_err refine_evaluate(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, refine_ws *w,
+                               int step, rla_lsq_info *info, lsq_cost *cost)
 {
   rla_ctx ctx = L->ctx;
   int64_t d = pb->d, na = w->na, nbuf;
@@ -365,10 +379,10 @@ static rla_err refine_evaluate(rla_lsq L, const lsq_problem *pb, const lsq_facto
     memcpy(w->pack + jj * d, pb->x + w->cols[jj] * pb->ldx, sizeof(double) * (size_t)d);
   nbuf = d * na + 2 * na + (step == 0 ? d : 0);
   memset(w->buf, 0, sizeof(double) * (size_t)nbuf);
-  RLA_CALL(ctx, lsq_op_agree(pb, rla_op_residual_local(
-                                       pb->op, na, w->cols, pb->b, pb->ldb, w->pack, d, w->buf,
-                                       w->buf + d * na, w->buf + d * na + na,
-                                       step == 0 ? w->buf + d * na + 2 * na : NULL)));
+  RLA_CALL(ctx,
+           lsq_op_agree(pb, rla_op_residual_local(pb->op, na, w->cols, pb->b, pb->ldb, w->pack, d,
+                                                  w->buf, w->buf + d * na, w->buf + d * na + na,
+                                                  step == 0 ? w->buf + d * na + 2 * na : NULL)));
   RLA_CALL(ctx, lsq_allreduce(ctx, w->buf, nbuf, cost));
   cost->passes++;
   if (step == 0) {
@@ -511,8 +525,7 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *pb, const lsq_factor *F, rla_ls
   int64_t d = pb->d, nrhs = pb->nrhs, steps = 0;
 
   RLA_CHECK(L->ctx, w && w->cap_d >= d && w->cap_nrhs >= nrhs, RLA_ERR_ARG,
-            "lsq_refine: the workspace is not planned for %lld right-hand sides",
-            (long long)nrhs);
+            "lsq_refine: the workspace is not planned for %lld right-hand sides", (long long)nrhs);
   ws_start(w, d, F->k, nrhs);
   info->history = L->history;
   info->nhistory = 0;

@@ -5,26 +5,24 @@
    Steps: the local rows of A (through the operator, rla_op_sketch_left_local) and of B
    (rla_sketch_apply_left_local) are sketched into one l x c array, c = d + nrhs, whose sum
    over the ranks is factored by TSQR (Demmel, Grigori, Hoemmen, Langou, SISC 34, 2012): ONE
-   reduce-scatter (a ring, see sketch_reduce) leaves each of the first Pq = min(P, l / c) ranks a block of about l / Pq rows of the summed sketch, in
-   place; each takes the Householder QR of its block (LAPACK dgeqrt, block 128),
-   the c x c triangles are combined pairwise up a binomial tree (QR of two stacked triangles,
-   LAPACK dtpqrt), and the final R of [S A, S B] is broadcast. Its leading d x d block R11 is
-   the R factor of S A, R12 = (Q^T S B)(1:d) and the norms of the columns of R22 are the
-   sketched residuals ||S (B - A X)||. The columns are then equilibrated: D = diag(1 / ||S a_j||)
-   with ||S a_j|| the norm of column j of R11 (Householder QR is backward stable column by
-   column, so R11 D is as good an R factor of S A D as a QR of S A D itself), and
-   x = D (R11 D)^-1 R12. When the accurate method asks for it (more than LSQ_QR_MAX_RHS
-   right-hand sides), or when LAPACK's 1-norm condition
-   estimate of R11 D says that it may be numerically singular, the SVD R11 D = U diag(sigma) V^T
-   follows; singular values at or below rank_tol * sigma_1 are dropped (LSRN, Meng, Saunders,
-   Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T R12, and the component of x in the
-   numerical null space D span(V(:, k:d)) of A is removed, which gives the minimum-norm solution
-   in the original coordinates.
-   The accurate method first tries the Cholesky factor of the Gram matrix of the summed sketch
-   instead (sketch_cholesky: one local dsyrk, (l / Pq) c^2 flops at BLAS-3 speed, a reduction
-   and a broadcast of c^2 words, (1/3) d^3 flops on rank 0), and keeps it when its condition
-   estimate is at most CHOL_KAPPA_MAX (lsq_impl.h); its x is then the solution of the sketch's
-   normal equations, only a starting point for the refinement.
+   reduce-scatter (a ring, see sketch_reduce) leaves each of the first Pq = min(P, l / c) ranks a
+   block of about l / Pq rows of the summed sketch, in place; each takes the Householder QR of its
+   block (LAPACK dgeqrt, block 128), the c x c triangles are combined pairwise up a binomial tree
+   (QR of two stacked triangles, LAPACK dtpqrt), and the final R of [S A, S B] is broadcast. Its
+   leading d x d block R11 is the R factor of S A, R12 = (Q^T S B)(1:d) and the norms of the columns
+   of R22 are the sketched residuals ||S (B - A X)||. The columns are then equilibrated: D = diag(1
+   / ||S a_j||) with ||S a_j|| the norm of column j of R11 (Householder QR is backward stable column
+   by column, so R11 D is as good an R factor of S A D as a QR of S A D itself), and x = D (R11
+   D)^-1 R12. When the accurate method asks for it (more than LSQ_QR_MAX_RHS right-hand sides), or
+   when LAPACK's 1-norm condition estimate of R11 D says that it may be numerically singular, the
+   SVD R11 D = U diag(sigma) V^T follows; singular values at or below rank_tol * sigma_1 are dropped
+   (LSRN, Meng, Saunders, Mahoney, SISC 2014), x = D V_k diag(sigma_k)^-1 U_k^T R12, and the
+   component of x in the numerical null space D span(V(:, k:d)) of A is removed, which gives the
+   minimum-norm solution in the original coordinates. The accurate method first tries the Cholesky
+   factor of the Gram matrix of the summed sketch instead (sketch_cholesky: one local dsyrk, (l /
+   Pq) c^2 flops at BLAS-3 speed, a reduction and a broadcast of c^2 words, (1/3) d^3 flops on rank
+   0), and keeps it when its condition estimate is at most CHOL_KAPPA_MAX (lsq_impl.h); its x is
+   then the solution of the sketch's normal equations, only a starting point for the refinement.
    Cost: the sketch (see the operator); a reduce-scatter of l c words; 2 (l / Pq) c^2 flops for
    the local QR, about (2/3) c^3 per tree level (log2 Pq levels, c^2 words each) and a broadcast
    of c^2 words; replicated, O(d^3) for the SVD when made. */
@@ -40,7 +38,6 @@
 #include "../base/reduce.h"
 #include "../orth/orth.h"
 #include "lsq_impl.h"
-
 
 /* Rows row0 .. row0 + rows - 1 of block q of the l-row sketch split over Pq ranks, as even as
    can be (each has >= c rows when l >= c); no rows for q >= Pq. */
@@ -117,7 +114,6 @@ static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double 
   return err;
 }
 
-
 /* Rank 0's part of sketch_cholesky: from the summed Gram matrix g (c x c, upper), msg =
    (accepted, kappa, D (d), R (d x d), c1 (d x nrhs)), accepted only when R passes
    CHOL_KAPPA_MAX (msg is zero on entry). */
@@ -142,8 +138,8 @@ static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs
   for (int64_t j = 0; j < nrhs; j++) {
     for (int64_t i = 0; i < d; i++)
       cc[i + j * d] = scale[i] * g[i + (d + j) * c];
-    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, r, (int)d,
-                cc + j * d, 1);
+    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, r, (int)d, cc + j * d,
+                1);
   }
 }
 
@@ -203,8 +199,7 @@ static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t 
    original-coordinate X: one local product over this rank's rows, one allreduce of nrhs
    words. t: as many doubles of work as the rank's rows. Collective. */
 static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
-                               const double *x, int64_t ldx, double *t, double *out,
-                               lsq_cost *cost)
+                               const double *x, int64_t ldx, double *t, double *out, lsq_cost *cost)
 {
   int Pq;
   int64_t row0, rows;
@@ -213,8 +208,8 @@ static rla_err sketch_residual(rla_ctx ctx, const double *w, int64_t l, int64_t 
     out[j] = 0.0;
     if (rows == 0) continue;
     memcpy(t, w + (d + j) * l + row0, sizeof(double) * (size_t)rows);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)rows, (int)d, -1.0, w + row0, (int)l,
-                x + j * ldx, 1, 1.0, t, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)rows, (int)d, -1.0, w + row0, (int)l, x + j * ldx,
+                1, 1.0, t, 1);
     out[j] = cblas_ddot((int)rows, t, 1, t, 1);
   }
   RLA_CALL(ctx, lsq_allreduce(ctx, out, nrhs, cost));
@@ -236,8 +231,7 @@ rla_err lsq_sketch_phase(rla_ctx ctx, rla_op op, rla_sketch S, int64_t nrhs, con
   c = d + nrhs;
   /* the sketch of the local rows of A and of B, side by side */
   err = rla_op_sketch_left_local(op, S, w, l);
-  if (!err && nrhs > 0)
-    err = rla_sketch_apply_left_local(S, row0, lm, nrhs, b, ldb, w + l * d, l);
+  if (!err && nrhs > 0) err = rla_sketch_apply_left_local(S, row0, lm, nrhs, b, ldb, w + l * d, l);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   /* the sketch phase ends with its reduce-scatter */
   RLA_CALL(ctx, sketch_reduce(ctx, w, l, c, cost, comm));
@@ -313,8 +307,8 @@ static rla_err sketch_factor(rla_lsq L, const lsq_problem *p, lsq_factor *F,
   int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
   int chol = 0;
   if (L->method == RLA_LSQ_ACCURATE)
-    RLA_CALL(ctx, sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, cost,
-                                  &chol));
+    RLA_CALL(ctx,
+             sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, cost, &chol));
   if (chol) {
     F->cholesky = 1;
     *c1 = W->c1; /* R^-T D (S A)^T S B */
@@ -352,8 +346,7 @@ rla_err lsq_sketch_solve(rla_lsq L, const lsq_problem *p, int want_svd, lsq_fact
   if (!err) sketch_solution(F, c1, ldc, nrhs, W->xh, residual_sketched, p->x, p->ldx);
   /* the Cholesky path has no R22: the sketched residual from the sketch itself */
   if (!err && F->cholesky)
-    err = sketch_residual(ctx, W->sketch, l, d, nrhs, p->x, p->ldx, W->t, residual_sketched,
-                          cost);
+    err = sketch_residual(ctx, W->sketch, l, d, nrhs, p->x, p->ldx, W->t, residual_sketched, cost);
   err = rla_ctx_agree(ctx, err);
   *t_factor = rla_wtime() - tf;
   return err;

@@ -75,7 +75,7 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
 
 void lsq_work_free(lsq_work *w)
 {
-  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t,   &w->rf,
+  double **arrays[] = {&w->sketch, &w->xh,  &w->c1,   &w->t,   &w->rf,
                        &w->gram,   &w->msg, &w->eval, &w->comm};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
@@ -87,12 +87,20 @@ void lsq_work_free(lsq_work *w)
 static rla_err work_reserve(rla_ctx ctx, lsq_work *w, int64_t d, int64_t nrhs, int64_t l)
 {
   int64_t c = d + nrhs, dn = d * nrhs;
-  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t,   &w->rf,
+  double **arrays[] = {&w->sketch, &w->xh,  &w->c1,   &w->t,   &w->rf,
                        &w->gram,   &w->msg, &w->eval, &w->comm};
-  int64_t len[] = {l * c,        dn, dn, l, c * c, c * c, 2 + d + d * d + dn, dn + 2 * nrhs + d,
+  int64_t len[] = {l * c,
+                   dn,
+                   dn,
+                   l,
+                   c * c,
+                   c * c,
+                   2 + d + d * d + dn,
+                   dn + 2 * nrhs + d,
                    l > 0 ? lsq_comm_doubles(rla_ctx_size(ctx), l, c) : 0};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
-    if (l > 0 || arrays[i] == &w->eval) RLA_CALL(ctx, lsq_reserve(ctx, arrays[i], &w->cap[i], len[i]));
+    if (l > 0 || arrays[i] == &w->eval)
+      RLA_CALL(ctx, lsq_reserve(ctx, arrays[i], &w->cap[i], len[i]));
   return RLA_SUCCESS;
 }
 
@@ -208,8 +216,8 @@ static rla_err check_rhs_finite(const lsq_problem *p)
         first = (long long)((p->row0 + i) * p->nrhs + j);
   RLA_MPI(p->ctx, MPI_Allreduce(&first, &gfirst, 1, MPI_LONG_LONG, MPI_MIN, rla_ctx_comm(p->ctx)));
   RLA_CHECK(p->ctx, gfirst == LLONG_MAX, RLA_ERR_VALUE,
-            "B: non-finite value (NaN or Inf) at row %lld, column %lld (0-based)",
-            gfirst / p->nrhs, gfirst % p->nrhs);
+            "B: non-finite value (NaN or Inf) at row %lld, column %lld (0-based)", gfirst / p->nrhs,
+            gfirst % p->nrhs);
   return RLA_SUCCESS;
 }
 
@@ -241,15 +249,14 @@ static rla_err solve_sketched(rla_lsq L, const lsq_problem *p, rla_lsq_info *I, 
   I->sketch_block = rla_sketch_get_block_size(L->sketch);
   L->pc->is_setup = 0;
   RLA_CALL(L->ctx, lsq_sketch_solve(L, p, accurate && p->nrhs > LSQ_QR_MAX_RHS, F,
-                                    L->residual_sketched, cost, &I->time_sketch,
-                                    &I->time_factor));
+                                    L->residual_sketched, cost, &I->time_sketch, &I->time_factor));
   if (!(F->sketch_max <= F->sketch_bound)) return sketch_out_of_range(p, F);
   L->pc->is_setup = 1;
   I->rank = F->k;
   I->truncated = F->k < p->d;
   I->kappa_sketch = F->kappa;
-  I->factorization = F->cholesky ? (F->use_svd ? "cholesky+svd" : "cholesky")
-                                 : (F->use_svd ? "tsqr+svd" : "tsqr");
+  I->factorization =
+      F->cholesky ? (F->use_svd ? "cholesky+svd" : "cholesky") : (F->use_svd ? "tsqr+svd" : "tsqr");
   t0 = rla_wtime();
   if (accurate) {
     RLA_CALL(L->ctx, lsq_refine(L, p, F, I, cost));
@@ -347,13 +354,13 @@ rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t
             "rla_lsq_solve_operator: X must not be NULL and its leading dimension %lld at least "
             "the %lld columns of A",
             (long long)ldx, (long long)p.d);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, B && ldb >= (p.lm > 1 ? p.lm : 1)
-                                       ? RLA_SUCCESS
-                                       : rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__,
-                                                       __LINE__,
-                                                       "B: NULL, or its leading dimension %lld "
-                                                       "below this rank's %lld rows",
-                                                       (long long)ldb, (long long)p.lm)));
+  RLA_CALL(ctx,
+           rla_ctx_agree(ctx, B && ldb >= (p.lm > 1 ? p.lm : 1)
+                                  ? RLA_SUCCESS
+                                  : rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                                                  "B: NULL, or its leading dimension %lld "
+                                                  "below this rank's %lld rows",
+                                                  (long long)ldb, (long long)p.lm)));
   p.b = B;
   p.ldb = ldb;
   p.x = X;

@@ -255,8 +255,8 @@ static rla_err dense_residual(rla_op op, int64_t nv, const int64_t *cols, const 
   int64_t cb = chunk_rows(p->d);
   double *t = p->chunk;
   if (nv == 1 && p->lm > 0) {
-    pass_pipelined(p->a, p->lm, p->d, p->lda, b + (cols ? cols[0] : 0) * ldb, x, g, colsq,
-                   rn2, bn2, t, pipe_rows(p->d));
+    pass_pipelined(p->a, p->lm, p->d, p->lda, b + (cols ? cols[0] : 0) * ldb, x, g, colsq, rn2, bn2,
+                   t, pipe_rows(p->d));
     return RLA_SUCCESS;
   }
   for (int64_t i0 = 0; i0 < p->lm; i0 += cb) {
@@ -357,7 +357,10 @@ static rla_err dense_check_finite(rla_op op, const char *name)
   return rla_dmat_check_finite((rla_dmat)op->data, name);
 }
 
-static rla_err dense_norm_max(rla_op op, double *v) { return rla_dmat_norm_max((rla_dmat)op->data, v); }
+static rla_err dense_norm_max(rla_op op, double *v)
+{
+  return rla_dmat_norm_max((rla_dmat)op->data, v);
+}
 
 static rla_err dense_get_dmat(rla_op op, rla_dmat *A)
 {

@@ -39,20 +39,12 @@ static void shell_destroy(rla_op op)
   rla_free(&op->data);
 }
 
-const struct rla_op_ops rla_op_shell_ops_table = {"shell",
-                                                  shell_mult,
-                                                  shell_mult_transpose_add,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL,
-                                                  shell_destroy,
-                                                  NULL};
+const struct rla_op_ops rla_op_shell_ops_table = {
+    "shell",       shell_mult, shell_mult_transpose_add,
+    NULL,          NULL,       NULL,
+    NULL,          NULL,       NULL,
+    NULL,          NULL,       NULL,
+    shell_destroy, NULL};
 
 /* Sizes agreed over the ranks: m and n the same everywhere, the lm summing to m; row0 of this
    rank. Collective. */
