@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "ctx_impl.h"
+#include "fault.h"
 
 const char *rla_err_name(rla_err code)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rla/file.h"
+#include "fault.h"
 
 /* Does s start with ".tmp." and six more characters (a mkstemp suffix)? */
 static int tmp_suffix(const char *s) { return !strncmp(s, ".tmp.", 5) && strnlen(s + 5, 6) == 6; }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/fault.h"
 #include "cluster_impl.h"
 
 /* one line per algorithm */

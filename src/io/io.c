@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "../base/fault.h"
 #include "io_impl.h"
 
 #define DEFAULT_CHUNK_BYTES ((int64_t)64 << 20)
@@ -247,8 +248,8 @@ rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int
   /* the buffer stays below an eighth of this rank's data (and at least 1 MiB), so that reading
      A does not hold a second copy of it at the peak */
   if (chunk > MIN_CHUNK_BYTES && chunk > count * (int64_t)esize / 8)
-    chunk = count * (int64_t)esize / 8 > MIN_CHUNK_BYTES ? count * (int64_t)esize / 8
-                                                          : MIN_CHUNK_BYTES;
+    chunk =
+        count * (int64_t)esize / 8 > MIN_CHUNK_BYTES ? count * (int64_t)esize / 8 : MIN_CHUNK_BYTES;
   chunk /= (int64_t)esize;
   if (chunk < 1) chunk = 1;
   mine = (count + chunk - 1) / chunk;

@@ -72,6 +72,13 @@ rla_err rla_lsq_method_from_name(rla_ctx ctx, const char *name, rla_lsq_method *
   return RLA_SUCCESS;
 }
 
+/* A setting changed: the next solve sets up again. */
+static rla_err changed(rla_lsq L)
+{
+  L->is_setup = 0;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 {
   CHECK_SOLVER(L);
@@ -79,8 +86,7 @@ rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
             "unknown least-squares method %d: use RLA_LSQ_ACCURATE, _SOLVE or _DIRECT",
             (int)method);
   L->method = method;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
@@ -88,8 +94,7 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
   CHECK_SOLVER(L);
   RLA_CALL(L->ctx, rla_sketch_type_check(L->ctx, type));
   L->sketch_type = type;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma)
@@ -101,8 +106,7 @@ rla_err rla_lsq_set_oversample(rla_lsq L, double gamma)
             "l = ceil(gamma (d + 1)) than A has columns (0: the default of the method)",
             gamma);
   L->gamma = gamma;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_sketch_rows(rla_lsq L, int64_t l)
@@ -111,16 +115,14 @@ rla_err rla_lsq_set_sketch_rows(rla_lsq L, int64_t l)
   RLA_CHECK(L->ctx, l >= 0, RLA_ERR_ARG,
             "sketch rows l = %lld: give l > d, or 0 to use the oversampling factor", (long long)l);
   L->sketch_rows = l;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_seed(rla_lsq L, uint64_t seed)
 {
   CHECK_SOLVER(L);
   L->seed = seed;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_tol(rla_lsq L, double tol)
@@ -130,8 +132,7 @@ rla_err rla_lsq_set_tol(rla_lsq L, double tol)
             "backward-error target %g: it must lie in (0, 1); the default is 2 eps = %g", tol,
             2.0 * RLA_EPS);
   L->tol = tol;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations)
@@ -140,8 +141,7 @@ rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations)
   RLA_CHECK(L->ctx, max_iterations >= 0, RLA_ERR_ARG,
             "maximum number of iterations %lld: it must be >= 0", (long long)max_iterations);
   L->max_iterations = max_iterations;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_rank_tol(rla_lsq L, double rank_tol)
@@ -151,8 +151,7 @@ rla_err rla_lsq_set_rank_tol(rla_lsq L, double rank_tol)
             "rank tolerance %g: it must be below 1 (negative for the default 30 sqrt(d) eps)",
             rank_tol);
   L->rank_tol = rank_tol < 0.0 ? -1.0 : rank_tol;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_operator(rla_lsq L, rla_op A)
@@ -164,8 +163,7 @@ rla_err rla_lsq_set_operator(rla_lsq L, rla_op A)
   L->user_op = A;
   L->op = A;
   L->planned = 0;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_set_rhs_count(rla_lsq L, int64_t nrhs)
@@ -174,8 +172,7 @@ rla_err rla_lsq_set_rhs_count(rla_lsq L, int64_t nrhs)
   RLA_CHECK(L->ctx, nrhs >= 1, RLA_ERR_ARG,
             "number of right-hand sides %lld: setup plans for at least 1", (long long)nrhs);
   L->nrhs_plan = nrhs;
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  return changed(L);
 }
 
 rla_err rla_lsq_setup(rla_lsq L)

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/fault.h"
 #include "lsq_impl.h"
 
 #define MAX_STEPS   8   /* refinement steps; the stagnation rule ends them far earlier */

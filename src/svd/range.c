@@ -31,6 +31,7 @@
 #include <lapacke.h>
 
 #include "rla/rng.h"
+#include "../base/fault.h"
 #include "svd_impl.h"
 
 struct run {
