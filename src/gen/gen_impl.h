@@ -27,4 +27,10 @@ rla_err rla_gen_orthonormalize(rla_dmat Q);
 rla_ctx rla_gen_collection_ctx(rla_collection coll);
 const rla_collection_spec *rla_gen_collection_spec(rla_collection coll);
 
+/* Multiply global column j of A by s[j] for j < ncols. Local. */
+void rla_gen_scale_columns(rla_dmat A, const double *s, int64_t ncols);
+/* A new m x k row-block matrix with orthonormal columns: the Q factor of a Gaussian from rng.
+   Collective. */
+rla_err rla_gen_gaussian_basis(rla_ctx ctx, int64_t m, int64_t k, rla_rng rng, rla_dmat *Q);
+
 #endif
