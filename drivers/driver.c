@@ -116,11 +116,17 @@ int rla_driver_parse_objects(rla_ctx ctx, const char *prog, rla_options opts,
 
 /* ---- outputs committed together ------------------------------------------------------------ */
 
+/* One staged output. Entries are allocated one by one and never move: the names handed out by
+   rla_driver_outputs_add stay valid while more outputs are added. */
+struct output {
+  char path[RLA_PATH_MAX];
+  char tmp[RLA_PATH_MAX];
+};
+
 struct rla_driver_outputs_s {
   rla_ctx ctx;
   int n, cap;
-  char (*path)[RLA_PATH_MAX];
-  char (*tmp)[RLA_PATH_MAX];
+  struct output **e;
 };
 
 rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out)
@@ -130,37 +136,48 @@ rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out)
   return RLA_SUCCESS;
 }
 
+/* Room for one more entry in out, the entry allocated (not yet counted). Local. */
+static rla_err outputs_grow(rla_driver_outputs out)
+{
+  rla_ctx ctx = out->ctx;
+  if (out->n == out->cap) {
+    int cap = out->cap ? 2 * out->cap : 8;
+    struct output **e = NULL;
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)cap, sizeof(*e), &e));
+    if (out->n) memcpy(e, out->e, sizeof(*e) * (size_t)out->n);
+    rla_free(&out->e);
+    out->e = e;
+    out->cap = cap;
+  }
+  return rla_calloc(ctx, 1, sizeof(struct output), &out->e[out->n]);
+}
+
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp)
 {
   rla_ctx ctx = out->ctx;
   rla_err err = RLA_SUCCESS;
+  struct output *o;
   RLA_CHECK(ctx, path && *path && strlen(path) < RLA_PATH_MAX, RLA_ERR_ARG,
             "empty or over-long output path");
   for (int i = 0; i < out->n; i++)
-    RLA_CHECK(ctx, strcmp(out->path[i], path), RLA_ERR_ARG,
+    RLA_CHECK(ctx, strcmp(out->e[i]->path, path), RLA_ERR_ARG,
               "%s: the same file is given for two outputs", path);
-  if (out->n == out->cap) {
-    int cap = out->cap ? 2 * out->cap : 8;
-    void *p = realloc(out->path, sizeof(*out->path) * (size_t)cap);
-    void *t = p ? realloc(out->tmp, sizeof(*out->tmp) * (size_t)cap) : NULL;
-    if (p) out->path = p;
-    if (t) out->tmp = t;
-    if (p && t) out->cap = cap;
-    err = p && t ? RLA_SUCCESS
-                 : rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
-                                 "out of memory listing output files");
-  }
-  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   if (rla_ctx_rank(ctx) == 0) { /* the final rename could not replace a directory */
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
       err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
                           "%s: is a directory; give the output a file name", path);
   }
+  if (!err) err = outputs_grow(out);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  RLA_CALL(ctx, rla_atomic_tmpname(ctx, path, out->tmp[out->n], RLA_PATH_MAX));
-  strcpy(out->path[out->n], path);
-  *tmp = out->tmp[out->n];
+  o = out->e[out->n];
+  err = rla_atomic_tmpname(ctx, path, o->tmp, RLA_PATH_MAX);
+  if (err) {
+    rla_free(&out->e[out->n]);
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  }
+  strcpy(o->path, path);
+  *tmp = o->tmp;
   out->n++;
   return RLA_SUCCESS;
 }
@@ -191,11 +208,11 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out)
   int done = 0;
   if (rla_ctx_rank(ctx) == 0) {
     for (; done < out->n && !err; done++) {
-      if (rename(out->tmp[done], out->path[done]) != 0)
+      if (rename(out->e[done]->tmp, out->e[done]->path) != 0)
         err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
-                            "%s: cannot move the finished file into place", out->path[done]);
+                            "%s: cannot move the finished file into place", out->e[done]->path);
       else
-        out->tmp[done][0] = '\0';
+        out->e[done]->tmp[0] = '\0';
     }
   }
   return rla_ctx_agree(ctx, err);
@@ -204,13 +221,12 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out)
 void rla_driver_outputs_destroy(rla_driver_outputs *out)
 {
   if (!out || !*out) return;
-  if (rla_ctx_rank((*out)->ctx) == 0)
-    for (int i = 0; i < (*out)->n; i++)
-      if ((*out)->tmp[i][0]) unlink((*out)->tmp[i]);
-  free((*out)->path);
-  free((*out)->tmp);
-  free(*out);
-  *out = NULL;
+  for (int i = 0; i < (*out)->n; i++) {
+    if (rla_ctx_rank((*out)->ctx) == 0 && (*out)->e[i]->tmp[0]) unlink((*out)->e[i]->tmp);
+    rla_free(&(*out)->e[i]);
+  }
+  rla_free(&(*out)->e);
+  rla_free(out);
 }
 
 rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep)
@@ -291,8 +307,8 @@ int rla_driver_run(const rla_driver_def *def, int argc, char **argv)
   }
   if (rla_driver_parse_objects(job.ctx, prog, job.opts, def->objects, argc, argv, &code)) goto end;
   if (batch && rla_options_has(job.opts, "manifest")) {
-    code = rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, def->specs, def->nspecs,
-                                batch, def->body, def->data);
+    code = rla_driver_batch_run(job.ctx, prog, job.opts, argc, argv, def->specs, def->nspecs, batch,
+                                def->body, def->data);
     goto end;
   }
   if (batch && batch_only(job.ctx, job.opts)) {

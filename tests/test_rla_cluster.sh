@@ -23,6 +23,19 @@ for np in $(nps 1 2 3); do
   fi
 done
 pycheck report "$tmp/r2.json" "$in/cluster" 0.05 "$tmp/f2"
+# more outputs than the driver's first allocation of 8: every name handed out stays valid (the
+# report and all the factors written, nothing left under a temporary name)
+if run 2 --collection "$in/cluster" -r 8 --eps 0.05 --order norm --save-factors "$tmp/many" \
+  --report "$tmp/many.json" >"$tmp/out" 2>&1 && [ -s "$tmp/many.json" ] &&
+  [ "$(ls "$tmp/many" | grep -c '^[UW]_[0-9]*\.npy$')" -gt 8 ] &&
+  [ -z "$(ls -A "$tmp/many" "$tmp" | grep -v '^[UW]_[0-9]*\.npy$' | grep '\.tmp\|rla-')" ]; then
+  pass "more than 8 outputs: report and factors written, no temporary file left"
+else
+  cat "$tmp/out"
+  ls -A "$tmp" "$tmp/many"
+  fail "more than 8 outputs"
+fi
+pycheck report "$tmp/many.json" "$in/cluster" 0.05 "$tmp/many"
 for np in $(nps 2 3); do pycheck same "$tmp/r1.json" "$tmp/r$np.json"; done
 for key in '"n_clusters"' '"n_nonsingleton"' '"compression_ratio"' '"error_mean"' '"error_max"' \
   '"times"' '"predicted_error"' '"actual_error"' '"storage"' '"nprocs":	2'; do
