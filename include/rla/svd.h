@@ -155,7 +155,8 @@ rla_err rla_svd_setup(rla_svd S);
    operator failed, or the small SVD did not converge), RLA_ERR_MEM (tolerance mode, growing).
    Notes: the results replace the previous ones: sigma, V (n x k, row blocks of ceil(n/P)) and
    U in the operator's row split (rla_svd_get_u_local; also a row-block rla_dmat for a dense
-   operator, rla_svd_get_u). When growing fails (RLA_ERR_MEM) the plan stays as it was. */
+   operator, rla_svd_get_u). When growing fails (RLA_ERR_MEM) the plan is undone: run
+   rla_svd_setup again. */
 rla_err rla_svd_compute_operator(rla_svd S);
 /* Compute the SVD of A (m x n, row-block or cyclic, not modified): A, or its row-block copy,
    is wrapped in a dense operator, planned and computed as by set_operator, setup and

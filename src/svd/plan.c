@@ -161,20 +161,21 @@ static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
   return err;
 }
 
-/* The buffers of the cap: the basis, the small SVD's arrays, the orthonormalizations' work,
+/* The buffers of the cap: the basis, the small SVD's arrays, the orthonormalizations' work
+   (which the broadcast of the small SVD and the orthogonality loss use in turn),
    sigma and U's local rows for a matrix-free operator. Local (the dmats are made collectively
    by factor_matrices, first). */
 static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
 {
   rla_ctx ctx = S->ctx;
-  int64_t L = P->cap, lm = P->w.lm;
+  int64_t L = P->cap, lm = P->w.lm, nw = rla_orth_qr_work(L);
   rla_err err;
+  if (nw < 4 + L + 2 * L * L) nw = 4 + L + 2 * L * L;
   err = rla_calloc(ctx, (size_t)(P->ldq * L), sizeof(double), &P->q);
   if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * L), sizeof(double), &P->bt);
   if (!err) err = rla_calloc(ctx, (size_t)(L * P->c), sizeof(double), &P->proj);
-  if (!err) err = rla_calloc(ctx, 4 + (size_t)L + 2 * (size_t)(L * L), sizeof(double), &P->small);
-  if (!err) err = rla_calloc(ctx, (size_t)rla_orth_qr_work(L), sizeof(double), &P->orthw);
-  if (!err) err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->gram);
+  if (!err) err = rla_calloc(ctx, (size_t)nw, sizeof(double), &P->orthw);
+  P->small = P->gram = P->orthw;
   if (!err) err = rla_calloc(ctx, (size_t)L, sizeof(double), &P->sigma);
   if (!err && rla_ctx_rank(ctx) == 0)
     err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->rb);
@@ -194,13 +195,12 @@ static void free_cap(struct rla_svd_plan *P)
   rla_free(&P->q);
   rla_free(&P->bt);
   rla_free(&P->proj);
-  rla_free(&P->small);
+  P->small = P->gram = NULL; /* views of orthw */
   rla_free(&P->orthw);
   rla_free(&P->rb);
   rla_free(&P->mat);
   rla_free(&P->gesdd_work);
   rla_free(&P->iwork);
-  rla_free(&P->gram);
   rla_free(&P->sigma);
   if (!P->U) rla_free(&P->u);
   rla_dmat_destroy(&P->U);
@@ -231,24 +231,30 @@ static rla_err cap_plan(rla_svd S, struct rla_svd_plan *P)
 rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols)
 {
   struct rla_svd_plan *P = &S->plan, N;
+  double *q = P->q, *bt = P->bt;
+  int64_t ldq = P->ldq, ldb = P->ldb, cap = P->cap;
   rla_err err;
   if (cols <= P->cap) return RLA_SUCCESS;
+  /* the old buffers but the basis and B^T go first, so that the peak stays near the new size */
+  P->q = P->bt = NULL;
+  free_cap(P);
   N = *P;
-  N.q = N.bt = N.proj = N.small = N.orthw = N.rb = N.mat = N.gesdd_work = N.gram = N.sigma = NULL;
-  N.u = NULL;
-  N.iwork = NULL;
-  N.U = N.V = NULL;
-  N.cap = 2 * P->cap > cols ? 2 * P->cap : cols;
-  if (N.cap > P->limit) N.cap = P->limit;
+  N.cap = 2 * cap > cols ? 2 * cap : cols;
+  if (N.cap > N.limit) N.cap = N.limit;
   err = cap_plan(S, &N);
+  if (!err) {
+    memcpy(N.q, q, sizeof(double) * (size_t)(ldq * cap));
+    memcpy(N.bt, bt, sizeof(double) * (size_t)(ldb * cap));
+    *P = N;
+  }
+  rla_free(&q);
+  rla_free(&bt);
   if (err) {
     free_cap(&N);
+    rla_svd_plan_destroy(P);
+    S->planned = 0;
     return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   }
-  memcpy(N.q, P->q, sizeof(double) * (size_t)(P->ldq * P->cap));
-  memcpy(N.bt, P->bt, sizeof(double) * (size_t)(P->ldb * P->cap));
-  free_cap(P);
-  *P = N;
   return RLA_SUCCESS;
 }
 

@@ -55,15 +55,17 @@ struct rla_svd_plan {
   double *z;     /* ln x c: the n-side block of the power iteration */
   double *colsq; /* n: squared column norms of A */
   /* sized for cap columns (the ld above do not depend on it) */
-  int64_t cap;   /* basis columns planned for: limit at a fixed rank, then a block boundary */
-  double *q;     /* lm x cap: the basis Q */
-  double *bt;    /* ln x cap: B^T, then Q_B */
-  double *proj;  /* cap x c: Q^T Y */
-  double *small; /* 4 + cap + 2 cap^2: rank, flags, sigma, U~, W~^T (broadcast) */
+  int64_t cap;  /* basis columns planned for: limit at a fixed rank, then a block boundary */
+  double *q;    /* lm x cap: the basis Q */
+  double *bt;   /* ln x cap: B^T, then Q_B */
+  double *proj; /* cap x c: Q^T Y */
+  /* orthw: max(rla_orth_qr_work(cap), 4 + cap + 2 cap^2) doubles, the orthonormalizations'
+     Gram buffers; small and gram are views of it, used after the last orthonormalization */
+  double *orthw;
+  double *small;                 /* 4 + cap + 2 cap^2: rank, flags, sigma, U~, W~^T (broadcast) */
   double *rb, *mat, *gesdd_work; /* rank 0: R_B, R_B^T, dgesdd's work (lwork doubles) */
   int *iwork;                    /* rank 0: dgesdd's 8 cap integers */
   int64_t lwork;
-  double *orthw; /* rla_orth_qr_work(cap): the orthonormalizations' Gram buffers */
   double *gram;  /* cap x cap: the Gram matrix of the orthogonality loss */
   double *sigma; /* cap */
   rla_dmat U, V; /* m x cap (dense operators only, the rows of A) and n x cap */
@@ -135,7 +137,8 @@ static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l
 rla_err rla_svd_plan_create(rla_svd S, rla_op op);
 /* Make the plan of S hold at least cols <= limit basis columns: when it holds fewer, the
    buffers sized by the cap are made again for min(limit, max(2 cap, cols)) columns, the first
-   columns of Q and B^T copied over. On failure the plan stays as it was. Collective. */
+   columns of Q and B^T copied over. On failure the plan is undone (setup must run again).
+   Collective. */
 rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols);
 /* The set-up sketch of QB block i, made when no run has reached the block yet. Collective. */
 rla_err rla_svd_plan_sketch(rla_svd S, int64_t i);
