@@ -898,11 +898,11 @@ static void test_compute_allocates_nothing(void)
     for (int run = 0; run < 2; run++)
       count[run] = counted_compute(S, &info[run], sig[run], u[run]);
     RLA_ASSERT_ALL(info[0].qr_tsqr == 0 && info[0].rank == info[1].rank);
-    RLA_ASSERT_ALL(cases[t].k
-                       ? info[0].blocks == 1
-                       : info[0].blocks >= 2 && (info[0].blocks > 4) == (cases[t].block == 1));
-    RLA_ASSERT_ALL(count[0] == 0 || info[0].blocks > 4);
-    RLA_ASSERT_ALL(info[0].blocks <= 4 || count[0] > 0);
+    RLA_ASSERT_ALL(cases[t].k ? info[0].blocks == 1
+                              : info[0].blocks >= 2 && (info[0].blocks > RLA_SVD_START_BLOCKS) ==
+                                                           (cases[t].block == 1));
+    RLA_ASSERT_ALL(count[0] == 0 || info[0].blocks > RLA_SVD_START_BLOCKS);
+    RLA_ASSERT_ALL(info[0].blocks <= RLA_SVD_START_BLOCKS || count[0] > 0);
     RLA_ASSERT_ALL(count[1] == 0);
     RLA_ASSERT_ALL(memcmp(sig[0], sig[1], sizeof(double) * (size_t)info[0].rank) == 0);
     RLA_ASSERT_ALL(memcmp(u[0], u[1], sizeof(double) * (size_t)(m * n)) == 0);

@@ -119,7 +119,8 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed);
 /* Tolerance mode: columns added to Q per block, b >= 1 (default 32). Local. */
 rla_err rla_svd_set_block(rla_svd S, int64_t b);
 /* Tolerance mode: stop at this many basis columns even if tol is not met (info.tol_met = 0);
-   0 (default) means min(m, n). rla_svd_setup sizes the plan of an operator for this cap. Local. */
+   0 (default) means min(m, n). The plan of an operator grows up to this cap (see
+   rla_svd_compute_operator). Local. */
 rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax);
 /* Set the operator whose SVD rla_svd_compute_operator computes.
    Local. A: any operator (rla_op_create_dense, rla_op_create_shell, ...) in the context of S,
