@@ -234,7 +234,7 @@ static rla_orth_stats run_qr(rla_orth_method method, int64_t m, int64_t l, const
     for (int64_t i = 0; i < lm; i++)
       q[i + j * ld] = x[row0 + i + j * m];
   memset(r, 0, sizeof(double) * (size_t)(l * l));
-  RLA_ASSERT_OK(rla_orth_qr(rla_test_ctx, method, m, lm, l, q, ld, r, &st));
+  RLA_ASSERT_OK(rla_orth_qr(rla_test_ctx, method, m, lm, l, q, ld, r, &st, NULL));
   share_r(l, r);
   return st;
 }
@@ -303,6 +303,72 @@ static void test_methods(void)
     }
   free(x);
   free(q);
+}
+
+/* One QR (r_only: R-only) of the local rows of x in ctx into q (leading dimension ld) and r,
+   with work (NULL: allocate); returns the allocations it made on this rank. work is filled with
+   NaN first, so that a result read from it before it is written would show. */
+static long long counted_qr(rla_ctx ctx, rla_orth_method method, int r_only, int64_t m, int64_t l,
+                            const double *x, int64_t row0, int64_t lm, double *q, int64_t ld,
+                            double *r, double *work, int64_t nwork, rla_orth_stats *st)
+{
+  long long before;
+  for (int64_t j = 0; j < l; j++)
+    memcpy(q + j * ld, x + row0 + j * m, sizeof(double) * (size_t)lm);
+  memset(r, 0, sizeof(double) * (size_t)(l * l));
+  for (int64_t i = 0; work && i < nwork; i++)
+    work[i] = NAN;
+  memset(st, 0, sizeof(*st));
+  before = rla_test_allocations();
+  if (r_only)
+    RLA_ASSERT_OK(rla_orth_r(ctx, method, m, lm, l, q, ld, r, st, work));
+  else
+    RLA_ASSERT_OK(rla_orth_qr(ctx, method, m, lm, l, q, ld, r, st, work));
+  return rla_test_allocations() - before;
+}
+
+/* rla_orth_qr and rla_orth_r with a workspace (rla_orth_qr_work, rla_orth_r_work) in a context
+   that counts allocations: none when the path takes no TSQR fallback (every method in R-only
+   TSQR mode, the CholeskyQR paths of every method on the cases it finishes without TSQR), and
+   Q, R and the stats bitwise the same as with the allocated buffers. */
+static void test_workspace(void)
+{
+  const int64_t m = 61, l = 7;
+  const rla_orth_method methods[4] = {RLA_ORTH_CHOLQR2, RLA_ORTH_SCHOLQR3, RLA_ORTH_AUTO,
+                                      RLA_ORTH_TSQR};
+  rla_ctx ctx = rla_test_counting_ctx();
+  int64_t nwork = rla_orth_qr_work(l) > rla_orth_r_work(rla_ctx_size(ctx), l)
+                      ? rla_orth_qr_work(l)
+                      : rla_orth_r_work(rla_ctx_size(ctx), l);
+  double *x = malloc(sizeof(double) * (size_t)(m * l)),
+         *work = malloc(sizeof(double) * (size_t)nwork);
+  double *q0 = calloc((size_t)((m + 1) * l), sizeof(double)), r0[49], r1[49];
+  double *q1 = calloc((size_t)((m + 1) * l), sizeof(double));
+  RLA_ASSERT_ALL(ctx != NULL && x && work && q0 && q1);
+  for (int kind = EVEN; kind <= GAPPED; kind++)
+    for (int c = WELL; c <= ILL15; c++)
+      for (int f = 0; f < 4; f++)
+        for (int r_only = 0; r_only < 2; r_only++) {
+          int64_t row0, lm, ld;
+          rla_orth_stats s0, s1;
+          long long a0, a1;
+          make_x(m, l, c, x);
+          split(m, kind, &row0, &lm);
+          ld = lm + 1;
+          a0 = counted_qr(ctx, methods[f], r_only, m, l, x, row0, lm, q0, ld, r0, NULL, 0, &s0);
+          a1 = counted_qr(ctx, methods[f], r_only, m, l, x, row0, lm, q1, ld, r1, work, nwork, &s1);
+          /* the allocating path does allocate (the counter counts) */
+          RLA_ASSERT_ALL(a0 > 0);
+          RLA_ASSERT_ALL(a1 == 0 || (s1.tsqr > 0 && !(r_only && methods[f] == RLA_ORTH_TSQR)));
+          RLA_ASSERT_ALL(memcmp(q0, q1, sizeof(double) * (size_t)((m + 1) * l)) == 0);
+          RLA_ASSERT_ALL(memcmp(r0, r1, sizeof(r0)) == 0);
+          RLA_ASSERT_ALL(memcmp(&s0, &s1, sizeof(s0)) == 0);
+        }
+  rla_ctx_destroy(&ctx);
+  free(x);
+  free(work);
+  free(q0);
+  free(q1);
 }
 
 /* R only of a matrix with fewer rows than columns (m = 5 < l = 7, split evenly, every rank with
@@ -420,19 +486,20 @@ static void test_errors(void)
   double x[14] = {0}, r[49];
   int me = rla_ctx_rank(rla_test_ctx), P = rla_ctx_size(rla_test_ctx);
   int64_t lm = me == 0 ? 2 : 0;
-  RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_AUTO, 2, lm, 7, x, 2, r, NULL), RLA_ERR_ARG,
-                   "m >= l");
+  RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_AUTO, 2, lm, 7, x, 2, r, NULL, NULL),
+                   RLA_ERR_ARG, "m >= l");
+  RLA_ASSERT_FAILS(rla_orth_qr(rla_test_ctx, RLA_ORTH_NMETHODS, 14, me == 0 ? 14 : 0, 1, x, 14,
+                               NULL, NULL, NULL),
+                   RLA_ERR_ARG, "unknown method");
   RLA_ASSERT_FAILS(
-      rla_orth_qr(rla_test_ctx, RLA_ORTH_NMETHODS, 14, me == 0 ? 14 : 0, 1, x, 14, NULL, NULL),
-      RLA_ERR_ARG, "unknown method");
-  RLA_ASSERT_FAILS(
-      rla_orth_qr(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 1, NULL, NULL),
+      rla_orth_qr(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 1, NULL, NULL, NULL),
       RLA_ERR_ARG, "leading dimension");
-  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 7, NULL, NULL, NULL),
-                   RLA_ERR_ARG, "NULL R");
+  RLA_ASSERT_FAILS(
+      rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, 7, me == 0 ? 7 : 0, 2, x, 7, NULL, NULL, NULL),
+      RLA_ERR_ARG, "NULL R");
   /* the rows of the ranks add up to P, not to the m = P + 1 given */
-  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, P + 1, 1, 2, x, 1, r, NULL, NULL), RLA_ERR_ARG,
-                   "add up");
+  RLA_ASSERT_FAILS(rla_orth_r(rla_test_ctx, RLA_ORTH_TSQR, P + 1, 1, 2, x, 1, r, NULL, NULL),
+                   RLA_ERR_ARG, "add up");
   RLA_ASSERT_FAILS(rla_reduce_sum_chunked(rla_test_ctx, x, 14, 0), RLA_ERR_INTERNAL, "pieces");
   RLA_ASSERT_FAILS(rla_reduce_sum_root_chunked(rla_test_ctx, x, 14, 0), RLA_ERR_INTERNAL, "pieces");
   RLA_ASSERT_FAILS(rla_reduce_bcast_chunked(rla_test_ctx, x, 14, 0), RLA_ERR_INTERNAL, "pieces");
@@ -445,6 +512,7 @@ void rla_test_register(void)
   CU_pSuite s = CU_add_suite("orth", NULL, NULL);
   CU_add_test(s, "fast paths against the TSQR reference", test_methods);
   CU_add_test(s, "R only of a wide matrix", test_r_wide);
+  CU_add_test(s, "workspace: no allocation, the same results", test_workspace);
   CU_add_test(s, "chunked reductions, replicated sums", test_reduce_chunked);
   CU_add_test(s, "ring reduce-scatter", test_reduce_scatter);
   CU_add_test(s, "provoked errors", test_errors);

@@ -557,7 +557,7 @@ static void test_orth_paths(void)
     X = make_matrix(rla_test_ctx, m, l, l, sigma, 71, ROWBLOCK_GAPPED, full);
     memset(&info, 0, sizeof(info));
     rla_dmat_local(X, &x, &lm, NULL, &lld);
-    RLA_ASSERT_OK(rla_svd_orth(rla_test_ctx, m, lm, l, x, lld, r, &info));
+    RLA_ASSERT_OK(rla_svd_orth(rla_test_ctx, m, lm, l, x, lld, r, NULL, &info));
     MPI_Bcast(r, 49, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     RLA_ASSERT_ALL(orth_loss(X) <= orth_tol(m, l));
     RLA_ASSERT_ALL(info.qr_shifted == (c >= 1) && info.qr_tsqr == (c >= 2));
@@ -834,42 +834,47 @@ static double smooth_entry(int64_t i, int64_t j, void *data)
   return sin(0.37 * (double)(i + 1) * (double)(j + 2)) + (i == j ? 2.0 : 0.0);
 }
 
-/* Allocations of one rla_svd_orth of l columns (with R on rank 0 when with_r), counted on this
-   rank: the orthonormalization allocates its l x l Gram matrices at every call (src/svd/orth.c,
-   outside the plan), so a compute's count is that per call times its calls. */
-static long long orth_allocations(rla_ctx ctx, int64_t l, int with_r)
+/* One compute of the plan of S; returns the allocations it made on this rank, the info and
+   copies of sigma and U's local rows (k columns of lm rows). */
+static long long counted_compute(rla_svd S, rla_svd_info *info, double *sigma, double *u)
 {
-  const int64_t m = 8 * l;
-  double *x = calloc((size_t)(m * l), sizeof(double)), *r = calloc((size_t)(l * l), sizeof(double));
-  rla_svd_info info;
-  long long before;
-  memset(&info, 0, sizeof(info));
-  for (int64_t j = 0; j < l; j++)
-    for (int64_t i = 0; i < m; i++)
-      x[i + j * m] = smooth_entry(i, j, NULL);
-  before = rla_test_allocations();
-  RLA_ASSERT_OK(rla_svd_orth(ctx, m * rla_ctx_size(ctx), m, l, x, m, with_r ? r : NULL, &info));
+  long long before = rla_test_allocations();
+  const double *s, *ul;
+  int64_t k, ldu, lm;
+  RLA_ASSERT_OK(rla_svd_compute_operator(S));
   before = rla_test_allocations() - before;
-  RLA_ASSERT_ALL(info.qr_tsqr == 0);
-  free(x);
-  free(r);
+  RLA_ASSERT_OK(rla_svd_get_info(S, info));
+  RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, &k));
+  RLA_ASSERT_OK(rla_svd_get_u_local(S, &ul, &ldu, &lm, &k));
+  memcpy(sigma, s, sizeof(double) * (size_t)k);
+  for (int64_t j = 0; j < k; j++)
+    memcpy(u + j * lm, ul + j * ldu, sizeof(double) * (size_t)lm);
   return before;
 }
 
-/* Two computes of one plan in a context that counts allocations, for a dense operator at a
-   fixed rank and a matrix-free one in tolerance mode (3 ranks: one without rows): setup
-   allocates; a compute allocates only what its orthonormalizations do (orth_allocations: once
-   per sketch, two per power iteration, the second Gram-Schmidt pass of each block after the
-   first, and the QR of B^T with R), and gives the same results again. */
+/* Two computes of one plan in a context that counts allocations (3 ranks: one without rows),
+   for a dense and a matrix-free operator at a fixed rank and in tolerance mode: setup
+   allocates (the counter counts); a fixed-rank compute allocates nothing; in tolerance mode
+   the plan holds 4 QB blocks (RLA_SVD_START_BLOCKS), so a first compute of at most 4 blocks
+   allocates nothing and one of more (QB blocks of 1 column) grows the plan and allocates; the
+   second compute allocates nothing in every case, and gives bitwise the same sigma and U as
+   the first (a grown plan keeps the basis exactly). */
 static void test_compute_allocates_nothing(void)
 {
   const int64_t m = 90, n = 40, q = 1;
+  const struct {
+    int shell;
+    int64_t k, block;
+    double tol;
+  } cases[5] = {{0, 6, 4, 0.0}, {1, 6, 4, 0.0}, {1, 0, 4, 0.3}, {0, 0, 4, 0.3}, {0, 0, 1, 0.3}};
   rla_ctx ctx = rla_test_counting_ctx();
-  double *full = malloc(sizeof(double) * m * n), first[40];
+  double *full = malloc(sizeof(double) * m * n), sig[2][40], *u[2];
   struct shell_user user;
   rla_dmat A = NULL;
   rla_op ops[2];
   RLA_ASSERT_ALL(ctx != NULL);
+  u[0] = calloc((size_t)(m * n), sizeof(double));
+  u[1] = calloc((size_t)(m * n), sizeof(double));
   rla_ctx_set_verbosity(ctx, 0);
   for (int64_t j = 0; j < n; j++)
     for (int64_t i = 0; i < m; i++)
@@ -878,33 +883,29 @@ static void test_compute_allocates_nothing(void)
   RLA_ASSERT_OK(rla_dmat_fill(A, smooth_entry, NULL));
   RLA_ASSERT_OK(rla_op_create_dense(A, &ops[0]));
   ops[1] = make_shell(ctx, &user, full, m, n);
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < 5; t++) {
     rla_svd S = NULL;
-    long long before, per = orth_allocations(ctx, 4, 0), last = orth_allocations(ctx, 4, 1);
+    rla_svd_info info[2];
+    long long before, count[2];
     RLA_ASSERT_OK(rla_svd_create(ctx, &S));
-    RLA_ASSERT_OK(t == 0 ? rla_svd_set_rank(S, 6) : rla_svd_set_tol(S, 0.3));
-    RLA_ASSERT_OK(rla_svd_set_block(S, 4));
+    RLA_ASSERT_OK(cases[t].k ? rla_svd_set_rank(S, cases[t].k) : rla_svd_set_tol(S, cases[t].tol));
+    RLA_ASSERT_OK(rla_svd_set_block(S, cases[t].block));
     RLA_ASSERT_OK(rla_svd_set_power(S, q));
-    RLA_ASSERT_OK(rla_svd_set_operator(S, ops[t]));
+    RLA_ASSERT_OK(rla_svd_set_operator(S, ops[cases[t].shell]));
     before = rla_test_allocations();
     RLA_ASSERT_OK(rla_svd_setup(S));
     RLA_ASSERT_ALL(rla_test_allocations() > before);
-    for (int run = 0; run < 2; run++) {
-      rla_svd_info info;
-      const double *s;
-      int64_t k;
-      long long calls;
-      before = rla_test_allocations();
-      RLA_ASSERT_OK(rla_svd_compute_operator(S));
-      before = rla_test_allocations() - before;
-      RLA_ASSERT_OK(rla_svd_get_info(S, &info));
-      RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, &k));
-      calls = info.blocks * (1 + 2 * q) + (info.blocks - 1);
-      RLA_ASSERT_ALL(info.qr_tsqr == 0 && info.blocks >= (t == 0 ? 1 : 2));
-      RLA_ASSERT_ALL(before == calls * per + last);
-      if (run == 0) memcpy(first, s, sizeof(double) * (size_t)k);
-      RLA_ASSERT_ALL(run == 0 || memcmp(first, s, sizeof(double) * (size_t)k) == 0);
-    }
+    for (int run = 0; run < 2; run++)
+      count[run] = counted_compute(S, &info[run], sig[run], u[run]);
+    RLA_ASSERT_ALL(info[0].qr_tsqr == 0 && info[0].rank == info[1].rank);
+    RLA_ASSERT_ALL(cases[t].k ? info[0].blocks == 1
+                              : info[0].blocks >= 2 && (info[0].blocks > RLA_SVD_START_BLOCKS) ==
+                                                           (cases[t].block == 1));
+    RLA_ASSERT_ALL(count[0] == 0 || info[0].blocks > RLA_SVD_START_BLOCKS);
+    RLA_ASSERT_ALL(info[0].blocks <= RLA_SVD_START_BLOCKS || count[0] > 0);
+    RLA_ASSERT_ALL(count[1] == 0);
+    RLA_ASSERT_ALL(memcmp(sig[0], sig[1], sizeof(double) * (size_t)info[0].rank) == 0);
+    RLA_ASSERT_ALL(memcmp(u[0], u[1], sizeof(double) * (size_t)(m * n)) == 0);
     rla_svd_destroy(&S);
   }
   rla_op_destroy(&ops[0]);
@@ -912,6 +913,8 @@ static void test_compute_allocates_nothing(void)
   rla_dmat_destroy(&A);
   rla_ctx_destroy(&ctx);
   free(full);
+  free(u[0]);
+  free(u[1]);
 }
 
 static void test_errors(void)

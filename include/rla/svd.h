@@ -119,7 +119,8 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed);
 /* Tolerance mode: columns added to Q per block, b >= 1 (default 32). Local. */
 rla_err rla_svd_set_block(rla_svd S, int64_t b);
 /* Tolerance mode: stop at this many basis columns even if tol is not met (info.tol_met = 0);
-   0 (default) means min(m, n). rla_svd_setup sizes the plan of an operator for this cap. Local. */
+   0 (default) means min(m, n). The plan of an operator grows up to this cap (see
+   rla_svd_compute_operator). Local. */
 rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax);
 /* Set the operator whose SVD rla_svd_compute_operator computes.
    Local. A: any operator (rla_op_create_dense, rla_op_create_shell, ...) in the context of S,
@@ -130,10 +131,11 @@ rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax);
    shape; see "The operator" above). */
 rla_err rla_svd_set_operator(rla_svd S, rla_op A);
 /* Validate the parameters: exactly one of a rank and a tolerance must be set; with an
-   operator set, plan the run on it: l = k + p (or the cap on the rank and the QB block in
-   tolerance mode), one set-up sketch per QB block, the operator's workspace, and every buffer of
-   the run and of its results (allocated here once, so that rla_svd_compute_operator allocates
-   nothing).
+   operator set, plan the run on it: at a fixed rank the one QB block of l = k + p columns, its
+   set-up sketch, the operator's workspace, and every buffer of the run and of its results
+   (allocated here once, so that rla_svd_compute_operator allocates nothing). In tolerance mode
+   the plan holds the first 4 QB blocks (or the cap on the rank, when smaller) with their
+   sketches; a compute that needs more grows it (see rla_svd_compute_operator).
    Collective (every rank must have set the same values; errors are agreed).
    Errors: RLA_ERR_ARG (rank and tolerance both or neither set, k > min(m, n) of the operator),
    RLA_ERR_SHAPE (an empty operator), RLA_ERR_UNSUPPORTED (a QB block of c columns with
@@ -141,15 +143,21 @@ rla_err rla_svd_set_operator(rla_svd S, rla_op A);
    Notes: frees the previous plan, and with it the previous results. */
 rla_err rla_svd_setup(rla_svd S);
 /* Compute the SVD of the operator set with rla_svd_set_operator, as planned by rla_svd_setup.
-   Collective. Allocates nothing of its own (see the note); repeatable.
+   Collective. Repeatable. At a fixed rank it allocates nothing. In tolerance mode it allocates
+   only when it needs more QB blocks than the plan holds (more than 4, or than any earlier
+   compute with the same plan): the basis and the factors' storage then double (capped at the
+   maximum rank), the blocks reached get their sketches, and the plan keeps them for later
+   computes (the results are bitwise those of a plan made that large). An orthonormalization
+   that falls back to Householder TSQR (a numerically rank-deficient block) allocates its
+   scratch.
    Errors: RLA_ERR_ARG (no operator, or setup not run since the operator or a parameter
    changed, or since a compute of a matrix), RLA_ERR_VALUE (||A||_F is NaN or overflows: for a
    dense operator naming the first NaN or Inf), RLA_ERR_NUMERIC (a callback of a matrix-free
-   operator failed, or the small SVD did not converge).
+   operator failed, or the small SVD did not converge), RLA_ERR_MEM (tolerance mode, growing).
    Notes: the results replace the previous ones: sigma, V (n x k, row blocks of ceil(n/P)) and
    U in the operator's row split (rla_svd_get_u_local; also a row-block rla_dmat for a dense
-   operator, rla_svd_get_u). The orthonormalizations (src/svd/orth.c) still allocate their
-   l x l Gram matrices per call. */
+   operator, rla_svd_get_u). When growing fails (RLA_ERR_MEM) the plan is undone: run
+   rla_svd_setup again. */
 rla_err rla_svd_compute_operator(rla_svd S);
 /* Compute the SVD of A (m x n, row-block or cyclic, not modified): A, or its row-block copy,
    is wrapped in a dense operator, planned and computed as by set_operator, setup and

@@ -121,7 +121,8 @@ rla_err rla_gen_orthonormalize(rla_dmat Q)
             (long long)Q->m, (long long)Q->n);
   if (Q->n == 0) return RLA_SUCCESS;
   if (Q->layout == RLA_DMAT_ROWBLOCK)
-    RLA_CALL(ctx, rla_orth_qr(ctx, RLA_ORTH_AUTO, Q->m, Q->lm, Q->n, Q->a, Q->lld, NULL, NULL));
+    RLA_CALL(ctx,
+             rla_orth_qr(ctx, RLA_ORTH_AUTO, Q->m, Q->lm, Q->n, Q->a, Q->lld, NULL, NULL, NULL));
   else
     RLA_CALL(ctx, householder(Q));
   return RLA_SUCCESS;

@@ -62,32 +62,48 @@ static void run_init(struct rla_orth_run *o, rla_ctx ctx, int64_t m, int64_t lm,
   o->stats = stats;
 }
 
+int64_t rla_orth_qr_work(int64_t l) { return 3 * l * l + 1; }
+
+/* The Gram matrix, the pass factor and the accumulated R of one call in work (zeroed), or
+   allocated when work is NULL (*own then holds them). */
+static rla_err run_buffers(struct rla_orth_run *o, int want_r, double *work, double **own)
+{
+  int64_t l = o->l;
+  *own = NULL;
+  if (l == 0) return RLA_SUCCESS;
+  if (!work) RLA_CALL(o->ctx, rla_calloc(o->ctx, (size_t)rla_orth_qr_work(l), sizeof(double), own));
+  if (!work)
+    work = *own;
+  else
+    memset(work, 0, sizeof(double) * (size_t)rla_orth_qr_work(l));
+  o->g = work;
+  o->r = work + l * l;
+  if (!want_r || o->rank != 0) return RLA_SUCCESS;
+  o->racc = work + 2 * l * l + 1;
+  for (int64_t j = 0; j < l; j++)
+    o->racc[j + j * l] = 1.0;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l,
-                    double *x, int64_t ldx, double *r, rla_orth_stats *stats)
+                    double *x, int64_t ldx, double *r, rla_orth_stats *stats, double *work)
 {
   struct rla_orth_run o;
   rla_orth_stats mine = {0, 0, 0};
+  double *own = NULL;
   int ok = 0;
   rla_err err;
 
   err = check_args(ctx, method, m, lm, l, x, ldx, 1);
   run_init(&o, ctx, m, lm, l, x, ldx, stats ? stats : &mine);
-  if (!err && l > 0) err = rla_calloc(ctx, (size_t)(l * l), sizeof(double), &o.g);
-  if (!err && l > 0) err = rla_calloc(ctx, (size_t)(l * l + 1), sizeof(double), &o.r);
-  if (!err && l > 0 && r && o.rank == 0) {
-    err = rla_calloc(ctx, (size_t)(l * l), sizeof(double), &o.racc);
-    for (int64_t j = 0; !err && j < l; j++)
-      o.racc[j + j * l] = 1.0;
-  }
+  if (!err) err = run_buffers(&o, r != NULL, work, &own);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   if (l == 0) goto done;
   RLA_CALL_GOTO(ctx, err, done, registry[method]->qr(&o, &ok));
   if (!ok) RLA_CALL_GOTO(ctx, err, done, rla_orth_tsqr_ops.qr(&o, &ok));
   if (o.racc) memcpy(r, o.racc, sizeof(double) * (size_t)(l * l));
 done:
-  rla_free(&o.g);
-  rla_free(&o.r);
-  rla_free(&o.racc);
+  rla_free(&own);
   return err;
 }
 
@@ -110,7 +126,7 @@ rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, i
     RLA_CALL(ctx, rla_orth_tsqr_r(&o, r, work));
     return RLA_SUCCESS;
   }
-  RLA_CALL(ctx, rla_orth_qr(ctx, method, m, lm, l, x, ldx, r, stats));
+  RLA_CALL(ctx, rla_orth_qr(ctx, method, m, lm, l, x, ldx, r, stats, work));
   RLA_CALL(ctx, rla_reduce_bcast(ctx, r, l * l));
   if (rla_ctx_size(ctx) > 1) stats->words += l * l;
   return RLA_SUCCESS;

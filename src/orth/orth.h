@@ -37,9 +37,15 @@ const char *rla_orth_method_name(rla_orth_method method);
    zero below); ignored on the other ranks. stats: accumulated into (may be NULL).
    For a rank-deficient or zero X, Q is still orthonormal (TSQR) and spans a space containing
    X's range. Errors: RLA_ERR_ARG (sizes, method), RLA_ERR_MEM, RLA_ERR_LIB, RLA_ERR_MPI, agreed
-   across the ranks. Collective. */
+   across the ranks.
+   work: rla_orth_qr_work(l) doubles (overwritten) for the Gram matrix and the R factors of the
+   CholeskyQR passes, so that the call allocates nothing; NULL to allocate them. The TSQR
+   fallback (a rank-deficient or numerically singular X, or RLA_ORTH_TSQR) still allocates its
+   own scratch; the result is bitwise the same with or without work. Collective. */
 rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l,
-                    double *x, int64_t ldx, double *r, rla_orth_stats *stats);
+                    double *x, int64_t ldx, double *r, rla_orth_stats *stats, double *work);
+/* Doubles of work of rla_orth_qr for l columns (3 l^2 + 1). Local. */
+int64_t rla_orth_qr_work(int64_t l);
 
 /* The R factor only of the m x l matrix X (m < l allowed: R^T R = X^T X to rounding, rank m),
    on every rank: r (l x l, leading dimension l, upper triangular, zero below) is overwritten and
@@ -48,7 +54,8 @@ rla_err rla_orth_qr(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, 
    that own rows and R is broadcast from the first of them; no rank ever holds more than two
    triangles. The other methods run rla_orth_qr and broadcast R. Errors as rla_orth_qr.
    work: with RLA_ORTH_TSQR (or m < l), rla_orth_r_work(P, l) doubles, so that the call
-   allocates nothing; NULL (and with the other methods, always) to allocate. Collective. */
+   allocates nothing; with the other methods rla_orth_qr_work(l) doubles, handed to rla_orth_qr
+   (whose TSQR fallback still allocates); NULL to allocate. Collective. */
 rla_err rla_orth_r(rla_ctx ctx, rla_orth_method method, int64_t m, int64_t lm, int64_t l, double *x,
                    int64_t ldx, double *r, rla_orth_stats *stats, double *work);
 /* Doubles of work of rla_orth_r's TSQR for l columns on P ranks. Local. */

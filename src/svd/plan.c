@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The setup of the randomized SVD on an operator: the sizes of the run (l = k + p, or the cap
-   kmax and the QB block with a tolerance), one sketch per QB block, the operator's workspace,
-   the n-side split of the products, and every buffer of the run and of its results, allocated
-   once for the largest run (the cap) so that rla_svd_compute_operator allocates nothing. */
+   kmax and the QB block with a tolerance), the sketches of the QB blocks, the operator's
+   workspace, the n-side split of the products, and every buffer of the run and of its results.
+
+   At a fixed rank everything is made here for the one block of l columns, so that
+   rla_svd_compute_operator allocates nothing. With a tolerance the cap kmax (default min(m, n))
+   is only an upper bound: planning for it would take memory of the order of A itself and one
+   sketch setup per possible block. The plan holds the first RLA_SVD_START_BLOCKS = 4 blocks
+   (a run whose block is near the rank it needs, the usual choice, never grows), and a run that
+   outgrows them doubles it (capped at kmax: log2(kmax / 4 b) growths at most, their copies
+   under twice the final basis) and sets up each later block's sketch when it first reaches the
+   block. What a run grew to is kept for the next compute. The leading dimensions of the basis
+   and of B^T depend on the local rows only, so a grown plan gives bitwise the same results. */
 #include <string.h>
 
 #include <lapacke.h>
@@ -41,6 +50,8 @@ static rla_err sizes(rla_svd S, struct rla_svd_plan *P, int64_t m, int64_t n)
     P->limit = S->k + S->p < mn ? S->k + S->p : mn;
   P->c = S->tol > 0.0 && S->block < P->limit ? S->block : P->limit;
   P->nsketch = (P->limit + P->c - 1) / P->c;
+  P->cap = S->tol > 0.0 && RLA_SVD_START_BLOCKS * P->c < P->limit ? RLA_SVD_START_BLOCKS * P->c
+                                                                  : P->limit;
   RLA_CHECK(S->ctx, P->c * n <= (int64_t)2147483647, RLA_ERR_UNSUPPORTED,
             "a basis of %lld columns for n = %lld exceeds the 2^31 entries of one MPI message",
             (long long)P->c, (long long)n);
@@ -95,33 +106,44 @@ static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
   return err;
 }
 
-/* One set-up sketch per QB block, with the block's seed and width. Collective. */
+rla_err rla_svd_plan_sketch(rla_svd S, int64_t i)
+{
+  struct rla_svd_plan *P = &S->plan;
+  rla_sketch sk = NULL;
+  rla_err err;
+  if (P->sketch[i]) return RLA_SUCCESS;
+  err = rla_sketch_create(S->ctx, &sk);
+  P->sketch[i] = sk;
+  if (!err) err = rla_sketch_set_type(sk, S->type);
+  if (!err) err = rla_sketch_set_sizes(sk, block_cols(P, i), P->w.n);
+  if (!err) err = rla_sketch_set_seed(sk, block_seed(S->seed, i));
+  err = rla_ctx_agree(S->ctx, err);
+  if (!err) err = rla_sketch_setup(sk);
+  if (err) rla_sketch_destroy(&P->sketch[i]);
+  if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  return RLA_SUCCESS;
+}
+
+/* The sketches of the blocks within the cap, set up; the later ones are made by the run that
+   reaches them. Collective. */
 static rla_err sketches(rla_svd S, struct rla_svd_plan *P)
 {
   rla_err err = rla_calloc(S->ctx, (size_t)P->nsketch, sizeof(rla_sketch), &P->sketch);
   RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
-  for (int64_t i = 0; i < P->nsketch; i++) {
-    rla_sketch sk = NULL;
-    err = rla_sketch_create(S->ctx, &sk);
-    P->sketch[i] = sk;
-    if (!err) err = rla_sketch_set_type(sk, S->type);
-    if (!err) err = rla_sketch_set_sizes(sk, block_cols(P, i), P->w.n);
-    if (!err) err = rla_sketch_set_seed(sk, block_seed(S->seed, i));
-    RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
-    RLA_CALL(S->ctx, rla_sketch_setup(sk));
-  }
+  for (int64_t i = 0; i * P->c < P->cap; i++)
+    RLA_CALL(S->ctx, rla_svd_plan_sketch(S, i));
   return RLA_SUCCESS;
 }
 
-/* Rank 0: dgesdd's workspace for the largest of the K x K problems the run can meet (K = the
-   sum of the first i blocks), by workspace queries. */
+/* Rank 0: dgesdd's workspace for the largest of the K x K problems a run within the cap can
+   meet (K = the sum of the first i blocks), by workspace queries. */
 static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
 {
   int64_t lwork = 1, K = 0;
   rla_err err;
   if (rla_ctx_rank(S->ctx) != 0) return RLA_SUCCESS;
-  err = rla_calloc(S->ctx, (size_t)(8 * P->limit), sizeof(int), &P->iwork);
-  for (int64_t i = 0; !err && i < P->nsketch; i++) {
+  err = rla_calloc(S->ctx, (size_t)(8 * P->cap), sizeof(int), &P->iwork);
+  for (int64_t i = 0; !err && K < P->cap; i++) {
     double query = 0.0;
     lapack_int k, info;
     K += block_cols(P, i);
@@ -139,22 +161,21 @@ static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
   return err;
 }
 
-/* The basis, the small SVD's arrays, the sigma and the factors' storage. Local (the dmats are
-   made collectively by the caller). */
-static rla_err buffers(rla_svd S, struct rla_svd_plan *P)
+/* The buffers of the cap: the basis, the small SVD's arrays, the orthonormalizations' work
+   (which the broadcast of the small SVD and the orthogonality loss use in turn),
+   sigma and U's local rows for a matrix-free operator. Local (the dmats are made collectively
+   by factor_matrices, first). */
+static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
 {
   rla_ctx ctx = S->ctx;
-  int64_t L = P->limit, lm = P->w.lm, ln = P->w.ln;
+  int64_t L = P->cap, lm = P->w.lm, nw = rla_orth_qr_work(L);
   rla_err err;
-  P->ldq = max1(lm);
-  P->ldb = max1(ln);
+  if (nw < 4 + L + 2 * L * L) nw = 4 + L + 2 * L * L;
   err = rla_calloc(ctx, (size_t)(P->ldq * L), sizeof(double), &P->q);
   if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * L), sizeof(double), &P->bt);
-  if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * P->c), sizeof(double), &P->z);
   if (!err) err = rla_calloc(ctx, (size_t)(L * P->c), sizeof(double), &P->proj);
-  if (!err) err = rla_calloc(ctx, (size_t)P->w.n, sizeof(double), &P->colsq);
-  if (!err) err = rla_calloc(ctx, 4 + (size_t)L + 2 * (size_t)(L * L), sizeof(double), &P->small);
-  if (!err) err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->gram);
+  if (!err) err = rla_calloc(ctx, (size_t)nw, sizeof(double), &P->orthw);
+  P->small = P->gram = P->orthw;
   if (!err) err = rla_calloc(ctx, (size_t)L, sizeof(double), &P->sigma);
   if (!err && rla_ctx_rank(ctx) == 0)
     err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->rb);
@@ -168,17 +189,84 @@ static rla_err buffers(rla_svd S, struct rla_svd_plan *P)
   return err;
 }
 
-/* U (m x limit, the rows of A) for a dense operator, and V (n x limit) in the row blocks of
-   the n side. Collective. */
+/* Frees the buffers of the cap (accepts NULL ones). Collective (frees distributed matrices). */
+static void free_cap(struct rla_svd_plan *P)
+{
+  rla_free(&P->q);
+  rla_free(&P->bt);
+  rla_free(&P->proj);
+  P->small = P->gram = NULL; /* views of orthw */
+  rla_free(&P->orthw);
+  rla_free(&P->rb);
+  rla_free(&P->mat);
+  rla_free(&P->gesdd_work);
+  rla_free(&P->iwork);
+  rla_free(&P->sigma);
+  if (!P->U) rla_free(&P->u);
+  rla_dmat_destroy(&P->U);
+  rla_dmat_destroy(&P->V);
+}
+
+/* U (m x cap, the rows of A) for a dense operator, and V (n x cap) in the row blocks of the
+   n side. Collective. */
 static rla_err factor_matrices(rla_svd S, struct rla_svd_plan *P, rla_op op)
 {
   rla_dmat A = NULL;
-  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.n, P->limit, 0, &P->V));
+  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.n, P->cap, 0, &P->V));
   if (!op->ops->get_dmat) return RLA_SUCCESS;
   RLA_CALL(S->ctx, rla_op_get_dmat(op, &A));
-  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.m, P->limit, A->mb, &P->U));
+  RLA_CALL(S->ctx, rla_dmat_create_rowblock(S->ctx, P->w.m, P->cap, A->mb, &P->U));
   rla_dmat_local(P->U, &P->u, NULL, NULL, &P->ldu);
   return RLA_SUCCESS;
+}
+
+/* The factors' matrices and the buffers of the cap. Collective. */
+static rla_err cap_plan(rla_svd S, struct rla_svd_plan *P)
+{
+  rla_err err = factor_matrices(S, P, P->op);
+  if (!err) err = rla_ctx_agree(S->ctx, cap_buffers(S, P));
+  return err;
+}
+
+rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols)
+{
+  struct rla_svd_plan *P = &S->plan, N;
+  double *q = P->q, *bt = P->bt;
+  int64_t ldq = P->ldq, ldb = P->ldb, cap = P->cap;
+  rla_err err;
+  if (cols <= P->cap) return RLA_SUCCESS;
+  /* the old buffers but the basis and B^T go first, so that the peak stays near the new size */
+  P->q = P->bt = NULL;
+  free_cap(P);
+  N = *P;
+  N.cap = 2 * cap > cols ? 2 * cap : cols;
+  if (N.cap > N.limit) N.cap = N.limit;
+  err = cap_plan(S, &N);
+  if (!err) {
+    memcpy(N.q, q, sizeof(double) * (size_t)(ldq * cap));
+    memcpy(N.bt, bt, sizeof(double) * (size_t)(ldb * cap));
+    *P = N;
+  }
+  rla_free(&q);
+  rla_free(&bt);
+  if (err) {
+    free_cap(&N);
+    rla_svd_plan_destroy(P);
+    S->planned = 0;
+    return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  }
+  return RLA_SUCCESS;
+}
+
+/* The buffers whose size does not depend on the cap. Local. */
+static rla_err fixed_buffers(rla_svd S, struct rla_svd_plan *P)
+{
+  rla_err err;
+  P->ldq = max1(P->w.lm);
+  P->ldb = max1(P->w.ln);
+  err = rla_calloc(S->ctx, (size_t)(P->ldb * P->c), sizeof(double), &P->z);
+  if (!err) err = rla_calloc(S->ctx, (size_t)P->w.n, sizeof(double), &P->colsq);
+  return err;
 }
 
 rla_err rla_svd_plan_create(rla_svd S, rla_op op)
@@ -192,8 +280,8 @@ rla_err rla_svd_plan_create(rla_svd S, rla_op op)
   if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   P->op = op;
   err = rla_ctx_agree(S->ctx, work_init(S, P, op));
-  if (!err) err = factor_matrices(S, P, op);
-  if (!err) err = rla_ctx_agree(S->ctx, buffers(S, P));
+  if (!err) err = rla_ctx_agree(S->ctx, fixed_buffers(S, P));
+  if (!err) err = cap_plan(S, P);
   if (!err) err = sketches(S, P);
   if (!err) err = rla_op_setup(op, P->c);
   if (err) {
@@ -216,21 +304,9 @@ void rla_svd_plan_destroy(struct rla_svd_plan *P)
   rla_free(&w->piece);
   for (int t = 0; t < 2; t++)
     if (w->rowcols[t] > 0) MPI_Type_free(&w->rowtype[t]);
-  rla_free(&P->q);
-  rla_free(&P->bt);
   rla_free(&P->z);
-  rla_free(&P->proj);
   rla_free(&P->colsq);
-  rla_free(&P->small);
-  rla_free(&P->rb);
-  rla_free(&P->mat);
-  rla_free(&P->gesdd_work);
-  rla_free(&P->iwork);
-  rla_free(&P->gram);
-  rla_free(&P->sigma);
-  if (!P->U) rla_free(&P->u);
-  rla_dmat_destroy(&P->U);
-  rla_dmat_destroy(&P->V);
+  free_cap(P);
   memset(P, 0, sizeof(*P));
 }
 

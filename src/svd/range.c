@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The randomized SVD on an operator A (m x n, any shape, rows split as the operator's):
    range finder, power iterations, QB (one block at a fixed rank, blocks to a tolerance), and
-   the SVD of the small factor, on the buffers of the plan (plan.c): nothing is allocated here.
+   the SVD of the small factor, on the buffers of the plan (plan.c): nothing is allocated here
+   but the growth of a tolerance-mode plan past its start.
 
    Method: Halko, Martinsson, Tropp, "Finding structure with randomness", SIAM Review 53(2),
    2011: Alg. 4.1 (Y = A Omega^T), Alg. 4.4 (subspace iteration, re-orthonormalized after every
@@ -66,19 +67,26 @@ static rla_err project(struct run *R, int64_t c, double *y)
 static rla_err deflate_orth(struct run *R, int64_t c, double *y)
 {
   RLA_CALL(R->ctx, project(R, c, y));
-  RLA_CALL(R->ctx, rla_svd_orth(R->ctx, R->w->m, R->w->lm, c, y, R->P->ldq, NULL, R->info));
+  RLA_CALL(R->ctx,
+           rla_svd_orth(R->ctx, R->w->m, R->w->lm, c, y, R->P->ldq, NULL, R->P->orthw, R->info));
   return RLA_SUCCESS;
 }
 
 /* Append the c columns of block info->blocks to Q (and B^T): sketch, power iterations on
-   (I - Q Q^T) A, B_i^T. */
+   (I - Q Q^T) A, B_i^T. The plan grows first when it holds fewer columns or no sketch for the
+   block (tolerance mode past the planned start: the only allocations of a run). */
 static rla_err grow(struct run *R, int64_t c)
 {
   rla_ctx ctx = R->ctx;
   struct rla_svd_plan *P = R->P;
   struct rla_svd_work *w = R->w;
-  double *y = P->q + R->K * P->ldq, t = rla_wtime();
+  double *y, t;
   rla_err err;
+
+  RLA_CALL(ctx, rla_svd_plan_reserve(R->S, R->K + c));
+  RLA_CALL(ctx, rla_svd_plan_sketch(R->S, R->info->blocks));
+  y = P->q + R->K * P->ldq;
+  t = rla_wtime();
 
   err = rla_op_sketch_right(w->op, P->sketch[R->info->blocks], y, P->ldq);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
@@ -88,7 +96,7 @@ static rla_err grow(struct run *R, int64_t c)
   for (int64_t j = 0; j < R->S->q; j++) {
     RLA_CALL(ctx, rla_fault_agree(ctx, "iterate"));
     RLA_CALL(ctx, rla_svd_work_apply_transpose(w, c, y, P->ldq, P->z, P->ldb));
-    RLA_CALL(ctx, rla_svd_orth(ctx, w->n, w->ln, c, P->z, P->ldb, NULL, R->info));
+    RLA_CALL(ctx, rla_svd_orth(ctx, w->n, w->ln, c, P->z, P->ldb, NULL, P->orthw, R->info));
     RLA_CALL(ctx, rla_svd_work_apply(w, c, P->z, P->ldb, y, P->ldq));
     RLA_CALL(ctx, deflate_orth(R, c, y));
   }
@@ -216,7 +224,7 @@ static rla_err factors(struct run *R)
   double *buf = P->small, *sig = buf + 4, *ut = sig + K, *vt = ut + K * K, *local;
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, rla_svd_orth(ctx, R->w->n, R->w->ln, K, P->bt, P->ldb, P->rb, R->info));
+  RLA_CALL(ctx, rla_svd_orth(ctx, R->w->n, R->w->ln, K, P->bt, P->ldb, P->rb, P->orthw, R->info));
   if (rla_ctx_rank(ctx) == 0) {
     for (int64_t j = 0; j < K; j++)
       for (int64_t i = 0; i < K; i++)

@@ -37,31 +37,44 @@ struct rla_svd_work {
   rla_svd_info *info; /* receives the communication counts */
 };
 
-/* Everything a run on an operator needs, sized and allocated by rla_svd_setup (plan.c), so
-   that the run allocates nothing of its own. The factors' storage holds the results. */
+/* Everything a run on an operator needs, sized and allocated by rla_svd_setup (plan.c). At a
+   fixed rank the plan holds the whole run (one block of l columns), so that
+   rla_svd_compute_operator allocates nothing. With a tolerance it holds the first blocks
+   (cap = min(limit, RLA_SVD_START_BLOCKS blocks)) and a run that outgrows them grows it
+   (rla_svd_plan_reserve: doubling, capped at limit) and sets up the sketches of the blocks it
+   reaches (rla_svd_plan_sketch); both are kept for the next compute. The factors' storage holds
+   the results. */
 struct rla_svd_plan {
-  rla_op op;       /* the operator planned for (borrowed) */
-  int64_t limit;   /* basis columns: l at a fixed rank, the cap on K with a tolerance */
-  int64_t c;       /* columns of a QB block (l at a fixed rank) */
-  int64_t nsketch; /* QB blocks: one sketch each, seeded as the block's seed */
-  rla_sketch *sketch;
+  rla_op op;          /* the operator planned for (borrowed) */
+  int64_t limit;      /* basis columns: l at a fixed rank, the cap on K with a tolerance */
+  int64_t c;          /* columns of a QB block (l at a fixed rank) */
+  int64_t nsketch;    /* QB blocks: one sketch each, seeded as the block's seed */
+  rla_sketch *sketch; /* nsketch, NULL for a block no run has reached yet */
   struct rla_svd_work w;
   int64_t ldq, ldb;
-  double *q;     /* lm x limit: the basis Q */
-  double *bt;    /* ln x limit: B^T, then Q_B */
   double *z;     /* ln x c: the n-side block of the power iteration */
-  double *proj;  /* limit x c: Q^T Y */
   double *colsq; /* n: squared column norms of A */
-  double *small; /* 4 + limit + 2 limit^2: rank, flags, sigma, U~, W~^T (broadcast) */
+  /* sized for cap columns (the ld above do not depend on it) */
+  int64_t cap;  /* basis columns planned for: limit at a fixed rank, then a block boundary */
+  double *q;    /* lm x cap: the basis Q */
+  double *bt;   /* ln x cap: B^T, then Q_B */
+  double *proj; /* cap x c: Q^T Y */
+  /* orthw: max(rla_orth_qr_work(cap), 4 + cap + 2 cap^2) doubles, the orthonormalizations'
+     Gram buffers; small and gram are views of it, used after the last orthonormalization */
+  double *orthw;
+  double *small;                 /* 4 + cap + 2 cap^2: rank, flags, sigma, U~, W~^T (broadcast) */
   double *rb, *mat, *gesdd_work; /* rank 0: R_B, R_B^T, dgesdd's work (lwork doubles) */
-  int *iwork;                    /* rank 0: dgesdd's 8 limit integers */
+  int *iwork;                    /* rank 0: dgesdd's 8 cap integers */
   int64_t lwork;
-  double *gram;  /* limit x limit: the Gram matrix of the orthogonality loss */
-  double *sigma; /* limit */
-  rla_dmat U, V; /* m x limit (dense operators only, the rows of A) and n x limit */
-  double *u;     /* lm x limit: U's local rows (U's array for a dense operator) */
+  double *gram;  /* cap x cap: the Gram matrix of the orthogonality loss */
+  double *sigma; /* cap */
+  rla_dmat U, V; /* m x cap (dense operators only, the rows of A) and n x cap */
+  double *u;     /* lm x cap: U's local rows (U's array for a dense operator) */
   int64_t ldu;
 };
+
+/* QB blocks a tolerance-mode plan is made for at setup (see plan.c). */
+#define RLA_SVD_START_BLOCKS 4
 
 struct rla_svd_s {
   rla_ctx ctx;
@@ -105,12 +118,13 @@ static inline double rla_svd_ksum_value(const rla_svd_ksum *k) { return k->sum +
    dimension ldx) in place: X = Q R by the module's guarded sequence (RLA_ORTH_AUTO, see
    src/orth/cholqr.c). When r is not NULL, rank 0 receives R (l x l, leading dimension l, upper
    triangular, zero below). Counts the shifted and TSQR fallbacks and the words in info.
-   Collective. */
+   work: rla_orth_qr_work(l) doubles (the plan's orthw), so that only the rare TSQR fallback
+   allocates. Collective. */
 static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l, double *x,
-                                   int64_t ldx, double *r, rla_svd_info *info)
+                                   int64_t ldx, double *r, double *work, rla_svd_info *info)
 {
   rla_orth_stats st = {0, 0, 0};
-  rla_err err = rla_orth_qr(ctx, RLA_ORTH_AUTO, m, lm, l, x, ldx, r, &st);
+  rla_err err = rla_orth_qr(ctx, RLA_ORTH_AUTO, m, lm, l, x, ldx, r, &st, work);
   info->comm_words += st.words;
   info->qr_shifted += st.shifted;
   info->qr_tsqr += st.tsqr;
@@ -121,6 +135,13 @@ static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l
    operator's workspace and every buffer of the run. Frees the previous plan first (and with it
    the results). Collective. */
 rla_err rla_svd_plan_create(rla_svd S, rla_op op);
+/* Make the plan of S hold at least cols <= limit basis columns: when it holds fewer, the
+   buffers sized by the cap are made again for min(limit, max(2 cap, cols)) columns, the first
+   columns of Q and B^T copied over. On failure the plan is undone (setup must run again).
+   Collective. */
+rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols);
+/* The set-up sketch of QB block i, made when no run has reached the block yet. Collective. */
+rla_err rla_svd_plan_sketch(rla_svd S, int64_t i);
 /* Accepts an empty plan. Collective (frees distributed matrices). */
 void rla_svd_plan_destroy(struct rla_svd_plan *P);
 /* Narrow the plan's U and V to their first k columns (k <= limit), the result of a run.
