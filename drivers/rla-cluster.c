@@ -59,10 +59,11 @@ static rla_err configure(struct run *r)
   rla_ctx ctx = r->ctx;
   RLA_CHECK(ctx, rla_options_has(r->opts, "collection"), RLA_ERR_ARG,
             "give the collection: --collection DIR or --collection manifest.txt");
-  RLA_CHECK(ctx, rla_options_has(r->opts, "r"), RLA_ERR_ARG, "give the rank: -r R");
-  RLA_CHECK(ctx, rla_options_has(r->opts, "eps"), RLA_ERR_ARG, "give the tolerance: --eps E");
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_set_from_options(r->C, r->opts, NULL)));
+  /* the values read are recorded in the options (a batch entry's too) */
+  RLA_CHECK(ctx, rla_options_has(r->opts, "r"), RLA_ERR_ARG, "give the rank: -r R");
+  RLA_CHECK(ctx, rla_options_has(r->opts, "eps"), RLA_ERR_ARG, "give the tolerance: --eps E");
   return RLA_SUCCESS;
 }
 
