@@ -128,10 +128,12 @@ struct run {
   double t0;
 };
 
-static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto", [RLA_FORMAT_NPY] = "npy",
-                                           [RLA_FORMAT_MM] = "mm", [RLA_FORMAT_PETSC] = "petsc"};
-static const char *const membership_names[] = {[RLA_MEMBERSHIP_RANDOM] = "random",
-                                               [RLA_MEMBERSHIP_ROUND_ROBIN] = "round-robin"};
+static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto",
+                                           [RLA_FORMAT_NPY] = "npy",
+                                           [RLA_FORMAT_MM] = "mm",
+                                           [RLA_FORMAT_PETSC] = "petsc"};
+static const char *const membership_names[] = {
+    [RLA_MEMBERSHIP_RANDOM] = "random", [RLA_MEMBERSHIP_ROUND_ROBIN] = "round-robin"};
 
 /* *v = the index of the value of option name among names[0 .. n) */
 static rla_err choice(struct run *r, const char *name, const char *const *names, int n, int *v)
@@ -151,8 +153,8 @@ static rla_err get_int(struct run *r, const char *name, int64_t *v)
 static rla_err stage(struct run *r, const char *name, int required, const char **path,
                      const char **tmp, rla_format *f)
 {
-  RLA_CALL(r->ctx, rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path,
-                                                 tmp, f));
+  RLA_CALL(r->ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path, tmp, f));
   return RLA_SUCCESS;
 }
 
@@ -432,7 +434,8 @@ static rla_err svd_check_spectrum(struct run *r, rla_dmat A, const double *sigma
   free(s);
   RLA_CALL(ctx, err);
   /* a backward-stable SVD confirms sigma_j to O(eps) sigma_0 absolutely (see rla_gen_svd) */
-  rla_report_check(r->rep, stdout, "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
+  rla_report_check(r->rep, stdout,
+                   "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
                    worst / ((double)(m > n ? m : n) * EPS * sigma[0]), 16.0);
   return RLA_SUCCESS;
 }
