@@ -685,6 +685,42 @@ static void free_batch(struct batch *b)
   free(b->pending);
 }
 
+/* the groups and the entries skipped counted, the plan on stderr (world rank 0) */
+static void announce(struct batch *b, struct tally *t, int nprocs)
+{
+  b->ngroups = (int)((nprocs + b->group_size - 1) / b->group_size);
+  for (int64_t i = 0; i < b->n; i++)
+    if (b->e[i].status == SKIPPED) t->skipped++;
+  if (rla_ctx_rank(b->ctx) == 0 && b->verbose >= 1) {
+    fprintf(stderr,
+            "%s: batch: %s: %lld entr%s to run, %lld already done (skipped); %d group%s of "
+            "%lld rank%s\n",
+            b->prog, b->manifest, (long long)b->npending, b->npending == 1 ? "y" : "ies",
+            (long long)t->skipped, b->ngroups, b->ngroups > 1 ? "s" : "", (long long)b->group_size,
+            b->group_size > 1 ? "s" : "");
+    fflush(stderr);
+  }
+}
+
+/* the summary written, the totals on stderr (world rank 0); returns the exit code, the same on
+   every rank of bcomm */
+static int finish(struct batch *b, const struct tally *t, double t0, MPI_Comm bcomm)
+{
+  int code = 1;
+  rla_err err = write_summary(b, t, t0);
+  if (rla_ctx_rank(b->ctx) == 0) {
+    if (err)
+      rla_driver_fail(b->ctx, b->prog);
+    else if (b->verbose >= 1 || t->failed)
+      fprintf(stderr, "%s: batch: %lld done, %lld failed, %lld skipped in %.2f s; summary in %s\n",
+              b->prog, (long long)t->done, (long long)t->failed, (long long)t->skipped,
+              rla_wtime() - t0, b->dir);
+    code = err || t->failed ? 1 : 0;
+  }
+  MPI_Bcast(&code, 1, MPI_INT, 0, bcomm);
+  return code;
+}
+
 int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int argc, char **argv,
                          const rla_option_spec *specs, int nspecs, const rla_driver_batch *desc,
                          rla_err (*body)(rla_driver_job *job, void *data), void *data)
@@ -712,18 +748,7 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
     free_batch(&b);
     return rla_driver_fail(ctx, prog);
   }
-  b.ngroups = (int)((nprocs + b.group_size - 1) / b.group_size);
-  for (int64_t i = 0; i < b.n; i++)
-    if (b.e[i].status == SKIPPED) t.skipped++;
-  if (rank == 0 && b.verbose >= 1) {
-    fprintf(stderr,
-            "%s: batch: %s: %lld entr%s to run, %lld already done (skipped); %d group%s of "
-            "%lld rank%s\n",
-            prog, b.manifest, (long long)b.npending, b.npending == 1 ? "y" : "ies",
-            (long long)t.skipped, b.ngroups, b.ngroups > 1 ? "s" : "", (long long)b.group_size,
-            b.group_size > 1 ? "s" : "");
-    fflush(stderr);
-  }
+  announce(&b, &t, nprocs);
 
   /* the groups, their contexts and options, the queue's counter on world rank 0 */
   g.id = (int)(rank / b.group_size);
@@ -770,17 +795,7 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
     receive(&b, bcomm, &t, 1);
   MPI_Waitall((int)nsent, req, MPI_STATUSES_IGNORE);
 
-  err = write_summary(&b, &t, t0);
-  if (rank == 0) {
-    if (err)
-      rla_driver_fail(ctx, prog);
-    else if (b.verbose >= 1 || t.failed)
-      fprintf(stderr, "%s: batch: %lld done, %lld failed, %lld skipped in %.2f s; summary in %s\n",
-              prog, (long long)t.done, (long long)t.failed, (long long)t.skipped, rla_wtime() - t0,
-              b.dir);
-    code = err || t.failed ? 1 : 0;
-  }
-  MPI_Bcast(&code, 1, MPI_INT, 0, bcomm);
+  code = finish(&b, &t, t0, bcomm);
 end:
   for (int64_t i = 0; i < nsent; i++)
     free(sendbuf[i]);

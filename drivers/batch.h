@@ -86,6 +86,11 @@ typedef struct {
    the same on every rank. Collective on MPI_COMM_WORLD. */
 int rla_driver_run(const rla_driver_def *def, int argc, char **argv);
 
+/* rla_driver_run after rla_driver_init: for a driver that reads something of its own from the
+   arguments first (argc/argv as left by rla_driver_init and that driver). Takes *ctx over (sets
+   it to NULL): destroys it and finalizes MPI. Collective on *ctx. */
+int rla_driver_run_ctx(rla_ctx *ctx, const rla_driver_def *def, int argc, char **argv);
+
 /* Run the batch described by the options --manifest, --output-dir, --group-size and --entry of
    opts (parsed on ctx, over MPI_COMM_WORLD): every entry runs body through rla_driver_job_run on
    a context over its group's communicator, with its own options parsed from argc/argv and the

@@ -264,6 +264,8 @@ rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rp
   if (!err && rtmp) err = rla_report_write(job->rep, rtmp);
   if (!err) err = rla_driver_outputs_commit(job->outs);
   if (!err) *failures = rla_report_failures(job->rep);
+  /* rank 0's count decides, for checks some ranks record alone */
+  if (!err) MPI_Bcast(failures, 1, MPI_INT, 0, rla_ctx_comm(job->ctx));
   return err;
 }
 
@@ -293,13 +295,21 @@ int rla_driver_main_batch(int argc, char **argv, const char *prog, const rla_opt
 
 int rla_driver_run(const rla_driver_def *def, int argc, char **argv)
 {
+  rla_ctx ctx;
+  if (rla_driver_init(&argc, &argv, &ctx)) return 1;
+  return rla_driver_run_ctx(&ctx, def, argc, argv);
+}
+
+int rla_driver_run_ctx(rla_ctx *ctx, const rla_driver_def *def, int argc, char **argv)
+{
   rla_driver_job job = {0};
   const char *rpath = NULL, *prog = def->prog;
   const rla_driver_batch *batch = def->batch;
   int code = 0, failures;
   rla_err err;
 
-  if (rla_driver_init(&argc, &argv, &job.ctx)) return 1;
+  job.ctx = *ctx;
+  *ctx = NULL;
   job.t0 = rla_wtime();
   if (rla_options_create(job.ctx, def->specs, def->nspecs, &job.opts)) {
     code = rla_driver_fail(job.ctx, prog);

@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "batch.h"
 #include "driver.h"
 #include "rla/gen.h"
 
@@ -127,10 +128,12 @@ struct run {
   double t0;
 };
 
-static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto", [RLA_FORMAT_NPY] = "npy",
-                                           [RLA_FORMAT_MM] = "mm", [RLA_FORMAT_PETSC] = "petsc"};
-static const char *const membership_names[] = {[RLA_MEMBERSHIP_RANDOM] = "random",
-                                               [RLA_MEMBERSHIP_ROUND_ROBIN] = "round-robin"};
+static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto",
+                                           [RLA_FORMAT_NPY] = "npy",
+                                           [RLA_FORMAT_MM] = "mm",
+                                           [RLA_FORMAT_PETSC] = "petsc"};
+static const char *const membership_names[] = {
+    [RLA_MEMBERSHIP_RANDOM] = "random", [RLA_MEMBERSHIP_ROUND_ROBIN] = "round-robin"};
 
 /* *v = the index of the value of option name among names[0 .. n) */
 static rla_err choice(struct run *r, const char *name, const char *const *names, int n, int *v)
@@ -150,8 +153,8 @@ static rla_err get_int(struct run *r, const char *name, int64_t *v)
 static rla_err stage(struct run *r, const char *name, int required, const char **path,
                      const char **tmp, rla_format *f)
 {
-  RLA_CALL(r->ctx, rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path,
-                                                 tmp, f));
+  RLA_CALL(r->ctx,
+           rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path, tmp, f));
   return RLA_SUCCESS;
 }
 
@@ -382,40 +385,74 @@ done:
   return err;
 }
 
+/* the size, rank, seed and spectrum of an svd problem from the options */
+static rla_err svd_configure(struct run *r, int64_t *mp, int64_t *np, int64_t *kp, int64_t *seed,
+                             rla_spectrum *sp, const char **kname, int *check)
+{
+  rla_ctx ctx = r->ctx;
+  int64_t m, n, k;
+  RLA_CALL(ctx, get_int(r, "m", &m));
+  RLA_CALL(ctx, get_int(r, "n", &n));
+  RLA_CALL(ctx, get_int(r, "seed", seed));
+  k = m < n ? m : n;
+  if (rla_options_has(r->opts, "rank")) RLA_CALL(ctx, get_int(r, "rank", &k));
+  RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG, "--rank %lld exceeds min(m, n) = %lld",
+            (long long)k, (long long)(m < n ? m : n));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "spectrum", kname));
+  RLA_CALL(ctx, rla_spectrum_kind_from_name(ctx, *kname, &sp->kind));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "decay", &sp->decay));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "level", &sp->level));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "transition", &sp->transition));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "cond", &sp->cond));
+  if (sp->kind == RLA_SPECTRUM_LOWRANK || sp->kind == RLA_SPECTRUM_SCURVE) {
+    RLA_CHECK(ctx, rla_options_has(r->opts, "knee"), RLA_ERR_ARG, "--spectrum %s needs --knee (%s)",
+              *kname,
+              sp->kind == RLA_SPECTRUM_LOWRANK ? "the number of unit singular values"
+                                               : "the index of the midpoint of the drop");
+    RLA_CALL(ctx, get_int(r, "knee", &sp->knee));
+  }
+  RLA_CALL(ctx, rla_options_get_flag(r->opts, "check-spectrum", check));
+  *mp = m;
+  *np = n;
+  *kp = k;
+  return RLA_SUCCESS;
+}
+
+/* --check-spectrum: the singular values of A (LAPACK on rank 0) against sigma */
+static rla_err svd_check_spectrum(struct run *r, rla_dmat A, const double *sigma, int64_t m,
+                                  int64_t n, int64_t k)
+{
+  rla_ctx ctx = r->ctx;
+  int64_t mn = m < n ? m : n;
+  double *s = NULL, worst = 0.0;
+  rla_err err;
+  rla_ctx_progress(ctx, PROG ": computing the singular values of A (dgesvd on rank 0)");
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)mn, sizeof(double), &s)));
+  err = singular_values(A, s);
+  for (int64_t j = 0; !err && j < mn; j++)
+    worst = fmax(worst, fabs(s[j] - (j < k ? sigma[j] : 0.0)));
+  free(s);
+  RLA_CALL(ctx, err);
+  /* a backward-stable SVD confirms sigma_j to O(eps) sigma_0 absolutely (see rla_gen_svd) */
+  rla_report_check(r->rep, stdout,
+                   "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
+                   worst / ((double)(m > n ? m : n) * EPS * sigma[0]), 16.0);
+  return RLA_SUCCESS;
+}
+
 static rla_err run_svd(struct run *r)
 {
   rla_ctx ctx = r->ctx;
-  int64_t m, n, k, seed, check = 0;
+  int64_t m = 0, n = 0, k = 0, seed = 0;
   const char *kname, *pA, *pS, *pU, *pV, *tA, *tS, *tU, *tV;
   rla_format fA = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fU = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
   rla_spectrum sp = {0};
   rla_dmat A = NULL, U = NULL, V = NULL, S = NULL;
   double *sigma = NULL, t, eu, ev, nA, ns = 0.0;
-  int flag = 0;
+  int check = 0;
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, get_int(r, "m", &m));
-  RLA_CALL(ctx, get_int(r, "n", &n));
-  RLA_CALL(ctx, get_int(r, "seed", &seed));
-  k = m < n ? m : n;
-  if (rla_options_has(r->opts, "rank")) RLA_CALL(ctx, get_int(r, "rank", &k));
-  RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG, "--rank %lld exceeds min(m, n) = %lld",
-            (long long)k, (long long)(m < n ? m : n));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "spectrum", &kname));
-  RLA_CALL(ctx, rla_spectrum_kind_from_name(ctx, kname, &sp.kind));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "decay", &sp.decay));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "level", &sp.level));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "transition", &sp.transition));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "cond", &sp.cond));
-  if (sp.kind == RLA_SPECTRUM_LOWRANK || sp.kind == RLA_SPECTRUM_SCURVE) {
-    RLA_CHECK(ctx, rla_options_has(r->opts, "knee"), RLA_ERR_ARG, "--spectrum %s needs --knee (%s)",
-              kname,
-              sp.kind == RLA_SPECTRUM_LOWRANK ? "the number of unit singular values"
-                                              : "the index of the midpoint of the drop");
-    RLA_CALL(ctx, get_int(r, "knee", &sp.knee));
-  }
-  RLA_CALL(ctx, rla_options_get_flag(r->opts, "check-spectrum", &flag));
-  check = flag;
+  RLA_CALL(ctx, svd_configure(r, &m, &n, &k, &seed, &sp, &kname, &check));
   /* a matrix too large for memory fails here, not after the O(k) spectrum */
   RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, n, 0, &A));
   rla_dmat_destroy(&A);
@@ -459,22 +496,7 @@ static rla_err run_svd(struct run *r)
   rla_report_check(r->rep, stdout,
                    "spectrum energy | ||A||_F - ||sigma||_2 | / (rank eps ||sigma||_2)",
                    fabs(nA - ns) / ((double)k * EPS * ns), 16.0);
-  if (check) {
-    int64_t mn = m < n ? m : n;
-    double *s = NULL, worst = 0.0;
-    rla_ctx_progress(ctx, PROG ": computing the singular values of A (dgesvd on rank 0)");
-    RLA_CALL_GOTO(ctx, err, done,
-                  rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)mn, sizeof(double), &s)));
-    err = singular_values(A, s);
-    for (int64_t j = 0; !err && j < mn; j++)
-      worst = fmax(worst, fabs(s[j] - (j < k ? sigma[j] : 0.0)));
-    free(s);
-    RLA_CALL_GOTO(ctx, err, done, err);
-    /* a backward-stable SVD confirms sigma_j to O(eps) sigma_0 absolutely (see rla_gen_svd) */
-    rla_report_check(r->rep, stdout,
-                     "singular values max_j |s_j - sigma_j| / (max(m, n) eps sigma_0)",
-                     worst / ((double)(m > n ? m : n) * EPS * sigma[0]), 16.0);
-  }
+  if (check) RLA_CALL_GOTO(ctx, err, done, svd_check_spectrum(r, A, sigma, m, n, k));
 done:
   free(sigma);
   rla_dmat_destroy(&A);
@@ -613,56 +635,113 @@ done:
   return err;
 }
 
+/* the collection's spec and output directory from the options; *list (the widths of --widths,
+   or NULL) is the caller's to free */
+static rla_err collection_configure(struct run *r, rla_collection_spec *spec, const char **dir,
+                                    int64_t **list)
+{
+  rla_ctx ctx = r->ctx;
+  const char *wtext;
+  int64_t nlist = 0, seed;
+  int v;
+
+  RLA_CALL(ctx, get_int(r, "m", &spec->m));
+  RLA_CALL(ctx, get_int(r, "blocks", &spec->nblocks));
+  RLA_CALL(ctx, get_int(r, "subspaces", &spec->nsub));
+  RLA_CALL(ctx, get_int(r, "dim", &spec->dim));
+  RLA_CALL(ctx, get_int(r, "seed", &seed));
+  RLA_CALL(ctx, get_int(r, "wide", &spec->nwide));
+  RLA_CALL(ctx, rla_options_get_real(r->opts, "noise", &spec->noise));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "dir", dir));
+  spec->seed = (uint64_t)seed;
+  RLA_CALL(ctx, choice(r, "membership", membership_names, 2, &v));
+  spec->membership = (rla_membership)v;
+  if (spec->nwide > 0) {
+    RLA_CHECK(ctx, rla_options_has(r->opts, "wide-width"), RLA_ERR_ARG,
+              "--wide %lld needs --wide-width", (long long)spec->nwide);
+    RLA_CALL(ctx, get_int(r, "wide-width", &spec->wide_width));
+  }
+  if (rla_options_has(r->opts, "widths")) {
+    RLA_CHECK(ctx, !rla_options_has(r->opts, "width") && !rla_options_has(r->opts, "width-max"),
+              RLA_ERR_ARG, "give either --widths or --width [--width-max], not both");
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "widths", &wtext));
+    RLA_CALL(ctx, parse_widths(ctx, wtext, list, &nlist));
+    if (nlist != spec->nblocks) {
+      rla_free(list);
+      RLA_CHECK(ctx, 0, RLA_ERR_ARG, "--widths lists %lld widths for --blocks %lld",
+                (long long)nlist, (long long)spec->nblocks);
+    }
+    spec->widths = *list;
+  } else {
+    RLA_CHECK(ctx, rla_options_has(r->opts, "width"), RLA_ERR_ARG,
+              "give the block widths: --width W [--width-max W2] or --widths LIST");
+    RLA_CALL(ctx, get_int(r, "width", &spec->width_min));
+    spec->width_max = spec->width_min;
+    if (rla_options_has(r->opts, "width-max"))
+      RLA_CALL(ctx, get_int(r, "width-max", &spec->width_max));
+    RLA_CHECK(ctx, spec->width_max >= spec->width_min, RLA_ERR_ARG,
+              "--width-max %lld is below --width %lld", (long long)spec->width_max,
+              (long long)spec->width_min);
+  }
+  return RLA_SUCCESS;
+}
+
+/* every block file against the block generated: the largest difference (on this rank) into
+   *diff, the sums of the squared residuals in the own subspaces and of the squared norms, the
+   smallest relative residual in another subspace */
+static rla_err collection_read_back(struct run *r, rla_collection coll, const char *dir,
+                                    struct projection *proj, double *diff, double *res2,
+                                    double *tot2, double *sep)
+{
+  rla_ctx ctx = r->ctx;
+  const int64_t *c;
+  int64_t K;
+  char path[RLA_PATH_MAX + 64];
+  rla_err err = RLA_SUCCESS;
+
+  rla_gen_collection_info(coll, NULL, &K, NULL, &c, NULL);
+  for (int64_t j = 0; j < K; j++) {
+    rla_dmat A = NULL, B = NULL;
+    double own2 = 0.0, n2 = 0.0, other = 1.0, d = 0.0, *a, *b;
+    int64_t lm, ln, lda, ldb;
+    const char *ext = r->fmt == RLA_FORMAT_MM      ? "mtx"
+                      : r->fmt == RLA_FORMAT_PETSC ? "petsc"
+                                                   : "npy";
+    snprintf(path, sizeof(path), "%s/block_%06lld.%s", dir, (long long)j, ext);
+    RLA_CALL(ctx, rla_gen_collection_block(coll, j, &A));
+    err = rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &B);
+    if (!err) {
+      rla_dmat_local(A, &a, &lm, &ln, &lda);
+      rla_dmat_local(B, &b, NULL, NULL, &ldb);
+      for (int64_t q = 0; q < ln; q++)
+        for (int64_t i = 0; i < lm; i++)
+          d = fmax(d, fabs(a[i + q * lda] - b[i + q * ldb]));
+      *diff = fmax(*diff, d);
+      err = projection_residuals(ctx, proj, B, c[j], &own2, &n2, &other);
+    }
+    rla_dmat_destroy(&A);
+    rla_dmat_destroy(&B);
+    RLA_CALL(ctx, err);
+    *res2 += own2;
+    *tot2 += n2;
+    *sep = fmin(*sep, other);
+  }
+  return RLA_SUCCESS;
+}
+
 static rla_err run_collection(struct run *r)
 {
   rla_ctx ctx = r->ctx;
   rla_collection_spec spec = {0};
   rla_collection coll = NULL;
   struct projection proj = {0};
-  const char *dir, *wtext;
-  int64_t *list = NULL, nlist = 0, seed, K;
-  int v;
+  const char *dir;
+  int64_t *list = NULL, K;
   const int64_t *w, *c;
   double t, res2 = 0.0, tot2 = 0.0, sep = 1.0, diff = 0.0;
-  char path[RLA_PATH_MAX + 64];
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, get_int(r, "m", &spec.m));
-  RLA_CALL(ctx, get_int(r, "blocks", &spec.nblocks));
-  RLA_CALL(ctx, get_int(r, "subspaces", &spec.nsub));
-  RLA_CALL(ctx, get_int(r, "dim", &spec.dim));
-  RLA_CALL(ctx, get_int(r, "seed", &seed));
-  RLA_CALL(ctx, get_int(r, "wide", &spec.nwide));
-  RLA_CALL(ctx, rla_options_get_real(r->opts, "noise", &spec.noise));
-  RLA_CALL(ctx, rla_options_get_string(r->opts, "dir", &dir));
-  spec.seed = (uint64_t)seed;
-  RLA_CALL(ctx, choice(r, "membership", membership_names, 2, &v));
-  spec.membership = (rla_membership)v;
-  if (spec.nwide > 0) {
-    RLA_CHECK(ctx, rla_options_has(r->opts, "wide-width"), RLA_ERR_ARG,
-              "--wide %lld needs --wide-width", (long long)spec.nwide);
-    RLA_CALL(ctx, get_int(r, "wide-width", &spec.wide_width));
-  }
-  if (rla_options_has(r->opts, "widths")) {
-    RLA_CHECK(ctx, !rla_options_has(r->opts, "width") && !rla_options_has(r->opts, "width-max"),
-              RLA_ERR_ARG, "give either --widths or --width [--width-max], not both");
-    RLA_CALL(ctx, rla_options_get_string(r->opts, "widths", &wtext));
-    RLA_CALL(ctx, parse_widths(ctx, wtext, &list, &nlist));
-    RLA_CHECK_GOTO(ctx, err, done, nlist == spec.nblocks, RLA_ERR_ARG,
-                   "--widths lists %lld widths for --blocks %lld", (long long)nlist,
-                   (long long)spec.nblocks);
-    spec.widths = list;
-  } else {
-    RLA_CHECK(ctx, rla_options_has(r->opts, "width"), RLA_ERR_ARG,
-              "give the block widths: --width W [--width-max W2] or --widths LIST");
-    RLA_CALL(ctx, get_int(r, "width", &spec.width_min));
-    spec.width_max = spec.width_min;
-    if (rla_options_has(r->opts, "width-max"))
-      RLA_CALL(ctx, get_int(r, "width-max", &spec.width_max));
-    RLA_CHECK(ctx, spec.width_max >= spec.width_min, RLA_ERR_ARG,
-              "--width-max %lld is below --width %lld", (long long)spec.width_max,
-              (long long)spec.width_min);
-  }
+  RLA_CALL(ctx, collection_configure(r, &spec, &dir, &list));
 
   rla_ctx_progress(ctx,
                    PROG ": generating %lld blocks of %lld rows from %lld subspaces of "
@@ -683,32 +762,8 @@ static rla_err run_collection(struct run *r)
   rla_ctx_progress(ctx, PROG ": verifying");
   t = rla_wtime();
   RLA_CALL_GOTO(ctx, err, done, projection_setup(ctx, coll, spec.nsub, spec.dim, &proj));
-  for (int64_t j = 0; j < K; j++) {
-    rla_dmat A = NULL, B = NULL;
-    double own2 = 0.0, n2 = 0.0, other = 1.0, d = 0.0, *a, *b;
-    int64_t lm, ln, lda, ldb;
-    const char *ext = r->fmt == RLA_FORMAT_MM      ? "mtx"
-                      : r->fmt == RLA_FORMAT_PETSC ? "petsc"
-                                                   : "npy";
-    snprintf(path, sizeof(path), "%s/block_%06lld.%s", dir, (long long)j, ext);
-    RLA_CALL_GOTO(ctx, err, done, rla_gen_collection_block(coll, j, &A));
-    err = rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &B);
-    if (!err) {
-      rla_dmat_local(A, &a, &lm, &ln, &lda);
-      rla_dmat_local(B, &b, NULL, NULL, &ldb);
-      for (int64_t q = 0; q < ln; q++)
-        for (int64_t i = 0; i < lm; i++)
-          d = fmax(d, fabs(a[i + q * lda] - b[i + q * ldb]));
-      diff = fmax(diff, d);
-      err = projection_residuals(ctx, &proj, B, c[j], &own2, &n2, &other);
-    }
-    rla_dmat_destroy(&A);
-    rla_dmat_destroy(&B);
-    RLA_CALL_GOTO(ctx, err, done, err);
-    res2 += own2;
-    tot2 += n2;
-    sep = fmin(sep, other);
-  }
+  RLA_CALL_GOTO(ctx, err, done,
+                collection_read_back(r, coll, dir, &proj, &diff, &res2, &tot2, &sep));
   MPI_Allreduce(MPI_IN_PLACE, &diff, 1, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(ctx));
   rla_report_set_real(r->rep, "time_verify", rla_wtime() - t);
   rla_report_push_object(r->rep, "measured");
@@ -751,44 +806,51 @@ static void usage(rla_ctx ctx, unsigned kind, rla_options opts)
   }
 }
 
-int main(int argc, char **argv)
+/* the job: the format, the kind and ranks in the report, the problem of that kind */
+static rla_err gen_job(rla_driver_job *job, void *data)
 {
-  rla_ctx ctx = NULL;
+  unsigned kind = *(const unsigned *)data;
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, RLA_FORMAT_AUTO, job->t0};
+  int v = 0;
+  RLA_CALL(r.ctx, choice(&r, "format", format_names, 4, &v));
+  r.fmt = (rla_format)v;
+  RLA_CALL(r.ctx, rla_report_set_string(r.rep, "kind", kind_name(kind)));
+  RLA_CALL(r.ctx, rla_report_set_int(r.rep, "ranks", rla_ctx_size(r.ctx)));
+  return kind == LSQ ? run_lsq(&r) : kind == SVD ? run_svd(&r) : run_collection(&r);
+}
+
+/* The kind from the first argument (taken off argv) or the kind key: a first pass over every
+   option finds it and rejects the options of other kinds. Fills specs with the options of the
+   kind. Returns 1 when main must stop with *code (--help, or an error printed), 0 to go on. */
+static int select_kind(rla_ctx ctx, int *argc, char ***argv, rla_option_spec *specs, int *nspecs,
+                       unsigned *kindp, int *code)
+{
   rla_options all = NULL, opts = NULL;
-  rla_option_spec all_specs[NSPECS], specs[NSPECS];
-  struct run r = {0};
+  rla_option_spec all_specs[NSPECS];
   unsigned kind = 0, given;
-  int code = 0, nspecs = 0, failures, v = 0;
-  const char *ktext = NULL, *rpath = NULL, *rtmp = NULL;
+  const char *ktext = NULL;
+  int stop = 1;
   rla_err err = RLA_SUCCESS;
 
-  if (rla_driver_init(&argc, &argv, &ctx)) return 1;
+  *code = 1;
+  *nspecs = 0;
   for (int i = 0; i < NSPECS; i++)
     all_specs[i] = table[i].spec;
-  if (argc > 1 && (kind = kind_of(argv[1]))) {
-    argv[1] = argv[0];
-    argv++;
-    argc--;
+  if (*argc > 1 && (kind = kind_of((*argv)[1]))) {
+    (*argv)[1] = (*argv)[0];
+    (*argv)++;
+    (*argc)--;
   }
-  if (rla_options_create(ctx, all_specs, NSPECS, &all)) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
+  if (rla_options_create(ctx, all_specs, NSPECS, &all)) goto fail;
   for (int i = 0; i < NSPECS; i++)
-    if (!kind || (table[i].kinds & kind)) specs[nspecs++] = all_specs[i];
-  if (rla_options_create(ctx, specs, nspecs, &opts)) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  if (rla_driver_wants_help(argc, argv)) {
+    if (!kind || (table[i].kinds & kind)) specs[(*nspecs)++] = all_specs[i];
+  if (rla_options_create(ctx, specs, *nspecs, &opts)) goto fail;
+  if (rla_driver_wants_help(*argc, *argv)) {
     usage(ctx, kind, opts);
+    *code = 0;
     goto end;
   }
-  /* first pass over every option: find the kind, reject options of other kinds */
-  if (rla_options_parse(all, argc, argv)) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
+  if (rla_options_parse(all, *argc, *argv)) goto fail;
   if (rla_options_has(all, "kind")) rla_options_get_string(all, "kind", &ktext);
   given = kind_of(ktext);
   if (kind && given && kind != given)
@@ -804,66 +866,36 @@ int main(int argc, char **argv)
       err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
                           "option --%s does not apply to %s problems (see " PROG " %s --help)",
                           all_specs[i].name, kind_name(kind), kind_name(kind));
-  if (err) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  /* second pass with the options of this kind: validates, echoes the parameters */
-  if (nspecs == NSPECS) {
-    nspecs = 0;
-    for (int i = 0; i < NSPECS; i++)
-      if (table[i].kinds & kind) specs[nspecs++] = all_specs[i];
-    rla_options_destroy(&opts);
-    if (rla_options_create(ctx, specs, nspecs, &opts)) {
-      code = rla_driver_fail(ctx, PROG);
-      goto end;
-    }
-  }
-  if (rla_driver_parse(ctx, PROG, opts, argc, argv, &code)) goto end;
-
-  r.ctx = ctx;
-  r.opts = opts;
-  r.t0 = rla_wtime();
-  err = choice(&r, "format", format_names, 4, &v);
-  r.fmt = (rla_format)v;
-  if (!err) err = rla_report_create(ctx, &r.rep);
-  if (!err) err = rla_driver_outputs_create(ctx, &r.outs);
-  if (rla_ctx_agree(ctx, err)) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  if (rla_options_has(opts, "report")) {
-    rla_options_get_string(opts, "report", &rpath);
-    if (rla_driver_outputs_add(r.outs, rpath, &rtmp)) {
-      code = rla_driver_fail(ctx, PROG);
-      goto end;
-    }
-  }
-  rla_report_set_string(r.rep, "program", PROG);
-  rla_report_set_string(r.rep, "kind", kind_name(kind));
-  rla_report_set_int(r.rep, "ranks", rla_ctx_size(ctx));
-  err = kind == LSQ ? run_lsq(&r) : kind == SVD ? run_svd(&r) : run_collection(&r);
-  rla_report_set_real(r.rep, "time_total", rla_wtime() - r.t0);
-  if (!err) err = rla_driver_report_memory(ctx, r.rep);
-  if (!err && rtmp) err = rla_report_write(r.rep, rtmp);
-  if (!err) err = rla_driver_outputs_commit(r.outs);
-  if (err) {
-    code = rla_driver_fail(ctx, PROG);
-    goto end;
-  }
-  failures = rla_report_failures(r.rep);
-  MPI_Bcast(&failures, 1, MPI_INT, 0, rla_ctx_comm(ctx));
-  if (rla_ctx_rank(ctx) == 0) {
-    if (failures)
-      fprintf(stderr, PROG ": %d check%s FAILED\n", failures, failures > 1 ? "s" : "");
-    else if (rla_ctx_verbosity(ctx) >= 1)
-      fprintf(stderr, PROG ": done in %.2f s\n", rla_wtime() - r.t0);
-  }
-  code = failures ? 1 : 0;
+  if (err) goto fail;
+  *nspecs = 0;
+  for (int i = 0; i < NSPECS; i++)
+    if (table[i].kinds & kind) specs[(*nspecs)++] = all_specs[i];
+  *kindp = kind;
+  *code = 0;
+  stop = 0;
+  goto end;
+fail:
+  *code = rla_driver_fail(ctx, PROG);
 end:
-  rla_driver_outputs_destroy(&r.outs);
-  rla_report_destroy(&r.rep);
   rla_options_destroy(&opts);
   rla_options_destroy(&all);
-  return rla_driver_finalize(&ctx, code);
+  return stop;
+}
+
+/* the kind, then the shared life of a driver with the options of that kind (the second pass:
+   validates, echoes the parameters) */
+int main(int argc, char **argv)
+{
+  rla_ctx ctx = NULL;
+  rla_option_spec specs[NSPECS];
+  unsigned kind = 0;
+  int nspecs, code;
+
+  if (rla_driver_init(&argc, &argv, &ctx)) return 1;
+  if (select_kind(ctx, &argc, &argv, specs, &nspecs, &kind, &code))
+    return rla_driver_finalize(&ctx, code);
+  {
+    rla_driver_def def = {PROG, specs, nspecs, NULL, NULL, gen_job, &kind};
+    return rla_driver_run_ctx(&ctx, &def, argc, argv);
+  }
 }

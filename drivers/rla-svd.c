@@ -129,6 +129,128 @@ done:
   return err;
 }
 
+/* the sizes of A (*m x *n) against -k, and of --sigma-exact (path pe, or NULL): a bad input
+   fails now, not after the SVD */
+static rla_err check_inputs(struct run *r, const char *pA, const char *pe, int64_t *mp, int64_t *np)
+{
+  rla_ctx ctx = r->ctx;
+  int64_t k = 0, m, n;
+  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
+  RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
+            pA, (long long)m, (long long)n);
+  if (rla_options_has(r->opts, "k")) {
+    RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &k));
+    RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG,
+              "-k %lld exceeds min(m, n) = %lld for %s (%lld x %lld)", (long long)k,
+              (long long)(m < n ? m : n), pA, (long long)m, (long long)n);
+  }
+  if (pe) {
+    int64_t tm, tn;
+    RLA_CALL(ctx, rla_io_read_sizes(ctx, pe, RLA_FORMAT_AUTO, &tm, &tn));
+    RLA_CHECK(ctx, tn == 1, RLA_ERR_SHAPE,
+              "%s: the exact singular values are %lld x %lld; expected a vector", pe, (long long)tm,
+              (long long)tn);
+    RLA_CHECK(ctx, !rla_options_has(r->opts, "k") || tm >= k, RLA_ERR_SHAPE,
+              "%s: the exact singular values are %lld x 1; expected a vector of at least %lld", pe,
+              (long long)tm, (long long)k);
+  }
+  *mp = m;
+  *np = n;
+  return RLA_SUCCESS;
+}
+
+/* what the run measured beside the SVD's own information */
+struct measured {
+  double t_read, t_write, t_verify;
+  double res_fro, res_2, trip_max; /* NAN, NAN, 0 without --verify */
+  int verify;
+};
+
+/* the run's results, times and parameters into the report */
+static void report_results(struct run *r, const rla_svd_info *in, int64_t k, const double *sigma,
+                           const struct measured *ms)
+{
+  rla_report rep = r->rep;
+  rla_report_set_int(rep, "rank", k);
+  rla_report_set_int(rep, "nprocs", rla_ctx_size(r->ctx));
+  rla_report_set_int(rep, "m", in->m);
+  rla_report_set_int(rep, "n", in->n);
+  rla_report_set_string(rep, "mode", in->tolerance_mode ? "tolerance" : "rank");
+  rla_report_set_int(rep, "basis_size", in->basis_size);
+  rla_report_set_int(rep, "oversample", in->oversample);
+  rla_report_set_int(rep, "power", in->power_iters);
+  rla_report_set_int(rep, "blocks", in->blocks);
+  if (in->tolerance_mode) {
+    rla_report_set_real(rep, "tol_requested", in->tol_requested);
+    rla_report_set_real(rep, "tol", in->tol);
+    rla_report_set_bool(rep, "tol_clamped", in->clamped);
+    rla_report_set_bool(rep, "tol_met", in->tol_met);
+  }
+  rla_report_set_real(rep, "error_estimate", in->error_estimate);
+  rla_report_set_real(rep, "residual_fro_relative", ms->verify ? ms->res_fro / in->norm_fro : NAN);
+  rla_report_set_real(rep, "residual_2_estimate", ms->res_2);
+  rla_report_set_real(rep, "sigma_next_lower_bound", in->sigma_next);
+  rla_report_set_real(rep, "triplet_residual_max", ms->verify ? ms->trip_max : NAN);
+  rla_report_set_real(rep, "orthogonality_loss", fmax(in->orth_loss_u, in->orth_loss_v));
+  rla_report_set_real(rep, "orthogonality_loss_u", in->orth_loss_u);
+  rla_report_set_real(rep, "orthogonality_loss_v", in->orth_loss_v);
+  rla_report_set_real(rep, "norm_A_fro", in->norm_fro);
+  rla_report_set_real_array(rep, "sigma", k, sigma);
+  rla_report_set_string(rep, "sketch", rla_sketch_type_name(in->sketch));
+  rla_report_set_int(rep, "seed", (int64_t)in->seed);
+  rla_report_set_bool(rep, "transposed", in->transposed);
+  rla_report_set_real(rep, "time_read", ms->t_read);
+  rla_report_set_real(rep, "time_redistribute", in->time_redistribute);
+  rla_report_set_real(rep, "time_sketch", in->time_sketch);
+  rla_report_set_real(rep, "time_power", in->time_power);
+  rla_report_set_real(rep, "time_qb", in->time_qb);
+  rla_report_set_real(rep, "time_small_svd", in->time_small_svd);
+  rla_report_set_real(rep, "time_svd", in->time_total);
+  rla_report_set_real(rep, "time_verify", ms->t_verify);
+  rla_report_set_real(rep, "time_write", ms->t_write);
+  rla_report_set_int(rep, "comm_words", in->comm_words);
+}
+
+/* the summary on stdout (rank 0, verbosity >= 1) and the checks of the results */
+static void print_and_check(struct run *r, const rla_svd_info *in, int64_t k, const double *sigma,
+                            const struct measured *ms)
+{
+  rla_ctx ctx = r->ctx;
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
+    printf("%s mode: m = %lld, n = %lld, rank %lld, basis %lld, q = %lld, sketch %s, %d ranks\n",
+           in->tolerance_mode ? "tolerance" : "fixed-rank", (long long)in->m, (long long)in->n,
+           (long long)k, (long long)in->basis_size, (long long)in->power_iters,
+           rla_sketch_type_name(in->sketch), rla_ctx_size(ctx));
+    printf("sigma_1 = %.6e, sigma_k = %.6e, sigma_{k+1} >= %.3e\n", sigma[0], sigma[k - 1],
+           in->sigma_next);
+    printf("error estimate ||A - U S V^T||_F / ||A||_F = %.3e", in->error_estimate);
+    if (ms->verify)
+      printf(", measured %.3e; ||A - U S V^T||_2 >= %.3e (%.3f sigma_{k+1} bound)",
+             ms->res_fro / in->norm_fro, ms->res_2,
+             in->sigma_next > 0 ? ms->res_2 / in->sigma_next : 0.0);
+    printf("\ntime %.3f s (read %.3f s)\n", in->time_total, ms->t_read);
+  }
+  /* CholeskyQR2 and Householder QR leave ||Q^T Q - I|| = O(l eps) (Yamamoto et al. 2015);
+     16 is HPL's threshold for such scaled quantities */
+  rla_report_check(r->rep, stdout, "orthonormal U and V: max |(Q^T Q - I)_ij| / (basis eps)",
+                   fmax(in->orth_loss_u, in->orth_loss_v) / ((double)in->basis_size * RLA_EPS),
+                   16.0);
+  if (in->tolerance_mode)
+    rla_report_check(r->rep, stdout, "certified error estimate <= tol", in->error_estimate,
+                     in->tol);
+  if (ms->verify) {
+    /* the estimate sqrt(||A||^2 - ||B||^2)/||A|| carries an absolute error of about
+       c eps / estimate (cancellation), at most 8 sqrt(eps) for c <= 64: the same bound
+       rla_svd_tol_min() uses */
+    rla_report_check(r->rep, stdout,
+                     "measured Frobenius error agrees with the estimate: |measured - estimate|",
+                     fabs(ms->res_fro / in->norm_fro - in->error_estimate), rla_svd_tol_min());
+    if (in->tolerance_mode)
+      rla_report_check(r->rep, stdout, "measured ||A - U S V^T||_F / ||A||_F <= tol + 8 sqrt(eps)",
+                       ms->res_fro / in->norm_fro, in->tol + rla_svd_tol_min());
+  }
+}
+
 static rla_err run(struct run *r)
 {
   rla_ctx ctx = r->ctx;
@@ -137,13 +259,13 @@ static rla_err run(struct run *r)
   const double *sigma;
   const char *pA, *pe = NULL, *pU, *pS, *pV, *tU, *tS, *tV;
   rla_format fU = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
-  int64_t k, m, n;
-  double t_read, t_write, t_verify = 0.0, res_fro = NAN, res_2 = NAN, *trip = NULL, trip_max = 0;
-  int verify;
+  int64_t k, m = 0, n = 0;
+  struct measured ms = {0.0, 0.0, 0.0, NAN, NAN, 0.0, 0};
+  double *trip = NULL;
   rla_err err = RLA_SUCCESS;
 
   RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
-  RLA_CALL(ctx, rla_options_get_flag(r->opts, "verify", &verify));
+  RLA_CALL(ctx, rla_options_get_flag(r->opts, "verify", &ms.verify));
   if (rla_options_has(r->opts, "sigma-exact"))
     RLA_CALL(ctx, rla_options_get_string(r->opts, "sigma-exact", &pe));
   RLA_CALL(ctx,
@@ -154,29 +276,11 @@ static rla_err run(struct run *r)
            rla_driver_outputs_add_option(r->outs, r->opts, "V", 0, RLA_FORMAT_AUTO, &pV, &tV, &fV));
   RLA_CALL(ctx, configure(r));
 
-  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
-  RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
-            pA, (long long)m, (long long)n);
-  if (rla_options_has(r->opts, "k")) {
-    RLA_CALL(ctx, rla_options_get_int(r->opts, "k", &k));
-    RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG,
-              "-k %lld exceeds min(m, n) = %lld for %s (%lld x %lld)", (long long)k,
-              (long long)(m < n ? m : n), pA, (long long)m, (long long)n);
-  }
-  if (pe) { /* a bad --sigma-exact fails now, not after the SVD */
-    int64_t tm, tn;
-    RLA_CALL(ctx, rla_io_read_sizes(ctx, pe, RLA_FORMAT_AUTO, &tm, &tn));
-    RLA_CHECK(ctx, tn == 1, RLA_ERR_SHAPE,
-              "%s: the exact singular values are %lld x %lld; expected a vector", pe, (long long)tm,
-              (long long)tn);
-    RLA_CHECK(ctx, !rla_options_has(r->opts, "k") || tm >= k, RLA_ERR_SHAPE,
-              "%s: the exact singular values are %lld x 1; expected a vector of at least %lld", pe,
-              (long long)tm, (long long)k);
-  }
+  RLA_CALL(ctx, check_inputs(r, pA, pe, &m, &n));
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld)", (long long)m, (long long)n);
-  t_read = rla_wtime();
+  ms.t_read = rla_wtime();
   RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));
-  t_read = rla_wtime() - t_read;
+  ms.t_read = rla_wtime() - ms.t_read;
   rla_ctx_progress(ctx, PROG ": randomized SVD on %d rank%s", rla_ctx_size(ctx),
                    rla_ctx_size(ctx) > 1 ? "s" : "");
   RLA_CALL(ctx, rla_svd_compute(r->S, r->A));
@@ -187,100 +291,32 @@ static rla_err run(struct run *r)
   rla_ctx_progress(ctx, PROG ": rank %lld in %.3f s, error estimate %.3e", (long long)k,
                    in.time_total, in.error_estimate);
 
-  if (verify) {
+  if (ms.verify) {
     rla_ctx_progress(ctx, PROG ": measuring the residual");
-    t_verify = rla_wtime();
+    ms.t_verify = rla_wtime();
     RLA_CALL_GOTO(ctx, err, done,
                   rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &trip)));
-    RLA_CALL_GOTO(ctx, err, done, rla_svd_residual_norm_fro(r->A, k, sigma, U, V, &res_fro));
-    RLA_CALL_GOTO(ctx, err, done,
-                  rla_svd_residual_norm2_estimate(r->A, k, sigma, U, V, 20, in.seed + 1, &res_2));
+    RLA_CALL_GOTO(ctx, err, done, rla_svd_residual_norm_fro(r->A, k, sigma, U, V, &ms.res_fro));
+    RLA_CALL_GOTO(
+        ctx, err, done,
+        rla_svd_residual_norm2_estimate(r->A, k, sigma, U, V, 20, in.seed + 1, &ms.res_2));
     RLA_CALL_GOTO(ctx, err, done, rla_svd_triplet_residuals(r->A, k, sigma, U, V, trip));
     for (int64_t i = 0; i < k; i++)
-      trip_max = fmax(trip_max, trip[i]);
-    t_verify = rla_wtime() - t_verify;
+      ms.trip_max = fmax(ms.trip_max, trip[i]);
+    ms.t_verify = rla_wtime() - ms.t_verify;
   }
 
-  t_write = rla_wtime();
+  ms.t_write = rla_wtime();
   if (tU) RLA_CALL_GOTO(ctx, err, done, rla_io_write(U, tU, fU, 0));
   if (tV) RLA_CALL_GOTO(ctx, err, done, rla_io_write(V, tV, fV, 0));
   if (tS) {
     RLA_CALL_GOTO(ctx, err, done, sigma_dmat(ctx, k, sigma, &Sd));
     RLA_CALL_GOTO(ctx, err, done, rla_io_write(Sd, tS, fS, RLA_IO_VECTOR));
   }
-  t_write = rla_wtime() - t_write;
+  ms.t_write = rla_wtime() - ms.t_write;
 
-  {
-    rla_report rep = r->rep;
-    rla_report_set_int(rep, "rank", k);
-    rla_report_set_int(rep, "nprocs", rla_ctx_size(ctx));
-    rla_report_set_int(rep, "m", in.m);
-    rla_report_set_int(rep, "n", in.n);
-    rla_report_set_string(rep, "mode", in.tolerance_mode ? "tolerance" : "rank");
-    rla_report_set_int(rep, "basis_size", in.basis_size);
-    rla_report_set_int(rep, "oversample", in.oversample);
-    rla_report_set_int(rep, "power", in.power_iters);
-    rla_report_set_int(rep, "blocks", in.blocks);
-    if (in.tolerance_mode) {
-      rla_report_set_real(rep, "tol_requested", in.tol_requested);
-      rla_report_set_real(rep, "tol", in.tol);
-      rla_report_set_bool(rep, "tol_clamped", in.clamped);
-      rla_report_set_bool(rep, "tol_met", in.tol_met);
-    }
-    rla_report_set_real(rep, "error_estimate", in.error_estimate);
-    rla_report_set_real(rep, "residual_fro_relative", verify ? res_fro / in.norm_fro : NAN);
-    rla_report_set_real(rep, "residual_2_estimate", res_2);
-    rla_report_set_real(rep, "sigma_next_lower_bound", in.sigma_next);
-    rla_report_set_real(rep, "triplet_residual_max", verify ? trip_max : NAN);
-    rla_report_set_real(rep, "orthogonality_loss", fmax(in.orth_loss_u, in.orth_loss_v));
-    rla_report_set_real(rep, "orthogonality_loss_u", in.orth_loss_u);
-    rla_report_set_real(rep, "orthogonality_loss_v", in.orth_loss_v);
-    rla_report_set_real(rep, "norm_A_fro", in.norm_fro);
-    rla_report_set_real_array(rep, "sigma", k, sigma);
-    rla_report_set_string(rep, "sketch", rla_sketch_type_name(in.sketch));
-    rla_report_set_int(rep, "seed", (int64_t)in.seed);
-    rla_report_set_bool(rep, "transposed", in.transposed);
-    rla_report_set_real(rep, "time_read", t_read);
-    rla_report_set_real(rep, "time_redistribute", in.time_redistribute);
-    rla_report_set_real(rep, "time_sketch", in.time_sketch);
-    rla_report_set_real(rep, "time_power", in.time_power);
-    rla_report_set_real(rep, "time_qb", in.time_qb);
-    rla_report_set_real(rep, "time_small_svd", in.time_small_svd);
-    rla_report_set_real(rep, "time_svd", in.time_total);
-    rla_report_set_real(rep, "time_verify", t_verify);
-    rla_report_set_real(rep, "time_write", t_write);
-    rla_report_set_int(rep, "comm_words", in.comm_words);
-  }
-  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
-    printf("%s mode: m = %lld, n = %lld, rank %lld, basis %lld, q = %lld, sketch %s, %d ranks\n",
-           in.tolerance_mode ? "tolerance" : "fixed-rank", (long long)in.m, (long long)in.n,
-           (long long)k, (long long)in.basis_size, (long long)in.power_iters,
-           rla_sketch_type_name(in.sketch), rla_ctx_size(ctx));
-    printf("sigma_1 = %.6e, sigma_k = %.6e, sigma_{k+1} >= %.3e\n", sigma[0], sigma[k - 1],
-           in.sigma_next);
-    printf("error estimate ||A - U S V^T||_F / ||A||_F = %.3e", in.error_estimate);
-    if (verify)
-      printf(", measured %.3e; ||A - U S V^T||_2 >= %.3e (%.3f sigma_{k+1} bound)",
-             res_fro / in.norm_fro, res_2, in.sigma_next > 0 ? res_2 / in.sigma_next : 0.0);
-    printf("\ntime %.3f s (read %.3f s)\n", in.time_total, t_read);
-  }
-  /* CholeskyQR2 and Householder QR leave ||Q^T Q - I|| = O(l eps) (Yamamoto et al. 2015);
-     16 is HPL's threshold for such scaled quantities */
-  rla_report_check(r->rep, stdout, "orthonormal U and V: max |(Q^T Q - I)_ij| / (basis eps)",
-                   fmax(in.orth_loss_u, in.orth_loss_v) / ((double)in.basis_size * RLA_EPS), 16.0);
-  if (in.tolerance_mode)
-    rla_report_check(r->rep, stdout, "certified error estimate <= tol", in.error_estimate, in.tol);
-  if (verify) {
-    /* the estimate sqrt(||A||^2 - ||B||^2)/||A|| carries an absolute error of about
-       c eps / estimate (cancellation), at most 8 sqrt(eps) for c <= 64: the same bound
-       rla_svd_tol_min() uses */
-    rla_report_check(r->rep, stdout,
-                     "measured Frobenius error agrees with the estimate: |measured - estimate|",
-                     fabs(res_fro / in.norm_fro - in.error_estimate), rla_svd_tol_min());
-    if (in.tolerance_mode)
-      rla_report_check(r->rep, stdout, "measured ||A - U S V^T||_F / ||A||_F <= tol + 8 sqrt(eps)",
-                       res_fro / in.norm_fro, in.tol + rla_svd_tol_min());
-  }
+  report_results(r, &in, k, sigma, &ms);
+  print_and_check(r, &in, k, sigma, &ms);
   if (pe) RLA_CALL_GOTO(ctx, err, done, exact_sigma(r, pe, k, sigma));
 done:
   free(trip);
