@@ -30,7 +30,7 @@ rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L)
   return RLA_SUCCESS;
 }
 
-static void free_arrays(struct rla_lsq_s *L)
+void lsq_info_free(struct rla_lsq_s *L)
 {
   rla_free(&L->residual_norm);
   rla_free(&L->rhs_norm);
@@ -39,8 +39,14 @@ static void free_arrays(struct rla_lsq_s *L)
   rla_free(&L->residual_sketched);
   rla_free(&L->rhs_iterations);
   rla_free(&L->rhs_converged);
+  L->cap = 0;
+}
+
+static void free_arrays(struct rla_lsq_s *L)
+{
+  lsq_info_free(L);
   rla_free(&L->history);
-  L->cap = L->history_cap = 0;
+  L->history_cap = 0;
 }
 
 rla_err rla_lsq_destroy(rla_lsq *L)

@@ -222,6 +222,8 @@ rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_co
 /* The plan (solve.c): for the operator L->op and nrhs right-hand sides, size and set up the
    sketch, reserve the operator's workspace and allocate every array a solve uses. Collective. */
 rla_err lsq_plan(rla_lsq L, int64_t nrhs);
+/* Free the per right-hand-side arrays of the report (capacity 0). Local. */
+void lsq_info_free(rla_lsq L);
 void lsq_work_free(lsq_work *w);
 
 #endif

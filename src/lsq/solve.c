@@ -109,14 +109,7 @@ static rla_err info_reserve(rla_lsq L, int64_t nrhs)
 {
   rla_ctx ctx = L->ctx;
   if (L->cap >= nrhs) return RLA_SUCCESS;
-  L->cap = 0;
-  rla_free(&L->residual_norm);
-  rla_free(&L->rhs_norm);
-  rla_free(&L->backward_error);
-  rla_free(&L->backward_error_estimate);
-  rla_free(&L->residual_sketched);
-  rla_free(&L->rhs_iterations);
-  rla_free(&L->rhs_converged);
+  lsq_info_free(L);
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)nrhs, sizeof(double), &L->residual_norm));
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)nrhs, sizeof(double), &L->rhs_norm));
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)nrhs, sizeof(double), &L->backward_error));
