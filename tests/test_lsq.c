@@ -448,9 +448,10 @@ static void test_accurate_vs_lapack(void)
 
 /* The Cholesky factor of the sketch's Gram matrix as the preconditioner, on spectra other than
    the geometric one of test_accurate_vs_lapack: one small singular value, and two clusters,
-   at kappa 1e4 and 3e5, where its condition estimate is below the 1e7 up to which it is taken
-   (the 1-norm estimate exceeds kappa_2 by up to 25x with one small singular value: 7e6 at
-   3e5).
+   at kappa 1e4, 3e5 and 1e6, where its 2-norm condition estimate is below the 1e7 up to which
+   it is taken. LAPACK's 1-norm estimate (reported as kappa_sketch) exceeds kappa_2 by up to
+   25x with one small singular value, above 1e7 at 1e6: that case shows the 2-norm estimate
+   deciding.
    Its rounding must not spoil the preconditioner: the preconditioned condition number (Lanczos
    estimate, from below) stays within (1 + e) / (1 - e) for e = e_s + delta: e_s the embedding's
    distortion (distortion, Davidson-Szarek t = 3; 1.98 alone here), delta the relative change of
@@ -462,10 +463,10 @@ static void test_accurate_vs_lapack(void)
 static void test_cholesky_spectra(void)
 {
   const spectrum_kind kinds[] = {SPECTRUM_ONE_SMALL, SPECTRUM_TWO_CLUSTERS};
-  const double kappas[] = {1e4, 3e5};
+  const double kappas[] = {1e4, 3e5, 1e6};
   const int64_t m = 2000, d = 40;
   for (size_t k = 0; k < 2; k++)
-    for (size_t t = 0; t < 2; t++) {
+    for (size_t t = 0; t < 3; t++) {
       problem p, q;
       facts f;
       rla_dmat A = NULL, B = NULL;
@@ -473,7 +474,8 @@ static void test_cholesky_spectra(void)
       rla_lsq_info info;
       double x[40], y[40], dcol[40], fe, kw, kws, mu, fbound, es, ks, delta, bound;
       int ok = 1;
-      make_problem_kind(m, d, 1, kappas[t], 0.5, 1.0, kinds[k], 900 + 2 * k + t, &p);
+      make_problem_kind(m, d, 1, kappas[t], 0.5, 1.0, kinds[k], t < 2 ? 900 + 2 * k + t : 910 + k,
+                        &p);
       equilibrate(&p, &q, dcol);
       facts_make(&q, &f);
       distribute(&p, 0, &A, &B);
@@ -496,6 +498,7 @@ static void test_cholesky_spectra(void)
                 info.kappa_preconditioned, bound, delta, (long long)info.iterations, fe, fbound,
                 kw / RLA_EPS, mu / RLA_EPS);
       ok &= strcmp(info.factorization, "cholesky") == 0;
+      if (kinds[k] == SPECTRUM_ONE_SMALL && kappas[t] == 1e6) ok &= info.kappa_sketch > 1e7;
       ok &= info.kappa_preconditioned >= 1.0 && info.kappa_preconditioned <= bound;
       ok &= info.converged && kw <= mu;
       ok &= fe <= fbound;
@@ -1018,8 +1021,9 @@ static void judge(const reference *r, rla_lsq_method method, const double *x,
   } else if (method == RLA_LSQ_ACCURATE) {
     unscale(d, r->dcol, x, y);
     *diff = rel_diff(d, y, r->q.xstar);
-    *tol = forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * mu_accurate(d, info->sketch_rows, info->tol)) +
-           forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * r->kwsq);
+    *tol =
+        forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * mu_accurate(d, info->sketch_rows, info->tol)) +
+        forward_bound(&r->q, &r->fq, 0, sqrt(2.0) * r->kwsq);
   } else {
     *diff = rel_diff(d, x, p->xstar);
     *tol = forward_bound(p, &r->f, 0, mu_householder(m, d)) +

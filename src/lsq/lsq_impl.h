@@ -120,16 +120,23 @@ typedef struct {
 
 /* The accurate method takes the R factor of the equilibrated sketch S A D from the Cholesky
    factorization of its Gram matrix (one dsyrk, about half the time of its Householder QR;
-   chosen by measurement: see bench/README.md) when LAPACK's 1-norm condition estimate of that
-   factor is at most this, and TSQR otherwise. The computed factor is the exact one of
-   D (G + E) D with ||E|| <= c eps ||G||, so as a preconditioner its distortion grows as
-   c eps kappa^2 (and a warm start from the sketch's normal equations loses kappa^2 eps, which
-   CG makes up). On the benchmark family (2^18 x 256, geometric singular values) the
-   preconditioned condition number was the same as with TSQR, 1.56, up to kappa 1e8, 5.25 at
-   1e9 (c eps kappa^2 near 4 there, so about 0.04 at 1e8), and the factorization failed at
-   1e10: 1e7 leaves a factor 10 in kappa, 100 in the distortion. Sketch-and-solve itself (the
-   solve method) always uses TSQR, whose x is accurate to kappa eps rather than kappa^2 eps. */
-#define CHOL_KAPPA_MAX 1e7
+   chosen by measurement: see bench/README.md) when its estimated 2-norm condition number is at
+   most this, and TSQR otherwise. The computed factor is the exact one of D (G + E) D with
+   ||E|| <= c eps ||G||, so as a preconditioner its distortion grows as c eps kappa_2^2 (and a
+   warm start from the sketch's normal equations loses kappa^2 eps, which CG makes up). On the
+   benchmark family (2^18 x 256, geometric singular values) the preconditioned condition number
+   was the same as with TSQR, 1.56, up to kappa_2 = 1e8, 5.25 at 1e9 (c eps kappa^2 near 4
+   there, so about 0.04 at 1e8), and the factorization failed at 1e10. The estimate is the
+   power method's (lsq_power_estimates, CHOL_POWER_STEPS steps from a Gaussian start): from
+   below, and above a quarter of each eigenvalue with probability at least
+   1 - 0.824 sqrt(d) 4^-(CHOL_POWER_STEPS - 3/2) (under 1e-7 up to d = 10^5), so an accepted
+   factor has kappa_2 <= 4e7, a factor 2.5 in kappa below the 1e8 that still matched TSQR.
+   LAPACK's 1-norm estimate, used before, exceeds kappa_2 by up to a factor d: it was 1.2e7
+   on a 2^16 x 256 problem of kappa_2 = 1e6 with random singular vectors, which took TSQR.
+   Sketch-and-solve itself (the solve method) always uses TSQR, whose x is accurate to kappa eps
+   rather than kappa^2 eps. */
+#define CHOL_KAPPA_MAX   1e7
+#define CHOL_POWER_STEPS 16
 
 #define CHECK_SOLVER(L)                                                                            \
   do {                                                                                             \
@@ -152,6 +159,15 @@ typedef struct {
 rla_err lsq_op_agree(const lsq_problem *p, rla_err err);
 /* In-place sum over the ranks of n doubles, counted in cost. Collective. */
 rla_err lsq_allreduce(rla_ctx ctx, double *buf, int64_t n, lsq_cost *cost);
+/* Estimates from below of ||R||_2 and kappa_2(R) for the d x d upper triangular R (leading
+   dimension d): `steps` steps of the power method on R^T R and on (R^T R)^-1 (triangular
+   products and solves, O(d^2) flops each), from a fixed start, or from a Gaussian one when
+   random_start (then, for any R, each eigenvalue estimate is within a factor 1 - e of the
+   largest with probability at least 1 - 0.824 sqrt(d) (1 - e)^(steps - 1/2): Kuczynski,
+   Wozniakowski, SIMAX 13, 1992). kappa is infinite when R is singular to working precision.
+   v, y: d doubles of work. Local. */
+void lsq_power_estimates(const double *r, int64_t d, int steps, int random_start, double *v,
+                         double *y, double *sigma1, double *kappa);
 
 /* The oversampling factor in use for an m x d problem: the one set, or the default of the
    method (interface.c). Local. */

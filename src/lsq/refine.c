@@ -229,43 +229,12 @@ static double kw_estimate_qr(const double *rmu, int64_t d, const double *g, doub
 }
 
 /* QR path: ||R||_2 and kappa_2(R) for the adaptive stopping rule, by POWER_STEPS steps of the
-   power method on R^T R and on (R^T R)^-1 (triangular products and solves, O(d^2) each) from a
-   fixed start. Both converge from below; the rule needs them to a few percent. v, y: d. */
+   power method from a fixed start (see lsq_power_estimates); the rule needs them to a few
+   percent. v, y: d. */
 static void power_estimates(const lsq_factor *F, double *v, double *y, double *sigma1,
                             double *kappa)
 {
-  int64_t d = F->d;
-  double lmax = 0.0, linv = 0.0;
-  for (int pass = 0; pass < 2; pass++) {
-    double lam = 0.0;
-    for (int64_t i = 0; i < d; i++)
-      v[i] = 1.0 / sqrt((double)d) * (1.0 + 0.5 * (double)(i % 3));
-    for (int it = 0; it < POWER_STEPS; it++) {
-      double nrm = cblas_dnrm2((int)d, v, 1);
-      if (!(nrm > 0.0) || !isfinite(nrm)) break;
-      cblas_dscal((int)d, 1.0 / nrm, v, 1);
-      memcpy(y, v, sizeof(double) * (size_t)d);
-      if (pass == 0) { /* y = R^T R v */
-        cblas_dtrmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)d, F->r, (int)d, y,
-                    1);
-        cblas_dtrmv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, F->r, (int)d, y,
-                    1);
-      } else { /* y = R^-1 R^-T v */
-        cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)d, F->r, (int)d, y,
-                    1);
-        cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)d, F->r, (int)d, y,
-                    1);
-      }
-      lam = cblas_ddot((int)d, v, 1, y, 1);
-      memcpy(v, y, sizeof(double) * (size_t)d);
-    }
-    if (pass == 0)
-      lmax = lam;
-    else
-      linv = lam;
-  }
-  *sigma1 = lmax > 0.0 ? sqrt(lmax) : 0.0;
-  *kappa = lmax > 0.0 && linv > 0.0 ? sqrt(lmax * linv) : INFINITY;
+  lsq_power_estimates(F->r, F->d, POWER_STEPS, 0, v, y, sigma1, kappa);
 }
 
 /* sqrt(theta_max / theta_min) of the CG (Lanczos) tridiagonal matrix */

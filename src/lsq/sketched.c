@@ -115,11 +115,13 @@ static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double 
 }
 
 /* Rank 0's part of sketch_cholesky: from the summed Gram matrix g (c x c, upper), msg =
-   (accepted, kappa, D (d), R (d x d), c1 (d x nrhs)), accepted only when R passes
-   CHOL_KAPPA_MAX (msg is zero on entry). */
-static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs, double *msg)
+   (accepted, kappa, D (d), R (d x d), c1 (d x nrhs)), accepted only when the estimate of
+   kappa_2(R) passes CHOL_KAPPA_MAX (msg is zero on entry); kappa is LAPACK's 1-norm estimate,
+   as on the QR path. v: 2 d doubles of work. */
+static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs, double *msg,
+                             double *v)
 {
-  double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0;
+  double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0, sigma1, kappa2;
   lapack_int info = 0;
   int ok = 1;
   for (int64_t j = 0; j < d; j++) {
@@ -132,7 +134,9 @@ static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs
   if (ok) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, r, (lapack_int)d);
   if (ok && info == 0)
     info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, r, (lapack_int)d, &rcond);
-  if (!(ok && info >= 0 && rcond > 0.0 && 1.0 / rcond <= CHOL_KAPPA_MAX)) return;
+  if (!(ok && info >= 0 && rcond > 0.0)) return;
+  lsq_power_estimates(r, d, CHOL_POWER_STEPS, 1, v, v + d, &sigma1, &kappa2);
+  if (!(kappa2 <= CHOL_KAPPA_MAX)) return;
   msg[0] = 1.0;
   msg[1] = 1.0 / rcond;
   for (int64_t j = 0; j < nrhs; j++) {
@@ -149,10 +153,10 @@ static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs
    of D G11 D, which is R11 D of the QR path in exact arithmetic, and c1 = R^-T D G12, which
    is R12 there. Rank 0 decides and broadcasts, with R, D and c1, whether R is accepted (see
    CHOL_KAPPA_MAX): *accepted is then 1 on every rank and F->scale, F->r, F->kappa and c1
-   (d x nrhs) are set. g (c x c) and msg (2 + d + d^2 + d nrhs): work. Collective. */
+   (d x nrhs) are set. g (c x c), msg (2 + d + d^2 + d nrhs) and v (2 d): work. Collective. */
 static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
-                               lsq_factor *F, double *c1, double *g, double *msg, lsq_cost *cost,
-                               int *accepted)
+                               lsq_factor *F, double *c1, double *g, double *msg, double *v,
+                               lsq_cost *cost, int *accepted)
 {
   int me = rla_ctx_rank(ctx), Pq;
   int64_t c = d + nrhs, rows, row0, nmsg = 2 + d + d * d + d * nrhs;
@@ -173,7 +177,7 @@ static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t 
     cost->reductions++;
     cost->words += c * c;
   }
-  if (me == 0) cholesky_on_root(g, c, d, nrhs, msg);
+  if (me == 0) cholesky_on_root(g, c, d, nrhs, msg, v);
   if (rla_ctx_size(ctx) > 1) {
     /* the flag first, then the factor only when it is taken */
     RLA_MPI(ctx, MPI_Bcast(msg, 2, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
@@ -307,8 +311,8 @@ static rla_err sketch_factor(rla_lsq L, const lsq_problem *p, lsq_factor *F,
   int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
   int chol = 0;
   if (L->method == RLA_LSQ_ACCURATE)
-    RLA_CALL(ctx,
-             sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, cost, &chol));
+    RLA_CALL(ctx, sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, W->rf,
+                                  cost, &chol)); /* rf (c^2 >= 2 d): the QR path's, free here */
   if (chol) {
     F->cholesky = 1;
     *c1 = W->c1; /* R^-T D (S A)^T S B */
