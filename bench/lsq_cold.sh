@@ -5,23 +5,25 @@
 #   gen:   rla-gen lsq (A = U diag(sigma) V^T, sigma geometric 1 .. 1/cond, ||r*|| = 1e-3)
 #   numpy: bench/gen_lsq_family.py (the same shape of problem from an independent generator,
 #          sigma log-spaced 1 .. 1/cond, ||r*|| / ||b|| = 1e-3)
-# Cold: each method (accurate, solve, direct = PDGELS with its redistribution) in its own launch,
-# repeated LSQ_R times; the median and the range of each time of the --report JSON (time_solve
-# and its phases) and of the launch's wall time, the accuracy, and the ratios direct/accurate and
-# direct/solve of the same run. Warm: the same files through rla-lsq's batch mode (one launch,
-# a manifest naming the problem LSQ_WARM_N times: a new solver per entry in a warm process; the
-# best of entries 2..N), and bench_lsq --repeat (its own problem, one solver reused: the best).
+# Cold: each method (accurate, solve, direct = PDGELS with its redistribution) in its own launch;
+# the median and the range over LSQ_R launches of each time of the --report JSON (time_solve and
+# its phases) and of the launch's wall time, the accuracy, the accurate method's factorization,
+# and the ratios direct/accurate and direct/solve of the same run. Warm: the same files through
+# rla-lsq's batch mode (a manifest naming the problem LSQ_WARM_N times, all solved in one launch,
+# a new solver per entry in a warm process: the best of entries 2..N, and entry 1 apart), one
+# batch launch per method after each round of cold launches, so that both see the same load;
+# then bench_lsq --repeat (its own problem, one solver per method reused: the best of LSQ_R).
 # usage: bench/lsq_cold.sh [BUILDDIR]   (default: the current directory, after make)
 # Environment: LSQ_M (262144), LSQ_D ("256 1024"), LSQ_R (3), LSQ_COND (1e6), LSQ_RHO (1e-3),
 #   LSQ_FAMILIES ("gen numpy"), LSQ_METHODS ("accurate solve direct"), LSQ_WARM (1),
-#   LSQ_WARM_N (4), LSQ_NP (2), LSQ_OUT ($BUILDDIR/bench/out/lsq). The problems stay in LSQ_OUT
+#   LSQ_WARM_N (3), LSQ_NP (2), LSQ_OUT ($BUILDDIR/bench/out/lsq). The problems stay in LSQ_OUT
 #   for the next run with the same parameters (8 m d bytes each: 2 GiB at 2^18 x 1024).
 set -u
 builddir=$(cd "${1:-.}" && pwd)
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 M=${LSQ_M:-262144} DS=${LSQ_D:-"256 1024"} R=${LSQ_R:-3} COND=${LSQ_COND:-1e6}
 RHO=${LSQ_RHO:-1e-3} FAMILIES=${LSQ_FAMILIES:-"gen numpy"}
-METHODS=${LSQ_METHODS:-"accurate solve direct"} WARM=${LSQ_WARM:-1} WARM_N=${LSQ_WARM_N:-4}
+METHODS=${LSQ_METHODS:-"accurate solve direct"} WARM=${LSQ_WARM:-1} WARM_N=${LSQ_WARM_N:-3}
 NP=${LSQ_NP:-2}
 out=${LSQ_OUT:-$builddir/bench/out/lsq}
 PY=/usr/bin/python3
@@ -89,7 +91,9 @@ for method, reps in by.items():
     ts, tw = med(ok, "time_solve"), med(ok, "wall")
     tj, tr = med(ok, "time_total"), med(ok, "time_read")
     ph = [med(ok, k)[0] for k in phases]
-    other = ts[0] - sum(ph)
+    for r in ok:  # per launch, so that the phases' medians need not add up
+        r["other"] = r["time_solve"] - sum(r.get(k, 0.0) for k in phases)
+    other = med(ok, "other")[0]
     solve[method] = (ts[0], tw[0])
     last = ok[-1]
     facts = sorted(set(r.get("factorization", "?") for r in ok))
@@ -110,47 +114,38 @@ if "direct" in solve:
 EOF
 }
 
-# cold: one launch per method and repetition, methods interleaved so that a change of load hits
-# them alike
-cold() {
-  fam=$1 d=$2 dir="$out/$1-$M-$2" list="$out/$1-$M-$2/cold.txt"
-  : >"$list"
-  i=1
-  while [ "$i" -le "$R" ]; do
-    for meth in $METHODS; do
-      rep="$dir/cold-$meth-$i.json"
-      rm -f "$rep"
-      t0=$(now)
-      mpiexec -np "$NP" "$lsq" -A "$dir/A.npy" -b "$dir/b.npy" --x-exact "$dir/x.npy" \
-        --method "$meth" --report "$rep" -v 0 >"$dir/cold-$meth-$i.txt" 2>&1
-      st=$?
-      echo "$meth $(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }') $st $rep" >>"$list"
-    done
-    i=$((i + 1))
-  done
-  summarize "$list" "== cold: $fam, $M x $d, $NP ranks, $R launches per method $(load)"
+# cold launch FAMILY D METHOD I: one driver launch, its line appended to cold.txt
+cold_launch() {
+  dir="$out/$1-$M-$2" rep="$out/$1-$M-$2/cold-$3-$4.json"
+  rm -f "$rep"
+  t0=$(now)
+  mpiexec -np "$NP" "$lsq" -A "$dir/A.npy" -b "$dir/b.npy" --x-exact "$dir/x.npy" \
+    --method "$3" --report "$rep" -v 0 >"$dir/cold-$3-$4.txt" 2>&1
+  st=$?
+  echo "$3 $(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }') $st $rep" >>"$dir/cold.txt"
 }
 
-# warm: one batch launch per method over a manifest naming the problem WARM_N times (each entry
-# a symbolic link, as the batch wants distinct names); entry 1 is the process's first solve
-warm() {
-  fam=$1 d=$2 dir="$out/$1-$M-$2" list="$out/$1-$M-$2/warm.txt"
-  : >"$list"
-  : >"$dir/manifest.txt"
-  i=1
-  while [ "$i" -le "$WARM_N" ]; do
-    ln -sf A.npy "$dir/A$i.npy"
-    echo "A$i.npy b.npy" >>"$dir/manifest.txt"
-    i=$((i + 1))
-  done
-  for meth in $METHODS; do
-    rm -rf "$dir/warm-$meth"
-    t0=$(now)
-    mpiexec -np "$NP" "$lsq" --manifest "$dir/manifest.txt" --output-dir "$dir/warm-$meth" \
-      --group-size "$NP" --x-exact "$dir/x.npy" --method "$meth" -v 0 >"$dir/warm-$meth.txt" 2>&1
-    st=$?
-    wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-    "$PY" - "$dir/warm-$meth" "$WARM_N" "$meth" "$wall" "$st" >>"$list" <<'EOF'
+# warm launch FAMILY D METHOD I: one batch launch over a manifest naming the problem WARM_N
+# times (each entry a symbolic link, as the batch wants distinct names); appends to warm.txt
+# the entry of 2..WARM_N with the least time_solve as METHOD and entry 1 (the process's first
+# solve) as first-METHOD, each with the launch's wall time divided by WARM_N
+warm_launch() {
+  dir="$out/$1-$M-$2" res="$out/$1-$M-$2/warm-$3-$4"
+  if [ ! -f "$dir/manifest.txt" ]; then
+    i=1
+    while [ "$i" -le "$WARM_N" ]; do
+      ln -sf A.npy "$dir/A$i.npy"
+      echo "A$i.npy b.npy"
+      i=$((i + 1))
+    done >"$dir/manifest.txt"
+  fi
+  rm -rf "$res"
+  t0=$(now)
+  mpiexec -np "$NP" "$lsq" --manifest "$dir/manifest.txt" --output-dir "$res" \
+    --group-size "$NP" --x-exact "$dir/x.npy" --method "$3" -v 0 >"$res.txt" 2>&1
+  st=$?
+  wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  "$PY" - "$res" "$WARM_N" "$3" "$wall" "$st" >>"$dir/warm.txt" <<'EOF'
 import json, sys
 d, n, meth, wall, st = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 def t(i):
@@ -159,12 +154,34 @@ def t(i):
     except (OSError, ValueError, KeyError):
         return float("inf")
 best = min(range(2, n + 1), key=t) if n > 1 else 1
-# the batch's wall time per entry stands for the launch's wall time
 print(meth, float(wall) / n, st, "%s/A%d/report.json" % (d, best))
 print("first-" + meth, float(wall) / n, st, "%s/A1/report.json" % d)
 EOF
+}
+
+# FAMILY D: R rounds of (a cold launch per method, a warm batch launch per method), so that a
+# change of the machine's load hits cold and warm, and every method, alike; then the summaries
+measure() {
+  dir="$out/$1-$M-$2"
+  : >"$dir/cold.txt"
+  : >"$dir/warm.txt"
+  rm -f "$dir/manifest.txt"
+  before=$(cut -d' ' -f1-3 /proc/loadavg)
+  r=1
+  while [ "$r" -le "$R" ]; do
+    for meth in $METHODS; do
+      cold_launch "$1" "$2" "$meth" "$r"
+    done
+    if [ "$WARM" = 1 ]; then
+      for meth in $METHODS; do
+        warm_launch "$1" "$2" "$meth" "$r"
+      done
+    fi
+    r=$((r + 1))
   done
-  summarize "$list" "== warm (batch, $WARM_N entries in one launch; 'method': best of entries 2..$WARM_N, 'first-method': entry 1; wall: the launch's / $WARM_N): $fam, $M x $d $(load)"
+  after=$(cut -d' ' -f1-3 /proc/loadavg)
+  summarize "$dir/cold.txt" "== cold: $1, $M x $2, $NP ranks, one launch per solve, $R per method (load average: $before at the start, $after at the end)"
+  [ "$WARM" = 1 ] && summarize "$dir/warm.txt" "== warm: $1, $M x $2, $R batch launches of $WARM_N solves per method: 'method' the best of solves 2..$WARM_N, 'first-method' solve 1; wall = the launch's / $WARM_N (run interleaved with the cold launches above)"
 }
 
 echo "lsq_cold.sh: m = $M, d = $DS, cond $COND, rho $RHO, $NP ranks, $R launches per method"
@@ -177,8 +194,7 @@ for d in $DS; do
     problem "$fam" "$d" || exit 1
     [ "$fam" = numpy ] && sed 's/^/  /' "$out/$fam-$M-$d/gen.txt"
     [ "$fam" = gen ] && "$PY" -c "import numpy as np, sys; b = np.load(sys.argv[1]); print('  rla-gen: ||r*|| / ||b|| = %.3e' % (float(sys.argv[2]) / np.linalg.norm(b)))" "$out/$fam-$M-$d/b.npy" "$RHO"
-    cold "$fam" "$d"
-    [ "$WARM" = 1 ] && warm "$fam" "$d"
+    measure "$fam" "$d"
   done
   if [ "$WARM" = 1 ]; then
     bl="$builddir/bench/bench_lsq"
