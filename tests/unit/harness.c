@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* main() of every MPI test program: MPI and context setup, a scratch directory, CUnit run on
-   all ranks with output from rank 0, and a final "N passed, N failed" line. */
+/* main() of every unit suite (tests/unit/X.c): MPI and context setup, a scratch directory,
+   CUnit run on all ranks with output from rank 0, and a final "N passed, N failed" line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
   rla_ctx_set_verbosity(rla_test_ctx, 0);
   if (rank == 0) {
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(tmpdir_buf, sizeof(tmpdir_buf), "%s/%s-np%d-XXXXXX", base, prog, size);
+    snprintf(tmpdir_buf, sizeof(tmpdir_buf), "%s/unit-%s-np%d-XXXXXX", base, prog, size);
     if (!mkdtemp(tmpdir_buf)) tmpdir_buf[0] = '\0';
   }
   MPI_Bcast(tmpdir_buf, sizeof(tmpdir_buf), MPI_CHAR, 0, MPI_COMM_WORLD);
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) {
     if (!keep) remove_tree(tmpdir_buf);
-    printf("\n%s on %d rank%s: %d passed, %d failed\n", prog, size, size > 1 ? "s" : "",
+    printf("\nunit/%s on %d rank%s: %d passed, %d failed\n", prog, size, size > 1 ? "s" : "",
            ran_tests - failed_tests, failed_tests);
   }
   rla_ctx_destroy(&rla_test_ctx);
