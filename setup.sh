@@ -75,7 +75,7 @@ stage() {
   rc=0
   "$@" || rc=$?
   echo "setup.sh: stage $name: $(($(date +%s) - t0)) s, exit $rc" >&2
-  # the slowest tests of the stage, from the wall time tests/isolate.sh appends to each log
+  # the slowest tests of the stage, from the wall time tests/lib/isolate.sh appends to each log
   grep -r -H -x 'isolate.sh: [0-9]* s' "check-results/$name" 2>/dev/null |
     sed -E 's|^check-results/[a-z]*/(.*)\.log:isolate.sh: ([0-9]+) s$|\2 s \1|' | sort -n -r |
     head -n 5 | sed 's/^/setup.sh:   /' >&2 || true
@@ -84,7 +84,7 @@ stage() {
 
 # the failing test logs of a build directory
 show_failures() {
-  grep -l -E '^(FAIL|ERROR)' "$1"/tests/*.log "$1"/tests/*/*.log "$1"/fuzz/*.log 2>/dev/null |
+  grep -l -E '^(FAIL|ERROR)' "$1"/tests/*/*.log "$1"/fuzz/*.log 2>/dev/null |
     head -n 5 | while read -r f; do
     echo "--- $f" >&2
     tail -n 30 "$f" >&2
@@ -178,11 +178,11 @@ kernel() {
 # interface (the default would take every other interface of the machine), for both MPI's
 # messages and the launcher's own
 wide() {
-  forget build tests/test_wide.sh
+  forget build tests/drivers/wide.sh
   rc=0
   OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo \
     OMPI_MCA_oob_tcp_if_include=lo make -C build check-wide >&2 || { show_failures build; rc=1; }
-  keep wide build tests/test_wide.sh
+  keep wide build tests/drivers/wide.sh
   return $rc
 }
 
@@ -221,7 +221,9 @@ check)
     status=1
     # a stage that failed without a failing test (its build broke, say) counts as one failure
     if [ "$s" != fuzz ]; then
-      case "$(sh tests/tally.sh "check-results/$s")" in *" 0 failed"*) broken=$((broken + 1)) ;; esac
+      case "$(sh tests/lib/tally.sh "check-results/$s")" in
+      *" 0 failed"*) broken=$((broken + 1)) ;;
+      esac
     fi
   done
   dirs=""
@@ -229,7 +231,7 @@ check)
     [ "$s" = fuzz ] || dirs="$dirs check-results/$s"
   done
   # shellcheck disable=SC2086
-  tally=$(sh tests/tally.sh $dirs)
+  tally=$(sh tests/lib/tally.sh $dirs)
   p=$(echo "$tally" | sed -E 's/^([0-9]+) passed.*/\1/')
   f=$(echo "$tally" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
   rest=$(echo "$tally" | sed -E 's/^[0-9]+ passed, [0-9]+ failed//')

@@ -7,8 +7,8 @@
 # at BENCH_MAXIT iterations: their times are then lower bounds). Prints one line per solver
 # (iterations, reason, backward error, error against the exact x*, seconds of KSPSetUp +
 # KSPSolve) and the time ratios to the sketch PC. The plugin is loaded with -dll_append into
-# tests/petsc_lsq, a plain PETSc program.
-# Usage (from the build directory, after make check or make tests/petsc_lsq):
+# tests/interop/petsc_lsq, a plain PETSc program.
+# Usage (from the build directory, after make check or make tests/interop/petsc_lsq):
 #   sh bench/petsc.sh            (BENCH_NP ranks, default 2; BENCH_M, BENCH_N, BENCH_COND,
 #                                 BENCH_MAXIT, BENCH_TYPE aij|dense, default 20000 200 1e8 3000 aij)
 set -e
@@ -31,7 +31,7 @@ echo "KSPLSQR, rtol 1e-10, $m x $n, cond $cond, $type, $np ranks"
 run() { # label, options...
   label=$1
   shift
-  line=$($mpiexec "$build/tests/petsc_lsq" -f "$dir/A.petsc" -b "$dir/b.petsc" \
+  line=$($mpiexec "$build/tests/interop/petsc_lsq" -f "$dir/A.petsc" -b "$dir/b.petsc" \
     -x_ref "$dir/x.petsc" -viewer_binary_skip_info -mat_type "$type" \
     -dll_append "$build/src/petsc/.libs/librla_petsc.so" "$@" | grep '^its ')
   printf '%-22s %s\n' "$label" "$line"

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# rla-cluster end to end: the bundled collection with every algorithm on 1, 2 and 3 ranks (the
+# same clusters on every rank count and in both distributions), the stored factors and the report checked with NumPy, the
+# estimator against bound 1, and bad collections: a non-zero exit on every rank, one message
+# and no output.
+name=rla_cluster.sh
+builddir=${abs_top_builddir:-.}
+srcdir=${abs_top_srcdir:-${srcdir:-.}}
+prog="$builddir/drivers/rla-cluster"
+check="$srcdir/tests/drivers/check_rla_cluster.py"
+in="$srcdir/inputs"
+. "$srcdir/tests/lib/driver_lib.sh"
+
+for np in $(nps 1 2 3); do
+  if (cd "$srcdir" && run $np inputs/cluster.in --report "$tmp/r$np.json" \
+    --save-factors "$tmp/f$np") >"$tmp/out" 2>&1 && grep -q PASSED "$tmp/out" &&
+    ! grep -q FAILED "$tmp/out" && [ -s "$tmp/r$np.json" ]; then
+    pass "bundled deck on $np ranks: exit 0, check PASSED, report written"
+  else
+    cat "$tmp/out"
+    fail "bundled deck on $np ranks"
+  fi
+done
+pycheck report "$tmp/r2.json" "$in/cluster" 0.05 "$tmp/f2"
+# more outputs than the driver's first allocation of 8: every name handed out stays valid (the
+# report and all the factors written, nothing left under a temporary name)
+if run 2 --collection "$in/cluster" -r 8 --eps 0.05 --order norm --save-factors "$tmp/many" \
+  --report "$tmp/many.json" >"$tmp/out" 2>&1 && [ -s "$tmp/many.json" ] &&
+  [ "$(ls "$tmp/many" | grep -c '^[UW]_[0-9]*\.npy$')" -gt 8 ] &&
+  [ -z "$(ls -A "$tmp/many" "$tmp" | grep -v '^[UW]_[0-9]*\.npy$' | grep '\.tmp\|rla-')" ]; then
+  pass "more than 8 outputs: report and factors written, no temporary file left"
+else
+  cat "$tmp/out"
+  ls -A "$tmp" "$tmp/many"
+  fail "more than 8 outputs"
+fi
+pycheck report "$tmp/many.json" "$in/cluster" 0.05 "$tmp/many"
+for np in $(nps 2 3); do pycheck same "$tmp/r1.json" "$tmp/r$np.json"; done
+for key in '"n_clusters"' '"n_nonsingleton"' '"compression_ratio"' '"error_mean"' '"error_max"' \
+  '"times"' '"predicted_error"' '"actual_error"' '"storage"' '"nprocs":	2'; do
+  grep -q "$key" "$tmp/r2.json" && pass "report has $key" || fail "report has $key"
+done
+
+# both distributions forced: the clusters of one rank (the automatic rule picks blocks for the
+# bundled collection of few rows at 2 and 3 ranks)
+grep -q '"distribution":	"blocks"' "$tmp/r2.json" && pass "report: blocks distribution chosen" ||
+  fail "report: blocks distribution chosen"
+for np in $(nps 2 3); do
+  for dist in rows blocks; do
+    if run $np --collection "$in/cluster" -r 8 --eps 0.05 --distribution $dist \
+      --report "$tmp/d-$dist-$np.json" >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" &&
+      grep -q "\"distribution\":	\"$dist\"" "$tmp/d-$dist-$np.json"; then
+      pass "--distribution $dist on $np ranks"
+      pycheck same "$tmp/r1.json" "$tmp/d-$dist-$np.json"
+    else
+      cat "$tmp/out"
+      fail "--distribution $dist on $np ranks"
+    fi
+  done
+done
+last=$(nps 2 3 | awk '{print $NF}')
+pycheck report "$tmp/d-blocks-$last.json" "$in/cluster" 0.05
+
+for alg in residuals max-norm; do
+  for order in residual norm; do
+    if run 3 --collection "$in/cluster" -r 8 --eps 0.05 --algorithm $alg --order $order \
+      --report "$tmp/r-$alg-$order.json" >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out"; then
+      pass "$alg, $order order, directory input"
+      pycheck report "$tmp/r-$alg-$order.json" "$in/cluster" 0.05
+    else
+      cat "$tmp/out"
+      fail "$alg, $order order"
+    fi
+  done
+done
+pycheck fewer "$tmp/r2.json" "$tmp/r-max-norm-norm.json"
+
+pycheck make-bad "$tmp" "$in/cluster"
+for np in $(nps 1 2 3); do
+  bad $np --save-factors "same number of rows" --collection "$tmp/mixed" -r 4 --eps 0.1
+  bad $np --save-factors "no matrix files" --collection "$tmp/empty" -r 4 --eps 0.1
+  bad $np --save-factors "b.npy" --collection "$tmp/text" -r 4 --eps 0.1
+  bad $np --save-factors "not-there.npy" --collection "$tmp/missing.txt" -r 4 --eps 0.1
+done
+bad 2 --save-factors "give the rank" --collection "$in/cluster"  --eps 0.1
+bad 2 --save-factors "must be one of" --collection "$in/cluster" -r 4 --eps 0.1 --algorithm kmeans
+bad 2 --save-factors "must be one of" --collection "$in/cluster" -r 4 --eps 0.1 --distribution cyclic
+for d in rows blocks; do
+  bad 3 --save-factors "b.npy" --collection "$tmp/text" -r 4 --eps 0.1 --distribution $d
+  bad 3 --save-factors "same number of rows" --collection "$tmp/mixed" -r 4 --eps 0.1 --distribution $d
+done
+bad 2 --save-factors "outside" --collection "$in/cluster" -r 4 --eps 2
+finish

@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# rla-lsq end to end: the bundled problem with every method at 1, 2 and 3 ranks (the same seed
+# gives the same solution), checked with NumPy; several right-hand sides; and bad inputs, each
+# of which must give a non-zero exit on every rank, one clear message and no output file.
+name=rla_lsq.sh
+builddir=${abs_top_builddir:-.}
+srcdir=${abs_top_srcdir:-${srcdir:-.}}
+prog="$builddir/drivers/rla-lsq"
+check="$srcdir/tests/drivers/check_rla_lsq.py"
+in="$srcdir/inputs"
+. "$srcdir/tests/lib/driver_lib.sh"
+
+# --- the bundled problem, every method, 1 to 3 ranks ------------------------------------------
+for method in accurate solve direct; do
+  for np in $(nps 1 2 3); do
+    if run $np "$in/lsq.in" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --x-exact "$in/lsq-x.npy" \
+      --method $method -x "$tmp/x-$method-$np.npy" --report "$tmp/r-$method-$np.json" \
+      >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" && [ -s "$tmp/r-$method-$np.json" ]; then
+      pass "$method on $np ranks: exit 0, checks PASSED, report written"
+    else
+      cat "$tmp/out"
+      fail "$method on $np ranks"
+    fi
+  done
+  # same seed, other rank count: only the order of floating-point sums differs. The checker
+  # bounds the distance from theory: Wedin's bound from both solutions' measured backward errors
+  # (accurate, direct), or from the rounding of the sketched problem (solve, l = 520)
+  for np in $(nps 2 3); do
+    if [ $method = solve ]; then
+      pycheck close-sketched "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-$method-1.npy" \
+        "$tmp/x-$method-$np.npy" 520
+    else
+      pycheck close "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-$method-1.npy" "$tmp/x-$method-$np.npy"
+    fi
+  done
+done
+# the TSQR of the sketch runs over the first l / (n + 1) ranks only: at 4 ranks with l = 65
+# (oversampling 2.5, n + 1 = 26) ranks 0 and 1 combine their triangles (5.4 KB each, above the
+# eager limit) and ranks 2 and 3 take no part; the same solution as on 1 rank, to rounding
+if [ -n "$(nps 3)" ]; then
+  for np in 1 4; do
+    run $np -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --method solve --oversample 2.5 \
+      -x "$tmp/x-tsqr-$np.npy" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "solve, l = 65, $np ranks"; }
+  done
+  pycheck close-sketched "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-tsqr-1.npy" "$tmp/x-tsqr-4.npy" 65
+fi
+pycheck stable "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-accurate-2.npy"
+pycheck stable "$in/lsq-A.npy" "$in/lsq-b.npy" "$in/lsq-x.npy" "$tmp/x-direct-2.npy"
+grep -q '"backward_error"' "$tmp/r-accurate-2.json" && grep -q '"sketch_rows":	520' "$tmp/r-accurate-2.json" &&
+  grep -q '"time_total"' "$tmp/r-accurate-2.json" && pass "report fields" || fail "report fields"
+# the factorization of the sketch: the bundled A (condition estimate 2e6, below 1e7) takes the
+# Cholesky factor of the Gram matrix in the accurate method; sketch-and-solve always TSQR
+grep -q '"factorization":	"cholesky"' "$tmp/r-accurate-2.json" &&
+  grep -q '"factorization":	"tsqr"' "$tmp/r-solve-2.json" &&
+  grep -q '"factorization":	"pdgels"' "$tmp/r-direct-2.json" && pass "report: factorization" ||
+  fail "report: factorization"
+
+# --- bad inputs ---------------------------------------------------------------------------
+pycheck make-bad "$tmp" "$in/lsq-A.npy" "$in/lsq-b.npy"
+
+# two right-hand sides in one m x 2 b
+if run 2 -A "$in/lsq-A.npy" -b "$tmp/B2.npy" -x "$tmp/X2.npy" >"$tmp/out" 2>&1 &&
+  ! grep -q FAILED "$tmp/out"; then
+  pass "two right-hand sides"
+  pycheck columns "$in/lsq-A.npy" "$tmp/B2.npy" "$tmp/X2.npy"
+else
+  cat "$tmp/out"
+  fail "two right-hand sides"
+fi
+# a Fortran-order A gives the same solution, bit for bit, on the same ranks (and sketch: the
+# oversampling of the deck the C-order runs read): the reader only transposes while it reads,
+# the ranks hold the same local rows and every later operation is the same call on the same data
+run 2 -A "$tmp/A-fortran.npy" -b "$in/lsq-b.npy" --oversample 20 -x "$tmp/x-fortran.npy" >"$tmp/out" 2>&1 &&
+  pycheck compare "$tmp/x-accurate-2.npy" "$tmp/x-fortran.npy" 0 || { cat "$tmp/out"; fail "Fortran-order A"; }
+
+for np in $(nps 1 2 3); do
+  bad $np -x "cannot open" -A "$tmp/missing.npy" -b "$in/lsq-b.npy"
+  bad $np -x "non-finite" -A "$tmp/A-nan.npy" -b "$in/lsq-b.npy"
+  bad $np -x "non-finite" -A "$tmp/A-inf.npy" -b "$in/lsq-b.npy"
+  bad $np -x "b has 3997 rows" -A "$in/lsq-A.npy" -b "$tmp/b-short.npy"
+  bad $np -x "more columns than rows" -A "$tmp/A-wide.npy" -b "$tmp/b-wide.npy"
+done
+bad 2 -x "A-truncated.npy" -A "$tmp/A-truncated.npy" -b "$in/lsq-b.npy"
+bad 2 -x "A-empty.npy" -A "$tmp/A-empty.npy" -b "$in/lsq-b.npy"
+bad 2 -x "<f4" -A "$tmp/A-f32.npy" -b "$in/lsq-b.npy"
+bad 3 -x "outside" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --oversample 0.5
+bad 3 -x "must be one of" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --method qr
+bad 2 -x "unknown option" -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" --colour red
+printf 'A = %s\nb = %s\nfrobnicate = 1\n' "$in/lsq-A.npy" "$in/lsq-b.npy" >"$tmp/bad.in"
+bad 2 -x "unknown key 'frobnicate'" "$tmp/bad.in"
+bad 2 -x "missing required option --b" -A "$in/lsq-A.npy"
+# an output directory that does not exist: fails before any work, writes nothing
+rm -f "$tmp/codes"
+run 2 -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" -x "$tmp/no/such/dir/x.npy" >"$tmp/out" 2>&1
+if [ "$(grep -c '^rla-lsq: error:' "$tmp/out")" -eq 1 ] && ! grep -qx 0 "$tmp/codes" && [ ! -e "$tmp/no" ]; then
+  pass "unwritable output directory"
+else
+  cat "$tmp/out"
+  fail "unwritable output directory"
+fi
+# an output that names an existing directory: fails before any work, writes no other output
+mkdir -p "$tmp/dir.json"
+rm -f "$tmp/codes" "$tmp/xd.npy"
+run 2 -A "$in/lsq-A.npy" -b "$in/lsq-b.npy" -x "$tmp/xd.npy" --report "$tmp/dir.json" >"$tmp/out" 2>&1
+if [ "$(grep -c '^rla-lsq: error: .*dir.json: is a directory' "$tmp/out")" -eq 1 ] &&
+  ! grep -qx 0 "$tmp/codes" && ! grep -q "solving" "$tmp/out" && [ ! -e "$tmp/xd.npy" ] &&
+  [ -z "$(ls -A "$tmp" | grep '^\.xd')" ]; then
+  pass "output path that is a directory"
+else
+  cat "$tmp/out"
+  fail "output path that is a directory"
+fi
+
+finish

@@ -1,0 +1,1069 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tests of rla_io: round trips of every format (uneven rows, ranks without rows, vectors, cyclic
+   sources, chunked transfers), bit-exact values, hand-made files (Fortran order, .npy 2.0,
+   Matrix Market coordinate/symmetric/pattern, PETSc AIJ and dense), one provoked error per
+   reader case, and atomic writes that leave no partial file. */
+#include <dirent.h>
+#include <float.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int rank(void) { return rla_ctx_rank(rla_test_ctx); }
+
+/* the matrix of tests/interop/io_tool.c: signs, magnitudes 2^-30..2^30, subnormals and -0.0 */
+static double entry(int64_t i, int64_t j, void *data)
+{
+  int64_t k = (i * 131 + j * 7) % 1009 - 504;
+  double v = ldexp((double)k / 17.0, (int)((i + 3 * j) % 61) - 30);
+  (void)data;
+  if ((i + j) % 13 == 5) v = ldexp(v, -1040);
+  if (k == 0 && i % 2) v = -0.0;
+  return v;
+}
+
+/* values that a text or binary round trip could alter */
+static const double specials[] = {-0.0,
+                                  0.0,
+                                  4.9406564584124654e-324,
+                                  -2.2250738585072009e-308,
+                                  2.2250738585072014e-308,
+                                  DBL_MAX,
+                                  -DBL_MAX,
+                                  1.0 / 3.0,
+                                  0.1,
+                                  -1e-300,
+                                  123456789.125,
+                                  5e-324 * 12345,
+                                  M_PI,
+                                  -M_E};
+#define NSPECIAL (sizeof(specials) / sizeof(specials[0]))
+
+static double special(int64_t i, int64_t j, void *data)
+{
+  (void)data;
+  return specials[(size_t)(i * 5 + j) % NSPECIAL];
+}
+
+/* rank 0 writes the file; every rank returns after it exists */
+static const char *put_file(const char *name, const void *buf, size_t len)
+{
+  const char *path = rla_test_path(name);
+  if (rank() == 0) {
+    FILE *f = fopen(path, "wb");
+    if (f) {
+      fwrite(buf, 1, len, f);
+      fclose(f);
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  return path;
+}
+
+static const char *put_text(const char *name, const char *text)
+{
+  return put_file(name, text, strlen(text));
+}
+
+/* size of a file, -1 when missing; read on rank 0 and broadcast */
+static long long file_size(const char *path)
+{
+  long long s = -1;
+  struct stat st;
+  if (rank() == 0 && stat(path, &st) == 0) s = (long long)st.st_size;
+  MPI_Bcast(&s, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+  return s;
+}
+
+/* the whole file on rank 0 (NULL elsewhere); *len its size */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+  unsigned char *buf = NULL;
+  FILE *f;
+  *len = 0;
+  if (rank() != 0 || !(f = fopen(path, "rb"))) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  rewind(f);
+  buf = malloc(*len + 1);
+  if (buf && fread(buf, 1, *len, f) != *len) *len = 0;
+  fclose(f);
+  return buf;
+}
+
+/* 1 on every rank when A is m x n and holds f(i, j) bit for bit */
+static int holds(rla_dmat A, int64_t m, int64_t n, double (*f)(int64_t, int64_t, void *))
+{
+  int64_t am, an, lm, ln, lld;
+  double *a;
+  int ok = 1;
+  if (!A) return rla_test_all(0);
+  rla_dmat_sizes(A, &am, &an);
+  rla_dmat_local(A, &a, &lm, &ln, &lld);
+  ok = am == m && an == n;
+  for (int64_t j = 0; j < ln && ok; j++)
+    for (int64_t i = 0; i < lm; i++) {
+      double want = f(rla_dmat_global_row(A, i), rla_dmat_global_col(A, j), NULL);
+      ok &= !memcmp(&a[i + j * lld], &want, sizeof(double));
+    }
+  return rla_test_all(ok);
+}
+
+/* 1 on every rank when A is m x n and equals the column-major want bit for bit */
+static int equals(rla_dmat A, int64_t m, int64_t n, const double *want)
+{
+  int64_t am, an;
+  double *all;
+  int ok;
+  if (!A) return rla_test_all(0);
+  rla_dmat_sizes(A, &am, &an);
+  if (am != m || an != n) return rla_test_all(0);
+  all = calloc((size_t)(m * n) + 1, sizeof(double));
+  ok = rla_dmat_gather(A, -1, all) == RLA_SUCCESS &&
+       !memcmp(all, want, sizeof(double) * (size_t)(m * n));
+  free(all);
+  return rla_test_all(ok);
+}
+
+/* the call failed with code, a message naming the file and holding text, on this rank */
+static int failed_as(rla_err got, rla_err code, const char *path, const char *text, int line)
+{
+  const char *msg = rla_ctx_error_message(rla_test_ctx);
+  int ok = got == code && strstr(msg, path) && strstr(msg, text);
+  if (!ok)
+    fprintf(stderr,
+            "[rank %d] tests/unit/io.c:%d: got %d (%s) \"%s\", expected %d with \"%s\" naming %s\n",
+            rank(), line, got, rla_err_name(got), msg, code, text, path);
+  rla_ctx_error_clear(rla_test_ctx);
+  return ok;
+}
+
+static int read_fails(const char *path, rla_format fmt, rla_err code, const char *text, int line)
+{
+  rla_dmat A = NULL;
+  rla_err e = rla_io_read(rla_test_ctx, path, fmt, 0, &A);
+  int ok = failed_as(e, code, path, text, line) && A == NULL;
+  rla_dmat_destroy(&A);
+  return ok;
+}
+
+/* every rank gets the same error code and a message naming the file and the problem */
+#define ASSERT_READ_FAILS(path, code, text)                                                        \
+  RLA_ASSERT_ALL(read_fails((path), RLA_FORMAT_AUTO, (code), (text), __LINE__))
+#define ASSERT_SIZES_FAIL(path, code, text)                                                        \
+  do {                                                                                             \
+    int64_t m_, n_;                                                                                \
+    rla_err e_ = rla_io_read_sizes(rla_test_ctx, (path), RLA_FORMAT_AUTO, &m_, &n_);               \
+    RLA_ASSERT_ALL(failed_as(e_, (code), (path), (text), __LINE__));                               \
+  } while (0)
+
+/* write f as an m x n matrix (row block mb, or cyclic when mb < 0), read it back, compare */
+static void round_trip(const char *name, int64_t m, int64_t n, int64_t mb, unsigned flags,
+                       double (*f)(int64_t, int64_t, void *))
+{
+  rla_dmat A = NULL, B = NULL;
+  const char *path = rla_test_path(name);
+  int64_t rm = -1, rn = -1;
+  if (mb < 0)
+    RLA_ASSERT_OK(rla_dmat_create_cyclic(rla_test_ctx, m, n, 2, 3, &A));
+  else
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, mb, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, f, NULL));
+  RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_AUTO, flags));
+  RLA_ASSERT_OK(rla_io_read_sizes(rla_test_ctx, path, RLA_FORMAT_AUTO, &rm, &rn));
+  RLA_ASSERT_ALL(rm == m && rn == n);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &B));
+  RLA_ASSERT_ALL(rla_dmat_get_layout(B) == RLA_DMAT_ROWBLOCK);
+  RLA_ASSERT_ALL(holds(B, m, n, f));
+  rla_dmat_destroy(&B);
+  /* all rows on rank 0 */
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, m > 0 ? m : 1, &B));
+  RLA_ASSERT_ALL(holds(B, m, n, f));
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&A);
+}
+
+/* sizes: square, uneven splits at 2 and 3 ranks, fewer rows than ranks, empty */
+static const int64_t shapes[][2] = {{7, 5}, {10, 4}, {2, 3}, {1, 1}, {1, 6}, {0, 3}, {4, 0}};
+#define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
+
+static void round_trips(const char *ext)
+{
+  char name[64];
+  for (size_t s = 0; s < NSHAPES; s++) {
+    snprintf(name, sizeof(name), "rt%zu.%s", s, ext);
+    round_trip(name, shapes[s][0], shapes[s][1], 0, 0, entry);
+  }
+  snprintf(name, sizeof(name), "cyclic.%s", ext);
+  round_trip(name, 11, 6, -1, 0, entry);
+  snprintf(name, sizeof(name), "mb.%s", ext);
+  round_trip(name, 9, 3, 9, 0, entry);
+  snprintf(name, sizeof(name), "vector.%s", ext);
+  round_trip(name, 9, 1, 0, RLA_IO_VECTOR, entry);
+  snprintf(name, sizeof(name), "special.%s", ext);
+  round_trip(name, 6, 7, 0, 0, special);
+}
+
+/* ---------------------------------------------------------------- .npy */
+
+/* a .npy file by hand: prefix of the given version, dict, padding, then raw bytes */
+static const char *put_npy(const char *name, int major, int minor, const char *dict,
+                           const void *data, size_t len)
+{
+  size_t prefix = major == 1 ? 10 : 12, dlen = strlen(dict), hlen = dlen + 1, total;
+  unsigned char *buf;
+  const char *path;
+  hlen += (64 - (prefix + hlen) % 64) % 64;
+  total = prefix + hlen + len;
+  buf = calloc(total, 1);
+  memcpy(buf, "\x93NUMPY", 6);
+  buf[6] = (unsigned char)major;
+  buf[7] = (unsigned char)minor;
+  for (size_t b = 0; b < prefix - 8; b++)
+    buf[8 + b] = (unsigned char)(hlen >> (8 * b));
+  memcpy(buf + prefix, dict, dlen);
+  memset(buf + prefix + dlen, ' ', hlen - dlen - 1);
+  buf[prefix + hlen - 1] = '\n';
+  if (len) memcpy(buf + prefix + hlen, data, len);
+  path = put_file(name, buf, total);
+  free(buf);
+  return path;
+}
+
+/* f as an m x n array in C (fortran 0) or Fortran order */
+static double *array_of(int64_t m, int64_t n, int fortran, double (*f)(int64_t, int64_t, void *))
+{
+  double *a = calloc((size_t)(m * n) + 1, sizeof(double));
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      a[fortran ? i + j * m : i * n + j] = f(i, j, NULL);
+  return a;
+}
+
+static void test_npy_round_trip(void) { round_trips("npy"); }
+
+/* the header is byte for byte what numpy 1.24 writes for np.save of a (3, 4) and a (5,) array */
+static void test_npy_header_exact(void)
+{
+  static const char dict34[] = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }";
+  static const char dict5[] = "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }";
+  const char *dicts[2] = {dict34, dict5};
+  int64_t ms[2] = {3, 5}, ns[2] = {4, 1};
+  for (int t = 0; t < 2; t++) {
+    rla_dmat A = NULL;
+    const char *path = rla_test_path(t ? "exact5.npy" : "exact34.npy");
+    unsigned char *buf, want[128];
+    size_t len;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, ms[t], ns[t], 0, &A));
+    RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+    RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_NPY, t ? RLA_IO_VECTOR : 0));
+    memcpy(want, "\x93NUMPY\x01\x00\x76\x00", 10);
+    memset(want + 10, ' ', sizeof(want) - 10);
+    memcpy(want + 10, dicts[t], strlen(dicts[t]));
+    want[127] = '\n';
+    buf = slurp(path, &len);
+    if (rank() == 0) {
+      double *data = array_of(ms[t], ns[t], 0, entry);
+      ok = buf && len == 128 + 8 * (size_t)(ms[t] * ns[t]) && !memcmp(buf, want, 128) &&
+           !memcmp(buf + 128, data, len - 128);
+      free(data);
+    }
+    free(buf);
+    RLA_ASSERT_ALL(ok);
+    rla_dmat_destroy(&A);
+  }
+}
+
+static void test_npy_hand_made(void)
+{
+  const int64_t m = 7, n = 5;
+  double *c = array_of(m, n, 0, entry), *f = array_of(m, n, 1, entry);
+  size_t len = sizeof(double) * (size_t)(m * n);
+  rla_dmat A = NULL;
+  const char *path;
+  /* Fortran order, read with a strided file view */
+  path = put_npy("fortran.npy", 1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (7, 5), }",
+                 f, len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(holds(A, m, n, entry));
+  rla_dmat_destroy(&A);
+  /* another key order, double quotes, odd spacing, no trailing comma, Python 2 longs */
+  path = put_npy("keys.npy", 1, 0,
+                 "{ \"shape\" :( 7L ,5L ),'fortran_order' :False,\"descr\":'<f8' }", c, len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(holds(A, m, n, entry));
+  rla_dmat_destroy(&A);
+  /* versions 2.0 and 3.0 (4-byte header length) */
+  path =
+      put_npy("v2.npy", 2, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (7, 5), }", f, len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(holds(A, m, n, entry));
+  rla_dmat_destroy(&A);
+  path = put_npy("v3.npy", 3, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), }", c,
+                 len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(holds(A, m, n, entry));
+  rla_dmat_destroy(&A);
+  /* 1-D, in either order, is m x 1; a Fortran (1, n) row */
+  path = put_npy("oned.npy", 1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (35,), }", c,
+                 len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 35, 1, c));
+  rla_dmat_destroy(&A);
+  path = put_npy("row.npy", 1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (1, 35), }", c,
+                 len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 1, 35, c));
+  rla_dmat_destroy(&A);
+  free(c);
+  free(f);
+}
+
+static void test_npy_errors(void)
+{
+  double *c = array_of(3, 4, 0, entry);
+  size_t len = 96;
+  const char *path;
+  char text[128];
+  static const char *dtypes[][2] = {{"<f4", "'<f4' (float32)"},
+                                    {"<i8", "'<i8' (int64)"},
+                                    {">f8", "'>f8' (big-endian float64)"},
+                                    {"<c16", "'<c16' (complex128)"},
+                                    {"|O", "'|O' (Python object)"},
+                                    {"|b1", "'|b1' (bool)"}};
+
+  ASSERT_READ_FAILS(rla_test_path("missing.npy"), RLA_ERR_FILE,
+                    "cannot open: No such file or directory");
+  ASSERT_SIZES_FAIL(rla_test_path("missing.npy"), RLA_ERR_FILE,
+                    "cannot open: No such file or directory");
+  ASSERT_READ_FAILS(rla_test_tmpdir, RLA_ERR_FILE, "cannot open: Is a directory");
+  /* the shape and the file size disagree either way */
+  path = put_npy("short.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }",
+                 c, len - 8);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "truncated: the header announces a float64 array of shape (3, 4)");
+  ASSERT_SIZES_FAIL(path, RLA_ERR_FORMAT, "8 missing");
+  path = put_npy("long.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "over-long");
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "(32 too many)");
+  path = put_npy("long1.npy", 1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (11,), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "shape (11,) (88 bytes of data after the 128-byte header)");
+  /* magic, version, header length */
+  path = put_file("magic.npy", "\x93NUMPX\x01\x00\x10\x00{}              \n", 26);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "not a .npy file: bad magic");
+  path = put_file("tiny.npy", "\x93NUM", 4);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "bad magic");
+  path = put_npy("v4.npy", 4, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "unknown .npy format version 4.0");
+  path = put_npy("v11.npy", 1, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "unknown .npy format version 1.1");
+  path = put_file("hlen.npy", "\x93NUMPY\x01\x00\xe8\x03{'descr': '<f8'}\n", 27);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "header length field says 1000 bytes");
+  /* the dict */
+  path = put_npy("colon.npy", 1, 0, "{'descr' '<f8', 'fortran_order': False, 'shape': (3, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "bad .npy header: expected ':' after the key");
+  path = put_npy("nodict.npy", 1, 0, "[3, 4]", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "expected a dict");
+  path = put_npy("noshape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False}", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "the key 'shape' is missing");
+  path = put_npy("extra.npy", 1, 0,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), 'x': 1}", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "unexpected key 'x'");
+  path =
+      put_npy("order.npy", 1, 0, "{'descr': '<f8', 'fortran_order': 0, 'shape': (3, 4), }", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "expected True or False");
+  path = put_npy("shape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, x), }",
+                 c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "expected a tuple of integers");
+  path = put_npy("struct.npy", 1, 0,
+                 "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (3,), }", c, 24);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "structured dtype");
+  /* dtypes other than little-endian float64 are named */
+  for (size_t t = 0; t < sizeof(dtypes) / sizeof(dtypes[0]); t++) {
+    char dict[128], name[32];
+    snprintf(dict, sizeof(dict), "{'descr': '%s', 'fortran_order': False, 'shape': (3, 4), }",
+             dtypes[t][0]);
+    snprintf(name, sizeof(name), "dtype%zu.npy", t);
+    path = put_npy(name, 1, 0, dict, c, len);
+    snprintf(text, sizeof(text), "dtype %s is not supported", dtypes[t][1]);
+    ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, text);
+  }
+  /* shapes */
+  path = put_npy("rank3.npy", 1, 0,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 2), }", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "3-D array of shape (2, 3, 2) is not supported");
+  path =
+      put_npy("rank0.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", c, 8);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "0-D array of shape ()");
+  path = put_npy("negative.npy", 1, 0,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (-3, 4), }", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "negative dimension in shape (-3, 4)");
+  path = put_npy("overflow.npy", 1, 0,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 4), }",
+                 c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "overflows 64-bit");
+  path = put_npy("huge.npy", 1, 0,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (3000000000, 4), }", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_UNSUPPORTED, "exceeds 2^31-1");
+  ASSERT_SIZES_FAIL(path, RLA_ERR_UNSUPPORTED, "the ScaLAPACK limit");
+  /* NaN and Inf, in either order */
+  c[1 * 4 + 2] = NAN;
+  path = put_npy("nan.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 1, column 2");
+  c[1 * 4 + 2] = 1.0;
+  c[2 * 4 + 0] = -INFINITY; /* Fortran (3, 4): element 8 is row 2, column 2 */
+  path = put_npy("inf.npy", 1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 4), }", c,
+                 len);
+  ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 2");
+  free(c);
+}
+
+/* ---------------------------------------------------------------- Matrix Market */
+
+static void test_mm_round_trip(void) { round_trips("mtx"); }
+
+/* the writer's text: banner, sizes, one shortest exact value per line, column-major */
+static void test_mm_writer_text(void)
+{
+  rla_dmat A = NULL;
+  const char *path = rla_test_path("text.mm");
+  static const char want[] = "%%MatrixMarket matrix array real general\n2 2\n0.1\n-0\n"
+                             "0.3333333333333333\n4.94065645841247e-324\n";
+  double v[4] = {0.1, -0.0, 1.0 / 3.0, 4.9406564584124654e-324};
+  unsigned char *buf;
+  size_t len;
+  int ok = 1;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 2, 2, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_scatter(A, 0, v));
+  RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_AUTO, 0));
+  buf = slurp(path, &len);
+  if (rank() == 0) ok = buf && len == strlen(want) && !memcmp(buf, want, len);
+  free(buf);
+  RLA_ASSERT_ALL(ok);
+  rla_dmat_destroy(&A);
+}
+
+static void test_mm_hand_made(void)
+{
+  rla_dmat A = NULL;
+  const char *path;
+  /* coordinate general: comments, blank lines, CRLF, a duplicate (summed), an explicit -0 */
+  static const double general[] = {1.5, 0, 0, -0.0, 0, 0, 0, 0, 0, 3.25, 2, 0};
+  static const double symmetric[] = {1, 2, 0, 4, 2, 0, 3, 0, 0, 3, 5, 0, 4, 0, 0, 6};
+  static const double pattern[] = {1, 1, 1, 1, 0, 0, 1, 0, 0};
+  static const double integer[] = {7, 0, 0, -12};
+  static const double skew[] = {0, 2, -3, -2, 0, 0, 3, 0, 0};
+  static const double array_sym[] = {1, 2, 3, 2, 4, 5, 3, 5, 6};
+  path =
+      put_text("general.mtx", "%%MatrixMarket matrix coordinate real general\r\n% a comment\r\n\r\n"
+                              "4 3 5\r\n1 1 1.5\r\n3 3 2\r\n2 3 1.25\n\n2 3 2e0\n4 1 -0\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 4, 3, general));
+  rla_dmat_destroy(&A);
+  path = put_text("symmetric.mtx", "%%MatrixMarket matrix coordinate real symmetric\n4 4 6\n"
+                                   "1 1 1\n2 1 2\n4 1 4\n3 2 3\n3 3 5\n4 4 6\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 4, 4, symmetric));
+  rla_dmat_destroy(&A);
+  path = put_text("pattern.mtx",
+                  "%%MatrixMarket matrix coordinate pattern symmetric\n3 3 3\n1 1\n2 1\n3 1\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 3, 3, pattern));
+  rla_dmat_destroy(&A);
+  path = put_text("integer.mm",
+                  "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 7\n2 2 -12\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 2, 2, integer));
+  rla_dmat_destroy(&A);
+  path = put_text("skew.mtx",
+                  "%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 2\n2 1 2\n3 1 -3\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 3, 3, skew));
+  rla_dmat_destroy(&A);
+  path = put_text("arraysym.mtx",
+                  "%%MatrixMarket matrix array real symmetric\n3 3\n1\n2\n3 4\n5\n6\n");
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 3, 3, array_sym));
+  rla_dmat_destroy(&A);
+}
+
+/* Entries reach their rows in rounds of RLA_IO_CHUNK_BYTES / 32 entries (16 here): round trips,
+   duplicates summed in file order across rounds (1e16 + 1 - 1e16 ... depends on the order),
+   a -0.0 kept, mirrored entries split between rounds, and an error after several rounds. */
+static void test_mm_rounds(void)
+{
+  enum { M = 5, N = 3, E = 41 };
+  static const double dup[] = {1e16, 1.0, -1e16, 1.0, 3.0, -1e16, 1e16, 0.5};
+  char text[4096], *t = text;
+  double want[M * N];
+  rla_dmat A = NULL;
+  const char *path;
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  round_trips("mtx");
+  /* 41 entries: (3, 2) eight times per cycle of dup, (1, 1) a -0.0, the rest (i, j) = 1..3 */
+  memset(want, 0, sizeof(want));
+  want[0] = -0.0;
+  t += sprintf(t, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n1 1 -0\n", M, N, E);
+  for (int e = 1; e < E; e++) {
+    int i = e % 2 ? 2 : e % M, j = e % 2 ? 1 : e % N;
+    double v = e % 2 ? dup[(e / 2) % 8] : (double)e, *p;
+    if (i == 0 && j == 0) i = 4; /* keep (1, 1) the single -0.0 */
+    p = want + i + j * M;
+    *p = *p == 0.0 && !signbit(*p) ? v : *p + v;
+    t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, v);
+  }
+  path = put_text("rounds.mtx", text);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, M, N, want) && signbit(want[0]));
+  rla_dmat_destroy(&A);
+  /* symmetric: 20 off-diagonal entries, each sent twice, so pairs straddle rounds */
+  {
+    double sym[6 * 6];
+    memset(sym, 0, sizeof(sym));
+    t = text;
+    t += sprintf(t, "%%%%MatrixMarket matrix coordinate real symmetric\n6 6 21\n");
+    for (int i = 0, e = 0; i < 6; i++)
+      for (int j = 0; j <= i; j++, e++) {
+        sym[i + j * 6] = sym[j + i * 6] = e + 0.25;
+        t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, e + 0.25);
+      }
+    path = put_text("rounds_sym.mtx", text);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    RLA_ASSERT_ALL(equals(A, 6, 6, sym));
+    rla_dmat_destroy(&A);
+  }
+  /* a bad value on line 40, after two rounds went out: every rank fails with its line */
+  t = text;
+  t += sprintf(t, "%%%%MatrixMarket matrix array real general\n8 8\n");
+  for (int e = 0; e < 64; e++)
+    t += sprintf(t, e == 37 ? "x\n" : "%d\n", e);
+  path = put_text("rounds_bad.mtx", text);
+  snprintf(text, sizeof(text), "%s:40: 'x' is not a number", path);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, text);
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
+static void test_mm_errors(void)
+{
+  char text[256];
+  const char *path;
+  const struct {
+    const char *name, *content, *text;
+    int line; /* where the message points, 0: no line */
+    rla_err code;
+  } cases[] = {
+      {"empty.mtx", "", "empty file: expected the banner", 0, RLA_ERR_FORMAT},
+      {"banner.mtx", "%MatrixMarket matrix array real general\n1 1\n1\n", "bad banner", 1,
+       RLA_ERR_FORMAT},
+      {"banner2.mtx", "%%MatrixMarket matrix array real\n1 1\n1\n", "bad banner", 1,
+       RLA_ERR_FORMAT},
+      {"vector.mtx", "%%MatrixMarket vector array real general\n1 1\n1\n",
+       "bad banner: object 'vector'", 1, RLA_ERR_FORMAT},
+      {"format.mtx", "%%MatrixMarket matrix dense real general\n1 1\n1\n",
+       "bad banner: format 'dense'", 1, RLA_ERR_FORMAT},
+      {"complex.mtx", "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n",
+       "complex matrices (field 'complex') are not supported", 1, RLA_ERR_FORMAT},
+      {"hermitian.mtx", "%%MatrixMarket matrix coordinate real hermitian\n1 1 1\n1 1 1\n",
+       "bad banner: symmetry 'hermitian' is not supported", 1, RLA_ERR_FORMAT},
+      {"patarray.mtx", "%%MatrixMarket matrix array pattern general\n1 1\n",
+       "bad banner: field 'pattern' needs the 'coordinate'", 1, RLA_ERR_FORMAT},
+      {"nosize.mtx", "%%MatrixMarket matrix coordinate real general\n% only comments\n\n",
+       "missing size line 'rows columns entries'", 3, RLA_ERR_FORMAT},
+      {"size.mtx", "%%MatrixMarket matrix coordinate real general\n3 3\n", "bad size line", 2,
+       RLA_ERR_FORMAT},
+      {"size2.mtx", "%%MatrixMarket matrix array real general\n3 x\n",
+       "bad size line \"3 x\": 'x' is not a non-negative integer", 2, RLA_ERR_FORMAT},
+      {"range.mtx", "%%MatrixMarket matrix coordinate real general\n4 3 2\n1 1 1\n5 1 2\n",
+       "entry (5, 1) is out of range for the 4 x 3 matrix", 4, RLA_ERR_FORMAT},
+      {"range0.mtx", "%%MatrixMarket matrix coordinate real general\n4 3 1\n1 0 1\n",
+       "entry (1, 0) is out of range", 3, RLA_ERR_FORMAT},
+      {"fewer.mtx", "%%MatrixMarket matrix coordinate real general\n4 3 3\n1 1 1\n2 2 2\n",
+       "wrong entry count: the file ends after 2 of the 3 entries announced on line 2", 4,
+       RLA_ERR_FORMAT},
+      {"more.mtx", "%%MatrixMarket matrix coordinate real general\n4 3 1\n1 1 1\n2 2 2\n",
+       "wrong entry count: more entries than the 1 announced on line 2", 4, RLA_ERR_FORMAT},
+      {"arrayfewer.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n",
+       "wrong entry count: the file ends after 3 of the 4 values", 5, RLA_ERR_FORMAT},
+      {"arraymore.mtx", "%%MatrixMarket matrix array real general\n2 1\n1\n2\n3\n",
+       "wrong entry count: more values than the 2 announced on line 2", 5, RLA_ERR_FORMAT},
+      {"token.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n",
+       "'abc' is not a number", 3, RLA_ERR_FORMAT},
+      {"index.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1.5 1 1\n",
+       "row index '1.5' is not an integer", 3, RLA_ERR_FORMAT},
+      {"missing.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1\n",
+       "expected 'row column value'", 3, RLA_ERR_FORMAT},
+      {"extra.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 1\n1 1 5\n",
+       "unexpected '5' after the entry", 3, RLA_ERR_FORMAT},
+      {"intfield.mtx", "%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n",
+       "'1.5' is not an integer (field 'integer')", 3, RLA_ERR_FORMAT},
+      {"square.mtx", "%%MatrixMarket matrix coordinate real symmetric\n2 3 0\n",
+       "a symmetric matrix must be square", 2, RLA_ERR_FORMAT},
+      {"skewdiag.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n1 1 1\n",
+       "entry (1, 1) on the diagonal of a skew-symmetric matrix", 3, RLA_ERR_FORMAT},
+      {"nan.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 1 nan\n",
+       "non-finite value 'nan' at row 2, column 1", 4, RLA_ERR_VALUE},
+      {"inf.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n-inf\n4\n",
+       "non-finite value '-inf' at row 1, column 2", 5, RLA_ERR_VALUE},
+      {"big.mtx", "%%MatrixMarket matrix array real general\n1 1\n1e999\n",
+       "non-finite value '1e999'", 3, RLA_ERR_VALUE},
+      {"huge.mtx", "%%MatrixMarket matrix array real general\n3000000000 1\n",
+       "3000000000 x 1 exceeds 2^31-1", 2, RLA_ERR_UNSUPPORTED},
+  };
+  int ok = 1;
+  ASSERT_READ_FAILS(rla_test_path("missing.mm"), RLA_ERR_FILE,
+                    "cannot open: No such file or directory");
+  /* every rank reads every case (read_fails prints a mismatch); one agreed assertion */
+  for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+    path = put_text(cases[t].name, cases[t].content);
+    if (cases[t].line)
+      snprintf(text, sizeof(text), "%s:%d: %s", path, cases[t].line, cases[t].text);
+    else
+      snprintf(text, sizeof(text), "%s", cases[t].text);
+    ok &= read_fails(path, RLA_FORMAT_AUTO, cases[t].code, text, __LINE__);
+  }
+  RLA_ASSERT_ALL(ok);
+  /* the header alone reports header errors */
+  path = rla_test_path("nosize.mtx");
+  ASSERT_SIZES_FAIL(path, RLA_ERR_FORMAT, "missing size line");
+}
+
+/* ---------------------------------------------------------------- PETSc binary */
+
+/* a PETSc binary file assembled from big-endian int32 (kind 'i') and float64 (kind 'd') items */
+struct be_buf {
+  unsigned char b[4096];
+  size_t len;
+};
+
+static void be_int(struct be_buf *f, int32_t v)
+{
+  for (int k = 3; k >= 0; k--)
+    f->b[f->len++] = (unsigned char)((uint32_t)v >> (8 * k));
+}
+
+static void be_double(struct be_buf *f, double v)
+{
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  for (int k = 7; k >= 0; k--)
+    f->b[f->len++] = (unsigned char)(u >> (8 * k));
+}
+
+/* a 4 x 5 AIJ matrix with an empty row and unsorted columns; overrides break one item each */
+struct aij_case {
+  int32_t classid, m, n, nz, len2, col;
+  double value;
+};
+
+static const char *put_aij(const char *name, struct aij_case c, long trim)
+{
+  struct be_buf f = {{0}, 0};
+  const int32_t lens[4] = {2, 0, 3, 1};
+  const int32_t cols[6] = {4, 0, 1, 3, 2, 0};
+  const double vals[6] = {1.5, -2, 3, 0.25, -0.0, 6};
+  be_int(&f, c.classid);
+  be_int(&f, c.m);
+  be_int(&f, c.n);
+  be_int(&f, c.nz);
+  for (int i = 0; i < 4; i++)
+    be_int(&f, i == 2 ? c.len2 : lens[i]);
+  for (int k = 0; k < 6; k++)
+    be_int(&f, k == 4 ? c.col : cols[k]);
+  for (int k = 0; k < 6; k++)
+    be_double(&f, k == 3 ? c.value : vals[k]);
+  return put_file(name, f.b, (size_t)((long)f.len + trim));
+}
+
+static const struct aij_case aij_ok = {1211216, 4, 5, 6, 3, 2, 0.25};
+
+static void test_petsc_round_trip(void)
+{
+  round_trips("petsc");
+  round_trip("dense.petsc", 7, 5, 0, RLA_IO_DENSE, entry);
+  round_trip("dense_small.dat", 2, 3, 0, RLA_IO_DENSE, special);
+  round_trip("vector.bin", 2, 1, 0, RLA_IO_VECTOR, special);
+}
+
+/* the AIJ layout MatLoad expects: header, row lengths, column indices, values, big-endian */
+static void test_petsc_layout(void)
+{
+  rla_dmat A = NULL;
+  const char *path = rla_test_path("layout.petsc");
+  struct be_buf want = {{0}, 0};
+  unsigned char *buf;
+  size_t len;
+  int ok = 1;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 2, 3, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_AUTO, 0));
+  be_int(&want, 1211216);
+  be_int(&want, 2);
+  be_int(&want, 3);
+  be_int(&want, 6);
+  be_int(&want, 3);
+  be_int(&want, 3);
+  for (int k = 0; k < 6; k++)
+    be_int(&want, k % 3);
+  for (int k = 0; k < 6; k++)
+    be_double(&want, entry(k / 3, k % 3, NULL));
+  buf = slurp(path, &len);
+  if (rank() == 0) ok = buf && len == want.len && !memcmp(buf, want.b, len);
+  free(buf);
+  RLA_ASSERT_ALL(ok);
+  rla_dmat_destroy(&A);
+}
+
+static void test_petsc_hand_made(void)
+{
+  static const double aij[] = {-2, 0, 0, 6, 0, 0, 3, 0, 0, 0, -0.0, 0, 0, 0, 0.25, 0, 1.5, 0, 0, 0};
+  struct be_buf f = {{0}, 0};
+  rla_dmat A = NULL;
+  const char *path = put_aij("aij.petsc", aij_ok, 0);
+  double dense[6];
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 4, 5, aij));
+  rla_dmat_destroy(&A);
+  /* full rows in order (moved as blocks), a full row out of order, an empty row, a partial row */
+  {
+    static const int32_t lens[5] = {3, 3, 3, 0, 2}, cols[11] = {0, 1, 2, 0, 1, 2, 2, 0, 1, 1, 2};
+    static const double mixed[15] = {1, 4, 8, 0, 0, 2, 5, 9, 0, 10, 3, 6, 7, 0, 11};
+    be_int(&f, 1211216);
+    be_int(&f, 5);
+    be_int(&f, 3);
+    be_int(&f, 11);
+    for (int i = 0; i < 5; i++)
+      be_int(&f, lens[i]);
+    for (int k = 0; k < 11; k++)
+      be_int(&f, cols[k]);
+    for (int k = 0; k < 11; k++)
+      be_double(&f, k + 1.0);
+    path = put_file("mixed.petsc", f.b, f.len);
+    f.len = 0;
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    RLA_ASSERT_ALL(equals(A, 5, 3, mixed));
+    rla_dmat_destroy(&A);
+    setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    unsetenv("RLA_IO_CHUNK_BYTES");
+    RLA_ASSERT_ALL(equals(A, 5, 3, mixed));
+    rla_dmat_destroy(&A);
+  }
+  /* the dense variant PETSc writes with PETSC_VIEWER_NATIVE: nz = -1, then values row-major */
+  be_int(&f, 1211216);
+  be_int(&f, 3);
+  be_int(&f, 2);
+  be_int(&f, -1);
+  for (int k = 0; k < 6; k++)
+    be_double(&f, 10.0 * (k / 2) + k % 2);
+  for (int k = 0; k < 6; k++)
+    dense[k] = 10.0 * (k % 3) + k / 3;
+  path = put_file("native.dat", f.b, f.len);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 3, 2, dense));
+  rla_dmat_destroy(&A);
+}
+
+static void test_petsc_errors(void)
+{
+  struct aij_case c;
+  struct be_buf f = {{0}, 0};
+  const char *path;
+  ASSERT_READ_FAILS(rla_test_path("missing.petsc"), RLA_ERR_FILE,
+                    "cannot open: No such file or directory");
+  c = aij_ok;
+  c.classid = 1211218;
+  path = put_aij("classid.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "not a PETSc Mat or Vec: class id 1211218 (0x00127b52) found, expected 1211216 "
+                    "(Mat) or 1211214 (Vec)");
+  ASSERT_SIZES_FAIL(path, RLA_ERR_FORMAT, "class id 1211218");
+  c.classid = 0x507b1200; /* 1211216 stored little-endian */
+  path = put_aij("little.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "stored little-endian");
+  be_int(&f, 0);
+  be_int(&f, 1211214);
+  be_int(&f, 0);
+  be_int(&f, 1);
+  be_double(&f, 1.0);
+  path = put_file("int64.petsc", f.b, f.len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "64-bit integers");
+  path = put_file("short.petsc", "\x00\x12", 2);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "too short for a PETSc binary header");
+  c = aij_ok;
+  c.m = -4;
+  path = put_aij("negative.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "negative size -4 x 5");
+  c = aij_ok;
+  c.nz = -2;
+  path = put_aij("negnz.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "negative entry count nz = -2");
+  /* nz = 5 and a file size to match, but row lengths summing to 6 */
+  c = aij_ok;
+  c.nz = 5;
+  path = put_aij("lengths.petsc", c, -12);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "bad row lengths: they sum to 6 but the header says nz = 5");
+  c = aij_ok;
+  c.len2 = -1;
+  path = put_aij("neglen.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "bad row length: row 2 has -1 entries, outside [0, 5]");
+  c = aij_ok;
+  c.len2 = 9;
+  path = put_aij("longrow.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "row 2 has 9 entries");
+  c = aij_ok;
+  c.col = 5;
+  path = put_aij("column.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "column index 5 out of range [0, 5) in row 2");
+  /* after a full row in order, an index equal to n in a short row */
+  f.len = 0;
+  be_int(&f, 1211216);
+  be_int(&f, 2);
+  be_int(&f, 2);
+  be_int(&f, 3);
+  be_int(&f, 2);
+  be_int(&f, 1);
+  be_int(&f, 0);
+  be_int(&f, 1);
+  be_int(&f, 2);
+  for (int k = 0; k < 3; k++)
+    be_double(&f, 1.0);
+  path = put_file("column_n.petsc", f.b, f.len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "column index 2 out of range [0, 2) in row 1");
+  c = aij_ok;
+  c.col = -1;
+  path = put_aij("negcol.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "column index -1 out of range");
+  path = put_aij("truncated.petsc", aij_ok, -3);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "truncated: the header announces a 4 x 5 AIJ Mat with 6 entries");
+  ASSERT_SIZES_FAIL(path, RLA_ERR_FORMAT, "3 missing");
+  c = aij_ok;
+  c.nz = 3; /* the file holds more than 3 entries */
+  path = put_aij("overlong.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "over-long");
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "several PETSc objects");
+  c = aij_ok;
+  c.value = NAN;
+  path = put_aij("nan.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 3");
+  c.value = INFINITY;
+  path = put_aij("inf.petsc", c, 0);
+  ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "at row 2, column 3");
+  f.len = 0;
+  be_int(&f, 1211214);
+  be_int(&f, 3);
+  be_double(&f, 1.0);
+  be_double(&f, 2.0);
+  path = put_file("vec.petsc", f.b, f.len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "truncated: the header announces a Vec of 3 float64 values");
+  f.len = 0;
+  be_int(&f, 1211216);
+  be_int(&f, 2);
+  be_int(&f, 2);
+  be_int(&f, -1);
+  be_double(&f, 1.0);
+  path = put_file("dense.petsc", f.b, f.len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, "truncated: the header announces a dense 2 x 2 Mat");
+}
+
+/* ---------------------------------------------------------------- chunked transfers */
+
+/* 64-byte MPI-IO calls split rows between calls and give ranks different call counts */
+static void test_chunked(void)
+{
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  round_trip("chunk.npy", 13, 7, 0, 0, entry);
+  round_trip("chunk_vector.npy", 29, 1, 0, RLA_IO_VECTOR, entry);
+  round_trip("chunk.petsc", 13, 7, 0, 0, entry);
+  round_trip("chunk_dense.petsc", 13, 7, 0, RLA_IO_DENSE, entry);
+  round_trip("chunk_vector.petsc", 29, 1, 0, RLA_IO_VECTOR, entry);
+  round_trip("chunk_wide.npy", 2, 40, 0, 0, entry);
+  {
+    double *f = array_of(13, 7, 1, entry);
+    rla_dmat A = NULL;
+    const char *path =
+        put_npy("chunk_fortran.npy", 1, 0,
+                "{'descr': '<f8', 'fortran_order': True, 'shape': (13, 7), }", f, 8 * 13 * 7);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+    RLA_ASSERT_ALL(holds(A, 13, 7, entry));
+    rla_dmat_destroy(&A);
+    free(f);
+  }
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
+/* ---------------------------------------------------------------- detection, sizes, arguments */
+
+static void test_formats(void)
+{
+  const char *npy, *mm, *petsc, *other;
+  double x[4] = {1, 2, 3, 4};
+  int64_t m = 0, n = 0;
+  rla_dmat A = NULL;
+  RLA_ASSERT_ALL(rla_io_format_of("a.npy", RLA_FORMAT_AUTO) == RLA_FORMAT_NPY);
+  RLA_ASSERT_ALL(rla_io_format_of("dir.x/A.NPY", RLA_FORMAT_AUTO) == RLA_FORMAT_NPY);
+  RLA_ASSERT_ALL(rla_io_format_of("a.mtx", RLA_FORMAT_AUTO) == RLA_FORMAT_MM);
+  RLA_ASSERT_ALL(rla_io_format_of("a.mm", RLA_FORMAT_AUTO) == RLA_FORMAT_MM);
+  RLA_ASSERT_ALL(rla_io_format_of("a.petsc", RLA_FORMAT_AUTO) == RLA_FORMAT_PETSC);
+  RLA_ASSERT_ALL(rla_io_format_of("a.bin", RLA_FORMAT_AUTO) == RLA_FORMAT_PETSC);
+  RLA_ASSERT_ALL(rla_io_format_of("a.dat", RLA_FORMAT_AUTO) == RLA_FORMAT_PETSC);
+  RLA_ASSERT_ALL(rla_io_format_of("a.npy", RLA_FORMAT_MM) == RLA_FORMAT_MM);
+  RLA_ASSERT_ALL(rla_io_format_of("dir.npy/missing", RLA_FORMAT_AUTO) == RLA_FORMAT_AUTO);
+  RLA_ASSERT_ALL(!strcmp(rla_io_format_name(RLA_FORMAT_NPY), "npy") &&
+                 !strcmp(rla_io_format_name(RLA_FORMAT_MM), "mm") &&
+                 !strcmp(rla_io_format_name(RLA_FORMAT_PETSC), "petsc") &&
+                 !strcmp(rla_io_format_name(RLA_FORMAT_AUTO), "auto"));
+  /* unknown extensions: the first bytes tell */
+  npy = put_npy("npy_magic.x", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", x,
+                32);
+  mm = put_text("mm_magic", "%%MatrixMarket matrix array real general\n2 1\n1\n2\n");
+  petsc = put_aij("petsc_magic.data", aij_ok, 0);
+  other = put_text(".hidden", "1 2 3\n");
+  RLA_ASSERT_ALL(rla_io_format_of(npy, RLA_FORMAT_AUTO) == RLA_FORMAT_NPY);
+  RLA_ASSERT_ALL(rla_io_format_of(mm, RLA_FORMAT_AUTO) == RLA_FORMAT_MM);
+  RLA_ASSERT_ALL(rla_io_format_of(petsc, RLA_FORMAT_AUTO) == RLA_FORMAT_PETSC);
+  RLA_ASSERT_ALL(rla_io_format_of(other, RLA_FORMAT_AUTO) == RLA_FORMAT_AUTO);
+  RLA_ASSERT_OK(rla_io_read_sizes(rla_test_ctx, npy, RLA_FORMAT_AUTO, &m, &n));
+  RLA_ASSERT_ALL(m == 4 && n == 1);
+  RLA_ASSERT_OK(rla_io_read_sizes(rla_test_ctx, mm, RLA_FORMAT_AUTO, &m, &n));
+  RLA_ASSERT_ALL(m == 2 && n == 1);
+  RLA_ASSERT_OK(rla_io_read_sizes(rla_test_ctx, petsc, RLA_FORMAT_AUTO, &m, &n));
+  RLA_ASSERT_ALL(m == 4 && n == 5);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, npy, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 4, 1, x));
+  rla_dmat_destroy(&A);
+  ASSERT_READ_FAILS(other, RLA_ERR_FORMAT, "unknown file format");
+  ASSERT_SIZES_FAIL(other, RLA_ERR_FORMAT, "unknown file format");
+  ASSERT_READ_FAILS(rla_test_path("missing.x"), RLA_ERR_FILE,
+                    "cannot open: No such file or directory");
+  /* a named format overrides the extension */
+  RLA_ASSERT_ALL(read_fails(npy, RLA_FORMAT_MM, RLA_ERR_FORMAT, "bad banner", __LINE__));
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, mm, RLA_FORMAT_MM, 0, &A));
+  rla_dmat_destroy(&A);
+  RLA_ASSERT_FAILS(rla_io_read(rla_test_ctx, NULL, RLA_FORMAT_AUTO, 0, &A), RLA_ERR_ARG,
+                   "empty input path");
+  RLA_ASSERT_FAILS(rla_io_read(rla_test_ctx, npy, RLA_FORMAT_AUTO, 0, NULL), RLA_ERR_ARG, NULL);
+  if (rla_ctx_size(rla_test_ctx) > 1)
+    RLA_ASSERT_FAILS(rla_io_read(rla_test_ctx, npy, RLA_FORMAT_AUTO, 1, &A), RLA_ERR_ARG,
+                     "row block");
+  RLA_ASSERT_ALL(A == NULL);
+}
+
+/* ---------------------------------------------------------------- atomic writes */
+
+/* temporary files left in the scratch directory (".NAME.tmp.XXXXXX") */
+static int leftovers(void)
+{
+  int count = 0;
+  if (rank() == 0) {
+    DIR *d = opendir(rla_test_tmpdir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+      if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp.")) count++;
+    if (d) closedir(d);
+  }
+  MPI_Bcast(&count, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return count;
+}
+
+static void test_write_failures(void)
+{
+  static const char *exts[] = {"npy", "mtx", "petsc"};
+  rla_dmat A = NULL, B = NULL;
+  char name[64];
+  const char *path;
+  struct rlimit saved, small;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, 200, 100, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_fill(A, entry, NULL));
+  for (int t = 0; t < 3; t++) {
+    long long before;
+    /* a directory that does not exist: no file appears */
+    snprintf(name, sizeof(name), "nodir/x.%s", exts[t]);
+    path = rla_test_path(name);
+    RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, 0), RLA_ERR_FILE, path,
+                             "cannot create a file in its directory", __LINE__));
+    RLA_ASSERT_ALL(file_size(path) == -1);
+    /* the target is a directory: the rename fails and the temporary file goes */
+    snprintf(name, sizeof(name), "adir.%s", exts[t]);
+    path = rla_test_path(name);
+    if (rank() == 0) mkdir(path, 0755);
+    MPI_Barrier(MPI_COMM_WORLD);
+    RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, 0), RLA_ERR_FILE, path,
+                             "cannot", __LINE__));
+    /* an existing file survives a write that fails half-way (the file size limit stops it) */
+    snprintf(name, sizeof(name), "keep.%s", exts[t]);
+    path = rla_test_path(name);
+    round_trip(name, 3, 2, 0, 0, entry);
+    before = file_size(path);
+    getrlimit(RLIMIT_FSIZE, &saved);
+    small = saved;
+    small.rlim_cur = 16384;
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &small);
+    RLA_ASSERT_ALL(
+        failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, 0), RLA_ERR_FILE, path, "", __LINE__));
+    setrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, SIG_DFL);
+    RLA_ASSERT_ALL(file_size(path) == before);
+    RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &B));
+    RLA_ASSERT_ALL(holds(B, 3, 2, entry));
+    rla_dmat_destroy(&B);
+    /* a writer that refuses before writing also leaves it */
+    RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, RLA_IO_VECTOR), RLA_ERR_SHAPE,
+                             path, "writing a vector needs an m x 1 matrix, got 200 x 100",
+                             __LINE__));
+    RLA_ASSERT_ALL(file_size(path) == before);
+  }
+  RLA_ASSERT_ALL(leftovers() == 0);
+  path = rla_test_path("x.txt");
+  RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, 0), RLA_ERR_ARG, path,
+                           "cannot tell the output format", __LINE__));
+  path = rla_test_path("x.npy");
+  RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, RLA_IO_DENSE), RLA_ERR_ARG, path,
+                           "PETSc binary files only", __LINE__));
+  RLA_ASSERT_ALL(failed_as(rla_io_write(A, path, RLA_FORMAT_AUTO, 8), RLA_ERR_ARG, path,
+                           "unknown writer flags", __LINE__));
+  RLA_ASSERT_ALL(file_size(path) == -1);
+  RLA_ASSERT_FAILS(rla_io_write(A, NULL, RLA_FORMAT_AUTO, 0), RLA_ERR_ARG, "empty output path");
+  rla_dmat_destroy(&A);
+}
+
+void rla_test_register(void)
+{
+  CU_pSuite npy = CU_add_suite("npy", NULL, NULL);
+  CU_pSuite mm = CU_add_suite("matrix market", NULL, NULL);
+  CU_pSuite petsc = CU_add_suite("petsc binary", NULL, NULL);
+  CU_pSuite io = CU_add_suite("io", NULL, NULL);
+  CU_add_test(npy, "round trips", test_npy_round_trip);
+  CU_add_test(npy, "header as numpy writes it", test_npy_header_exact);
+  CU_add_test(npy, "Fortran order, versions, header syntax", test_npy_hand_made);
+  CU_add_test(npy, "provoked errors", test_npy_errors);
+  CU_add_test(mm, "round trips", test_mm_round_trip);
+  CU_add_test(mm, "writer text", test_mm_writer_text);
+  CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
+  CU_add_test(mm, "entries sent in many small rounds", test_mm_rounds);
+  CU_add_test(mm, "provoked errors", test_mm_errors);
+  CU_add_test(petsc, "round trips", test_petsc_round_trip);
+  CU_add_test(petsc, "AIJ layout", test_petsc_layout);
+  CU_add_test(petsc, "sparse and dense variant files", test_petsc_hand_made);
+  CU_add_test(petsc, "provoked errors", test_petsc_errors);
+  CU_add_test(io, "chunked transfers", test_chunked);
+  CU_add_test(io, "formats, sizes, arguments", test_formats);
+  CU_add_test(io, "failed writes leave no partial file", test_write_failures);
+}
