@@ -11,12 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/base/alloc.h"
 #include "batch.h"
 
 enum { PENDING, DONE, FAILED, SKIPPED };
 static const char *const status_name[] = {"pending", "done", "failed", "skipped"};
 
 #define MSG_MAX    1024 /* longest message kept for an entry (one line) */
+#define RECORD_MAX (MSG_MAX + 128) /* an entry's result as sent to world rank 0 */
 #define TAG_RECORD 731  /* results sent by the group leaders to world rank 0 */
 
 struct entry {
@@ -122,7 +124,7 @@ static void remove_leftovers(const char *dir, char **stems, int64_t nstems)
 /* ---- the manifest -------------------------------------------------------------------------- */
 
 /* the basename of path without its last extension (a leading dot is not an extension) */
-static char *stem_of(const char *path)
+static rla_err stem_of(rla_ctx ctx, const char *path, char **stem)
 {
   size_t len = strlen(path), b = 0, s;
   while (len > 1 && path[len - 1] == '/')
@@ -132,48 +134,39 @@ static char *stem_of(const char *path)
   s = len;
   for (size_t i = b + 1; i < len; i++)
     if (path[i] == '.') s = i;
-  return strndup(path + b, s - b);
+  return rla_strndup(ctx, path + b, s - b, stem);
 }
 
 /* path relative to the manifest's directory */
-static char *resolve(const char *manifest, const char *field)
+static rla_err resolve(rla_ctx ctx, const char *manifest, const char *field, char **path)
 {
   const char *slash = strrchr(manifest, '/');
   size_t dlen = slash ? (size_t)(slash - manifest) : 1;
-  char *p;
-  if (field[0] == '/') return strdup(field);
-  p = malloc(dlen + strlen(field) + 2);
-  if (!p) return NULL;
+  char *p = NULL;
+  if (field[0] == '/') return rla_strdup(ctx, field, path);
+  RLA_CALL(ctx, rla_calloc(ctx, dlen + strlen(field) + 2, 1, &p));
   if (slash)
     memcpy(p, manifest, dlen);
   else
     p[0] = '.';
   p[dlen] = '/';
   strcpy(p + dlen + 1, field);
-  return p;
+  *path = p;
+  return RLA_SUCCESS;
 }
 
 static rla_err add_entry(struct batch *b, int line, char **field)
 {
   rla_ctx ctx = b->ctx;
   struct entry *e;
-  if (b->n == b->cap) {
-    int64_t cap = b->cap ? 2 * b->cap : 64;
-    void *p = realloc(b->e, sizeof(*b->e) * (size_t)cap);
-    RLA_CHECK(ctx, p, RLA_ERR_MEM, "out of memory reading the manifest %s", b->manifest);
-    b->e = p;
-    b->cap = cap;
-  }
+  RLA_CALL(ctx, rla_grow(ctx, &b->e, &b->cap, b->n + 1, sizeof(*b->e)));
   e = &b->e[b->n];
-  memset(e, 0, sizeof(*e));
   e->index = ++b->n;
   e->line = line;
   e->group = -1;
   for (int j = 0; j < b->desc->ninputs; j++)
-    e->input[j] = resolve(b->manifest, field[j]);
-  e->stem = stem_of(field[0]);
-  RLA_CHECK(ctx, e->stem && e->input[0] && (b->desc->ninputs < 2 || e->input[1]), RLA_ERR_MEM,
-            "out of memory reading the manifest %s", b->manifest);
+    RLA_CALL(ctx, resolve(ctx, b->manifest, field[j], &e->input[j]));
+  RLA_CALL(ctx, stem_of(ctx, field[0], &e->stem));
   RLA_CHECK(ctx, e->stem[0] && e->stem[0] != '.', RLA_ERR_FORMAT,
             "%s:%d: '%s' gives the output name '%s': an entry's name must not be empty or start "
             "with a dot",
@@ -194,7 +187,7 @@ static rla_err parse_manifest(struct batch *b, char *text)
 {
   rla_ctx ctx = b->ctx;
   const rla_driver_batch *d = b->desc;
-  struct entry **by;
+  struct entry **by = NULL;
   int line = 0;
   rla_err err = RLA_SUCCESS;
   for (char *s = text, *next; s && *s; s = next) {
@@ -218,8 +211,7 @@ static rla_err parse_manifest(struct batch *b, char *text)
   }
   RLA_CHECK(ctx, b->n > 0, RLA_ERR_FORMAT, "%s: the manifest lists no inputs", b->manifest);
   /* duplicated output names: neighbours once sorted (a large manifest stays fast) */
-  by = malloc(sizeof(*by) * (size_t)b->n);
-  RLA_CHECK(ctx, by, RLA_ERR_MEM, "out of memory reading the manifest %s", b->manifest);
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)b->n, sizeof(*by), &by));
   for (int64_t i = 0; i < b->n; i++)
     by[i] = &b->e[i];
   qsort(by, (size_t)b->n, sizeof(*by), compare_stems);
@@ -229,7 +221,7 @@ static rla_err parse_manifest(struct batch *b, char *text)
                           "%s: lines %d and %d both give the output name '%s' (the file name "
                           "without its extension): rename one of the inputs",
                           b->manifest, by[i - 1]->line, by[i]->line, by[i]->stem);
-  free(by);
+  rla_free(&by);
   if (err) return err;
   RLA_CHECK(ctx, b->only <= b->n, RLA_ERR_ARG, "--entry %lld, but %s lists %lld entr%s",
             (long long)b->only, b->manifest, (long long)b->n, b->n > 1 ? "ies" : "y");
@@ -242,6 +234,7 @@ static rla_err read_manifest(struct batch *b, char **text)
   rla_ctx ctx = b->ctx;
   rla_err err = RLA_SUCCESS;
   long long len = 0;
+  int64_t cap = 0;
   char *buf = NULL;
   *text = NULL;
   if (rla_ctx_rank(ctx) == 0) {
@@ -249,19 +242,14 @@ static rla_err read_manifest(struct batch *b, char **text)
     if (!f)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: cannot open the manifest (%s)", b->manifest, strerror(errno));
+    if (!err) err = rla_grow(ctx, &buf, &cap, 4096, 1);
     if (!err) {
-      size_t cap = 4096, got;
-      buf = malloc(cap);
-      while (buf && (got = fread(buf + len, 1, cap - 1 - (size_t)len, f)) > 0) {
+      size_t got;
+      while (!err && (got = fread(buf + len, 1, (size_t)(cap - 1 - len), f)) > 0) {
         len += (long long)got;
-        if ((size_t)len == cap - 1 && len < INT_MAX / 2) {
-          char *p = realloc(buf, cap * 2);
-          if (!p) free(buf);
-          buf = p;
-          cap *= 2;
-        }
+        if (len == cap - 1 && len < INT_MAX / 2) err = rla_grow(ctx, &buf, &cap, 2 * cap, 1);
       }
-      if (!buf || ferror(f) || len >= INT_MAX / 2)
+      if (!err && (ferror(f) || len >= INT_MAX / 2))
         err =
             rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: cannot read the manifest (too large or a read error)", b->manifest);
@@ -270,17 +258,14 @@ static rla_err read_manifest(struct batch *b, char **text)
   }
   err = rla_ctx_agree(ctx, err);
   if (err) {
-    free(buf);
+    rla_free(&buf);
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   RLA_MPI(ctx, MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, rla_ctx_comm(ctx)));
-  if (rla_ctx_rank(ctx) != 0) buf = malloc((size_t)len + 1);
-  err = buf ? RLA_SUCCESS
-            : rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
-                            "out of memory reading the manifest %s", b->manifest);
+  if (rla_ctx_rank(ctx) != 0) err = rla_calloc(ctx, (size_t)len + 1, 1, &buf);
   err = rla_ctx_agree(ctx, err);
   if (err) {
-    free(buf);
+    rla_free(&buf);
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   MPI_Bcast(buf, (int)len, MPI_CHAR, 0, rla_ctx_comm(ctx));
@@ -330,13 +315,13 @@ static rla_err check_options(struct batch *b, int nprocs)
 static rla_err start(struct batch *b, int nprocs)
 {
   rla_ctx ctx = b->ctx;
-  char *text = NULL;
+  char *text = NULL, **stems = NULL;
   int *st = NULL;
   rla_err err;
   RLA_CALL(ctx, check_options(b, nprocs));
   RLA_CALL(ctx, read_manifest(b, &text));
   err = parse_manifest(b, text);
-  free(text);
+  rla_free(&text);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)b->n + 1, sizeof(int), &st)));
   err = RLA_SUCCESS;
@@ -357,17 +342,17 @@ static rla_err start(struct batch *b, int nprocs)
     b->e[i].status = st[i];
     if (st[i] == PENDING) b->pending[b->npending++] = i;
   }
-  free(st);
+  rla_free(&st);
+  if (!err && rla_ctx_rank(ctx) == 0)
+    err = rla_calloc(ctx, (size_t)b->npending + 1, sizeof(*stems), &stems);
+  err = rla_ctx_agree(ctx, err);
   if (!err && rla_ctx_rank(ctx) == 0) {
-    char **stems = malloc(sizeof(char *) * (size_t)(b->npending + 1));
-    for (int64_t k = 0; stems && k < b->npending; k++)
+    for (int64_t k = 0; k < b->npending; k++)
       stems[k] = b->e[b->pending[k]].stem;
-    if (stems) {
-      qsort(stems, (size_t)b->npending, sizeof(*stems), compare_strings);
-      remove_leftovers(b->dir, stems, b->npending);
-    }
-    free(stems);
+    qsort(stems, (size_t)b->npending, sizeof(*stems), compare_strings);
+    remove_leftovers(b->dir, stems, b->npending);
   }
+  rla_free(&stems);
   return err;
 }
 
@@ -535,7 +520,7 @@ static int receive(struct batch *b, MPI_Comm comm, struct tally *t, int block)
 {
   MPI_Status st;
   int flag = 1, n;
-  char buf[MSG_MAX + 128];
+  char buf[RECORD_MAX];
   long long idx;
   int status, group, off = 0;
   double time;
@@ -563,18 +548,13 @@ static int receive(struct batch *b, MPI_Comm comm, struct tally *t, int block)
   return 1;
 }
 
-/* leader: send entry e's result to world rank 0 */
-static void send_record(MPI_Comm comm, const struct entry *e, char **buf, MPI_Request *req)
+/* leader: send entry e's result to world rank 0 from buf (RECORD_MAX bytes, kept until the
+   request completes) */
+static void send_record(MPI_Comm comm, const struct entry *e, char *buf, MPI_Request *req)
 {
-  int n;
-  *buf = malloc(MSG_MAX + 128);
-  if (!*buf) {
-    *req = MPI_REQUEST_NULL;
-    return;
-  }
-  n = snprintf(*buf, MSG_MAX + 128, "%lld %d %.6f %d %s", (long long)e->index, e->status, e->time,
-               e->group, e->msg);
-  MPI_Isend(*buf, n, MPI_CHAR, 0, TAG_RECORD, comm, req);
+  int n = snprintf(buf, RECORD_MAX, "%lld %d %.6f %d %s", (long long)e->index, e->status, e->time,
+                   e->group, e->msg);
+  MPI_Isend(buf, n < RECORD_MAX ? n : RECORD_MAX - 1, MPI_CHAR, 0, TAG_RECORD, comm, req);
 }
 
 /* the first line of the recorded error */
@@ -640,7 +620,7 @@ static rla_err write_summary(struct batch *b, const struct tally *t, double t0)
 
 /* the group's loop: take the next entry from the counter on world rank 0, run it, report it */
 static void run_group(struct batch *b, struct group *g, MPI_Comm bcomm, MPI_Win win,
-                      struct tally *t, char **sendbuf, MPI_Request *req, int64_t *nsent)
+                      struct tally *t, char *sendbuf, MPI_Request *req, int64_t *nsent)
 {
   MPI_Comm gcomm = rla_ctx_comm(g->ctx);
   int leader = rla_ctx_rank(g->ctx) == 0, world0 = rla_ctx_rank(b->ctx) == 0;
@@ -666,7 +646,7 @@ static void run_group(struct batch *b, struct group *g, MPI_Comm bcomm, MPI_Win 
     if (err) one_line(e->msg, rla_ctx_error_message(g->ctx));
     rla_ctx_error_clear(g->ctx);
     if (leader) {
-      send_record(bcomm, e, &sendbuf[*nsent], &req[*nsent]);
+      send_record(bcomm, e, sendbuf + *nsent * RECORD_MAX, &req[*nsent]);
       (*nsent)++;
     }
     while (world0 && receive(b, bcomm, t, 0)) {
@@ -677,12 +657,12 @@ static void run_group(struct batch *b, struct group *g, MPI_Comm bcomm, MPI_Win 
 static void free_batch(struct batch *b)
 {
   for (int64_t i = 0; i < b->n; i++) {
-    free(b->e[i].input[0]);
-    free(b->e[i].input[1]);
-    free(b->e[i].stem);
+    rla_free(&b->e[i].input[0]);
+    rla_free(&b->e[i].input[1]);
+    rla_free(&b->e[i].stem);
   }
-  free(b->e);
-  free(b->pending);
+  rla_free(&b->e);
+  rla_free(&b->pending);
 }
 
 /* the groups and the entries skipped counted, the plan on stderr (world rank 0) */
@@ -731,7 +711,7 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
   MPI_Comm bcomm = MPI_COMM_NULL, gcomm = MPI_COMM_NULL;
   MPI_Win win = MPI_WIN_NULL;
   int64_t *counter = NULL, nsent = 0;
-  char **sendbuf = NULL;
+  char *sendbuf = NULL;
   MPI_Request *req = NULL;
   int rank = rla_ctx_rank(ctx), nprocs = rla_ctx_size(ctx), code = 1;
   double t0 = rla_wtime();
@@ -769,11 +749,10 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
     *counter = 0;
     MPI_Win_unlock(0, win);
   }
-  sendbuf = calloc((size_t)b.npending + 1, sizeof(*sendbuf));
-  req = calloc((size_t)b.npending + 1, sizeof(*req));
-  err = sendbuf && req ? RLA_SUCCESS
-                       : rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
-                                       "out of memory listing the batch's entries");
+  /* the records a group's leader (its lowest world rank) may send, kept until the end */
+  err = rla_calloc(ctx, (size_t)(rank % b.group_size == 0 ? b.npending + 1 : 1), RECORD_MAX,
+                   &sendbuf);
+  if (!err) err = rla_calloc(ctx, (size_t)b.npending + 1, sizeof(*req), &req);
   err = rla_ctx_agree(ctx, err);
   if (!err) err = rla_ctx_agree(ctx, rla_ctx_create(gcomm, &g.ctx));
   if (err) {
@@ -797,10 +776,8 @@ int rla_driver_batch_run(rla_ctx ctx, const char *prog, rla_options opts, int ar
 
   code = finish(&b, &t, t0, bcomm);
 end:
-  for (int64_t i = 0; i < nsent; i++)
-    free(sendbuf[i]);
-  free(sendbuf);
-  free(req);
+  rla_free(&sendbuf);
+  rla_free(&req);
   rla_options_destroy(&g.opts);
   rla_ctx_destroy(&g.ctx);
   if (win != MPI_WIN_NULL) MPI_Win_free(&win);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/base/alloc.h"
 #include "batch.h"
 #include "driver.h"
 
@@ -125,7 +126,8 @@ struct output {
 
 struct rla_driver_outputs_s {
   rla_ctx ctx;
-  int n, cap;
+  int n;
+  int64_t cap;
   struct output **e;
 };
 
@@ -140,15 +142,7 @@ rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out)
 static rla_err outputs_grow(rla_driver_outputs out)
 {
   rla_ctx ctx = out->ctx;
-  if (out->n == out->cap) {
-    int cap = out->cap ? 2 * out->cap : 8;
-    struct output **e = NULL;
-    RLA_CALL(ctx, rla_calloc(ctx, (size_t)cap, sizeof(*e), &e));
-    if (out->n) memcpy(e, out->e, sizeof(*e) * (size_t)out->n);
-    rla_free(&out->e);
-    out->e = e;
-    out->cap = cap;
-  }
+  RLA_CALL(ctx, rla_grow(ctx, &out->e, &out->cap, out->n + 1, sizeof(*out->e)));
   return rla_calloc(ctx, 1, sizeof(struct output), &out->e[out->n]);
 }
 

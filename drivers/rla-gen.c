@@ -305,12 +305,13 @@ static rla_err run_lsq(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(Atr, &nAtr));
   {
     /* ||A||_F^2 = sum sigma_j^2 for the geometric sigma from 1 to 1/cond */
-    double *sigma = malloc(sizeof(double) * (size_t)n), ns = 0.0;
+    double *sigma = NULL, ns = 0.0;
     rla_spectrum sp = {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = cond};
-    err = sigma ? rla_gen_spectrum(ctx, &sp, n, sigma) : RLA_ERR_MEM;
+    err = rla_calloc(ctx, (size_t)n, sizeof(double), &sigma);
+    if (!err) err = rla_gen_spectrum(ctx, &sp, n, sigma);
     for (int64_t j = 0; !err && j < n; j++)
       ns = hypot(ns, sigma[j]);
-    free(sigma);
+    rla_free(&sigma);
     RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
     rla_report_push_object(r->rep, "measured");
     rla_report_set_real(r->rep, "norm_A_fro", nA);

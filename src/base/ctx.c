@@ -65,10 +65,10 @@ rla_err rla_ctx_create(MPI_Comm comm, rla_ctx *ctx)
   *ctx = NULL;
   MPI_Initialized(&initialized);
   if (!initialized) return RLA_ERR_MPI;
-  c = calloc(1, sizeof(*c));
-  if (!c) return RLA_ERR_MEM;
+  /* no context yet: no fault injection, no error record */
+  if (rla_calloc(NULL, 1, sizeof(*c), &c)) return RLA_ERR_MEM;
   if (MPI_Comm_dup(comm, &c->comm) != MPI_SUCCESS) {
-    free(c);
+    rla_free(&c);
     return RLA_ERR_MPI;
   }
   MPI_Comm_rank(c->comm, &c->rank);
@@ -86,8 +86,7 @@ rla_err rla_ctx_destroy(rla_ctx *ctx)
   if (!ctx || !*ctx) return RLA_SUCCESS;
   if ((*ctx)->grids_free) (*ctx)->grids_free(*ctx);
   MPI_Comm_free(&(*ctx)->comm);
-  free(*ctx);
-  *ctx = NULL;
+  rla_free(ctx);
   return RLA_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
 #ifndef RLA_CTX_IMPL_H
 #define RLA_CTX_IMPL_H
 
+#include "alloc.h"
 #include "rla/base.h"
 
 #define RLA_MAX_GRIDS 4
@@ -48,11 +49,5 @@ long long rla_fault_passages(void);
    short-lived work arrays, whose first huge-page faults may wait for the kernel to compact
    memory. Local. */
 void rla_advise_huge(void *p, size_t bytes);
-/* rla_calloc for the local entries of a matrix: aligned to 64 bytes (to 2 MiB when it spans
-   8 MiB or more, so that huge pages cover it whole; see rla_advise_huge), so that the columns
-   start on cache-line boundaries when the leading dimension is a multiple of 8 and the
-   8-vector kernels load without crossing lines. Zeroed by memset (every page is touched here,
-   as it would be when the matrix is filled). Freed with free(). Local. */
-rla_err rla_calloc_matrix(rla_ctx ctx, size_t count, size_t size, void *ptr);
 
 #endif

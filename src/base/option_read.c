@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "options_impl.h"
 #include "rla/file.h"
 
@@ -139,25 +140,23 @@ static rla_err refused(rla_ctx ctx, rla_err code, const char *where, const char 
 static rla_err record(rla_options o, const char *key, const rla_option_desc *d, const char *value,
                       int source)
 {
+  rla_ctx ctx = o->ctx;
   struct rla_option_record *r = rla_option_record_find(o, key);
+  char *copy = NULL;
+  if (*value) RLA_CALL(ctx, rla_strdup(ctx, value, &copy));
   if (!r) {
-    if (o->nrec == o->caprec) {
-      int cap = o->caprec ? 2 * o->caprec : 16;
-      void *p = realloc(o->rec, sizeof(*o->rec) * (size_t)cap);
-      RLA_CHECK(o->ctx, p, RLA_ERR_MEM, "out of memory recording option '%s'", key);
-      o->rec = p;
-      o->caprec = cap;
+    rla_err err = rla_grow(ctx, &o->rec, &o->caprec, o->nrec + 1, sizeof(*o->rec));
+    if (!err) err = rla_strdup(ctx, key, &o->rec[o->nrec].key);
+    if (err) {
+      rla_free(&copy);
+      return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
     }
     r = &o->rec[o->nrec++];
-    memset(r, 0, sizeof(*r));
-    r->key = strdup(key);
-    RLA_CHECK(o->ctx, r->key, RLA_ERR_MEM, "out of memory recording option '%s'", key);
   }
-  free(r->value);
-  r->value = *value ? strdup(value) : NULL;
+  rla_free(&r->value);
+  r->value = copy;
   r->desc = d;
   r->source = source;
-  RLA_CHECK(o->ctx, !*value || r->value, RLA_ERR_MEM, "out of memory recording option '%s'", key);
   return RLA_SUCCESS;
 }
 

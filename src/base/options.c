@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "options_impl.h"
 
 const char *const rla_option_source_name[] = {"", "default", "deck", "command line"};
@@ -48,9 +49,7 @@ static rla_err create_local(rla_ctx ctx, const rla_option_spec *specs, int nspec
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)nspecs, sizeof(int), &o->source));
   for (int i = 0; i < nspecs; i++)
     if (specs[i].def) {
-      o->values[i] = strdup(specs[i].def);
-      RLA_CHECK(ctx, o->values[i], RLA_ERR_MEM, "out of memory copying the default of --%s",
-                specs[i].name);
+      RLA_CALL(ctx, rla_strdup(ctx, specs[i].def, &o->values[i]));
       o->source[i] = SRC_DEFAULT;
     }
   return RLA_SUCCESS;
@@ -73,11 +72,10 @@ rla_err rla_options_create(rla_ctx ctx, const rla_option_spec *specs, int nspecs
 static void free_raw(rla_options o)
 {
   for (int i = 0; i < o->nraw; i++) {
-    free(o->raw[i].key);
-    free(o->raw[i].value);
+    rla_free(&o->raw[i].key);
+    rla_free(&o->raw[i].value);
   }
-  free(o->raw);
-  o->raw = NULL;
+  rla_free(&o->raw);
   o->nraw = o->capraw = 0;
 }
 
@@ -87,18 +85,17 @@ rla_err rla_options_destroy(rla_options *opts)
   if (!opts || !*opts) return RLA_SUCCESS;
   o = *opts;
   for (int i = 0; o->values && i < o->n; i++)
-    free(o->values[i]);
-  free(o->values);
-  free(o->source);
-  free(o->deck);
+    rla_free(&o->values[i]);
+  rla_free(&o->values);
+  rla_free(&o->source);
+  rla_free(&o->deck);
   free_raw(o);
   for (int i = 0; i < o->nrec; i++) {
-    free(o->rec[i].key);
-    free(o->rec[i].value);
+    rla_free(&o->rec[i].key);
+    rla_free(&o->rec[i].value);
   }
-  free(o->rec);
-  free(o);
-  *opts = NULL;
+  rla_free(&o->rec);
+  rla_free(opts);
   return RLA_SUCCESS;
 }
 
@@ -171,11 +168,10 @@ static rla_err validate(rla_options o, const rla_option_spec *s, const char *v, 
 
 static rla_err assign(rla_options o, int i, const char *v, int source, const char *where)
 {
-  char *copy;
+  char *copy = NULL;
   RLA_CALL(o->ctx, validate(o, &o->specs[i], v, where));
-  copy = strdup(v);
-  RLA_CHECK(o->ctx, copy, RLA_ERR_MEM, "out of memory storing option '%s'", o->specs[i].name);
-  free(o->values[i]);
+  RLA_CALL(o->ctx, rla_strdup(o->ctx, v, &copy));
+  rla_free(&o->values[i]);
   o->values[i] = copy;
   o->source[i] = source;
   return RLA_SUCCESS;
@@ -188,31 +184,28 @@ static rla_err keep_raw(rla_options o, const char *key, size_t len, const char *
 {
   rla_ctx ctx = o->ctx;
   struct rla_option_raw *r = NULL;
+  char *copy = NULL;
   for (int i = 0; i < o->nraw && !r; i++)
     if ((o->raw[i].dashes == 1) == (dashes == 1) && o->raw[i].source == source &&
         rla_option_same_name(o->raw[i].key, key, len))
       r = &o->raw[i];
   RLA_CHECK(ctx, !r || source != SRC_DECK, RLA_ERR_ARG, "%s:%d: key '%.*s' already set on line %d",
             o->deck, line, (int)len, key, r ? r->line : 0);
+  RLA_CALL(ctx, rla_strdup(ctx, value, &copy));
   if (!r) {
-    if (o->nraw == o->capraw) {
-      int cap = o->capraw ? 2 * o->capraw : 8;
-      void *p = realloc(o->raw, sizeof(*o->raw) * (size_t)cap);
-      RLA_CHECK(ctx, p, RLA_ERR_MEM, "out of memory storing option '%.*s'", (int)len, key);
-      o->raw = p;
-      o->capraw = cap;
+    rla_err err = rla_grow(ctx, &o->raw, &o->capraw, o->nraw + 1, sizeof(*o->raw));
+    if (!err) err = rla_strndup(ctx, key, len, &o->raw[o->nraw].key);
+    if (err) {
+      rla_free(&copy);
+      return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
     }
     r = &o->raw[o->nraw++];
-    memset(r, 0, sizeof(*r));
-    r->key = strndup(key, len);
   }
-  free(r->value);
-  r->value = strdup(value);
+  rla_free(&r->value);
+  r->value = copy;
   r->source = source;
   r->dashes = dashes;
   r->line = line;
-  RLA_CHECK(ctx, r->key && r->value, RLA_ERR_MEM, "out of memory storing option '%.*s'", (int)len,
-            key);
   return RLA_SUCCESS;
 }
 
@@ -276,7 +269,7 @@ static rla_err read_deck(rla_options o, const char *path)
   }
   RLA_CHECK_GOTO(ctx, err, done, !ferror(f), RLA_ERR_FILE, "%s: read error", path);
 done:
-  free(seen);
+  rla_free(&seen);
   fclose(f);
   return err;
 }
@@ -307,8 +300,7 @@ static rla_err parse_root(rla_options o, int argc, char **argv)
     deck = arg;
   }
   if (deck) {
-    o->deck = strdup(deck);
-    RLA_CHECK(ctx, o->deck, RLA_ERR_MEM, "out of memory storing the deck's name");
+    RLA_CALL(ctx, rla_strdup(ctx, deck, &o->deck));
     RLA_CALL(ctx, read_deck(o, deck));
   }
   for (a = 1; a < argc; a++) {
@@ -380,14 +372,13 @@ static rla_err unpack(rla_options o, const char *p)
   for (int i = 0; i < o->n; i++) {
     int src = p[0] - '0';
     p += strlen(p) + 1;
-    free(o->values[i]);
-    o->values[i] = src == SRC_NONE ? NULL : strdup(p);
+    rla_free(&o->values[i]);
+    if (src != SRC_NONE) RLA_CALL(o->ctx, rla_strdup(o->ctx, p, &o->values[i]));
     o->source[i] = src;
-    RLA_CHECK(o->ctx, src == SRC_NONE || o->values[i], RLA_ERR_MEM, "out of memory (options)");
     p += strlen(p) + 1;
   }
-  free(o->deck);
-  o->deck = *p ? strdup(p) : NULL;
+  rla_free(&o->deck);
+  if (*p) RLA_CALL(o->ctx, rla_strdup(o->ctx, p, &o->deck));
   p += strlen(p) + 1;
   nraw = atoi(p);
   p += strlen(p) + 1;
@@ -422,12 +413,12 @@ rla_err rla_options_parse(rla_options opts, int argc, char **argv)
   if (rla_ctx_rank(ctx) != 0) err = rla_calloc(ctx, (size_t)len, 1, &buf);
   err = rla_ctx_agree(ctx, err);
   if (err) {
-    free(buf);
+    rla_free(&buf);
     return err;
   }
   MPI_Bcast(buf, (int)len, MPI_CHAR, 0, rla_ctx_comm(ctx));
   if (rla_ctx_rank(ctx) != 0) err = unpack(opts, buf);
-  free(buf);
+  rla_free(&buf);
   return rla_ctx_agree(ctx, err);
 }
 

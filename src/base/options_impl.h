@@ -33,9 +33,11 @@ struct rla_options_s {
   char *deck; /* path of the deck read, or NULL */
   int keep_unknown;
   struct rla_option_raw *raw;
-  int nraw, capraw;
+  int nraw;
+  int64_t capraw;
   struct rla_option_record *rec;
-  int nrec, caprec;
+  int nrec;
+  int64_t caprec;
 };
 
 extern const char *const rla_option_source_name[];

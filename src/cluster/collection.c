@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../base/alloc.h"
 #include "cluster_impl.h"
 #include "rla/file.h"
 #include "rla/io.h"
@@ -48,15 +49,7 @@ static rla_err push(rla_ctx ctx, char ***list, int64_t *n, int64_t *cap, const c
                     const char *name)
 {
   size_t len = strlen(dir) + strlen(name) + 2;
-  if (*n == *cap) {
-    int64_t c = *cap ? 2 * *cap : 64;
-    char **p = NULL;
-    RLA_CALL(ctx, rla_calloc(ctx, (size_t)c, sizeof(char *), &p));
-    if (*n > 0) memcpy(p, *list, sizeof(char *) * (size_t)*n);
-    rla_free(list);
-    *list = p;
-    *cap = c;
-  }
+  RLA_CALL(ctx, rla_grow(ctx, list, cap, *n + 1, sizeof(char *)));
   RLA_CALL(ctx, rla_calloc(ctx, len, 1, &(*list)[*n]));
   if (*dir && name[0] != '/')
     snprintf((*list)[*n], len, "%s/%s", dir, name);

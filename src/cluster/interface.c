@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/setting.h"
 #include "cluster_impl.h"
 
 /* the names of the values 0, 1, ... of the three enumerations */
@@ -113,56 +114,50 @@ rla_err rla_cluster_destroy(rla_cluster *C)
   return RLA_SUCCESS;
 }
 
-/* the settings a plan depends on (rank, algorithm, order, oversampling) discard it: compute
-   makes it again */
+/* A setting the plan depends on (rank, algorithm, order, oversampling) was changed (err 0): the
+   plan is discarded, compute makes it again. Returns err. */
+static rla_err replan(rla_cluster C, rla_err err)
+{
+  if (!err) rla_cluster_plan_destroy(&C->plan);
+  return err;
+}
+
 rla_err rla_cluster_set_rank(rla_cluster C, int64_t r)
 {
-  RLA_CHECK(C->ctx, r >= 1, RLA_ERR_ARG, "the rank r = %lld must be at least 1", (long long)r);
-  C->r = r;
-  rla_cluster_plan_destroy(&C->plan);
-  return RLA_SUCCESS;
+  return replan(
+      C, RLA_SET(C->ctx, C->r, r, r >= 1, "the rank r = %lld must be at least 1", (long long)r));
 }
 
 rla_err rla_cluster_set_tol(rla_cluster C, double eps)
 {
-  RLA_CHECK(C->ctx, eps > 0 && eps < 1, RLA_ERR_ARG, "the tolerance eps = %g must be in (0, 1)",
-            eps);
-  C->eps = eps;
-  return RLA_SUCCESS;
+  return RLA_SET(C->ctx, C->eps, eps, eps > 0 && eps < 1,
+                 "the tolerance eps = %g must be in (0, 1)", eps);
 }
 
 rla_err rla_cluster_set_algorithm(rla_cluster C, rla_cluster_algorithm a)
 {
-  RLA_CHECK(C->ctx, a >= RLA_CLUSTER_APPROXIMATE && a <= RLA_CLUSTER_MAX_NORM, RLA_ERR_ARG,
-            "unknown clustering algorithm %d", (int)a);
-  C->alg = a;
-  rla_cluster_plan_destroy(&C->plan);
-  return RLA_SUCCESS;
+  return replan(C, RLA_SET(C->ctx, C->alg, a,
+                           a >= RLA_CLUSTER_APPROXIMATE && a <= RLA_CLUSTER_MAX_NORM,
+                           "unknown clustering algorithm %d", (int)a));
 }
 
 rla_err rla_cluster_set_order(rla_cluster C, rla_cluster_order o)
 {
-  RLA_CHECK(C->ctx, o == RLA_CLUSTER_ORDER_RESIDUAL || o == RLA_CLUSTER_ORDER_NORM, RLA_ERR_ARG,
-            "unknown candidate order %d", (int)o);
-  C->order = o;
-  rla_cluster_plan_destroy(&C->plan);
-  return RLA_SUCCESS;
+  return replan(C, RLA_SET(C->ctx, C->order, o,
+                           o == RLA_CLUSTER_ORDER_RESIDUAL || o == RLA_CLUSTER_ORDER_NORM,
+                           "unknown candidate order %d", (int)o));
 }
 
 rla_err rla_cluster_set_oversample(rla_cluster C, int64_t p)
 {
-  RLA_CHECK(C->ctx, p >= 0, RLA_ERR_ARG, "the oversampling p = %lld must be >= 0", (long long)p);
-  C->p = p;
-  rla_cluster_plan_destroy(&C->plan);
-  return RLA_SUCCESS;
+  return replan(
+      C, RLA_SET(C->ctx, C->p, p, p >= 0, "the oversampling p = %lld must be >= 0", (long long)p));
 }
 
 rla_err rla_cluster_set_patience(rla_cluster C, int64_t patience)
 {
-  RLA_CHECK(C->ctx, patience >= 1, RLA_ERR_ARG, "the patience %lld must be at least 1",
-            (long long)patience);
-  C->patience = patience;
-  return RLA_SUCCESS;
+  return RLA_SET(C->ctx, C->patience, patience, patience >= 1,
+                 "the patience %lld must be at least 1", (long long)patience);
 }
 
 rla_err rla_cluster_setup(rla_cluster C, int64_t nblocks, const rla_dmat *blocks)

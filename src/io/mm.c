@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/alloc.h"
 #include "io_impl.h"
 
 #define BANNER_FORM                                                                                \
@@ -29,7 +30,8 @@ struct reader {
   const char *path;
   FILE *f;
   char *line, *copy; /* the current line, and a copy kept whole for messages */
-  size_t cap, copy_cap;
+  size_t cap;
+  int64_t copy_cap;
   int64_t lineno;
   char *tok[MAX_TOKENS];
   int ntok; /* tokens on the line (may exceed MAX_TOKENS; only the first are kept) */
@@ -58,35 +60,33 @@ struct sink {
   int64_t n, cap;
 };
 
-/* the next line, split into tokens; 0 at the end of the file */
-static int next_line(struct reader *r)
+/* the next line, split into tokens, and *more = 1; *more = 0 at the end of the file */
+static rla_err next_line(struct reader *r, int *more)
 {
   ssize_t len = getline(&r->line, &r->cap, r->f);
   char *save = NULL, *t;
-  if (len < 0) return 0;
+  *more = len >= 0;
+  if (len < 0) return RLA_SUCCESS;
   r->lineno++;
   while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
     r->line[--len] = '\0';
-  if (r->copy_cap < (size_t)len + 1) {
-    free(r->copy);
-    r->copy_cap = (size_t)len + 1;
-    r->copy = malloc(r->copy_cap);
-  }
-  if (r->copy) memcpy(r->copy, r->line, (size_t)len + 1);
+  RLA_CALL(r->ctx, rla_grow(r->ctx, &r->copy, &r->copy_cap, (int64_t)len + 1, 1));
+  memcpy(r->copy, r->line, (size_t)len + 1);
   r->ntok = 0;
   for (t = strtok_r(r->line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
     if (r->ntok < MAX_TOKENS) r->tok[r->ntok] = t;
     r->ntok++;
   }
-  return 1;
+  return RLA_SUCCESS;
 }
 
-/* the next line that is neither blank nor a comment */
-static int next_content(struct reader *r)
+/* the next line that is neither blank nor a comment, and *more = 1; *more = 0 at the end */
+static rla_err next_content(struct reader *r, int *more)
 {
-  while (next_line(r))
-    if (r->ntok > 0 && r->tok[0][0] != '%') return 1;
-  return 0;
+  do
+    RLA_CALL(r->ctx, next_line(r, more));
+  while (*more && (r->ntok == 0 || r->tok[0][0] == '%'));
+  return RLA_SUCCESS;
 }
 
 static const char *whole_line(const struct reader *r) { return r->copy ? r->copy : ""; }
@@ -113,8 +113,9 @@ static rla_err parse_banner(struct reader *r)
 {
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
-  RLA_CHECK(ctx, next_line(r), RLA_ERR_FORMAT, "%s: empty file: expected the banner " BANNER_FORM,
-            path);
+  int more;
+  RLA_CALL(ctx, next_line(r, &more));
+  RLA_CHECK(ctx, more, RLA_ERR_FORMAT, "%s: empty file: expected the banner " BANNER_FORM, path);
   RLA_CHECK(ctx, r->ntok >= 5 && !strcasecmp(r->tok[0], "%%MatrixMarket"), RLA_ERR_FORMAT,
             "%s:1: bad banner \"%.100s\": expected " BANNER_FORM, path, whole_line(r));
   RLA_CHECK(ctx, !strcasecmp(r->tok[1], "matrix"), RLA_ERR_FORMAT,
@@ -162,7 +163,9 @@ static rla_err parse_sizes(struct reader *r)
   const char *path = r->path, *form = r->coordinate ? "rows columns entries" : "rows columns";
   int want = r->coordinate ? 3 : 2;
   int64_t v[3] = {0, 0, 0};
-  RLA_CHECK(ctx, next_content(r), RLA_ERR_FORMAT,
+  int more;
+  RLA_CALL(ctx, next_content(r, &more));
+  RLA_CHECK(ctx, more, RLA_ERR_FORMAT,
             "%s:%lld: missing size line '%s': the file ends after the banner and comments", path,
             (long long)r->lineno, form);
   r->size_line = r->lineno;
@@ -294,12 +297,13 @@ static rla_err parse_coordinate(struct reader *r, struct sink *sk)
 {
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
-  int want = r->field == FIELD_PATTERN ? 2 : 3;
+  int want = r->field == FIELD_PATTERN ? 2 : 3, more;
   for (int64_t e = 0; e < r->nnz; e++) {
     int64_t i, j;
     double v = 1.0;
+    RLA_CALL(ctx, next_content(r, &more));
     RLA_CHECK(
-        ctx, next_content(r), RLA_ERR_FORMAT,
+        ctx, more, RLA_ERR_FORMAT,
         "%s:%lld: wrong entry count: the file ends after %lld of the %lld entries announced on "
         "line %lld",
         path, (long long)r->lineno, (long long)e, (long long)r->nnz, (long long)r->size_line);
@@ -328,7 +332,8 @@ static rla_err parse_coordinate(struct reader *r, struct sink *sk)
     if (i != j && r->symmetry == SYM_SYMMETRIC) RLA_CALL(ctx, sink_put(sk, j, i, v));
     if (i != j && r->symmetry == SYM_SKEW) RLA_CALL(ctx, sink_put(sk, j, i, -v));
   }
-  RLA_CHECK(ctx, !next_content(r), RLA_ERR_FORMAT,
+  RLA_CALL(ctx, next_content(r, &more));
+  RLA_CHECK(ctx, !more, RLA_ERR_FORMAT,
             "%s:%lld: wrong entry count: more entries than the %lld announced on line %lld", path,
             (long long)r->lineno, (long long)r->nnz, (long long)r->size_line);
   return RLA_SUCCESS;
@@ -339,6 +344,7 @@ static rla_err parse_array(struct reader *r, struct sink *sk)
   rla_ctx ctx = r->ctx;
   const char *path = r->path;
   int64_t m = r->m, n = r->n, total, k = 0, i = 0, j = 0;
+  int more;
   if (r->symmetry == SYM_SYMMETRIC) {
     total = n * (n + 1) / 2;
   } else if (r->symmetry == SYM_SKEW) {
@@ -348,8 +354,9 @@ static rla_err parse_array(struct reader *r, struct sink *sk)
     total = m * n;
   }
   while (k < total) {
+    RLA_CALL(ctx, next_content(r, &more));
     RLA_CHECK(
-        ctx, next_content(r), RLA_ERR_FORMAT,
+        ctx, more, RLA_ERR_FORMAT,
         "%s:%lld: wrong entry count: the file ends after %lld of the %lld values announced on "
         "line %lld",
         path, (long long)r->lineno, (long long)k, (long long)total, (long long)r->size_line);
@@ -370,7 +377,8 @@ static rla_err parse_array(struct reader *r, struct sink *sk)
       }
     }
   }
-  RLA_CHECK(ctx, !next_content(r), RLA_ERR_FORMAT,
+  RLA_CALL(ctx, next_content(r, &more));
+  RLA_CHECK(ctx, !more, RLA_ERR_FORMAT,
             "%s:%lld: wrong entry count: more values than the %lld announced on line %lld", path,
             (long long)r->lineno, (long long)total, (long long)r->size_line);
   return RLA_SUCCESS;
@@ -403,8 +411,8 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, struct si
   RLA_CHECK_GOTO(ctx, err, done, !ferror(r.f), RLA_ERR_FILE, "%s: read error", path);
 done:
   fclose(r.f);
-  free(r.line);
-  free(r.copy);
+  free(r.line); /* getline's */
+  rla_free(&r.copy);
   return err;
 }
 

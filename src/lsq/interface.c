@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/setting.h"
 #include "lsq_impl.h"
 
 const char *const rla_lsq_method_names[3] = {
@@ -78,21 +79,20 @@ rla_err rla_lsq_method_from_name(rla_ctx ctx, const char *name, rla_lsq_method *
   return RLA_SUCCESS;
 }
 
-/* A setting changed: the next solve sets up again. */
-static rla_err changed(rla_lsq L)
+/* A setting was changed (err 0): the next solve sets up again. Returns err. */
+static rla_err changed(rla_lsq L, rla_err err)
 {
-  L->is_setup = 0;
-  return RLA_SUCCESS;
+  if (!err) L->is_setup = 0;
+  return err;
 }
 
 rla_err rla_lsq_set_method(rla_lsq L, rla_lsq_method method)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, (int)method >= 0 && (int)method < NMETHODS, RLA_ERR_ARG,
-            "unknown least-squares method %d: use RLA_LSQ_ACCURATE, _SOLVE or _DIRECT",
-            (int)method);
-  L->method = method;
-  return changed(L);
+  return changed(L, RLA_SET(L->ctx, L->method, method, (int)method >= 0 && (int)method < NMETHODS,
+                            "unknown least-squares method %d: use RLA_LSQ_ACCURATE, "
+                            "_SOLVE or _DIRECT",
+                            (int)method));
 }
 
 rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
@@ -100,64 +100,60 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
   CHECK_SOLVER(L);
   RLA_CALL(L->ctx, rla_sketch_type_check(L->ctx, type));
   L->sketch_type = type;
-  return changed(L);
+  return changed(L, RLA_SUCCESS);
 }
 
 rla_err rla_lsq_set_oversample(rla_lsq L, double gamma)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, gamma == 0.0 || (isfinite(gamma) && gamma > 1.0 && gamma <= 1000.0),
-            RLA_ERR_ARG,
-            "oversampling factor %g: it must lie in (1, 1000] so that the sketch has more rows "
-            "l = ceil(gamma (d + 1)) than A has columns (0: the default of the method)",
-            gamma);
-  L->gamma = gamma;
-  return changed(L);
+  return changed(
+      L, RLA_SET(L->ctx, L->gamma, gamma,
+                 gamma == 0.0 || (isfinite(gamma) && gamma > 1.0 && gamma <= 1000.0),
+                 "oversampling factor %g: it must lie in (1, 1000] so that the sketch has more "
+                 "rows l = ceil(gamma (d + 1)) than A has columns (0: the default of the method)",
+                 gamma));
 }
 
 rla_err rla_lsq_set_sketch_rows(rla_lsq L, int64_t l)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, l >= 0, RLA_ERR_ARG,
-            "sketch rows l = %lld: give l > d, or 0 to use the oversampling factor", (long long)l);
-  L->sketch_rows = l;
-  return changed(L);
+  return changed(L, RLA_SET(L->ctx, L->sketch_rows, l, l >= 0,
+                            "sketch rows l = %lld: give l > d, or 0 to use the oversampling factor",
+                            (long long)l));
 }
 
 rla_err rla_lsq_set_seed(rla_lsq L, uint64_t seed)
 {
   CHECK_SOLVER(L);
   L->seed = seed;
-  return changed(L);
+  return changed(L, RLA_SUCCESS);
 }
 
 rla_err rla_lsq_set_tol(rla_lsq L, double tol)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, isfinite(tol) && tol > 0.0 && tol < 1.0, RLA_ERR_ARG,
-            "backward-error target %g: it must lie in (0, 1); the default is 2 eps = %g", tol,
-            2.0 * RLA_EPS);
-  L->tol = tol;
-  return changed(L);
+  return changed(
+      L, RLA_SET(L->ctx, L->tol, tol, isfinite(tol) && tol > 0.0 && tol < 1.0,
+                 "backward-error target %g: it must lie in (0, 1); the default is 2 eps = %g", tol,
+                 2.0 * RLA_EPS));
 }
 
 rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, max_iterations >= 0, RLA_ERR_ARG,
-            "maximum number of iterations %lld: it must be >= 0", (long long)max_iterations);
-  L->max_iterations = max_iterations;
-  return changed(L);
+  return changed(L, RLA_SET(L->ctx, L->max_iterations, max_iterations, max_iterations >= 0,
+                            "maximum number of iterations %lld: it must be >= 0",
+                            (long long)max_iterations));
 }
 
 rla_err rla_lsq_set_rank_tol(rla_lsq L, double rank_tol)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, !isnan(rank_tol) && rank_tol < 1.0, RLA_ERR_ARG,
-            "rank tolerance %g: it must be below 1 (negative for the default 30 sqrt(d) eps)",
-            rank_tol);
-  L->rank_tol = rank_tol < 0.0 ? -1.0 : rank_tol;
-  return changed(L);
+  return changed(
+      L, RLA_SET(L->ctx, L->rank_tol, rank_tol < 0.0 ? -1.0 : rank_tol,
+                 !isnan(rank_tol) && rank_tol < 1.0,
+                 "rank tolerance %g: it must be below 1 (negative for the default 30 sqrt(d) eps)",
+                 rank_tol));
 }
 
 rla_err rla_lsq_set_operator(rla_lsq L, rla_op A)
@@ -169,16 +165,15 @@ rla_err rla_lsq_set_operator(rla_lsq L, rla_op A)
   L->user_op = A;
   L->op = A;
   L->planned = 0;
-  return changed(L);
+  return changed(L, RLA_SUCCESS);
 }
 
 rla_err rla_lsq_set_rhs_count(rla_lsq L, int64_t nrhs)
 {
   CHECK_SOLVER(L);
-  RLA_CHECK(L->ctx, nrhs >= 1, RLA_ERR_ARG,
-            "number of right-hand sides %lld: setup plans for at least 1", (long long)nrhs);
-  L->nrhs_plan = nrhs;
-  return changed(L);
+  return changed(L, RLA_SET(L->ctx, L->nrhs_plan, nrhs, nrhs >= 1,
+                            "number of right-hand sides %lld: setup plans for at least 1",
+                            (long long)nrhs));
 }
 
 rla_err rla_lsq_setup(rla_lsq L)

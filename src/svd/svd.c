@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/setting.h"
 #include "../dmat/dmat_impl.h"
 #include "../dmat/scalapack.h"
 #include "svd_impl.h"
@@ -54,11 +55,13 @@ static void clear_results(rla_svd S)
   S->computed = 0;
 }
 
-/* A parameter changed: setup must run again. */
-static void undo_setup(rla_svd S)
+/* A parameter was changed (err 0): setup must run again. Returns err. */
+static rla_err changed(rla_svd S, rla_err err)
 {
+  if (err) return err;
   S->is_setup = 0;
   S->planned = 0;
+  return RLA_SUCCESS;
 }
 
 rla_err rla_svd_destroy(rla_svd *S)
@@ -77,47 +80,37 @@ rla_err rla_svd_set_operator(rla_svd S, rla_op A)
   RLA_CHECK(S->ctx, rla_op_ctx(A) == S->ctx, RLA_ERR_ARG,
             "rla_svd_set_operator: the operator belongs to another context than the SVD object");
   S->op = A;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SUCCESS);
 }
 
 rla_err rla_svd_set_rank(rla_svd S, int64_t k)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, k >= 1, RLA_ERR_ARG, "rank k = %lld: it must be at least 1", (long long)k);
-  S->k = k;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(
+      S, RLA_SET(S->ctx, S->k, k, k >= 1, "rank k = %lld: it must be at least 1", (long long)k));
 }
 
 rla_err rla_svd_set_tol(rla_svd S, double tol)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, tol > 0.0 && tol < 1.0, RLA_ERR_ARG,
-            "tolerance %g: it must lie strictly between 0 and 1 (relative Frobenius error)", tol);
-  S->tol = tol;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(
+      S, RLA_SET(S->ctx, S->tol, tol, tol > 0.0 && tol < 1.0,
+                 "tolerance %g: it must lie strictly between 0 and 1 (relative Frobenius error)",
+                 tol));
 }
 
 rla_err rla_svd_set_oversample(rla_svd S, int64_t p)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, p >= 0, RLA_ERR_ARG, "oversampling p = %lld: it must be non-negative",
-            (long long)p);
-  S->p = p;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SET(S->ctx, S->p, p, p >= 0,
+                            "oversampling p = %lld: it must be non-negative", (long long)p));
 }
 
 rla_err rla_svd_set_power(rla_svd S, int64_t q)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, q >= 0, RLA_ERR_ARG, "power iterations q = %lld: it must be non-negative",
-            (long long)q);
-  S->q = q;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SET(S->ctx, S->q, q, q >= 0,
+                            "power iterations q = %lld: it must be non-negative", (long long)q));
 }
 
 rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
@@ -125,8 +118,7 @@ rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
   CHECK_SVD(S);
   RLA_CALL(S->ctx, rla_sketch_type_check(S->ctx, type));
   S->type = type;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SUCCESS);
 }
 
 rla_err rla_svd_set_seed(rla_svd S, uint64_t seed)
@@ -140,20 +132,16 @@ rla_err rla_svd_set_seed(rla_svd S, uint64_t seed)
 rla_err rla_svd_set_block(rla_svd S, int64_t b)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, b >= 1, RLA_ERR_ARG, "QB block size %lld: it must be at least 1", (long long)b);
-  S->block = b;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SET(S->ctx, S->block, b, b >= 1,
+                            "QB block size %lld: it must be at least 1", (long long)b));
 }
 
 rla_err rla_svd_set_max_rank(rla_svd S, int64_t kmax)
 {
   CHECK_SVD(S);
-  RLA_CHECK(S->ctx, kmax >= 0, RLA_ERR_ARG,
-            "maximum rank %lld: give a positive cap, or 0 for min(m, n)", (long long)kmax);
-  S->kmax = kmax;
-  undo_setup(S);
-  return RLA_SUCCESS;
+  return changed(S, RLA_SET(S->ctx, S->kmax, kmax, kmax >= 0,
+                            "maximum rank %lld: give a positive cap, or 0 for min(m, n)",
+                            (long long)kmax));
 }
 
 rla_err rla_svd_setup(rla_svd S)

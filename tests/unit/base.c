@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/base/alloc.h"
 #include "harness.h"
 
 static void test_agree_one_rank_fails(void)
@@ -499,6 +500,122 @@ static void test_calloc_overflow(void)
   RLA_ASSERT_ALL(p == NULL);
 }
 
+/* the string copies and the growing array: contents, the zeroed tail, the doubling */
+static void test_alloc_helpers(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  char *s = NULL;
+  int64_t *a = NULL, cap = 0;
+  int ok = 1;
+  RLA_ASSERT_OK(rla_strdup(ctx, "deck.in", &s));
+  RLA_ASSERT_ALL(!strcmp(s, "deck.in"));
+  rla_free(&s);
+  RLA_ASSERT_OK(rla_strndup(ctx, "seed=7", 4, &s));
+  RLA_ASSERT_ALL(!strcmp(s, "seed"));
+  rla_free(&s);
+  RLA_ASSERT_OK(rla_strndup(ctx, "ab", 10, &s)); /* s ends before len */
+  RLA_ASSERT_ALL(!strcmp(s, "ab"));
+  rla_free(&s);
+  for (int64_t i = 0; i < 100; i++) {
+    RLA_ASSERT_OK(rla_grow(ctx, &a, &cap, i + 1, sizeof(*a)));
+    ok &= cap >= i + 1 && a[i] == 0;
+    a[i] = i + 1;
+  }
+  for (int64_t i = 0; i < 100; i++)
+    ok &= a[i] == i + 1;
+  RLA_ASSERT_ALL(ok && cap == 128); /* 8, 16, 32, 64, 128 */
+  /* room already: nothing moves */
+  RLA_ASSERT_OK(rla_grow(ctx, &a, &cap, 50, sizeof(*a)));
+  RLA_ASSERT_ALL(cap == 128 && a[99] == 100);
+  rla_free(&a);
+}
+
+/* a context over MPI_COMM_WORLD whose k-th allocation from now fails on world rank `rank` (the
+   others never fail): RLA_FAULT is set for its creation only. Collective. */
+static rla_ctx failing_ctx(int rank, long long k)
+{
+  char spec[64], *old = getenv("RLA_FAULT"), *keep = old ? strdup(old) : NULL;
+  rla_ctx ctx = NULL;
+  snprintf(spec, sizeof(spec), "%d:alloc:%lld", rank, rla_test_allocations() + k);
+  setenv("RLA_FAULT", spec, 1);
+  if (rla_ctx_create(MPI_COMM_WORLD, &ctx)) ctx = NULL;
+  if (keep)
+    setenv("RLA_FAULT", keep, 1);
+  else
+    unsetenv("RLA_FAULT");
+  free(keep);
+  return ctx;
+}
+
+/* each allocation of an option set's creation, parse (deck, command line, keys kept for the
+   objects) and reading by an object fails in turn, on rank 0 (which parses) and on the last rank
+   (which copies rank 0's values): every rank fails with the injected error and destroy frees
+   what was made (the sanitizer build checks for leaks); past the last one, the parse gives the
+   values given */
+static void test_options_alloc_failures(void)
+{
+  char deck[2048], *argv[] = {"prog", deck, "--seed", "7", "--power", "3", "-A", "a.npy"};
+  const rla_option_desc *d;
+  int n, last = rla_ctx_size(rla_test_ctx) - 1;
+  strcpy(deck, rla_test_path("deck.in"));
+  write_text(deck, "oversample = 2.5\npower = 1\n");
+  d = rla_svd_options(&n);
+  for (int who = 0; who < 2; who++) {
+    long long k = 0;
+    int done = 0;
+    while (!done && k < 1000) {
+      rla_ctx ctx = failing_ctx(who ? last : 0, ++k);
+      rla_options o = NULL;
+      rla_svd S = NULL;
+      rla_err err;
+      int64_t seed = 0;
+      RLA_ASSERT_ALL(ctx != NULL);
+      RLA_ASSERT_OK(rla_svd_create(rla_test_ctx, &S));
+      err = rla_options_create(ctx, specs, NSPECS, &o);
+      if (!err) {
+        rla_options_keep_unknown(o);
+        err = rla_options_parse(o, 8, argv);
+      }
+      if (!err) err = rla_ctx_agree(ctx, rla_svd_set_from_options(S, o, NULL));
+      if (!err) err = rla_options_check_unused(o);
+      done = !err;
+      if (err)
+        RLA_ASSERT_ALL(err == RLA_ERR_MEM &&
+                       strstr(rla_ctx_error_message(ctx), "injected fault at alloc"));
+      else
+        RLA_ASSERT_ALL(!rla_options_get_int(o, "seed", &seed) && seed == 7 &&
+                       value_of(d, n, S, "power").i == 3);
+      rla_options_destroy(&o);
+      rla_svd_destroy(&S);
+      rla_ctx_destroy(&ctx);
+    }
+    /* rank 0 allocates for the specs' defaults, the deck and the values (more than 10) */
+    RLA_ASSERT_ALL(done && k > (who ? 3 : 10));
+  }
+}
+
+/* a value a setter refuses leaves the setting as it was */
+static void test_setters_keep_on_refusal(void)
+{
+  rla_lsq L = NULL;
+  rla_svd S = NULL;
+  int n[2];
+  const rla_option_desc *d[2] = {rla_lsq_options(&n[0]), rla_svd_options(&n[1])};
+  RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+  RLA_ASSERT_OK(rla_svd_create(rla_test_ctx, &S));
+  RLA_ASSERT_OK(rla_lsq_set_max_iterations(L, 77));
+  RLA_ASSERT_FAILS(rla_lsq_set_max_iterations(L, -1), RLA_ERR_ARG,
+                   "maximum number of iterations -1: it must be >= 0");
+  RLA_ASSERT_FAILS(rla_lsq_set_tol(L, 1.5), RLA_ERR_ARG, "backward-error target 1.5");
+  RLA_ASSERT_ALL(value_of(d[0], n[0], L, "max-iterations").i == 77);
+  RLA_ASSERT_ALL(value_of(d[0], n[0], L, "tol").r == 2.0 * RLA_EPS);
+  RLA_ASSERT_OK(rla_svd_set_rank(S, 5));
+  RLA_ASSERT_FAILS(rla_svd_set_rank(S, 0), RLA_ERR_ARG, "rank k = 0: it must be at least 1");
+  RLA_ASSERT_ALL(value_of(d[1], n[1], S, "k").i == 5);
+  rla_svd_destroy(&S);
+  rla_lsq_destroy(&L);
+}
+
 void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("base", NULL, NULL);
@@ -518,4 +635,7 @@ void rla_test_register(void)
   CU_add_test(s, "file: abort keeps the old file", test_atomic_abort_keeps_old);
   CU_add_test(s, "file: a write removes what a killed one left", test_atomic_removes_stale);
   CU_add_test(s, "alloc: overflow and zero size", test_calloc_overflow);
+  CU_add_test(s, "alloc: string copies and growing arrays", test_alloc_helpers);
+  CU_add_test(s, "options: an allocation failing in the parse", test_options_alloc_failures);
+  CU_add_test(s, "setters: a refused value changes nothing", test_setters_keep_on_refusal);
 }

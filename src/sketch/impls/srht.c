@@ -18,6 +18,7 @@
 
 #include <fftw3.h>
 
+#include "../../base/alloc.h"
 #include "../../base/vec8.h"
 #include "../sketch_impl.h"
 
@@ -497,7 +498,7 @@ static void srht_reset(rla_sketch S)
   struct srht *h = S->data;
   if (!h) return;
   if (h->plan) fftw_destroy_plan(h->plan);
-  fftw_free(h->buf);
+  rla_free(&h->buf);
   rla_free(&h->rows);
   rla_free(&h->rowscale);
   rla_free(&h->coef);
@@ -591,10 +592,9 @@ static rla_err srht_setup(rla_sketch S)
       rla_calloc(S->ctx, (size_t)(fast && l < b ? h->group * b : 0), sizeof(double), &h->coefb));
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(fast ? h->rpanel * l : 0), sizeof(double), &h->ytile));
-  h->buf = fftw_malloc(sizeof(double) * (size_t)bufsize);
-  RLA_CHECK_GOTO(S->ctx, err, fail, h->buf != NULL, RLA_ERR_MEM,
-                 "block SRHT: cannot allocate %lld doubles of work space", (long long)bufsize);
-  memset(h->buf, 0, sizeof(double) * (size_t)bufsize);
+  /* aligned as FFTW's own allocator would align it (or more), for its SIMD code */
+  RLA_CALL_GOTO(S->ctx, err, fail,
+                rla_calloc_matrix(S->ctx, (size_t)bufsize, sizeof(double), &h->buf));
   RLA_CALL_GOTO(
       S->ctx, err, fail,
       rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
