@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/base/alloc.h"
+#include "../../src/base/alloc.h"
 #include "harness.h"
 
 static void test_agree_one_rank_fails(void)
