@@ -80,7 +80,7 @@ static uint64_t below(rla_rng rng, uint64_t row, uint64_t *ctr, uint64_t n)
 }
 
 rla_err rla_rng_sample_work(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_t k,
-                           int64_t *out, int64_t *work)
+                            int64_t *out, int64_t *work)
 {
   uint64_t ctr = 0;
   int64_t j = 0;

@@ -46,10 +46,10 @@ struct rla_svd_work {
    (rla_svd_plan_sketch); a narrower last block has a second one. The factors' storage holds
    the results. */
 struct rla_svd_plan {
-  rla_op op;          /* the operator planned for (borrowed) */
-  int64_t limit;      /* basis columns: l at a fixed rank, the cap on K with a tolerance */
-  int64_t c;          /* columns of a QB block (l at a fixed rank) */
-  int64_t nblocks;    /* QB blocks of limit columns: c each, the last one possibly fewer */
+  rla_op op;       /* the operator planned for (borrowed) */
+  int64_t limit;   /* basis columns: l at a fixed rank, the cap on K with a tolerance */
+  int64_t c;       /* columns of a QB block (l at a fixed rank) */
+  int64_t nblocks; /* QB blocks of limit columns: c each, the last one possibly fewer */
   /* the sketches of the blocks, set up, reseeded to a block's seed when a run reaches it: [0]
      for the blocks of c columns, [1] for a narrower last block (NULL when there is none, or
      until a run reaches it when it lies past the planned start) */
