@@ -17,6 +17,13 @@
 static const rla_sketch_type all_types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_GAUSSIAN,
                                             RLA_SKETCH_SPARSE};
 
+/* A sketch type, the SRHT block size (0: automatic) and transform path. */
+struct sketch_case {
+  rla_sketch_type type;
+  int64_t b;
+  rla_srht_transform tr;
+};
+
 static rla_sketch make_sketch(rla_ctx ctx, rla_sketch_type type, int64_t l, int64_t n, int64_t b,
                               uint64_t seed)
 {
@@ -545,17 +552,13 @@ static void test_block_signs_needed(void)
 static void test_rank_independence(void)
 {
   const int64_t n = 1001, d = 7, l = 24;
-  const struct {
-    rla_sketch_type type;
-    int64_t b;
-    rla_srht_transform tr;
-  } cases[] = {{RLA_SKETCH_SRHT, 64, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 100, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 0, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
-               {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
+  const struct sketch_case cases[] = {{RLA_SKETCH_SRHT, 64, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 100, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
+                                      {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
   double *a = malloc(sizeof(double) * n * d), *one = malloc(sizeof(double) * l * d),
          *many = malloc(sizeof(double) * l * d);
   rla_ctx self = NULL;
@@ -731,17 +734,13 @@ static void both_applies(rla_sketch S, int64_t l, int64_t n, int64_t d, const do
 static void test_reseed(void)
 {
   const int64_t n = 100, d = 5, l = 16, len = 2 * l * d;
-  const struct {
-    rla_sketch_type type;
-    int64_t b;
-    rla_srht_transform tr;
-  } cases[] = {{RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 16, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
-               {RLA_SKETCH_SRHT, 24, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
+  const struct sketch_case cases[] = {{RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 16, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
+                                      {RLA_SKETCH_SRHT, 24, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
   rla_ctx ctx = rla_test_counting_ctx();
   double *a = malloc(sizeof(double) * n * d), *first = malloc(sizeof(double) * len),
          *fresh = malloc(sizeof(double) * len), *got = malloc(sizeof(double) * len);

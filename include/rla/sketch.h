@@ -14,8 +14,8 @@
    Lifecycle: create -> set_* -> setup (collective: validate, allocate, plan FFTW) ->
    apply_* (repeatable; allocates nothing except a packed copy for the reduction when
    ldo > l), with rla_sketch_reseed between applies to change the seed in place -> view ->
-   destroy. Arrays passed to apply_* are borrowed for the call. The applies
-   use work space inside the sketch: one sketch must not be applied by two threads at once. */
+   destroy. Arrays passed to apply_* are borrowed for the call. The applies use work space
+   inside the sketch: one sketch must not be applied by two threads at once. */
 #ifndef RLA_SKETCH_H
 #define RLA_SKETCH_H
 
