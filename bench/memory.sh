@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Peak memory per rank of rla-lsq, rla-svd and rla-cluster against the local part of A, at three
-# sizes on NP ranks (default 2). The peak is VmHWM of every rank, from the driver's report
+# sizes on NP ranks (default 2), and of rla-svd's tolerance mode on the bundled 400 x 300 matrix. The peak is VmHWM of every rank, from the driver's report
 # ("peak_memory_bytes_per_rank"); the baseline is the same driver's peak on a tiny problem (MPI,
 # BLAS and the program itself). For each run and the largest rank:
 #   local A  = 8 * (rows of A on that rank) * n  (lsq: with b; cluster: every block's rows)
@@ -65,6 +65,19 @@ for m in 12500 25000 50000; do
   l=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["basis_size"])' "$tmp/r.json")
   lm=$(rows $m)
   row rla-svd "${m} x ${n}" $((8 * lm * n)) $((8 * l * (lm + n) * 2)) "$(peak "$tmp/r.json")" "$base"
+done
+
+# ---- rla-svd, tolerance mode: the bundled 400 x 300 matrix, QB blocks of 8 columns (18 blocks
+# at tol 0.05, 37 at 1e-2; the plan's one block SRHT sketch is reseeded at each block) ----
+m=400
+n=300
+for tol in 0.05 1e-2; do
+  run "$build/drivers/rla-svd" -A "$(dirname "$0")/../inputs/svd-A.npy" --tol $tol --block 8 \
+    --report "$tmp/r.json"
+  l=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["basis_size"])' "$tmp/r.json")
+  lm=$(rows $m)
+  row rla-svd "${m} x ${n}, tol ${tol}" $((8 * lm * n)) $((8 * l * (lm + n) * 2)) \
+    "$(peak "$tmp/r.json")" "$base"
 done
 
 # ---- rla-cluster: blocks of m rows, widths 2..6, from 8 subspaces of dimension 3 ----

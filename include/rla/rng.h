@@ -55,6 +55,10 @@ uint64_t rla_rng_bits(rla_rng rng, uint64_t row, uint64_t col);
 /* k distinct indices drawn uniformly from [0, n), in increasing order, as a function of
    (rng, row) only. Needs k <= n; work of size n is allocated. Local. */
 rla_err rla_rng_sample(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_t k, int64_t *out);
+/* rla_rng_sample (the same k indices) in the caller's work of n int64_t (overwritten):
+   allocates nothing. Local. Errors: RLA_ERR_ARG unless 0 <= k <= n. */
+rla_err rla_rng_sample_work(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_t k,
+                            int64_t *out, int64_t *work);
 
 #ifdef __cplusplus
 }

@@ -13,8 +13,9 @@
    largest partial sums), and repeated applies on the same ranks are bitwise identical.
    Lifecycle: create -> set_* -> setup (collective: validate, allocate, plan FFTW) ->
    apply_* (repeatable; allocates nothing except a packed copy for the reduction when
-   ldo > l) -> view -> destroy. Arrays passed to apply_* are borrowed for the call. The applies
-   use work space inside the sketch: one sketch must not be applied by two threads at once. */
+   ldo > l), with rla_sketch_reseed between applies to change the seed in place -> view ->
+   destroy. Arrays passed to apply_* are borrowed for the call. The applies use work space
+   inside the sketch: one sketch must not be applied by two threads at once. */
 #ifndef RLA_SKETCH_H
 #define RLA_SKETCH_H
 
@@ -52,7 +53,8 @@ rla_err rla_sketch_type_check(rla_ctx ctx, rla_sketch_type type);
 rla_err rla_sketch_set_type(rla_sketch S, rla_sketch_type type); /* Local. */
 /* Omega is l x n: it maps n-vectors to l-vectors. 1 <= l. Local. */
 rla_err rla_sketch_set_sizes(rla_sketch S, int64_t l, int64_t n);
-rla_err rla_sketch_set_seed(rla_sketch S, uint64_t seed); /* Local. Default 1. */
+/* Local. Default 1. Undoes the setup (see rla_sketch_reseed to keep it). */
+rla_err rla_sketch_set_seed(rla_sketch S, uint64_t seed);
 /* Block SRHT: rows per virtual block b >= l (0: automatic, the smallest power of two >= l but
    at least 128, at most the power of two >= max(n, l); chosen by measurement, see
    bench/README.md). A b that is not a power of two uses the orthonormal DCT-II (FFTW REDFT10,
@@ -70,6 +72,22 @@ rla_err rla_sketch_set_sparsity(rla_sketch S, int64_t k);
    applies without the agreement across ranks). Errors: RLA_ERR_ARG (sizes not set, l > b for
    the block SRHT), RLA_ERR_MEM, RLA_ERR_LIB (FFTW planning). */
 rla_err rla_sketch_setup(rla_sketch S);
+
+/* Change the seed of a sketch and keep its setup: Omega becomes exactly the operator that
+   create, the same set_* calls, rla_sketch_set_seed(S, seed) and rla_sketch_setup would give
+   (bitwise the same applies), without their allocations and FFTW planning. Local (no
+   communication: every rank calls it with the same seed before the next collective apply).
+   S: a sketch with sizes set. seed: the new seed.
+   Errors: RLA_ERR_ARG (NULL sketch; a sketch not set up whose parameters setup refuses),
+   RLA_ERR_MEM and RLA_ERR_LIB as for rla_sketch_setup, on a sketch not set up only.
+   Notes: on a set-up sketch only the seed's part is made again (the block SRHT's signs and
+   sampled rows, the Gaussian and sparse sign streams) in the memory setup allocated: it
+   allocates nothing and costs O(b) for the block SRHT, O(1) for the others. On a sketch not
+   set up it sets the seed and runs the setup on this rank (like the applies: without the
+   agreement across ranks of rla_sketch_setup) and allocates. rla_sketch_set_seed, in
+   contrast, undoes the setup. For a sequence of operators of the same sizes (the QB blocks of
+   rla_svd's tolerance mode) one sketch reseeded per operator replaces one sketch each. */
+rla_err rla_sketch_reseed(rla_sketch S, uint64_t seed);
 
 /* Local contribution to Omega * A: the caller holds the rows [row0, row0 + nrows) of an n x d
    matrix A (column-major, leading dimension lda) and gets in out (l x d, leading dimension

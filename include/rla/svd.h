@@ -32,9 +32,9 @@
    dense matrix: create -> set_* -> setup -> compute(S, A) (repeatable; plans at every call) ->
    get_* -> view -> destroy.
    Memory of the plan: the basis Q (local rows x l) and B^T (ceil(n/P) x l), the factors U and V
-   as large, one sketch per QB block, and an n x c exchange buffer (c: the QB block, l at a
-   fixed rank). In tolerance mode l is the cap (set_max_rank, default min(m, n)): set a cap
-   when min(m, n) is large. */
+   as large, one sketch for the QB blocks (reseeded to each block's seed; a narrower last block
+   has a second), and an n x c exchange buffer (c: the QB block, l at a fixed rank). In tolerance
+   mode l is the cap (set_max_rank, default min(m, n)): set a cap when min(m, n) is large. */
 #ifndef RLA_SVD_H
 #define RLA_SVD_H
 

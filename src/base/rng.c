@@ -4,6 +4,7 @@
    depends on its global position only, never on where a caller's range starts. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <Random123/philox.h>
 
@@ -78,32 +79,43 @@ static uint64_t below(rla_rng rng, uint64_t row, uint64_t *ctr, uint64_t n)
   }
 }
 
-static int cmp_i64(const void *a, const void *b)
+rla_err rla_rng_sample_work(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_t k,
+                            int64_t *out, int64_t *work)
 {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
+  uint64_t ctr = 0;
+  int64_t j = 0;
+
+  RLA_CHECK(ctx, n >= 0 && k >= 0 && k <= n, RLA_ERR_ARG,
+            "cannot sample %lld distinct indices from %lld", (long long)k, (long long)n);
+  for (int64_t i = 0; i < n; i++)
+    work[i] = i;
+  /* partial Fisher-Yates: the first k entries become a uniform k-subset */
+  for (int64_t i = 0; i < k; i++) {
+    int64_t r = i + (int64_t)below(rng, row, &ctr, (uint64_t)(n - i));
+    int64_t t = work[i];
+    work[i] = work[r];
+    work[r] = t;
+  }
+  for (int64_t i = 0; i < k; i++)
+    out[i] = work[i];
+  /* in increasing order: mark the chosen indices, then read the marks in order */
+  memset(work, 0, sizeof(int64_t) * (size_t)n);
+  for (int64_t i = 0; i < k; i++)
+    work[out[i]] = 1;
+  for (int64_t i = 0; i < n; i++)
+    if (work[i]) out[j++] = i;
+  return RLA_SUCCESS;
 }
 
 rla_err rla_rng_sample(rla_ctx ctx, rla_rng rng, uint64_t row, int64_t n, int64_t k, int64_t *out)
 {
-  int64_t *perm = NULL;
-  uint64_t ctr = 0;
+  int64_t *work = NULL;
+  rla_err err;
 
   RLA_CHECK(ctx, n >= 0 && k >= 0 && k <= n, RLA_ERR_ARG,
             "cannot sample %lld distinct indices from %lld", (long long)k, (long long)n);
-  RLA_CALL(ctx, rla_calloc(ctx, (size_t)n, sizeof(int64_t), &perm));
-  for (int64_t i = 0; i < n; i++)
-    perm[i] = i;
-  /* partial Fisher-Yates: the first k entries become a uniform k-subset */
-  for (int64_t i = 0; i < k; i++) {
-    int64_t j = i + (int64_t)below(rng, row, &ctr, (uint64_t)(n - i));
-    int64_t t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  for (int64_t i = 0; i < k; i++)
-    out[i] = perm[i];
-  rla_free(&perm);
-  qsort(out, (size_t)k, sizeof(int64_t), cmp_i64);
-  return RLA_SUCCESS;
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)n, sizeof(int64_t), &work));
+  err = rla_rng_sample_work(ctx, rng, row, n, k, out, work);
+  rla_free(&work);
+  return err;
 }

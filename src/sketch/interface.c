@@ -153,6 +153,24 @@ static rla_err setup_local(rla_sketch S)
   return RLA_SUCCESS;
 }
 
+rla_err rla_sketch_reseed(rla_sketch S, uint64_t seed)
+{
+  rla_err err;
+  CHECK_SKETCH(S);
+  S->seed = seed;
+  if (!S->is_setup || !S->ops->reseed) {
+    rla_sketch_reset(S);
+    RLA_CALL(S->ctx, setup_local(S));
+    return RLA_SUCCESS;
+  }
+  err = S->ops->reseed(S);
+  if (err) {
+    rla_sketch_reset(S);
+    return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  }
+  return RLA_SUCCESS;
+}
+
 rla_err rla_sketch_setup(rla_sketch S)
 {
   rla_err err;

@@ -19,6 +19,10 @@ struct rla_sketch_ops {
   /* y (m x l) = A (m x n) Omega^T. */
   rla_err (*apply_right_local)(rla_sketch S, int64_t m, const double *a, int64_t lda, double *y,
                                int64_t ldy);
+  /* After setup, S->seed changed: regenerate what depends on the seed in the memory setup
+     allocated, so that the sketch is the one setup would give with this seed; allocates
+     nothing. NULL: the front end undoes the setup and runs it again. Local. */
+  rla_err (*reseed)(rla_sketch S);
   /* Free S->data and set it to NULL (undo setup). Local. */
   void (*reset)(rla_sketch S);
   /* Type-specific lines of rla_sketch_view. */

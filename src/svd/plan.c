@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The setup of the randomized SVD on an operator: the sizes of the run (l = k + p, or the cap
-   kmax and the QB block with a tolerance), the sketches of the QB blocks, the operator's
+   kmax and the QB block with a tolerance), the sketch of the QB blocks, the operator's
    workspace, the n-side split of the products, and every buffer of the run and of its results.
 
    At a fixed rank everything is made here for the one block of l columns, so that
    rla_svd_compute_operator allocates nothing. With a tolerance the cap kmax (default min(m, n))
-   is only an upper bound: planning for it would take memory of the order of A itself and one
-   sketch setup per possible block. The plan holds the first RLA_SVD_START_BLOCKS = 4 blocks
-   (a run whose block is near the rank it needs, the usual choice, never grows), and a run that
-   outgrows them doubles it (capped at kmax: log2(kmax / 4 b) growths at most, their copies
-   under twice the final basis) and sets up each later block's sketch when it first reaches the
-   block. What a run grew to is kept for the next compute. The leading dimensions of the basis
-   and of B^T depend on the local rows only, so a grown plan gives bitwise the same results. */
+   is only an upper bound: planning for it would take memory of the order of A itself. The plan
+   holds the first RLA_SVD_START_BLOCKS = 4 blocks (a run whose block is near the rank it needs,
+   the usual choice, never grows), and a run that outgrows them doubles it (capped at kmax:
+   log2(kmax / 4 b) growths at most, their copies under twice the final basis). What a run grew
+   to is kept for the next compute. The leading dimensions of the basis and of B^T depend on the
+   local rows only, so a grown plan gives bitwise the same results.
+   Block i is sketched with its own seed (block_seed) by one sketch set up for all the blocks of
+   b columns and reseeded in place at each block (rla_sketch_reseed: the same operator as a
+   sketch set up with that seed, without the setup's memory per block); a narrower last block
+   has a second sketch, made here when it lies within the planned start, otherwise when a run
+   first reaches it. */
 #include <string.h>
 
 #include <lapacke.h>
@@ -49,7 +53,7 @@ static rla_err sizes(rla_svd S, struct rla_svd_plan *P, int64_t m, int64_t n)
   else
     P->limit = S->k + S->p < mn ? S->k + S->p : mn;
   P->c = S->tol > 0.0 && S->block < P->limit ? S->block : P->limit;
-  P->nsketch = (P->limit + P->c - 1) / P->c;
+  P->nblocks = (P->limit + P->c - 1) / P->c;
   P->cap = S->tol > 0.0 && RLA_SVD_START_BLOCKS * P->c < P->limit ? RLA_SVD_START_BLOCKS * P->c
                                                                   : P->limit;
   RLA_CHECK(S->ctx, P->c * n <= (int64_t)2147483647, RLA_ERR_UNSUPPORTED,
@@ -73,7 +77,7 @@ static rla_err row_type(rla_ctx ctx, int64_t n, int64_t c, MPI_Datatype *t)
 static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
 {
   struct rla_svd_work *w = &P->w;
-  int64_t last = block_cols(P, P->nsketch - 1);
+  int64_t last = block_cols(P, P->nblocks - 1);
   rla_err err;
   w->ctx = S->ctx;
   w->comm = rla_ctx_comm(S->ctx);
@@ -106,32 +110,47 @@ static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
   return err;
 }
 
-rla_err rla_svd_plan_sketch(rla_svd S, int64_t i)
+/* *sk = a new sketch of QB block i, set up (c columns wide, the block's seed). Collective. */
+static rla_err make_sketch(rla_svd S, int64_t i, rla_sketch *sk)
+{
+  rla_err err = rla_sketch_create(S->ctx, sk);
+  if (!err) err = rla_sketch_set_type(*sk, S->type);
+  if (!err) err = rla_sketch_set_sizes(*sk, block_cols(&S->plan, i), S->plan.w.n);
+  if (!err) err = rla_sketch_set_seed(*sk, block_seed(S->seed, i));
+  err = rla_ctx_agree(S->ctx, err);
+  if (!err) err = rla_sketch_setup(*sk);
+  if (err) rla_sketch_destroy(sk);
+  return err;
+}
+
+rla_err rla_svd_plan_sketch(rla_svd S, int64_t i, rla_sketch *sk)
 {
   struct rla_svd_plan *P = &S->plan;
-  rla_sketch sk = NULL;
+  rla_sketch *slot = &P->sketch[block_cols(P, i) == P->c ? 0 : 1];
+  const uint64_t seed = block_seed(S->seed, i);
   rla_err err;
-  if (P->sketch[i]) return RLA_SUCCESS;
-  err = rla_sketch_create(S->ctx, &sk);
-  P->sketch[i] = sk;
-  if (!err) err = rla_sketch_set_type(sk, S->type);
-  if (!err) err = rla_sketch_set_sizes(sk, block_cols(P, i), P->w.n);
-  if (!err) err = rla_sketch_set_seed(sk, block_seed(S->seed, i));
-  err = rla_ctx_agree(S->ctx, err);
-  if (!err) err = rla_sketch_setup(sk);
-  if (err) rla_sketch_destroy(&P->sketch[i]);
+  *sk = NULL;
+  if (!*slot) {
+    err = make_sketch(S, i, slot);
+  } else if (S->fresh_sketches) {
+    err = rla_sketch_set_seed(*slot, seed);
+    if (!err) err = rla_sketch_setup(*slot);
+  } else {
+    err = rla_ctx_agree(S->ctx, rla_sketch_reseed(*slot, seed));
+  }
   if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
+  *sk = *slot;
   return RLA_SUCCESS;
 }
 
-/* The sketches of the blocks within the cap, set up; the later ones are made by the run that
-   reaches them. Collective. */
+/* The sketch of the blocks of c columns, and the one of a narrower last block when that block
+   lies within the cap; set up. Collective. */
 static rla_err sketches(rla_svd S, struct rla_svd_plan *P)
 {
-  rla_err err = rla_calloc(S->ctx, (size_t)P->nsketch, sizeof(rla_sketch), &P->sketch);
-  RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
-  for (int64_t i = 0; i * P->c < P->cap; i++)
-    RLA_CALL(S->ctx, rla_svd_plan_sketch(S, i));
+  const int64_t last = P->nblocks - 1;
+  RLA_CALL(S->ctx, make_sketch(S, 0, &P->sketch[0]));
+  if (block_cols(P, last) != P->c && last * P->c < P->cap)
+    RLA_CALL(S->ctx, make_sketch(S, last, &P->sketch[1]));
   return RLA_SUCCESS;
 }
 
@@ -294,9 +313,8 @@ rla_err rla_svd_plan_create(rla_svd S, rla_op op)
 void rla_svd_plan_destroy(struct rla_svd_plan *P)
 {
   struct rla_svd_work *w = &P->w;
-  for (int64_t i = 0; P->sketch && i < P->nsketch; i++)
-    rla_sketch_destroy(&P->sketch[i]);
-  rla_free(&P->sketch);
+  rla_sketch_destroy(&P->sketch[0]);
+  rla_sketch_destroy(&P->sketch[1]);
   rla_free(&w->nrows);
   rla_free(&w->counts);
   rla_free(&w->displs);

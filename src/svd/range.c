@@ -73,22 +73,24 @@ static rla_err deflate_orth(struct run *R, int64_t c, double *y)
 }
 
 /* Append the c columns of block info->blocks to Q (and B^T): sketch, power iterations on
-   (I - Q Q^T) A, B_i^T. The plan grows first when it holds fewer columns or no sketch for the
-   block (tolerance mode past the planned start: the only allocations of a run). */
+   (I - Q Q^T) A, B_i^T. The plan grows first when it holds fewer columns, or no sketch of the
+   block's width (tolerance mode past the planned start: the only allocations of a run); the
+   block's sketch is the plan's, reseeded. */
 static rla_err grow(struct run *R, int64_t c)
 {
   rla_ctx ctx = R->ctx;
   struct rla_svd_plan *P = R->P;
   struct rla_svd_work *w = R->w;
+  rla_sketch sk = NULL;
   double *y, t;
   rla_err err;
 
   RLA_CALL(ctx, rla_svd_plan_reserve(R->S, R->K + c));
-  RLA_CALL(ctx, rla_svd_plan_sketch(R->S, R->info->blocks));
+  RLA_CALL(ctx, rla_svd_plan_sketch(R->S, R->info->blocks, &sk));
   y = P->q + R->K * P->ldq;
   t = rla_wtime();
 
-  err = rla_op_sketch_right(w->op, P->sketch[R->info->blocks], y, P->ldq);
+  err = rla_op_sketch_right(w->op, sk, y, P->ldq);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   RLA_CALL(ctx, deflate_orth(R, c, y));
   R->info->time_sketch += rla_wtime() - t;

@@ -41,15 +41,19 @@ struct rla_svd_work {
    fixed rank the plan holds the whole run (one block of l columns), so that
    rla_svd_compute_operator allocates nothing. With a tolerance it holds the first blocks
    (cap = min(limit, RLA_SVD_START_BLOCKS blocks)) and a run that outgrows them grows it
-   (rla_svd_plan_reserve: doubling, capped at limit) and sets up the sketches of the blocks it
-   reaches (rla_svd_plan_sketch); both are kept for the next compute. The factors' storage holds
+   (rla_svd_plan_reserve: doubling, capped at limit); what it grew to is kept for the next
+   compute. One sketch serves every QB block of c columns, reseeded to each block's seed
+   (rla_svd_plan_sketch); a narrower last block has a second one. The factors' storage holds
    the results. */
 struct rla_svd_plan {
-  rla_op op;          /* the operator planned for (borrowed) */
-  int64_t limit;      /* basis columns: l at a fixed rank, the cap on K with a tolerance */
-  int64_t c;          /* columns of a QB block (l at a fixed rank) */
-  int64_t nsketch;    /* QB blocks: one sketch each, seeded as the block's seed */
-  rla_sketch *sketch; /* nsketch, NULL for a block no run has reached yet */
+  rla_op op;       /* the operator planned for (borrowed) */
+  int64_t limit;   /* basis columns: l at a fixed rank, the cap on K with a tolerance */
+  int64_t c;       /* columns of a QB block (l at a fixed rank) */
+  int64_t nblocks; /* QB blocks of limit columns: c each, the last one possibly fewer */
+  /* the sketches of the blocks, set up, reseeded to a block's seed when a run reaches it: [0]
+     for the blocks of c columns, [1] for a narrower last block (NULL when there is none, or
+     until a run reaches it when it lies past the planned start) */
+  rla_sketch sketch[2];
   struct rla_svd_work w;
   int64_t ldq, ldb;
   double *z;     /* ln x c: the n-side block of the power iteration */
@@ -85,6 +89,10 @@ struct rla_svd_s {
   rla_sketch_type type;
   uint64_t seed;
   int is_setup;
+  /* test knob: 1 sets each QB block's sketch up from scratch (rla_sketch_set_seed, then
+     rla_sketch_setup: allocates) instead of reseeding it, the reference for the reseeded
+     path */
+  int fresh_sketches;
   /* the operator (borrowed) and the plan made for it by rla_svd_setup */
   rla_op op;
   int planned;
@@ -140,8 +148,10 @@ rla_err rla_svd_plan_create(rla_svd S, rla_op op);
    columns of Q and B^T copied over. On failure the plan is undone (setup must run again).
    Collective. */
 rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols);
-/* The set-up sketch of QB block i, made when no run has reached the block yet. Collective. */
-rla_err rla_svd_plan_sketch(rla_svd S, int64_t i);
+/* *sk = the plan's sketch of QB block i (borrowed), seeded with the block's seed: the one of
+   the block's width reseeded in place (allocates nothing), or made and set up when the plan has
+   none of that width yet (a narrower last block past the planned start). Collective. */
+rla_err rla_svd_plan_sketch(rla_svd S, int64_t i, rla_sketch *sk);
 /* Accepts an empty plan. Collective (frees distributed matrices). */
 void rla_svd_plan_destroy(struct rla_svd_plan *P);
 /* Narrow the plan's U and V to their first k columns (k <= limit), the result of a run.

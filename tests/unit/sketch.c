@@ -3,7 +3,7 @@
    shapes, the chunked reduction, isometry in expectation, subspace embedding (random and
    coherent inputs), block aliasing without Dt_i, independence of the rank count, the fast
    block SRHT path against the reference, left/right consistency, the DCT path, setters after
-   setup, and provoked errors. */
+   setup, reseeding in place, and provoked errors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,13 @@
 
 static const rla_sketch_type all_types[] = {RLA_SKETCH_SRHT, RLA_SKETCH_GAUSSIAN,
                                             RLA_SKETCH_SPARSE};
+
+/* A sketch type, the SRHT block size (0: automatic) and transform path. */
+struct sketch_case {
+  rla_sketch_type type;
+  int64_t b;
+  rla_srht_transform tr;
+};
 
 static rla_sketch make_sketch(rla_ctx ctx, rla_sketch_type type, int64_t l, int64_t n, int64_t b,
                               uint64_t seed)
@@ -51,6 +58,28 @@ static void sketch_dist(rla_sketch S, int64_t l, int64_t n, int64_t d, const dou
       la[i + j * lld] = a[row0 + i + j * n];
   RLA_ASSERT_OK(rla_sketch_apply_left(S, A, out, l));
   rla_dmat_destroy(&A);
+}
+
+/* (Omega A)^T (d x l, gathered on every rank) by the right apply of the row-block B = A^T
+   (d x n, row block size mb, 0: even split) for the n x d column-major a (all rows on every
+   rank). Collective. */
+static void sketch_right_dist(rla_sketch S, int64_t l, int64_t n, int64_t d, const double *a,
+                              int64_t mb, double *right)
+{
+  rla_dmat B = NULL, Y = NULL;
+  double *lb;
+  int64_t lm, lld, row0;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, d, n, mb, &B));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, d, l, mb, &Y));
+  rla_dmat_local(B, &lb, &lm, NULL, &lld);
+  row0 = rla_dmat_row_offset(B);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t r = 0; r < lm; r++)
+      lb[r + i * lld] = a[i + (row0 + r) * n];
+  RLA_ASSERT_OK(rla_sketch_apply_right(S, B, Y));
+  RLA_ASSERT_OK(rla_dmat_gather(Y, -1, right));
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&Y);
 }
 
 /* Omega (l x n) of a block SRHT or Gaussian sketch built from the definition. */
@@ -523,17 +552,13 @@ static void test_block_signs_needed(void)
 static void test_rank_independence(void)
 {
   const int64_t n = 1001, d = 7, l = 24;
-  const struct {
-    rla_sketch_type type;
-    int64_t b;
-    rla_srht_transform tr;
-  } cases[] = {{RLA_SKETCH_SRHT, 64, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 100, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 0, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
-               {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
-               {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
-               {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
+  const struct sketch_case cases[] = {{RLA_SKETCH_SRHT, 64, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 100, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
+                                      {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
   double *a = malloc(sizeof(double) * n * d), *one = malloc(sizeof(double) * l * d),
          *many = malloc(sizeof(double) * l * d);
   rla_ctx self = NULL;
@@ -653,19 +678,9 @@ static void test_left_right(void)
     rla_sketch_type type = t < 3 ? all_types[t] : RLA_SKETCH_SRHT;
     for (int64_t mb = 0; mb <= d; mb += d) {
       rla_sketch S = make_sketch(rla_test_ctx, type, l, n, t == 3 ? 60 : 32, 9);
-      rla_dmat B = NULL, Y = NULL;
-      double *lb, scale, err;
-      int64_t lm, lld, row0;
+      double scale, err;
       sketch_dist(S, l, n, d, a, 0, left);
-      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, d, n, mb, &B));
-      RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, d, l, mb, &Y));
-      rla_dmat_local(B, &lb, &lm, NULL, &lld);
-      row0 = rla_dmat_row_offset(B);
-      for (int64_t i = 0; i < n; i++)
-        for (int64_t r = 0; r < lm; r++)
-          lb[r + i * lld] = a[i + (row0 + r) * n];
-      RLA_ASSERT_OK(rla_sketch_apply_right(S, B, Y));
-      RLA_ASSERT_OK(rla_dmat_gather(Y, -1, right));
+      sketch_right_dist(S, l, n, d, a, mb, right);
       err = 0;
       scale = 0;
       for (int64_t j = 0; j < d; j++)
@@ -680,8 +695,6 @@ static void test_left_right(void)
                 rla_sketch_type_name(type), (long long)mb, err, scale);
         ok = 0;
       }
-      rla_dmat_destroy(&B);
-      rla_dmat_destroy(&Y);
       rla_sketch_destroy(&S);
     }
   }
@@ -689,6 +702,101 @@ static void test_left_right(void)
   free(a);
   free(left);
   free(right);
+}
+
+/* A sketch of type and block size b (SRHT path tr), seed, set up when setup is 1, in ctx. */
+static rla_sketch reseed_case(rla_ctx ctx, rla_sketch_type type, int64_t b, rla_srht_transform tr,
+                              uint64_t seed, int setup)
+{
+  rla_sketch S = make_sketch(ctx, type, 16, 100, b, seed);
+  S->srht_transform = tr;
+  if (setup) RLA_ASSERT_OK(rla_sketch_setup(S));
+  return S;
+}
+
+/* out[0..l d) = Omega A by apply_left (one reduction over the ranks), out[l d..2 l d) =
+   (Omega A)^T by apply_right. Collective. */
+static void both_applies(rla_sketch S, int64_t l, int64_t n, int64_t d, const double *a,
+                         double *out)
+{
+  sketch_dist(S, l, n, d, a, 0, out);
+  sketch_right_dist(S, l, n, d, a, 0, out + l * d);
+}
+
+/* rla_sketch_reseed, for every type and block SRHT path (the fast Walsh-Hadamard path with
+   l < b and with b = l, the radix-2 reference, FFTW, the DCT-II whose row scale depends on the
+   sample): a sketch set up with seed 3 and applied, then reseeded to 11, gives bitwise the
+   Omega A and A Omega^T of a fresh sketch set up with seed 11 (which differ from seed 3's),
+   and reseeded back to 3 seed 3's again; the reseeds allocate nothing (counted context). On a
+   sketch not set up reseed sets the seed and runs the setup (it allocates), giving the same
+   operator; with no sizes it fails as setup does. rla_sketch_set_seed still undoes the
+   setup. */
+static void test_reseed(void)
+{
+  const int64_t n = 100, d = 5, l = 16, len = 2 * l * d;
+  const struct sketch_case cases[] = {{RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 16, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FWHT_REF},
+                                      {RLA_SKETCH_SRHT, 32, RLA_SRHT_TRANSFORM_FFTW},
+                                      {RLA_SKETCH_SRHT, 24, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_GAUSSIAN, 0, RLA_SRHT_TRANSFORM_AUTO},
+                                      {RLA_SKETCH_SPARSE, 0, RLA_SRHT_TRANSFORM_AUTO}};
+  rla_ctx ctx = rla_test_counting_ctx();
+  double *a = malloc(sizeof(double) * n * d), *first = malloc(sizeof(double) * len),
+         *fresh = malloc(sizeof(double) * len), *got = malloc(sizeof(double) * len);
+  RLA_ASSERT_ALL(ctx != NULL);
+  for (int64_t j = 0; j < d; j++)
+    for (int64_t i = 0; i < n; i++)
+      a[i + j * n] = entry(i, j);
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    rla_sketch S = reseed_case(ctx, cases[c].type, cases[c].b, cases[c].tr, 3, 1);
+    rla_sketch F = reseed_case(rla_test_ctx, cases[c].type, cases[c].b, cases[c].tr, 11, 1);
+    long long before, made[2];
+    int same[3];
+    both_applies(S, l, n, d, a, first);
+    both_applies(F, l, n, d, a, fresh);
+    before = rla_test_allocations();
+    RLA_ASSERT_OK(rla_sketch_reseed(S, 11));
+    made[0] = rla_test_allocations() - before;
+    both_applies(S, l, n, d, a, got);
+    same[0] = memcmp(got, fresh, sizeof(double) * (size_t)len) == 0;
+    same[1] = memcmp(first, fresh, sizeof(double) * (size_t)len) == 0;
+    before = rla_test_allocations();
+    RLA_ASSERT_OK(rla_sketch_reseed(S, 3));
+    made[1] = rla_test_allocations() - before;
+    both_applies(S, l, n, d, a, got);
+    same[2] = memcmp(got, first, sizeof(double) * (size_t)len) == 0;
+    if (!same[0] || same[1] || !same[2] || made[0] || made[1])
+      fprintf(stderr, "case %zu: reseeded %d, seeds differ %d, back %d, allocations %lld %lld\n", c,
+              same[0], !same[1], same[2], made[0], made[1]);
+    RLA_ASSERT_ALL(same[0] && !same[1] && same[2] && made[0] == 0 && made[1] == 0);
+    RLA_ASSERT_ALL(S->is_setup && S->seed == 3);
+    RLA_ASSERT_OK(rla_sketch_set_seed(S, 11));
+    RLA_ASSERT_ALL(!S->is_setup && S->data == NULL);
+    rla_sketch_destroy(&S);
+    /* not set up: reseed sets the seed and sets up */
+    S = reseed_case(ctx, cases[c].type, cases[c].b, cases[c].tr, 5, 0);
+    before = rla_test_allocations();
+    RLA_ASSERT_OK(rla_sketch_reseed(S, 11));
+    RLA_ASSERT_ALL(S->is_setup && S->seed == 11 && rla_test_allocations() > before);
+    both_applies(S, l, n, d, a, got);
+    RLA_ASSERT_ALL(memcmp(got, fresh, sizeof(double) * (size_t)len) == 0);
+    rla_sketch_destroy(&S);
+    rla_sketch_destroy(&F);
+  }
+  RLA_ASSERT_FAILS(rla_sketch_reseed(NULL, 1), RLA_ERR_ARG, NULL);
+  {
+    rla_sketch S = NULL;
+    RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S));
+    RLA_ASSERT_FAILS(rla_sketch_reseed(S, 2), RLA_ERR_ARG, "rla_sketch_set_sizes");
+    RLA_ASSERT_ALL(!S->is_setup);
+    rla_sketch_destroy(&S);
+  }
+  rla_ctx_destroy(&ctx);
+  free(a);
+  free(first);
+  free(fresh);
+  free(got);
 }
 
 /* DCT path (b not a power of two): with b = l the sample is every row, so one block gives
@@ -849,5 +957,6 @@ void rla_test_register(void)
   CU_add_test(s, "right apply equals the left apply", test_left_right);
   CU_add_test(s, "DCT-II is orthonormal", test_dct_orthonormal);
   CU_add_test(s, "setters after setup", test_reconfigure);
+  CU_add_test(s, "reseed equals a fresh setup, allocates nothing", test_reseed);
   CU_add_test(s, "provoked errors", test_errors);
 }

@@ -3,7 +3,8 @@
    polynomial decay against the HMT bound, orthogonality, tolerance mode against the optimal
    rank, interlacing, independence of the rank count, shapes and layouts, the guarded
    orthonormalization, the metrics, a matrix-free operator (fixed rank and tolerance), the
-   allocation-free compute of a plan, the PDGESVD baseline, and provoked errors. */
+   allocation-free compute of a plan, the reseeded sketch of the QB blocks against per-block
+   setups, the PDGESVD baseline, and provoked errors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -856,17 +857,21 @@ static long long counted_compute(rla_svd S, rla_svd_info *info, double *sigma, d
    for a dense and a matrix-free operator at a fixed rank and in tolerance mode: setup
    allocates (the counter counts); a fixed-rank compute allocates nothing; in tolerance mode
    the plan holds 4 QB blocks (RLA_SVD_START_BLOCKS), so a first compute of at most 4 blocks
-   allocates nothing and one of more (QB blocks of 1 column) grows the plan and allocates; the
-   second compute allocates nothing in every case, and gives bitwise the same sigma and U as
-   the first (a grown plan keeps the basis exactly). */
+   allocates nothing and one of more grows the plan and allocates: QB blocks of 1 column, and
+   blocks of 4 up to a cap of 19 columns (a fifth block of 3 columns, whose sketch is made when
+   the run first reaches it); the second compute allocates nothing in every case (every block
+   reseeds the plan's sketch), and gives bitwise the same sigma and U as the first (a grown plan
+   keeps the basis exactly). */
 static void test_compute_allocates_nothing(void)
 {
   const int64_t m = 90, n = 40, q = 1;
   const struct {
     int shell;
-    int64_t k, block;
+    int64_t k, block, kmax;
     double tol;
-  } cases[5] = {{0, 6, 4, 0.0}, {1, 6, 4, 0.0}, {1, 0, 4, 0.3}, {0, 0, 4, 0.3}, {0, 0, 1, 0.3}};
+    int grows;
+  } cases[6] = {{0, 6, 4, 0, 0.0, 0}, {1, 6, 4, 0, 0.0, 0}, {1, 0, 4, 0, 0.3, 0},
+                {0, 0, 4, 0, 0.3, 0}, {0, 0, 1, 0, 0.3, 1}, {0, 0, 4, 19, 1e-3, 1}};
   rla_ctx ctx = rla_test_counting_ctx();
   double *full = malloc(sizeof(double) * m * n), sig[2][40], *u[2];
   struct shell_user user;
@@ -883,13 +888,14 @@ static void test_compute_allocates_nothing(void)
   RLA_ASSERT_OK(rla_dmat_fill(A, smooth_entry, NULL));
   RLA_ASSERT_OK(rla_op_create_dense(A, &ops[0]));
   ops[1] = make_shell(ctx, &user, full, m, n);
-  for (int t = 0; t < 5; t++) {
+  for (int t = 0; t < 6; t++) {
     rla_svd S = NULL;
     rla_svd_info info[2];
     long long before, count[2];
     RLA_ASSERT_OK(rla_svd_create(ctx, &S));
     RLA_ASSERT_OK(cases[t].k ? rla_svd_set_rank(S, cases[t].k) : rla_svd_set_tol(S, cases[t].tol));
     RLA_ASSERT_OK(rla_svd_set_block(S, cases[t].block));
+    RLA_ASSERT_OK(rla_svd_set_max_rank(S, cases[t].kmax));
     RLA_ASSERT_OK(rla_svd_set_power(S, q));
     RLA_ASSERT_OK(rla_svd_set_operator(S, ops[cases[t].shell]));
     before = rla_test_allocations();
@@ -899,8 +905,10 @@ static void test_compute_allocates_nothing(void)
       count[run] = counted_compute(S, &info[run], sig[run], u[run]);
     RLA_ASSERT_ALL(info[0].qr_tsqr == 0 && info[0].rank == info[1].rank);
     RLA_ASSERT_ALL(cases[t].k ? info[0].blocks == 1
-                              : info[0].blocks >= 2 && (info[0].blocks > RLA_SVD_START_BLOCKS) ==
-                                                           (cases[t].block == 1));
+                              : info[0].blocks >= 2 &&
+                                    (info[0].blocks > RLA_SVD_START_BLOCKS) == cases[t].grows);
+    RLA_ASSERT_ALL(cases[t].kmax == 0 ||
+                   (info[0].basis_size == cases[t].kmax && S->plan.sketch[1] != NULL));
     RLA_ASSERT_ALL(count[0] == 0 || info[0].blocks > RLA_SVD_START_BLOCKS);
     RLA_ASSERT_ALL(info[0].blocks <= RLA_SVD_START_BLOCKS || count[0] > 0);
     RLA_ASSERT_ALL(count[1] == 0);
@@ -915,6 +923,75 @@ static void test_compute_allocates_nothing(void)
   free(full);
   free(u[0]);
   free(u[1]);
+}
+
+/* U, sigma and V of a compute of S on A, gathered on every rank (U m x k, V n x k). */
+static int64_t gathered_factors(rla_svd S, rla_dmat A, double *u, double *sig, double *v)
+{
+  rla_dmat U = NULL, V = NULL;
+  const double *s;
+  int64_t k;
+  RLA_ASSERT_OK(rla_svd_compute(S, A));
+  RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, &k));
+  memcpy(sig, s, sizeof(double) * (size_t)k);
+  RLA_ASSERT_OK(rla_svd_get_u(S, &U));
+  RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+  RLA_ASSERT_OK(rla_dmat_gather(U, -1, u));
+  RLA_ASSERT_OK(rla_dmat_gather(V, -1, v));
+  return k;
+}
+
+/* Tolerance mode sketches block i with the seed of block i whether the plan's one sketch is
+   reseeded (the default) or each block's sketch is set up from scratch with that seed
+   (fresh_sketches, what the plan did when it kept one sketch per block): the same U, sigma and
+   V bit for bit, for the three sketch types, over 6 blocks of which the last (5 columns, up to
+   the cap of 45) has its own sketch, made past the planned start; a second compute (back to
+   the seed of block 0) gives them again. Slow decay 1/(i + 1): the run reaches the cap. */
+static void test_tolerance_reseed(void)
+{
+  const int64_t m = 120, n = 60, r = 60, kmax = 45;
+  double sigma[60], *u[2], *v[2], sig[2][45];
+  rla_dmat A;
+  for (int i = 0; i < r; i++)
+    sigma[i] = 1.0 / (i + 1);
+  A = make_matrix(rla_test_ctx, m, n, r, sigma, 43, ROWBLOCK, NULL);
+  for (int t = 0; t < 2; t++) {
+    u[t] = malloc(sizeof(double) * (size_t)(m * kmax));
+    v[t] = malloc(sizeof(double) * (size_t)(n * kmax));
+  }
+  for (int type = 0; type < 3; type++) {
+    rla_svd S[2];
+    rla_svd_info info[2];
+    int64_t k[2];
+    int same;
+    for (int t = 0; t < 2; t++) {
+      S[t] = make_svd(rla_test_ctx, 0, 1e-3, 10, 1, (rla_sketch_type)type);
+      RLA_ASSERT_OK(rla_svd_set_max_rank(S[t], kmax));
+      RLA_ASSERT_OK(rla_svd_set_block(S[t], 8));
+      RLA_ASSERT_OK(rla_svd_setup(S[t]));
+      S[t]->fresh_sketches = t;
+      k[t] = gathered_factors(S[t], A, u[t], sig[t], v[t]);
+      RLA_ASSERT_OK(rla_svd_get_info(S[t], &info[t]));
+    }
+    RLA_ASSERT_ALL(info[0].blocks == 6 && info[0].basis_size == kmax && k[0] == kmax &&
+                   k[1] == kmax && info[1].blocks == 6);
+    same = memcmp(sig[0], sig[1], sizeof(double) * (size_t)kmax) == 0 &&
+           memcmp(u[0], u[1], sizeof(double) * (size_t)(m * kmax)) == 0 &&
+           memcmp(v[0], v[1], sizeof(double) * (size_t)(n * kmax)) == 0;
+    RLA_ASSERT_ALL(same);
+    gathered_factors(S[0], A, u[1], sig[1], v[1]);
+    same = memcmp(sig[0], sig[1], sizeof(double) * (size_t)kmax) == 0 &&
+           memcmp(u[0], u[1], sizeof(double) * (size_t)(m * kmax)) == 0 &&
+           memcmp(v[0], v[1], sizeof(double) * (size_t)(n * kmax)) == 0;
+    RLA_ASSERT_ALL(same);
+    rla_svd_destroy(&S[0]);
+    rla_svd_destroy(&S[1]);
+  }
+  for (int t = 0; t < 2; t++) {
+    free(u[t]);
+    free(v[t]);
+  }
+  rla_dmat_destroy(&A);
 }
 
 static void test_errors(void)
@@ -986,6 +1063,7 @@ void rla_test_register(void)
   CU_add_test(s, "matrix-free operator: tolerance mode", test_matrix_free_tol);
   CU_add_test(s, "matrix-free operator: tall and wide", test_matrix_free_shapes);
   CU_add_test(s, "compute on a plan allocates nothing of its own", test_compute_allocates_nothing);
+  CU_add_test(s, "tolerance mode: reseeded sketch equals per-block setups", test_tolerance_reseed);
   CU_add_test(s, "PDGESVD baseline", test_direct);
   CU_add_test(s, "provoked errors", test_errors);
 }

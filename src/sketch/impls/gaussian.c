@@ -84,6 +84,14 @@ static void gaussian_reset(rla_sketch S)
   rla_free(&S->data);
 }
 
+/* The stream of the seed: all that depends on it. */
+static rla_err gaussian_reseed(rla_sketch S)
+{
+  struct gaussian *h = S->data;
+  h->rng = rla_rng_make(S->seed, RLA_RNG_SKETCH_GAUSS);
+  return RLA_SUCCESS;
+}
+
 static rla_err gaussian_setup(rla_sketch S)
 {
   struct gaussian *h = NULL;
@@ -94,7 +102,7 @@ static rla_err gaussian_setup(rla_sketch S)
   S->data = h;
   h->l = S->l;
   h->panel = S->panel > 0 ? S->panel : PANEL;
-  h->rng = rla_rng_make(S->seed, RLA_RNG_SKETCH_GAUSS);
+  gaussian_reseed(S);
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->panel * h->l), sizeof(double), &h->g));
   return RLA_SUCCESS;
@@ -115,6 +123,7 @@ const struct rla_sketch_ops rla_sketch_gaussian_ops = {
     .setup = gaussian_setup,
     .apply_left_local = gaussian_apply_left,
     .apply_right_local = gaussian_apply_right,
+    .reseed = gaussian_reseed,
     .reset = gaussian_reset,
     .view = gaussian_view,
 };

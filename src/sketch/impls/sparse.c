@@ -112,6 +112,14 @@ static void sparse_reset(rla_sketch S)
   rla_free(&S->data);
 }
 
+/* The stream of the seed: all that depends on it. */
+static rla_err sparse_reseed(rla_sketch S)
+{
+  struct sparse *h = S->data;
+  h->rng = rla_rng_make(S->seed, RLA_RNG_SKETCH_SPARSE);
+  return RLA_SUCCESS;
+}
+
 static rla_err sparse_setup(rla_sketch S)
 {
   struct sparse *h = NULL;
@@ -123,7 +131,7 @@ static rla_err sparse_setup(rla_sketch S)
   h->l = S->l;
   h->k = S->k < S->l ? S->k : S->l;
   h->panel = S->panel > 0 ? S->panel : (S->n > 0 && S->n < PANEL ? S->n : PANEL);
-  h->rng = rla_rng_make(S->seed, RLA_RNG_SKETCH_SPARSE);
+  sparse_reseed(S);
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc(S->ctx, (size_t)(h->panel * h->k), sizeof(int32_t), &h->pos));
   RLA_CALL_GOTO(S->ctx, err, fail,
@@ -147,6 +155,7 @@ const struct rla_sketch_ops rla_sketch_sparse_ops = {
     .setup = sparse_setup,
     .apply_left_local = sparse_apply_left,
     .apply_right_local = sparse_apply_right,
+    .reseed = sparse_reseed,
     .reset = sparse_reset,
     .view = sparse_view,
 };

@@ -45,6 +45,7 @@ struct srht {
   rla_srht_transform transform; /* resolved: never AUTO */
   int omit_block_signs;
   int64_t *rows;    /* the l sampled rows R, increasing */
+  int64_t *perm;    /* b: the work of the sampling of R (setup and reseed) */
   double *rowscale; /* l: sqrt(b/l) times the normalization of H at the sampled rows */
   int64_t group;    /* fast path: blocks read in one run of a column */
   int64_t rpanel;   /* fast path of the right apply: rows per panel (a multiple of 8) */
@@ -500,6 +501,7 @@ static void srht_reset(rla_sketch S)
   if (h->plan) fftw_destroy_plan(h->plan);
   rla_free(&h->buf);
   rla_free(&h->rows);
+  rla_free(&h->perm);
   rla_free(&h->rowscale);
   rla_free(&h->coef);
   rla_free(&h->coefb);
@@ -535,6 +537,28 @@ static rla_err plan_fftw(rla_sketch S, struct srht *h)
   return RLA_SUCCESS;
 }
 
+/* What depends on the seed: the streams of D_i and Dt_i, the sample R and the scaling of its
+   rows, in the arrays setup made. Allocates nothing. */
+static rla_err srht_reseed(rla_sketch S)
+{
+  struct srht *h = S->data;
+  const int64_t b = h->b, l = h->l;
+  h->rng_sign = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN);
+  h->rng_sign2 = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN2);
+  RLA_CALL(S->ctx, rla_rng_sample_work(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b,
+                                       l, h->rows, h->perm));
+  for (int64_t k = 0; k < l; k++) {
+    if (h->transform == RLA_SRHT_TRANSFORM_DCT)
+      /* REDFT10 gives 2 sum_t x_t cos(pi k (2t+1) / 2b): orthonormal after 1/sqrt(2b), and
+         1/sqrt(2) more on row 0 */
+      h->rowscale[k] =
+          sqrt((double)b / (double)l) / sqrt(2.0 * (double)b) * (h->rows[k] == 0 ? sqrt(0.5) : 1.0);
+    else
+      h->rowscale[k] = 1.0 / sqrt((double)l); /* sqrt(b/l) / sqrt(b) */
+  }
+  return RLA_SUCCESS;
+}
+
 static rla_err srht_setup(rla_sketch S)
 {
   struct srht *h = NULL;
@@ -562,8 +586,6 @@ static rla_err srht_setup(rla_sketch S)
   h->n = n;
   h->nblocks = (n + b - 1) / b;
   h->omit_block_signs = S->srht_omit_block_signs;
-  h->rng_sign = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN);
-  h->rng_sign2 = rla_rng_make(S->seed, RLA_RNG_SKETCH_SIGN2);
   h->transform = S->srht_transform;
   if (!is_pow2(b))
     h->transform = RLA_SRHT_TRANSFORM_DCT;
@@ -581,6 +603,7 @@ static rla_err srht_setup(rla_sketch S)
   RLA_CHECK_GOTO(S->ctx, err, fail, h->panel * b <= 2147483647, RLA_ERR_ARG,
                  "block SRHT: the block size b = %lld is too large for FFTW", (long long)b);
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(int64_t), &h->rows));
+  RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)b, sizeof(int64_t), &h->perm));
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->rowscale));
   RLA_CALL_GOTO(S->ctx, err, fail, rla_calloc(S->ctx, (size_t)l, sizeof(double), &h->ones));
   RLA_CALL_GOTO(S->ctx, err, fail,
@@ -595,19 +618,9 @@ static rla_err srht_setup(rla_sketch S)
   /* aligned as FFTW's own allocator would align it (or more), for its SIMD code */
   RLA_CALL_GOTO(S->ctx, err, fail,
                 rla_calloc_matrix(S->ctx, (size_t)bufsize, sizeof(double), &h->buf));
-  RLA_CALL_GOTO(
-      S->ctx, err, fail,
-      rla_rng_sample(S->ctx, rla_rng_make(S->seed, RLA_RNG_SKETCH_SAMPLE), 0, b, l, h->rows));
-  for (int64_t k = 0; k < l; k++) {
+  for (int64_t k = 0; k < l; k++)
     h->ones[k] = 1.0;
-    if (h->transform == RLA_SRHT_TRANSFORM_DCT)
-      /* REDFT10 gives 2 sum_t x_t cos(pi k (2t+1) / 2b): orthonormal after 1/sqrt(2b), and
-         1/sqrt(2) more on row 0 */
-      h->rowscale[k] =
-          sqrt((double)b / (double)l) / sqrt(2.0 * (double)b) * (h->rows[k] == 0 ? sqrt(0.5) : 1.0);
-    else
-      h->rowscale[k] = 1.0 / sqrt((double)l); /* sqrt(b/l) / sqrt(b) */
-  }
+  RLA_CALL_GOTO(S->ctx, err, fail, srht_reseed(S));
   if (h->transform == RLA_SRHT_TRANSFORM_FFTW || h->transform == RLA_SRHT_TRANSFORM_DCT)
     RLA_CALL_GOTO(S->ctx, err, fail, plan_fftw(S, h));
   return RLA_SUCCESS;
@@ -637,6 +650,7 @@ const struct rla_sketch_ops rla_sketch_srht_ops = {
     .setup = srht_setup,
     .apply_left_local = srht_apply_left,
     .apply_right_local = srht_apply_right,
+    .reseed = srht_reseed,
     .reset = srht_reset,
     .view = srht_view,
 };
