@@ -355,6 +355,26 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
+                              rla_dmat A)
+{
+  int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A);
+  double *a;
+  int swap = !rla_io_host_little();
+  if (!info->fortran) {
+    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path));
+    return RLA_SUCCESS;
+  }
+  rla_dmat_sizes(A, &m, &n);
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t j = 0; j < n && lm > 0; j++) {
+    RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * (int64_t)sizeof(double),
+                               a + j * lld, lm * (int64_t)sizeof(double), path));
+    if (swap) rla_io_swap(a + j * lld, lm, sizeof(double));
+  }
+  return RLA_SUCCESS;
+}
+
 /* The header numpy 1.24 writes for a C-order float64 array: the dict, room for the first axis
    to grow, spaces up to a multiple of 64 bytes and '\n'; version 2.0 only when the length does
    not fit 16 bits. Returns the header's total length. */
