@@ -33,6 +33,6 @@ np.save(sys.argv[2], np.hstack([np.load(os.path.join(base, f)) for f in names]))
 EOF
 echo "collection.sh: $N files of $M x $W against one $M x $((N * W)) file, $NP ranks $(load)"
 mpiexec -np "$NP" "$builddir/bench/bench_collection" --many "$tmp/many/manifest.txt" \
-  --single "$tmp/single" --repeat "${COLL_REPEAT:-7}" ||
+  --single "$tmp/single" --repeat "${COLL_REPEAT:-11}" ||
   { echo "collection.sh: bench_collection failed"; exit 1; }
 echo "collection.sh: done $(load)"

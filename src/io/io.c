@@ -86,6 +86,25 @@ rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_open_fd(rla_ctx ctx, const char *path, int *fd, int64_t *size)
+{
+  struct stat st;
+  int e = 0;
+  *fd = open(path, O_RDONLY);
+  RLA_CHECK(ctx, *fd >= 0, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  if (fstat(*fd, &st) != 0)
+    e = errno;
+  else if (S_ISDIR(st.st_mode))
+    e = EISDIR;
+  if (e) {
+    close(*fd);
+    *fd = -1;
+  }
+  RLA_CHECK(ctx, !e, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(e));
+  *size = (int64_t)st.st_size;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_io_check_size(rla_ctx ctx, const char *path, int64_t have, int64_t want,
                           const char *what, const char *note)
 {

@@ -69,6 +69,8 @@ rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes,
 /* Open path for reading with stdio and give its size; a missing file, a directory or an
    unreadable file fails with "PATH: cannot open: REASON". Local. */
 rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size);
+/* rla_io_open_local with a POSIX descriptor (the caller closes *fd; -1 on failure). Local. */
+rla_err rla_io_open_fd(rla_ctx ctx, const char *path, int *fd, int64_t *size);
 /* Fail with RLA_ERR_FORMAT unless the file size equals want: "truncated" or "over-long", with
    the byte counts; what describes the content the header announces; note (may be "") is added
    to the over-long message. Local. */
