@@ -32,7 +32,8 @@ static void elapsed(rla_ctx ctx, double w0, double c0, double *t)
 }
 
 static const rla_option_spec specs[] = {
-    {"many", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0, "collection of many files (directory or list)"},
+    {"many", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "collection of many files (directory or list)"},
     {"single", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0, "collection of one file of the same bytes"},
     {"distributions", NULL, RLA_OPT_STRING, "auto,rows,blocks", NULL, 1, 0,
      "comma-separated distributions of the many files to time"},
@@ -95,8 +96,8 @@ static void print_case(const char *name, const char *how, int64_t files, int64_t
          t[0] / ref[0], t[0] / io[0], t[1], t[1] / ref[1], t[1] / io[1]);
   printf("RESULT %s_time %.6f\nRESULT %s_per_file_us %.1f\nRESULT %s_ratio %.3f\n", name, t[0],
          name, 1e6 * t[0] / (double)files, name, t[0] / ref[0]);
-  printf("RESULT %s_ratio_io_read %.3f\nRESULT %s_cpu_time %.6f\nRESULT %s_cpu_ratio %.3f\n",
-         name, t[0] / io[0], name, t[1], name, t[1] / ref[1]);
+  printf("RESULT %s_ratio_io_read %.3f\nRESULT %s_cpu_time %.6f\nRESULT %s_cpu_ratio %.3f\n", name,
+         t[0] / io[0], name, t[1], name, t[1] / ref[1]);
 }
 
 /* the distributions named in list (auto, rows, blocks, comma-separated), at most 3 */
@@ -139,8 +140,8 @@ int main(int argc, char **argv)
     rla_options_get_string(opts, "distributions", &list);
     rla_options_get_int(opts, "repeat", &repeat);
     if (!many || !single || !*many || !*single)
-      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                          "give --many and --single");
+      err =
+          rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "give --many and --single");
     nd = parse_distributions(list, dist, dname);
   }
   for (int k = 0; k < 4; k++)
@@ -158,7 +159,8 @@ int main(int argc, char **argv)
       if (t[q] < io[q]) io[q] = t[q];
   }
   if (err) {
-    if (rla_ctx_rank(ctx) == 0) fprintf(stderr, "bench_collection: %s\n", rla_ctx_error_message(ctx));
+    if (rla_ctx_rank(ctx) == 0)
+      fprintf(stderr, "bench_collection: %s\n", rla_ctx_error_message(ctx));
   } else if (rla_ctx_rank(ctx) == 0) {
     printf("%d ranks, best of %lld reads (wall-clock and CPU time each the best)\n",
            rla_ctx_size(ctx), (long long)repeat);
@@ -166,8 +168,8 @@ int main(int argc, char **argv)
     printf("RESULT single_io_read_time %.6f\n", io[0]);
     print_case("single", "rows", files[0], bytes[0], best[0], best[0], io);
     for (int k = 0; k < nd; k++)
-      print_case(dname[k], used[k + 1] == RLA_CLUSTER_DIST_BLOCKS ? "blocks" : "rows",
-                 files[k + 1], bytes[k + 1], best[k + 1], best[0], io);
+      print_case(dname[k], used[k + 1] == RLA_CLUSTER_DIST_BLOCKS ? "blocks" : "rows", files[k + 1],
+                 bytes[k + 1], best[k + 1], best[0], io);
   }
   rla_options_destroy(&opts);
   rla_ctx_destroy(&ctx);

@@ -902,8 +902,7 @@ static double fmt_entry(int64_t i, int64_t j, int64_t f)
 
 static void write_formats(rla_ctx ctx, const char *dir)
 {
-  static const char *name[] = {"a.npy", "c.petsc", "d.petsc", "e.mtx", "f.petsc", "g.npy",
-                               "h.npy"};
+  static const char *name[] = {"a.npy", "c.petsc", "d.petsc", "e.mtx", "f.petsc", "g.npy", "h.npy"};
   static const int64_t width[] = {3, 2, 3, 2, 1, 1, 5};
   static const unsigned flags[] = {0, RLA_IO_DENSE, 0, 0, RLA_IO_VECTOR, RLA_IO_VECTOR, 0};
   char path[1024];
@@ -923,7 +922,7 @@ static void write_formats(rla_ctx ctx, const char *dir)
     RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_AUTO, flags[f]));
     rla_dmat_destroy(&A);
   }
-  /* Fortran order, written as numpy does: the dict padded with spaces to a multiple of 64 bytes, then '\n' */
+  /* Fortran order, written as numpy does: the dict, spaces to a multiple of 64 bytes, '\n' */
   if (rla_ctx_rank(ctx) == 0) {
     char head[128] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': True, "
                      "'shape': (13, 4), }";
