@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Reading a matrix collection: a directory of matrix files or a manifest listing them. Rank 0
-   lists the names and broadcasts them and the sizes from the headers; then either every block
-   is read by all ranks in the row-block layout (each rank its rows, MPI-IO for .npy and PETSc
-   binary), or each rank reads only the blocks it owns, whole, over MPI_COMM_SELF. */
+   lists the names and broadcasts them; the ranks parse the headers, a share each, and gather
+   them in one reduction; then either every rank reads its rows of every block (row-block layout)
+   or only the blocks it owns, whole, over MPI_COMM_SELF. The reads are the ranks' own (POSIX,
+   rla_io_read_local), with no communication per file: the ranks agree once on the headers and
+   once on the data, the first failure in the order of the files winning. */
 #include <dirent.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../base/alloc.h"
+#include "../base/finite.h"
+#include "../dmat/dmat_impl.h"
+#include "../io/io_impl.h"
 #include "cluster_impl.h"
 #include "rla/file.h"
 #include "rla/io.h"
+
+/* what a file's header says, as int64 words per file for one reduction over the ranks */
+#define HDR_WORDS 7
 
 /* idx[0..n) by descending widths[idx], ties by ascending index (merge sort, O(n log n); tmp:
    n entries) */
@@ -169,51 +178,65 @@ rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblo
                                           NULL);
 }
 
-/* the owned blocks, read whole over a context on MPI_COMM_SELF; b[n] (one entry past the
-   blocks) holds a 1 x 1 matrix over that context, so rla_cluster_collection_free finds and frees
-   it after the blocks, on every rank (also one that owns none) */
-static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const int64_t *wid, rla_dmat *b)
+/* The smallest of the ranks' keys, each the position of its first failure in the order of the
+   collection (INT64_MAX for none). The error of that failure is then agreed with
+   rla_ctx_agree(ctx, key == *first ? err : RLA_SUCCESS): the message of the rank that holds it
+   (the lowest of them when several do). Collective. */
+static rla_err first_failure(rla_ctx ctx, int64_t key, int64_t *first)
 {
-  int *owner = NULL;
-  rla_ctx self = NULL;
-  rla_err err = rla_calloc(ctx, (size_t)n, sizeof(int), &owner);
-  if (!err && rla_ctx_create(MPI_COMM_SELF, &self))
-    err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
-                        "cannot create a context over MPI_COMM_SELF");
-  if (!err) {
-    rla_ctx_set_verbosity(self, rla_ctx_verbosity(ctx));
-    err = rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]);
-    if (err)
-      err =
-          rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
-  }
-  if (!err) err = rla_cluster_owners(ctx, rla_ctx_size(ctx), n, wid, owner);
-  if (!err) {
-    for (int64_t i = 0; i < n && !err; i++) {
-      if (owner[i] != rla_ctx_rank(ctx)) continue;
-      err = rla_io_read(self, list[i], RLA_FORMAT_AUTO, 0, &b[i]);
-      if (err)
-        err = rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s",
-                            rla_ctx_error_message(self));
-    }
-  }
-  rla_free(&owner);
-  err = rla_ctx_agree(ctx, err);
-  if (err) {
-    for (int64_t i = 0; i <= n; i++)
-      rla_dmat_destroy(&b[i]);
-    rla_ctx_destroy(&self);
-  }
-  return err;
+  RLA_MPI(ctx, MPI_Allreduce(&key, first, 1, MPI_INT64_T, MPI_MIN, rla_ctx_comm(ctx)));
+  return RLA_SUCCESS;
 }
 
-/* the sizes first (headers only), so a mixed collection fails before any block is read: the
-   widths, and the rows *m0 of the first, which every block must have */
-static rla_err read_widths(rla_ctx ctx, int64_t n, char **list, int64_t *wid, int64_t *m0)
+/* the gathered headers (HDR_WORDS words a file) into info and fmt */
+static void unpack_headers(int64_t n, const int64_t *h, rla_io_info *info, int *fmt)
 {
   for (int64_t i = 0; i < n; i++) {
-    int64_t m, w;
-    RLA_CALL(ctx, rla_io_read_sizes(ctx, list[i], RLA_FORMAT_AUTO, &m, &w));
+    const int64_t *w = h + HDR_WORDS * i;
+    info[i].m = w[0];
+    info[i].n = w[1];
+    info[i].nz = w[2];
+    info[i].offset = w[3];
+    info[i].fortran = (int)w[4];
+    info[i].vector = (int)w[5];
+    fmt[i] = (int)w[6];
+  }
+}
+
+/* The headers: rank r parses those of the files r, r + P, ... (up to its first failure), and
+   one reduction gives every rank all of them. The first failure in the order of the files wins,
+   a header that cannot be read or a block whose rows differ from the first's, as when the files
+   are read one after the other. */
+static rla_err read_headers(rla_ctx ctx, int64_t n, char **list, rla_io_info *info, int *fmt,
+                            int64_t *wid, int64_t *m0)
+{
+  int64_t key = INT64_MAX, first = INT64_MAX, *h = NULL;
+  rla_err err = RLA_SUCCESS;
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(HDR_WORDS * n), sizeof(int64_t), &h)));
+  for (int64_t i = rla_ctx_rank(ctx); i < n && !err; i += rla_ctx_size(ctx)) {
+    rla_format f;
+    int64_t *w = h + HDR_WORDS * i;
+    err = rla_io_header(ctx, list[i], RLA_FORMAT_AUTO, &f, &info[i]);
+    if (err) key = i;
+    w[0] = info[i].m;
+    w[1] = info[i].n;
+    w[2] = info[i].nz;
+    w[3] = info[i].offset;
+    w[4] = info[i].fortran;
+    w[5] = info[i].vector;
+    w[6] = (int64_t)f;
+  }
+  if (MPI_Allreduce(MPI_IN_PLACE, h, (int)(HDR_WORDS * n), MPI_INT64_T, MPI_SUM,
+                    rla_ctx_comm(ctx)) != MPI_SUCCESS) {
+    rla_free(&h);
+    RLA_CHECK(ctx, 0, RLA_ERR_MPI, "gathering the headers of the collection failed");
+  }
+  unpack_headers(n, h, info, fmt);
+  rla_free(&h);
+  RLA_CALL(ctx, first_failure(ctx, key, &first));
+  /* the sizes of the files before the first that failed (every block has the rows of the first) */
+  for (int64_t i = 0; i < n && i < first; i++) {
+    int64_t m = info[i].m, w = info[i].n;
     if (i == 0) *m0 = m;
     RLA_CHECK(ctx, m == *m0, RLA_ERR_SHAPE,
               "%s has %lld rows but %s has %lld: every block of a collection needs the same "
@@ -224,7 +247,98 @@ static rla_err read_widths(rla_ctx ctx, int64_t n, char **list, int64_t *wid, in
               (long long)w);
     wid[i] = w;
   }
+  if (first < n) RLA_CALL(ctx, rla_ctx_agree(ctx, key == first ? err : RLA_SUCCESS));
   return RLA_SUCCESS;
+}
+
+/* a context over MPI_COMM_SELF with ctx's verbosity; its errors go to ctx */
+static rla_err create_self(rla_ctx ctx, rla_ctx *self)
+{
+  RLA_CHECK(ctx, !rla_ctx_create(MPI_COMM_SELF, self), RLA_ERR_MPI,
+            "cannot create a context over MPI_COMM_SELF");
+  rla_ctx_set_verbosity(*self, rla_ctx_verbosity(ctx));
+  return RLA_SUCCESS;
+}
+
+/* ctx's error from one raised on self (a no-op when it is ctx's own) */
+static rla_err from_self(rla_ctx ctx, rla_ctx self, rla_err err)
+{
+  if (!err || ctx == self) return err;
+  return rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
+}
+
+/* The blocks distribution: each rank reads the blocks it owns, whole, into matrices over a
+   context on MPI_COMM_SELF, with no communication per block; b[n] (one entry past the blocks)
+   holds a 1 x 1 matrix over that context, so rla_cluster_collection_free finds and frees it
+   after the blocks, on every rank (also one that owns none). One agreement at the end: the
+   first block in the collection's order that failed on any rank. */
+static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
+                          const int *fmt, const int64_t *wid, rla_dmat *b)
+{
+  int *owner = NULL;
+  rla_ctx self = NULL;
+  int64_t key = INT64_MAX, first;
+  rla_err e, err = rla_calloc(ctx, (size_t)n, sizeof(int), &owner);
+  if (!err) err = create_self(ctx, &self);
+  if (!err) err = from_self(ctx, self, rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]));
+  if (!err) err = rla_cluster_owners(ctx, rla_ctx_size(ctx), n, wid, owner);
+  if (err) key = -1; /* before any block */
+  for (int64_t i = 0; i < n && !err; i++) {
+    if (owner[i] != rla_ctx_rank(ctx)) continue;
+    err = rla_dmat_create_rowblock(self, info[i].m, wid[i], 0, &b[i]);
+    if (!err) err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i]);
+    if (!err) err = rla_dmat_check_finite(b[i], list[i]);
+    if (err) {
+      err = from_self(ctx, self, err);
+      key = i;
+    }
+  }
+  rla_free(&owner);
+  e = first_failure(ctx, key, &first);
+  if (!e && first != INT64_MAX) e = rla_ctx_agree(ctx, key == first ? err : RLA_SUCCESS);
+  if (e) {
+    for (int64_t i = 0; i <= n; i++)
+      rla_dmat_destroy(&b[i]);
+    rla_ctx_destroy(&self);
+  }
+  return e;
+}
+
+/* The rows distribution: each rank reads its rows of every block into row-block matrices over
+   ctx (made with one agreement), with no communication per block. One agreement at the end: the
+   first failure in the collection's order on any rank, a read of block i (key 2 i) before
+   non-finite values in it (2 i + 1: then rla_dmat_check_finite on every rank names the first
+   one, as rla_io_read does). */
+static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
+                         const int *fmt, const int64_t *wid, int64_t m0, rla_dmat *b)
+{
+  rla_ctx self = NULL;
+  int64_t key = INT64_MAX, first;
+  rla_err e, err;
+  RLA_CALL(ctx, rla_dmat_create_rowblocks(ctx, n, m0, wid, b));
+  /* for the files read whole (rla_io_read_local) */
+  err = create_self(ctx, &self);
+  if (err) key = -2; /* before any block */
+  for (int64_t i = 0; i < n && key == INT64_MAX; i++) {
+    double *a;
+    int64_t lm, ln, lld;
+    err = rla_io_read_local(ctx, self, list[i], (rla_format)fmt[i], &info[i], b[i]);
+    rla_dmat_local(b[i], &a, &lm, &ln, &lld);
+    if (err)
+      key = 2 * i;
+    else if (isnan(rla_max_abs(a, lm, ln, lld)))
+      key = 2 * i + 1;
+  }
+  rla_ctx_destroy(&self);
+  e = first_failure(ctx, key, &first);
+  if (!e && first >= 0 && first < INT64_MAX && first % 2 == 1)
+    e = rla_dmat_check_finite(b[first / 2], list[first / 2]);
+  else if (!e && first != INT64_MAX)
+    e = rla_ctx_agree(ctx, key == first ? err : RLA_SUCCESS);
+  if (e)
+    for (int64_t i = 0; i < n; i++)
+      rla_dmat_destroy(&b[i]);
+  return e;
 }
 
 rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
@@ -234,6 +348,8 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
 {
   char **list = NULL, *flat = NULL;
   int64_t n = 0, len = 0, m0 = 0, *wid = NULL;
+  rla_io_info *info = NULL;
+  int *fmt = NULL;
   rla_dmat *b = NULL;
   rla_err err = RLA_SUCCESS;
   if (used) *used = RLA_CLUSTER_DIST_ROWS;
@@ -284,8 +400,10 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   }
   if (!err) err = rla_calloc(ctx, (size_t)n + 1, sizeof(rla_dmat), &b);
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int64_t), &wid);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(rla_io_info), &info);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fmt);
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, fail, read_widths(ctx, n, list, wid, &m0));
+  RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0));
   RLA_CHECK_GOTO(ctx, err, fail,
                  dist == RLA_CLUSTER_DIST_AUTO || dist == RLA_CLUSTER_DIST_ROWS ||
                      dist == RLA_CLUSTER_DIST_BLOCKS,
@@ -294,13 +412,14 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     dist = rla_cluster_distribution_choose(rla_ctx_size(ctx), m0, n, wid);
   if (rla_ctx_size(ctx) == 1) dist = RLA_CLUSTER_DIST_ROWS;
   if (dist == RLA_CLUSTER_DIST_BLOCKS)
-    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, wid, b));
+    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, info, fmt, wid, b));
   else
-    for (int64_t i = 0; i < n; i++)
-      RLA_CALL_GOTO(ctx, err, fail, rla_io_read(ctx, list[i], RLA_FORMAT_AUTO, 0, &b[i]));
+    RLA_CALL_GOTO(ctx, err, fail, read_rows(ctx, n, list, info, fmt, wid, m0, b));
   if (used) *used = dist;
   rla_free(&flat);
   rla_free(&wid);
+  rla_free(&info);
+  rla_free(&fmt);
   *nblocks = n;
   *blocks = b;
   *names = list;
@@ -308,6 +427,8 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
 fail:
   rla_free(&flat);
   rla_free(&wid);
+  rla_free(&info);
+  rla_free(&fmt);
   if (b)
     for (int64_t i = 0; i <= n; i++)
       rla_dmat_destroy(&b[i]);

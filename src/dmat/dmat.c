@@ -59,15 +59,8 @@ static size_t local_entries(const struct rla_dmat_s *A)
   return A->m > 0 && A->n > 0 ? (size_t)(A->lld * A->ln) : 1;
 }
 
-static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n, int64_t mb,
-                      int64_t nb, int nprow, int npcol, rla_dmat *out)
+static rla_err check_sizes(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_t nb)
 {
-  rla_dmat A = NULL;
-  int info = 0, zero = 0, im, in, imb, inb, illd;
-  rla_err err;
-
-  RLA_CHECK(ctx, out, RLA_ERR_ARG, "null output matrix pointer");
-  *out = NULL;
   RLA_CHECK(ctx, m >= 0 && n >= 0, RLA_ERR_ARG,
             "matrix sizes must be non-negative, got %lld x %lld", (long long)m, (long long)n);
   RLA_CHECK(ctx, m <= INT_MAX && n <= INT_MAX, RLA_ERR_UNSUPPORTED,
@@ -75,44 +68,82 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
             (long long)n);
   RLA_CHECK(ctx, mb >= 1 && nb >= 1 && mb <= INT_MAX && nb <= INT_MAX, RLA_ERR_ARG,
             "block sizes must be positive, got %lld x %lld", (long long)mb, (long long)nb);
-  /* agreed before the grid is made: that is collective */
-  err = rla_ctx_agree(ctx, rla_calloc(ctx, 1, sizeof(*A), &A));
-  if (err) {
-    free(A);
-    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
-  }
+  return RLA_SUCCESS;
+}
+
+/* the fields, the descriptor and the zeroed local array of A on the grid ictxt; no
+   communication, errors not agreed (the local array is freed on failure) */
+static rla_err init_local(rla_ctx ctx, rla_dmat A, rla_dmat_layout layout, int64_t m, int64_t n,
+                          int64_t mb, int64_t nb, int ictxt)
+{
+  int info = 0, zero = 0, im = (int)m, in = (int)n, imb = (int)mb, inb = (int)nb, illd;
   A->ctx = ctx;
   A->layout = layout;
   A->m = m;
   A->n = n;
   A->mb = mb;
   A->nb = nb;
-  err = rla_ctx_grid(ctx, nprow, npcol, &A->ictxt);
-  if (err) {
-    free(A);
-    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
-  }
+  A->ictxt = ictxt;
   Cblacs_gridinfo(A->ictxt, &A->nprow, &A->npcol, &A->myrow, &A->mycol);
   A->lm = rla_dmat_numroc(m, mb, A->myrow, A->nprow);
   A->ln = rla_dmat_numroc(n, nb, A->mycol, A->npcol);
   A->lld = A->lm > 1 ? A->lm : 1;
-  im = (int)m;
-  in = (int)n;
-  imb = (int)mb;
-  inb = (int)nb;
   illd = (int)A->lld;
   descinit_(A->desc, &im, &in, &imb, &inb, &zero, &zero, &A->ictxt, &illd, &info);
-  err = info ? rla_error_set(ctx, RLA_ERR_INTERNAL, __func__, __FILE__, __LINE__,
-                             "descinit failed (info %d) for %lld x %lld", info, (long long)m,
-                             (long long)n)
-             : rla_calloc_matrix(ctx, local_entries(A), sizeof(double), &A->a);
-  err = rla_ctx_agree(ctx, err);
+  RLA_CHECK(ctx, !info, RLA_ERR_INTERNAL, "descinit failed (info %d) for %lld x %lld", info,
+            (long long)m, (long long)n);
+  RLA_CALL(ctx, rla_calloc_matrix(ctx, local_entries(A), sizeof(double), &A->a));
+  return RLA_SUCCESS;
+}
+
+static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n, int64_t mb,
+                      int64_t nb, int nprow, int npcol, rla_dmat *out)
+{
+  rla_dmat A = NULL;
+  int ictxt;
+  rla_err err;
+
+  RLA_CHECK(ctx, out, RLA_ERR_ARG, "null output matrix pointer");
+  *out = NULL;
+  RLA_CALL(ctx, check_sizes(ctx, m, n, mb, nb));
+  /* agreed before the grid is made: that is collective */
+  err = rla_ctx_agree(ctx, rla_calloc(ctx, 1, sizeof(*A), &A));
+  if (!err) err = rla_ctx_grid(ctx, nprow, npcol, &ictxt);
+  if (!err) err = rla_ctx_agree(ctx, init_local(ctx, A, layout, m, n, mb, nb, ictxt));
   if (err) {
-    free(A->a);
+    if (A) free(A->a);
     free(A);
-    return err;
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   *out = A;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_dmat_create_rowblocks(rla_ctx ctx, int64_t count, int64_t m, const int64_t *n,
+                                  rla_dmat *A)
+{
+  int64_t p = rla_ctx_size(ctx), mb = m > 0 ? (m + p - 1) / p : 1;
+  int ictxt;
+  rla_err err = RLA_SUCCESS;
+  for (int64_t i = 0; i < count; i++)
+    A[i] = NULL;
+  for (int64_t i = 0; i < count; i++)
+    RLA_CALL(ctx, check_sizes(ctx, m, n[i], mb, 64));
+  RLA_CALL(ctx, rla_ctx_grid(ctx, (int)p, 1, &ictxt));
+  for (int64_t i = 0; i < count && !err; i++) {
+    err = rla_calloc(ctx, 1, sizeof(*A[i]), &A[i]);
+    if (!err) err = init_local(ctx, A[i], RLA_DMAT_ROWBLOCK, m, n[i], mb, 64, ictxt);
+  }
+  err = rla_ctx_agree(ctx, err);
+  if (err) {
+    for (int64_t i = 0; i < count; i++)
+      if (A[i]) {
+        free(A[i]->a);
+        free(A[i]);
+        A[i] = NULL;
+      }
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  }
   return RLA_SUCCESS;
 }
 

@@ -32,6 +32,12 @@ static inline int64_t rla_dmat_l2g(int64_t l, int64_t nb, int iproc, int nprocs)
   return (l / nb) * nb * nprocs + (int64_t)iproc * nb + l % nb;
 }
 
+/* count zeroed row-block matrices A[i] of m x n[i] (row block ceil(m / P), as
+   rla_dmat_create_rowblock with mb = 0), with one agreement for all of them instead of two
+   each. Collective. Errors: as rla_dmat_create_rowblock; on failure every A[i] is NULL. */
+rla_err rla_dmat_create_rowblocks(rla_ctx ctx, int64_t count, int64_t m, const int64_t *n,
+                                  rla_dmat *A);
+
 /* BLACS context of an nprow x npcol grid over the ctx communicator (column-major rank order),
    made on first use and freed with the context. Collective on first use. */
 rla_err rla_ctx_grid(rla_ctx ctx, int nprow, int npcol, int *ictxt);

@@ -3,11 +3,13 @@
    MPI-IO helpers they share. Binary data moves once, in calls of up to 64 MiB per rank
    (collective reads, independent writes); byte offsets are 64-bit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../base/fault.h"
 #include "io_impl.h"
@@ -80,6 +82,25 @@ rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size
   RLA_CHECK(ctx, !S_ISDIR(st.st_mode), RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(EISDIR));
   *f = fopen(path, "rb");
   RLA_CHECK(ctx, *f, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  *size = (int64_t)st.st_size;
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_open_fd(rla_ctx ctx, const char *path, int *fd, int64_t *size)
+{
+  struct stat st;
+  int e = 0;
+  *fd = open(path, O_RDONLY);
+  RLA_CHECK(ctx, *fd >= 0, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  if (fstat(*fd, &st) != 0)
+    e = errno;
+  else if (S_ISDIR(st.st_mode))
+    e = EISDIR;
+  if (e) {
+    close(*fd);
+    *fd = -1;
+  }
+  RLA_CHECK(ctx, !e, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(e));
   *size = (int64_t)st.st_size;
   return RLA_SUCCESS;
 }
@@ -238,20 +259,26 @@ rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void 
   return RLA_SUCCESS;
 }
 
-rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
-                        size_t esize, rla_io_convert_fn convert, void *data, const char *path)
+/* elements per call when a rank moves count elements of esize bytes: rla_io_chunk_bytes(), but
+   the buffer stays below an eighth of this rank's data (and at least 1 MiB), so that reading A
+   does not hold a second copy of it at the peak */
+static int64_t chunk_elements(int64_t count, size_t esize)
 {
-  int64_t chunk = rla_io_chunk_bytes(), mine, nchunks = 0, done = 0;
-  char *buf = NULL;
-  rla_err err;
-
-  /* the buffer stays below an eighth of this rank's data (and at least 1 MiB), so that reading
-     A does not hold a second copy of it at the peak */
+  int64_t chunk = rla_io_chunk_bytes();
   if (chunk > MIN_CHUNK_BYTES && chunk > count * (int64_t)esize / 8)
     chunk =
         count * (int64_t)esize / 8 > MIN_CHUNK_BYTES ? count * (int64_t)esize / 8 : MIN_CHUNK_BYTES;
   chunk /= (int64_t)esize;
-  if (chunk < 1) chunk = 1;
+  return chunk < 1 ? 1 : chunk;
+}
+
+rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
+                        size_t esize, rla_io_convert_fn convert, void *data, const char *path)
+{
+  int64_t chunk = chunk_elements(count, esize), mine, nchunks = 0, done = 0;
+  char *buf = NULL;
+  rla_err err;
+
   mine = (count + chunk - 1) / chunk;
   RLA_MPI(ctx, MPI_Allreduce(&mine, &nchunks, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
   err = rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), esize, &buf);
@@ -360,6 +387,96 @@ rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap,
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes, const char *path)
+{
+  int64_t done = 0;
+  while (done < bytes) {
+    ssize_t got = pread(fd, (char *)buf + done, (size_t)(bytes - done), (off_t)(off + done));
+    if (got < 0 && errno == EINTR) continue;
+    RLA_CHECK(ctx, got >= 0, RLA_ERR_FILE, "%s: read failed: %s", path, strerror(errno));
+    RLA_CHECK(ctx, got > 0, RLA_ERR_FILE,
+              "%s: short read: %lld of %lld bytes at offset %lld (was the file changed?)", path,
+              (long long)done, (long long)bytes, (long long)off);
+    done += got;
+  }
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
+                                   const char *path)
+{
+  struct rowmajor r;
+  int64_t lm, n, count, chunk, done = 0;
+  double *buf = NULL;
+  rla_err err;
+  rla_dmat_local(A, &r.a, &lm, NULL, &r.lld);
+  rla_dmat_sizes(A, NULL, &n);
+  r.n = n;
+  r.swap = swap;
+  count = n ? lm * n : 0;
+  chunk = chunk_elements(count, sizeof(double));
+  off += rla_dmat_row_offset(A) * n * (int64_t)sizeof(double);
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double), &buf));
+  /* the calls of rla_io_transfer, each a passage through the read fault point, and at least one
+     as a rank of a collective transfer makes */
+  do {
+    int64_t k = count - done < chunk ? count - done : chunk;
+    err = rla_io_pread(ctx, fd, off + done * (int64_t)sizeof(double), buf,
+                       k * (int64_t)sizeof(double), path);
+    if (!err) err = rla_fault_check(ctx, "read");
+    if (!err && k) rows_to_local(buf, done, k, &r);
+    done += k;
+  } while (!err && done < count);
+  rla_free(&buf);
+  return err;
+}
+
+/* the whole file read over self, then this rank's rows of A copied from it */
+static rla_err read_whole_local(rla_ctx ctx, rla_ctx self, const char *path, rla_format fmt,
+                                rla_dmat A)
+{
+  rla_dmat W = NULL;
+  double *a, *w;
+  int64_t m, n, wm, wn, lm, lld, ldw, row0 = rla_dmat_row_offset(A);
+  rla_err err = rla_io_read(self, path, fmt, 0, &W);
+  if (err)
+    return ctx == self ? err
+                       : rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s",
+                                       rla_ctx_error_message(self));
+  rla_dmat_sizes(A, &m, &n);
+  rla_dmat_sizes(W, &wm, &wn);
+  if (wm != m || wn != n) {
+    rla_dmat_destroy(&W);
+    RLA_CHECK(ctx, 0, RLA_ERR_FILE, "%s: now %lld x %lld, was %lld x %lld (was the file changed?)",
+              path, (long long)wm, (long long)wn, (long long)m, (long long)n);
+  }
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  rla_dmat_local(W, &w, NULL, NULL, &ldw);
+  for (int64_t j = 0; j < n && lm > 0; j++)
+    memcpy(a + j * lld, w + row0 + j * ldw, sizeof(double) * (size_t)lm);
+  rla_dmat_destroy(&W);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_format fmt,
+                          const rla_io_info *info, rla_dmat A)
+{
+  int fd;
+  rla_err err;
+  if (fmt != RLA_FORMAT_NPY &&
+      !(fmt == RLA_FORMAT_PETSC && (info->vector || info->nz == RLA_IO_PETSC_DENSE)))
+    return read_whole_local(ctx, self, path, fmt, A);
+  fd = open(path, O_RDONLY);
+  RLA_CHECK(ctx, fd >= 0, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  if (fmt == RLA_FORMAT_NPY)
+    err = rla_io_npy_read_local(ctx, fd, path, info, A);
+  else
+    err = rla_io_read_rowmajor_local(ctx, A, fd, info->offset, rla_io_host_little(), path);
+  close(fd);
+  if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  return RLA_SUCCESS;
+}
+
 rla_err rla_io_scatter_rows(rla_dmat A, const double *full)
 {
   rla_ctx ctx = rla_dmat_ctx(A);
@@ -405,43 +522,52 @@ rla_err rla_io_scatter_rows(rla_dmat A, const double *full)
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
+                      rla_io_info *info)
+{
+  rla_format f;
+  memset(info, 0, sizeof(*info));
+  *found = RLA_FORMAT_AUTO;
+  RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty input path");
+  f = rla_io_format_of(path, fmt);
+  if (f == RLA_FORMAT_AUTO) {
+    FILE *fp;
+    int64_t size;
+    RLA_CALL(ctx, rla_io_open_local(ctx, path, &fp, &size));
+    fclose(fp);
+    RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
+              "%s: unknown file format: the extension is none of .npy, .mtx, .mm, .petsc, .bin, "
+              ".dat and the file starts with neither \\x93NUMPY, %%%%MatrixMarket nor a PETSc Mat "
+              "or Vec class id",
+              path);
+  } else if (f == RLA_FORMAT_NPY)
+    RLA_CALL(ctx, rla_io_npy_header(ctx, path, info));
+  else if (f == RLA_FORMAT_MM)
+    RLA_CALL(ctx, rla_io_mm_header(ctx, path, info));
+  else if (f == RLA_FORMAT_PETSC)
+    RLA_CALL(ctx, rla_io_petsc_header(ctx, path, info));
+  else
+    RLA_CHECK(ctx, 0, RLA_ERR_ARG, "%s: invalid format %d", path, (int)fmt);
+  *found = f;
+  return RLA_SUCCESS;
+}
+
 /* Rank 0 settles the format (opening the file when only its first bytes can tell) and parses
    the header; every rank receives both. */
 static rla_err read_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
                            rla_io_info *info)
 {
   rla_err err = RLA_SUCCESS;
-  int f = RLA_FORMAT_AUTO;
+  rla_format f = RLA_FORMAT_AUTO;
+  int fi;
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty input path");
   memset(info, 0, sizeof(*info));
-  if (rla_ctx_rank(ctx) == 0) {
-    f = rla_io_format_of(path, fmt);
-    if (f == RLA_FORMAT_AUTO) {
-      FILE *fp;
-      int64_t size;
-      err = rla_io_open_local(ctx, path, &fp, &size);
-      if (!err) {
-        fclose(fp);
-        err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
-                            "%s: unknown file format: the extension is none of .npy, .mtx, .mm, "
-                            ".petsc, .bin, .dat and the file starts with neither \\x93NUMPY, "
-                            "%%%%MatrixMarket nor a PETSc Mat or Vec class id",
-                            path);
-      }
-    } else if (f == RLA_FORMAT_NPY)
-      err = rla_io_npy_header(ctx, path, info);
-    else if (f == RLA_FORMAT_MM)
-      err = rla_io_mm_header(ctx, path, info);
-    else if (f == RLA_FORMAT_PETSC)
-      err = rla_io_petsc_header(ctx, path, info);
-    else
-      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__, "%s: invalid format %d",
-                          path, (int)fmt);
-  }
+  if (rla_ctx_rank(ctx) == 0) err = rla_io_header(ctx, path, fmt, &f, info);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  RLA_MPI(ctx, MPI_Bcast(&f, 1, MPI_INT, 0, rla_ctx_comm(ctx)));
+  fi = (int)f;
+  RLA_MPI(ctx, MPI_Bcast(&fi, 1, MPI_INT, 0, rla_ctx_comm(ctx)));
   RLA_MPI(ctx, MPI_Bcast(info, (int)sizeof(*info), MPI_BYTE, 0, rla_ctx_comm(ctx)));
-  *found = (rla_format)f;
+  *found = (rla_format)fi;
   return RLA_SUCCESS;
 }
 

@@ -33,13 +33,44 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info);
 rla_err rla_io_petsc_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
 rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags);
 
-/* PETSc class ids (petscmat.h, petscvec.h) */
-#define RLA_IO_PETSC_MAT 1211216
-#define RLA_IO_PETSC_VEC 1211214
+/* PETSc class ids (petscmat.h, petscvec.h), and the entry count nz of the dense variant of a Mat
+   (MATRIX_BINARY_FORMAT_DENSE) */
+#define RLA_IO_PETSC_MAT   1211216
+#define RLA_IO_PETSC_VEC   1211214
+#define RLA_IO_PETSC_DENSE (-1)
+
+/* Settle the format of path (fmt, or from the extension or the first bytes when fmt is
+   RLA_FORMAT_AUTO) into *found and parse its header into *info on this rank alone: the part of
+   rla_io_read_sizes and rla_io_read that rank 0 does. Errors as theirs, not agreed. Local. */
+rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
+                      rla_io_info *info);
+
+/* Fill this rank's rows of the row-block A (info->m x info->n, zeroed, over any context: a rank
+   of a larger one, or MPI_COMM_SELF) from path, of format fmt and header info (rla_io_header),
+   without communication over A's context: .npy and PETSc dense Mat or Vec with POSIX reads of
+   the rows alone (the same bytes in the same places as rla_io_read, and the same passages
+   through the read fault point as its transfers); Matrix Market and PETSc AIJ read whole over
+   self (a context over MPI_COMM_SELF) with rla_io_read and the rows copied. Does not check that
+   the values are finite (the whole-file path does, as rla_io_read). Errors set on ctx, not
+   agreed. Local. */
+rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_format fmt,
+                          const rla_io_info *info, rla_dmat A);
+/* The .npy part of rla_io_read_local on the open descriptor fd: C order through
+   rla_io_read_rowmajor_local, Fortran order one read per column. Local. */
+rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
+                              rla_dmat A);
+/* rla_io_read_rowmajor on this rank alone, with POSIX reads of fd: its rows of A from the
+   row-major doubles at byte offset off, in the calls of rla_io_transfer. Local. */
+rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
+                                   const char *path);
+/* Read bytes at off of fd (all of them: a short read is an error). Local. */
+rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes, const char *path);
 
 /* Open path for reading with stdio and give its size; a missing file, a directory or an
    unreadable file fails with "PATH: cannot open: REASON". Local. */
 rla_err rla_io_open_local(rla_ctx ctx, const char *path, FILE **f, int64_t *size);
+/* rla_io_open_local with a POSIX descriptor (the caller closes *fd; -1 on failure). Local. */
+rla_err rla_io_open_fd(rla_ctx ctx, const char *path, int *fd, int64_t *size);
 /* Fail with RLA_ERR_FORMAT unless the file size equals want: "truncated" or "over-long", with
    the byte counts; what describes the content the header announces; note (may be "") is added
    to the over-long message. Local. */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io_impl.h"
 
@@ -219,15 +220,17 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
 {
   unsigned char pre[12];
   char *text = NULL, shape[256], what[400];
-  FILE *f = NULL;
+  int fd = -1;
   int64_t size, hlen, prefix, data;
   size_t got;
+  ssize_t r;
   struct header h;
   rla_err err = RLA_SUCCESS;
 
   memset(info, 0, sizeof(*info));
-  RLA_CALL(ctx, rla_io_open_local(ctx, path, &f, &size));
-  got = fread(pre, 1, sizeof(pre), f);
+  RLA_CALL(ctx, rla_io_open_fd(ctx, path, &fd, &size));
+  r = pread(fd, pre, sizeof(pre), 0);
+  got = r > 0 ? (size_t)r : 0;
   RLA_CHECK_GOTO(ctx, err, done, got >= MAGIC_LEN && !memcmp(pre, MAGIC, MAGIC_LEN), RLA_ERR_FORMAT,
                  "%s: not a .npy file: bad magic (it does not start with \\x93NUMPY)", path);
   RLA_CHECK_GOTO(ctx, err, done, got >= 10, RLA_ERR_FORMAT,
@@ -253,9 +256,7 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
                  "%s: bad .npy header: %lld bytes long, not a float64 array header", path,
                  (long long)hlen);
   RLA_CALL_GOTO(ctx, err, done, rla_calloc(ctx, (size_t)hlen + 1, 1, &text));
-  RLA_CHECK_GOTO(ctx, err, done,
-                 fseek(f, (long)prefix, SEEK_SET) == 0 &&
-                     fread(text, 1, (size_t)hlen, f) == (size_t)hlen,
+  RLA_CHECK_GOTO(ctx, err, done, pread(fd, text, (size_t)hlen, (off_t)prefix) == (ssize_t)hlen,
                  RLA_ERR_FILE, "%s: cannot read the .npy header", path);
   RLA_CALL_GOTO(ctx, err, done, parse_dict(ctx, path, text, (size_t)hlen, &h));
   shape_text(&h, shape, sizeof(shape));
@@ -291,7 +292,7 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
                 rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
 done:
   rla_free(&text);
-  if (f) fclose(f);
+  if (fd >= 0) close(fd);
   return err;
 }
 
@@ -352,6 +353,26 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
     err = rla_io_read_rowmajor(A, fh, info->offset, !rla_io_host_little(), path);
   MPI_File_close(&fh);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
+                              rla_dmat A)
+{
+  int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A);
+  double *a;
+  int swap = !rla_io_host_little();
+  if (!info->fortran) {
+    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path));
+    return RLA_SUCCESS;
+  }
+  rla_dmat_sizes(A, &m, &n);
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t j = 0; j < n && lm > 0; j++) {
+    RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * (int64_t)sizeof(double),
+                               a + j * lld, lm * (int64_t)sizeof(double), path));
+    if (swap) rla_io_swap(a + j * lld, lm, sizeof(double));
+  }
   return RLA_SUCCESS;
 }
 

@@ -10,7 +10,7 @@
 
 #include "io_impl.h"
 
-#define DENSE_NZ (-1) /* MATRIX_BINARY_FORMAT_DENSE */
+#define DENSE_NZ RLA_IO_PETSC_DENSE
 
 static rla_err unknown_class(rla_ctx ctx, const char *path, const unsigned char *b, size_t got)
 {

@@ -91,4 +91,53 @@ for d in rows blocks; do
   bad 3 --save-factors "same number of rows" --collection "$tmp/mixed" -r 4 --eps 0.1 --distribution $d
 done
 bad 2 --save-factors "outside" --collection "$in/cluster" -r 4 --eps 2
+
+# many files, one of them bad and read by one rank only: block 7 (its header parsed by rank 1 at
+# 2 and 3 ranks; in the blocks distribution owned by one rank; the non-finite value in its last
+# row, which only the last rank reads in the rows distribution). The ranks agree once for the
+# collection: every rank exits non-zero with one message naming the file.
+"$PYTHON_NUMPY" - "$tmp/many" "$in/cluster" <<'EOF'
+import os
+import sys
+import numpy as np
+out, src = sys.argv[1], sys.argv[2]
+blocks = [np.load(os.path.join(src, "block_%06d.npy" % j)) for j in range(40)]
+def bad(name, change):
+    d = os.path.join(out, name)
+    os.makedirs(d)
+    for j, a in enumerate(blocks):
+        np.save(os.path.join(d, "block_%06d.npy" % j), a)
+    with open(os.path.join(d, "manifest.txt"), "w") as f:
+        f.write("".join("block_%06d.npy\n" % j for j in range(40)))
+    change(os.path.join(d, "block_000007.npy"), blocks[7].copy())
+def truncate(p, a):
+    os.truncate(p, os.path.getsize(p) - 8)
+def header(p, a):
+    with open(p, "r+b") as f:
+        f.write(b"XNUMPY")
+def nan(p, a):
+    a[-1, 0] = np.nan
+    np.save(p, a)
+def inf(p, a):
+    a[-1, -1] = -np.inf
+    np.save(p, a)
+bad("missing", lambda p, a: os.remove(p))
+bad("truncated", truncate)
+bad("header", header)
+bad("nan", nan)
+bad("inf", inf)
+bad("rows", lambda p, a: np.save(p, a[:-1]))
+EOF
+for np in $(nps 2 3); do
+  for d in rows blocks; do
+    for c in "missing:block_000007.npy: cannot open" "truncated:block_000007.npy: truncated" \
+      "header:block_000007.npy: not a .npy file" \
+      "nan:block_000007.npy: non-finite value (NaN or Inf) at row 99, column 0" \
+      "inf:block_000007.npy: non-finite value (NaN or Inf) at row 99, column" \
+      "rows:block_000007.npy has 99 rows but"; do
+      bad $np --save-factors "${c#*:}" --collection "$tmp/many/${c%%:*}/manifest.txt" -r 4 \
+        --eps 0.1 --distribution $d
+    done
+  done
+done
 finish

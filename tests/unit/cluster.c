@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "rla/cluster.h"
 #include "rla/gen.h"
+#include "rla/io.h"
 #include "../../src/cluster/cluster_impl.h"
 
 /* block entries: sum_d basis_c(i, d) w(d, j) + noise g(i, j), every number from rla_rng keyed by
@@ -891,6 +892,124 @@ static void test_collection_read(void)
                  !strcmp(rla_cluster_distribution_name(d), "blocks"));
 }
 
+/* a file of each format and layout: C and Fortran order .npy and a 1-D one, PETSc dense, AIJ
+   and Vec, Matrix Market; m rows, entries of every binade from -20 to 19 */
+#define FMT_M 13
+static double fmt_entry(int64_t i, int64_t j, int64_t f)
+{
+  return ldexp(sin((double)(1 + 7 * i + 3 * j + 11 * f)), (int)((5 * i + j + f) % 40) - 20);
+}
+
+static void write_formats(rla_ctx ctx, const char *dir)
+{
+  static const char *name[] = {"a.npy", "c.petsc", "d.petsc", "e.mtx", "f.petsc", "g.npy", "h.npy"};
+  static const int64_t width[] = {3, 2, 3, 2, 1, 1, 5};
+  static const unsigned flags[] = {0, RLA_IO_DENSE, 0, 0, RLA_IO_VECTOR, RLA_IO_VECTOR, 0};
+  char path[1024];
+  if (rla_ctx_rank(ctx) == 0) mkdir(dir, 0755);
+  MPI_Barrier(MPI_COMM_WORLD);
+  for (int f = 0; f < 7; f++) {
+    rla_dmat A = NULL;
+    double *a;
+    int64_t lm, lld, row0;
+    RLA_ASSERT_OK(rla_dmat_create_rowblock(ctx, FMT_M, width[f], 0, &A));
+    rla_dmat_local(A, &a, &lm, NULL, &lld);
+    row0 = rla_dmat_row_offset(A);
+    for (int64_t j = 0; j < width[f]; j++)
+      for (int64_t i = 0; i < lm; i++)
+        a[i + j * lld] = fmt_entry(row0 + i, j, f);
+    snprintf(path, sizeof(path), "%s/%s", dir, name[f]);
+    RLA_ASSERT_OK(rla_io_write(A, path, RLA_FORMAT_AUTO, flags[f]));
+    rla_dmat_destroy(&A);
+  }
+  /* Fortran order, written as numpy does: the dict, spaces to a multiple of 64 bytes, '\n' */
+  if (rla_ctx_rank(ctx) == 0) {
+    char head[128] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': True, "
+                     "'shape': (13, 4), }";
+    FILE *fp;
+    size_t k = strlen(head + 10) + 10;
+    memset(head + k, ' ', 127 - k);
+    head[127] = '\n';
+    snprintf(path, sizeof(path), "%s/b.npy", dir);
+    fp = fopen(path, "wb");
+    if (fp) {
+      fwrite(head, 1, 128, fp);
+      for (int64_t j = 0; j < 4; j++)
+        for (int64_t i = 0; i < FMT_M; i++) {
+          double v = fmt_entry(i, j, 7);
+          fwrite(&v, sizeof(v), 1, fp);
+        }
+      fclose(fp);
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* block i of a collection read in the blocks distribution, whole on every rank (from its owner) */
+static void bcast_owned(rla_dmat B, int64_t m, int64_t w, double *full)
+{
+  int owner = -1, have = B ? rla_ctx_rank(rla_test_ctx) : -1;
+  MPI_Allreduce(&have, &owner, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (B) {
+    double *a;
+    int64_t lld;
+    rla_dmat_local(B, &a, NULL, NULL, &lld);
+    for (int64_t j = 0; j < w; j++)
+      memcpy(full + j * m, a + j * lld, sizeof(double) * (size_t)m);
+  }
+  MPI_Bcast(full, (int)(m * w), MPI_DOUBLE, owner, MPI_COMM_WORLD);
+}
+
+/* the collection's reads without communication per file (POSIX reads of a rank's rows or of its
+   owned blocks, the other formats read whole on the rank) against rla_io_read, the collective
+   MPI-IO reader over every rank: the same bits in the same places, in both distributions */
+static void test_collection_read_local(void)
+{
+  rla_ctx ctx = rla_test_ctx;
+  const char *dir = rla_test_path("formats");
+  write_formats(ctx, dir);
+  for (int d = 0; d < 2; d++) {
+    rla_cluster_distribution dist = d ? RLA_CLUSTER_DIST_BLOCKS : RLA_CLUSTER_DIST_ROWS, used;
+    rla_dmat *b = NULL;
+    char **names = NULL;
+    int64_t n = 0;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_cluster_collection_read_dist(ctx, dir, dist, &n, &b, &names, &used));
+    RLA_ASSERT_ALL(n == 8 && strstr(names[1], "b.npy"));
+    for (int64_t i = 0; i < n; i++) {
+      rla_dmat R = NULL;
+      double *r, *full = NULL;
+      int64_t m, w, lm, lld, row0;
+      RLA_ASSERT_OK(rla_io_read(ctx, names[i], RLA_FORMAT_AUTO, 0, &R));
+      rla_dmat_sizes(R, &m, &w);
+      rla_dmat_local(R, &r, &lm, NULL, &lld);
+      row0 = rla_dmat_row_offset(R);
+      full = calloc((size_t)(m * w), sizeof(double));
+      if (used == RLA_CLUSTER_DIST_BLOCKS)
+        bcast_owned(b[i], m, w, full);
+      else {
+        double *a;
+        int64_t bm, bw, blm, blld;
+        rla_dmat_sizes(b[i], &bm, &bw);
+        rla_dmat_local(b[i], &a, &blm, NULL, &blld);
+        ok &= bm == m && bw == w && blm == lm && rla_dmat_row_offset(b[i]) == row0;
+        for (int64_t j = 0; ok && j < w; j++)
+          memcpy(full + row0 + j * m, a + j * blld, sizeof(double) * (size_t)lm);
+      }
+      for (int64_t j = 0; ok && j < w; j++)
+        ok &= !memcmp(full + row0 + j * m, r + j * lld, sizeof(double) * (size_t)lm);
+      /* and the entries written (exact in every format: %.17g in Matrix Market) */
+      for (int64_t j = 0; ok && j < w; j++)
+        for (int64_t q = 0; q < lm; q++)
+          ok &= r[q + j * lld] == fmt_entry(row0 + q, j, i == 1 ? 7 : i == 0 ? 0 : i - 1);
+      free(full);
+      rla_dmat_destroy(&R);
+    }
+    RLA_ASSERT_ALL(ok);
+    rla_cluster_collection_free(n, &b, &names);
+  }
+}
+
 void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("bounds", NULL, NULL);
@@ -910,4 +1029,6 @@ void rla_test_register(void)
   CU_add_test(s, "setup, then compute on the plan", test_cluster_setup);
   CU_add_test(s, "provoked errors", test_cluster_errors);
   CU_add_test(s, "reading collections", test_collection_read);
+  CU_add_test(s, "reading collections: the local reads are the collective reader's",
+              test_collection_read_local);
 }

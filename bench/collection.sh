@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Collection-reading benchmark: a collection of COLL_FILES (300) .npy files of COLL_M x
+# COLL_WIDTH (784 x 8), made with rla-gen, against one .npy file holding the same bytes (their
+# concatenation, COLL_M x COLL_FILES*COLL_WIDTH), both read by rla_cluster_collection_read_dist
+# on COLL_NP (2) ranks in the same run (bench/bench_collection): time per file and the ratio to
+# the one file, for the many files in the auto, rows and blocks distributions.
+# Usage: sh bench/collection.sh [BUILDDIR] (default: the current directory); builds
+# bench/bench_collection and drivers/rla-gen there. Environment: COLL_FILES, COLL_M, COLL_WIDTH,
+# COLL_NP, COLL_REPEAT (7).
+set -u
+builddir=$(cd "${1:-.}" && pwd)
+N=${COLL_FILES:-300} M=${COLL_M:-784} W=${COLL_WIDTH:-8} NP=${COLL_NP:-2}
+PY=/usr/bin/python3
+. "$(dirname "$0")/env.sh"
+export OMPI_MCA_rmaps_base_oversubscribe=1
+make -C "$builddir" -j2 bench/bench_collection drivers/rla-gen >/dev/null ||
+  { echo "collection.sh: building in $builddir failed"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rla-collection-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+load() { echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+
+"$builddir/drivers/rla-gen" collection -m "$M" --blocks "$N" --width "$W" --subspaces 10 --dim 4 \
+  --noise 1e-3 --seed 1 --dir "$tmp/many" -v 0 >"$tmp/gen.out" 2>&1 ||
+  { cat "$tmp/gen.out"; echo "collection.sh: rla-gen failed"; exit 1; }
+mkdir "$tmp/single"
+"$PY" - "$tmp/many/manifest.txt" "$tmp/single/all.npy" <<'EOF' || exit 1
+import os, sys
+import numpy as np
+base = os.path.dirname(sys.argv[1])
+names = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+np.save(sys.argv[2], np.hstack([np.load(os.path.join(base, f)) for f in names]))
+EOF
+echo "collection.sh: $N files of $M x $W against one $M x $((N * W)) file, $NP ranks $(load)"
+mpiexec -np "$NP" "$builddir/bench/bench_collection" --many "$tmp/many/manifest.txt" \
+  --single "$tmp/single" --repeat "${COLL_REPEAT:-11}" ||
+  { echo "collection.sh: bench_collection failed"; exit 1; }
+echo "collection.sh: done $(load)"
