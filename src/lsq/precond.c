@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/alloc.h"
 #include "lsq_impl.h"
 
 rla_err lsq_factor_plan(rla_ctx ctx, lsq_factor *F, int64_t d, int64_t nrhs)
@@ -230,7 +231,7 @@ rla_err lsq_reserve(rla_ctx ctx, double **a, int64_t *cap, int64_t n)
   if (*cap >= n) return RLA_SUCCESS;
   rla_free(a);
   *cap = 0;
-  RLA_CALL(ctx, rla_calloc(ctx, (size_t)n, sizeof(double), a));
+  RLA_CALL(ctx, rla_calloc_matrix(ctx, (size_t)n, sizeof(double), a));
   *cap = n;
   return RLA_SUCCESS;
 }
