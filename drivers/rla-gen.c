@@ -248,6 +248,51 @@ static rla_err vector_dmat(rla_ctx ctx, int64_t n, const double *v, rla_dmat *ou
 
 /* ---- lsq ----------------------------------------------------------------------------------- */
 
+/* The measured facts of a generated least-squares problem, in the report and checked: the
+   norms of A, x*, r = b - A x* and A^T r against what was asked for. Collective. */
+static rla_err lsq_checks(struct run *r, int64_t n, double cond, double rho, double nA, double nx,
+                          double nr, double nAtr)
+{
+  rla_ctx ctx = r->ctx;
+  rla_err err;
+  /* ||A||_F^2 = sum sigma_j^2 for the geometric sigma from 1 to 1/cond */
+  double *sigma = NULL, ns = 0.0;
+  rla_spectrum sp = {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = cond};
+  err = rla_calloc(ctx, (size_t)n, sizeof(double), &sigma);
+  if (!err) err = rla_gen_spectrum(ctx, &sp, n, sigma);
+  for (int64_t j = 0; !err && j < n; j++)
+    ns = hypot(ns, sigma[j]);
+  rla_free(&sigma);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  rla_report_push_object(r->rep, "measured");
+  rla_report_set_real(r->rep, "norm_A_fro", nA);
+  rla_report_set_real(r->rep, "norm_x", nx);
+  rla_report_set_real(r->rep, "norm_b_minus_Ax", nr);
+  rla_report_set_real(r->rep, "norm_At_r", nAtr);
+  rla_report_set_real(r->rep, "orthogonality", nr > 0 ? nAtr / (nA * nr) : 0.0);
+  rla_report_pop(r->rep);
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
+    printf("measured: ||b - A x*|| = %.6e (requested %.6e), ||A^T r||/(||A||_F ||r||) = %.3e, "
+           "||A||_F = %.6e, ||x*|| = %.6e\n",
+           nr, rho, nr > 0 ? nAtr / (nA * nr) : 0.0, nA, nx);
+  /* HPL-style scaled checks: the rounding of b = fl(A x + r) and of r = fl(b - A x) is at
+     most about n eps (||A|| ||x|| + ||r||); dividing by that leaves O(1) values */
+  rla_report_check(
+      r->rep, stdout,
+      "residual norm |  ||b - A x*|| - residual | / (n eps (||A||_F ||x*|| + residual))",
+      fabs(nr - rho) / ((double)n * EPS * (nA * nx + rho)), 16.0);
+  rla_report_check(
+      r->rep, stdout,
+      "orthogonality ||A^T (b - A x*)|| / (n eps ||A||_F (||A||_F ||x*|| + ||b - A x*||))",
+      nAtr / ((double)n * EPS * nA * (nA * nx + nr)), 16.0);
+  rla_report_check(r->rep, stdout,
+                   "spectrum energy | ||A||_F - ||sigma||_2 | / (n eps ||sigma||_2)",
+                   fabs(nA - ns) / ((double)n * EPS * ns), 16.0);
+  rla_report_check(r->rep, stdout, "solution norm | ||x*|| - 1 | / (n eps)",
+                   fabs(nx - 1.0) / ((double)n * EPS), 16.0);
+  return RLA_SUCCESS;
+}
+
 static rla_err run_lsq(struct run *r)
 {
   rla_ctx ctx = r->ctx;
@@ -303,45 +348,9 @@ static rla_err run_lsq(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(x, &nx));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(res, &nr));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_norm_fro(Atr, &nAtr));
-  {
-    /* ||A||_F^2 = sum sigma_j^2 for the geometric sigma from 1 to 1/cond */
-    double *sigma = NULL, ns = 0.0;
-    rla_spectrum sp = {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = cond};
-    err = rla_calloc(ctx, (size_t)n, sizeof(double), &sigma);
-    if (!err) err = rla_gen_spectrum(ctx, &sp, n, sigma);
-    for (int64_t j = 0; !err && j < n; j++)
-      ns = hypot(ns, sigma[j]);
-    rla_free(&sigma);
-    RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-    rla_report_push_object(r->rep, "measured");
-    rla_report_set_real(r->rep, "norm_A_fro", nA);
-    rla_report_set_real(r->rep, "norm_x", nx);
-    rla_report_set_real(r->rep, "norm_b_minus_Ax", nr);
-    rla_report_set_real(r->rep, "norm_At_r", nAtr);
-    rla_report_set_real(r->rep, "orthogonality", nr > 0 ? nAtr / (nA * nr) : 0.0);
-    rla_report_pop(r->rep);
-    if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
-      printf("measured: ||b - A x*|| = %.6e (requested %.6e), ||A^T r||/(||A||_F ||r||) = %.3e, "
-             "||A||_F = %.6e, ||x*|| = %.6e\n",
-             nr, rho, nr > 0 ? nAtr / (nA * nr) : 0.0, nA, nx);
-    /* HPL-style scaled checks: the rounding of b = fl(A x + r) and of r = fl(b - A x) is at
-       most about n eps (||A|| ||x|| + ||r||); dividing by that leaves O(1) values */
-    rla_report_check(
-        r->rep, stdout,
-        "residual norm |  ||b - A x*|| - residual | / (n eps (||A||_F ||x*|| + residual))",
-        fabs(nr - rho) / ((double)n * EPS * (nA * nx + rho)), 16.0);
-    rla_report_check(
-        r->rep, stdout,
-        "orthogonality ||A^T (b - A x*)|| / (n eps ||A||_F (||A||_F ||x*|| + ||b - A x*||))",
-        nAtr / ((double)n * EPS * nA * (nA * nx + nr)), 16.0);
-    rla_report_check(r->rep, stdout,
-                     "spectrum energy | ||A||_F - ||sigma||_2 | / (n eps ||sigma||_2)",
-                     fabs(nA - ns) / ((double)n * EPS * ns), 16.0);
-    rla_report_check(r->rep, stdout, "solution norm | ||x*|| - 1 | / (n eps)",
-                     fabs(nx - 1.0) / ((double)n * EPS), 16.0);
-  }
+  RLA_CALL_GOTO(ctx, err, done, lsq_checks(r, n, cond, rho, nA, nx, nr, nAtr));
 done:
-  free(xs);
+  rla_free(&xs);
   rla_dmat_destroy(&A);
   rla_dmat_destroy(&b);
   rla_dmat_destroy(&x);
@@ -369,14 +378,12 @@ static rla_err singular_values(rla_dmat A, double *s)
     err = rla_calloc(ctx, (size_t)(m * n), sizeof(double), &a);
     if (!err) err = rla_calloc(ctx, (size_t)mn, sizeof(double), &sup);
   }
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   RLA_CALL_GOTO(ctx, err, done, rla_dmat_gather(A, 0, a));
   if (rla_ctx_rank(ctx) == 0 &&
       LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, a, (lapack_int)m, s,
                      NULL, 1, NULL, 1, sup) != 0)
     err = rla_error_set(ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,
                         "LAPACK dgesvd did not converge on A");
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
   RLA_CHECK_GOTO(ctx, err, done,
                  MPI_Bcast(s, (int)mn, MPI_DOUBLE, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS,
                  RLA_ERR_MPI, "broadcast of the singular values failed");
