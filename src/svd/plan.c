@@ -62,22 +62,10 @@ static rla_err sizes(rla_svd S, struct rla_svd_plan *P, int64_t m, int64_t n)
   return RLA_SUCCESS;
 }
 
-/* A row of an n x c array (c doubles n apart) with the extent of one double. */
-static rla_err row_type(rla_ctx ctx, int64_t n, int64_t c, MPI_Datatype *t)
-{
-  MPI_Datatype v;
-  RLA_MPI(ctx, MPI_Type_vector((int)c, 1, (int)n, MPI_DOUBLE, &v));
-  RLA_MPI(ctx, MPI_Type_create_resized(v, 0, (MPI_Aint)sizeof(double), t));
-  MPI_Type_free(&v);
-  RLA_MPI(ctx, MPI_Type_commit(t));
-  return RLA_SUCCESS;
-}
-
 /* The n-side split and the scratch of the products. */
 static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
 {
   struct rla_svd_work *w = &P->w;
-  int64_t last = block_cols(P, P->nblocks - 1);
   rla_err err;
   w->ctx = S->ctx;
   w->comm = rla_ctx_comm(S->ctx);
@@ -103,10 +91,7 @@ static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
     err = rla_calloc(S->ctx, (size_t)(w->cmax * w->n), sizeof(double), &w->wide);
   }
   if (!err) err = rla_calloc(S->ctx, (size_t)max1(w->cmax * w->ln), sizeof(double), &w->piece);
-  if (!err) err = row_type(S->ctx, w->n, P->c, &w->rowtype[0]);
-  if (!err) w->rowcols[0] = P->c;
-  if (!err && last != P->c) err = row_type(S->ctx, w->n, last, &w->rowtype[1]);
-  if (!err && last != P->c) w->rowcols[1] = last;
+  if (!err) err = rla_calloc(S->ctx, (size_t)(w->cmax * w->n), sizeof(double), &w->gathered);
   return err;
 }
 
@@ -320,8 +305,7 @@ void rla_svd_plan_destroy(struct rla_svd_plan *P)
   rla_free(&w->displs);
   rla_free(&w->wide);
   rla_free(&w->piece);
-  for (int t = 0; t < 2; t++)
-    if (w->rowcols[t] > 0) MPI_Type_free(&w->rowtype[t]);
+  rla_free(&w->gathered);
   rla_free(&P->z);
   rla_free(&P->colsq);
   free_cap(P);

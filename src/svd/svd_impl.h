@@ -30,11 +30,8 @@ struct rla_svd_work {
   int64_t cmax;         /* columns the scratch holds */
   double *wide;         /* cmax x n: Y^T A; n x c: the gathered Z */
   double *piece;        /* cmax x ln: this rank's part of wide */
-  /* a row of the gathered Z (n x c): c doubles n apart, extent one double; for the two
-     block widths a run uses (0 when unused) */
-  MPI_Datatype rowtype[2];
-  int64_t rowcols[2];
-  rla_svd_info *info; /* receives the communication counts */
+  double *gathered;     /* cmax x n: the gathered Z^T, before its transposition into wide */
+  rla_svd_info *info;   /* receives the communication counts */
 };
 
 /* Everything a run on an operator needs, sized and allocated by rla_svd_setup (plan.c). At a
