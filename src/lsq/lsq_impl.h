@@ -148,9 +148,8 @@ typedef struct {
    the solver and the largest, the l x c sketch, is streamed like a matrix (written by the
    sketch, reduced, factored), so they come from rla_calloc_matrix: huge pages where the kernel
    allows them, and every page touched at setup. A fresh process then takes one fault per
-   2 MiB of the sketch, not one per 4 KiB inside the sketch's strided writes (cold launch,
-   2^16 x 1024 on 2 ranks: the sketch phase 5 times faster, the solve 15% faster; see
-   bench/README.md). Local. */
+   2 MiB of the sketch, not one per 4 KiB inside the sketch's strided writes (chosen by
+   measurement of cold launches: see bench/README.md). Local. */
 rla_err lsq_reserve(rla_ctx ctx, double **a, int64_t *cap, int64_t n);
 
 /* Counters of one solve. */

@@ -6,7 +6,7 @@
    reduce-scatter of the partial sums Y^T A for A^T Y. The partial sums are exchanged as
    c x (rows) pieces, so that each rank's part is contiguous; the gathered Z^T (c x n) is
    transposed locally into the n x c array the operator takes, in tiles (a datatype of one
-   strided row made the gather's unpacking about 15% of the power iterations' time). */
+   strided row, unpacked element by element, was slower: see bench/README.md). */
 #include <string.h>
 
 #include "svd_impl.h"
