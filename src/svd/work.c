@@ -25,16 +25,17 @@ static void set_counts(struct rla_svd_work *w, int64_t c)
 /* Tile of the local transposition (doubles per side): 32 x 32 of both arrays fit in L1. */
 #define TRANSPOSE_TILE 32
 
-/* b (n x c, leading dimension n) = a^T for a (c x n, leading dimension c). */
-static void transpose(int64_t c, int64_t n, const double *a, double *b)
+/* b (cols x rows, leading dimension ldb) = a^T for a (rows x cols, leading dimension lda). */
+static void transpose(int64_t rows, int64_t cols, const double *a, int64_t lda, double *b,
+                      int64_t ldb)
 {
-  for (int64_t i0 = 0; i0 < n; i0 += TRANSPOSE_TILE)
-    for (int64_t j0 = 0; j0 < c; j0 += TRANSPOSE_TILE) {
-      int64_t i1 = i0 + TRANSPOSE_TILE < n ? i0 + TRANSPOSE_TILE : n;
-      int64_t j1 = j0 + TRANSPOSE_TILE < c ? j0 + TRANSPOSE_TILE : c;
-      for (int64_t j = j0; j < j1; j++)
-        for (int64_t i = i0; i < i1; i++)
-          b[i + j * n] = a[j + i * c];
+  for (int64_t i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE)
+    for (int64_t j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+      int64_t i1 = i0 + TRANSPOSE_TILE < rows ? i0 + TRANSPOSE_TILE : rows;
+      int64_t j1 = j0 + TRANSPOSE_TILE < cols ? j0 + TRANSPOSE_TILE : cols;
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++)
+          b[j + i * ldb] = a[i + j * lda];
     }
 }
 
@@ -50,9 +51,7 @@ rla_err rla_svd_work_apply_transpose(struct rla_svd_work *w, int64_t c, const do
   set_counts(w, c);
   RLA_MPI(w->ctx, MPI_Reduce_scatter(w->wide, w->piece, w->counts, MPI_DOUBLE, MPI_SUM, w->comm));
   w->info->comm_words += c * w->n;
-  for (int64_t j = 0; j < c; j++)
-    for (int64_t i = 0; i < w->ln; i++)
-      z[i + j * ldz] = w->piece[j + i * c];
+  transpose(c, w->ln, w->piece, c, z, ldz);
   return RLA_SUCCESS;
 }
 
@@ -63,13 +62,11 @@ rla_err rla_svd_work_apply(struct rla_svd_work *w, int64_t c, const double *z, i
   RLA_CHECK(w->ctx, c <= w->cmax, RLA_ERR_INTERNAL, "product with %lld > %lld columns",
             (long long)c, (long long)w->cmax);
   if (c == 0) return RLA_SUCCESS;
-  for (int64_t i = 0; i < w->ln; i++)
-    for (int64_t j = 0; j < c; j++)
-      w->piece[j + i * c] = z[i + j * ldz];
+  transpose(w->ln, c, z, ldz, w->piece, c);
   set_counts(w, c);
   RLA_MPI(w->ctx, MPI_Allgatherv(w->piece, (int)(c * w->ln), MPI_DOUBLE, w->gathered, w->counts,
                                  w->displs, MPI_DOUBLE, w->comm));
-  transpose(c, w->n, w->gathered, w->wide);
+  transpose(c, w->n, w->gathered, c, w->wide, w->n);
   w->info->comm_words += c * w->n;
   err = rla_op_mult(w->op, c, w->wide, w->n, y, ldy);
   RLA_CALL(w->ctx, rla_ctx_agree(w->ctx, err));
