@@ -15,6 +15,7 @@
 #include "rla/report.h"
 #include "rla/rng.h"
 #include "rla/sketch.h"
+#include "rla/smat.h"
 #include "rla/svd.h"
 
 #endif

@@ -147,3 +147,20 @@ done:
   rla_free(&own);
   return err;
 }
+
+rla_err rla_agree_row_split(rla_ctx ctx, const char *who, int64_t m, int64_t n, int64_t lm,
+                            int64_t *row0)
+{
+  MPI_Comm comm = rla_ctx_comm(ctx);
+  int64_t mine[4] = {m, -m, n, -n}, all[4], sum = 0;
+  RLA_MPI(ctx, MPI_Allreduce(mine, all, 4, MPI_INT64_T, MPI_MAX, comm));
+  RLA_CHECK(ctx, all[0] == -all[1] && all[2] == -all[3], RLA_ERR_ARG,
+            "%s: m and n must be the same on every rank", who);
+  RLA_MPI(ctx, MPI_Allreduce(&lm, &sum, 1, MPI_INT64_T, MPI_SUM, comm));
+  RLA_CHECK(ctx, sum == m, RLA_ERR_ARG, "%s: the local rows sum to %lld over the ranks, not m = %lld",
+            who, (long long)sum, (long long)m);
+  *row0 = 0;
+  RLA_MPI(ctx, MPI_Exscan(&lm, row0, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (rla_ctx_rank(ctx) == 0) *row0 = 0;
+  return RLA_SUCCESS;
+}

@@ -53,4 +53,11 @@ rla_err rla_reduce_scatter_rows(rla_ctx ctx, double *w, int64_t l, int64_t c, co
    Local. */
 int64_t rla_reduce_scatter_rows_work(int P, int64_t nmax);
 
+/* A row split agreed over the ranks: m and n the same on every rank, the local rows lm summing
+   to m; *row0 receives this rank's first row (the lm of the ranks before it). who names the
+   caller in the messages. Errors (the same on every rank): RLA_ERR_ARG, RLA_ERR_MPI.
+   Collective. */
+rla_err rla_agree_row_split(rla_ctx ctx, const char *who, int64_t m, int64_t n, int64_t lm,
+                            int64_t *row0);
+
 #endif

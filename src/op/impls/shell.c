@@ -4,6 +4,7 @@
    front end (interface.c). */
 #include <stdlib.h>
 
+#include "../../base/reduce.h"
 #include "../op_impl.h"
 
 struct shell {
@@ -46,25 +47,6 @@ const struct rla_op_ops rla_op_shell_ops_table = {
     NULL,          NULL,       NULL,
     shell_destroy, NULL};
 
-/* Sizes agreed over the ranks: m and n the same everywhere, the lm summing to m; row0 of this
-   rank. Collective. */
-static rla_err agree_sizes(rla_ctx ctx, int64_t m, int64_t n, int64_t lm, int64_t *row0)
-{
-  MPI_Comm comm = rla_ctx_comm(ctx);
-  int64_t mine[4] = {m, -m, n, -n}, all[4], sum = 0;
-  RLA_MPI(ctx, MPI_Allreduce(mine, all, 4, MPI_INT64_T, MPI_MAX, comm));
-  RLA_CHECK(ctx, all[0] == -all[1] && all[2] == -all[3], RLA_ERR_ARG,
-            "rla_op_create_shell: m and n must be the same on every rank");
-  RLA_MPI(ctx, MPI_Allreduce(&lm, &sum, 1, MPI_INT64_T, MPI_SUM, comm));
-  RLA_CHECK(ctx, sum == m, RLA_ERR_ARG,
-            "rla_op_create_shell: the local rows sum to %lld over the ranks, not m = %lld",
-            (long long)sum, (long long)m);
-  *row0 = 0;
-  RLA_MPI(ctx, MPI_Exscan(&lm, row0, 1, MPI_INT64_T, MPI_SUM, comm));
-  if (rla_ctx_rank(ctx) == 0) *row0 = 0;
-  return RLA_SUCCESS;
-}
-
 rla_err rla_op_create_shell(rla_ctx ctx, int64_t m, int64_t n, int64_t lm,
                             const rla_op_shell_ops *ops, void *user, rla_op *op)
 {
@@ -83,7 +65,7 @@ rla_err rla_op_create_shell(rla_ctx ctx, int64_t m, int64_t n, int64_t lm,
                         "m >= 0, n >= 1 and 0 <= local rows <= m",
                         (long long)m, (long long)n, (long long)lm);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  RLA_CALL(ctx, agree_sizes(ctx, m, n, lm, &row0));
+  RLA_CALL(ctx, rla_agree_row_split(ctx, "rla_op_create_shell", m, n, lm, &row0));
   err = rla_calloc(ctx, 1, sizeof(*s), &s);
   if (!err) {
     s->ops = *ops;
