@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../base/alloc.h"
 #include "../base/finite.h"
@@ -21,6 +23,25 @@
 
 /* what a file's header says, as int64 words per file for one reduction over the ranks */
 #define HDR_WORDS 7
+
+/* The descriptors a rank keeps open from a file's header to its data (so that a file is opened
+   once when the rank that parses its header also reads it, as in the usual case of blocks of
+   equal widths): at most half of the soft limit on open files, less 64 for MPI and the rest. */
+static int64_t keep_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 512;
+  return rl.rlim_cur > 128 ? (int64_t)(rl.rlim_cur - 64) / 2 : 0;
+}
+
+static void close_kept(int64_t n, int *fd)
+{
+  for (int64_t i = 0; fd && i < n; i++)
+    if (fd[i] >= 0) {
+      close(fd[i]);
+      fd[i] = -1;
+    }
+}
 
 /* idx[0..n) by descending widths[idx], ties by ascending index (merge sort, O(n log n); tmp:
    n entries) */
@@ -206,17 +227,19 @@ static void unpack_headers(int64_t n, const int64_t *h, rla_io_info *info, int *
 /* The headers: rank r parses those of the files r, r + P, ... (up to its first failure), and
    one reduction gives every rank all of them. The first failure in the order of the files wins,
    a header that cannot be read or a block whose rows differ from the first's, as when the files
-   are read one after the other. */
+   are read one after the other. The descriptors of the files parsed here stay open in fd (up to
+   keep_limit(); -1 for the others). */
 static rla_err read_headers(rla_ctx ctx, int64_t n, char **list, rla_io_info *info, int *fmt,
-                            int64_t *wid, int64_t *m0)
+                            int64_t *wid, int64_t *m0, int *fd)
 {
-  int64_t key = INT64_MAX, first = INT64_MAX, *h = NULL;
+  int64_t key = INT64_MAX, first = INT64_MAX, *h = NULL, kept = 0, limit = keep_limit();
   rla_err err = RLA_SUCCESS;
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(HDR_WORDS * n), sizeof(int64_t), &h)));
   for (int64_t i = rla_ctx_rank(ctx); i < n && !err; i += rla_ctx_size(ctx)) {
     rla_format f;
     int64_t *w = h + HDR_WORDS * i;
-    err = rla_io_header(ctx, list[i], RLA_FORMAT_AUTO, &f, &info[i]);
+    err = rla_io_header(ctx, list[i], RLA_FORMAT_AUTO, &f, &info[i], kept < limit ? &fd[i] : NULL);
+    kept += fd[i] >= 0;
     if (err) key = i;
     w[0] = info[i].m;
     w[1] = info[i].n;
@@ -273,10 +296,11 @@ static rla_err from_self(rla_ctx ctx, rla_ctx self, rla_err err)
    after the blocks, on every rank (also one that owns none). One agreement at the end: the
    first block in the collection's order that failed on any rank. */
 static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
-                          const int *fmt, const int64_t *wid, rla_dmat *b)
+                          const int *fmt, const int64_t *wid, const int *fd, rla_dmat *b)
 {
   int *owner = NULL;
   rla_ctx self = NULL;
+  rla_io_scratch scratch = {NULL, 0};
   int64_t key = INT64_MAX, first;
   rla_err e, err = rla_calloc(ctx, (size_t)n, sizeof(int), &owner);
   if (!err) err = create_self(ctx, &self);
@@ -286,7 +310,9 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
   for (int64_t i = 0; i < n && !err; i++) {
     if (owner[i] != rla_ctx_rank(ctx)) continue;
     err = rla_dmat_create_rowblock(self, info[i].m, wid[i], 0, &b[i]);
-    if (!err) err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i]);
+    if (!err)
+      err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
+                              &scratch);
     if (!err) err = rla_dmat_check_finite(b[i], list[i]);
     if (err) {
       err = from_self(ctx, self, err);
@@ -294,6 +320,7 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
     }
   }
   rla_free(&owner);
+  rla_io_scratch_free(&scratch);
   e = first_failure(ctx, key, &first);
   if (!e && first != INT64_MAX) e = rla_ctx_agree(ctx, key == first ? err : RLA_SUCCESS);
   if (e) {
@@ -310,9 +337,10 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
    non-finite values in it (2 i + 1: then rla_dmat_check_finite on every rank names the first
    one, as rla_io_read does). */
 static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
-                         const int *fmt, const int64_t *wid, int64_t m0, rla_dmat *b)
+                         const int *fmt, const int64_t *wid, int64_t m0, const int *fd, rla_dmat *b)
 {
   rla_ctx self = NULL;
+  rla_io_scratch scratch = {NULL, 0};
   int64_t key = INT64_MAX, first;
   rla_err e, err;
   RLA_CALL(ctx, rla_dmat_create_rowblocks(ctx, n, m0, wid, b));
@@ -322,7 +350,8 @@ static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info 
   for (int64_t i = 0; i < n && key == INT64_MAX; i++) {
     double *a;
     int64_t lm, ln, lld;
-    err = rla_io_read_local(ctx, self, list[i], (rla_format)fmt[i], &info[i], b[i]);
+    err = rla_io_read_local(ctx, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
+                            &scratch);
     rla_dmat_local(b[i], &a, &lm, &ln, &lld);
     if (err)
       key = 2 * i;
@@ -330,6 +359,7 @@ static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info 
       key = 2 * i + 1;
   }
   rla_ctx_destroy(&self);
+  rla_io_scratch_free(&scratch);
   e = first_failure(ctx, key, &first);
   if (!e && first >= 0 && first < INT64_MAX && first % 2 == 1)
     e = rla_dmat_check_finite(b[first / 2], list[first / 2]);
@@ -349,7 +379,7 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   char **list = NULL, *flat = NULL;
   int64_t n = 0, len = 0, m0 = 0, *wid = NULL;
   rla_io_info *info = NULL;
-  int *fmt = NULL;
+  int *fmt = NULL, *fd = NULL;
   rla_dmat *b = NULL;
   rla_err err = RLA_SUCCESS;
   if (used) *used = RLA_CLUSTER_DIST_ROWS;
@@ -402,8 +432,11 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int64_t), &wid);
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(rla_io_info), &info);
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fmt);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fd);
+  for (int64_t i = 0; !err && i < n; i++)
+    fd[i] = -1;
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0));
+  RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0, fd));
   RLA_CHECK_GOTO(ctx, err, fail,
                  dist == RLA_CLUSTER_DIST_AUTO || dist == RLA_CLUSTER_DIST_ROWS ||
                      dist == RLA_CLUSTER_DIST_BLOCKS,
@@ -412,10 +445,12 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     dist = rla_cluster_distribution_choose(rla_ctx_size(ctx), m0, n, wid);
   if (rla_ctx_size(ctx) == 1) dist = RLA_CLUSTER_DIST_ROWS;
   if (dist == RLA_CLUSTER_DIST_BLOCKS)
-    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, info, fmt, wid, b));
+    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, info, fmt, wid, fd, b));
   else
-    RLA_CALL_GOTO(ctx, err, fail, read_rows(ctx, n, list, info, fmt, wid, m0, b));
+    RLA_CALL_GOTO(ctx, err, fail, read_rows(ctx, n, list, info, fmt, wid, m0, fd, b));
   if (used) *used = dist;
+  close_kept(n, fd);
+  rla_free(&fd);
   rla_free(&flat);
   rla_free(&wid);
   rla_free(&info);
@@ -425,6 +460,8 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   *names = list;
   return RLA_SUCCESS;
 fail:
+  close_kept(n, fd);
+  rla_free(&fd);
   rla_free(&flat);
   rla_free(&wid);
   rla_free(&info);

@@ -402,8 +402,14 @@ rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes,
   return RLA_SUCCESS;
 }
 
+void rla_io_scratch_free(rla_io_scratch *s)
+{
+  rla_free(&s->buf);
+  s->len = 0;
+}
+
 rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
-                                   const char *path)
+                                   const char *path, rla_io_scratch *scratch)
 {
   struct rowmajor r;
   int64_t lm, n, count, chunk, done = 0;
@@ -416,7 +422,17 @@ rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off,
   count = n ? lm * n : 0;
   chunk = chunk_elements(count, sizeof(double));
   off += rla_dmat_row_offset(A) * n * (int64_t)sizeof(double);
-  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double), &buf));
+  if (scratch && scratch->len < (count < chunk ? count : chunk)) {
+    rla_io_scratch_free(scratch);
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double),
+                             &scratch->buf));
+    scratch->len = count < chunk ? count : chunk;
+  }
+  if (scratch)
+    buf = scratch->buf;
+  else
+    RLA_CALL(ctx,
+             rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double), &buf));
   /* the calls of rla_io_transfer, each a passage through the read fault point, and at least one
      as a rank of a collective transfer makes */
   do {
@@ -427,7 +443,7 @@ rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off,
     if (!err && k) rows_to_local(buf, done, k, &r);
     done += k;
   } while (!err && done < count);
-  rla_free(&buf);
+  if (!scratch) rla_free(&buf);
   return err;
 }
 
@@ -459,20 +475,21 @@ static rla_err read_whole_local(rla_ctx ctx, rla_ctx self, const char *path, rla
 }
 
 rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_format fmt,
-                          const rla_io_info *info, rla_dmat A)
+                          const rla_io_info *info, rla_dmat A, int fd, rla_io_scratch *scratch)
 {
-  int fd;
+  int own = fd < 0;
   rla_err err;
   if (fmt != RLA_FORMAT_NPY &&
       !(fmt == RLA_FORMAT_PETSC && (info->vector || info->nz == RLA_IO_PETSC_DENSE)))
     return read_whole_local(ctx, self, path, fmt, A);
-  fd = open(path, O_RDONLY);
+  if (own) fd = open(path, O_RDONLY);
   RLA_CHECK(ctx, fd >= 0, RLA_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
   if (fmt == RLA_FORMAT_NPY)
-    err = rla_io_npy_read_local(ctx, fd, path, info, A);
+    err = rla_io_npy_read_local(ctx, fd, path, info, A, scratch);
   else
-    err = rla_io_read_rowmajor_local(ctx, A, fd, info->offset, rla_io_host_little(), path);
-  close(fd);
+    err = rla_io_read_rowmajor_local(ctx, A, fd, info->offset, rla_io_host_little(), path,
+                                     scratch);
+  if (own) close(fd);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
 }
@@ -523,10 +540,11 @@ rla_err rla_io_scatter_rows(rla_dmat A, const double *full)
 }
 
 rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
-                      rla_io_info *info)
+                      rla_io_info *info, int *keep)
 {
   rla_format f;
   memset(info, 0, sizeof(*info));
+  if (keep) *keep = -1;
   *found = RLA_FORMAT_AUTO;
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty input path");
   f = rla_io_format_of(path, fmt);
@@ -541,7 +559,7 @@ rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format 
               "or Vec class id",
               path);
   } else if (f == RLA_FORMAT_NPY)
-    RLA_CALL(ctx, rla_io_npy_header(ctx, path, info));
+    RLA_CALL(ctx, rla_io_npy_header(ctx, path, info, keep));
   else if (f == RLA_FORMAT_MM)
     RLA_CALL(ctx, rla_io_mm_header(ctx, path, info));
   else if (f == RLA_FORMAT_PETSC)
@@ -562,7 +580,7 @@ static rla_err read_header(rla_ctx ctx, const char *path, rla_format fmt, rla_fo
   int fi;
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty input path");
   memset(info, 0, sizeof(*info));
-  if (rla_ctx_rank(ctx) == 0) err = rla_io_header(ctx, path, fmt, &f, info);
+  if (rla_ctx_rank(ctx) == 0) err = rla_io_header(ctx, path, fmt, &f, info, NULL);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   fi = (int)f;
   RLA_MPI(ctx, MPI_Bcast(&fi, 1, MPI_INT, 0, rla_ctx_comm(ctx)));

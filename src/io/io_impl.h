@@ -21,7 +21,9 @@ typedef struct {
 /* Per format: the header parser runs on one rank (Local), the reader on all ranks after the
    header was broadcast and A (row-block, info->m x info->n, zeroed) created (Collective, agreed
    errors), the writer on all ranks with a row-block A (Collective, atomic, agreed errors). */
-rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info);
+/* The .npy header parser takes keep: when not NULL, a parse that succeeds leaves the file open
+   and gives its descriptor in *keep (the caller closes it), and *keep = -1 otherwise. */
+rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int *keep);
 rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
 rla_err rla_io_npy_write(rla_dmat A, const char *path, unsigned flags);
 
@@ -41,9 +43,19 @@ rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags);
 
 /* Settle the format of path (fmt, or from the extension or the first bytes when fmt is
    RLA_FORMAT_AUTO) into *found and parse its header into *info on this rank alone: the part of
-   rla_io_read_sizes and rla_io_read that rank 0 does. Errors as theirs, not agreed. Local. */
+   rla_io_read_sizes and rla_io_read that rank 0 does. Errors as theirs, not agreed. keep: NULL,
+   or where a .npy file's descriptor is left open for rla_io_read_local (see rla_io_npy_header;
+   -1 for the other formats and on failure). Local. */
 rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
-                      rla_io_info *info);
+                      rla_io_info *info, int *keep);
+
+/* Scratch of the local reads, kept from one file to the next (zeroed at first; freed with
+   rla_io_scratch_free), so that a collection of many small files allocates it once. */
+typedef struct {
+  double *buf;
+  int64_t len; /* doubles */
+} rla_io_scratch;
+void rla_io_scratch_free(rla_io_scratch *s);
 
 /* Fill this rank's rows of the row-block A (info->m x info->n, zeroed, over any context: a rank
    of a larger one, or MPI_COMM_SELF) from path, of format fmt and header info (rla_io_header),
@@ -52,17 +64,19 @@ rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format 
    through the read fault point as its transfers); Matrix Market and PETSc AIJ read whole over
    self (a context over MPI_COMM_SELF) with rla_io_read and the rows copied. Does not check that
    the values are finite (the whole-file path does, as rla_io_read). Errors set on ctx, not
-   agreed. Local. */
+   agreed. fd: path's descriptor left open by rla_io_header (used, not closed), or -1 to open
+   it here. scratch: NULL, or the reads' scratch to reuse. Local. */
 rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_format fmt,
-                          const rla_io_info *info, rla_dmat A);
+                          const rla_io_info *info, rla_dmat A, int fd, rla_io_scratch *scratch);
 /* The .npy part of rla_io_read_local on the open descriptor fd: C order through
    rla_io_read_rowmajor_local, Fortran order one read per column. Local. */
 rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
-                              rla_dmat A);
+                              rla_dmat A, rla_io_scratch *scratch);
 /* rla_io_read_rowmajor on this rank alone, with POSIX reads of fd: its rows of A from the
-   row-major doubles at byte offset off, in the calls of rla_io_transfer. Local. */
+   row-major doubles at byte offset off, in the calls of rla_io_transfer; the buffer of a call
+   from scratch when it is not NULL. Local. */
 rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
-                                   const char *path);
+                                   const char *path, rla_io_scratch *scratch);
 /* Read bytes at off of fd (all of them: a short read is an error). Local. */
 rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes, const char *path);
 

@@ -216,7 +216,7 @@ static void shape_text(const struct header *h, char *out, size_t len)
   if (k < len) snprintf(out + k, len - k, h->rank == 1 ? ",)" : ")");
 }
 
-rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
+rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int *keep)
 {
   unsigned char pre[12];
   char *text = NULL, shape[256], what[400];
@@ -228,6 +228,7 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
   rla_err err = RLA_SUCCESS;
 
   memset(info, 0, sizeof(*info));
+  if (keep) *keep = -1;
   RLA_CALL(ctx, rla_io_open_fd(ctx, path, &fd, &size));
   r = pread(fd, pre, sizeof(pre), 0);
   got = r > 0 ? (size_t)r : 0;
@@ -292,7 +293,10 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info)
                 rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
 done:
   rla_free(&text);
-  if (fd >= 0) close(fd);
+  if (!err && keep)
+    *keep = fd;
+  else if (fd >= 0)
+    close(fd);
   return err;
 }
 
@@ -357,13 +361,13 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
 }
 
 rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
-                              rla_dmat A)
+                              rla_dmat A, rla_io_scratch *scratch)
 {
   int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A);
   double *a;
   int swap = !rla_io_host_little();
   if (!info->fortran) {
-    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path));
+    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path, scratch));
     return RLA_SUCCESS;
   }
   rla_dmat_sizes(A, &m, &n);
