@@ -126,5 +126,14 @@ rla_err rla_orth_cholqr_auto(struct rla_orth_run *o, int *ok)
   return passes(o, scholqr3_modes, 3, 1, ok);
 }
 
+rla_err rla_orth_cholqr_basis(struct rla_orth_run *o, int *ok)
+{
+  RLA_CALL(o->ctx, gram(o));
+  RLA_CALL(o->ctx, pass(o, PASS_GUARDED, ok));
+  if (*ok) return RLA_SUCCESS;
+  o->stats->shifted++;
+  return passes(o, scholqr3_modes, 3, 1, ok);
+}
+
 const struct rla_orth_ops rla_orth_cholqr2_ops = {"cholqr2", cholqr2};
 const struct rla_orth_ops rla_orth_scholqr3_ops = {"scholqr3", scholqr3};

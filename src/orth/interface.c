@@ -12,12 +12,14 @@
 #include "orth.h"
 
 static const struct rla_orth_ops auto_ops = {"auto", rla_orth_cholqr_auto};
+static const struct rla_orth_ops basis_ops = {"basis", rla_orth_cholqr_basis};
 
 static const struct rla_orth_ops *const registry[RLA_ORTH_NMETHODS] = {
     [RLA_ORTH_AUTO] = &auto_ops,
     [RLA_ORTH_TSQR] = &rla_orth_tsqr_ops,
     [RLA_ORTH_CHOLQR2] = &rla_orth_cholqr2_ops,
     [RLA_ORTH_SCHOLQR3] = &rla_orth_scholqr3_ops,
+    [RLA_ORTH_BASIS] = &basis_ops,
 };
 
 const char *rla_orth_method_name(rla_orth_method method)

@@ -14,6 +14,9 @@ typedef enum {
   RLA_ORTH_TSQR,     /* Householder TSQR (the reference) */
   RLA_ORTH_CHOLQR2,  /* CholeskyQR2 behind the guard, TSQR when it fails */
   RLA_ORTH_SCHOLQR3, /* shifted CholeskyQR3, TSQR when its guard fails */
+  RLA_ORTH_BASIS,    /* a basis of the range nearly orthonormal, ||Q^T Q - I||_2 <= 5/64: one
+                        guarded CholeskyQR pass, the rest of "auto" when the guard fails; for the
+                        intermediate iterates of a subspace iteration */
   RLA_ORTH_NMETHODS
 } rla_orth_method;
 
@@ -89,6 +92,10 @@ extern const struct rla_orth_ops rla_orth_tsqr_ops, rla_orth_cholqr2_ops, rla_or
 /* The auto sequence's first step: the Gram matrix and the guarded CholeskyQR pass; when that
    declines, shifted CholeskyQR3 on the same Gram matrix. Then CholeskyQR2's second pass. */
 rla_err rla_orth_cholqr_auto(struct rla_orth_run *o, int *ok);
+/* The basis method: the guarded pass alone when it is accepted (its Q then has
+   ||Q^T Q - I||_2 <= 5/64, Yamamoto, Nakatsukasa, Yanagisawa, Fukaya, ETNA 44 (2015), the
+   first pass of their proof of Thm 3.3); else shifted CholeskyQR3 as in "auto". */
+rla_err rla_orth_cholqr_basis(struct rla_orth_run *o, int *ok);
 
 /* R-only TSQR up a binomial tree: R on every rank in r (l x l). */
 rla_err rla_orth_tsqr_r(struct rla_orth_run *o, double *r, double *work);

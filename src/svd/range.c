@@ -19,8 +19,9 @@
    Cost at fixed rank with l = k + p: (2q + 2) products with A or A^T (for a dense A 2 m n l / P
    flops per rank each; one reduce-scatter or allgather of n l words), the sketch (for a dense A
    m n log2(b) / P for block SRHT, 2 m n l / P for Gaussian, no communication; a matrix-free A
-   takes one product with the explicit Omega^T), 2q + 3 orthonormalizations
-   (2 (m or n) l^2 / P flops per pass, two l^2 reductions), the K x K SVD on rank 0 (about
+   takes one product with the explicit Omega^T), 2q + 2 orthonormalizations (2 (m or n) l^2 / P
+   flops per pass, a reduction and a broadcast of l^2 words each; two passes for the final Q and
+   Q_B, one for the 2q intermediate iterates when its guard accepts it), the K x K SVD on rank 0 (about
    22 K^3 flops) and one broadcast of 2 K^2 words. Tolerance mode: the same per block of b
    columns, plus the projections against the K columns so far (4 m K b / P flops and one K b
    allreduce each). */
@@ -63,12 +64,12 @@ static rla_err project(struct run *R, int64_t c, double *y)
   return RLA_SUCCESS;
 }
 
-/* Y = (I - Q Q^T) Y, then orthonormalize it. */
-static rla_err deflate_orth(struct run *R, int64_t c, double *y)
+/* Y = (I - Q Q^T) Y, then orthonormalize it (basis: an intermediate iterate, see rla_svd_orth). */
+static rla_err deflate_orth(struct run *R, int basis, int64_t c, double *y)
 {
   RLA_CALL(R->ctx, project(R, c, y));
-  RLA_CALL(R->ctx,
-           rla_svd_orth(R->ctx, R->w->m, R->w->lm, c, y, R->P->ldq, NULL, R->P->orthw, R->info));
+  RLA_CALL(R->ctx, rla_svd_orth(R->ctx, basis, R->w->m, R->w->lm, c, y, R->P->ldq, NULL,
+                                R->P->orthw, R->info));
   return RLA_SUCCESS;
 }
 
@@ -92,19 +93,19 @@ static rla_err grow(struct run *R, int64_t c)
 
   err = rla_op_sketch_right(w->op, sk, y, P->ldq);
   RLA_CALL(ctx, rla_ctx_agree(ctx, err));
-  RLA_CALL(ctx, deflate_orth(R, c, y));
+  RLA_CALL(ctx, deflate_orth(R, R->S->q > 0, c, y));
   R->info->time_sketch += rla_wtime() - t;
   t = rla_wtime();
   for (int64_t j = 0; j < R->S->q; j++) {
     RLA_CALL(ctx, rla_fault_agree(ctx, "iterate"));
     RLA_CALL(ctx, rla_svd_work_apply_transpose(w, c, y, P->ldq, P->z, P->ldb));
-    RLA_CALL(ctx, rla_svd_orth(ctx, w->n, w->ln, c, P->z, P->ldb, NULL, P->orthw, R->info));
+    RLA_CALL(ctx, rla_svd_orth(ctx, 1, w->n, w->ln, c, P->z, P->ldb, NULL, P->orthw, R->info));
     RLA_CALL(ctx, rla_svd_work_apply(w, c, P->z, P->ldb, y, P->ldq));
-    RLA_CALL(ctx, deflate_orth(R, c, y));
+    RLA_CALL(ctx, deflate_orth(R, j + 1 < R->S->q, c, y));
   }
   R->info->time_power += rla_wtime() - t;
   t = rla_wtime();
-  if (R->K > 0) RLA_CALL(ctx, deflate_orth(R, c, y)); /* second Gram-Schmidt pass */
+  if (R->K > 0) RLA_CALL(ctx, deflate_orth(R, 0, c, y)); /* second Gram-Schmidt pass */
   RLA_CALL(ctx, rla_svd_work_apply_transpose(w, c, y, P->ldq, P->bt + R->K * P->ldb, P->ldb));
   R->K += c;
   R->info->blocks++;
@@ -226,7 +227,8 @@ static rla_err factors(struct run *R)
   double *buf = P->small, *sig = buf + 4, *ut = sig + K, *vt = ut + K * K, *local;
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, rla_svd_orth(ctx, R->w->n, R->w->ln, K, P->bt, P->ldb, P->rb, P->orthw, R->info));
+  RLA_CALL(ctx,
+           rla_svd_orth(ctx, 0, R->w->n, R->w->ln, K, P->bt, P->ldb, P->rb, P->orthw, R->info));
   if (rla_ctx_rank(ctx) == 0) {
     for (int64_t j = 0; j < K; j++)
       for (int64_t i = 0; i < K; i++)

@@ -121,15 +121,21 @@ static inline double rla_svd_ksum_value(const rla_svd_ksum *k) { return k->sum +
 
 /* Orthonormalize the distributed tall matrix X (m x l; this rank holds lm rows at x, leading
    dimension ldx) in place: X = Q R by the module's guarded sequence (RLA_ORTH_AUTO, see
-   src/orth/cholqr.c). When r is not NULL, rank 0 receives R (l x l, leading dimension l, upper
+   src/orth/cholqr.c), or, for an intermediate iterate of the power iterations (basis != 0), by
+   its first guarded pass alone when that is accepted (RLA_ORTH_BASIS: ||Q^T Q - I||_2 <= 5/64,
+   which the next product and orthonormalization absorb: the iteration needs the range of each
+   iterate, kept well conditioned, not an orthonormal basis of it; half the flops and reductions
+   of CholeskyQR2). When r is not NULL, rank 0 receives R (l x l, leading dimension l, upper
    triangular, zero below). Counts the shifted and TSQR fallbacks and the words in info.
    work: rla_orth_qr_work(l) doubles (the plan's orthw), so that only the rare TSQR fallback
    allocates. Collective. */
-static inline rla_err rla_svd_orth(rla_ctx ctx, int64_t m, int64_t lm, int64_t l, double *x,
-                                   int64_t ldx, double *r, double *work, rla_svd_info *info)
+static inline rla_err rla_svd_orth(rla_ctx ctx, int basis, int64_t m, int64_t lm, int64_t l,
+                                   double *x, int64_t ldx, double *r, double *work,
+                                   rla_svd_info *info)
 {
   rla_orth_stats st = {0, 0, 0};
-  rla_err err = rla_orth_qr(ctx, RLA_ORTH_AUTO, m, lm, l, x, ldx, r, &st, work);
+  rla_err err = rla_orth_qr(ctx, basis ? RLA_ORTH_BASIS : RLA_ORTH_AUTO, m, lm, l, x, ldx, r, &st,
+                            work);
   info->comm_words += st.words;
   info->qr_shifted += st.shifted;
   info->qr_tsqr += st.tsqr;

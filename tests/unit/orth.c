@@ -331,6 +331,39 @@ static long long counted_qr(rla_ctx ctx, rla_orth_method method, int r_only, int
    that counts allocations: none when the path takes no TSQR fallback (every method in R-only
    TSQR mode, the CholeskyQR paths of every method on the cases it finishes without TSQR), and
    Q, R and the stats bitwise the same as with the allocated buffers. */
+/* The basis method on the cases and splits of test_methods: on the well-conditioned case one
+   guarded pass (one Gram reduction and one broadcast of R with its verdict, no shift, no TSQR),
+   whose Q has ||Q^T Q - I||_2 <= 5/64 (the first pass of CholeskyQR2 under its guard: Yamamoto et
+   al., ETNA 44, 2015) and the backward error of the triangular solve; on the others the path and
+   the accuracy of "auto" (orth_bound of the path taken). The Frobenius norm bounds the 2-norm. */
+static void test_basis(void)
+{
+  const int64_t m = 61, l = 7;
+  double *x = malloc(sizeof(double) * (size_t)(m * l));
+  double *q = malloc(sizeof(double) * (size_t)((m + 1) * l)), r[49];
+  for (int kind = EVEN; kind <= GAPPED; kind++)
+    for (int c = 0; c < NCASES; c++) {
+      int64_t row0, lm, ld;
+      double xf;
+      rla_orth_stats st;
+      make_x(m, l, c, x);
+      xf = fro(m * l, x);
+      split(m, kind, &row0, &lm);
+      ld = lm + 1;
+      st = run_qr(RLA_ORTH_BASIS, m, l, x, row0, lm, q, ld, r);
+      if (c == WELL) {
+        RLA_ASSERT_ALL(st.shifted == 0 && st.tsqr == 0 && st.words == 7 * 7 + (7 * 7 + 1));
+        RLA_ASSERT_ALL(orth_error(lm, l, q, ld) <= 5.0 / 64.0);
+      } else {
+        RLA_ASSERT_ALL(st.shifted == 1 && (c == ILL15 || st.tsqr == (c == DEFICIENT || c == ZERO)));
+        RLA_ASSERT_ALL(orth_error(lm, l, q, ld) <= orth_bound(m, l, st.tsqr));
+      }
+      RLA_ASSERT_ALL(qr_residual(m, row0, lm, l, x, q, ld, r) <= res_bound(m, l) * xf);
+    }
+  free(x);
+  free(q);
+}
+
 static void test_workspace(void)
 {
   const int64_t m = 61, l = 7;
@@ -511,6 +544,7 @@ void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("orth", NULL, NULL);
   CU_add_test(s, "fast paths against the TSQR reference", test_methods);
+  CU_add_test(s, "basis: one guarded pass", test_basis);
   CU_add_test(s, "R only of a wide matrix", test_r_wide);
   CU_add_test(s, "workspace: no allocation, the same results", test_workspace);
   CU_add_test(s, "chunked reductions, replicated sums", test_reduce_chunked);

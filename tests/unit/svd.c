@@ -558,7 +558,7 @@ static void test_orth_paths(void)
     X = make_matrix(rla_test_ctx, m, l, l, sigma, 71, ROWBLOCK_GAPPED, full);
     memset(&info, 0, sizeof(info));
     rla_dmat_local(X, &x, &lm, NULL, &lld);
-    RLA_ASSERT_OK(rla_svd_orth(rla_test_ctx, m, lm, l, x, lld, r, NULL, &info));
+    RLA_ASSERT_OK(rla_svd_orth(rla_test_ctx, 0, m, lm, l, x, lld, r, NULL, &info));
     MPI_Bcast(r, 49, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     RLA_ASSERT_ALL(orth_loss(X) <= orth_tol(m, l));
     RLA_ASSERT_ALL(info.qr_shifted == (c >= 1) && info.qr_tsqr == (c >= 2));
