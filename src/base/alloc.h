@@ -17,12 +17,15 @@ rla_err rla_strndup(rla_ctx ctx, const char *s, size_t len, char **copy);
    freed (pointers into it become invalid). On failure (RLA_ERR_MEM) *ptr and *cap are left as
    they were. Local. */
 rla_err rla_grow(rla_ctx ctx, void *ptr, int64_t *cap, int64_t need, size_t size);
-/* rla_calloc for the local entries of a matrix: aligned to 64 bytes (to 2 MiB when it spans
-   8 MiB or more, so that huge pages cover it whole; see rla_advise_huge), so that the columns
+/* rla_calloc for the local entries of a matrix: aligned to 64 bytes (to 2 MiB from 1 MiB on,
+   and then rounded up to whole 2 MiB when that adds at most a quarter, so that huge pages cover
+   it; see rla_advise_huge), so that the columns
    start on cache-line boundaries when the leading dimension is a multiple of 8 and the
    8-vector kernels load without crossing lines. Zeroed by memset (every page is touched here,
-   as it would be when the matrix is filled). Also for work space that FFTW plans over (it
-   needs at most this alignment for its SIMD code). Free with rla_free. Local. */
+   as it would be when the matrix is filled): in a fresh process one fault per 2 MiB instead of
+   one per 4 KiB, which is what a first solve pays (chosen by measurement of cold launches: see
+   bench/README.md). Also for work space that FFTW plans over (it needs at most this alignment
+   for its SIMD code) and for the large work arrays of a plan. Free with rla_free. Local. */
 rla_err rla_calloc_matrix(rla_ctx ctx, size_t count, size_t size, void *ptr);
 
 #endif

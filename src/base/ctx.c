@@ -200,7 +200,7 @@ rla_err rla_fault_agree(rla_ctx ctx, const char *point)
   return rla_ctx_agree(ctx, rla_fault_check(ctx, point));
 }
 
-#define HUGE_MIN   ((size_t)8 << 20)
+#define HUGE_MIN   ((size_t)1 << 20)
 #define HUGE_ALIGN ((uintptr_t)2 << 20)
 void rla_advise_huge(void *p, size_t bytes)
 {
@@ -243,6 +243,12 @@ rla_err rla_calloc_matrix(rla_ctx ctx, size_t count, size_t size, void *ptr)
   size_t bytes;
   RLA_CALL(ctx, alloc_check(ctx, count, size));
   bytes = count && size ? count * size : 1;
+  /* from 1 MiB on, whole huge pages: the size rounded up to a multiple of 2 MiB when that adds
+     at most a quarter (a 1.7 MiB work array takes one huge page, a 1.1 MiB one does not) */
+  if (bytes >= HUGE_MIN && bytes <= SIZE_MAX - HUGE_ALIGN) {
+    size_t up = (bytes + HUGE_ALIGN - 1) & ~(size_t)(HUGE_ALIGN - 1);
+    if (up - bytes <= bytes / 4) bytes = up;
+  }
   if (posix_memalign(&p, bytes >= HUGE_MIN ? (size_t)HUGE_ALIGN : 64, bytes) != 0 || !p)
     return rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
                          "out of memory allocating %.3g MiB", (double)bytes / 1048576.0);

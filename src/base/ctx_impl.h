@@ -42,7 +42,7 @@ struct rla_ctx_s {
 long long rla_fault_passages(void);
 
 /* Ask for transparent huge pages on the 2 MiB-aligned interior of [p, p + bytes) when it spans
-   8 MiB or more; call it before the fresh pages of a calloc are first touched. For the local
+   1 MiB or more; call it before the fresh pages of a calloc are first touched. For the local
    arrays of matrices, which the passes over A stream many times: with 4 KiB pages a row chunk
    of the fused least-squares pass takes a TLB miss for each of its column pieces (4 KiB of
    each column, 1 MiB apart at d = 1024). Advisory: without THP nothing changes. Not for

@@ -20,6 +20,7 @@
 
 #include <lapacke.h>
 
+#include "../base/alloc.h"
 #include "../dmat/dmat_impl.h"
 #include "svd_impl.h"
 
@@ -80,6 +81,8 @@ static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
   err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->nrows);
   if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->counts);
   if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int), &w->displs);
+  if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int64_t), &w->row0);
+  if (!err) err = rla_calloc(S->ctx, (size_t)w->size, sizeof(int64_t), &w->rows);
   if (!err) {
     for (int r = 0; r < w->size; r++) {
       int64_t s = (int64_t)r * w->nb, e = s + w->nb;
@@ -88,11 +91,25 @@ static rla_err work_init(rla_svd S, struct rla_svd_plan *P, rla_op op)
       w->nrows[r] = (int)(e - s);
     }
     w->ln = w->nrows[w->rank];
-    err = rla_calloc(S->ctx, (size_t)(w->cmax * w->n), sizeof(double), &w->wide);
   }
-  if (!err) err = rla_calloc(S->ctx, (size_t)max1(w->cmax * w->ln), sizeof(double), &w->piece);
-  if (!err) err = rla_calloc(S->ctx, (size_t)(w->cmax * w->n), sizeof(double), &w->gathered);
   return err;
+}
+
+/* The next n doubles of a slab, from 64-byte boundaries. */
+static double *carve(double **next, int64_t n)
+{
+  double *p = *next;
+  *next += (max1(n) + 7) / 8 * 8;
+  return p;
+}
+
+/* Doubles of the slab that carve takes for arrays of these lengths. */
+static int64_t slab_doubles(const int64_t *len, int count)
+{
+  int64_t t = 0;
+  for (int i = 0; i < count; i++)
+    t += (max1(len[i]) + 7) / 8 * 8;
+  return t;
 }
 
 /* *sk = a new sketch of QB block i, set up (c columns wide, the block's seed). Collective. */
@@ -175,8 +192,18 @@ static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
   int64_t L = P->cap, lm = P->w.lm, nw = rla_orth_qr_work(L);
   rla_err err;
   if (nw < 4 + L + 2 * L * L) nw = 4 + L + 2 * L * L;
-  err = rla_calloc(ctx, (size_t)(P->ldq * L), sizeof(double), &P->q);
-  if (!err) err = rla_calloc(ctx, (size_t)(P->ldb * L), sizeof(double), &P->bt);
+  int64_t len[3] = {P->ldq * L, P->ldb * L, P->U ? 0 : max1(lm) * L};
+  double *at;
+  err = rla_calloc_matrix(ctx, (size_t)slab_doubles(len, 3), sizeof(double), &P->capslab);
+  if (!err) {
+    at = P->capslab;
+    P->q = carve(&at, len[0]);
+    P->bt = carve(&at, len[1]);
+    if (!P->U) {
+      P->ldu = max1(lm);
+      P->u = carve(&at, len[2]);
+    }
+  }
   if (!err) err = rla_calloc(ctx, (size_t)(L * P->c), sizeof(double), &P->proj);
   if (!err) err = rla_calloc(ctx, (size_t)nw, sizeof(double), &P->orthw);
   P->small = P->gram = P->orthw;
@@ -186,18 +213,15 @@ static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
   if (!err && rla_ctx_rank(ctx) == 0)
     err = rla_calloc(ctx, (size_t)(L * L), sizeof(double), &P->mat);
   if (!err) err = small_svd_work(S, P);
-  if (!err && !P->U) {
-    P->ldu = max1(lm);
-    err = rla_calloc(ctx, (size_t)(P->ldu * L), sizeof(double), &P->u);
-  }
   return err;
 }
 
 /* Frees the buffers of the cap (accepts NULL ones). Collective (frees distributed matrices). */
 static void free_cap(struct rla_svd_plan *P)
 {
-  rla_free(&P->q);
-  rla_free(&P->bt);
+  if (!P->U) P->u = NULL; /* u, q and bt are views of capslab */
+  P->q = P->bt = NULL;
+  rla_free(&P->capslab);
   rla_free(&P->proj);
   P->small = P->gram = NULL; /* views of orthw */
   rla_free(&P->orthw);
@@ -206,7 +230,6 @@ static void free_cap(struct rla_svd_plan *P)
   rla_free(&P->gesdd_work);
   rla_free(&P->iwork);
   rla_free(&P->sigma);
-  if (!P->U) rla_free(&P->u);
   rla_dmat_destroy(&P->U);
   rla_dmat_destroy(&P->V);
 }
@@ -235,12 +258,13 @@ static rla_err cap_plan(rla_svd S, struct rla_svd_plan *P)
 rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols)
 {
   struct rla_svd_plan *P = &S->plan, N;
-  double *q = P->q, *bt = P->bt;
+  double *q = P->q, *bt = P->bt, *old = P->capslab;
   int64_t ldq = P->ldq, ldb = P->ldb, cap = P->cap;
   rla_err err;
   if (cols <= P->cap) return RLA_SUCCESS;
-  /* the old buffers but the basis and B^T go first, so that the peak stays near the new size */
-  P->q = P->bt = NULL;
+  /* the old buffers but the basis and B^T (in the old slab) go first, so that the peak stays
+     near the new size */
+  P->capslab = NULL;
   free_cap(P);
   N = *P;
   N.cap = 2 * cap > cols ? 2 * cap : cols;
@@ -251,8 +275,7 @@ rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols)
     memcpy(N.bt, bt, sizeof(double) * (size_t)(ldb * cap));
     *P = N;
   }
-  rla_free(&q);
-  rla_free(&bt);
+  rla_free(&old);
   if (err) {
     free_cap(&N);
     rla_svd_plan_destroy(P);
@@ -262,14 +285,33 @@ rla_err rla_svd_plan_reserve(rla_svd S, int64_t cols)
   return RLA_SUCCESS;
 }
 
-/* The buffers whose size does not depend on the cap. Local. */
+/* The buffers whose size does not depend on the cap: the products' scratch and z in one slab
+   (touched here, on huge pages where the kernel allows: in a fresh process the first touch of
+   each 4 KiB page costs more than the products that use it; chosen by measurement of cold
+   launches, see bench/README.md). Local. */
 static rla_err fixed_buffers(rla_svd S, struct rla_svd_plan *P)
 {
+  struct rla_svd_work *w = &P->w;
+  int64_t len[5];
+  double *at;
   rla_err err;
-  P->ldq = max1(P->w.lm);
-  P->ldb = max1(P->w.ln);
-  err = rla_calloc(S->ctx, (size_t)(P->ldb * P->c), sizeof(double), &P->z);
-  if (!err) err = rla_calloc(S->ctx, (size_t)P->w.n, sizeof(double), &P->colsq);
+  P->ldq = max1(w->lm);
+  P->ldb = max1(w->ln);
+  len[0] = w->cmax * w->n; /* wide */
+  len[1] = w->cmax * w->ln; /* piece */
+  len[2] = w->cmax * w->n; /* gathered */
+  len[3] = rla_reduce_scatter_rows_work(w->size, w->cmax * w->nb); /* ring */
+  len[4] = P->ldb * P->c; /* z */
+  err = rla_calloc_matrix(S->ctx, (size_t)slab_doubles(len, 5), sizeof(double), &w->slab);
+  if (!err) {
+    at = w->slab;
+    w->wide = carve(&at, len[0]);
+    w->piece = carve(&at, len[1]);
+    w->gathered = carve(&at, len[2]);
+    w->ring = carve(&at, len[3]);
+    P->z = carve(&at, len[4]);
+    err = rla_calloc(S->ctx, (size_t)w->n, sizeof(double), &P->colsq);
+  }
   return err;
 }
 
@@ -303,10 +345,9 @@ void rla_svd_plan_destroy(struct rla_svd_plan *P)
   rla_free(&w->nrows);
   rla_free(&w->counts);
   rla_free(&w->displs);
-  rla_free(&w->wide);
-  rla_free(&w->piece);
-  rla_free(&w->gathered);
-  rla_free(&P->z);
+  rla_free(&w->row0);
+  rla_free(&w->rows);
+  rla_free(&w->slab); /* wide, piece, gathered, ring and z */
   rla_free(&P->colsq);
   free_cap(P);
   memset(P, 0, sizeof(*P));

@@ -31,6 +31,9 @@ struct rla_svd_work {
   double *wide;         /* cmax x n: Y^T A; n x c: the gathered Z */
   double *piece;        /* cmax x ln: this rank's part of wide */
   double *gathered;     /* cmax x n: the gathered Z^T, before its transposition into wide */
+  double *ring;         /* the reduce-scatter's work (rla_reduce_scatter_rows_work) */
+  int64_t *row0, *rows; /* the ranks' parts of wide (doubles), set by each reduce-scatter */
+  double *slab;         /* one allocation holding wide, piece, gathered, ring and the plan's z */
   rla_svd_info *info;   /* receives the communication counts */
 };
 
@@ -72,6 +75,7 @@ struct rla_svd_plan {
   rla_dmat U, V; /* m x cap (dense operators only, the rows of A) and n x cap */
   double *u;     /* lm x cap: U's local rows (U's array for a dense operator) */
   int64_t ldu;
+  double *capslab; /* one allocation holding q, bt and (matrix-free operators) u */
 };
 
 /* QB blocks a tolerance-mode plan is made for at setup (see plan.c). */

@@ -3,7 +3,10 @@
    (m x c) has the operator's row split and Z (n x c) the row blocks ceil(n/P) of the n side.
    Cost per product: the operator's product with c vectors (2 m n c / P flops per rank for a
    dense A, one local GEMM) and one collective of c*n words: an allgather of Z for A Z, a
-   reduce-scatter of the partial sums Y^T A for A^T Y. The partial sums are exchanged as
+   reduce-scatter of the partial sums Y^T A for A^T Y (the library's ring, src/base/reduce.c,
+   over work planned with the rest: Open MPI's MPI_Reduce_scatter allocates its temporaries at
+   every call, fresh pages that a first solve pays for; chosen by measurement, see
+   bench/README.md). The partial sums are exchanged as
    c x (rows) pieces, so that each rank's part is contiguous; the gathered Z^T (c x n) is
    transposed locally into the n x c array the operator takes, in tiles (a datatype of one
    strided row, unpacked element by element, was slower: see bench/README.md). */
@@ -48,10 +51,14 @@ rla_err rla_svd_work_apply_transpose(struct rla_svd_work *w, int64_t c, const do
   if (c == 0) return RLA_SUCCESS;
   err = rla_op_left_mult_local(w->op, c, y, ldy, w->wide, c);
   RLA_CALL(w->ctx, rla_ctx_agree(w->ctx, err));
-  set_counts(w, c);
-  RLA_MPI(w->ctx, MPI_Reduce_scatter(w->wide, w->piece, w->counts, MPI_DOUBLE, MPI_SUM, w->comm));
+  /* wide as one column of c n doubles, rank r's part the c nrows[r] from c r nb on */
+  for (int r = 0; r < w->size; r++) {
+    w->row0[r] = c * w->nb * r < c * w->n ? c * w->nb * r : c * w->n;
+    w->rows[r] = c * w->nrows[r];
+  }
+  RLA_CALL(w->ctx, rla_reduce_scatter_rows(w->ctx, w->wide, c * w->n, 1, w->row0, w->rows, w->ring));
   w->info->comm_words += c * w->n;
-  transpose(c, w->ln, w->piece, c, z, ldz);
+  transpose(c, w->ln, w->wide + w->row0[w->rank], c, z, ldz);
   return RLA_SUCCESS;
 }
 
