@@ -290,8 +290,37 @@ static rla_err from_self(rla_ctx ctx, rla_ctx self, rla_err err)
   return rla_error_set(ctx, err, __func__, __FILE__, __LINE__, "%s", rla_ctx_error_message(self));
 }
 
+/* The blocks this rank owns, zeroed, over self, in one allocation (rla_dmat_create_rowblocks;
+   the lowest-numbered owns it). Local (over self). */
+static rla_err create_owned(rla_ctx self, int64_t n, int64_t m, const int64_t *wid,
+                            const int *owner, int rank, rla_dmat *b)
+{
+  int64_t count = 0, *w = NULL, *idx = NULL;
+  rla_dmat *mats = NULL;
+  rla_err err;
+  for (int64_t i = 0; i < n; i++)
+    count += owner[i] == rank;
+  if (count == 0) return RLA_SUCCESS;
+  err = rla_calloc(self, (size_t)count, sizeof(int64_t), &w);
+  if (!err) err = rla_calloc(self, (size_t)count, sizeof(int64_t), &idx);
+  if (!err) err = rla_calloc(self, (size_t)count, sizeof(rla_dmat), &mats);
+  for (int64_t i = 0, k = 0; !err && i < n; i++)
+    if (owner[i] == rank) {
+      idx[k] = i;
+      w[k++] = wid[i];
+    }
+  if (!err) err = rla_dmat_create_rowblocks(self, count, m, w, mats);
+  for (int64_t k = 0; !err && k < count; k++)
+    b[idx[k]] = mats[k];
+  rla_free(&w);
+  rla_free(&idx);
+  rla_free(&mats);
+  return err;
+}
+
 /* The blocks distribution: each rank reads the blocks it owns, whole, into matrices over a
-   context on MPI_COMM_SELF, with no communication per block; b[n] (one entry past the blocks)
+   context on MPI_COMM_SELF (made together, in one allocation), with no communication per
+   block; b[n] (one entry past the blocks)
    holds a 1 x 1 matrix over that context, so rla_cluster_collection_free finds and frees it
    after the blocks, on every rank (also one that owns none). One agreement at the end: the
    first block in the collection's order that failed on any rank. */
@@ -306,13 +335,14 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
   if (!err) err = create_self(ctx, &self);
   if (!err) err = from_self(ctx, self, rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]));
   if (!err) err = rla_cluster_owners(ctx, rla_ctx_size(ctx), n, wid, owner);
+  if (!err)
+    err = from_self(ctx, self,
+                    create_owned(self, n, info[0].m, wid, owner, rla_ctx_rank(ctx), b));
   if (err) key = -1; /* before any block */
   for (int64_t i = 0; i < n && !err; i++) {
     if (owner[i] != rla_ctx_rank(ctx)) continue;
-    err = rla_dmat_create_rowblock(self, info[i].m, wid[i], 0, &b[i]);
-    if (!err)
-      err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
-                              &scratch);
+    err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
+                            &scratch);
     if (!err) err = rla_dmat_check_finite(b[i], list[i]);
     if (err) {
       err = from_self(ctx, self, err);

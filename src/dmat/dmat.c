@@ -71,10 +71,9 @@ static rla_err check_sizes(rla_ctx ctx, int64_t m, int64_t n, int64_t mb, int64_
   return RLA_SUCCESS;
 }
 
-/* the fields, the descriptor and the zeroed local array of A on the grid ictxt; no
-   communication, errors not agreed (the local array is freed on failure) */
-static rla_err init_local(rla_ctx ctx, rla_dmat A, rla_dmat_layout layout, int64_t m, int64_t n,
-                          int64_t mb, int64_t nb, int ictxt)
+/* the fields and the descriptor of A on the grid ictxt; no communication, errors not agreed */
+static rla_err init_fields(rla_ctx ctx, rla_dmat A, rla_dmat_layout layout, int64_t m, int64_t n,
+                           int64_t mb, int64_t nb, int ictxt)
 {
   int info = 0, zero = 0, im = (int)m, in = (int)n, imb = (int)mb, inb = (int)nb, illd;
   A->ctx = ctx;
@@ -92,7 +91,16 @@ static rla_err init_local(rla_ctx ctx, rla_dmat A, rla_dmat_layout layout, int64
   descinit_(A->desc, &im, &in, &imb, &inb, &zero, &zero, &A->ictxt, &illd, &info);
   RLA_CHECK(ctx, !info, RLA_ERR_INTERNAL, "descinit failed (info %d) for %lld x %lld", info,
             (long long)m, (long long)n);
+  return RLA_SUCCESS;
+}
+
+/* init_fields and the zeroed local array of A; errors not agreed */
+static rla_err init_local(rla_ctx ctx, rla_dmat A, rla_dmat_layout layout, int64_t m, int64_t n,
+                          int64_t mb, int64_t nb, int ictxt)
+{
+  RLA_CALL(ctx, init_fields(ctx, A, layout, m, n, mb, nb, ictxt));
   RLA_CALL(ctx, rla_calloc_matrix(ctx, local_entries(A), sizeof(double), &A->a));
+  A->storage = A->a;
   return RLA_SUCCESS;
 }
 
@@ -111,7 +119,7 @@ static rla_err create(rla_ctx ctx, rla_dmat_layout layout, int64_t m, int64_t n,
   if (!err) err = rla_ctx_grid(ctx, nprow, npcol, &ictxt);
   if (!err) err = rla_ctx_agree(ctx, init_local(ctx, A, layout, m, n, mb, nb, ictxt));
   if (err) {
-    if (A) free(A->a);
+    if (A) free(A->storage);
     free(A);
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
@@ -130,15 +138,24 @@ rla_err rla_dmat_create_rowblocks(rla_ctx ctx, int64_t count, int64_t m, const i
   for (int64_t i = 0; i < count; i++)
     RLA_CALL(ctx, check_sizes(ctx, m, n[i], mb, 64));
   RLA_CALL(ctx, rla_ctx_grid(ctx, (int)p, 1, &ictxt));
+  size_t total = 0;
+  double *at;
   for (int64_t i = 0; i < count && !err; i++) {
     err = rla_calloc(ctx, 1, sizeof(*A[i]), &A[i]);
-    if (!err) err = init_local(ctx, A[i], RLA_DMAT_ROWBLOCK, m, n[i], mb, 64, ictxt);
+    if (!err) err = init_fields(ctx, A[i], RLA_DMAT_ROWBLOCK, m, n[i], mb, 64, ictxt);
+    if (!err) total += (local_entries(A[i]) + 7) / 8 * 8;
+  }
+  if (!err && count > 0) err = rla_calloc_matrix(ctx, total, sizeof(double), &A[0]->storage);
+  at = err || count == 0 ? NULL : A[0]->storage;
+  for (int64_t i = 0; at && i < count; i++) {
+    A[i]->a = at;
+    at += (local_entries(A[i]) + 7) / 8 * 8;
   }
   err = rla_ctx_agree(ctx, err);
   if (err) {
     for (int64_t i = 0; i < count; i++)
       if (A[i]) {
-        free(A[i]->a);
+        free(A[i]->storage);
         free(A[i]);
         A[i] = NULL;
       }
@@ -183,7 +200,7 @@ rla_err rla_dmat_duplicate(rla_dmat A, rla_dmat *B)
 rla_err rla_dmat_destroy(rla_dmat *A)
 {
   if (!A || !*A) return RLA_SUCCESS;
-  free((*A)->a);
+  free((*A)->storage);
   free(*A);
   *A = NULL;
   return RLA_SUCCESS;

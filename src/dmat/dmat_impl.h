@@ -13,6 +13,9 @@ struct rla_dmat_s {
   int desc[9]; /* ScaLAPACK descriptor */
   int64_t lm, ln, lld;
   double *a;
+  /* what rla_dmat_destroy frees: a, or for the first matrix of rla_dmat_create_rowblocks the
+     storage of all of them, NULL for the others */
+  double *storage;
 };
 
 /* Entries of a dimension of n in blocks of nb held by process iproc of nprocs (ScaLAPACK's
@@ -34,7 +37,11 @@ static inline int64_t rla_dmat_l2g(int64_t l, int64_t nb, int iproc, int nprocs)
 
 /* count zeroed row-block matrices A[i] of m x n[i] (row block ceil(m / P), as
    rla_dmat_create_rowblock with mb = 0), with one agreement for all of them instead of two
-   each. Collective. Errors: as rla_dmat_create_rowblock; on failure every A[i] is NULL. */
+   each, and their local arrays in one allocation (64-byte aligned each): many small matrices
+   then take huge pages as one large one does, not one 4 KiB page fault after another (chosen by
+   measurement of cold reads of a collection: see bench/README.md). A[0] owns that storage:
+   destroy all of them together (A[0] last, or at least after the others are no longer used).
+   count >= 1. Collective. Errors: as rla_dmat_create_rowblock; on failure every A[i] is NULL. */
 rla_err rla_dmat_create_rowblocks(rla_ctx ctx, int64_t count, int64_t m, const int64_t *n,
                                   rla_dmat *A);
 
