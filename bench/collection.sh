@@ -4,10 +4,12 @@
 # COLL_WIDTH (784 x 8), made with rla-gen, against one .npy file holding the same bytes (their
 # concatenation, COLL_M x COLL_FILES*COLL_WIDTH), both read by rla_cluster_collection_read_dist
 # on COLL_NP (2) ranks in the same run (bench/bench_collection): time per file and the ratio to
-# the one file, for the many files in the auto, rows and blocks distributions.
+# the one file, for the many files in the auto, rows and blocks distributions (warm: the best
+# of repeated reads in one process); then cold: one launch per read (a fresh process, as
+# rla-cluster reads), the two alternately, medians and ratio.
 # Usage: sh bench/collection.sh [BUILDDIR] (default: the current directory); builds
 # bench/bench_collection and drivers/rla-gen there. Environment: COLL_FILES, COLL_M, COLL_WIDTH,
-# COLL_NP, COLL_REPEAT (7).
+# COLL_NP, COLL_REPEAT (11), COLL_COLD (5 cold launches of each).
 set -u
 builddir=$(cd "${1:-.}" && pwd)
 N=${COLL_FILES:-300} M=${COLL_M:-784} W=${COLL_WIDTH:-8} NP=${COLL_NP:-2}
@@ -35,4 +37,27 @@ echo "collection.sh: $N files of $M x $W against one $M x $((N * W)) file, $NP r
 mpiexec -np "$NP" "$builddir/bench/bench_collection" --many "$tmp/many/manifest.txt" \
   --single "$tmp/single" --repeat "${COLL_REPEAT:-11}" ||
   { echo "collection.sh: bench_collection failed"; exit 1; }
+
+# cold: one launch per read, the many files and the one file alternately, COLL_COLD (5) each
+echo "collection.sh: cold reads, one launch each, alternately $(load)"
+: >"$tmp/cold.txt"
+for i in $(seq "${COLL_COLD:-5}"); do
+  for which in many single; do
+    mpiexec -np "$NP" "$builddir/bench/bench_collection" --many "$tmp/many/manifest.txt" \
+      --single "$tmp/single" --cold "$which" >"$tmp/one.txt" 2>&1 ||
+      { cat "$tmp/one.txt"; echo "collection.sh: cold read failed"; exit 1; }
+    echo "$which $(sed -n 's/^RESULT cold_time //p' "$tmp/one.txt")" >>"$tmp/cold.txt"
+  done
+done
+"$PY" - "$tmp/cold.txt" "$N" <<'EOF'
+import statistics, sys
+t = {}
+for line in open(sys.argv[1]):
+    which, v = line.split()
+    t.setdefault(which, []).append(float(v))
+m, s = statistics.median(t["many"]), statistics.median(t["single"])
+print(f"cold many ({sys.argv[2]} files): median {m:.4f} s ({min(t['many']):.4f}-{max(t['many']):.4f}); "
+      f"one file: median {s:.4f} s ({min(t['single']):.4f}-{max(t['single']):.4f}); ratio {m / s:.2f}x")
+print(f"RESULT cold_many_time {m:.6f}\nRESULT cold_single_time {s:.6f}\nRESULT cold_ratio {m / s:.3f}")
+EOF
 echo "collection.sh: done $(load)"
