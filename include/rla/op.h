@@ -58,8 +58,8 @@ rla_err rla_op_create_dense(rla_dmat A, rla_op *op);
    is in cache). Omega A (l x n out) and A Omega^T (lm x l out): sparse sign 2 k nnz flops and
    k lm (left) or k n (right) sampled entries; Gaussian 2 l nnz flops and l lm (left) or l n
    (right) normal values; block SRHT, which mixes rows, on dense panels of A (lm x c columns for
-   the left sketch, r x n rows for the right one, c and r up to 32 as the workspace set up by the
-   solver allows): lm n words written and the dense transform's n lm log2(b) flops. Every sketch
+   the left sketch, r x n rows for the right one, c and r up to 32 as the workspace of
+   rla_op_setup allows: O(lm + n nv) words for nv vectors): lm n words written and the dense transform's n lm log2(b) flops. Every sketch
    writes its l n (left) or lm l (right) outputs. The sketches' entries are those of the sketch's
    own kernels, so they match the dense operator's sketches of the same matrix to rounding, on
    any number of ranks. */

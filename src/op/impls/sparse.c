@@ -209,11 +209,15 @@ static rla_err sparse_norm_max(rla_op op, double *nrm)
   return RLA_SUCCESS;
 }
 
-/* Workspace: the block SRHT's dense panels (lm x c or r x n), the Gaussian right sketch's
-   transposed block of Omega (n x kb and its stage), the Gaussian left sketch's group. */
+/* Workspace: the Gaussian right sketch's transposed block of Omega (n x kb and its stage, kb up
+   to min(nv, PANEL): the solvers set up for l vectors before A Omega^T), which also holds the
+   block SRHT's row panels (r x n); at least one column of the local rows for the block SRHT's
+   column panels (lm x c, c as many as fit); the Gaussian left sketch's group. O(lm + n nv)
+   words, never lm nv. */
 static int64_t sparse_work_doubles(rla_op op, int64_t nv)
 {
-  return max64(max64(op->lm, op->n + GAUSS_STAGE) * min64(nv, PANEL), 2 * GAUSS_GROUP * GAUSS_ROWS);
+  return max64(max64(op->lm, (op->n + GAUSS_STAGE) * min64(nv, PANEL)),
+               2 * GAUSS_GROUP * GAUSS_ROWS);
 }
 
 /* Vectors of length len the workspace holds (at most PANEL); RLA_ERR_ARG when not one. */
