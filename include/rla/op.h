@@ -3,9 +3,11 @@
    owns a contiguous range of rows of A (any range, possibly empty); the solvers reach A only
    through an operator: products Y = A X and W = A^T Y on blocks of vectors, the sketches
    Omega A and A Omega^T, and column norms.
-   Implementations: a dense row-block rla_dmat (rla_op_create_dense) and a matrix-free operator
-   built from the user's two callbacks (rla_op_create_shell). Others (sparse row blocks, PETSc's
-   Mat inside the plugin) plug into the same table.
+   Implementations: a dense row-block rla_dmat (rla_op_create_dense), a sparse CSR row-block
+   rla_smat (rla_op_create_sparse: products and sketches in O(nnz) per vector, never densified
+   but for the block SRHT's panels) and a matrix-free operator built from the user's two
+   callbacks (rla_op_create_shell). Others (PETSc's Mat inside the plugin) plug into the same
+   table.
    Lifecycle: create -> hand to a solver (rla_lsq_set_operator, rla_svd_set_operator), which sets
    it up -> destroy after the solver is done with it. */
 #ifndef RLA_OP_H
@@ -15,6 +17,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/smat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +47,24 @@ typedef struct {
    Errors: RLA_ERR_ARG (NULL, or A not row-block), RLA_ERR_MEM. */
 rla_err rla_op_create_dense(rla_dmat A, rla_op *op);
 
+/* Operator of a sparse row-block matrix (CSR).
+   Local. A: an rla_smat (rla_smat_create_csr or a reader), borrowed: it must outlive the
+   operator; the operator reads its values at every call (so they may be scaled in place between
+   calls) and never changes them. The rows of each rank are those of A.
+   Errors: RLA_ERR_ARG (NULL A or op), RLA_ERR_MEM (lm 64-bit cursors of its own).
+   Notes: no kernel communicates but the collective checks; all read A once per call. Costs per
+   rank (nnz: this rank's nonzeros, lm its rows, nv vectors): products A X, A^T Y, Y^T A, the
+   fused normal and residual passes 2 nnz nv flops each (a row is used for every vector while it
+   is in cache). Omega A (l x n out) and A Omega^T (lm x l out): sparse sign 2 k nnz flops and
+   k lm (left) or k n (right) sampled entries; Gaussian 2 l nnz flops and l lm (left) or l n
+   (right) normal values; block SRHT, which mixes rows, on dense panels of A (lm x c columns for
+   the left sketch, r x n rows for the right one, c and r up to 32 as the workspace of
+   rla_op_setup allows: O(lm + n nv) words for nv vectors): lm n words written and the dense transform's n lm log2(b) flops. Every sketch
+   writes its l n (left) or lm l (right) outputs. The sketches' entries are those of the sketch's
+   own kernels, so they match the dense operator's sketches of the same matrix to rounding, on
+   any number of ranks. */
+rla_err rla_op_create_sparse(rla_smat A, rla_op *op);
+
 /* Matrix-free operator from callbacks.
    Collective on ctx. m, n: global sizes, the same on every rank; lm: the rows of this rank
    (ranks own consecutive ranges in rank order; the lm sum to m; lm may be 0). ops: copied.
@@ -66,7 +87,7 @@ void rla_op_sizes(rla_op op, int64_t *m, int64_t *n);
 /* This rank's rows [row0, row0 + lm). Local. */
 void rla_op_local_rows(rla_op op, int64_t *row0, int64_t *lm);
 rla_ctx rla_op_ctx(rla_op op);           /* Local. */
-const char *rla_op_type_name(rla_op op); /* "dense" or "shell". Local. */
+const char *rla_op_type_name(rla_op op); /* "dense", "sparse" or "shell". Local. */
 /* The dense matrix of a dense operator (borrowed). Local. Errors: RLA_ERR_UNSUPPORTED for
    other operators (the direct solvers PDGELS and PDGESVD need the dense matrix). */
 rla_err rla_op_get_dmat(rla_op op, rla_dmat *A);

@@ -50,6 +50,24 @@ void rla_smat_local(rla_smat A, const int64_t **rowptr, const int32_t **colind, 
 int64_t rla_smat_local_nnz(rla_smat A);
 int64_t rla_smat_nnz(rla_smat A);
 
+/* Scale the rows: A(i, :) *= d[i - row0] for this rank's rows (equilibration). Local.
+   d: lm factors of this rank's rows, borrowed for the call. The structure is kept (an entry
+   scaled to zero stays stored).
+   Errors (A unchanged): RLA_ERR_ARG (NULL A, or NULL d with lm > 0), RLA_ERR_VALUE (a NaN or
+   Inf factor, named by its global row). */
+rla_err rla_smat_scale_rows(rla_smat A, const double *d);
+/* Scale the columns: A(:, j) *= d[j] (equilibration). Local: every rank calls it with the same
+   d for the matrix to be scaled as a whole. d: n factors, borrowed for the call. The structure
+   is kept.
+   Errors (A unchanged): RLA_ERR_ARG (NULL A or d), RLA_ERR_VALUE (a NaN or Inf factor, named by
+   its column). */
+rla_err rla_smat_scale_columns(rla_smat A, const double *d);
+/* Frobenius norm of A, the same on every rank. Collective. Overflow-safe as rla_dmat_norm_fro
+   (scaled sums of squares: no overflow for entries up to DBL_MAX); a NaN or Inf value gives
+   NaN or Inf. O(nnz / P) flops and one allreduce.
+   Errors: RLA_ERR_ARG (NULL A or nrm, on the rank that passed it). */
+rla_err rla_smat_norm_fro(rla_smat A, double *nrm);
+
 #ifdef __cplusplus
 }
 #endif

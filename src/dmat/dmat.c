@@ -318,13 +318,14 @@ static void ssq_combine(void *in, void *inout, int *len, MPI_Datatype *type)
    squares, whose rounding error stays near eps instead of growing with the number of entries
    (a plain running sum of N squares is off by about sqrt(N) eps, enough to spoil
    ||A||_F^2 - ||B||_F^2 identities at 1e-7). NaN gives ssq = NaN, Inf gives scale = Inf. */
-static void local_ssq(rla_dmat A, double *scale, double *ssq)
+static void local_ssq(const double *a, int64_t lm, int64_t ln, int64_t lld, double *scale,
+                      double *ssq)
 {
   double amax = 0.0, sum = 0.0, comp = 0.0, inv;
   int nan = 0, e;
-  for (int64_t j = 0; j < A->ln; j++)
-    for (int64_t i = 0; i < A->lm; i++) {
-      double x = fabs(A->a[i + j * A->lld]);
+  for (int64_t j = 0; j < ln; j++)
+    for (int64_t i = 0; i < lm; i++) {
+      double x = fabs(a[i + j * lld]);
       if (x > amax) amax = x;
       nan |= isnan(x);
     }
@@ -343,9 +344,9 @@ static void local_ssq(rla_dmat A, double *scale, double *ssq)
   }
   frexp(amax, &e);
   inv = ldexp(1.0, -e);
-  for (int64_t j = 0; j < A->ln; j++)
-    for (int64_t i = 0; i < A->lm; i++) {
-      double x = A->a[i + j * A->lld] * inv, t = sum + x * x;
+  for (int64_t j = 0; j < ln; j++)
+    for (int64_t i = 0; i < lm; i++) {
+      double x = a[i + j * lld] * inv, t = sum + x * x;
       comp += fabs(sum) >= x * x ? (sum - t) + x * x : (x * x - t) + sum;
       sum = t;
     }
@@ -353,20 +354,26 @@ static void local_ssq(rla_dmat A, double *scale, double *ssq)
   *ssq = sum + comp;
 }
 
-rla_err rla_dmat_norm_fro(rla_dmat A, double *nrm)
+rla_err rla_norm_fro_pieces(rla_ctx ctx, const double *a, int64_t lm, int64_t ln, int64_t lld,
+                            double *nrm)
 {
   double loc[2], glob[2];
   MPI_Op op;
   MPI_Datatype pair;
-  local_ssq(A, &loc[0], &loc[1]);
+  local_ssq(a, lm, ln, lld, &loc[0], &loc[1]);
   MPI_Type_contiguous(2, MPI_DOUBLE, &pair);
   MPI_Type_commit(&pair);
   MPI_Op_create(ssq_combine, 1, &op);
-  MPI_Allreduce(loc, glob, 1, pair, op, A->ctx->comm);
+  MPI_Allreduce(loc, glob, 1, pair, op, rla_ctx_comm(ctx));
   MPI_Op_free(&op);
   MPI_Type_free(&pair);
   *nrm = glob[0] * sqrt(glob[1]);
   return RLA_SUCCESS;
+}
+
+rla_err rla_dmat_norm_fro(rla_dmat A, double *nrm)
+{
+  return rla_norm_fro_pieces(A->ctx, A->a, A->lm, A->ln, A->lld, nrm);
 }
 
 rla_err rla_dmat_norm_max(rla_dmat A, double *nrm)

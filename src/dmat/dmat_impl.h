@@ -45,6 +45,12 @@ static inline int64_t rla_dmat_l2g(int64_t l, int64_t nb, int iproc, int nprocs)
 rla_err rla_dmat_create_rowblocks(rla_ctx ctx, int64_t count, int64_t m, const int64_t *n,
                                   rla_dmat *A);
 
+/* The Frobenius norm of the matrix whose pieces the ranks hold, this rank's as the lm x ln
+   column-major array a (leading dimension lld): the overflow-safe scaled sums of squares of
+   rla_dmat_norm_fro, combined in one allreduce. Collective. */
+rla_err rla_norm_fro_pieces(rla_ctx ctx, const double *a, int64_t lm, int64_t ln, int64_t lld,
+                            double *nrm);
+
 /* BLACS context of an nprow x npcol grid over the ctx communicator (column-major rank order),
    made on first use and freed with the context. Collective on first use. */
 rla_err rla_ctx_grid(rla_ctx ctx, int nprow, int npcol, int *ictxt);

@@ -29,9 +29,9 @@ struct rla_op_ops {
   rla_err (*sketch_right)(rla_op op, rla_sketch S, double *y, int64_t ldy);
   /* c (n) += this rank's squared column norms. */
   rla_err (*column_sumsq)(rla_op op, double *c);
-  /* Collective: RLA_ERR_VALUE naming the first NaN/Inf (dense only). */
+  /* Collective: RLA_ERR_VALUE naming the first NaN/Inf (dense and sparse). */
   rla_err (*check_finite)(rla_op op, const char *name);
-  /* Collective: the largest |entry| (dense only). */
+  /* Collective: the largest |entry| (dense and sparse). */
   rla_err (*norm_max)(rla_op op, double *v);
   rla_err (*get_dmat)(rla_op op, rla_dmat *A);
   void (*destroy)(rla_op op);

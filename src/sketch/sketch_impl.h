@@ -63,4 +63,20 @@ extern const struct rla_sketch_ops rla_sketch_sparse_ops;
 /* Undo setup (free the operator data). Local. */
 void rla_sketch_reset(rla_sketch S);
 
+/* Accessors to the entries of Omega for the operators that apply a sketch to their own storage
+   (the sparse operator): the same generators as the sketch's kernels, so the same (seed, global
+   index) gives the same value. S must be set up and of the type named. Local; no allocation. */
+
+/* Sparse sign: the nonzeros of the columns [i0, i0 + c) of Omega, c = min(p, the sketch's panel),
+   generated into the sketch's work (valid until the next apply or call): column i0 + t has its
+   *k nonzeros at rows (*pos)[t k + q] with values (*val)[t k + q], q < k. Returns c. */
+int64_t rla_sketch_sparse_columns(rla_sketch S, int64_t i0, int64_t p, const int32_t **pos,
+                                  const double **val, int64_t *k);
+
+/* Gaussian: g(t, r) = sqrt(l) Omega(k0 + r, i0 + t) (the N(0,1) values before the scaling by
+   1/sqrt(l)) for t < p, r < kb, column-major with leading dimension ldg >= p. O(kb p) normal
+   values; aligning i0 and p to multiples of 4 wastes none (four columns share a counter). */
+void rla_sketch_gaussian_block(rla_sketch S, int64_t k0, int64_t kb, int64_t i0, int64_t p,
+                               double *g, int64_t ldg);
+
 #endif

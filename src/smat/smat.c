@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Distributed CSR row blocks: creation with the checks of every entry, and the queries. The
-   checks are local (O(nnz / P)) and then agreed, with one reduction for the sizes and one for
-   the first failure, so that every rank returns the same error. */
+/* Distributed CSR row blocks: creation with the checks of every entry, the queries, row and
+   column scaling and the Frobenius norm. The checks are local (O(nnz / P)) and then agreed, with
+   one reduction for the sizes and one for the first failure, so that every rank returns the same
+   error. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../base/reduce.h"
+#include "../dmat/dmat_impl.h"
 #include "smat_impl.h"
 
 #define INT32_COLS ((int64_t)INT32_MAX)
@@ -175,3 +177,49 @@ void rla_smat_local(rla_smat A, const int64_t **rowptr, const int32_t **colind, 
 
 int64_t rla_smat_local_nnz(rla_smat A) { return A->lnnz; }
 int64_t rla_smat_nnz(rla_smat A) { return A->nnz; }
+
+/* The first non-finite entry of the scaling factors d (count entries), or -1. */
+static int64_t first_non_finite(const double *d, int64_t count)
+{
+  for (int64_t i = 0; i < count; i++)
+    if (!isfinite(d[i])) return i;
+  return -1;
+}
+
+rla_err rla_smat_scale_rows(rla_smat A, const double *d)
+{
+  rla_ctx ctx = A ? A->ctx : NULL;
+  int64_t bad;
+  RLA_CHECK(ctx, A && (d || A->lm == 0), RLA_ERR_ARG,
+            "rla_smat_scale_rows: A and the factors d must not be NULL");
+  bad = first_non_finite(d, A->lm);
+  RLA_CHECK(ctx, bad < 0, RLA_ERR_VALUE,
+            "rla_smat_scale_rows: the factor of row %lld is %g: the factors must be finite",
+            (long long)(A->row0 + bad), bad < 0 ? 0.0 : d[bad]);
+  for (int64_t i = 0; i < A->lm; i++)
+    for (int64_t k = A->rowptr[i]; k < A->rowptr[i + 1]; k++)
+      A->val[k] *= d[i];
+  return RLA_SUCCESS;
+}
+
+rla_err rla_smat_scale_columns(rla_smat A, const double *d)
+{
+  rla_ctx ctx = A ? A->ctx : NULL;
+  int64_t bad;
+  RLA_CHECK(ctx, A && d, RLA_ERR_ARG,
+            "rla_smat_scale_columns: A and the factors d must not be NULL");
+  bad = first_non_finite(d, A->n);
+  RLA_CHECK(ctx, bad < 0, RLA_ERR_VALUE,
+            "rla_smat_scale_columns: the factor of column %lld is %g: the factors must be finite",
+            (long long)bad, bad < 0 ? 0.0 : d[bad]);
+  for (int64_t k = 0; k < A->lnnz; k++)
+    A->val[k] *= d[A->colind[k]];
+  return RLA_SUCCESS;
+}
+
+rla_err rla_smat_norm_fro(rla_smat A, double *nrm)
+{
+  RLA_CHECK(A ? A->ctx : NULL, A && nrm, RLA_ERR_ARG,
+            "rla_smat_norm_fro: A and nrm must not be NULL");
+  return rla_norm_fro_pieces(A->ctx, A->val, A->lnnz, 1, A->lnnz > 1 ? A->lnnz : 1, nrm);
+}

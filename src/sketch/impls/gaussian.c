@@ -21,11 +21,19 @@ struct gaussian {
   rla_rng rng;
 };
 
-/* g(t, k) = Omega(k, i0 + t) * sqrt(l) for t < p */
-static void generate(struct gaussian *h, int64_t i0, int64_t p)
+void rla_sketch_gaussian_block(rla_sketch S, int64_t k0, int64_t kb, int64_t i0, int64_t p,
+                               double *g, int64_t ldg)
 {
-  for (int64_t k = 0; k < h->l; k++)
-    rla_rng_gaussian(h->rng, (uint64_t)k, (uint64_t)i0, (size_t)p, h->g + k * h->panel);
+  struct gaussian *h = S->data;
+  for (int64_t k = 0; k < kb; k++)
+    rla_rng_gaussian(h->rng, (uint64_t)(k0 + k), (uint64_t)i0, (size_t)p, g + k * ldg);
+}
+
+/* g(t, k) = Omega(k, i0 + t) * sqrt(l) for t < p */
+static void generate(rla_sketch S, int64_t i0, int64_t p)
+{
+  struct gaussian *h = S->data;
+  rla_sketch_gaussian_block(S, 0, h->l, i0, p, h->g, h->panel);
 }
 
 static rla_err gaussian_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
@@ -45,7 +53,7 @@ static rla_err gaussian_apply_left(rla_sketch S, int64_t row0, int64_t nrows, in
   }
   for (int64_t t0 = 0; t0 < nrows; t0 += h->panel) {
     const int64_t p = nrows - t0 < h->panel ? nrows - t0 : h->panel;
-    generate(h, row0 + t0, p);
+    generate(S, row0 + t0, p);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)h->l, (int)d, (int)p, scale, h->g,
                 (int)h->panel, a + t0, (int)lda, t0 == 0 ? 0.0 : 1.0, out, (int)ldo);
   }
@@ -69,7 +77,7 @@ static rla_err gaussian_apply_right(rla_sketch S, int64_t m, const double *a, in
   }
   for (int64_t t0 = 0; t0 < S->n; t0 += h->panel) {
     const int64_t p = S->n - t0 < h->panel ? S->n - t0 : h->panel;
-    generate(h, t0, p);
+    generate(S, t0, p);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)h->l, (int)p, scale,
                 a + t0 * lda, (int)lda, h->g, (int)h->panel, t0 == 0 ? 0.0 : 1.0, y, (int)ldy);
   }

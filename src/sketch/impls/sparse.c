@@ -52,6 +52,18 @@ static void columns(struct sparse *h, int64_t i0, int64_t p)
     column(h, i0 + t, h->pos + t * h->k, h->val + t * h->k);
 }
 
+int64_t rla_sketch_sparse_columns(rla_sketch S, int64_t i0, int64_t p, const int32_t **pos,
+                                  const double **val, int64_t *k)
+{
+  struct sparse *h = S->data;
+  if (p > h->panel) p = h->panel;
+  columns(h, i0, p);
+  *pos = h->pos;
+  *val = h->val;
+  *k = h->k;
+  return p;
+}
+
 static rla_err sparse_apply_left(rla_sketch S, int64_t row0, int64_t nrows, int64_t d,
                                  const double *a, int64_t lda, double *out, int64_t ldo)
 {
