@@ -18,6 +18,7 @@ typedef struct {
   int fortran;    /* npy: column-major data */
   int vector;     /* a 1-D array or a PETSc Vec */
   int sparse;     /* a Matrix Market coordinate file or a PETSc AIJ Mat (nz >= 0) */
+  int64_t bytes;  /* Matrix Market: the file size */
 } rla_io_info;
 
 /* Per format: the header parser runs on one rank (Local), the reader on all ranks after the
@@ -45,13 +46,14 @@ typedef rla_err (*rla_io_mm_take_fn)(rla_ctx ctx, const rla_io_mm_entry *e, int6
                                      void *data);
 /* Rank 0 parses the Matrix Market file path (whose header rla_io_mm_header gave info) and sends
    each entry to the owner of its row (rank r: the rows [r mb, (r + 1) mb) cut at m) in rounds of
-   at most RLA_IO_CHUNK_BYTES / 32 entries (also at most m n and, when sparse, 2 info->nz; at
-   least 16); every rank hands its entries of a round to take (a failure of take is kept and
-   agreed at the end; later rounds are received and dropped). sparse: the sparse reader's keys and
-   rules: a coordinate file must announce at most m n entries, a symmetric or skew-symmetric
-   one holds no entry above the diagonal, and a skew-symmetric one may hold a zero diagonal entry
-   (the dense reader refuses any). Errors set and agreed: those of the file (line numbers),
-   RLA_ERR_MEM, and those of take. Collective. */
+   at most RLA_IO_CHUNK_BYTES / 32 entries (also at most m n and, when sparse, twice the entries
+   the file announces or could hold, 2 min(nz, bytes / 4); at least 16); every rank hands its
+   entries of a round to take (a failure of take is kept and agreed at the end; later rounds are
+   received and dropped). sparse: the sparse reader's keys and rules: a coordinate file must
+   announce at most m n entries, a symmetric or skew-symmetric one holds no entry above the
+   diagonal, and a skew-symmetric one may hold a zero diagonal entry (the dense reader refuses
+   any). Errors set and agreed: those of the file (line numbers), RLA_ERR_MEM, and those of take.
+   Collective. */
 rla_err rla_io_mm_scatter(rla_ctx ctx, const char *path, const rla_io_info *info, int64_t mb,
                           int sparse, rla_io_mm_take_fn take, void *data);
 /* *p += v, but a *p of +0.0 becomes v (keeping the sign of a single -0.0): how both readers sum

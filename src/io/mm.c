@@ -422,6 +422,7 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, struct si
     info->n = r.n;
     info->nz = r.nnz;
     info->sparse = r.coordinate;
+    info->bytes = size;
   }
   if (sk) {
     if (r.coordinate)
@@ -445,12 +446,14 @@ rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info)
 
 /* entries per round: RLA_IO_CHUNK_BYTES / 32 (rank 0 holds 40 bytes per entry of a round, the
    other ranks 16; 2 Mi entries by default), at most the size of the matrix (for the sparse
-   reader also at most the entries the file announces, twice for the mirrored ones), at least 16 */
+   reader also at most the entries the file announces or could hold, an entry taking at least 4
+   bytes ("i j\n"), twice for the mirrored ones), at least 16 */
 static int64_t round_entries(const rla_io_info *info, int sparse)
 {
   int64_t c = rla_io_chunk_bytes() / 32;
   if (info->m > 0 && info->n > 0 && c > info->m * info->n) c = info->m * info->n;
   if (sparse && c > 2 * info->nz) c = 2 * info->nz;
+  if (sparse && c > info->bytes / 2) c = info->bytes / 2;
   return c < 16 ? 16 : c;
 }
 
