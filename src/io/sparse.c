@@ -88,6 +88,7 @@ static rla_err sort_rows(rla_ctx ctx, int64_t lm, int64_t *rowptr, int32_t *coli
   int32_t *tc = NULL;
   double *tv = NULL;
   rla_err err = RLA_SUCCESS;
+  if (rowptr[lm] == 0) return RLA_SUCCESS; /* no entries (and colind, val NULL) */
   for (int64_t i = 0; i < lm; i++) {
     int64_t len = rowptr[i + 1] - rowptr[i];
     if (len > longest && !row_sorted(colind + rowptr[i], len)) longest = len;
