@@ -80,12 +80,12 @@ rla_err rla_io_is_sparse(rla_ctx ctx, const char *path, rla_format fmt, int *spa
    - Matrix Market coordinate (real, integer or pattern; general, symmetric or skew-symmetric):
      rank 0 parses the text and sends the entries to the owners of their rows in rounds of
      RLA_IO_CHUNK_BYTES / 32 entries as rla_io_read does; each owner keeps its entries (16 bytes
-     each), then sorts them into CSR. A symmetric file gives both (i, j) and (j, i) for i != j, a
-     skew-symmetric one (j, i) with the opposite sign; such a file holds the lower triangle only
-     (an entry above the diagonal is an error) and a skew-symmetric one no nonzero diagonal entry.
-     Duplicate entries (the same (i, j) more than once) are summed in file order, as scipy.io.mmread
-     and PETSc do and as rla_io_read does (the two readers give the same values bit for bit);
-     explicit zeros are kept.
+     each), then sorts them into CSR (28 bytes per entry at the peak). A symmetric file gives
+     both (i, j) and (j, i) for i != j, a skew-symmetric one (j, i) with the opposite sign; such a
+     file holds the lower triangle only (an entry above the diagonal is an error) and a
+     skew-symmetric one no nonzero diagonal entry. Duplicate entries (the same (i, j) more than
+     once) are summed in file order, as scipy.io.mmread and PETSc do and as rla_io_read does (the
+     two readers give the same values bit for bit); explicit zeros are kept.
    - PETSc binary AIJ (header, row lengths, column indices, values; big-endian 32-bit integers and
      float64): every rank reads its rows' lengths, its offset into the index and value arrays
      comes from a prefix sum, and it reads its slices with collective MPI-IO in chunks. The column

@@ -5,9 +5,11 @@
    stable counting sort by row and a stable merge sort of each row by column put them in CSR
    order, duplicates summed in file order (as the dense reader sums them, so both give the same
    values bit for bit). Cost: O(nnz) words of messages, O(nnz + lm) work per rank and O(k log k)
-   more for a row of k entries out of column order; memory per rank: 16 bytes per entry received
-   and one round, then the CSR arrays (12 bytes per entry). PETSc AIJ is in petsc.c. The Matrix
-   Market writer streams: rank 0 writes, receiving each other rank's entries in pieces. */
+   more for a row of k entries out of column order; memory per rank: one round, 16 bytes per
+   entry received, and at the peak (while the entries are placed into the CSR arrays, 12 bytes
+   per entry, each round's block freed once placed) 28 bytes per entry. PETSc AIJ is in
+   petsc.c. The Matrix Market writer streams: rank 0 writes, receiving each other rank's entries
+   in pieces. */
 #include <limits.h>
 #include <string.h>
 
