@@ -83,6 +83,30 @@ void rla_fuzz_read_matrix(const char *path, rla_format fmt)
   rla_dmat_destroy(&A);
 }
 
+void rla_fuzz_read_sparse(const char *path, rla_format fmt)
+{
+  rla_ctx ctx = fuzz_ctx;
+  rla_smat A = NULL;
+  int64_t m, n, am, an, row0, lm;
+  const int64_t *rp;
+  const int32_t *ci;
+  double *v;
+  if (rla_io_read_sizes(ctx, path, fmt, &m, &n) || m > RLA_FUZZ_MAX_ENTRIES) return;
+  if (rla_io_read_sparse(ctx, path, fmt, &A)) {
+    if (A) abort(); /* a failed read leaves *A NULL */
+    return;
+  }
+  rla_smat_sizes(A, &am, &an);
+  rla_smat_local_rows(A, &row0, &lm);
+  rla_smat_local(A, &rp, &ci, &v);
+  if (am != m || an != n || row0 != 0 || lm != m || rp[0] != 0 || rp[m] != rla_smat_nnz(A)) abort();
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t k = rp[i]; k < rp[i + 1]; k++)
+      if (ci[k] < 0 || ci[k] >= n || (k > rp[i] && ci[k] <= ci[k - 1]) || v[k] - v[k] != 0.0)
+        abort();
+  rla_smat_destroy(&A);
+}
+
 /* the same for every target: MPI, the context and the scratch directory */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -25,6 +25,10 @@ void rla_fuzz_write(const char *name, const uint8_t *data, size_t n, char *path,
 /* Read a matrix file with rla_io_read in format fmt, checking the sizes first (the full read
    only for at most RLA_FUZZ_MAX_ENTRIES entries), and sanity-check what comes back. */
 void rla_fuzz_read_matrix(const char *path, rla_format fmt);
+/* Read a matrix file with rla_io_read_sparse in format fmt, for at most RLA_FUZZ_MAX_ENTRIES rows
+   (the row offsets alone take 8 (m + 1) bytes), and check the CSR that comes back: sizes as the
+   header says, offsets from 0 to nnz, columns in range and increasing, finite values. */
+void rla_fuzz_read_sparse(const char *path, rla_format fmt);
 
 /* rla_fuzz_setup, for every target (fuzz/common.c); each target defines TestOneInput */
 int LLVMFuzzerInitialize(int *argc, char ***argv);

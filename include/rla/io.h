@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Matrix files: NumPy .npy (float64, C or Fortran order), Matrix Market (array and
-   coordinate, read into dense) and PETSc binary (Mat and Vec). Readers produce the row-block
-   layout, each rank reading its own rows where the format allows (MPI-IO for .npy and PETSc
-   binary); writers are collective and atomic (temporary file, then rename). Every malformed
-   file gives an error whose message names the file and the problem.
+   coordinate) and PETSc binary (Mat and Vec). Readers produce the row-block layout, dense
+   (rla_dmat) from any file, sparse (rla_smat, CSR) from a Matrix Market coordinate file or a
+   PETSc AIJ Mat without forming the dense matrix; each rank reads its own rows where the format
+   allows (MPI-IO for .npy and PETSc binary); writers are collective and atomic (temporary file,
+   then rename). Every malformed file gives an error whose message names the file and the
+   problem.
    Binary data moves in collective MPI-IO calls of at most 64 MiB per rank; the environment
    variable RLA_IO_CHUNK_BYTES changes that size (the same value on every rank). */
 #ifndef RLA_IO_H
@@ -13,6 +15,7 @@
 
 #include "rla/base.h"
 #include "rla/dmat.h"
+#include "rla/smat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +66,51 @@ rla_err rla_io_read(rla_ctx ctx, const char *path, rla_format fmt, int64_t mb, r
    every rank with MPI-IO; Matrix Market (array real general) is gathered to rank 0 and limited
    to 2^27 entries. flags: RLA_IO_VECTOR, RLA_IO_DENSE. Collective. */
 rla_err rla_io_write(rla_dmat A, const char *path, rla_format fmt, unsigned flags);
+
+/* Does path hold a sparse matrix: *sparse = 1 for a Matrix Market coordinate file or a PETSc AIJ
+   Mat (nz >= 0), 0 for .npy, a Matrix Market array file and a dense PETSc Mat or Vec. Reads the
+   header only (format settled as rla_io_read_sizes does). Errors: those of rla_io_read_sizes,
+   RLA_ERR_ARG (NULL sparse). Collective. */
+rla_err rla_io_is_sparse(rla_ctx ctx, const char *path, rla_format fmt, int *sparse);
+
+/* Read a sparse matrix file into a new CSR matrix (rla/smat.h) with ceil(m/P) rows per rank
+   (the split of rla_io_read's default; the last ranks may hold fewer or none); the caller
+   destroys *A. Nothing dense is ever formed: memory per rank is its own nonzeros and, while
+   reading, one round or chunk.
+   - Matrix Market coordinate (real, integer or pattern; general, symmetric or skew-symmetric):
+     rank 0 parses the text and sends the entries to the owners of their rows in rounds of
+     RLA_IO_CHUNK_BYTES / 32 entries as rla_io_read does; each owner keeps its entries (16 bytes
+     each), then sorts them into CSR (28 bytes per entry at the peak). A symmetric file gives
+     both (i, j) and (j, i) for i != j, a skew-symmetric one (j, i) with the opposite sign; such a
+     file holds the lower triangle only (an entry above the diagonal is an error) and a
+     skew-symmetric one no nonzero diagonal entry. Duplicate entries (the same (i, j) more than
+     once) are summed in file order, as scipy.io.mmread and PETSc do and as rla_io_read does (the
+     two readers give the same values bit for bit); explicit zeros are kept.
+   - PETSc binary AIJ (header, row lengths, column indices, values; big-endian 32-bit integers and
+     float64): every rank reads its rows' lengths, its offset into the index and value arrays
+     comes from a prefix sum, and it reads its slices with collective MPI-IO in chunks. The column
+     indices of a row must increase strictly (as MatView writes them).
+   Errors (the same on every rank, *A = NULL; messages name the file, and the line for Matrix
+   Market): RLA_ERR_FILE (cannot open or read), RLA_ERR_FORMAT (bad banner or header; complex or
+   hermitian fields; a size line whose entry count overflows or exceeds m n; indices out of
+   range; an entry above the diagonal of a symmetric file or a nonzero one on the diagonal of a
+   skew-symmetric file; more or fewer entries than announced; a value that is not a number; row
+   lengths that are negative or do not sum to nz; column indices not increasing within a row; a
+   file size that disagrees with the header), RLA_ERR_VALUE (NaN or Inf), RLA_ERR_UNSUPPORTED (a
+   dense file: read it with rla_io_read; no columns; dimensions over 2^31-1), RLA_ERR_MEM,
+   RLA_ERR_ARG (NULL A). Collective. */
+rla_err rla_io_read_sparse(rla_ctx ctx, const char *path, rla_format fmt, rla_smat *A);
+
+/* Write the sparse A to path atomically (as rla_io_write: path holds the old file or the new
+   one), fmt AUTO taking the format from the extension: Matrix Market "coordinate real general"
+   (1-based entries row by row, each value the shortest decimal of at most 17 significant digits
+   that reads back exactly; rank 0 writes, receiving the other ranks' entries in pieces of
+   RLA_IO_CHUNK_BYTES / 16, so it never holds more than its rows and one piece) or PETSc binary
+   AIJ (MatLoad reads it into MATAIJ; every rank writes its row lengths, column indices and
+   values with MPI-IO at offsets from a prefix sum). Errors (agreed): RLA_ERR_ARG (NULL A, empty
+   path, no format), RLA_ERR_UNSUPPORTED (.npy; PETSc: over 2^31-1 rows or entries; Matrix Market:
+   over 2^31-1 rows), RLA_ERR_FILE, RLA_ERR_MEM. Collective. */
+rla_err rla_io_write_sparse(rla_smat A, const char *path, rla_format fmt);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ static const char *extension(const char *path)
   return dot + 1;
 }
 
-static rla_format format_by_extension(const char *path)
+rla_format rla_io_format_by_extension(const char *path)
 {
   const char *ext = extension(path);
   if (!strcasecmp(ext, "npy")) return RLA_FORMAT_NPY;
@@ -54,7 +54,7 @@ rla_format rla_io_format_of(const char *path, rla_format fmt)
   size_t len;
   FILE *f;
   if (fmt != RLA_FORMAT_AUTO || !path) return fmt;
-  fmt = format_by_extension(path);
+  fmt = rla_io_format_by_extension(path);
   if (fmt != RLA_FORMAT_AUTO || !rla_file_exists(path)) return fmt;
   f = fopen(path, "rb");
   if (!f) return RLA_FORMAT_AUTO;
@@ -572,7 +572,7 @@ rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format 
 
 /* Rank 0 settles the format (opening the file when only its first bytes can tell) and parses
    the header; every rank receives both. */
-static rla_err read_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
+rla_err rla_io_read_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
                            rla_io_info *info)
 {
   rla_err err = RLA_SUCCESS;
@@ -593,7 +593,7 @@ rla_err rla_io_read_sizes(rla_ctx ctx, const char *path, rla_format fmt, int64_t
 {
   rla_format f;
   rla_io_info info;
-  RLA_CALL(ctx, read_header(ctx, path, fmt, &f, &info));
+  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &f, &info));
   if (m) *m = info.m;
   if (n) *n = info.n;
   return RLA_SUCCESS;
@@ -606,7 +606,7 @@ rla_err rla_io_read(rla_ctx ctx, const char *path, rla_format fmt, int64_t mb, r
   rla_err err;
   RLA_CHECK(ctx, A, RLA_ERR_ARG, "null output matrix pointer");
   *A = NULL;
-  RLA_CALL(ctx, read_header(ctx, path, fmt, &f, &info));
+  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &f, &info));
   RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, info.m, info.n, mb, A));
   if (f == RLA_FORMAT_NPY)
     err = rla_io_npy_read(ctx, path, &info, *A);
@@ -632,7 +632,7 @@ rla_err rla_io_write(rla_dmat A, const char *path, rla_format fmt, unsigned flag
   if (!A) return RLA_ERR_ARG;
   ctx = rla_dmat_ctx(A);
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty output path");
-  if (fmt == RLA_FORMAT_AUTO) fmt = format_by_extension(path);
+  if (fmt == RLA_FORMAT_AUTO) fmt = rla_io_format_by_extension(path);
   RLA_CHECK(ctx, fmt == RLA_FORMAT_NPY || fmt == RLA_FORMAT_MM || fmt == RLA_FORMAT_PETSC,
             RLA_ERR_ARG,
             "%s: cannot tell the output format from the extension: use .npy, .mtx, .mm, .petsc, "

@@ -8,6 +8,7 @@
 
 #include "rla/file.h"
 #include "rla/io.h"
+#include "rla/smat.h"
 
 /* What a file's header says: found on rank 0, then broadcast as bytes. */
 typedef struct {
@@ -16,6 +17,8 @@ typedef struct {
   int64_t offset; /* byte offset of the data (npy, PETSc) */
   int fortran;    /* npy: column-major data */
   int vector;     /* a 1-D array or a PETSc Vec */
+  int sparse;     /* a Matrix Market coordinate file or a PETSc AIJ Mat (nz >= 0) */
+  int64_t bytes;  /* Matrix Market: the file size */
 } rla_io_info;
 
 /* Per format: the header parser runs on one rank (Local), the reader on all ranks after the
@@ -31,15 +34,69 @@ rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info);
 rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
 rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags);
 
+/* A Matrix Market entry on its way to the owner of its row: its key and value. The dense reader
+   keys an entry by its place in the owner's column-major rows, (i - row0) + j lm; the sparse
+   reader by (i - row0) n + j, the order of the CSR arrays. */
+typedef struct {
+  int64_t pos;
+  double v;
+} rla_io_mm_entry;
+/* Takes count entries of a round, in file order (mirrored entries right after their own). */
+typedef rla_err (*rla_io_mm_take_fn)(rla_ctx ctx, const rla_io_mm_entry *e, int64_t count,
+                                     void *data);
+/* Rank 0 parses the Matrix Market file path (whose header rla_io_mm_header gave info) and sends
+   each entry to the owner of its row (rank r: the rows [r mb, (r + 1) mb) cut at m) in rounds of
+   at most RLA_IO_CHUNK_BYTES / 32 entries (also at most m n and, when sparse, twice the entries
+   the file announces or could hold, 2 min(nz, bytes / 4); at least 16); every rank hands its
+   entries of a round to take (a failure of take is kept and agreed at the end; later rounds are
+   received and dropped). sparse: the sparse reader's keys and rules: a coordinate file must
+   announce at most m n entries, a symmetric or skew-symmetric one holds no entry above the
+   diagonal, and a skew-symmetric one may hold a zero diagonal entry (the dense reader refuses
+   any). Errors set and agreed: those of the file (line numbers), RLA_ERR_MEM, and those of take.
+   Collective. */
+rla_err rla_io_mm_scatter(rla_ctx ctx, const char *path, const rla_io_info *info, int64_t mb,
+                          int sparse, rla_io_mm_take_fn take, void *data);
+/* *p += v, but a *p of +0.0 becomes v (keeping the sign of a single -0.0): how both readers sum
+   an entry into place. Local. */
+void rla_io_mm_add(double *p, double v);
+/* The shortest of %.15g, %.16g, %.17g that reads back as v (17 significant digits always do),
+   in buf (len >= 32). Local. */
+void rla_io_format_double(char *buf, size_t len, double v);
+
 rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info);
 rla_err rla_io_petsc_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
 rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags);
+
+/* Sparse matrices: this rank's lm rows of path (a Matrix Market coordinate file or a PETSc AIJ
+   Mat whose header info came from rla_io_read_header) in new CSR arrays *rowptr (lm + 1),
+   *colind, *val (rla_calloc'd, for rla_smat_create_owned; NULL on failure), every entry checked:
+   column indices in range and, in a PETSc file, strictly increasing within a row (Matrix Market
+   entries are sorted and duplicates summed), finite values. The rows: Matrix Market, those of
+   rla_io_mm_scatter with mb rows per rank; PETSc, [row0, row0 + lm). Collective, agreed
+   errors. */
+rla_err rla_io_mm_read_sparse(rla_ctx ctx, const char *path, const rla_io_info *info, int64_t mb,
+                              int64_t lm, int64_t **rowptr, int32_t **colind, double **val);
+rla_err rla_io_petsc_read_sparse(rla_ctx ctx, const char *path, const rla_io_info *info,
+                                 int64_t row0, int64_t lm, int64_t **rowptr, int32_t **colind,
+                                 double **val);
+/* Write A to path, atomically: Matrix Market coordinate real general (rank 0 writes, receiving
+   the other ranks' entries in pieces of RLA_IO_CHUNK_BYTES / 16) or PETSc binary AIJ (every rank
+   its own slices, with MPI-IO). Collective, agreed errors. */
+rla_err rla_io_mm_write_sparse(rla_smat A, const char *path);
+rla_err rla_io_petsc_write_sparse(rla_smat A, const char *path);
 
 /* PETSc class ids (petscmat.h, petscvec.h), and the entry count nz of the dense variant of a Mat
    (MATRIX_BINARY_FORMAT_DENSE) */
 #define RLA_IO_PETSC_MAT   1211216
 #define RLA_IO_PETSC_VEC   1211214
 #define RLA_IO_PETSC_DENSE (-1)
+
+/* rla_io_header on rank 0, its result (and errors) given to every rank: what rla_io_read_sizes
+   and rla_io_read read first. Collective. */
+rla_err rla_io_read_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
+                           rla_io_info *info);
+/* The format that path's extension names, RLA_FORMAT_AUTO when none. Local. */
+rla_format rla_io_format_by_extension(const char *path);
 
 /* Settle the format of path (fmt, or from the extension or the first bytes when fmt is
    RLA_FORMAT_AUTO) into *found and parse its header into *info on this rank alone: the part of

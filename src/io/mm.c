@@ -3,8 +3,9 @@
    the size line and the entries ("array": column-major values; "coordinate": 1-based triplets,
    duplicates summed) and sends them to the owners of their rows in rounds of a bounded number
    of entries (one scatter each), so no rank holds more than its rows plus one round; the owner
-   adds each entry into its zeroed rows in file order. The writer gathers to rank 0 and writes
-   "array real general" with the shortest decimal that reads back exactly. */
+   takes each round's entries in file order: the dense reader adds them into its zeroed rows,
+   the sparse one (sparse.c) keeps them for its CSR arrays. The writer gathers to rank 0 and
+   writes "array real general" with the shortest decimal that reads back exactly. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -36,27 +37,32 @@ struct reader {
   char *tok[MAX_TOKENS];
   int ntok; /* tokens on the line (may exceed MAX_TOKENS; only the first are kept) */
   int coordinate, field, symmetry;
+  int sparse; /* the sparse reader's rules (see rla_io_mm_scatter) */
   int64_t m, n, nnz, size_line;
 };
 
-/* An entry on its way to the owner of its row: its position in the owner's local array
-   (local row + column * local rows) and its value. */
-typedef struct {
-  int64_t pos;
-  double v;
-} mm_entry;
+typedef rla_io_mm_entry mm_entry;
 
-/* Rank 0's side of the rounds: entries parsed and not yet sent, with the row split of A. */
+/* Every rank's side of the rounds: the buffer of a round and what takes its entries. */
+struct taker {
+  mm_entry *recv; /* cap entries */
+  rla_io_mm_take_fn take;
+  void *data;
+  rla_err err; /* the first failure of take; later rounds are received and dropped */
+};
+
+/* Rank 0's side of the rounds: entries parsed and not yet sent, with the row split. */
 struct sink {
   rla_ctx ctx;
-  rla_dmat A;
+  struct taker *tk;
+  int sparse;                  /* keys (i - row0) n + j, else (i - row0) + j rows */
+  int64_t cols;                /* n */
   int64_t *row0, *rows, *fill; /* per rank: first row, row count, entries placed in a round */
   int *bytes, *displs;         /* per rank, of a round */
   int64_t *ij;                 /* cap pairs (i, j), 0-based */
   double *v;                   /* cap values */
   int *own;                    /* cap owners */
   mm_entry *out;               /* cap entries, ordered by owner */
-  mm_entry *recv;              /* cap entries: rank 0's own share of a round */
   int64_t n, cap;
 };
 
@@ -187,6 +193,12 @@ static rla_err parse_sizes(struct reader *r)
             "%s:%lld: a %s matrix must be square, got %lld x %lld", path, (long long)r->lineno,
             r->symmetry == SYM_SKEW ? "skew-symmetric" : "symmetric", (long long)r->m,
             (long long)r->n);
+  /* m, n < 2^31: the product fits */
+  RLA_CHECK(ctx, !r->sparse || r->nnz <= r->m * r->n, RLA_ERR_FORMAT,
+            "%s:%lld: bad size line \"%.100s\": %lld entries announced, more than the %lld x %lld "
+            "matrix holds",
+            path, (long long)r->lineno, whole_line(r), (long long)r->nnz, (long long)r->m,
+            (long long)r->n);
   return RLA_SUCCESS;
 }
 
@@ -210,8 +222,7 @@ static rla_err parse_value(struct reader *r, const char *t, int64_t i, int64_t j
   return RLA_SUCCESS;
 }
 
-/* *p += v, keeping the sign of a single -0.0 */
-static void add_at(double *p, double v)
+void rla_io_mm_add(double *p, double v)
 {
   if (*p == 0.0 && !signbit(*p))
     *p = v;
@@ -220,23 +231,19 @@ static void add_at(double *p, double v)
 }
 
 /* One round on every rank: rank 0's header {status, done} (a non-zero status is rank 0's error:
-   nothing follows), then each rank's entries (s->out ordered by owner, rank 0 only) added into
-   its local rows in the order they came. Collective. */
-static rla_err round_exchange(rla_ctx ctx, rla_dmat A, int64_t hdr[2], const struct sink *s,
-                              mm_entry *recv)
+   nothing follows), then each rank's entries (s->out ordered by owner, rank 0 only) handed to
+   its taker in the order they came. Collective. */
+static rla_err round_exchange(rla_ctx ctx, struct taker *tk, int64_t hdr[2], const struct sink *s)
 {
   MPI_Comm comm = rla_ctx_comm(ctx);
   int root = rla_ctx_rank(ctx) == 0, bytes = 0;
-  int64_t lm, lld;
-  double *a;
   RLA_MPI(ctx, MPI_Bcast(hdr, 2, MPI_INT64_T, 0, comm));
   if (hdr[0]) return RLA_SUCCESS;
   RLA_MPI(ctx, MPI_Scatter(root ? s->bytes : NULL, 1, MPI_INT, &bytes, 1, MPI_INT, 0, comm));
   RLA_MPI(ctx, MPI_Scatterv(root ? s->out : NULL, root ? s->bytes : NULL, root ? s->displs : NULL,
-                            MPI_BYTE, recv, bytes, MPI_BYTE, 0, comm));
-  rla_dmat_local(A, &a, &lm, NULL, &lld);
-  for (int64_t k = 0; k < bytes / (int64_t)sizeof(mm_entry); k++)
-    add_at(a + recv[k].pos % lm + (recv[k].pos / lm) * lld, recv[k].v);
+                            MPI_BYTE, tk->recv, bytes, MPI_BYTE, 0, comm));
+  if (!tk->err && bytes)
+    tk->err = tk->take(ctx, tk->recv, bytes / (int64_t)sizeof(mm_entry), tk->data);
   return RLA_SUCCESS;
 }
 
@@ -275,12 +282,13 @@ static rla_err flush(struct sink *s, rla_err status, int done)
     for (int64_t k = 0; k < s->n; k++) {
       int o = s->own[k];
       mm_entry *e = s->out + s->fill[o]++;
-      e->pos = (s->ij[2 * k] - s->row0[o]) + s->ij[2 * k + 1] * s->rows[o];
+      int64_t i = s->ij[2 * k] - s->row0[o], j = s->ij[2 * k + 1];
+      e->pos = s->sparse ? i * s->cols + j : i + j * s->rows[o];
       e->v = s->v[k];
     }
   }
   s->n = 0;
-  return round_exchange(s->ctx, s->A, hdr, s, s->recv);
+  return round_exchange(s->ctx, s->tk, hdr, s);
 }
 
 /* rank 0: one entry (0-based i, j) for the owner of row i; a full round is sent */
@@ -324,10 +332,21 @@ static rla_err parse_coordinate(struct reader *r, struct sink *sk)
         path, (long long)r->lineno, (long long)i, (long long)j, (long long)r->m, (long long)r->n);
     i--;
     j--;
-    RLA_CHECK(ctx, r->symmetry != SYM_SKEW || i != j, RLA_ERR_FORMAT,
+    RLA_CHECK(ctx, !r->sparse || r->symmetry == SYM_GENERAL || i >= j, RLA_ERR_FORMAT,
+              "%s:%lld: entry (%lld, %lld) lies above the diagonal of a %s matrix, whose file "
+              "holds the lower triangle only",
+              path, (long long)r->lineno, (long long)i + 1, (long long)j + 1,
+              r->symmetry == SYM_SKEW ? "skew-symmetric" : "symmetric");
+    /* the dense reader refuses any diagonal entry, the sparse one a nonzero one (below) */
+    RLA_CHECK(ctx, r->sparse || r->symmetry != SYM_SKEW || i != j, RLA_ERR_FORMAT,
               "%s:%lld: entry (%lld, %lld) on the diagonal of a skew-symmetric matrix", path,
               (long long)r->lineno, (long long)i + 1, (long long)j + 1);
     if (want == 3) RLA_CALL(ctx, parse_value(r, r->tok[2], i, j, &v));
+    RLA_CHECK(ctx, r->symmetry != SYM_SKEW || i != j || v == 0.0, RLA_ERR_FORMAT,
+              "%s:%lld: entry (%lld, %lld) = %s on the diagonal of a skew-symmetric matrix, whose "
+              "diagonal is zero",
+              path, (long long)r->lineno, (long long)i + 1, (long long)j + 1,
+              want == 3 ? r->tok[2] : "1 (pattern)");
     RLA_CALL(ctx, sink_put(sk, i, j, v));
     if (i != j && r->symmetry == SYM_SYMMETRIC) RLA_CALL(ctx, sink_put(sk, j, i, v));
     if (i != j && r->symmetry == SYM_SKEW) RLA_CALL(ctx, sink_put(sk, j, i, -v));
@@ -393,6 +412,7 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, struct si
   memset(&r, 0, sizeof(r));
   r.ctx = ctx;
   r.path = path;
+  r.sparse = sk ? sk->sparse : 0;
   RLA_CALL(ctx, rla_io_open_local(ctx, path, &r.f, &size));
   RLA_CALL_GOTO(ctx, err, done, parse_banner(&r));
   RLA_CALL_GOTO(ctx, err, done, parse_sizes(&r));
@@ -401,6 +421,8 @@ static rla_err parse(rla_ctx ctx, const char *path, rla_io_info *info, struct si
     info->m = r.m;
     info->n = r.n;
     info->nz = r.nnz;
+    info->sparse = r.coordinate;
+    info->bytes = size;
   }
   if (sk) {
     if (r.coordinate)
@@ -423,74 +445,112 @@ rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info)
 }
 
 /* entries per round: RLA_IO_CHUNK_BYTES / 32 (rank 0 holds 40 bytes per entry of a round, the
-   other ranks 16; 2 Mi entries by default), at most the size of the matrix, at least 16 */
-static int64_t round_entries(int64_t m, int64_t n)
+   other ranks 16; 2 Mi entries by default), at most the size of the matrix (for the sparse
+   reader also at most the entries the file announces or could hold, an entry taking at least 4
+   bytes ("i j\n"), twice for the mirrored ones), at least 16 */
+static int64_t round_entries(const rla_io_info *info, int sparse)
 {
   int64_t c = rla_io_chunk_bytes() / 32;
-  if (m > 0 && n > 0 && c > m * n) c = m * n;
+  if (info->m > 0 && info->n > 0 && c > info->m * info->n) c = info->m * info->n;
+  if (sparse && c > 2 * info->nz) c = 2 * info->nz;
+  if (sparse && c > info->bytes / 2) c = info->bytes / 2;
   return c < 16 ? 16 : c;
 }
 
-rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
+/* rank 0's arrays of the rounds */
+static rla_err sink_alloc(rla_ctx ctx, struct sink *s, int64_t cap)
+{
+  size_t p = (size_t)rla_ctx_size(ctx);
+  rla_err err = rla_calloc(ctx, p, sizeof(int64_t), &s->row0);
+  if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s->rows);
+  if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s->fill);
+  if (!err) err = rla_calloc(ctx, p, sizeof(int), &s->bytes);
+  if (!err) err = rla_calloc(ctx, p, sizeof(int), &s->displs);
+  if (!err) err = rla_calloc(ctx, (size_t)(2 * cap), sizeof(int64_t), &s->ij);
+  if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(double), &s->v);
+  if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(int), &s->own);
+  if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &s->out);
+  return err;
+}
+
+static void sink_free(struct sink *s)
+{
+  rla_free(&s->row0);
+  rla_free(&s->rows);
+  rla_free(&s->fill);
+  rla_free(&s->bytes);
+  rla_free(&s->displs);
+  rla_free(&s->ij);
+  rla_free(&s->v);
+  rla_free(&s->own);
+  rla_free(&s->out);
+}
+
+rla_err rla_io_mm_scatter(rla_ctx ctx, const char *path, const rla_io_info *info, int64_t mb,
+                          int sparse, rla_io_mm_take_fn take, void *data)
 {
   int P = rla_ctx_size(ctx);
-  int64_t cap = round_entries(info->m, info->n), hdr[2] = {0, 0}, lm, ln, lld;
+  int64_t cap = round_entries(info, sparse), hdr[2] = {0, 0};
   struct sink s;
-  mm_entry *recv = NULL;
-  double *a;
+  struct taker tk = {NULL, take, data, RLA_SUCCESS};
   rla_err err, perr = RLA_SUCCESS;
   memset(&s, 0, sizeof(s));
-  err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &recv);
-  if (!err && rla_ctx_rank(ctx) == 0) {
-    size_t p = (size_t)P;
-    err = rla_calloc(ctx, p, sizeof(int64_t), &s.row0);
-    if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s.rows);
-    if (!err) err = rla_calloc(ctx, p, sizeof(int64_t), &s.fill);
-    if (!err) err = rla_calloc(ctx, p, sizeof(int), &s.bytes);
-    if (!err) err = rla_calloc(ctx, p, sizeof(int), &s.displs);
-    if (!err) err = rla_calloc(ctx, (size_t)(2 * cap), sizeof(int64_t), &s.ij);
-    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(double), &s.v);
-    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(int), &s.own);
-    if (!err) err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &s.out);
-  }
+  err = rla_calloc(ctx, (size_t)cap, sizeof(mm_entry), &tk.recv);
+  if (!err && rla_ctx_rank(ctx) == 0) err = sink_alloc(ctx, &s, cap);
   RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  /* the entries are added into zeroed rows */
-  rla_dmat_local(A, &a, &lm, &ln, &lld);
-  for (int64_t j = 0; j < ln && lm > 0; j++)
-    memset(a + j * lld, 0, sizeof(double) * (size_t)lm);
   if (rla_ctx_rank(ctx) == 0) {
-    for (int o = 0; o < P; o++)
-      rla_dmat_rank_rows(A, o, &s.row0[o], &s.rows[o]);
+    for (int o = 0; o < P; o++) { /* rank o's rows [o mb, (o + 1) mb), cut at m */
+      s.row0[o] = (int64_t)o * mb < info->m ? (int64_t)o * mb : info->m;
+      s.rows[o] = info->m - s.row0[o] < mb ? info->m - s.row0[o] : mb;
+    }
     s.ctx = ctx;
-    s.A = A;
+    s.tk = &tk;
+    s.sparse = sparse;
+    s.cols = info->n;
     s.cap = cap;
-    s.recv = recv;
     perr = parse(ctx, path, NULL, &s);
     /* the last round: the entries still held, or rank 0's error (which ends the others' loop) */
     err = flush(&s, perr, 1);
   } else {
     do
-      err = round_exchange(ctx, A, hdr, NULL, recv);
+      err = round_exchange(ctx, &tk, hdr, NULL);
     while (!err && !hdr[0] && !hdr[1]);
   }
-  err = rla_ctx_agree(ctx, perr ? perr : err);
+  err = rla_ctx_agree(ctx, perr ? perr : err ? err : tk.err);
 done:
-  rla_free(&recv);
-  rla_free(&s.row0);
-  rla_free(&s.rows);
-  rla_free(&s.fill);
-  rla_free(&s.bytes);
-  rla_free(&s.displs);
-  rla_free(&s.ij);
-  rla_free(&s.v);
-  rla_free(&s.own);
-  rla_free(&s.out);
+  rla_free(&tk.recv);
+  sink_free(&s);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
 }
 
-/* the shortest of %.15g, %.16g, %.17g that reads back as v */
-static void format_value(char *buf, size_t len, double v)
+/* the dense reader's taker: each entry added into the zeroed local rows of A */
+static rla_err add_dense(rla_ctx ctx, const mm_entry *e, int64_t count, void *data)
+{
+  rla_dmat A = data;
+  int64_t lm, lld;
+  double *a;
+  (void)ctx;
+  rla_dmat_local(A, &a, &lm, NULL, &lld);
+  for (int64_t k = 0; k < count; k++)
+    rla_io_mm_add(a + e[k].pos % lm + (e[k].pos / lm) * lld, e[k].v);
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
+{
+  int64_t lm, ln, lld, mb;
+  double *a;
+  /* the entries are added into zeroed rows */
+  rla_dmat_local(A, &a, &lm, &ln, &lld);
+  for (int64_t j = 0; j < ln && lm > 0; j++)
+    memset(a + j * lld, 0, sizeof(double) * (size_t)lm);
+  rla_dmat_rank_rows(A, 0, NULL, &mb); /* every rank but the last holds mb rows (or m) */
+  RLA_CALL(ctx, rla_io_mm_scatter(ctx, path, info, mb, 0, add_dense, A));
+  return RLA_SUCCESS;
+}
+
+void rla_io_format_double(char *buf, size_t len, double v)
 {
   for (int p = 15; p <= 17; p++) {
     snprintf(buf, len, "%.*g", p, v);
@@ -523,7 +583,7 @@ rla_err rla_io_mm_write(rla_dmat A, const char *path, unsigned flags)
       fprintf(af.f, "%%%%MatrixMarket matrix array real general\n%lld %lld\n", (long long)m,
               (long long)n);
       for (int64_t k = 0; k < m * n; k++) {
-        format_value(num, sizeof(num), full[k]);
+        rla_io_format_double(num, sizeof(num), full[k]);
         fputs(num, af.f);
         fputc('\n', af.f);
       }

@@ -3,8 +3,11 @@
    big-endian): Mat = class id 1211216, M, N, nz, then M row lengths, nz column indices and nz
    values (AIJ), or with nz = -1 the M*N values row-major (dense variant); Vec = class id
    1211214, n, then n values. Every rank reads and writes its own rows with MPI-IO; the AIJ
-   offsets of a rank's entries come from a prefix sum of its row lengths. */
+   offsets of a rank's entries come from a prefix sum of its row lengths. A sparse matrix
+   (rla_smat) is read into and written from CSR directly, its column indices and values moved
+   in the same chunked transfers. */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +86,7 @@ rla_err rla_io_petsc_header(rla_ctx ctx, const char *path, rla_io_info *info)
     info->n = N;
     info->nz = nz;
     info->offset = 16;
+    info->sparse = nz != DENSE_NZ;
     if (nz == DENSE_NZ) {
       snprintf(what, sizeof(what), "a dense %lld x %lld Mat", (long long)M, (long long)N);
       /* M, N < 2^31, so M N fits; 8 M N may not: no file is that long anyway */
@@ -107,36 +111,56 @@ static void read_lengths(void *buf, int64_t first, int64_t count, void *data)
     len[k] = rla_io_get_be32((unsigned char *)buf + 4 * k);
 }
 
+/* AIJ: this rank's row lengths (rows [row0, row0 + lm)) in *len, each checked to lie in
+   [0, n]; their sum *lnnz; the entries of the ranks before it *nz0 (an exclusive prefix sum);
+   the sum over all ranks checked against the header's nz. *len is freed on failure.
+   Collective, agreed. */
+static rla_err read_row_lengths(rla_ctx ctx, const char *path, const rla_io_info *info, MPI_File fh,
+                                int64_t row0, int64_t lm, int32_t **len, int64_t *lnnz,
+                                int64_t *nz0)
+{
+  MPI_Comm comm = rla_ctx_comm(ctx);
+  int64_t total = 0;
+  rla_err err;
+  *lnnz = 0;
+  *nz0 = 0;
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)lm, sizeof(int32_t), len)));
+  err = rla_io_transfer(ctx, fh, 0, 16 + 4 * (MPI_Offset)row0, lm, 4, read_lengths, *len, path);
+  for (int64_t i = 0; i < lm && !err; i++) {
+    if ((*len)[i] < 0 || (*len)[i] > info->n)
+      err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
+                          "%s: bad row length: row %lld has %d entries, outside [0, %lld]", path,
+                          (long long)(row0 + i), (int)(*len)[i], (long long)info->n);
+    *lnnz += (*len)[i];
+  }
+  err = rla_ctx_agree(ctx, err);
+  if (!err && (MPI_Exscan(lnnz, nz0, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
+               MPI_Allreduce(lnnz, &total, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS))
+    err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__,
+                        "%s: summing the row lengths failed", path);
+  if (rla_ctx_rank(ctx) == 0) *nz0 = 0; /* MPI_Exscan leaves rank 0's undefined */
+  if (!err && total != info->nz)
+    err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
+                        "%s: bad row lengths: they sum to %lld but the header says nz = %lld", path,
+                        (long long)total, (long long)info->nz);
+  if (err) rla_free(len);
+  return err;
+}
+
 /* AIJ: the rank's row lengths, then its column indices and values in chunks, placed into the
    zeroed local dense array */
 static rla_err read_aij(rla_ctx ctx, const char *path, const rla_io_info *info, MPI_File fh,
                         rla_dmat A)
 {
   int64_t m = info->m, n = info->n, lm, lld, row0 = rla_dmat_row_offset(A), lnnz = 0, nz0 = 0,
-          total = 0, chunk, mine, nchunks = 0, done = 0, r = 0, left = 0;
+          total = info->nz, chunk, mine, nchunks = 0, done = 0, r = 0, left = 0;
   int32_t *len = NULL, *idx = NULL;
   double *a, *val = NULL;
   MPI_Offset off_idx, off_val;
   rla_err err;
 
   rla_dmat_local(A, &a, &lm, NULL, &lld);
-  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)lm, sizeof(int32_t), &len)));
-  err = rla_io_transfer(ctx, fh, 0, 16 + 4 * (MPI_Offset)row0, lm, 4, read_lengths, len, path);
-  for (int64_t i = 0; i < lm && !err; i++) {
-    if (len[i] < 0 || len[i] > n)
-      err = rla_error_set(ctx, RLA_ERR_FORMAT, __func__, __FILE__, __LINE__,
-                          "%s: bad row length: row %lld has %d entries, outside [0, %lld]", path,
-                          (long long)(row0 + i), (int)len[i], (long long)n);
-    lnnz += len[i];
-  }
-  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
-  MPI_Exscan(&lnnz, &nz0, 1, MPI_INT64_T, MPI_SUM, rla_ctx_comm(ctx));
-  if (rla_ctx_rank(ctx) == 0) nz0 = 0;
-  MPI_Allreduce(&lnnz, &total, 1, MPI_INT64_T, MPI_SUM, rla_ctx_comm(ctx));
-  RLA_CHECK_GOTO(ctx, err, done, total == info->nz, RLA_ERR_FORMAT,
-                 "%s: bad row lengths: they sum to %lld but the header says nz = %lld", path,
-                 (long long)total, (long long)info->nz);
-
+  RLA_CALL(ctx, read_row_lengths(ctx, path, info, fh, row0, lm, &len, &lnnz, &nz0));
   chunk = rla_io_chunk_bytes() / 12;
   if (chunk < 1) chunk = 1;
   mine = (lnnz + chunk - 1) / chunk;
@@ -205,6 +229,77 @@ rla_err rla_io_petsc_read(rla_ctx ctx, const char *path, const rla_io_info *info
   return RLA_SUCCESS;
 }
 
+/* big-endian float64 values to the host's doubles data[first, first + count) */
+static void read_values(void *buf, int64_t first, int64_t count, void *data)
+{
+  if (rla_io_host_little()) rla_io_swap(buf, count, sizeof(double));
+  memcpy((double *)data + first, buf, sizeof(double) * (size_t)count);
+}
+
+/* the CSR rows read: column indices in range and increasing, values finite (the first failure
+   of this rank, in row order) */
+static rla_err check_csr(rla_ctx ctx, const char *path, int64_t n, int64_t row0, int64_t lm,
+                         const int64_t *rowptr, const int32_t *colind, const double *val)
+{
+  for (int64_t i = 0; i < lm; i++)
+    for (int64_t k = rowptr[i]; k < rowptr[i + 1]; k++) {
+      RLA_CHECK(ctx, colind[k] >= 0 && colind[k] < n, RLA_ERR_FORMAT,
+                "%s: column index %d out of range [0, %lld) in row %lld", path, (int)colind[k],
+                (long long)n, (long long)(row0 + i));
+      RLA_CHECK(ctx, k == rowptr[i] || colind[k] > colind[k - 1], RLA_ERR_FORMAT,
+                "%s: row %lld: column index %d after %d: the column indices of a row must "
+                "increase strictly",
+                path, (long long)(row0 + i), (int)colind[k], (int)colind[k - 1]);
+      RLA_CHECK(ctx, isfinite(val[k]), RLA_ERR_VALUE,
+                "%s: non-finite value (NaN or Inf) at row %lld, column %lld (0-based)", path,
+                (long long)(row0 + i), (long long)colind[k]);
+    }
+  return RLA_SUCCESS;
+}
+
+rla_err rla_io_petsc_read_sparse(rla_ctx ctx, const char *path, const rla_io_info *info,
+                                 int64_t row0, int64_t lm, int64_t **rowptr, int32_t **colind,
+                                 double **val)
+{
+  MPI_File fh;
+  MPI_Offset idx = 16 + 4 * (MPI_Offset)info->m;
+  int32_t *len = NULL;
+  int64_t lnnz = 0, nz0 = 0;
+  rla_err err;
+  *rowptr = NULL;
+  *colind = NULL;
+  *val = NULL;
+  RLA_CALL(ctx, rla_io_mpi_open(ctx, path, MPI_MODE_RDONLY, &fh));
+  err = read_row_lengths(ctx, path, info, fh, row0, lm, &len, &lnnz, &nz0);
+  if (!err) {
+    err = rla_calloc(ctx, (size_t)lm + 1, sizeof(int64_t), rowptr);
+    if (!err && lnnz) err = rla_calloc(ctx, (size_t)lnnz, sizeof(int32_t), colind);
+    if (!err && lnnz) err = rla_calloc(ctx, (size_t)lnnz, sizeof(double), val);
+    err = rla_ctx_agree(ctx, err);
+  }
+  /* the slices of the index and value arrays at this rank's offset nz0 */
+  if (!err)
+    err = rla_io_transfer(ctx, fh, 0, idx + 4 * (MPI_Offset)nz0, lnnz, 4, read_lengths, *colind,
+                          path);
+  if (!err)
+    err = rla_io_transfer(ctx, fh, 0, idx + 4 * (MPI_Offset)info->nz + 8 * (MPI_Offset)nz0, lnnz, 8,
+                          read_values, *val, path);
+  MPI_File_close(&fh);
+  if (!err) {
+    for (int64_t i = 0; i < lm; i++)
+      (*rowptr)[i + 1] = (*rowptr)[i] + len[i];
+    err = rla_ctx_agree(ctx, check_csr(ctx, path, info->n, row0, lm, *rowptr, *colind, *val));
+  }
+  rla_free(&len);
+  if (err) {
+    rla_free(rowptr);
+    rla_free(colind);
+    rla_free(val);
+    return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
+  }
+  return RLA_SUCCESS;
+}
+
 static void fill_lengths(void *buf, int64_t first, int64_t count, void *data)
 {
   int32_t n = *(const int32_t *)data;
@@ -270,5 +365,72 @@ rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags)
                ctx, &fh, tmp, path,
                hlen + ((flags & (RLA_IO_VECTOR | RLA_IO_DENSE)) ? 8 * m * n : 4 * m + 12 * m * n),
                err));
+  return RLA_SUCCESS;
+}
+
+/* this rank's CSR arrays, for the sparse writer's transfers */
+struct csr_out {
+  const int64_t *rowptr;
+  const int32_t *colind;
+  const double *val;
+};
+
+static void put_row_lengths(void *buf, int64_t first, int64_t count, void *data)
+{
+  const int64_t *rp = ((const struct csr_out *)data)->rowptr + first;
+  for (int64_t k = 0; k < count; k++)
+    rla_io_put_be32((unsigned char *)buf + 4 * k, (int32_t)(rp[k + 1] - rp[k]));
+}
+
+static void put_columns(void *buf, int64_t first, int64_t count, void *data)
+{
+  const int32_t *c = ((const struct csr_out *)data)->colind + first;
+  for (int64_t k = 0; k < count; k++)
+    rla_io_put_be32((unsigned char *)buf + 4 * k, c[k]);
+}
+
+static void put_values(void *buf, int64_t first, int64_t count, void *data)
+{
+  memcpy(buf, ((const struct csr_out *)data)->val + first, sizeof(double) * (size_t)count);
+  if (rla_io_host_little()) rla_io_swap(buf, count, sizeof(double));
+}
+
+rla_err rla_io_petsc_write_sparse(rla_smat A, const char *path)
+{
+  rla_ctx ctx = rla_smat_ctx(A);
+  unsigned char header[16];
+  char tmp[RLA_PATH_MAX];
+  int64_t m, n, row0, lm, lnnz = rla_smat_local_nnz(A), nnz = rla_smat_nnz(A), nz0 = 0;
+  struct csr_out c;
+  double *v;
+  MPI_Offset idx;
+  MPI_File fh;
+  rla_err err;
+
+  rla_smat_sizes(A, &m, &n);
+  rla_smat_local_rows(A, &row0, &lm);
+  rla_smat_local(A, &c.rowptr, &c.colind, &v);
+  c.val = v;
+  RLA_CHECK(ctx, m <= INT_MAX && nnz <= INT_MAX, RLA_ERR_UNSUPPORTED,
+            "%s: a %lld x %lld matrix with %lld entries does not fit PETSc's 32-bit AIJ format "
+            "(at most 2^31-1 rows and entries)",
+            path, (long long)m, (long long)n, (long long)nnz);
+  RLA_MPI(ctx, MPI_Exscan(&lnnz, &nz0, 1, MPI_INT64_T, MPI_SUM, rla_ctx_comm(ctx)));
+  if (rla_ctx_rank(ctx) == 0) nz0 = 0;
+  rla_io_put_be32(header, RLA_IO_PETSC_MAT);
+  rla_io_put_be32(header + 4, (int32_t)m);
+  rla_io_put_be32(header + 8, (int32_t)n);
+  rla_io_put_be32(header + 12, (int32_t)nnz);
+  idx = 16 + 4 * (MPI_Offset)m;
+  RLA_CALL(ctx, rla_io_mpi_create(ctx, path, tmp, sizeof(tmp), &fh));
+  err = rla_io_write_header(ctx, fh, header, 16, path);
+  if (!err)
+    err = rla_io_transfer(ctx, fh, 1, 16 + 4 * (MPI_Offset)row0, lm, 4, put_row_lengths, &c, path);
+  if (!err)
+    err = rla_io_transfer(ctx, fh, 1, idx + 4 * (MPI_Offset)nz0, lnnz, 4, put_columns, &c, path);
+  if (!err)
+    err = rla_io_transfer(ctx, fh, 1, idx + 4 * (MPI_Offset)nnz + 8 * (MPI_Offset)nz0, lnnz, 8,
+                          put_values, &c, path);
+  RLA_CALL(ctx, rla_io_mpi_finish(ctx, &fh, tmp, path, 16 + 4 * m + 12 * nnz, err));
   return RLA_SUCCESS;
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Write the input files of the bad-input corpus (tests/corpus/cases.txt) into a directory:
-small good matrices, and bad .npy, Matrix Market and PETSc binary files, decks, collections and
-manifests. usage: make_inputs.py DIR"""
+small good matrices, and bad .npy, Matrix Market and PETSc binary files (for the dense and the
+sparse readers), decks, collections and manifests. usage: make_inputs.py DIR"""
 import os
 import struct
 import sys
@@ -36,6 +36,65 @@ def petsc_mat_aij(a):
     cols = list(range(n)) * m
     return (struct.pack(">iiii", 1211216, m, n, m * n) + struct.pack(">%di" % m, *lens) +
             struct.pack(">%di" % (m * n), *cols) + a.astype(">f8").tobytes())
+
+
+def petsc_aij_csr(m, n, lens, cols, vals):
+    """A PETSc AIJ Mat from its CSR arrays (row lengths, column indices, values)."""
+    return (struct.pack(">iiii", 1211216, m, n, len(cols)) + np.asarray(lens, ">i4").tobytes() +
+            np.asarray(cols, ">i4").tobytes() + np.asarray(vals, ">f8").tobytes())
+
+
+def sparse_inputs(d, rng):
+    """Bad files for the sparse readers (rla_io_read_sparse), Matrix Market coordinate and PETSc
+    AIJ, beside a good one of each."""
+    gen = "%%MatrixMarket matrix coordinate real general\n"
+    write(d, "sp-range.mtx", gen + "12 4 2\n1 1 1.5\n13 2 2\n")
+    write(d, "sp-zero.mtx", gen + "12 4 1\n3 0 1\n")
+    write(d, "sp-more.mtx", gen + "12 4 2\n1 1 1\n2 2 2\n3 3 3\n")
+    write(d, "sp-fewer.mtx", gen + "12 4 3\n1 1 1\n2 2 2\n")
+    write(d, "sp-upper.mtx",
+          "%%MatrixMarket matrix coordinate real symmetric\n12 12 2\n1 1 1\n1 3 2\n")
+    write(d, "sp-skewdiag.mtx",
+          "%%MatrixMarket matrix coordinate real skew-symmetric\n4 4 2\n2 1 1\n2 2 0.5\n")
+    write(d, "sp-word.mtx", gen + "12 4 1\n1 1 one\n")
+    write(d, "sp-nan.mtx", gen + "12 4 2\n1 1 1.5\n3 2 nan\n")
+    write(d, "sp-inf.mtx", gen + "12 4 1\n2 2 -inf\n")
+    write(d, "sp-nnz64.mtx", gen + "12 4 99999999999999999999\n")
+    write(d, "sp-nnzbig.mtx", gen + "12 4 49\n")
+    write(d, "sp-hermitian.mtx", "%%MatrixMarket matrix coordinate real hermitian\n2 2 1\n1 1 1\n")
+    mask = rng.random((12, 4)) < 0.5
+    mask[0] = [1, 0, 1, 0]
+    mask[3] = 0  # an empty row
+    mask[5] = [1, 1, 0, 0]
+    mask[7] = [0, 1, 0, 1]
+    S = np.where(mask, rng.standard_normal((12, 4)), 0.0)
+    r, c = np.nonzero(S)
+    write(d, "sp-good.mtx", gen + "12 4 %d\n" % r.size +
+          "".join("%d %d %.17g\n" % (i + 1, j + 1, S[i, j]) for i, j in zip(r, c)))
+    # the entry on line 203 of 250 is not a number
+    write(d, "sp-late.mtx", gen + "100 40 250\n" + "".join(
+        "%d %d %s\n" % (e % 100 + 1, e // 100 + 1, "x" if e == 200 else "%d" % e)
+        for e in range(250)))
+    lens = np.count_nonzero(S, axis=1)
+    cols, vals = list(c), list(S[r, c])
+    good = petsc_aij_csr(12, 4, lens, cols, vals)
+    write(d, "sp-good.petsc", good)
+    write(d, "sp-sum.petsc", petsc_aij_csr(12, 4, lens, cols[:-1], vals[:-1]))
+    bad = list(lens)
+    bad[5] = -1
+    write(d, "sp-neglen.petsc", petsc_aij_csr(12, 4, bad, cols, vals))
+    bad = list(cols)
+    bad[1] = 4  # the second entry of row 0, after column 0
+    write(d, "sp-column.petsc", petsc_aij_csr(12, 4, lens, bad, vals))
+    bad = list(cols)
+    bad[0], bad[1] = bad[1], bad[0]
+    write(d, "sp-order.petsc", petsc_aij_csr(12, 4, lens, bad, vals))
+    write(d, "sp-cut.petsc", good[:-5])
+    write(d, "sp-long.petsc", good + b"\0" * 8)
+    bad = list(vals)
+    bad[int(lens[:7].sum())] = np.nan  # the first entry of row 7
+    write(d, "sp-nan.petsc", petsc_aij_csr(12, 4, lens, cols, bad))
+    write(d, "sp-vec.petsc", struct.pack(">ii", 1211214, 12) + np.zeros(12).astype(">f8").tobytes())
 
 
 def main(d):
@@ -141,6 +200,9 @@ def main(d):
     write(d, "nan/blk0.mtx", "%%MatrixMarket matrix array real general\n12 1\n" + "1\n" * 11 + "inf\n")
     write(d, "missing.txt", "# blocks\nmixed/blk0.npy\nnot-there.npy\n")
     write(d, "manifest-empty.txt", "# nothing\n\n")
+
+    # sparse readers (their own generator: the files above stay as they were)
+    sparse_inputs(d, np.random.default_rng(11))
 
 
 if __name__ == "__main__":

@@ -51,9 +51,12 @@ run_case() {
     args="$args $a"
   done
   snapshot >"$tmp/before"
+  # a driver, or a corpus tool (tests/corpus/read_sparse)
+  prog=$builddir/drivers/$driver
+  [ -x "$prog" ] || prog=$builddir/tests/corpus/$driver
   # shellcheck disable=SC2086
   (cd "$in" && timeout --kill-after=10 "$limit" "$mpiexec" --oversubscribe -np "$np" \
-    sh -c '"$0" "$@"; echo $? >> "'"$tmp"'/codes"' "$builddir/drivers/$driver" $args -v 0) \
+    sh -c '"$0" "$@"; echo $? >> "'"$tmp"'/codes"' "$prog" $args -v 0) \
     >"$tmp/log" 2>&1 </dev/null
   rc=$?
   snapshot >"$tmp/after"

@@ -2,7 +2,8 @@
 /* Tests of rla_io: round trips of every format (uneven rows, ranks without rows, vectors, cyclic
    sources, chunked transfers), bit-exact values, hand-made files (Fortran order, .npy 2.0,
    Matrix Market coordinate/symmetric/pattern, PETSc AIJ and dense), one provoked error per
-   reader case, and atomic writes that leave no partial file. */
+   reader case, and atomic writes that leave no partial file; the same for sparse matrices
+   (CSR), read without densifying and checked against the dense reader. */
 #include <dirent.h>
 #include <float.h>
 #include <math.h>
@@ -667,13 +668,14 @@ static void be_double(struct be_buf *f, double v)
 struct aij_case {
   int32_t classid, m, n, nz, len2, col;
   double value;
+  int sorted; /* the columns of each row increasing (as MatView writes them), else two rows not */
 };
 
 static const char *put_aij(const char *name, struct aij_case c, long trim)
 {
   struct be_buf f = {{0}, 0};
   const int32_t lens[4] = {2, 0, 3, 1};
-  const int32_t cols[6] = {4, 0, 1, 3, 2, 0};
+  const int32_t cols[2][6] = {{4, 0, 1, 3, 2, 0}, {0, 4, 1, 2, 3, 0}};
   const double vals[6] = {1.5, -2, 3, 0.25, -0.0, 6};
   be_int(&f, c.classid);
   be_int(&f, c.m);
@@ -682,13 +684,13 @@ static const char *put_aij(const char *name, struct aij_case c, long trim)
   for (int i = 0; i < 4; i++)
     be_int(&f, i == 2 ? c.len2 : lens[i]);
   for (int k = 0; k < 6; k++)
-    be_int(&f, k == 4 ? c.col : cols[k]);
+    be_int(&f, k == 4 ? c.col : cols[c.sorted][k]);
   for (int k = 0; k < 6; k++)
     be_double(&f, k == 3 ? c.value : vals[k]);
   return put_file(name, f.b, (size_t)((long)f.len + trim));
 }
 
-static const struct aij_case aij_ok = {1211216, 4, 5, 6, 3, 2, 0.25};
+static const struct aij_case aij_ok = {1211216, 4, 5, 6, 3, 2, 0.25, 0};
 
 static void test_petsc_round_trip(void)
 {
@@ -1044,12 +1046,671 @@ static void test_write_failures(void)
   rla_dmat_destroy(&A);
 }
 
+/* ---------------------------------------------------------------- sparse matrices */
+
+/* the sparse test pattern: every row i with i % 4 == 2 empty, about 2 entries in 5 elsewhere */
+static int present(int64_t i, int64_t j) { return i % 4 != 2 && (i * 7 + j * 3) % 5 < 2; }
+
+/* The global CSR arrays of f on the pattern present (m x n); free the three. */
+static void global_csr(int64_t m, int64_t n, double (*f)(int64_t, int64_t, void *),
+                       int64_t **rowptr, int32_t **colind, double **val)
+{
+  int64_t k = 0;
+  *rowptr = calloc((size_t)m + 1, sizeof(int64_t));
+  *colind = calloc((size_t)(m * n) + 1, sizeof(int32_t));
+  *val = calloc((size_t)(m * n) + 1, sizeof(double));
+  for (int64_t i = 0; i < m; i++) {
+    for (int64_t j = 0; j < n; j++)
+      if (present(i, j)) {
+        (*colind)[k] = (int32_t)j;
+        (*val)[k++] = f(i, j, NULL);
+      }
+    (*rowptr)[i + 1] = k;
+  }
+}
+
+/* The ceil(m/P) split of the sparse reader: this rank's first row and row count. */
+static void ceil_split(int64_t m, int64_t *row0, int64_t *lm)
+{
+  int64_t P = rla_ctx_size(rla_test_ctx), mb = m > 0 ? (m + P - 1) / P : 1;
+  *row0 = rank() * mb < m ? rank() * mb : m;
+  *lm = m - *row0 < mb ? m - *row0 : mb;
+}
+
+/* The m x n sparse matrix of f on the pattern present, its rows split ceil(m/P) per rank, or
+   all on the last rank (the others without rows) when all_last; NULL on failure. Collective. */
+static rla_smat sparse_of(int64_t m, int64_t n, int all_last, double (*f)(int64_t, int64_t, void *))
+{
+  int64_t *rowptr, row0, lm, base;
+  int32_t *colind;
+  double *val;
+  rla_smat A = NULL;
+  global_csr(m, n, f, &rowptr, &colind, &val);
+  ceil_split(m, &row0, &lm);
+  if (all_last) {
+    row0 = 0;
+    lm = rank() == rla_ctx_size(rla_test_ctx) - 1 ? m : 0;
+  }
+  base = rowptr[row0];
+  for (int64_t i = 0; i <= lm; i++) /* this rank's offsets, from 0 */
+    rowptr[row0 + i] -= base;
+  if (rla_smat_create_csr(rla_test_ctx, m, n, lm, rowptr + row0, colind + base, val + base, &A))
+    A = NULL;
+  free(rowptr);
+  free(colind);
+  free(val);
+  return A;
+}
+
+/* 1 on every rank when A is m x n, split ceil(m/P) per rank, and its rows are those of the
+   global CSR arrays (rowptr, colind, val), the values bit for bit. */
+static int csr_is(rla_smat A, int64_t m, int64_t n, const int64_t *rowptr, const int32_t *colind,
+                  const double *val)
+{
+  int64_t am, an, row0, lm, want0, wantm;
+  const int64_t *rp;
+  const int32_t *ci;
+  double *v;
+  int ok;
+  if (!A) return rla_test_all(0);
+  rla_smat_sizes(A, &am, &an);
+  rla_smat_local_rows(A, &row0, &lm);
+  rla_smat_local(A, &rp, &ci, &v);
+  ceil_split(m, &want0, &wantm);
+  ok = am == m && an == n && row0 == want0 && lm == wantm && rla_smat_nnz(A) == rowptr[m];
+  for (int64_t i = 0; i < lm && ok; i++) {
+    int64_t g = rowptr[row0 + i];
+    ok = rp[i + 1] - rp[i] == rowptr[row0 + i + 1] - g;
+    for (int64_t k = 0; ok && k < rp[i + 1] - rp[i]; k++)
+      ok = ci[rp[i] + k] == colind[g + k] && !memcmp(&v[rp[i] + k], &val[g + k], sizeof(double));
+  }
+  return rla_test_all(ok);
+}
+
+/* 1 on every rank when A holds f on the pattern present (m x n), split ceil(m/P) */
+static int sparse_holds(rla_smat A, int64_t m, int64_t n, double (*f)(int64_t, int64_t, void *))
+{
+  int64_t *rowptr;
+  int32_t *colind;
+  double *val;
+  int ok;
+  global_csr(m, n, f, &rowptr, &colind, &val);
+  ok = csr_is(A, m, n, rowptr, colind, val);
+  free(rowptr);
+  free(colind);
+  free(val);
+  return ok;
+}
+
+/* the sparse read failed with code and a message naming the file and holding text, and left
+ *A NULL, on this rank */
+static int sparse_fails(const char *path, rla_format fmt, rla_err code, const char *text, int line)
+{
+  static int dummy;
+  rla_smat A = (rla_smat)(void *)&dummy;
+  rla_err e = rla_io_read_sparse(rla_test_ctx, path, fmt, &A);
+  int ok = failed_as(e, code, path, text, line) && A == NULL;
+  if (A != (rla_smat)(void *)&dummy) rla_smat_destroy(&A);
+  return ok;
+}
+#define ASSERT_SPARSE_FAILS(path, code, text)                                                      \
+  RLA_ASSERT_ALL(sparse_fails((path), RLA_FORMAT_AUTO, (code), (text), __LINE__))
+
+/* write the sparse f (rows as all_last says), read it back: the same CSR bit for bit */
+static void sparse_round_trip(const char *name, int64_t m, int64_t n, int all_last,
+                              double (*f)(int64_t, int64_t, void *))
+{
+  rla_smat A = sparse_of(m, n, all_last, f), B = NULL;
+  const char *path = rla_test_path(name);
+  int sparse = -1;
+  RLA_ASSERT_ALL(A != NULL);
+  RLA_ASSERT_OK(rla_io_write_sparse(A, path, RLA_FORMAT_AUTO));
+  RLA_ASSERT_OK(rla_io_is_sparse(rla_test_ctx, path, RLA_FORMAT_AUTO, &sparse));
+  RLA_ASSERT_ALL(sparse == 1);
+  RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, path, RLA_FORMAT_AUTO, &B));
+  RLA_ASSERT_ALL(sparse_holds(B, m, n, f));
+  rla_smat_destroy(&B);
+  rla_smat_destroy(&A);
+}
+
+/* shapes: uneven splits, fewer rows than ranks, empty rows (every 4th), no entry at all */
+static const int64_t sparse_shapes[][2] = {{7, 5}, {10, 4}, {2, 3}, {1, 1},
+                                           {3, 1}, {0, 3},  {13, 9}};
+#define NSPARSE (sizeof(sparse_shapes) / sizeof(sparse_shapes[0]))
+
+static void sparse_round_trips(const char *ext)
+{
+  char name[64];
+  for (size_t s = 0; s < NSPARSE; s++)
+    for (int all_last = 0; all_last < 2; all_last++) {
+      snprintf(name, sizeof(name), "srt%zu_%d.%s", s, all_last, ext);
+      sparse_round_trip(name, sparse_shapes[s][0], sparse_shapes[s][1], all_last,
+                        s % 2 ? special : entry);
+    }
+}
+
+/* Matrix Market and PETSc AIJ: written, read back, the same CSR (signs, subnormals, -0.0 and
+   explicit zeros kept); again in 64-byte rounds, pieces and MPI-IO calls */
+static void test_sparse_round_trip(void)
+{
+  sparse_round_trips("mtx");
+  sparse_round_trips("petsc");
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  sparse_round_trips("mm");
+  sparse_round_trips("dat");
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
+/* the writers' bytes: Matrix Market text row by row, 1-based, shortest exact values; PETSc AIJ
+   as MatLoad expects it */
+static void test_sparse_writer_bytes(void)
+{
+  static const int64_t rowptr[] = {0, 2, 2, 3};
+  static const int32_t colind[] = {0, 3, 1};
+  static const double val[] = {0.1, -0.0, 4.9406564584124654e-324};
+  static const char text[] = "%%MatrixMarket matrix coordinate real general\n3 4 3\n1 1 0.1\n"
+                             "1 4 -0\n3 2 4.94065645841247e-324\n";
+  struct be_buf want = {{0}, 0};
+  const char *mm = rla_test_path("bytes.mtx"), *petsc = rla_test_path("bytes.petsc");
+  int64_t lm = rank() == 0 ? 3 : 0;
+  rla_smat A = NULL;
+  unsigned char *buf;
+  size_t len;
+  int ok = 1;
+  RLA_ASSERT_OK(
+      rla_smat_create_csr(rla_test_ctx, 3, 4, lm, rank() == 0 ? rowptr : NULL, colind, val, &A));
+  RLA_ASSERT_OK(rla_io_write_sparse(A, mm, RLA_FORMAT_AUTO));
+  RLA_ASSERT_OK(rla_io_write_sparse(A, petsc, RLA_FORMAT_AUTO));
+  buf = slurp(mm, &len);
+  if (rank() == 0) ok = buf && len == strlen(text) && !memcmp(buf, text, len);
+  free(buf);
+  RLA_ASSERT_ALL(ok);
+  be_int(&want, 1211216);
+  be_int(&want, 3);
+  be_int(&want, 4);
+  be_int(&want, 3);
+  for (int i = 0; i < 3; i++)
+    be_int(&want, (int32_t)(rowptr[i + 1] - rowptr[i]));
+  for (int k = 0; k < 3; k++)
+    be_int(&want, colind[k]);
+  for (int k = 0; k < 3; k++)
+    be_double(&want, val[k]);
+  buf = slurp(petsc, &len);
+  if (rank() == 0) ok = buf && len == want.len && !memcmp(buf, want.b, len);
+  free(buf);
+  RLA_ASSERT_ALL(ok);
+  rla_smat_destroy(&A);
+}
+
+/* 1 on every rank when the sparse S and the dense D (both read with the default split) hold the
+   same values bit for bit: each stored entry of S equals D's, every other entry of D is +0.0;
+   *dense_nnz: D's nonzeros over all ranks */
+static int agrees_with_dense(rla_smat S, rla_dmat D, int64_t *dense_nnz)
+{
+  int64_t sm, sn, dm, dn, lm, dlm, lld, row0, nz = 0;
+  const int64_t *rp;
+  const int32_t *ci;
+  double *v, *a;
+  int ok;
+  if (!S || !D) return rla_test_all(0);
+  rla_smat_sizes(S, &sm, &sn);
+  rla_dmat_sizes(D, &dm, &dn);
+  rla_smat_local_rows(S, &row0, &lm);
+  rla_smat_local(S, &rp, &ci, &v);
+  rla_dmat_local(D, &a, &dlm, NULL, &lld);
+  ok = sm == dm && sn == dn && lm == dlm && row0 == rla_dmat_row_offset(D);
+  for (int64_t i = 0; i < lm && ok; i++)
+    for (int64_t j = 0, k = rp[i]; j < sn && ok; j++) {
+      const double d = a[i + j * lld];
+      nz += d != 0.0;
+      if (k < rp[i + 1] && ci[k] == j)
+        ok = !memcmp(&v[k++], &d, sizeof(double));
+      else
+        ok = d == 0.0 && !signbit(d);
+    }
+  MPI_Allreduce(MPI_IN_PLACE, &nz, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  *dense_nnz = nz;
+  return rla_test_all(ok);
+}
+
+/* path read both ways gives the same values; its nonzeros in *nz (may be NULL) */
+static int same_as_dense(const char *path, int64_t *nz)
+{
+  rla_smat S = NULL;
+  rla_dmat D = NULL;
+  int64_t count = 0;
+  int ok = rla_test_all(!rla_io_read_sparse(rla_test_ctx, path, RLA_FORMAT_AUTO, &S) &&
+                        !rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &D));
+  if (ok) ok = agrees_with_dense(S, D, &count);
+  if (nz) *nz = count;
+  rla_smat_destroy(&S);
+  rla_dmat_destroy(&D);
+  return ok;
+}
+
+/* read path with the sparse reader: the global CSR (rowptr, colind, val) of m x n */
+#define ASSERT_SPARSE_READS(path, m, n, rowptr, colind, val)                                       \
+  do {                                                                                             \
+    rla_smat S_ = NULL;                                                                            \
+    RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, (path), RLA_FORMAT_AUTO, &S_));                 \
+    RLA_ASSERT_ALL(csr_is(S_, (m), (n), (rowptr), (colind), (val)));                               \
+    rla_smat_destroy(&S_);                                                                         \
+  } while (0)
+
+/* every Matrix Market variant against its CSR: comments, blank lines, CRLF, rows out of order
+   and columns unsorted, duplicates summed, explicit zeros and -0.0 kept; symmetric and pattern
+   mirrored; integer; skew-symmetric mirrored with the sign and an explicit zero diagonal entry */
+static void test_sparse_mm_variants(void)
+{
+  static const int64_t g_rp[] = {0, 3, 4, 5, 6}, s_rp[] = {0, 3, 5, 7, 9}, p_rp[] = {0, 3, 4, 5},
+                       i_rp[] = {0, 1, 2}, k_rp[] = {0, 2, 4, 5}, d_rp[] = {0, 2, 3};
+  static const int32_t g_ci[] = {0, 1, 2, 2, 2, 0}, s_ci[] = {0, 1, 3, 0, 2, 1, 2, 0, 3},
+                       p_ci[] = {0, 1, 2, 0, 0}, i_ci[] = {0, 1}, k_ci[] = {1, 2, 0, 1, 0},
+                       d_ci[] = {0, 1, 0};
+  static const double g_v[] = {1.5, 0.0, 7, 3.25, 2, -0.0}, s_v[] = {1, 2, 4, 2, 3, 3, 5, 4, 6},
+                      p_v[] = {1, 1, 1, 1, 1}, i_v[] = {7, -12}, k_v[] = {-2, 3, 2, 0, -3},
+                      d_v[] = {1, 3, 3};
+  const char *path;
+  path = put_text("s_general.mtx",
+                  "%%MatrixMarket matrix coordinate real general\r\n% a comment\r\n\r\n4 3 7\r\n"
+                  "3 3 2\r\n1 3 7\r\n1 1 1.5\r\n2 3 1.25\n\n2 3 2e0\n4 1 -0\n1 2 0\n");
+  ASSERT_SPARSE_READS(path, 4, 3, g_rp, g_ci, g_v);
+  RLA_ASSERT_ALL(same_as_dense(path, NULL));
+  path = put_text("s_symmetric.mtx", "%%MatrixMarket matrix coordinate real symmetric\n4 4 6\n"
+                                     "1 1 1\n2 1 2\n4 1 4\n3 2 3\n3 3 5\n4 4 6\n");
+  ASSERT_SPARSE_READS(path, 4, 4, s_rp, s_ci, s_v);
+  RLA_ASSERT_ALL(same_as_dense(path, NULL));
+  path = put_text("s_pattern.mtx",
+                  "%%MatrixMarket matrix coordinate pattern symmetric\n3 3 3\n1 1\n2 1\n3 1\n");
+  ASSERT_SPARSE_READS(path, 3, 3, p_rp, p_ci, p_v);
+  path = put_text("s_integer.mm",
+                  "%%MatrixMarket matrix coordinate integer general\n2 2 2\n2 2 -12\n1 1 7\n");
+  ASSERT_SPARSE_READS(path, 2, 2, i_rp, i_ci, i_v);
+  path = put_text("s_skew.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 3\n"
+                                "2 1 2\n3 1 -3\n2 2 0\n");
+  ASSERT_SPARSE_READS(path, 3, 3, k_rp, k_ci, k_v);
+  /* a duplicate in a symmetric file is summed, and so is its mirror */
+  path = put_text("s_symdup.mtx",
+                  "%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n2 1 1\n1 1 1\n2 1 2\n");
+  ASSERT_SPARSE_READS(path, 2, 2, d_rp, d_ci, d_v);
+  RLA_ASSERT_ALL(same_as_dense(path, NULL));
+}
+
+/* Duplicates summed in file order across rounds of 16 entries (1e16 + 1 - 1e16 depends on the
+   order, so only that order gives these sums), mirrored entries straddling rounds, and the
+   dense reader's values bit for bit. */
+static void test_sparse_mm_rounds(void)
+{
+  enum { M = 7, N = 10, E = 64 };
+  static const double cycle[] = {1e16, 1.0, -1e16, 1.0, 3.0, -1e16, 1e16, 0.5};
+  char text[4096], *t = text;
+  double want[M][N], val[M * N];
+  int hit[M][N];
+  int64_t rowptr[M + 1], k = 0;
+  int32_t colind[M * N];
+  const char *path;
+  memset(want, 0, sizeof(want));
+  memset(hit, 0, sizeof(hit));
+  t += sprintf(t, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", M, N, E);
+  for (int e = 0; e < E; e++) {
+    int i = e % 3 ? (e * 5) % M : 4, j = e % 3 ? (e * 3) % N : 1;
+    double v = cycle[e % 8] * (e % 5 == 1 ? -1 : 1);
+    if (i == 2) i = 6; /* row 2 stays empty */
+    want[i][j] = want[i][j] == 0.0 && !signbit(want[i][j]) ? v : want[i][j] + v;
+    hit[i][j] = 1;
+    t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, v);
+  }
+  rowptr[0] = 0;
+  for (int i = 0; i < M; i++) {
+    for (int j = 0; j < N; j++)
+      if (hit[i][j]) {
+        colind[k] = j;
+        val[k++] = want[i][j];
+      }
+    rowptr[i + 1] = k;
+  }
+  path = put_text("s_rounds.mtx", text);
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  ASSERT_SPARSE_READS(path, M, N, rowptr, colind, val);
+  RLA_ASSERT_ALL(same_as_dense(path, NULL));
+  /* symmetric, 28 entries each sent twice: pairs straddle the rounds */
+  t = text;
+  t += sprintf(t, "%%%%MatrixMarket matrix coordinate real symmetric\n7 7 28\n");
+  for (int i = 0, e = 0; i < 7; i++)
+    for (int j = 0; j <= i; j++, e++)
+      t += sprintf(t, "%d %d %.17g\n", i + 1, j + 1, e + 0.25);
+  path = put_text("s_rounds_sym.mtx", text);
+  RLA_ASSERT_ALL(same_as_dense(path, &k));
+  RLA_ASSERT_ALL(k == 49);
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
+/* a PETSc AIJ file written by NumPy in PETSc's layout, beside the same matrix as .npy: the
+   sparse reader gives exactly the nonzeros of the dense one (empty rows at 3 and at the end) */
+static void test_sparse_petsc_numpy(void)
+{
+  static const char script[] =
+      "import sys\n"
+      "import numpy as np\n"
+      "rng = np.random.default_rng(5)\n"
+      "m, n = 11, 7\n"
+      "A = np.where(rng.random((m, n)) < 0.4, rng.standard_normal((m, n)), 0.0)\n"
+      "A[3] = 0.0\n"
+      "A[m - 1] = 0.0\n"
+      "r, c = np.nonzero(A)\n"
+      "with open(sys.argv[1], 'wb') as f:\n"
+      "    f.write(np.array([1211216, m, n, r.size], '>i4').tobytes())\n"
+      "    f.write(np.count_nonzero(A, axis=1).astype('>i4').tobytes())\n"
+      "    f.write(c.astype('>i4').tobytes())\n"
+      "    f.write(A[r, c].astype('>f8').tobytes())\n"
+      "np.save(sys.argv[2], A)\n"
+      "print(r.size)\n";
+  const char *py = getenv("PYTHON_NUMPY"), *scr = put_text("aij_numpy.py", script);
+  const char *aij = rla_test_path("numpy_aij.petsc"), *npy = rla_test_path("numpy_aij.npy");
+  char cmd[3 * 4096];
+  long long want = -1;
+  int64_t nz = -1;
+  if (rank() == 0) {
+    FILE *p;
+    snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s'", py && *py ? py : "/usr/bin/python3", scr, aij,
+             npy);
+    if ((p = popen(cmd, "r"))) {
+      if (fscanf(p, "%lld", &want) != 1) want = -1;
+      if (pclose(p) != 0) want = -1;
+    }
+  }
+  MPI_Bcast(&want, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+  if (want < 0) { /* no Python with NumPy here */
+    if (rank() == 0) fprintf(stderr, "test_sparse_petsc_numpy: skipped: %s failed\n", cmd);
+    return;
+  }
+  RLA_ASSERT_ALL(want > 10);
+  RLA_ASSERT_ALL(same_as_dense(aij, &nz));
+  RLA_ASSERT_ALL(nz == want);
+  {
+    rla_smat S = NULL;
+    RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, aij, RLA_FORMAT_AUTO, &S));
+    RLA_ASSERT_ALL(rla_smat_nnz(S) == want); /* no explicit zero: NumPy stored the nonzeros */
+    rla_smat_destroy(&S);
+    /* and again, dense from the .npy, in 64-byte MPI-IO calls */
+    setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+    RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, aij, RLA_FORMAT_AUTO, &S));
+    unsetenv("RLA_IO_CHUNK_BYTES");
+    {
+      rla_dmat D = NULL;
+      RLA_ASSERT_OK(rla_io_read(rla_test_ctx, npy, RLA_FORMAT_AUTO, 0, &D));
+      RLA_ASSERT_ALL(agrees_with_dense(S, D, &nz) && nz == want);
+      rla_dmat_destroy(&D);
+    }
+    rla_smat_destroy(&S);
+  }
+}
+
+static const struct aij_case aij_sorted = {1211216, 4, 5, 6, 3, 3, 0.25, 1};
+
+/* PETSc AIJ files made by hand: the sorted 4 x 5 matrix with an empty row and an explicit -0.0,
+   read whole and in 64-byte MPI-IO calls; then every error of the sparse reader */
+static void test_sparse_petsc_files(void)
+{
+  static const int64_t rowptr[] = {0, 2, 2, 5, 6};
+  static const int32_t colind[] = {0, 4, 1, 2, 3, 0};
+  static const double val[] = {1.5, -2, 3, 0.25, -0.0, 6};
+  struct aij_case c = aij_sorted;
+  const char *path = put_aij("s_aij.petsc", c, 0);
+  ASSERT_SPARSE_READS(path, 4, 5, rowptr, colind, val);
+  RLA_ASSERT_ALL(same_as_dense(path, NULL));
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  ASSERT_SPARSE_READS(path, 4, 5, rowptr, colind, val);
+  unsetenv("RLA_IO_CHUNK_BYTES");
+  /* columns out of order (the dense reader takes them) or repeated */
+  path = put_aij("s_unsorted.petsc", aij_ok, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT,
+                      "row 0: column index 0 after 4: the column indices of a row must increase "
+                      "strictly");
+  c.col = 2;
+  path = put_aij("s_repeated.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "row 2: column index 2 after 2");
+  c.col = 5;
+  path = put_aij("s_column.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "column index 5 out of range [0, 5) in row 2");
+  c.col = -1;
+  path = put_aij("s_negcol.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "column index -1 out of range [0, 5) in row 2");
+  c = aij_sorted;
+  c.nz = 5; /* and a file size to match */
+  path = put_aij("s_lengths.petsc", c, -12);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT,
+                      "bad row lengths: they sum to 6 but the header says nz = 5");
+  c = aij_sorted;
+  c.len2 = -1;
+  path = put_aij("s_neglen.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "bad row length: row 2 has -1 entries, outside [0, 5]");
+  path = put_aij("s_truncated.petsc", aij_sorted, -3);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT,
+                      "truncated: the header announces a 4 x 5 AIJ Mat with 6 entries");
+  c = aij_sorted;
+  c.nz = 3;
+  path = put_aij("s_overlong.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "over-long: the header announces a 4 x 5 AIJ Mat");
+  c = aij_sorted;
+  c.value = NAN;
+  path = put_aij("s_nan.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 2");
+  c.value = -INFINITY;
+  path = put_aij("s_inf.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 2");
+  c = aij_sorted;
+  c.classid = 0x507b1200;
+  path = put_aij("s_little.petsc", c, 0);
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "stored little-endian");
+}
+
+/* dense files: the sparse reader refuses them, rla_io_is_sparse tells them apart */
+static void test_sparse_detect(void)
+{
+  struct be_buf f = {{0}, 0};
+  double x[2] = {1, 2};
+  const char *files[6];
+  int sparse = -1;
+  files[0] = put_text("d_coord.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 0\n");
+  files[1] = put_aij("d_aij.petsc", aij_sorted, 0);
+  files[2] = put_text("d_array.mtx", "%%MatrixMarket matrix array real general\n2 1\n1\n2\n");
+  files[3] = put_npy("d_dense.npy", 1, 0,
+                     "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", x, 16);
+  be_int(&f, 1211216);
+  be_int(&f, 1);
+  be_int(&f, 2);
+  be_int(&f, -1);
+  be_double(&f, 1.0);
+  be_double(&f, 2.0);
+  files[4] = put_file("d_dense.petsc", f.b, f.len);
+  f.len = 0;
+  be_int(&f, 1211214);
+  be_int(&f, 2);
+  be_double(&f, 1.0);
+  be_double(&f, 2.0);
+  files[5] = put_file("d_vec.petsc", f.b, f.len);
+  for (int t = 0; t < 6; t++) {
+    RLA_ASSERT_OK(rla_io_is_sparse(rla_test_ctx, files[t], RLA_FORMAT_AUTO, &sparse));
+    RLA_ASSERT_ALL(sparse == (t < 2));
+  }
+  /* an empty coordinate matrix is sparse, with no entry */
+  {
+    static const int64_t rowptr[] = {0, 0, 0};
+    ASSERT_SPARSE_READS(files[0], 2, 2, rowptr, NULL, NULL);
+  }
+  ASSERT_SPARSE_FAILS(files[2], RLA_ERR_UNSUPPORTED,
+                      "a Matrix Market array file holds a dense matrix: the sparse reader takes "
+                      "Matrix Market coordinate files and PETSc AIJ Mats");
+  ASSERT_SPARSE_FAILS(files[3], RLA_ERR_UNSUPPORTED, "a .npy array holds a dense matrix");
+  ASSERT_SPARSE_FAILS(files[4], RLA_ERR_UNSUPPORTED, "a dense PETSc Mat holds a dense matrix");
+  ASSERT_SPARSE_FAILS(files[5], RLA_ERR_UNSUPPORTED, "a PETSc Vec holds a dense matrix");
+  /* a named format overrides the extension */
+  RLA_ASSERT_ALL(sparse_fails(files[1], RLA_FORMAT_MM, RLA_ERR_FORMAT, "bad banner", __LINE__));
+  RLA_ASSERT_FAILS(rla_io_is_sparse(rla_test_ctx, files[2], RLA_FORMAT_PETSC, &sparse),
+                   RLA_ERR_FORMAT, "not a PETSc Mat or Vec");
+  ASSERT_SPARSE_FAILS(rla_test_path("s_missing.mtx"), RLA_ERR_FILE,
+                      "cannot open: No such file or directory");
+  RLA_ASSERT_FAILS(
+      rla_io_is_sparse(rla_test_ctx, rla_test_path("s_missing.petsc"), RLA_FORMAT_AUTO, &sparse),
+      RLA_ERR_FILE, "cannot open");
+  RLA_ASSERT_FAILS(rla_io_is_sparse(rla_test_ctx, files[0], RLA_FORMAT_AUTO, NULL), RLA_ERR_ARG,
+                   "null output pointer");
+  RLA_ASSERT_FAILS(rla_io_read_sparse(rla_test_ctx, files[0], RLA_FORMAT_AUTO, NULL), RLA_ERR_ARG,
+                   "null output matrix pointer");
+  RLA_ASSERT_FAILS(rla_io_read_sparse(rla_test_ctx, NULL, RLA_FORMAT_AUTO, &(rla_smat){NULL}),
+                   RLA_ERR_ARG, "empty input path");
+}
+
+/* every error of the sparse Matrix Market reader, with the file and line, on every rank */
+static void test_sparse_mm_errors(void)
+{
+#define GEN  "%%MatrixMarket matrix coordinate real general\n"
+#define SYM  "%%MatrixMarket matrix coordinate real symmetric\n"
+#define SKEW "%%MatrixMarket matrix coordinate real skew-symmetric\n"
+  const struct {
+    const char *name, *content, *text;
+    int line; /* where the message points, 0: no line */
+    rla_err code;
+  } cases[] = {
+      {"e_range.mtx", GEN "4 3 2\n1 1 1\n5 1 2\n",
+       "entry (5, 1) is out of range for the 4 x 3 matrix (indices start at 1)", 4, RLA_ERR_FORMAT},
+      {"e_range0.mtx", GEN "4 3 1\n0 1 1\n", "entry (0, 1) is out of range", 3, RLA_ERR_FORMAT},
+      {"e_rangecol.mtx", GEN "4 3 1\n2 4 1\n", "entry (2, 4) is out of range", 3, RLA_ERR_FORMAT},
+      {"e_more.mtx", GEN "4 3 1\n1 1 1\n2 2 2\n",
+       "wrong entry count: more entries than the 1 announced on line 2", 4, RLA_ERR_FORMAT},
+      {"e_fewer.mtx", GEN "4 3 3\n1 1 1\n2 2 2\n",
+       "wrong entry count: the file ends after 2 of the 3 entries announced on line 2", 4,
+       RLA_ERR_FORMAT},
+      {"e_upper.mtx", SYM "3 3 2\n1 1 1\n1 2 5\n",
+       "entry (1, 2) lies above the diagonal of a symmetric matrix, whose file holds the lower "
+       "triangle only",
+       4, RLA_ERR_FORMAT},
+      {"e_skewupper.mtx", SKEW "3 3 1\n2 3 5\n",
+       "entry (2, 3) lies above the diagonal of a skew-symmetric matrix", 3, RLA_ERR_FORMAT},
+      {"e_skewdiag.mtx", SKEW "2 2 1\n2 2 -1.5\n",
+       "entry (2, 2) = -1.5 on the diagonal of a skew-symmetric matrix, whose diagonal is zero", 3,
+       RLA_ERR_FORMAT},
+      {"e_skewpat.mtx", "%%MatrixMarket matrix coordinate pattern skew-symmetric\n2 2 1\n1 1\n",
+       "entry (1, 1) = 1 (pattern) on the diagonal", 3, RLA_ERR_FORMAT},
+      {"e_word.mtx", GEN "2 2 1\n1 1 abc\n", "'abc' is not a number", 3, RLA_ERR_FORMAT},
+      {"e_int.mtx", "%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n",
+       "'1.5' is not an integer (field 'integer')", 3, RLA_ERR_FORMAT},
+      {"e_index.mtx", GEN "2 2 1\n1 x 1\n", "column index 'x' is not an integer", 3,
+       RLA_ERR_FORMAT},
+      {"e_nan.mtx", GEN "2 2 2\n1 1 1\n2 1 nan\n", "non-finite value 'nan' at row 2, column 1", 4,
+       RLA_ERR_VALUE},
+      {"e_inf.mtx", SYM "2 2 1\n2 1 -inf\n", "non-finite value '-inf' at row 2, column 1", 3,
+       RLA_ERR_VALUE},
+      {"e_big.mtx", GEN "2 2 1\n1 2 1e999\n", "non-finite value '1e999'", 3, RLA_ERR_VALUE},
+      {"e_nnzover.mtx", GEN "2 2 99999999999999999999\n",
+       "bad size line \"2 2 99999999999999999999\": '99999999999999999999' is not a non-negative "
+       "integer",
+       2, RLA_ERR_FORMAT},
+      {"e_nnzbig.mtx", GEN "2 3 7\n1 1 1\n",
+       "bad size line \"2 3 7\": 7 entries announced, more than the 2 x 3 matrix holds", 2,
+       RLA_ERR_FORMAT},
+      {"e_complex.mtx", "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n",
+       "complex matrices (field 'complex') are not supported", 1, RLA_ERR_FORMAT},
+      {"e_hermitian.mtx", "%%MatrixMarket matrix coordinate real hermitian\n1 1 1\n1 1 1\n",
+       "bad banner: symmetry 'hermitian' is not supported", 1, RLA_ERR_FORMAT},
+      {"e_nocols.mtx", GEN "3 0 0\n",
+       "the matrix is 3 x 0: a sparse matrix needs at least one column", 0, RLA_ERR_UNSUPPORTED},
+      {"e_huge.mtx", GEN "3000000000 1 0\n", "3000000000 x 1 exceeds 2^31-1", 2,
+       RLA_ERR_UNSUPPORTED},
+  };
+#undef GEN
+#undef SYM
+#undef SKEW
+  char text[4096], *t = text;
+  const char *path;
+  int ok = 1;
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    path = put_text(cases[c].name, cases[c].content);
+    if (cases[c].line)
+      snprintf(text, sizeof(text), "%s:%d: %s", path, cases[c].line, cases[c].text);
+    else
+      snprintf(text, sizeof(text), "%s", cases[c].text);
+    ok &= sparse_fails(path, RLA_FORMAT_AUTO, cases[c].code, text, __LINE__);
+  }
+  RLA_ASSERT_ALL(ok);
+  /* after rounds went out: a bad value on line 40; an entry too many on line 43 */
+  setenv("RLA_IO_CHUNK_BYTES", "64", 1);
+  for (int bad = 0; bad < 2; bad++) {
+    t = text;
+    t += sprintf(t, "%%%%MatrixMarket matrix coordinate real general\n9 9 40\n");
+    for (int e = 0; e < 41; e++)
+      t += sprintf(t, bad == 0 && e == 37 ? "%d %d x\n" : "%d %d %d\n", e % 9 + 1, e / 9 + 1, e);
+    path = put_text(bad ? "e_late_more.mtx" : "e_late.mtx", text);
+    if (bad)
+      snprintf(text, sizeof(text), "%s:43: wrong entry count: more entries than the 40", path);
+    else
+      snprintf(text, sizeof(text), "%s:40: 'x' is not a number", path);
+    ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, text);
+  }
+  unsetenv("RLA_IO_CHUNK_BYTES");
+}
+
+/* the sparse writers refuse what they cannot write and leave no partial file: a missing
+   directory, a write stopped half-way by the file size limit (the old file stays whole) */
+static void test_sparse_write_failures(void)
+{
+  static const char *exts[] = {"mtx", "petsc"};
+  rla_smat A = sparse_of(300, 100, 0, entry), B = NULL;
+  char name[64];
+  const char *path;
+  struct rlimit saved, small;
+  RLA_ASSERT_ALL(A != NULL);
+  for (int t = 0; t < 2; t++) {
+    long long before;
+    snprintf(name, sizeof(name), "nodir/s.%s", exts[t]);
+    path = rla_test_path(name);
+    RLA_ASSERT_ALL(failed_as(rla_io_write_sparse(A, path, RLA_FORMAT_AUTO), RLA_ERR_FILE, path,
+                             "cannot create a file in its directory", __LINE__));
+    RLA_ASSERT_ALL(file_size(path) == -1);
+    snprintf(name, sizeof(name), "s_keep.%s", exts[t]);
+    path = rla_test_path(name);
+    sparse_round_trip(name, 5, 3, 0, entry);
+    before = file_size(path);
+    getrlimit(RLIMIT_FSIZE, &saved);
+    small = saved;
+    small.rlim_cur = 16384;
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &small);
+    RLA_ASSERT_ALL(
+        failed_as(rla_io_write_sparse(A, path, RLA_FORMAT_AUTO), RLA_ERR_FILE, path, "", __LINE__));
+    setrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, SIG_DFL);
+    RLA_ASSERT_ALL(file_size(path) == before);
+    RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, path, RLA_FORMAT_AUTO, &B));
+    RLA_ASSERT_ALL(sparse_holds(B, 5, 3, entry));
+    rla_smat_destroy(&B);
+  }
+  RLA_ASSERT_ALL(leftovers() == 0);
+  path = rla_test_path("s.npy");
+  RLA_ASSERT_ALL(failed_as(rla_io_write_sparse(A, path, RLA_FORMAT_AUTO), RLA_ERR_UNSUPPORTED, path,
+                           "not .npy", __LINE__));
+  path = rla_test_path("s.txt");
+  RLA_ASSERT_ALL(failed_as(rla_io_write_sparse(A, path, RLA_FORMAT_AUTO), RLA_ERR_ARG, path,
+                           "cannot tell the output format", __LINE__));
+  RLA_ASSERT_ALL(file_size(path) == -1);
+  /* a named format overrides the extension */
+  RLA_ASSERT_OK(rla_io_write_sparse(A, path, RLA_FORMAT_MM));
+  RLA_ASSERT_OK(rla_io_read_sparse(rla_test_ctx, path, RLA_FORMAT_MM, &B));
+  RLA_ASSERT_ALL(sparse_holds(B, 300, 100, entry));
+  rla_smat_destroy(&B);
+  RLA_ASSERT_FAILS(rla_io_write_sparse(A, NULL, RLA_FORMAT_AUTO), RLA_ERR_ARG, "empty output path");
+  RLA_ASSERT_ALL(rla_io_write_sparse(NULL, path, RLA_FORMAT_AUTO) == RLA_ERR_ARG);
+  rla_smat_destroy(&A);
+}
+
 void rla_test_register(void)
 {
   CU_pSuite npy = CU_add_suite("npy", NULL, NULL);
   CU_pSuite mm = CU_add_suite("matrix market", NULL, NULL);
   CU_pSuite petsc = CU_add_suite("petsc binary", NULL, NULL);
   CU_pSuite io = CU_add_suite("io", NULL, NULL);
+  CU_pSuite sparse = CU_add_suite("sparse", NULL, NULL);
   CU_add_test(npy, "round trips", test_npy_round_trip);
   CU_add_test(npy, "header as numpy writes it", test_npy_header_exact);
   CU_add_test(npy, "Fortran order, versions, header syntax", test_npy_hand_made);
@@ -1066,4 +1727,13 @@ void rla_test_register(void)
   CU_add_test(io, "chunked transfers", test_chunked);
   CU_add_test(io, "formats, sizes, arguments", test_formats);
   CU_add_test(io, "failed writes leave no partial file", test_write_failures);
+  CU_add_test(sparse, "round trips, both formats", test_sparse_round_trip);
+  CU_add_test(sparse, "writers' bytes", test_sparse_writer_bytes);
+  CU_add_test(sparse, "Matrix Market variants", test_sparse_mm_variants);
+  CU_add_test(sparse, "Matrix Market duplicates across rounds", test_sparse_mm_rounds);
+  CU_add_test(sparse, "Matrix Market provoked errors", test_sparse_mm_errors);
+  CU_add_test(sparse, "PETSc AIJ written by NumPy", test_sparse_petsc_numpy);
+  CU_add_test(sparse, "PETSc AIJ files and provoked errors", test_sparse_petsc_files);
+  CU_add_test(sparse, "dense files, detection, arguments", test_sparse_detect);
+  CU_add_test(sparse, "failed writes leave no partial file", test_sparse_write_failures);
 }
