@@ -22,6 +22,10 @@ static const rla_option_spec specs[] = {
     {"x", "x", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: the solution x (written atomically)"},
     {"x-exact", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "input: the exact solution, to report the forward error"},
+    {"dense", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
+     "read a sparse A (Matrix Market coordinate, PETSc AIJ) into a dense matrix; without it a "
+     "sparse A stays sparse (CSR rows, O(nnz) products and sketches; --method direct needs "
+     "--dense)"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -34,6 +38,8 @@ struct run {
   rla_report rep;
   rla_driver_outputs outs;
   rla_dmat A, B;
+  rla_smat S; /* A on the sparse path (A is then NULL) */
+  rla_op op;  /* S's operator */
   double *X;
   rla_lsq L;
 };
@@ -64,6 +70,7 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
 {
   rla_ctx ctx = r->ctx;
   int64_t m, n, bm, bn, mb;
+  int dense = 0, sparse = 0;
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pb, RLA_FORMAT_AUTO, &bm, &bn));
   RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
@@ -75,11 +82,44 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   RLA_CHECK(ctx, bm == m, RLA_ERR_SHAPE, "%s: b has %lld rows but A (%s) has %lld", pb,
             (long long)bm, pA, (long long)m);
   RLA_CHECK(ctx, bn > 0, RLA_ERR_SHAPE, "%s: b has no columns", pb);
-  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld) and b (%lld right-hand side%s)",
-                   (long long)m, (long long)n, (long long)bn, bn > 1 ? "s" : "");
+  RLA_CALL(ctx, rla_options_get_flag(r->opts, "dense", &dense));
+  RLA_CALL(ctx, rla_io_is_sparse(ctx, pA, RLA_FORMAT_AUTO, &sparse));
+  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s) and b (%lld right-hand side%s)",
+                   (long long)m, (long long)n, sparse && !dense ? "sparse" : "dense", (long long)bn,
+                   bn > 1 ? "s" : "");
+  rla_report_set_string(r->rep, "path", sparse && !dense ? "sparse" : "dense");
+  if (sparse && !dense) {
+    const char *method;
+    RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
+    RLA_CHECK(ctx, strcmp(method, "direct") != 0, RLA_ERR_UNSUPPORTED,
+              "%s is sparse and --method direct (ScaLAPACK PDGELS) needs a dense A: give --dense "
+              "to read it into a dense matrix, or use --method accurate or solve",
+              pA);
+    /* the sparse reader's rows are those of the dense reader's default split, ceil(m / P) */
+    RLA_CALL(ctx, rla_io_read_sparse(ctx, pA, RLA_FORMAT_AUTO, &r->S));
+    RLA_CALL(ctx, rla_io_read(ctx, pb, RLA_FORMAT_AUTO, 0, &r->B));
+    rla_report_set_int(r->rep, "nnz", rla_smat_nnz(r->S));
+    return RLA_SUCCESS;
+  }
   RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));
   rla_dmat_blocks(r->A, &mb, NULL);
   RLA_CALL(ctx, rla_io_read(ctx, pb, RLA_FORMAT_AUTO, mb, &r->B));
+  return RLA_SUCCESS;
+}
+
+/* The sparse path: A's operator set on the solver, which plans for it, then the solve of B's
+   local rows (the operator's row split: both are ceil(m / P) rows per rank). */
+static rla_err solve_sparse(struct run *r, int64_t nrhs, int64_t d, rla_lsq_info *in)
+{
+  rla_ctx ctx = r->ctx;
+  double *b;
+  int64_t ldb;
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_create_sparse(r->S, &r->op)));
+  RLA_CALL(ctx, rla_lsq_set_operator(r->L, r->op));
+  RLA_CALL(ctx, rla_lsq_set_rhs_count(r->L, nrhs));
+  RLA_CALL(ctx, rla_lsq_setup(r->L));
+  rla_dmat_local(r->B, &b, NULL, NULL, &ldb);
+  RLA_CALL(ctx, rla_lsq_solve_operator(r->L, nrhs, b, ldb, r->X, d, in));
   return RLA_SUCCESS;
 }
 
@@ -234,7 +274,10 @@ static rla_err run(struct run *r)
   t_read = rla_wtime();
   RLA_CALL(ctx, read_inputs(r, pA, pb));
   t_read = rla_wtime() - t_read;
-  rla_dmat_sizes(r->A, &m, &d);
+  if (r->S)
+    rla_smat_sizes(r->S, &m, &d);
+  else
+    rla_dmat_sizes(r->A, &m, &d);
   rla_dmat_sizes(r->B, NULL, &nrhs);
   if (pe) { /* a bad --x-exact fails now, not after the solve */
     int64_t em, en;
@@ -250,7 +293,10 @@ static rla_err run(struct run *r)
     rla_ctx_progress(ctx, PROG ": solving with the %s method on %d rank%s", method,
                      rla_ctx_size(ctx), rla_ctx_size(ctx) > 1 ? "s" : "");
   }
-  RLA_CALL(ctx, rla_lsq_solve(r->L, r->A, r->B, r->X, d, &in));
+  if (r->S)
+    RLA_CALL(ctx, solve_sparse(r, nrhs, d, &in));
+  else
+    RLA_CALL(ctx, rla_lsq_solve(r->L, r->A, r->B, r->X, d, &in));
   rla_ctx_progress(ctx, PROG ": solved in %.3f s: %lld iterations, backward error %.2e",
                    in.time_total, (long long)in.iterations, max_of(nrhs, in.backward_error));
   if (tx) {
@@ -286,11 +332,13 @@ done:
 /* the job: everything it allocates is freed here, whatever happened */
 static rla_err job(rla_driver_job *job, void *data)
 {
-  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NULL, NULL};
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NULL, NULL, NULL, NULL};
   rla_err err = run(&r);
   (void)data;
   free(r.X);
   rla_lsq_destroy(&r.L);
+  rla_op_destroy(&r.op);
+  rla_smat_destroy(&r.S);
   rla_dmat_destroy(&r.A);
   rla_dmat_destroy(&r.B);
   return err;

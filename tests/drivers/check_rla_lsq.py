@@ -7,7 +7,11 @@ usage: check_rla_lsq.py compare X1 X2 TOL        relative difference of two solu
                                                  rows) that differ only by rounding
        check_rla_lsq.py stable A b xstar x       backward stable, forward error within Wedin's bound
        check_rla_lsq.py columns A B X            X's columns solve min ||A x - B[:, j]|| stably
+       check_rla_lsq.py stable-minnorm A b xstar x  the same on A's nonzero columns, x zero on
+                                                 its empty ones (the minimum-norm solution)
        check_rla_lsq.py make-bad DIR A b         bad inputs derived from a good problem
+       check_rla_lsq.py make-sparse DIR          sparse problems as Matrix Market coordinate
+                                                 files, with their dense copies
 Prints one "PASS name" or "FAIL name" line per check."""
 import sys
 import numpy as np
@@ -133,6 +137,42 @@ def main():
         # own backward error, which the distance bound counts as well
         A, b, xs, x = (np.load(p) for p in sys.argv[2:6])
         stable(Problem(A), b, x, xs, "")
+    elif cmd == "stable-minnorm":
+        # A has empty columns: every solution leaves them free, the minimum-norm one sets them
+        # to 0 exactly (any other value only adds to ||x||); on the other columns A is of full
+        # rank and the checks are those of "stable"
+        A, b, xs, x = (np.load(p) for p in sys.argv[2:6])
+        empty = ~A.any(axis=0)
+        report("minimum norm: zero on the empty columns", empty.any() and not x[empty].any(),
+               "%d empty columns, max |x| there %.1e" % (empty.sum(), np.abs(x[empty]).max()))
+        stable(Problem(A[:, ~empty]), b, x[~empty], xs[~empty], " (nonzero columns)")
+    elif cmd == "make-sparse":
+        # m x n with 6 nonzeros per row at random columns, columns scaled from 1 to 1e-4
+        # (condition about 1e4), b = A x + noise; "sp-def" leaves its last column empty (rank
+        # n - 1). Each as sp*.mtx (coordinate real general, 17 digits: read back exactly) and
+        # sp*-A.npy, with b and NumPy's minimum-norm least-squares solution
+        out = sys.argv[2]
+        rng = np.random.default_rng(7)
+        m, n, k = 3000, 40, 6
+        for name, used in (("sp", n), ("sp-def", n - 1)):
+            A = np.zeros((m, n))
+            for i in range(m):
+                A[i, rng.choice(used, k, replace=False)] = rng.standard_normal(k)
+            A *= np.logspace(0, -4, n)
+            b = A @ rng.standard_normal(n) + 1e-3 * rng.standard_normal(m)
+            r, c = np.nonzero(A)
+            with open("%s/%s.mtx" % (out, name), "w") as f:
+                f.write("%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n" % (m, n, len(r)))
+                for i, j in zip(r, c):
+                    f.write("%d %d %.17g\n" % (i + 1, j + 1, A[i, j]))
+            np.save("%s/%s-A.npy" % (out, name), A)
+            np.save("%s/%s-b.npy" % (out, name), b)
+            np.save("%s/%s-x.npy" % (out, name), np.linalg.lstsq(A, b, rcond=None)[0])
+            e = np.loadtxt("%s/%s.mtx" % (out, name), skiprows=2)
+            B = np.zeros((m, n))
+            B[e[:, 0].astype(int) - 1, e[:, 1].astype(int) - 1] = e[:, 2]
+            report("sparse problem written " + name, np.array_equal(A, B),
+                   "%d entries read back exactly" % len(e))
     elif cmd == "columns":
         # each column against NumPy's least-squares solution, both measured: the allowed
         # distance is from the backward errors of both (Wedin), not from either's accuracy

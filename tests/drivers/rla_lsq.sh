@@ -56,6 +56,43 @@ grep -q '"factorization":	"cholesky"' "$tmp/r-accurate-2.json" &&
   grep -q '"factorization":	"pdgels"' "$tmp/r-direct-2.json" && pass "report: factorization" ||
   fail "report: factorization"
 
+# --- a sparse A (Matrix Market coordinate): the sparse path unless --dense ------------------
+pycheck make-sparse "$tmp"
+for np in $(nps 1 2 3); do
+  if run $np -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" -x "$tmp/xs-$np.npy" --report "$tmp/rs-$np.json" \
+    >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" && grep -q '"path":	"sparse"' "$tmp/rs-$np.json" &&
+    grep -q '"nnz":	18000' "$tmp/rs-$np.json"; then
+    pass "sparse A, accurate, $np ranks: the sparse path, checks PASSED"
+  else
+    cat "$tmp/out"
+    fail "sparse A, accurate, $np ranks"
+  fi
+  pycheck stable "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/sp-x.npy" "$tmp/xs-$np.npy"
+done
+run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method solve -x "$tmp/xs-solve.npy" >"$tmp/out" 2>&1 &&
+  ! grep -q FAILED "$tmp/out" && pass "sparse A, sketch-and-solve" || { cat "$tmp/out"; fail "sparse A, sketch-and-solve"; }
+# --dense reads the same file into a dense matrix: the same problem, solved within Wedin's
+# distance of the sparse path's solution
+if run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --dense -x "$tmp/xd-2.npy" --report "$tmp/rd.json" \
+  >"$tmp/out" 2>&1 && grep -q '"path":	"dense"' "$tmp/rd.json"; then
+  pass "sparse file with --dense: the dense path"
+  pycheck close "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/xs-2.npy" "$tmp/xd-2.npy"
+else
+  cat "$tmp/out"
+  fail "sparse file with --dense"
+fi
+# an empty column: rank n - 1, the minimum-norm solution
+for np in $(nps 1 3); do
+  run $np -A "$tmp/sp-def.mtx" -b "$tmp/sp-def-b.npy" -x "$tmp/xdef-$np.npy" \
+    --report "$tmp/rdef.json" >"$tmp/out" 2>&1 && grep -q '"rank":	39' "$tmp/rdef.json" ||
+    { cat "$tmp/out"; fail "sparse A with an empty column, $np ranks"; }
+  pycheck stable-minnorm "$tmp/sp-def-A.npy" "$tmp/sp-def-b.npy" "$tmp/sp-def-x.npy" "$tmp/xdef-$np.npy"
+done
+bad 2 -x "is sparse and --method direct" -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method direct
+run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --dense --method direct -x "$tmp/xdd.npy" >"$tmp/out" 2>&1 &&
+  pycheck stable "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/sp-x.npy" "$tmp/xdd.npy" ||
+  { cat "$tmp/out"; fail "sparse file, --dense --method direct"; }
+
 # --- bad inputs ---------------------------------------------------------------------------
 pycheck make-bad "$tmp" "$in/lsq-A.npy" "$in/lsq-b.npy"
 
