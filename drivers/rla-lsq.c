@@ -24,8 +24,8 @@ static const rla_option_spec specs[] = {
      "input: the exact solution, to report the forward error"},
     {"dense", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
      "read a sparse A (Matrix Market coordinate, PETSc AIJ) into a dense matrix; without it a "
-     "sparse A stays sparse (CSR rows, O(nnz) products and sketches; --method direct needs "
-     "--dense)"},
+     "sparse A stays sparse for the accurate and solve methods (CSR rows, O(nnz) products and "
+     "sketches), and --method direct (PDGELS) reads it dense"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -71,6 +71,7 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   rla_ctx ctx = r->ctx;
   int64_t m, n, bm, bn, mb;
   int dense = 0, sparse = 0;
+  const char *method;
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pb, RLA_FORMAT_AUTO, &bm, &bn));
   RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
@@ -84,17 +85,18 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   RLA_CHECK(ctx, bn > 0, RLA_ERR_SHAPE, "%s: b has no columns", pb);
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "dense", &dense));
   RLA_CALL(ctx, rla_io_is_sparse(ctx, pA, RLA_FORMAT_AUTO, &sparse));
+  RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
+  if (sparse && !dense && !strcmp(method, "direct")) {
+    /* PDGELS factors a dense block-cyclic matrix: the direct method reads a sparse file dense */
+    rla_ctx_progress(ctx, PROG ": %s is sparse; the direct method (PDGELS) reads it into a "
+                     "dense matrix", pA);
+    dense = 1;
+  }
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s) and b (%lld right-hand side%s)",
                    (long long)m, (long long)n, sparse && !dense ? "sparse" : "dense", (long long)bn,
                    bn > 1 ? "s" : "");
   rla_report_set_string(r->rep, "path", sparse && !dense ? "sparse" : "dense");
   if (sparse && !dense) {
-    const char *method;
-    RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
-    RLA_CHECK(ctx, strcmp(method, "direct") != 0, RLA_ERR_UNSUPPORTED,
-              "%s is sparse and --method direct (ScaLAPACK PDGELS) needs a dense A: give --dense "
-              "to read it into a dense matrix, or use --method accurate or solve",
-              pA);
     /* the sparse reader's rows are those of the dense reader's default split, ceil(m / P) */
     RLA_CALL(ctx, rla_io_read_sparse(ctx, pA, RLA_FORMAT_AUTO, &r->S));
     RLA_CALL(ctx, rla_io_read(ctx, pb, RLA_FORMAT_AUTO, 0, &r->B));

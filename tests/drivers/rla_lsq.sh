@@ -88,10 +88,11 @@ for np in $(nps 1 3); do
     { cat "$tmp/out"; fail "sparse A with an empty column, $np ranks"; }
   pycheck stable-minnorm "$tmp/sp-def-A.npy" "$tmp/sp-def-b.npy" "$tmp/sp-def-x.npy" "$tmp/xdef-$np.npy"
 done
-bad 2 -x "is sparse and --method direct" -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method direct
-run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --dense --method direct -x "$tmp/xdd.npy" >"$tmp/out" 2>&1 &&
+# the direct method (PDGELS) reads a sparse file dense, with or without --dense
+run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method direct -x "$tmp/xdd.npy" --report "$tmp/rdd.json" \
+  >"$tmp/out" 2>&1 && grep -q '"path":	"dense"' "$tmp/rdd.json" &&
   pycheck stable "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/sp-x.npy" "$tmp/xdd.npy" ||
-  { cat "$tmp/out"; fail "sparse file, --dense --method direct"; }
+  { cat "$tmp/out"; fail "sparse file, --method direct"; }
 
 # --- bad inputs ---------------------------------------------------------------------------
 pycheck make-bad "$tmp" "$in/lsq-A.npy" "$in/lsq-b.npy"
