@@ -184,16 +184,16 @@ static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
 
 /* The buffers of the cap: the basis, the small SVD's arrays, the orthonormalizations' work
    (which the broadcast of the small SVD and the orthogonality loss use in turn),
-   sigma and U's local rows for a matrix-free operator. Local (the dmats are made collectively
-   by factor_matrices, first). */
+   sigma and U's local rows for a matrix-free operator; the basis, B^T and those rows in one
+   slab (as fixed_buffers). Local (the dmats are made collectively by factor_matrices, first). */
 static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
 {
   rla_ctx ctx = S->ctx;
   int64_t L = P->cap, lm = P->w.lm, nw = rla_orth_qr_work(L);
+  int64_t len[3] = {P->ldq * L, P->ldb * L, P->U ? 0 : max1(lm) * L}; /* q, bt, u */
+  double *at;
   rla_err err;
   if (nw < 4 + L + 2 * L * L) nw = 4 + L + 2 * L * L;
-  int64_t len[3] = {P->ldq * L, P->ldb * L, P->U ? 0 : max1(lm) * L};
-  double *at;
   err = rla_calloc_matrix(ctx, (size_t)slab_doubles(len, 3), sizeof(double), &P->capslab);
   if (!err) {
     at = P->capslab;
