@@ -25,7 +25,8 @@ static const rla_option_spec specs[] = {
     {"dense", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
      "read a sparse A (Matrix Market coordinate, PETSc AIJ) into a dense matrix; without it a "
      "sparse A stays sparse for the accurate and solve methods (CSR rows, O(nnz) products and "
-     "sketches), and --method direct (PDGELS) reads it dense"},
+     "sketches) unless it stores more than a quarter of its entries, and --method direct "
+     "(PDGELS) reads it dense"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -86,6 +87,18 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "dense", &dense));
   RLA_CALL(ctx, rla_io_is_sparse(ctx, pA, RLA_FORMAT_AUTO, &sparse));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
+  if (sparse && !dense) {
+    /* a file storing more than a quarter of the entries (a dense matrix written as AIJ) is
+       read dense: at most 2.7 times CSR's memory, and products 2.3 times faster on a full one
+       (chosen by measurement: see bench/README.md) */
+    int64_t entries;
+    RLA_CALL(ctx, rla_io_read_entries(ctx, pA, RLA_FORMAT_AUTO, &entries));
+    if ((double)entries > 0.25 * (double)m * (double)n) {
+      rla_ctx_progress(ctx, PROG ": %s stores %lld of its %.3g entries; reading it dense", pA,
+                       (long long)entries, (double)m * (double)n);
+      dense = 1;
+    }
+  }
   if (sparse && !dense && !strcmp(method, "direct")) {
     /* PDGELS factors a dense block-cyclic matrix: the direct method reads a sparse file dense */
     rla_ctx_progress(ctx, PROG ": %s is sparse; the direct method (PDGELS) reads it into a "

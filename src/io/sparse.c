@@ -334,6 +334,17 @@ rla_err rla_io_write_sparse(rla_smat A, const char *path, rla_format fmt)
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_read_entries(rla_ctx ctx, const char *path, rla_format fmt, int64_t *entries)
+{
+  rla_format f;
+  rla_io_info info;
+  RLA_CHECK(ctx, entries, RLA_ERR_ARG, "null output pointer");
+  *entries = 0;
+  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &f, &info));
+  *entries = info.sparse ? info.nz : info.m * info.n;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_io_is_sparse(rla_ctx ctx, const char *path, rla_format fmt, int *sparse)
 {
   rla_format f;

@@ -173,6 +173,14 @@ def main():
             B[e[:, 0].astype(int) - 1, e[:, 1].astype(int) - 1] = e[:, 2]
             report("sparse problem written " + name, np.array_equal(A, B),
                    "%d entries read back exactly" % len(e))
+        # every entry of a dense 400 x 10 matrix stored as coordinates
+        A = rng.standard_normal((400, 10))
+        with open(out + "/sp-full.mtx", "w") as f:
+            f.write("%%MatrixMarket matrix coordinate real general\n400 10 4000\n")
+            for i in range(400):
+                for j in range(10):
+                    f.write("%d %d %.17g\n" % (i + 1, j + 1, A[i, j]))
+        np.save(out + "/sp-full-b.npy", rng.standard_normal(400))
     elif cmd == "columns":
         # each column against NumPy's least-squares solution, both measured: the allowed
         # distance is from the backward errors of both (Wedin), not from either's accuracy

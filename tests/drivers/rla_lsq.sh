@@ -88,6 +88,11 @@ for np in $(nps 1 3); do
     { cat "$tmp/out"; fail "sparse A with an empty column, $np ranks"; }
   pycheck stable-minnorm "$tmp/sp-def-A.npy" "$tmp/sp-def-b.npy" "$tmp/sp-def-x.npy" "$tmp/xdef-$np.npy"
 done
+# a coordinate file that stores every entry is read dense
+run 2 -A "$tmp/sp-full.mtx" -b "$tmp/sp-full-b.npy" --report "$tmp/rfull.json" >"$tmp/out" 2>&1 &&
+  grep -q '"path":	"dense"' "$tmp/rfull.json" && ! grep -q FAILED "$tmp/out" &&
+  pass "a coordinate file storing every entry takes the dense path" ||
+  { cat "$tmp/out"; fail "a coordinate file storing every entry"; }
 # the direct method (PDGELS) reads a sparse file dense, with or without --dense
 run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method direct -x "$tmp/xdd.npy" --report "$tmp/rdd.json" \
   >"$tmp/out" 2>&1 && grep -q '"path":	"dense"' "$tmp/rdd.json" &&

@@ -1531,9 +1531,15 @@ static void test_sparse_detect(void)
   be_double(&f, 2.0);
   files[5] = put_file("d_vec.petsc", f.b, f.len);
   for (int t = 0; t < 6; t++) {
+    static const int64_t want[6] = {0, 6, 2, 2, 2, 2}; /* stored entries; m n when dense */
+    int64_t entries = -1;
     RLA_ASSERT_OK(rla_io_is_sparse(rla_test_ctx, files[t], RLA_FORMAT_AUTO, &sparse));
     RLA_ASSERT_ALL(sparse == (t < 2));
+    RLA_ASSERT_OK(rla_io_read_entries(rla_test_ctx, files[t], RLA_FORMAT_AUTO, &entries));
+    RLA_ASSERT_ALL(entries == want[t]);
   }
+  RLA_ASSERT_FAILS(rla_io_read_entries(rla_test_ctx, files[0], RLA_FORMAT_AUTO, NULL), RLA_ERR_ARG,
+                   "null output pointer");
   /* an empty coordinate matrix is sparse, with no entry */
   {
     static const int64_t rowptr[] = {0, 0, 0};
