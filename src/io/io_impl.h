@@ -69,9 +69,10 @@ rla_err rla_io_petsc_write(rla_dmat A, const char *path, unsigned flags);
 
 /* Sparse matrices: this rank's lm rows of path (a Matrix Market coordinate file or a PETSc AIJ
    Mat whose header info came from rla_io_read_header) in new CSR arrays *rowptr (lm + 1),
-   *colind, *val (rla_calloc'd, for rla_smat_create_owned; NULL on failure), every entry checked:
-   column indices in range and, in a PETSc file, strictly increasing within a row (Matrix Market
-   entries are sorted and duplicates summed), finite values. The rows: Matrix Market, those of
+   *colind, *val (rla_calloc'd, for rla_smat_create_owned_from, which checks a PETSc file's
+   entries: column indices in range and strictly increasing within a row, finite values; NULL on
+   failure). Matrix Market entries are checked as they are parsed, sorted and their duplicates
+   summed. The rows: Matrix Market, those of
    rla_io_mm_scatter with mb rows per rank; PETSc, [row0, row0 + lm). Collective, agreed
    errors. */
 rla_err rla_io_mm_read_sparse(rla_ctx ctx, const char *path, const rla_io_info *info, int64_t mb,

@@ -236,27 +236,6 @@ static void read_values(void *buf, int64_t first, int64_t count, void *data)
   memcpy((double *)data + first, buf, sizeof(double) * (size_t)count);
 }
 
-/* the CSR rows read: column indices in range and increasing, values finite (the first failure
-   of this rank, in row order) */
-static rla_err check_csr(rla_ctx ctx, const char *path, int64_t n, int64_t row0, int64_t lm,
-                         const int64_t *rowptr, const int32_t *colind, const double *val)
-{
-  for (int64_t i = 0; i < lm; i++)
-    for (int64_t k = rowptr[i]; k < rowptr[i + 1]; k++) {
-      RLA_CHECK(ctx, colind[k] >= 0 && colind[k] < n, RLA_ERR_FORMAT,
-                "%s: column index %d out of range [0, %lld) in row %lld", path, (int)colind[k],
-                (long long)n, (long long)(row0 + i));
-      RLA_CHECK(ctx, k == rowptr[i] || colind[k] > colind[k - 1], RLA_ERR_FORMAT,
-                "%s: row %lld: column index %d after %d: the column indices of a row must "
-                "increase strictly",
-                path, (long long)(row0 + i), (int)colind[k], (int)colind[k - 1]);
-      RLA_CHECK(ctx, isfinite(val[k]), RLA_ERR_VALUE,
-                "%s: non-finite value (NaN or Inf) at row %lld, column %lld (0-based)", path,
-                (long long)(row0 + i), (long long)colind[k]);
-    }
-  return RLA_SUCCESS;
-}
-
 rla_err rla_io_petsc_read_sparse(rla_ctx ctx, const char *path, const rla_io_info *info,
                                  int64_t row0, int64_t lm, int64_t **rowptr, int32_t **colind,
                                  double **val)
@@ -285,11 +264,9 @@ rla_err rla_io_petsc_read_sparse(rla_ctx ctx, const char *path, const rla_io_inf
     err = rla_io_transfer(ctx, fh, 0, idx + 4 * (MPI_Offset)info->nz + 8 * (MPI_Offset)nz0, lnnz, 8,
                           read_values, *val, path);
   MPI_File_close(&fh);
-  if (!err) {
+  if (!err)
     for (int64_t i = 0; i < lm; i++)
       (*rowptr)[i + 1] = (*rowptr)[i] + len[i];
-    err = rla_ctx_agree(ctx, check_csr(ctx, path, info->n, row0, lm, *rowptr, *colind, *val));
-  }
   rla_free(&len);
   if (err) {
     rla_free(rowptr);

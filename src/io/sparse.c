@@ -304,7 +304,7 @@ rla_err rla_io_read_sparse(rla_ctx ctx, const char *path, rla_format fmt, rla_sm
     err = rla_io_mm_read_sparse(ctx, path, &info, mb, lm, &rowptr, &colind, &val);
   else
     err = rla_io_petsc_read_sparse(ctx, path, &info, row0, lm, &rowptr, &colind, &val);
-  if (!err) err = rla_smat_create_owned(ctx, info.m, info.n, lm, &rowptr, &colind, &val, A);
+  if (!err) err = rla_smat_create_owned_from(ctx, path, info.m, info.n, lm, &rowptr, &colind, &val, A);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
 }

@@ -13,33 +13,33 @@
 
 #define INT32_COLS ((int64_t)INT32_MAX)
 
-/* The structure and values of this rank's rows (m, n agreed). */
-static rla_err check_local(rla_ctx ctx, int64_t row0, int64_t lm, int64_t n, const int64_t *rowptr,
-                           const int32_t *colind, const double *val)
+/* The structure and values of this rank's rows (m, n agreed): rows of the API's arrays (src
+   NULL: named "rla_smat", RLA_ERR_ARG) or of a file (src its path: RLA_ERR_FORMAT). */
+static rla_err check_local(rla_ctx ctx, const char *src, int64_t row0, int64_t lm, int64_t n,
+                           const int64_t *rowptr, const int32_t *colind, const double *val)
 {
-  RLA_CHECK(ctx, lm == 0 || rowptr, RLA_ERR_ARG, "rla_smat: the row offsets must not be NULL");
+  const char *name = src ? src : "rla_smat";
+  rla_err code = src ? RLA_ERR_FORMAT : RLA_ERR_ARG;
+  RLA_CHECK(ctx, lm == 0 || rowptr, code, "%s: the row offsets must not be NULL", name);
   if (!rowptr) return RLA_SUCCESS;
-  RLA_CHECK(ctx, rowptr[0] == 0, RLA_ERR_ARG,
-            "rla_smat: the row offsets must start at 0 (rank %d's start at %lld)", rla_ctx_rank(ctx),
-            (long long)rowptr[0]);
+  RLA_CHECK(ctx, rowptr[0] == 0, code, "%s: the row offsets must start at 0 (rank %d's start at %lld)",
+            name, rla_ctx_rank(ctx), (long long)rowptr[0]);
   for (int64_t i = 0; i < lm; i++)
-    RLA_CHECK(ctx, rowptr[i + 1] >= rowptr[i], RLA_ERR_ARG,
-              "rla_smat: the row offsets decrease at row %lld (%lld, then %lld)",
+    RLA_CHECK(ctx, rowptr[i + 1] >= rowptr[i], code,
+              "%s: the row offsets decrease at row %lld (%lld, then %lld)", name,
               (long long)(row0 + i), (long long)rowptr[i], (long long)rowptr[i + 1]);
-  RLA_CHECK(ctx, rowptr[lm] == 0 || colind, RLA_ERR_ARG,
-            "rla_smat: the column indices must not be NULL");
+  RLA_CHECK(ctx, rowptr[lm] == 0 || colind, code, "%s: the column indices must not be NULL", name);
   for (int64_t i = 0; i < lm; i++)
     for (int64_t k = rowptr[i]; k < rowptr[i + 1]; k++) {
       int64_t j = colind[k];
-      RLA_CHECK(ctx, j >= 0 && j < n, RLA_ERR_ARG,
-                "rla_smat: row %lld has column index %lld, outside [0, %lld)", (long long)(row0 + i),
-                (long long)j, (long long)n);
-      RLA_CHECK(ctx, k == rowptr[i] || j > colind[k - 1], RLA_ERR_ARG,
-                "rla_smat: row %lld: the column indices must increase strictly (%lld after %lld)",
+      RLA_CHECK(ctx, j >= 0 && j < n, code, "%s: row %lld has column index %lld, outside [0, %lld)",
+                name, (long long)(row0 + i), (long long)j, (long long)n);
+      RLA_CHECK(ctx, k == rowptr[i] || j > colind[k - 1], code,
+                "%s: row %lld: the column indices must increase strictly (%lld after %lld)", name,
                 (long long)(row0 + i), (long long)j, (long long)colind[k - 1]);
       RLA_CHECK(ctx, !val || isfinite(val[k]), RLA_ERR_VALUE,
-                "A has a non-finite value (%g) at row %lld, column %lld", val ? val[k] : 0.0,
-                (long long)(row0 + i), (long long)j);
+                "%s: non-finite value (%g) at row %lld, column %lld (0-based)", src ? src : "A",
+                val ? val[k] : 0.0, (long long)(row0 + i), (long long)j);
     }
   return RLA_SUCCESS;
 }
@@ -99,11 +99,17 @@ static rla_err assemble(rla_ctx ctx, int64_t m, int64_t n, int64_t row0, int64_t
 rla_err rla_smat_create_owned(rla_ctx ctx, int64_t m, int64_t n, int64_t lm, int64_t **rowptr,
                               int32_t **colind, double **val, rla_smat *A)
 {
+  return rla_smat_create_owned_from(ctx, NULL, m, n, lm, rowptr, colind, val, A);
+}
+
+rla_err rla_smat_create_owned_from(rla_ctx ctx, const char *src, int64_t m, int64_t n, int64_t lm,
+                                   int64_t **rowptr, int32_t **colind, double **val, rla_smat *A)
+{
   int64_t row0 = 0;
   rla_err err;
   *A = NULL;
   err = check_sizes(ctx, m, n, lm, &row0);
-  if (!err) err = rla_ctx_agree(ctx, check_local(ctx, row0, lm, n, *rowptr, *colind, *val));
+  if (!err) err = rla_ctx_agree(ctx, check_local(ctx, src, row0, lm, n, *rowptr, *colind, *val));
   if (!err) err = assemble(ctx, m, n, row0, lm, rowptr, colind, val, A);
   if (err) {
     rla_free(rowptr);
@@ -124,7 +130,7 @@ rla_err rla_smat_create_csr(rla_ctx ctx, int64_t m, int64_t n, int64_t lm, const
   RLA_CHECK(ctx, A, RLA_ERR_ARG, "rla_smat_create_csr: the output handle must not be NULL");
   *A = NULL;
   RLA_CALL(ctx, check_sizes(ctx, m, n, lm, &row0));
-  RLA_CALL(ctx, rla_ctx_agree(ctx, check_local(ctx, row0, lm, n, rowptr, colind, val)));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, check_local(ctx, NULL, row0, lm, n, rowptr, colind, val)));
   lnnz = rowptr ? rowptr[lm] : 0;
   err = rla_calloc(ctx, (size_t)lm + 1, sizeof(int64_t), &rp);
   if (!err && lnnz) err = rla_calloc(ctx, (size_t)lnnz, sizeof(int32_t), &ci);

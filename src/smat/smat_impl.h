@@ -22,5 +22,9 @@ struct rla_smat_s {
    and the agreement of rla_smat_create_csr. Collective. */
 rla_err rla_smat_create_owned(rla_ctx ctx, int64_t m, int64_t n, int64_t lm, int64_t **rowptr,
                               int32_t **colind, double **val, rla_smat *A);
+/* rla_smat_create_owned for arrays read from a file: the checks' messages name src (the file's
+   path) and a bad structure is RLA_ERR_FORMAT rather than RLA_ERR_ARG. Collective. */
+rla_err rla_smat_create_owned_from(rla_ctx ctx, const char *src, int64_t m, int64_t n, int64_t lm,
+                                   int64_t **rowptr, int32_t **colind, double **val, rla_smat *A);
 
 #endif

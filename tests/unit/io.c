@@ -1465,17 +1465,17 @@ static void test_sparse_petsc_files(void)
   /* columns out of order (the dense reader takes them) or repeated */
   path = put_aij("s_unsorted.petsc", aij_ok, 0);
   ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT,
-                      "row 0: column index 0 after 4: the column indices of a row must increase "
-                      "strictly");
+                      "row 0: the column indices must increase strictly (0 after 4)");
   c.col = 2;
   path = put_aij("s_repeated.petsc", c, 0);
-  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "row 2: column index 2 after 2");
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT,
+                      "row 2: the column indices must increase strictly (2 after 2)");
   c.col = 5;
   path = put_aij("s_column.petsc", c, 0);
-  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "column index 5 out of range [0, 5) in row 2");
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "row 2 has column index 5, outside [0, 5)");
   c.col = -1;
   path = put_aij("s_negcol.petsc", c, 0);
-  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "column index -1 out of range [0, 5) in row 2");
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_FORMAT, "row 2 has column index -1, outside [0, 5)");
   c = aij_sorted;
   c.nz = 5; /* and a file size to match */
   path = put_aij("s_lengths.petsc", c, -12);
@@ -1495,10 +1495,10 @@ static void test_sparse_petsc_files(void)
   c = aij_sorted;
   c.value = NAN;
   path = put_aij("s_nan.petsc", c, 0);
-  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 2");
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (nan) at row 2, column 2");
   c.value = -INFINITY;
   path = put_aij("s_inf.petsc", c, 0);
-  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (NaN or Inf) at row 2, column 2");
+  ASSERT_SPARSE_FAILS(path, RLA_ERR_VALUE, "non-finite value (-inf) at row 2, column 2");
   c = aij_sorted;
   c.classid = 0x507b1200;
   path = put_aij("s_little.petsc", c, 0);
