@@ -21,6 +21,7 @@ rla_err rla_lsq_create(rla_ctx ctx, rla_lsq *L)
   s->ctx = ctx;
   s->method = RLA_LSQ_ACCURATE;
   s->sketch_type = RLA_SKETCH_SRHT;
+  s->sketch_choice = -1;
   s->gamma = 0.0;
   s->seed = 1;
   s->tol = 2.0 * RLA_EPS;
@@ -100,6 +101,7 @@ rla_err rla_lsq_set_sketch_type(rla_lsq L, rla_sketch_type type)
   CHECK_SOLVER(L);
   RLA_CALL(L->ctx, rla_sketch_type_check(L->ctx, type));
   L->sketch_type = type;
+  L->sketch_choice = (int)type;
   return changed(L, RLA_SUCCESS);
 }
 
@@ -184,6 +186,9 @@ rla_err rla_lsq_setup(rla_lsq L)
   L->planned = 0;
   rla_sketch_destroy(&L->sketch);
   L->sketch_l = L->sketch_m = 0;
+  /* unless one was set: the operator's own sketch (sparse sign for a sparse A), else the SRHT */
+  if (L->sketch_choice < 0)
+    L->sketch_type = L->user_op ? L->user_op->sketch_default : RLA_SKETCH_SRHT;
   if (L->method != RLA_LSQ_DIRECT) {
     err = rla_sketch_create(L->ctx, &L->sketch);
     if (!err) err = rla_sketch_set_type(L->sketch, L->sketch_type);
@@ -218,21 +223,27 @@ rla_err rla_lsq_setup(rla_lsq L)
    measured at 2 ranks on 2^18 rows at d = 1024 and 256; the model's choices (25 at d = 1024,
    107 at 256, 389 at 64) match the best measured within its flatness (chosen by measurement:
    the figures are in bench/README.md, "Least squares"). It depends on m and d only, so
-   the sketch, and the answer, are the same on any number of ranks. */
+   the sketch, and the answer, are the same on any number of ranks.
+   A pass over a sparse A reads about 12 bytes per nonzero and 16 per row rather than 8 m d:
+   the costs of a larger sketch are then the larger, relative to a pass, by the ratio of the
+   two (pass = that ratio, 1 for a dense A), and the smallest oversampling is lower,
+   ACC_GAMMA_MIN_SPARSE (a distortion of about ACC_DIST / 2, a preconditioned condition number
+   below 3). */
 #define ACC_GAMMA_MIN    20.0
+#define ACC_GAMMA_MIN_SPARSE 4.0
 #define ACC_GAMMA_MAX    1000.0
 #define ACC_LN_GAIN      24.0
 #define ACC_DIST         0.9
 #define ACC_GRAM         0.029
 #define ACC_REDUCE       11.5
 #define ACC_SKETCH_BYTES 268435456.0 /* 256 MiB */
-static double accurate_oversample(int64_t m, int64_t d)
+static double accurate_oversample(int64_t m, int64_t d, double pass, double gmin)
 {
-  double per = (ACC_GRAM * (double)d * (double)d + ACC_REDUCE * (double)d) / (double)m;
-  double c = (double)(d + 1), best = ACC_GAMMA_MIN;
+  double per = (ACC_GRAM * (double)d * (double)d + ACC_REDUCE * (double)d) / (double)m / pass;
+  double c = (double)(d + 1), best = gmin;
   double gmax = fmin(fmin(ACC_GAMMA_MAX, 0.25 * (double)m / c), ACC_SKETCH_BYTES / (8.0 * c * c));
   double fbest = INFINITY;
-  for (double g = ACC_GAMMA_MIN; g <= gmax; g *= 1.02) {
+  for (double g = gmin; g <= gmax; g *= 1.02) {
     double f = ACC_LN_GAIN / log(sqrt(g) / ACC_DIST) + g * per;
     if (f < fbest) {
       fbest = f;
@@ -248,7 +259,13 @@ double lsq_oversample(rla_lsq L, int64_t m, int64_t d)
   if (L->method != RLA_LSQ_ACCURATE) return 4.0;
   /* a Gaussian sketch costs l m d flops and l m random numbers: the smallest oversampling */
   if (L->sketch_type == RLA_SKETCH_GAUSSIAN || m <= 0 || d <= 0) return ACC_GAMMA_MIN;
-  return accurate_oversample(m, d);
+  if (L->op && L->op->entries < (double)m * (double)d) {
+    double pass = (12.0 * L->op->entries + 16.0 * (double)m) / (8.0 * (double)m * (double)d);
+    return accurate_oversample(m, d, fmin(pass, 1.0),
+                               L->sketch_type == RLA_SKETCH_SPARSE ? ACC_GAMMA_MIN_SPARSE
+                                                                   : ACC_GAMMA_MIN);
+  }
+  return accurate_oversample(m, d, 1.0, ACC_GAMMA_MIN);
 }
 
 rla_err rla_lsq_view(rla_lsq L, FILE *out)

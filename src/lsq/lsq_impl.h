@@ -60,7 +60,8 @@ typedef struct lsq_refine_ws lsq_refine_ws;
 struct rla_lsq_s {
   rla_ctx ctx;
   rla_lsq_method method;
-  rla_sketch_type sketch_type;
+  rla_sketch_type sketch_type; /* the sketch planned with */
+  int sketch_choice;           /* the one set (an rla_sketch_type), or -1: A's own (op.h) */
   double gamma;
   int64_t sketch_rows; /* 0: from gamma */
   uint64_t seed;

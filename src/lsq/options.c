@@ -17,7 +17,8 @@ static rla_err set_seed_checked(void *o, int64_t seed)
 }
 
 RLA_OPTION_ACCESS(LSQ, method, i, method, 1, rla_lsq_set_method, rla_lsq_method)
-RLA_OPTION_ACCESS(LSQ, sketch, i, sketch_type, 1, rla_lsq_set_sketch_type, rla_sketch_type)
+RLA_OPTION_ACCESS(LSQ, sketch, i, sketch_choice, v->i >= 0, rla_lsq_set_sketch_type,
+                  rla_sketch_type)
 RLA_OPTION_ACCESS(LSQ, oversample, r, gamma, 1, rla_lsq_set_oversample, double)
 RLA_OPTION_ACCESS(LSQ, rows, i, sketch_rows, 1, rla_lsq_set_sketch_rows, int64_t)
 RLA_OPTION_ACCESS(LSQ, seed, i, seed, 1, set_seed_checked, int64_t)
@@ -29,11 +30,13 @@ static const rla_option_desc descs[] = {
     {"method", NULL, RLA_OPT_STRING,
      "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS", 1,
      0, rla_lsq_method_names, 3, get_method, set_method},
-    {"sketch", NULL, RLA_OPT_STRING, "sketch operator", 1, 0, rla_sketch_type_names, 3, get_sketch,
-     set_sketch},
+    {"sketch", NULL, RLA_OPT_STRING,
+     "sketch operator; without it, srht for a dense A and sparse (sparse sign) for a sparse A", 1,
+     0, rla_sketch_type_names, 3, get_sketch, set_sketch},
     {"oversample", NULL, RLA_OPT_REAL,
      "sketch rows l = ceil(oversample (n + 1)), oversample in (1, 1000]; 0: the method's "
-     "default, 4 for solve and for accurate 20 to 1000 from m and n (20 with gaussian)",
+     "default, 4 for solve and for accurate 20 to 1000 from m and n (20 with gaussian; from 4 "
+     "with the sparse sign on a sparse A)",
      1, 0, NULL, 0, get_oversample, set_oversample},
     {"sketch-rows", NULL, RLA_OPT_INT, "sketch rows l directly (0: from the oversampling)", 0,
      INFINITY, NULL, 0, get_rows, set_rows},

@@ -20,6 +20,8 @@ rla_err rla_op_create(rla_ctx ctx, const struct rla_op_ops *ops, int64_t m, int6
   o->m = m;
   o->n = n;
   o->data = data;
+  o->entries = (double)m * (double)n;
+  o->sketch_default = RLA_SKETCH_SRHT;
   *op = o;
   return RLA_SUCCESS;
 }

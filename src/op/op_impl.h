@@ -44,6 +44,10 @@ struct rla_op_s {
   int64_t m, n, lm, row0;
   const struct rla_op_ops *ops;
   void *data;
+  /* what a solver that is not told otherwise plans with: the entries a pass over A reads (m n
+     for a dense or shell operator, the nonzeros for a sparse one) and the sketch that suits A */
+  double entries;
+  rla_sketch_type sketch_default;
   /* workspace reserved by rla_op_setup for nv vectors: the type's and the front end's */
   int64_t nv_setup;
   double *work;

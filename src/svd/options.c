@@ -20,7 +20,8 @@ RLA_OPTION_ACCESS(SVD, rank, i, k, v->i > 0, rla_svd_set_rank, int64_t)
 RLA_OPTION_ACCESS(SVD, tol, r, tol, v->r > 0.0, rla_svd_set_tol, double)
 RLA_OPTION_ACCESS(SVD, oversample, i, p, 1, rla_svd_set_oversample, int64_t)
 RLA_OPTION_ACCESS(SVD, power, i, q, 1, rla_svd_set_power, int64_t)
-RLA_OPTION_ACCESS(SVD, sketch, i, type, 1, rla_svd_set_sketch_type, rla_sketch_type)
+RLA_OPTION_ACCESS(SVD, sketch, i, type_choice, v->i >= 0, rla_svd_set_sketch_type,
+                  rla_sketch_type)
 RLA_OPTION_ACCESS(SVD, seed, i, seed, 1, set_seed_checked, int64_t)
 RLA_OPTION_ACCESS(SVD, block, i, block, 1, rla_svd_set_block, int64_t)
 RLA_OPTION_ACCESS(SVD, max_rank, i, kmax, 1, rla_svd_set_max_rank, int64_t)
@@ -34,8 +35,9 @@ static const rla_option_desc descs[] = {
     {"oversample", NULL, RLA_OPT_INT, "extra basis columns p", 0, INFINITY, NULL, 0,
      get_oversample, set_oversample},
     {"power", NULL, RLA_OPT_INT, "power iterations q", 0, INFINITY, NULL, 0, get_power, set_power},
-    {"sketch", NULL, RLA_OPT_STRING, "sketch operator", 1, 0, rla_sketch_type_names, 3, get_sketch,
-     set_sketch},
+    {"sketch", NULL, RLA_OPT_STRING,
+     "sketch operator; without it, srht for a dense A and sparse (sparse sign) for a sparse A", 1,
+     0, rla_sketch_type_names, 3, get_sketch, set_sketch},
     {"seed", NULL, RLA_OPT_INT, "random seed of the sketch", 0, INFINITY, NULL, 0, get_seed,
      set_seed},
     {"block", NULL, RLA_OPT_INT, "tolerance mode: basis columns per block", 1, INFINITY, NULL, 0,

@@ -41,6 +41,7 @@ rla_err rla_svd_create(rla_ctx ctx, rla_svd *S)
   s->q = 2;
   s->block = 32;
   s->type = RLA_SKETCH_SRHT;
+  s->type_choice = -1;
   s->seed = 1;
   *S = s;
   return RLA_SUCCESS;
@@ -118,6 +119,7 @@ rla_err rla_svd_set_sketch_type(rla_svd S, rla_sketch_type type)
   CHECK_SVD(S);
   RLA_CALL(S->ctx, rla_sketch_type_check(S->ctx, type));
   S->type = type;
+  S->type_choice = (int)type;
   return changed(S, RLA_SUCCESS);
 }
 
@@ -159,6 +161,8 @@ rla_err rla_svd_setup(rla_svd S)
   err = rla_ctx_agree(S->ctx, err);
   if (err) return rla_error_trace(S->ctx, err, __func__, __FILE__, __LINE__);
   S->is_setup = 1;
+  /* unless one was set: the operator's own sketch (sparse sign for a sparse A), else the SRHT */
+  if (S->type_choice < 0) S->type = S->op ? S->op->sketch_default : RLA_SKETCH_SRHT;
   if (!S->op) return RLA_SUCCESS;
   S->planned = 0;
   clear_results(S);

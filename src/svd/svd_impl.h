@@ -87,7 +87,8 @@ struct rla_svd_s {
   int64_t k;  /* fixed rank, 0 when unset */
   double tol; /* tolerance, 0 when unset */
   int64_t p, q, block, kmax;
-  rla_sketch_type type;
+  rla_sketch_type type; /* the sketch planned with */
+  int type_choice;      /* the one set (an rla_sketch_type), or -1: the operator's own (op.h) */
   uint64_t seed;
   int is_setup;
   /* test knob: 1 sets each QB block's sketch up from scratch (rla_sketch_set_seed, then

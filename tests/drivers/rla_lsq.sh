@@ -61,13 +61,20 @@ pycheck make-sparse "$tmp"
 for np in $(nps 1 2 3); do
   if run $np -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" -x "$tmp/xs-$np.npy" --report "$tmp/rs-$np.json" \
     >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" && grep -q '"path":	"sparse"' "$tmp/rs-$np.json" &&
-    grep -q '"nnz":	18000' "$tmp/rs-$np.json"; then
-    pass "sparse A, accurate, $np ranks: the sparse path, checks PASSED"
+    grep -q '"nnz":	18000' "$tmp/rs-$np.json" && grep -q '"sketch":	"sparse"' "$tmp/rs-$np.json"; then
+    pass "sparse A, accurate, $np ranks: the sparse path with the sparse sign sketch, checks PASSED"
   else
     cat "$tmp/out"
     fail "sparse A, accurate, $np ranks"
   fi
   pycheck stable "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/sp-x.npy" "$tmp/xs-$np.npy"
+done
+# the other sketches, when asked for, on the sparse path
+for sk in srht gaussian; do
+  run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --sketch $sk -x "$tmp/xs-$sk.npy" --report "$tmp/rs.json" \
+    >"$tmp/out" 2>&1 && grep -q "\"sketch\":	\"$sk\"" "$tmp/rs.json" ||
+    { cat "$tmp/out"; fail "sparse A, --sketch $sk"; }
+  pycheck stable "$tmp/sp-A.npy" "$tmp/sp-b.npy" "$tmp/sp-x.npy" "$tmp/xs-$sk.npy"
 done
 run 2 -A "$tmp/sp.mtx" -b "$tmp/sp-b.npy" --method solve -x "$tmp/xs-solve.npy" >"$tmp/out" 2>&1 &&
   ! grep -q FAILED "$tmp/out" && pass "sparse A, sketch-and-solve" || { cat "$tmp/out"; fail "sparse A, sketch-and-solve"; }

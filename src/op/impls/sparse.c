@@ -471,5 +471,7 @@ rla_err rla_op_create_sparse(rla_smat A, rla_op *op)
   }
   (*op)->lm = lm;
   (*op)->row0 = row0;
+  (*op)->entries = (double)rla_smat_nnz(A);
+  (*op)->sketch_default = RLA_SKETCH_SPARSE;
   return RLA_SUCCESS;
 }
