@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Baseline for bench/svd.sh: the k largest singular triplets of a dense matrix read from a
-   PETSc binary file, by SLEPc (-svd_type trlanczos, randomized, ... from the options), timed,
-   with the accuracy measured as in bench_svd: ||A - U S V^T||_2 by 40 power steps divided by
-   -sigma_next (the exact sigma_{k+1}). Built and run by bench/svd.sh only.
+/* Baseline for bench/svd.sh and bench/sparse_svd.sh: the k largest singular triplets of a matrix
+   (dense, or AIJ with -mat_type aij) read from a PETSc binary file, by SLEPc (-svd_type
+   trlanczos, randomized, ... from the options), timed, with the accuracy measured as in
+   bench_svd: ||A - U S V^T||_2 by 40 power steps divided by -sigma_next (the exact
+   sigma_{k+1}). Built and run by those scripts only.
    Options: -f FILE -k K -sigma_next S, plus the SLEPc/PETSc options. */
 #include <slepcsvd.h>
 
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
   PetscCall(PetscViewerBinaryOpen(PETSC_COMM_WORLD, file, FILE_MODE_READ, &viewer));
   PetscCall(MatCreate(PETSC_COMM_WORLD, &A));
   PetscCall(MatSetType(A, MATDENSE));
+  PetscCall(MatSetFromOptions(A)); /* -mat_type aij for a sparse file */
   PetscCall(MatLoad(A, viewer));
   PetscCall(PetscViewerDestroy(&viewer));
 
