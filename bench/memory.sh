@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# Peak memory per rank of rla-lsq, rla-svd and rla-cluster against the local part of A, at three
-# sizes on NP ranks (default 2), and of rla-svd's tolerance mode on the bundled 400 x 300 matrix. The peak is VmHWM of every rank, from the driver's report
+# Peak memory per rank of rla-lsq (dense and sparse A), rla-svd and rla-cluster against the local
+# part of A, at three sizes on NP ranks (default 2), and of rla-svd's tolerance mode on the
+# bundled 400 x 300 matrix. The peak is VmHWM of every rank, from the driver's report
 # ("peak_memory_bytes_per_rank"); the baseline is the same driver's peak on a tiny problem (MPI,
 # BLAS and the program itself). For each run and the largest rank:
-#   local A  = 8 * (rows of A on that rank) * n  (lsq: with b; cluster: every block's rows)
+#   local A  = 8 * (rows of A on that rank) * n  (lsq: with b; cluster: every block's rows;
+#              sparse lsq: its CSR, 12 bytes a nonzero and 8 a row, with b)
 #   work     = the sketch-sized arrays the algorithm needs:
 #              lsq:     8 * (l * (n + 1) + 2 n^2)          l = sketch_rows (sketch, factor, V)
 #              svd:     8 * (l * (m_local + n) * 2)        l = basis_size (Q, Y and B^T, Z)
@@ -51,6 +53,19 @@ for m in 50000 100000 200000; do
   lm=$(rows $m)
   row rla-lsq "${m} x ${n}" $((8 * lm * (n + 1))) $((8 * (l * (n + 1) + 2 * n * n))) \
     "$(peak "$tmp/r.json")" "$base"
+done
+
+# ---- rla-lsq on a sparse A (PETSc AIJ from bench/gen_sparse_lsq.py, 8 nonzeros per row):
+# local A = its CSR, 12 bytes a nonzero and 8 a row, with b; the same sketch-sized work ----
+n=1000
+for m in 262144 524288 1048576; do
+  "$py" "$(dirname "$0")/gen_sparse_lsq.py" "$tmp" $m $n 8 1e4 0 1 >/dev/null
+  run "$build/drivers/rla-lsq" -A "$tmp/A.petsc" -b "$tmp/b.petsc" -x "$tmp/xs.npy" \
+    --report "$tmp/r.json"
+  l=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sketch_rows"])' "$tmp/r.json")
+  lm=$(rows $m)
+  row "rla-lsq sp" "${m} x ${n}, 8 nnz/row" $((lm * (12 * 8 + 8 + 8))) \
+    $((8 * (l * (n + 1) + 2 * n * n))) "$(peak "$tmp/r.json")" "$base"
 done
 
 # ---- rla-svd: A is m x n with n = 400, rank 20 + oversampling 10 ----
