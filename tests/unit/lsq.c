@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of rla_lsq: the accurate, sketch-and-solve and direct methods against LAPACK on
    problems with known solutions, rank deficiency, multiple right-hand sides, independence of
-   the rank count, a matrix-free operator, allocation-free solves, the sketch preconditioner
-   object, and provoked errors. */
+   the rank count, a matrix-free operator, the direct method on a sparse one (SuiteSparseQR),
+   allocation-free solves, the sketch preconditioner object, and provoked errors. */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -1198,6 +1198,98 @@ static void test_operator(void)
   reference_free(&r);
 }
 
+/* This rank's rows of p's A (split_rows) as a CSR matrix storing every entry, with an empty
+   column inserted before column gap (none when gap < 0), and the rows of B in *bl (leading
+   dimension max(1, lm)). */
+static rla_smat sparse_rows(const problem *p, int64_t gap, double **bl, int64_t *lm)
+{
+  int64_t row0, n = p->d + (gap >= 0), ld;
+  int64_t *rowptr;
+  int32_t *colind;
+  double *val;
+  rla_smat S = NULL;
+  split_rows(rla_test_ctx, p->m, &row0, lm);
+  ld = *lm > 1 ? *lm : 1;
+  rowptr = calloc((size_t)(*lm + 1), sizeof(int64_t));
+  colind = calloc((size_t)(*lm * p->d + 1), sizeof(int32_t));
+  val = calloc((size_t)(*lm * p->d + 1), sizeof(double));
+  *bl = calloc((size_t)(ld * p->nrhs), sizeof(double));
+  for (int64_t i = 0; i < *lm; i++) {
+    rowptr[i + 1] = (i + 1) * p->d;
+    for (int64_t k = 0; k < p->d; k++) {
+      colind[i * p->d + k] = (int32_t)(gap >= 0 && k >= gap ? k + 1 : k);
+      val[i * p->d + k] = p->a[row0 + i + k * p->m];
+    }
+  }
+  for (int64_t j = 0; j < p->nrhs; j++)
+    memcpy(*bl + j * ld, p->b + j * p->m + row0, sizeof(double) * (size_t)*lm);
+  RLA_ASSERT_OK(rla_smat_create_csr(rla_test_ctx, p->m, n, *lm, rowptr, colind, val, &S));
+  free(rowptr);
+  free(colind);
+  free(val);
+  return S;
+}
+
+/* The direct method on a sparse operator: SuiteSparseQR on rank 0, which gathers A (split by
+   split_rows: uneven, and an empty rank when P > 1) and two right-hand sides. On the problem of
+   test_direct (kappa 1e4) each column is backward stable as Householder QR is (kw_of at most
+   sqrt(2) mu_householder) and within Wedin's bound of that backward error of x* (forward_bound;
+   first order, as in test_direct). With an empty column inserted at column 5 SuiteSparseQR finds
+   the rank d of the other columns (truncated), x is 0 there exactly (the minimum-norm solution:
+   the dead column is empty in R, and the minimum-norm solve puts nothing on it) and the other
+   entries meet the same bounds, with the column permutation undone. A build without
+   SuiteSparseQR refuses the operator at setup. */
+static void test_spqr(void)
+{
+  const int64_t m = 400, d = 24, nrhs = 2;
+  problem p;
+  facts f;
+  make_problem(m, d, nrhs, 1e4, 1e-3, 500, &p);
+  facts_make(&p, &f);
+  for (int64_t gap = -1; gap <= 5; gap += 6) {
+    int64_t n = d + (gap >= 0), lm;
+    double *bl = NULL, x[2 * 25], y[24];
+    rla_smat S = sparse_rows(&p, gap, &bl, &lm);
+    rla_op op = NULL;
+    rla_lsq L = NULL;
+    rla_lsq_info info;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_op_create_sparse(S, &op));
+    RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+    RLA_ASSERT_OK(rla_lsq_set_method(L, RLA_LSQ_DIRECT));
+    RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+    RLA_ASSERT_OK(rla_lsq_set_rhs_count(L, nrhs));
+    if (!rla_lsq_has_spqr()) {
+      RLA_ASSERT_FAILS(rla_lsq_setup(L), RLA_ERR_UNSUPPORTED, "SuiteSparseQR");
+    } else {
+      RLA_ASSERT_OK(rla_lsq_setup(L));
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, nrhs, bl, lm > 1 ? lm : 1, x, n, &info));
+      ok &= strcmp(info.factorization, "spqr") == 0 && info.rank == d &&
+            info.truncated == (gap >= 0) && info.method == RLA_LSQ_DIRECT && info.nrhs == nrhs;
+      for (int64_t j = 0; j < nrhs; j++) {
+        double kw, fe, tol;
+        for (int64_t k = 0; k < d; k++)
+          y[k] = x[(gap >= 0 && k >= gap ? k + 1 : k) + j * n];
+        ok &= gap < 0 || x[gap + j * n] == 0.0;
+        kw = kw_of(&p, &f, j, y);
+        fe = rel_diff(d, y, p.xstar + j * d);
+        tol = forward_bound(&p, &f, j, mu_householder(m, d));
+        if (verbose())
+          fprintf(stderr, "spqr (gap %lld), rhs %lld: %.2e vs x* (bound %.2e), kw %.2f eps\n",
+                  (long long)gap, (long long)j, fe, tol, kw / RLA_EPS);
+        ok &= fe <= tol && kw <= sqrt(2.0) * mu_householder(m, d);
+      }
+    }
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_op_destroy(&op);
+    rla_smat_destroy(&S);
+    free(bl);
+  }
+  facts_free(&f);
+  problem_free(&p);
+}
+
 /* kappa_2(A D P) for the preconditioner P of p's A: its columns A (D P e_i), singular values by
    LAPACK dgesvd. */
 static double preconditioned_kappa(rla_lsq_precond P, const problem *p)
@@ -1595,6 +1687,7 @@ void rla_test_register(void)
   CU_add_test(s, "provoked errors and view", test_errors);
   CU_add_test(s, "NaN, Inf and overflow in A and B, every method", test_nonfinite);
   CU_add_test(s, "least squares through a matrix-free operator", test_operator);
+  CU_add_test(s, "direct method on a sparse operator (SuiteSparseQR)", test_spqr);
   CU_add_test(s, "set up, a solve allocates nothing", test_no_allocation);
   CU_add_test(s, "the sketch preconditioner object", test_precond);
 }
