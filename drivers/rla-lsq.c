@@ -18,12 +18,12 @@
 
 #ifdef HAVE_SPQR
 #define DIRECT_SPARSE_HELP                                                                         \
-  "--method direct on it runs SuiteSparseQR on one rank, gathering A and b to rank 0, which is "  \
+  "--method direct on it runs SuiteSparseQR on one rank, gathering A and b to rank 0, which is "   \
   "fine for the sizes SuiteSparseQR can factor (x is broadcast; the accuracy is measured on the "  \
   "distributed A)"
 #else
 #define DIRECT_SPARSE_HELP                                                                         \
-  "--method direct (PDGELS) reads it dense: this build has no SuiteSparseQR (configure "          \
+  "--method direct (PDGELS) reads it dense: this build has no SuiteSparseQR (configure "           \
   "--with-spqr; Debian: libsuitesparse-dev)"
 #endif
 
@@ -121,8 +121,7 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
     dense = 1;
   }
   if (sparse && !dense && !strcmp(method, "direct"))
-    rla_ctx_progress(ctx, PROG ": %s is sparse; the direct method gathers it to rank 0 for "
-                     "SuiteSparseQR", pA);
+    rla_ctx_progress(ctx, PROG ": %s is sparse; SuiteSparseQR on rank 0 gathers it", pA);
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s) and b (%lld right-hand side%s)",
                    (long long)m, (long long)n, sparse && !dense ? "sparse" : "dense", (long long)bn,
                    bn > 1 ? "s" : "");

@@ -29,8 +29,7 @@ static const rla_option_desc descs[] = {
     {"method", NULL, RLA_OPT_STRING,
      "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: "
      "Householder QR (PDGELS; SuiteSparseQR on one rank for a sparse A when built with it)",
-     1,
-     0, rla_lsq_method_names, 3, get_method, set_method},
+     1, 0, rla_lsq_method_names, 3, get_method, set_method},
     {"sketch", NULL, RLA_OPT_STRING, "sketch operator", 1, 0, rla_sketch_type_names, 3, get_sketch,
      set_sketch},
     {"oversample", NULL, RLA_OPT_REAL,

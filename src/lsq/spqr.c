@@ -7,17 +7,18 @@
    column ordering, with Heath's rank detection: a column whose norm falls to tol or below when
    its turn comes is dead) factors A E = Q R with its default ordering and tolerance
    (tol = 20 (m + n) eps max_j ||A(:, j)||), applying Q^T to B on the fly (Q is not kept). With
-   econ = 0, R and Z = Q^T B have r rows, r the rank found; every least-squares solution x
-   satisfies R E^T x = Z. When r = n, R is upper triangular and x = E R^-1 Z; when r < n, R is
-   r x n of full row rank, and the minimum-norm solution of R y = Z comes from the QR of its
-   transpose, R^T F = Q2 R2: y = Q2 R2^-T F^T Z (as SuiteSparseQR's C++ SuiteSparseQR_min2norm
-   does for a wide matrix; its C interface has no such call before SuiteSparse 6). x = E y is
-   the minimum-norm solution of the truncated problem, as the sketching methods return after
-   truncation. X is broadcast to every rank.
+   econ = 0, R and Z = Q^T B have r rows, r the rank found; every least-squares solution x of
+   the problem with the dead columns' residuals dropped satisfies R E^T x = Z. When r = n, R is
+   upper triangular and x = E R^-1 Z. When r < n, R is r x n of full row rank, and the
+   minimum-norm solution of R y = Z comes from the QR of its transpose, R^T F = Q2 R2:
+   y = Q2 R2^-T F^T Z (what the C++ SuiteSparseQR_min2norm does for a wide matrix; the C
+   interface of SuiteSparse 5.12, Debian 12's, lacks it). x = E y is the minimum-norm solution
+   of the truncated problem, as the sketching methods return after truncation. X is broadcast
+   to every rank.
    Cost: the gather moves nnz (12 bytes each) and m nrhs words to rank 0, and the broadcast
-   n nrhs words back; SuiteSparseQR's flops and memory depend on the fill of R (for nnz spread
-   at random over the columns R fills in: up to 2 m n^2 flops and n^2 / 2 entries), all on
-   rank 0, which also holds A twice (CSR and CSC, 28 bytes per entry) while it works. */
+   n nrhs words back; SuiteSparseQR's flops and memory depend on the fill of R (for nonzeros
+   spread at random over the columns R fills in: up to 2 m n^2 flops and n^2 / 2 entries), all
+   on rank 0, which holds A twice (A^T and A, 16 bytes per entry each) while it transposes it. */
 #include "config.h"
 
 #include <limits.h>
@@ -196,6 +197,7 @@ static rla_err factor_solve(rla_ctx ctx, cholmod_common *cc, struct gathered *g,
   const double *ys = NULL;
   rla_err err = RLA_SUCCESS;
   a = cholmod_l_transpose(g->at, 1, cc);
+  cholmod_l_free_sparse(&g->at, cc); /* A is held once while it is factored */
   if (a)
     rk = SuiteSparseQR_C(SPQR_ORDERING_DEFAULT, SPQR_DEFAULT_TOL, 0, 0, a, NULL, g->b, NULL, &z, &r,
                          &e, NULL, NULL, NULL, cc);
@@ -210,8 +212,8 @@ static rla_err factor_solve(rla_ctx ctx, cholmod_common *cc, struct gathered *g,
   } else if (rk > 0) {
     y = min2norm(r, z, cc);
     if (!y || cc->status < CHOLMOD_OK) {
-      err = cholmod_failure(ctx, cc, "the minimum-norm solution of the rank-deficient A", p->m,
-                            n, nnz);
+      err = cholmod_failure(ctx, cc, "the minimum-norm solution of the rank-deficient A", p->m, n,
+                            nnz);
       goto done;
     }
     ys = y->x;
