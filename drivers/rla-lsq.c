@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rla-lsq: distributed least squares min ||A x - b||_2 by block-SRHT sketch-and-solve, the
-   accurate sketch-preconditioned method (default) or ScaLAPACK PDGELS; reads A and b, writes x,
+   accurate sketch-preconditioned method (default) or the direct method (ScaLAPACK PDGELS, or
+   SuiteSparseQR on rank 0 for a sparse A when built with it); reads A and b, writes x,
    measures the accuracy of what it returns, prints PASSED/FAILED lines and a JSON report.
    usage: mpirun -np P rla-lsq -A A.npy -b b.npy [options] [deck] */
+#include "config.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,17 @@
 #include "rla/lsq.h"
 
 #define PROG "rla-lsq"
+
+#ifdef HAVE_SPQR
+#define DIRECT_SPARSE_HELP                                                                         \
+  "--method direct on it runs SuiteSparseQR on one rank, gathering A and b to rank 0, which is "   \
+  "fine for the sizes SuiteSparseQR can factor (x is broadcast; the accuracy is measured on the "  \
+  "distributed A)"
+#else
+#define DIRECT_SPARSE_HELP                                                                         \
+  "--method direct (PDGELS) reads it dense: this build has no SuiteSparseQR (configure "           \
+  "--with-spqr; Debian: libsuitesparse-dev)"
+#endif
 
 /* the driver's own options; the solver's (method, sketch, oversample, sketch-rows, seed, tol,
    max-iterations, rank-tol) are read by rla_lsq_set_from_options */
@@ -24,9 +38,8 @@ static const rla_option_spec specs[] = {
      "input: the exact solution, to report the forward error"},
     {"dense", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
      "read a sparse A (Matrix Market coordinate, PETSc AIJ) into a dense matrix; without it a "
-     "sparse A stays sparse for the accurate and solve methods (CSR rows, O(nnz) products and "
-     "sketches) unless it stores more than a quarter of its entries, and --method direct "
-     "(PDGELS) reads it dense"},
+     "sparse A stays sparse (CSR rows, O(nnz) products and sketches) unless it stores more than "
+     "a quarter of its entries, and " DIRECT_SPARSE_HELP},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -71,9 +84,13 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
 {
   rla_ctx ctx = r->ctx;
   int64_t m, n, bm, bn, mb;
-  int dense = 0, sparse = 0;
+  int dense = 0, sparse;
   const char *method;
-  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
+  rla_io_probe_info probe;
+  RLA_CALL(ctx, rla_io_probe(ctx, pA, RLA_FORMAT_AUTO, &probe));
+  m = probe.m;
+  n = probe.n;
+  sparse = probe.sparse;
   RLA_CALL(ctx, rla_io_read_sizes(ctx, pb, RLA_FORMAT_AUTO, &bm, &bn));
   RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
             pA, (long long)m, (long long)n);
@@ -85,26 +102,26 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
             (long long)bm, pA, (long long)m);
   RLA_CHECK(ctx, bn > 0, RLA_ERR_SHAPE, "%s: b has no columns", pb);
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "dense", &dense));
-  RLA_CALL(ctx, rla_io_is_sparse(ctx, pA, RLA_FORMAT_AUTO, &sparse));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
   if (sparse && !dense) {
     /* a file storing more than a quarter of the entries (a dense matrix written as AIJ) is
        read dense: at most 2.7 times CSR's memory, and products 2.3 times faster on a full one
        (chosen by measurement: see bench/README.md) */
-    int64_t entries;
-    RLA_CALL(ctx, rla_io_read_entries(ctx, pA, RLA_FORMAT_AUTO, &entries));
+    int64_t entries = probe.entries;
     if ((double)entries > 0.25 * (double)m * (double)n) {
       rla_ctx_progress(ctx, PROG ": %s stores %lld of its %.3g entries; reading it dense", pA,
                        (long long)entries, (double)m * (double)n);
       dense = 1;
     }
   }
-  if (sparse && !dense && !strcmp(method, "direct")) {
-    /* PDGELS factors a dense block-cyclic matrix: the direct method reads a sparse file dense */
+  if (sparse && !dense && !strcmp(method, "direct") && !rla_lsq_has_spqr()) {
+    /* without SuiteSparseQR the direct method is PDGELS, which factors a dense matrix */
     rla_ctx_progress(ctx, PROG ": %s is sparse; the direct method (PDGELS) reads it into a "
                      "dense matrix", pA);
     dense = 1;
   }
+  if (sparse && !dense && !strcmp(method, "direct"))
+    rla_ctx_progress(ctx, PROG ": %s is sparse; SuiteSparseQR on rank 0 gathers it", pA);
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s) and b (%lld right-hand side%s)",
                    (long long)m, (long long)n, sparse && !dense ? "sparse" : "dense", (long long)bn,
                    bn > 1 ? "s" : "");
@@ -229,6 +246,7 @@ static void report(struct run *r, const rla_lsq_info *in, double t_read, double 
   rla_report rep = r->rep;
   int64_t k = in->nrhs;
   rla_report_set_string(rep, "method", rla_lsq_method_name(in->method));
+  if (in->method == RLA_LSQ_DIRECT) rla_report_set_string(rep, "backend", in->factorization);
   rla_report_set_int(rep, "nprocs", in->ranks);
   rla_report_set_int(rep, "m", in->m);
   rla_report_set_int(rep, "n", in->d);
@@ -322,8 +340,12 @@ static rla_err run(struct run *r)
   }
   report(r, &in, t_read, t_write);
   if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
-    printf("%s: m = %lld, n = %lld, nrhs = %lld, %d ranks, sketch %s with l = %lld\n",
-           rla_lsq_method_name(in.method), (long long)m, (long long)d, (long long)nrhs, in.ranks,
+    printf("%s%s: m = %lld, n = %lld, nrhs = %lld, %d ranks, sketch %s with l = %lld\n",
+           rla_lsq_method_name(in.method),
+           in.method != RLA_LSQ_DIRECT         ? ""
+           : !strcmp(in.factorization, "spqr") ? " (backend spqr: SuiteSparseQR on rank 0)"
+                                               : " (backend pdgels)",
+           (long long)m, (long long)d, (long long)nrhs, in.ranks,
            in.method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_name(in.sketch_type),
            (long long)in.sketch_rows);
     printf("residual ||b - A x|| = %.6e, backward error ||A^T r||/(||A||_F ||r||) = %.3e\n",

@@ -48,6 +48,22 @@ const char *rla_io_format_name(rla_format fmt);
    file size that disagrees with it). Collective. */
 rla_err rla_io_read_sizes(rla_ctx ctx, const char *path, rla_format fmt, int64_t *m, int64_t *n);
 
+/* What a matrix file's header says, from one read of it (rla_io_probe). */
+typedef struct {
+  rla_format format; /* the format settled (as rla_io_format_of, then the header; never AUTO) */
+  int64_t m, n;      /* global sizes (a vector is m x 1) */
+  int sparse;        /* 1: a Matrix Market coordinate file or a PETSc AIJ Mat (nz >= 0); 0: .npy,
+                        a Matrix Market array file, a dense PETSc Mat or a Vec */
+  int64_t entries;   /* the entries stored: a sparse file's count as written (the mirrored half
+                        of a symmetric Matrix Market file is not counted), m n for a dense one */
+} rla_io_probe_info;
+
+/* Everything rla_io_read_sizes, rla_io_is_sparse and rla_io_read_entries tell, from one read of
+   the header: rank 0 reads it, every rank receives the same *info. With it a caller decides how
+   to read a file (sparse or dense: a sparse file's density is entries / (m n)) before reading
+   any value. Errors: those of rla_io_read_sizes, RLA_ERR_ARG (NULL info). Collective. */
+rla_err rla_io_probe(rla_ctx ctx, const char *path, rla_format fmt, rla_io_probe_info *info);
+
 /* Read a matrix (or a vector, as m x 1) into a new row-block matrix with row block mb (0: the
    default ceil(m/P)); the caller destroys *A. Checks the header, the file size against it, and
    that every value is finite. .npy and PETSc binary: every rank reads its own rows with MPI-IO;
@@ -69,15 +85,16 @@ rla_err rla_io_write(rla_dmat A, const char *path, rla_format fmt, unsigned flag
 
 /* Does path hold a sparse matrix: *sparse = 1 for a Matrix Market coordinate file or a PETSc AIJ
    Mat (nz >= 0), 0 for .npy, a Matrix Market array file and a dense PETSc Mat or Vec. Reads the
-   header only (format settled as rla_io_read_sizes does). Errors: those of rla_io_read_sizes,
-   RLA_ERR_ARG (NULL sparse). Collective. */
+   header only (format settled as rla_io_read_sizes does; rla_io_probe tells this and the rest
+   at once). Errors: those of rla_io_read_sizes, RLA_ERR_ARG (NULL sparse). Collective. */
 rla_err rla_io_is_sparse(rla_ctx ctx, const char *path, rla_format fmt, int *sparse);
 
 /* The entries path stores, from its header: the entry count of a Matrix Market coordinate file
    (as written: the mirrored half of a symmetric file is not counted) or of a PETSc AIJ Mat, m n
    for the dense files. With rla_io_read_sizes it gives a sparse file's density, for a caller
    that reads a nearly full one dense (CSR takes 12 bytes an entry against 8, and dense products
-   are faster). Errors: those of rla_io_read_sizes, RLA_ERR_ARG (NULL entries). Collective. */
+   are faster; rla_io_probe tells both at once). Errors: those of rla_io_read_sizes, RLA_ERR_ARG
+   (NULL entries). Collective. */
 rla_err rla_io_read_entries(rla_ctx ctx, const char *path, rla_format fmt, int64_t *entries);
 
 /* Read a sparse matrix file into a new CSR matrix (rla/smat.h) with ceil(m/P) rows per rank

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Distributed least squares min ||A x - b||_2 for tall A (m >= d): sketch-and-solve, the
-   accurate sketch-preconditioned solver with iterative refinement (default), and ScaLAPACK
-   PDGELS. The solver sees A through an operator (rla/op.h: a dense row-block matrix or a
+   accurate sketch-preconditioned solver with iterative refinement (default), and the direct
+   method: ScaLAPACK PDGELS on a dense A, SuiteSparseQR on a sparse one (when built with it). The
+   solver sees A through an operator (rla/op.h: a dense row-block matrix or a
    matrix-free one); B's rows follow the operator's row split; the solution X (d x nrhs) is a
    small array replicated on every rank.
    Lifecycle: create -> set_* (set_operator, set_rhs_count) -> setup (plans: every array of a
@@ -30,7 +31,10 @@ typedef enum {
   /* Sketch-and-solve: x = argmin ||S (A x - b)||. Fast; residual within a factor
      (1 + eps_e) / (1 - eps_e) of the optimum for a subspace embedding of distortion eps_e. */
   RLA_LSQ_SOLVE = 1,
-  /* ScaLAPACK PDGELS (Householder QR) on a 2-D block-cyclic copy of A and B. */
+  /* Householder QR: ScaLAPACK PDGELS on a 2-D block-cyclic copy of a dense A and B (A of full
+     rank); for a sparse operator (rla_op_create_sparse) SuiteSparseQR on rank 0, which gathers
+     A and B (see rla_lsq_has_spqr), and which returns the minimum-norm solution of the truncated
+     problem when its rank detection finds A rank-deficient. */
   RLA_LSQ_DIRECT = 2
 } rla_lsq_method;
 
@@ -52,14 +56,16 @@ typedef struct {
   double tol;                  /* backward-error target used by the accurate method */
 
   int64_t rank;        /* numerical rank used: d, or k < d when the sketch was truncated */
-  int truncated;       /* 1 when singular values of the sketch were dropped (see rank_tol) */
+  int truncated;       /* 1 when singular values of the sketch were dropped (see rank_tol), or
+                          when SuiteSparseQR found a sparse A rank-deficient (direct) */
   double kappa_sketch; /* condition number of the column-equilibrated sketch S A D, an
                           estimate of kappa(A D) within (1 + eps_e) / (1 - eps_e): sigma_1 /
                           sigma_rank from its SVD when one was computed (accurate, or a
                           truncated solve), else LAPACK dtrcon's 1-norm estimate of kappa(R) */
   /* how the sketch was factored: "tsqr" (Householder QR, TSQR across the ranks), "cholesky"
      (accurate: the Cholesky factor of its Gram matrix, taken when it is well conditioned, see
-     kappa_sketch), either followed by "+svd" when its SVD was taken; "pdgels" for direct */
+     kappa_sketch), either followed by "+svd" when its SVD was taken; for direct "pdgels"
+     (dense A) or "spqr" (SuiteSparseQR, sparse A) */
   const char *factorization;
   double kappa_preconditioned; /* accurate: kappa(A D P) of the preconditioned operator,
                                   sqrt(theta_max / theta_min) of the Ritz values of the first CG
@@ -73,9 +79,11 @@ typedef struct {
   int converged;       /* 1 when every right-hand side met tol (solve and direct: always 1) */
 
   double time_sketch;       /* sketch of [A B] and its reduction */
-  double time_factor;       /* TSQR / SVD of the sketch (PDGELS for direct) */
+  double time_factor;       /* TSQR / SVD of the sketch (direct: PDGELS, or SuiteSparseQR's
+                               factorization and solve on rank 0, which the others wait for) */
   double time_iterate;      /* refinement: CG steps and residual evaluations (accurate) */
-  double time_redistribute; /* direct: row-block to block-cyclic copies and back */
+  double time_redistribute; /* direct: row-block to block-cyclic copies and back, or the
+                               gather of a sparse A and B to rank 0 and the broadcast of X */
   double time_residual;     /* final residual and backward-error evaluation (solve, direct) */
   double time_total;        /* the whole solve, input checks included */
   int64_t comm_words;       /* doubles this rank contributed to reductions (solve, accurate;
@@ -219,8 +227,8 @@ rla_err rla_lsq_set_rhs_count(rla_lsq L, int64_t nrhs);
    rla_lsq_solve_operator allocates nothing. Without an operator (the dense path, rla_lsq_solve)
    the plan happens at the first solve.
    Collective. Errors: RLA_ERR_ARG (NULL; sketch rows l <= d), RLA_ERR_SHAPE (d = 0, m < d),
-   RLA_ERR_UNSUPPORTED (the direct method with an operator that is not dense; a sketch beyond
-   2^31 entries), RLA_ERR_MEM. */
+   RLA_ERR_UNSUPPORTED (the direct method with an operator that is neither dense nor sparse, or
+   sparse in a build without SuiteSparseQR; a sketch beyond 2^31 entries), RLA_ERR_MEM. */
 rla_err rla_lsq_setup(rla_lsq L);
 
 /* Solve min ||A x_j - b_j||_2 for the operator A set by rla_lsq_set_operator and the nrhs
@@ -235,7 +243,10 @@ rla_err rla_lsq_setup(rla_lsq L);
    so its NaN is reported as a sketch out of range), RLA_ERR_NUMERIC (an operator callback failed),
    RLA_ERR_MEM (only when nrhs exceeds the planned count), RLA_ERR_LIB. Notes: allocates nothing for
    nrhs up to the count setup planned for; more grows the workspace once (see
-   rla_lsq_set_rhs_count). The direct method needs a dense operator. */
+   rla_lsq_set_rhs_count). The direct method needs a dense operator, or a sparse one in a build
+   with SuiteSparseQR: that path gathers A and B to rank 0 at every solve (RLA_ERR_UNSUPPORTED
+   beyond 2^31 - 1 nonzeros or m nrhs entries; RLA_ERR_MEM or RLA_ERR_LIB when SuiteSparseQR
+   fails there, agreed on every rank). */
 rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t ldb, double *X,
                                int64_t ldx, rla_lsq_info *info);
 
@@ -254,6 +265,13 @@ rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t
    for their sums of squares), RLA_ERR_MEM, RLA_ERR_LIB (LAPACK/ScaLAPACK failure). */
 rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
                       rla_lsq_info *info);
+
+/* 1 when the library was built with SuiteSparseQR (configure --with-spqr, the default when it
+   is found), so that the direct method takes a sparse operator: A's CSR rows and B are gathered
+   to rank 0, which factors A with SuiteSparseQR's default ordering and rank tolerance, and X is
+   broadcast. Suits the sizes one process can factor (R's fill decides); the accurate method keeps
+   A distributed. 0 otherwise. Local. */
+int rla_lsq_has_spqr(void);
 
 /* Print the settings and the report of the last solve on rank 0. Local. */
 rla_err rla_lsq_view(rla_lsq L, FILE *out);

@@ -91,6 +91,9 @@ const char *rla_op_type_name(rla_op op); /* "dense", "sparse" or "shell". Local.
 /* The dense matrix of a dense operator (borrowed). Local. Errors: RLA_ERR_UNSUPPORTED for
    other operators (the direct solvers PDGELS and PDGESVD need the dense matrix). */
 rla_err rla_op_get_dmat(rla_op op, rla_dmat *A);
+/* The sparse matrix of a sparse operator (borrowed). Local. Errors: RLA_ERR_UNSUPPORTED for
+   other operators (the direct sparse solver, SuiteSparseQR, needs the CSR rows). */
+rla_err rla_op_get_smat(rla_op op, rla_smat *A);
 
 /* Y (lm x nv, leading dimension ldy >= lm, overwritten) = this rank's rows of A X, for X
    (n x nv, leading dimension ldx >= n) given on every rank. Local: no communication.

@@ -599,6 +599,19 @@ rla_err rla_io_read_sizes(rla_ctx ctx, const char *path, rla_format fmt, int64_t
   return RLA_SUCCESS;
 }
 
+rla_err rla_io_probe(rla_ctx ctx, const char *path, rla_format fmt, rla_io_probe_info *info)
+{
+  rla_io_info h;
+  RLA_CHECK(ctx, info, RLA_ERR_ARG, "null output pointer");
+  memset(info, 0, sizeof(*info));
+  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &info->format, &h));
+  info->m = h.m;
+  info->n = h.n;
+  info->sparse = h.sparse;
+  info->entries = h.sparse ? h.nz : h.m * h.n;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_io_read(rla_ctx ctx, const char *path, rla_format fmt, int64_t mb, rla_dmat *A)
 {
   rla_format f;

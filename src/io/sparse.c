@@ -336,22 +336,20 @@ rla_err rla_io_write_sparse(rla_smat A, const char *path, rla_format fmt)
 
 rla_err rla_io_read_entries(rla_ctx ctx, const char *path, rla_format fmt, int64_t *entries)
 {
-  rla_format f;
-  rla_io_info info;
+  rla_io_probe_info info;
   RLA_CHECK(ctx, entries, RLA_ERR_ARG, "null output pointer");
   *entries = 0;
-  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &f, &info));
-  *entries = info.sparse ? info.nz : info.m * info.n;
+  RLA_CALL(ctx, rla_io_probe(ctx, path, fmt, &info));
+  *entries = info.entries;
   return RLA_SUCCESS;
 }
 
 rla_err rla_io_is_sparse(rla_ctx ctx, const char *path, rla_format fmt, int *sparse)
 {
-  rla_format f;
-  rla_io_info info;
+  rla_io_probe_info info;
   RLA_CHECK(ctx, sparse, RLA_ERR_ARG, "null output pointer");
   *sparse = 0;
-  RLA_CALL(ctx, rla_io_read_header(ctx, path, fmt, &f, &info));
+  RLA_CALL(ctx, rla_io_probe(ctx, path, fmt, &info));
   *sparse = info.sparse;
   return RLA_SUCCESS;
 }

@@ -237,6 +237,17 @@ rla_err lsq_refine(rla_lsq L, const lsq_problem *p, const lsq_factor *F, rla_lsq
    matrix). Collective. */
 rla_err lsq_direct(rla_lsq L, rla_dmat A, const lsq_problem *p, rla_lsq_info *info, lsq_cost *cost);
 
+/* Direct method on a sparse A (the sparse operator's matrix) with SuiteSparseQR: A's CSR rows
+   and B gathered to rank 0, factored and solved there (the minimum-norm solution of the
+   truncated problem when SuiteSparseQR finds A rank-deficient), X broadcast to every rank. Sets
+   info->rank, truncated, time_redistribute (the gather and the broadcast) and time_factor.
+   Collective; errors agreed. RLA_ERR_UNSUPPORTED when the library was built without it. */
+rla_err lsq_spqr(rla_lsq L, rla_smat A, const lsq_problem *p, rla_lsq_info *info);
+
+/* The same X (d x nrhs, leading dimension ldx) on every rank as on rank 0, bit for bit
+   (replicated arithmetic may differ in the last bit between unlike processors). Collective. */
+rla_err lsq_broadcast_solution(rla_ctx ctx, double *X, int64_t d, int64_t nrhs, int64_t ldx);
+
 /* Residual norms and ||A^T r|| / (||A||_F ||r||) of p->x for all right-hand sides (one pass,
    one reduction, into L->work.eval), into info's arrays; also info->norm_fro. Collective. */
 rla_err lsq_evaluate(rla_lsq L, const lsq_problem *p, rla_lsq_info *info, lsq_cost *cost);

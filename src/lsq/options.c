@@ -28,8 +28,9 @@ RLA_OPTION_ACCESS(LSQ, rank_tol, r, rank_tol, 1, rla_lsq_set_rank_tol, double)
 
 static const rla_option_desc descs[] = {
     {"method", NULL, RLA_OPT_STRING,
-     "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: PDGELS", 1,
-     0, rla_lsq_method_names, 3, get_method, set_method},
+     "accurate: sketch-preconditioned with refinement; solve: sketch-and-solve; direct: "
+     "Householder QR (PDGELS; SuiteSparseQR on one rank for a sparse A when built with it)",
+     1, 0, rla_lsq_method_names, 3, get_method, set_method},
     {"sketch", NULL, RLA_OPT_STRING,
      "sketch operator; without it, srht for a dense A and sparse (sparse sign) for a sparse A", 1,
      0, rla_sketch_type_names, 3, get_sketch, set_sketch},

@@ -133,6 +133,9 @@ static rla_err ensure_sketch(rla_lsq L, int64_t l, int64_t m)
   return RLA_SUCCESS;
 }
 
+/* A sparse (CSR) operator: the direct method takes SuiteSparseQR for it. */
+static int is_sparse(rla_op op) { return strcmp(rla_op_type_name(op), "sparse") == 0; }
+
 rla_err lsq_plan(rla_lsq L, int64_t nrhs)
 {
   rla_ctx ctx = L->ctx;
@@ -142,11 +145,16 @@ rla_err lsq_plan(rla_lsq L, int64_t nrhs)
   L->planned = 0;
   rla_op_sizes(L->op, &m, &d);
   RLA_CALL(ctx, check_shape(ctx, m, d));
-  if (L->method == RLA_LSQ_DIRECT)
+  if (L->method == RLA_LSQ_DIRECT && is_sparse(L->op))
+    RLA_CHECK(ctx, rla_lsq_has_spqr(), RLA_ERR_UNSUPPORTED,
+              "the direct method on a sparse operator needs SuiteSparseQR, and this build of rla "
+              "has none (configure --with-spqr; Debian: libsuitesparse-dev): use the accurate or "
+              "solve method, or a dense operator (rla_op_create_dense)");
+  else if (L->method == RLA_LSQ_DIRECT)
     RLA_CHECK(ctx, rla_op_get_dmat(L->op, &A) == RLA_SUCCESS, RLA_ERR_UNSUPPORTED,
-              "the direct method (ScaLAPACK PDGELS) needs the matrix itself, and the operator "
-              "is of type %s: use the accurate or solve method, or a dense operator "
-              "(rla_op_create_dense)",
+              "the direct method (ScaLAPACK PDGELS, or SuiteSparseQR for a sparse operator) needs "
+              "the matrix itself, and the operator is of type %s: use the accurate or solve "
+              "method, or a dense or sparse operator (rla_op_create_dense, rla_op_create_sparse)",
               rla_op_type_name(L->op));
   if (L->method != RLA_LSQ_DIRECT) {
     RLA_CALL(ctx, sketch_rows(L, m, d, nrhs, &l));
@@ -263,26 +271,32 @@ static rla_err solve_sketched(rla_lsq L, const lsq_problem *p, rla_lsq_info *I, 
   return RLA_SUCCESS;
 }
 
-/* Direct: PDGELS on the operator's matrix, then the evaluation. Collective. */
+/* Direct: PDGELS on the operator's dense matrix, or SuiteSparseQR on its sparse one, then the
+   evaluation. Collective. */
 static rla_err solve_direct(rla_lsq L, const lsq_problem *p, rla_lsq_info *I, lsq_cost *cost)
 {
   rla_dmat A;
+  rla_smat S;
   double t0;
   /* the sketching methods find NaN and Inf in their sketch (see sketch_out_of_range) */
-  RLA_CALL(L->ctx, rla_op_get_dmat(p->op, &A));
   RLA_CALL(L->ctx, rla_op_check_finite(p->op, "A"));
   RLA_CALL(L->ctx, check_rhs_finite(p));
-  I->factorization = "pdgels";
-  RLA_CALL(L->ctx, lsq_direct(L, A, p, I, cost));
+  if (is_sparse(p->op)) {
+    RLA_CALL(L->ctx, rla_op_get_smat(p->op, &S));
+    I->factorization = "spqr";
+    RLA_CALL(L->ctx, lsq_spqr(L, S, p, I));
+  } else {
+    RLA_CALL(L->ctx, rla_op_get_dmat(p->op, &A));
+    I->factorization = "pdgels";
+    RLA_CALL(L->ctx, lsq_direct(L, A, p, I, cost));
+  }
   t0 = rla_wtime();
   RLA_CALL(L->ctx, lsq_evaluate(L, p, I, cost));
   I->time_residual = rla_wtime() - t0;
   return RLA_SUCCESS;
 }
 
-/* The same X on every rank, bit for bit (replicated arithmetic may differ in the last bit
-   between unlike processors). Collective. */
-static rla_err broadcast_solution(rla_ctx ctx, double *X, int64_t d, int64_t nrhs, int64_t ldx)
+rla_err lsq_broadcast_solution(rla_ctx ctx, double *X, int64_t d, int64_t nrhs, int64_t ldx)
 {
   MPI_Datatype cols = MPI_DATATYPE_NULL;
   int rc = MPI_Type_vector((int)nrhs, (int)d, (int)ldx, MPI_DOUBLE, &cols);
@@ -309,7 +323,7 @@ static rla_err solve_problem(rla_lsq L, lsq_problem *p, double t_start, rla_lsq_
   else
     RLA_CALL(ctx, solve_sketched(L, p, I, &cost));
   if (L->method != RLA_LSQ_DIRECT && rla_ctx_size(ctx) > 1) {
-    RLA_CALL(ctx, broadcast_solution(ctx, p->x, p->d, p->nrhs, p->ldx));
+    RLA_CALL(ctx, lsq_broadcast_solution(ctx, p->x, p->d, p->nrhs, p->ldx));
     cost.reductions++;
   }
   I->passes = cost.passes;

@@ -61,6 +61,16 @@ rla_err rla_op_get_dmat(rla_op op, rla_dmat *A)
   return op->ops->get_dmat(op, A);
 }
 
+rla_err rla_op_get_smat(rla_op op, rla_smat *A)
+{
+  rla_ctx ctx = op ? op->ctx : NULL;
+  RLA_CHECK(ctx, op && A, RLA_ERR_ARG, "rla_op_get_smat: NULL argument");
+  RLA_CHECK(ctx, op->ops->get_smat, RLA_ERR_UNSUPPORTED,
+            "this needs a sparse matrix, and the operator is of type %s: use rla_op_create_sparse",
+            op->ops->name);
+  return op->ops->get_smat(op, A);
+}
+
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* Doubles of workspace for nv vectors: the type's own, or what the compositions below need

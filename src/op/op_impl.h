@@ -37,6 +37,8 @@ struct rla_op_ops {
   void (*destroy)(rla_op op);
   /* See rla_op_left_mult_local. */
   rla_err (*left_mult)(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w, int64_t ldw);
+  /* See rla_op_get_smat. */
+  rla_err (*get_smat)(rla_op op, rla_smat *A);
 };
 
 struct rla_op_s {

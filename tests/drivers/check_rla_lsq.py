@@ -181,6 +181,9 @@ def main():
                 for j in range(10):
                     f.write("%d %d %.17g\n" % (i + 1, j + 1, A[i, j]))
         np.save(out + "/sp-full-b.npy", rng.standard_normal(400))
+        # two right-hand sides for the sparse A: b and 2 b + A e_1
+        A, b = np.load(out + "/sp-A.npy"), np.load(out + "/sp-b.npy")
+        np.save(out + "/sp-B2.npy", np.stack([b, 2 * b + A[:, 0]], axis=1))
     elif cmd == "columns":
         # each column against NumPy's least-squares solution, both measured: the allowed
         # distance is from the backward errors of both (Wedin), not from either's accuracy

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of rla_lsq: the accurate, sketch-and-solve and direct methods against LAPACK on
    problems with known solutions, rank deficiency, multiple right-hand sides, independence of
-   the rank count, a matrix-free operator, allocation-free solves, the sketch preconditioner
-   object, and provoked errors. */
+   the rank count, a matrix-free operator, the direct method on a sparse one (SuiteSparseQR),
+   allocation-free solves, the sketch preconditioner object, and provoked errors. */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -627,36 +627,47 @@ static void test_solve_band(void)
    Squares Problems, Thm 1.4.6) gives wedin(kappa_k, e, rho) + kappa_k e for each, with e from
    mu_householder for dgelsd and from mu_accurate for the accurate method, the latter times the
    column-norm ratio of A (its bound is for the equilibrated problem) and sqrt(2). */
+/* The rank-deficient problem of test_rank_deficient and test_spqr_rank_deficient: the m x k
+   problem of seed 300 (kappa 10, residual 0.3) and d - k more columns, twice its first ones, so
+   rank k; xmn (d) receives its minimum-norm solution (LAPACK dgelsd: SVD) and s (d) the singular
+   values. Returns the rank dgelsd found. base: the m x k problem. */
+static lapack_int make_rank_deficient(int64_t m, int64_t d, int64_t k, problem *base, problem *p,
+                                      double *xmn, double *s)
+{
+  double *a = malloc(sizeof(double) * (size_t)(m * d)), *b = malloc(sizeof(double) * (size_t)m);
+  lapack_int rank;
+  make_problem(m, k, 1, 10.0, 0.3, 300, base);
+  p->m = m;
+  p->d = d;
+  p->nrhs = 1;
+  p->a = calloc((size_t)(m * d), sizeof(double));
+  p->b = calloc((size_t)m, sizeof(double));
+  p->xstar = calloc((size_t)d, sizeof(double));
+  p->rstar = calloc(1, sizeof(double));
+  memcpy(p->a, base->a, sizeof(double) * (size_t)(m * k));
+  for (int64_t j = k; j < d; j++)
+    for (int64_t i = 0; i < m; i++)
+      p->a[i + j * m] = 2.0 * base->a[i + (j - k) * m];
+  memcpy(p->b, base->b, sizeof(double) * (size_t)m);
+  memcpy(a, p->a, sizeof(double) * (size_t)(m * d));
+  memcpy(b, p->b, sizeof(double) * (size_t)m);
+  LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)d, 1, a, (lapack_int)m, b,
+                 (lapack_int)m, s, 1e-10, &rank);
+  memcpy(xmn, b, sizeof(double) * (size_t)d);
+  free(a);
+  free(b);
+  return rank;
+}
+
 static void test_rank_deficient(void)
 {
   const int64_t m = 600, d = 20, k = 14;
   problem p, base, q;
   facts f, fq;
   rla_dmat A = NULL, B = NULL;
-  double x[20], xs[20], xmn[20], s[20], dcol[20], *a, *b;
-  lapack_int rank;
+  double x[20], xs[20], xmn[20], s[20], dcol[20];
   int ok = 1;
-  make_problem(m, k, 1, 10.0, 0.3, 300, &base);
-  p.m = m;
-  p.d = d;
-  p.nrhs = 1;
-  p.a = calloc((size_t)(m * d), sizeof(double));
-  p.b = calloc((size_t)m, sizeof(double));
-  p.xstar = calloc((size_t)d, sizeof(double));
-  p.rstar = calloc(1, sizeof(double));
-  memcpy(p.a, base.a, sizeof(double) * (size_t)(m * k));
-  for (int64_t j = k; j < d; j++)
-    for (int64_t i = 0; i < m; i++)
-      p.a[i + j * m] = 2.0 * base.a[i + (j - k) * m];
-  memcpy(p.b, base.b, sizeof(double) * (size_t)m);
-  a = malloc(sizeof(double) * (size_t)(m * d));
-  b = malloc(sizeof(double) * (size_t)m);
-  memcpy(a, p.a, sizeof(double) * (size_t)(m * d));
-  memcpy(b, p.b, sizeof(double) * (size_t)m);
-  LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)d, 1, a, (lapack_int)m, b,
-                 (lapack_int)m, s, 1e-10, &rank);
-  memcpy(xmn, b, sizeof(double) * (size_t)d);
-  ok &= rank == k;
+  ok &= make_rank_deficient(m, d, k, &base, &p, xmn, s) == k;
   facts_make(&p, &f);
   equilibrate(&p, &q, dcol);
   facts_make(&q, &fq);
@@ -708,8 +719,6 @@ static void test_rank_deficient(void)
     rla_lsq_destroy(&L);
   }
   RLA_ASSERT_ALL(ok);
-  free(a);
-  free(b);
   rla_dmat_destroy(&A);
   rla_dmat_destroy(&B);
   facts_free(&f);
@@ -1198,6 +1207,152 @@ static void test_operator(void)
   reference_free(&r);
 }
 
+/* This rank's rows of p's A (split_rows) as a CSR matrix storing every entry, with an empty
+   column inserted before column gap (none when gap < 0), and the rows of B in *bl (leading
+   dimension max(1, lm)). */
+static rla_smat sparse_rows(const problem *p, int64_t gap, double **bl, int64_t *lm)
+{
+  int64_t row0, n = p->d + (gap >= 0), ld;
+  int64_t *rowptr;
+  int32_t *colind;
+  double *val;
+  rla_smat S = NULL;
+  split_rows(rla_test_ctx, p->m, &row0, lm);
+  ld = *lm > 1 ? *lm : 1;
+  rowptr = calloc((size_t)(*lm + 1), sizeof(int64_t));
+  colind = calloc((size_t)(*lm * p->d + 1), sizeof(int32_t));
+  val = calloc((size_t)(*lm * p->d + 1), sizeof(double));
+  *bl = calloc((size_t)(ld * p->nrhs), sizeof(double));
+  for (int64_t i = 0; i < *lm; i++) {
+    rowptr[i + 1] = (i + 1) * p->d;
+    for (int64_t k = 0; k < p->d; k++) {
+      colind[i * p->d + k] = (int32_t)(gap >= 0 && k >= gap ? k + 1 : k);
+      val[i * p->d + k] = p->a[row0 + i + k * p->m];
+    }
+  }
+  for (int64_t j = 0; j < p->nrhs; j++)
+    memcpy(*bl + j * ld, p->b + j * p->m + row0, sizeof(double) * (size_t)*lm);
+  RLA_ASSERT_OK(rla_smat_create_csr(rla_test_ctx, p->m, n, *lm, rowptr, colind, val, &S));
+  free(rowptr);
+  free(colind);
+  free(val);
+  return S;
+}
+
+/* The direct method on a sparse operator: SuiteSparseQR on rank 0, which gathers A (split by
+   split_rows: uneven, and an empty rank when P > 1) and two right-hand sides. On the problem of
+   test_direct (kappa 1e4) each column is backward stable as Householder QR is (kw_of at most
+   sqrt(2) mu_householder) and within Wedin's bound of that backward error of x* (forward_bound;
+   first order, as in test_direct). With an empty column inserted at column 5 SuiteSparseQR finds
+   the rank d of the other columns (truncated), x is 0 there exactly (the minimum-norm solution:
+   the dead column is empty in R, and the minimum-norm solve puts nothing on it) and the other
+   entries meet the same bounds, with the column permutation undone. A build without
+   SuiteSparseQR refuses the operator at setup. */
+static void test_spqr(void)
+{
+  const int64_t m = 400, d = 24, nrhs = 2;
+  problem p;
+  facts f;
+  make_problem(m, d, nrhs, 1e4, 1e-3, 500, &p);
+  facts_make(&p, &f);
+  for (int64_t gap = -1; gap <= 5; gap += 6) {
+    int64_t n = d + (gap >= 0), lm;
+    double *bl = NULL, x[2 * 25], y[24];
+    rla_smat S = sparse_rows(&p, gap, &bl, &lm);
+    rla_op op = NULL;
+    rla_lsq L = NULL;
+    rla_lsq_info info;
+    int ok = 1;
+    RLA_ASSERT_OK(rla_op_create_sparse(S, &op));
+    RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+    RLA_ASSERT_OK(rla_lsq_set_method(L, RLA_LSQ_DIRECT));
+    RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+    RLA_ASSERT_OK(rla_lsq_set_rhs_count(L, nrhs));
+    if (!rla_lsq_has_spqr()) {
+      RLA_ASSERT_FAILS(rla_lsq_setup(L), RLA_ERR_UNSUPPORTED, "SuiteSparseQR");
+    } else {
+      RLA_ASSERT_OK(rla_lsq_setup(L));
+      RLA_ASSERT_OK(rla_lsq_solve_operator(L, nrhs, bl, lm > 1 ? lm : 1, x, n, &info));
+      ok &= strcmp(info.factorization, "spqr") == 0 && info.rank == d &&
+            info.truncated == (gap >= 0) && info.method == RLA_LSQ_DIRECT && info.nrhs == nrhs;
+      for (int64_t j = 0; j < nrhs; j++) {
+        double kw, fe, tol;
+        for (int64_t k = 0; k < d; k++)
+          y[k] = x[(gap >= 0 && k >= gap ? k + 1 : k) + j * n];
+        ok &= gap < 0 || x[gap + j * n] == 0.0;
+        kw = kw_of(&p, &f, j, y);
+        fe = rel_diff(d, y, p.xstar + j * d);
+        tol = forward_bound(&p, &f, j, mu_householder(m, d));
+        if (verbose())
+          fprintf(stderr, "spqr (gap %lld), rhs %lld: %.2e vs x* (bound %.2e), kw %.2f eps\n",
+                  (long long)gap, (long long)j, fe, tol, kw / RLA_EPS);
+        ok &= fe <= tol && kw <= sqrt(2.0) * mu_householder(m, d);
+      }
+    }
+    RLA_ASSERT_ALL(ok);
+    rla_lsq_destroy(&L);
+    rla_op_destroy(&op);
+    rla_smat_destroy(&S);
+    free(bl);
+  }
+  facts_free(&f);
+  problem_free(&p);
+}
+
+/* The direct method on a sparse operator with test_rank_deficient's A (rank 14 of 20: columns
+   14 to 19 twice columns 0 to 5), split as in test_spqr: SuiteSparseQR's rank detection finds
+   rank k (the second column of a pair to be factored leaves a rounding residual far below its
+   tolerance 20 (m + d) eps max ||a_j||), and x is the minimum-norm solution, within the distance
+   test_rank_deficient allows from dgelsd's: each is the minimum-norm solution of a problem within
+   e sigma_1 of this one, dgelsd's with e2 = mu_householder ||A||_F / sigma_1, SuiteSparseQR's
+   with the rounding of two Householder QRs (A's and R^T's, 2 mu_householder) and the d - k dead
+   columns' residuals dropped (each at most its tolerance): Wedin's bound on the rank-k problem
+   plus kappa_k e for the turn of its null space bounds each one's distance from the exact one. */
+static void test_spqr_rank_deficient(void)
+{
+  const int64_t m = 600, d = 20, k = 14;
+  problem p, base;
+  double x[20], xmn[20], s[20], *bl = NULL, cmax = 0.0;
+  int64_t lm;
+  rla_smat S = NULL;
+  rla_op op = NULL;
+  rla_lsq L = NULL;
+  rla_lsq_info info;
+  int ok = make_rank_deficient(m, d, k, &base, &p, xmn, s) == k;
+  if (rla_lsq_has_spqr()) { /* test_spqr checks that a build without it refuses */
+    double kk = s[0] / s[k - 1], nf = cblas_dnrm2((int)k, s, 1), rho, e1, e2, tol;
+    evaluation ev;
+    S = sparse_rows(&p, -1, &bl, &lm);
+    RLA_ASSERT_OK(rla_op_create_sparse(S, &op));
+    RLA_ASSERT_OK(rla_lsq_create(rla_test_ctx, &L));
+    RLA_ASSERT_OK(rla_lsq_set_method(L, RLA_LSQ_DIRECT));
+    RLA_ASSERT_OK(rla_lsq_set_operator(L, op));
+    RLA_ASSERT_OK(rla_lsq_setup(L));
+    RLA_ASSERT_OK(rla_lsq_solve_operator(L, 1, bl, lm > 1 ? lm : 1, x, d, &info));
+    ok &= info.rank == k && info.truncated && strcmp(info.factorization, "spqr") == 0;
+    for (int64_t j = 0; j < d; j++)
+      cmax = fmax(cmax, cblas_dnrm2((int)m, p.a + j * m, 1));
+    evaluate(&p, 0, xmn, &ev, NULL);
+    rho = ev.rn / (s[0] * cblas_dnrm2((int)d, xmn, 1));
+    e1 = (2.0 * mu_householder(m, d) * nf +
+          sqrt((double)(d - k)) * 20.0 * (double)(m + d) * RLA_EPS * cmax) /
+         s[0];
+    e2 = mu_householder(m, d) * nf / s[0];
+    tol = wedin(kk, e1, rho) + kk * e1 + wedin(kk, e2, rho) + kk * e2;
+    if (verbose())
+      fprintf(stderr, "spqr, rank-deficient: rank %lld, |x - x_mn| / |x_mn| = %.2e (bound %.2e)\n",
+              (long long)info.rank, rel_diff(d, x, xmn), tol);
+    ok &= rel_diff(d, x, xmn) <= tol;
+  }
+  RLA_ASSERT_ALL(ok);
+  rla_lsq_destroy(&L);
+  rla_op_destroy(&op);
+  rla_smat_destroy(&S);
+  free(bl);
+  problem_free(&p);
+  problem_free(&base);
+}
+
 /* kappa_2(A D P) for the preconditioner P of p's A: its columns A (D P e_i), singular values by
    LAPACK dgesvd. */
 static double preconditioned_kappa(rla_lsq_precond P, const problem *p)
@@ -1595,6 +1750,8 @@ void rla_test_register(void)
   CU_add_test(s, "provoked errors and view", test_errors);
   CU_add_test(s, "NaN, Inf and overflow in A and B, every method", test_nonfinite);
   CU_add_test(s, "least squares through a matrix-free operator", test_operator);
+  CU_add_test(s, "direct method on a sparse operator (SuiteSparseQR)", test_spqr);
+  CU_add_test(s, "SuiteSparseQR on a rank-deficient A: the minimum norm", test_spqr_rank_deficient);
   CU_add_test(s, "set up, a solve allocates nothing", test_no_allocation);
   CU_add_test(s, "the sketch preconditioner object", test_precond);
 }

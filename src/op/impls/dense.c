@@ -381,7 +381,8 @@ const struct rla_op_ops rla_op_dense_ops = {"dense",
                                             dense_norm_max,
                                             dense_get_dmat,
                                             NULL,
-                                            dense_left_mult};
+                                            dense_left_mult,
+                                            NULL};
 
 rla_err rla_op_create_dense(rla_dmat A, rla_op *op)
 {

@@ -45,7 +45,7 @@ const struct rla_op_ops rla_op_shell_ops_table = {
     NULL,          NULL,       NULL,
     NULL,          NULL,       NULL,
     NULL,          NULL,       NULL,
-    shell_destroy, NULL};
+    shell_destroy, NULL,       NULL};
 
 rla_err rla_op_create_shell(rla_ctx ctx, int64_t m, int64_t n, int64_t lm,
                             const rla_op_shell_ops *ops, void *user, rla_op *op)

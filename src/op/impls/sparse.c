@@ -431,6 +431,12 @@ static void sparse_destroy(rla_op op)
   rla_free(&op->data);
 }
 
+static rla_err sparse_get_smat(rla_op op, rla_smat *A)
+{
+  *A = ((struct sparse *)op->data)->A;
+  return RLA_SUCCESS;
+}
+
 static const struct rla_op_ops sparse_ops = {
     .name = "sparse",
     .mult = sparse_mult,
@@ -446,6 +452,7 @@ static const struct rla_op_ops sparse_ops = {
     .get_dmat = NULL,
     .destroy = sparse_destroy,
     .left_mult = sparse_left_mult,
+    .get_smat = sparse_get_smat,
 };
 
 rla_err rla_op_create_sparse(rla_smat A, rla_op *op)
