@@ -36,8 +36,8 @@ static rla_err stage_sparse(struct run *r, const char **path, const char **tmp, 
 
 /* write A to the staged tmp with the sparse writer, read it back with the sparse reader (the
    same row split) and count the rows, column indices and values that differ: a check of 0 */
-static rla_err write_sparse_and_verify(struct run *r, rla_smat A, const char *path,
-                                       const char *tmp, rla_format f)
+static rla_err write_sparse_and_verify(struct run *r, rla_smat A, const char *path, const char *tmp,
+                                       rla_format f)
 {
   rla_smat B = NULL;
   const int64_t *ra, *rb;
@@ -52,8 +52,7 @@ static rla_err write_sparse_and_verify(struct run *r, rla_smat A, const char *pa
   rla_smat_local_rows(B, NULL, &lmb);
   rla_smat_local(A, &ra, &ca, &va);
   rla_smat_local(B, &rb, &cb, &vb);
-  if (lma != lmb || memcmp(ra, rb, sizeof(int64_t) * (size_t)(lma + 1)))
-    diff = 1.0 + (double)lma;
+  if (lma != lmb || memcmp(ra, rb, sizeof(int64_t) * (size_t)(lma + 1))) diff = 1.0 + (double)lma;
   for (int64_t e = 0; diff == 0.0 && e < ra[lma]; e++)
     diff += ca[e] != cb[e] || memcmp(&va[e], &vb[e], sizeof(double)) != 0;
   rla_smat_destroy(&B);
@@ -170,9 +169,9 @@ static rla_err sparse_lsq_checks(struct run *r, const rla_sparse_lsq_spec *sp, r
                    "right-hand side max_i |b_i - (A x*)_i - r_i| / (gamma_{k+1} (|a_i| |x*| + "
                    "|r_i|))",
                    rowr, 1.0);
-  rla_report_check(r->rep, stdout,
-                   "orthogonality (exact 0 in theory) ||fl(A^T r)|| / (gamma_{c+P} || |A|^T |r| ||)",
-                   colr, 1.0);
+  rla_report_check(
+      r->rep, stdout,
+      "orthogonality (exact 0 in theory) ||fl(A^T r)|| / (gamma_{c+P} || |A|^T |r| ||)", colr, 1.0);
   /* t = fl(rho / fl(sqrt(2 npairs))): 3 roundings; the norm's own: (m + 2) u */
   rla_report_check(r->rep, stdout, "residual norm | ||r|| - residual | / ((m + 5) u residual)",
                    sp->residual_norm > 0 ? fabs(nr - sp->residual_norm) /
@@ -343,13 +342,13 @@ rla_err rla_gen_run_sparse_svd(struct run *r)
   RLA_CALL_GOTO(ctx, err, done, stage_sparse(r, &pA, &tA, &fA));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "sigma", 0, &pS, &tS, &fS));
   rla_ctx_progress(ctx,
-                   PROG ": generating a sparse %lld x %lld matrix of rank %lld from blocks of %lld, "
-                        "%lld nonzeros, %s spectrum from 1 to %.3e",
+                   PROG
+                   ": generating a sparse %lld x %lld matrix of rank %lld from blocks of %lld, "
+                   "%lld nonzeros, %s spectrum from 1 to %.3e",
                    (long long)m, (long long)n, (long long)k, (long long)block, (long long)nnz,
                    kname, sigma[k - 1]);
   t = rla_wtime();
-  RLA_CALL_GOTO(ctx, err, done,
-                rla_gen_sparse_svd(ctx, m, n, block, k, sigma, (uint64_t)seed, &A));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_sparse_svd(ctx, m, n, block, k, sigma, (uint64_t)seed, &A));
   t = rla_wtime() - t;
   rla_report_set_real(r->rep, "time_generate", t);
   rla_ctx_progress(ctx, PROG ": generated in %.2f s; writing", t);
@@ -360,8 +359,7 @@ rla_err rla_gen_run_sparse_svd(struct run *r)
   rla_report_set_real(r->rep, "time_write_and_read_back", rla_wtime() - t);
   rla_report_set_real_array(r->rep, "sigma_first", k < 10 ? k : 10, sigma);
   rla_report_set_real(r->rep, "sigma_last", sigma[k - 1]);
-  RLA_CALL_GOTO(ctx, err, done,
-                sparse_svd_checks(r, A, sigma, k, nnz, block_bound(m, n, block)));
+  RLA_CALL_GOTO(ctx, err, done, sparse_svd_checks(r, A, sigma, k, nnz, block_bound(m, n, block)));
   if (check)
     RLA_CALL_GOTO(ctx, err, done, sparse_svd_spectrum(r, A, sigma, k, block_bound(m, n, block)));
 done:

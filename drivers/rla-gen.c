@@ -155,7 +155,7 @@ rla_err rla_gen_get_int(struct run *r, const char *name, int64_t *v)
 
 /* an optional output: *tmp = NULL when the option is not given */
 rla_err rla_gen_stage(struct run *r, const char *name, int required, const char **path,
-                     const char **tmp, rla_format *f)
+                      const char **tmp, rla_format *f)
 {
   RLA_CALL(r->ctx,
            rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path, tmp, f));
@@ -165,7 +165,7 @@ rla_err rla_gen_stage(struct run *r, const char *name, int required, const char 
 /* write A to the staged tmp, read it back and record the largest difference (relative to the
    largest entry) as a check: bitwise for binary formats */
 rla_err rla_gen_write_and_verify(struct run *r, rla_dmat A, const char *path, const char *tmp,
-                                rla_format f, unsigned flags)
+                                 rla_format f, unsigned flags)
 {
   rla_dmat B = NULL;
   double diff = 0.0, amax = 0.0, gdiff, *a, *b;
@@ -400,7 +400,7 @@ done:
 
 /* the size, rank, seed and spectrum of an svd problem from the options */
 rla_err rla_gen_svd_configure(struct run *r, int64_t *mp, int64_t *np, int64_t *kp, int64_t *seed,
-                             rla_spectrum *sp, const char **kname, int *check)
+                              rla_spectrum *sp, const char **kname, int *check)
 {
   rla_ctx ctx = r->ctx;
   int64_t m, n, k;

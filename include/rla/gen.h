@@ -97,12 +97,12 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
 
 /* A sparse least squares problem: sizes, pattern, conditioning, residual. */
 typedef struct {
-  int64_t m, n;          /* rows and columns: n >= 1, m >= n + dense_rows; both <= 2^31 - 1 */
-  int64_t nnz_per_row;   /* r, 1 <= r <= n: nonzeros of every row that is not dense */
-  int64_t dense_rows;    /* d >= 0 rows with all n entries (the "few dense rows" family) */
-  double cond;           /* column scales from 1 down to 1/cond, cond >= 1 (1 when n = 1) */
-  double residual_norm;  /* ||r||_2 of the residual at the solution, >= 0; > 0 needs
-                            m >= n + dense_rows + 2 */
+  int64_t m, n;         /* rows and columns: n >= 1, m >= n + dense_rows; both <= 2^31 - 1 */
+  int64_t nnz_per_row;  /* r, 1 <= r <= n: nonzeros of every row that is not dense */
+  int64_t dense_rows;   /* d >= 0 rows with all n entries (the "few dense rows" family) */
+  double cond;          /* column scales from 1 down to 1/cond, cond >= 1 (1 when n = 1) */
+  double residual_norm; /* ||r||_2 of the residual at the solution, >= 0; > 0 needs
+                           m >= n + dense_rows + 2 */
   uint64_t seed;
 } rla_sparse_lsq_spec;
 

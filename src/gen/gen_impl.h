@@ -54,7 +54,7 @@ uint64_t rla_gen_below(rla_rng rng, uint64_t row, uint64_t *ctr, uint64_t n);
 void rla_gen_permutation(rla_rng rng, uint64_t row, int64_t len, int64_t *perm);
 /* A progress line from rank 0 at most every 10 seconds (since *last, updated): done of total
    units of rank 0's work. Local. */
-void rla_gen_progress(rla_ctx ctx, const char *what, int64_t done, int64_t total,
-                      const char *unit, double *last);
+void rla_gen_progress(rla_ctx ctx, const char *what, int64_t done, int64_t total, const char *unit,
+                      double *last);
 
 #endif

@@ -174,8 +174,8 @@ static void lsq_row(const struct lsq_plan *pl, int64_t i, int32_t *col, double *
   }
 }
 
-void rla_gen_progress(rla_ctx ctx, const char *what, int64_t done, int64_t total,
-                      const char *unit, double *last)
+void rla_gen_progress(rla_ctx ctx, const char *what, int64_t done, int64_t total, const char *unit,
+                      double *last)
 {
   double now = rla_wtime();
   if (now - *last < 10.0) return;

@@ -55,10 +55,11 @@ static rla_err check_args(rla_ctx ctx, int64_t m, int64_t n, int64_t block, int6
   int64_t mn = m < n ? m : n;
   RLA_CHECK(ctx, m >= 1 && n >= 1, RLA_ERR_ARG,
             "matrix sizes must be positive, got m = %lld, n = %lld", (long long)m, (long long)n);
-  RLA_CHECK(ctx, m <= INT32_MAX && n <= INT32_MAX, RLA_ERR_UNSUPPORTED,
-            "a sparse matrix of %lld x %lld: the sparse file formats hold at most 2^31 - 1 rows and "
-            "columns",
-            (long long)m, (long long)n);
+  RLA_CHECK(
+      ctx, m <= INT32_MAX && n <= INT32_MAX, RLA_ERR_UNSUPPORTED,
+      "a sparse matrix of %lld x %lld: the sparse file formats hold at most 2^31 - 1 rows and "
+      "columns",
+      (long long)m, (long long)n);
   RLA_CHECK(ctx, block >= 1 && block <= mn, RLA_ERR_ARG,
             "the block size must be in [1, min(m, n)] = [1, %lld], got %lld", (long long)mn,
             (long long)block);
@@ -85,8 +86,8 @@ rla_err rla_gen_sparse_svd_nnz(rla_ctx ctx, int64_t m, int64_t n, int64_t block,
   live = live_blocks(&g);
   /* at most (mn + nb) / nb * (ml + nb) / nb per block, nb blocks: below 2^63 for 31-bit sizes */
   for (int64_t t = 0; t < live; t++)
-    total += (short_start(&g, t + 1) - short_start(&g, t)) * (long_start(&g, t + 1) -
-                                                              long_start(&g, t));
+    total +=
+        (short_start(&g, t + 1) - short_start(&g, t)) * (long_start(&g, t + 1) - long_start(&g, t));
   *nnz = total;
   return RLA_SUCCESS;
 }
