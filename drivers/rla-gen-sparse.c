@@ -23,14 +23,20 @@ int rla_gen_sparse_wanted(struct run *r)
          rla_options_given(r->opts, "dense-rows") || rla_options_given(r->opts, "block");
 }
 
-/* the output A of a sparse problem, staged; .npy is refused before any work */
-static rla_err stage_sparse(struct run *r, const char **path, const char **tmp, rla_format *f)
+/* the output A of a sparse problem of nnz entries, staged; .npy, and PETSc beyond its 32-bit
+   counts, are refused before any work */
+static rla_err stage_sparse(struct run *r, int64_t nnz, const char **path, const char **tmp,
+                            rla_format *f)
 {
   RLA_CALL(r->ctx, rla_gen_stage(r, "A", 1, path, tmp, f));
   RLA_CHECK(r->ctx, *f != RLA_FORMAT_NPY, RLA_ERR_ARG,
             "%s: a sparse A is written as Matrix Market coordinate (.mtx) or PETSc AIJ (.petsc), "
             "not .npy",
             *path);
+  RLA_CHECK(r->ctx, *f != RLA_FORMAT_PETSC || nnz <= INT32_MAX, RLA_ERR_UNSUPPORTED,
+            "%s: A would have %lld nonzeros, and PETSc AIJ files hold at most 2^31 - 1: write "
+            "Matrix Market (.mtx) or make A smaller",
+            *path, (long long)nnz);
   return RLA_SUCCESS;
 }
 
@@ -196,7 +202,9 @@ rla_err rla_gen_run_sparse_lsq(struct run *r)
   rla_err err = RLA_SUCCESS;
 
   RLA_CALL(ctx, sparse_lsq_configure(r, &sp));
-  RLA_CALL(ctx, stage_sparse(r, &pA, &tA, &fA));
+  /* m, n <= 2^31 - 1 (the options' range): no overflow */
+  RLA_CALL(ctx, stage_sparse(r, (sp.m - sp.dense_rows) * sp.nnz_per_row + sp.dense_rows * sp.n, &pA,
+                             &tA, &fA));
   RLA_CALL(ctx, rla_gen_stage(r, "b", 1, &pb, &tb, &fb));
   RLA_CALL(ctx, rla_gen_stage(r, "x", 0, &px, &tx, &fx));
   rla_ctx_progress(ctx,
@@ -339,7 +347,7 @@ rla_err rla_gen_run_sparse_svd(struct run *r)
             (long long)n);
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &sigma)));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_spectrum(ctx, &sp, k, sigma));
-  RLA_CALL_GOTO(ctx, err, done, stage_sparse(r, &pA, &tA, &fA));
+  RLA_CALL_GOTO(ctx, err, done, stage_sparse(r, nnz, &pA, &tA, &fA));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "sigma", 0, &pS, &tS, &fS));
   rla_ctx_progress(ctx,
                    PROG

@@ -148,6 +148,7 @@ struct svd_work {
   int64_t *prow, *pcol; /* row rho of B is row prow[rho] of A; column c is column pcol[c] */
   unsigned char *touched;
   int64_t max_rows, max_cols, max_p;
+  double *pool; /* the slices below */
   double *gauss, *q1, *q2, *q1t, *w, *tau, *sg;
   int64_t *order; /* a block's columns sorted by their column in A: (A column, index) pairs */
 };
@@ -240,27 +241,23 @@ static void free_work(struct svd_work *wk)
   rla_free(&wk->prow);
   rla_free(&wk->pcol);
   rla_free(&wk->touched);
-  rla_free(&wk->gauss);
-  rla_free(&wk->q1);
-  rla_free(&wk->q2);
-  rla_free(&wk->q1t);
-  rla_free(&wk->w);
-  rla_free(&wk->tau);
-  rla_free(&wk->sg);
+  rla_free(&wk->pool);
   rla_free(&wk->order);
 }
 
-/* the factors' work at the largest touched sizes */
+/* the factors' work at the largest touched sizes, in one pool */
 static rla_err alloc_factors(rla_ctx ctx, struct svd_work *wk)
 {
   size_t p = (size_t)wk->max_p, r = (size_t)wk->max_rows, c = (size_t)wk->max_cols;
-  RLA_CALL(ctx, rla_calloc(ctx, (r > c ? r : c) * p, sizeof(double), &wk->gauss));
-  RLA_CALL(ctx, rla_calloc(ctx, r * p, sizeof(double), &wk->q1));
-  RLA_CALL(ctx, rla_calloc(ctx, r * p, sizeof(double), &wk->q1t));
-  RLA_CALL(ctx, rla_calloc(ctx, c * p, sizeof(double), &wk->q2));
-  RLA_CALL(ctx, rla_calloc(ctx, c * p, sizeof(double), &wk->w));
-  RLA_CALL(ctx, rla_calloc(ctx, p, sizeof(double), &wk->tau));
-  RLA_CALL(ctx, rla_calloc(ctx, p, sizeof(double), &wk->sg));
+  size_t g = (r > c ? r : c) * p;
+  RLA_CALL(ctx, rla_calloc(ctx, g + 2 * r * p + 2 * c * p + 2 * p, sizeof(double), &wk->pool));
+  wk->gauss = wk->pool;
+  wk->q1 = wk->gauss + g;
+  wk->q1t = wk->q1 + r * p;
+  wk->q2 = wk->q1t + r * p;
+  wk->w = wk->q2 + c * p;
+  wk->tau = wk->w + c * p;
+  wk->sg = wk->tau + p;
   RLA_CALL(ctx, rla_calloc(ctx, 2 * c, sizeof(int64_t), &wk->order));
   return RLA_SUCCESS;
 }
