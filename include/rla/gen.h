@@ -114,8 +114,9 @@ typedef struct {
    bitwise equal rows with r random columns and values uniform in (-1, 1), and one such single
    row when m - n - d is odd; a fixed bijection of the row indices spreads the sorts evenly.
    nnz(A) = (m - d) r + d n exactly; no stored value is zero.
-   Guaranteed: full column rank, sigma_min(A) > 1 / (sqrt(n) cond) (the rank rows of A0 have
-   ||R^-1||_inf < 1); cond(A) <= cond(A0) cond, with cond(A0) modest but not computed.
+   Guaranteed: full column rank, sigma_min(A) > 1 / (sqrt(n) cond) (the rank rows R of A0 have
+   ||R^-1||_inf < 1; the rounding of the scaled entries costs a factor 1 - 2 r u at most);
+   cond(A) <= cond(A0) cond, with cond(A0) modest but not computed.
    x (n x 1): Gaussian (RLA_RNG_GEN_X) normalized to ||x||_2 = 1, bitwise as rla_gen_lsq's.
    r (m x 1, returned when r is not NULL): +t and -t on the two rows of each pair
    (t = +-residual_norm / sqrt(2 npairs)), 0 on the other rows, so A^T r = 0 exactly (no

@@ -7,17 +7,18 @@
      odd. Global row i holds source s = (a i) mod m, a the integer nearest m / golden ratio that
      is coprime to m: a bijection that spreads each sort evenly over the rows (and the ranks).
    - Rank row p: column p with the value +-r, and r - 1 further distinct columns drawn uniformly
-     from the others (Floyd's algorithm) with values uniform in (-1, 1). Pairs, the single row:
-     r distinct columns drawn uniformly from [0, n), values uniform in (-1, 1); both rows of a
-     pair are drawn from one key (the pair), so they are bitwise equal. Dense rows: every column,
-     values uniform in (-1, 1). No value is zero (53-bit uniforms on an odd grid).
+     from the others (Floyd's algorithm, Bentley and Floyd, CACM 30, 1987) with values uniform in
+   (-1, 1). Pairs, the single row: r distinct columns drawn uniformly from [0, n), values uniform in
+   (-1, 1); both rows of a pair are drawn from one key (the pair), so they are bitwise equal. Dense
+   rows: every column, values uniform in (-1, 1). No value is zero (53-bit uniforms on an odd grid).
    - D = diag(s_j), s_j = cond^(-j / (n - 1)), from 1 down to 1/cond (the geometric spectrum).
    Full column rank, proved: the n rank rows of A0 form a matrix R that is strictly diagonally
    dominant by rows with a gap r - sum |off-diagonal| > 1, so R is nonsingular and
    ||R^-1||_inf < 1 (Varah, Linear Algebra Appl. 11, 1975); hence
-   sigma_min(A0) >= sigma_min(R) > 1 / sqrt(n) and sigma_min(A) > 1 / (sqrt(n) cond). Nothing
-   sharper is claimed: cond(A) <= cond(A0) cond, and cond(A0) is modest for random rows (it is
-   not computed).
+   sigma_min(A0) >= sigma_min(R) > 1 / sqrt(n) and sigma_min(A) > 1 / (sqrt(n) cond) (the stored
+   entries fl(a s_j) keep the dominance with a gap above 1 - 2 r u, a factor that bound loses at
+   most). Nothing sharper is claimed: cond(A) <= cond(A0) cond, and cond(A0) is modest for random
+   rows (it is not computed).
    Known answer: x Gaussian (RLA_RNG_GEN_X) with ||x||_2 = 1; the residual r is +t on the first
    row of pair q and -t on the second (t = +-rho / sqrt(2 npairs), its sign drawn per pair), 0
    elsewhere. The two rows of a pair are bitwise equal, so A^T r = sum_q t_q (a_q - a_q) = 0
