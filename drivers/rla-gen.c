@@ -12,11 +12,8 @@
 #include <lapacke.h>
 
 #include "batch.h"
-#include "driver.h"
-#include "rla/gen.h"
+#include "rla-gen.h"
 
-#define PROG "rla-gen"
-#define EPS  RLA_EPS
 #define MAXI ((double)INT_MAX)
 
 enum { LSQ = 1, SVD = 2, COLL = 4, ALL = 7 };
@@ -70,6 +67,22 @@ static const struct {
     {SVD,
      {"check-spectrum", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
       "svd: also compute the singular values of A (LAPACK on rank 0) and compare"}},
+    {LSQ | SVD,
+     {"sparse", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
+      "write a sparse A (.mtx: Matrix Market coordinate, .petsc: PETSc AIJ). lsq: "
+      "--nnz-per-row, --dense-rows; --cond scales the columns from 1 to 1/cond, so cond(A) is "
+      "about cond times cond of the unscaled rows (at most that product; not computed). svd: "
+      "--block"}},
+    {LSQ,
+     {"nnz-per-row", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "sparse lsq: nonzeros per row at random distinct columns (default 8; implies --sparse)"}},
+    {LSQ,
+     {"dense-rows", NULL, RLA_OPT_INT, "0", NULL, 0, MAXI,
+      "sparse lsq: number of rows with all n entries (implies --sparse)"}},
+    {SVD,
+     {"block", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
+      "sparse svd: dense diagonal blocks of at most this many indices along the shorter side, "
+      "then rows and columns permuted: about max(m, n) block nonzeros (implies --sparse)"}},
     {COLL, {"blocks", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI, "collection: number of blocks"}},
     {COLL,
      {"width", NULL, RLA_OPT_INT, NULL, NULL, 1, MAXI,
@@ -119,15 +132,6 @@ static const char *kind_name(unsigned k)
 
 /* ---- shared pieces ------------------------------------------------------------------------- */
 
-struct run {
-  rla_ctx ctx;
-  rla_options opts;
-  rla_report rep;
-  rla_driver_outputs outs;
-  rla_format fmt; /* from --format, AUTO when per file */
-  double t0;
-};
-
 static const char *const format_names[] = {[RLA_FORMAT_AUTO] = "auto",
                                            [RLA_FORMAT_NPY] = "npy",
                                            [RLA_FORMAT_MM] = "mm",
@@ -144,14 +148,14 @@ static rla_err choice(struct run *r, const char *name, const char *const *names,
   return RLA_SUCCESS;
 }
 
-static rla_err get_int(struct run *r, const char *name, int64_t *v)
+rla_err rla_gen_get_int(struct run *r, const char *name, int64_t *v)
 {
   return rla_options_get_int(r->opts, name, v);
 }
 
 /* an optional output: *tmp = NULL when the option is not given */
-static rla_err stage(struct run *r, const char *name, int required, const char **path,
-                     const char **tmp, rla_format *f)
+rla_err rla_gen_stage(struct run *r, const char *name, int required, const char **path,
+                      const char **tmp, rla_format *f)
 {
   RLA_CALL(r->ctx,
            rla_driver_outputs_add_option(r->outs, r->opts, name, required, r->fmt, path, tmp, f));
@@ -160,8 +164,8 @@ static rla_err stage(struct run *r, const char *name, int required, const char *
 
 /* write A to the staged tmp, read it back and record the largest difference (relative to the
    largest entry) as a check: bitwise for binary formats */
-static rla_err write_and_verify(struct run *r, rla_dmat A, const char *path, const char *tmp,
-                                rla_format f, unsigned flags)
+rla_err rla_gen_write_and_verify(struct run *r, rla_dmat A, const char *path, const char *tmp,
+                                 rla_format f, unsigned flags)
 {
   rla_dmat B = NULL;
   double diff = 0.0, amax = 0.0, gdiff, *a, *b;
@@ -235,7 +239,7 @@ static rla_err orth_error(rla_dmat Q, uint64_t seed, double *e)
 }
 
 /* a replicated vector v[0..n) as a new row-block n x 1 matrix */
-static rla_err vector_dmat(rla_ctx ctx, int64_t n, const double *v, rla_dmat *out)
+rla_err rla_gen_vector_dmat(rla_ctx ctx, int64_t n, const double *v, rla_dmat *out)
 {
   double *a;
   int64_t lm;
@@ -304,18 +308,19 @@ static rla_err run_lsq(struct run *r)
   double *xs = NULL, *a, *bb, *rr;
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, get_int(r, "m", &m));
-  RLA_CALL(ctx, get_int(r, "n", &n));
-  RLA_CALL(ctx, get_int(r, "seed", &seed));
+  if (rla_gen_sparse_wanted(r)) return rla_gen_run_sparse_lsq(r);
+  RLA_CALL(ctx, rla_gen_get_int(r, "m", &m));
+  RLA_CALL(ctx, rla_gen_get_int(r, "n", &n));
+  RLA_CALL(ctx, rla_gen_get_int(r, "seed", &seed));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "cond", &cond));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "residual", &rho));
   RLA_CHECK(ctx, m >= n, RLA_ERR_ARG, "least squares needs m >= n: got -m %lld < -n %lld",
             (long long)m, (long long)n);
   RLA_CHECK(ctx, rho == 0 || m > n, RLA_ERR_ARG,
             "--residual %g > 0 needs m > n (for m = n every b is in the range of A)", rho);
-  RLA_CALL(ctx, stage(r, "A", 1, &pA, &tA, &fA));
-  RLA_CALL(ctx, stage(r, "b", 1, &pb, &tb, &fb));
-  RLA_CALL(ctx, stage(r, "x", 0, &px, &tx, &fx));
+  RLA_CALL(ctx, rla_gen_stage(r, "A", 1, &pA, &tA, &fA));
+  RLA_CALL(ctx, rla_gen_stage(r, "b", 1, &pb, &tb, &fb));
+  RLA_CALL(ctx, rla_gen_stage(r, "x", 0, &px, &tx, &fx));
 
   rla_ctx_progress(ctx,
                    PROG ": generating a %lld x %lld least squares problem, cond %g, "
@@ -327,9 +332,9 @@ static rla_err run_lsq(struct run *r)
   rla_report_set_real(r->rep, "time_generate", t);
   rla_ctx_progress(ctx, PROG ": generated in %.2f s; writing", t);
   t = rla_wtime();
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, A, pA, tA, fA, 0));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, b, pb, tb, fb, RLA_IO_VECTOR));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, x, px, tx, fx, RLA_IO_VECTOR));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, A, pA, tA, fA, 0));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, b, pb, tb, fb, RLA_IO_VECTOR));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, x, px, tx, fx, RLA_IO_VECTOR));
   rla_report_set_real(r->rep, "time_write_and_read_back", rla_wtime() - t);
 
   /* checks: r = b - A x in double, each rank on its rows, x gathered */
@@ -363,7 +368,7 @@ done:
 
 /* singular values of A (row-block, m n < 2^31) on every rank: gathered to rank 0, LAPACK's
    dgesvd there, broadcast */
-static rla_err singular_values(rla_dmat A, double *s)
+rla_err rla_gen_singular_values(rla_dmat A, double *s)
 {
   rla_ctx ctx = rla_dmat_ctx(A);
   int64_t m, n, mn;
@@ -394,16 +399,16 @@ done:
 }
 
 /* the size, rank, seed and spectrum of an svd problem from the options */
-static rla_err svd_configure(struct run *r, int64_t *mp, int64_t *np, int64_t *kp, int64_t *seed,
-                             rla_spectrum *sp, const char **kname, int *check)
+rla_err rla_gen_svd_configure(struct run *r, int64_t *mp, int64_t *np, int64_t *kp, int64_t *seed,
+                              rla_spectrum *sp, const char **kname, int *check)
 {
   rla_ctx ctx = r->ctx;
   int64_t m, n, k;
-  RLA_CALL(ctx, get_int(r, "m", &m));
-  RLA_CALL(ctx, get_int(r, "n", &n));
-  RLA_CALL(ctx, get_int(r, "seed", seed));
+  RLA_CALL(ctx, rla_gen_get_int(r, "m", &m));
+  RLA_CALL(ctx, rla_gen_get_int(r, "n", &n));
+  RLA_CALL(ctx, rla_gen_get_int(r, "seed", seed));
   k = m < n ? m : n;
-  if (rla_options_has(r->opts, "rank")) RLA_CALL(ctx, get_int(r, "rank", &k));
+  if (rla_options_has(r->opts, "rank")) RLA_CALL(ctx, rla_gen_get_int(r, "rank", &k));
   RLA_CHECK(ctx, k <= (m < n ? m : n), RLA_ERR_ARG, "--rank %lld exceeds min(m, n) = %lld",
             (long long)k, (long long)(m < n ? m : n));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "spectrum", kname));
@@ -417,7 +422,7 @@ static rla_err svd_configure(struct run *r, int64_t *mp, int64_t *np, int64_t *k
               *kname,
               sp->kind == RLA_SPECTRUM_LOWRANK ? "the number of unit singular values"
                                                : "the index of the midpoint of the drop");
-    RLA_CALL(ctx, get_int(r, "knee", &sp->knee));
+    RLA_CALL(ctx, rla_gen_get_int(r, "knee", &sp->knee));
   }
   RLA_CALL(ctx, rla_options_get_flag(r->opts, "check-spectrum", check));
   *mp = m;
@@ -436,7 +441,7 @@ static rla_err svd_check_spectrum(struct run *r, rla_dmat A, const double *sigma
   rla_err err;
   rla_ctx_progress(ctx, PROG ": computing the singular values of A (dgesvd on rank 0)");
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)mn, sizeof(double), &s)));
-  err = singular_values(A, s);
+  err = rla_gen_singular_values(A, s);
   for (int64_t j = 0; !err && j < mn; j++)
     worst = fmax(worst, fabs(s[j] - (j < k ? sigma[j] : 0.0)));
   free(s);
@@ -460,16 +465,18 @@ static rla_err run_svd(struct run *r)
   int check = 0;
   rla_err err = RLA_SUCCESS;
 
-  RLA_CALL(ctx, svd_configure(r, &m, &n, &k, &seed, &sp, &kname, &check));
+  if (rla_gen_sparse_wanted(r)) return rla_gen_run_sparse_svd(r);
+
+  RLA_CALL(ctx, rla_gen_svd_configure(r, &m, &n, &k, &seed, &sp, &kname, &check));
   /* a matrix too large for memory fails here, not after the O(k) spectrum */
   RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, n, 0, &A));
   rla_dmat_destroy(&A);
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &sigma)));
   RLA_CALL_GOTO(ctx, err, done, rla_gen_spectrum(ctx, &sp, k, sigma));
-  RLA_CALL_GOTO(ctx, err, done, stage(r, "A", 1, &pA, &tA, &fA));
-  RLA_CALL_GOTO(ctx, err, done, stage(r, "sigma", 0, &pS, &tS, &fS));
-  RLA_CALL_GOTO(ctx, err, done, stage(r, "U", 0, &pU, &tU, &fU));
-  RLA_CALL_GOTO(ctx, err, done, stage(r, "V", 0, &pV, &tV, &fV));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "A", 1, &pA, &tA, &fA));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "sigma", 0, &pS, &tS, &fS));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "U", 0, &pU, &tU, &fU));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_stage(r, "V", 0, &pV, &tV, &fV));
 
   rla_ctx_progress(ctx,
                    PROG ": generating a %lld x %lld matrix of rank %lld, %s spectrum from 1 "
@@ -482,11 +489,11 @@ static rla_err run_svd(struct run *r)
   rla_report_set_real(r->rep, "time_generate", t);
   rla_ctx_progress(ctx, PROG ": generated in %.2f s; writing", t);
   t = rla_wtime();
-  RLA_CALL_GOTO(ctx, err, done, vector_dmat(ctx, k, sigma, &S));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, A, pA, tA, fA, 0));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, S, pS, tS, fS, RLA_IO_VECTOR));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, U, pU, tU, fU, 0));
-  RLA_CALL_GOTO(ctx, err, done, write_and_verify(r, V, pV, tV, fV, 0));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_vector_dmat(ctx, k, sigma, &S));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, A, pA, tA, fA, 0));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, S, pS, tS, fS, RLA_IO_VECTOR));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, U, pU, tU, fU, 0));
+  RLA_CALL_GOTO(ctx, err, done, rla_gen_write_and_verify(r, V, pV, tV, fV, 0));
   rla_report_set_real(r->rep, "time_write_and_read_back", rla_wtime() - t);
 
   RLA_CALL_GOTO(ctx, err, done, orth_error(U, (uint64_t)seed, &eu));
@@ -653,12 +660,12 @@ static rla_err collection_configure(struct run *r, rla_collection_spec *spec, co
   int64_t nlist = 0, seed;
   int v;
 
-  RLA_CALL(ctx, get_int(r, "m", &spec->m));
-  RLA_CALL(ctx, get_int(r, "blocks", &spec->nblocks));
-  RLA_CALL(ctx, get_int(r, "subspaces", &spec->nsub));
-  RLA_CALL(ctx, get_int(r, "dim", &spec->dim));
-  RLA_CALL(ctx, get_int(r, "seed", &seed));
-  RLA_CALL(ctx, get_int(r, "wide", &spec->nwide));
+  RLA_CALL(ctx, rla_gen_get_int(r, "m", &spec->m));
+  RLA_CALL(ctx, rla_gen_get_int(r, "blocks", &spec->nblocks));
+  RLA_CALL(ctx, rla_gen_get_int(r, "subspaces", &spec->nsub));
+  RLA_CALL(ctx, rla_gen_get_int(r, "dim", &spec->dim));
+  RLA_CALL(ctx, rla_gen_get_int(r, "seed", &seed));
+  RLA_CALL(ctx, rla_gen_get_int(r, "wide", &spec->nwide));
   RLA_CALL(ctx, rla_options_get_real(r->opts, "noise", &spec->noise));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "dir", dir));
   spec->seed = (uint64_t)seed;
@@ -667,7 +674,7 @@ static rla_err collection_configure(struct run *r, rla_collection_spec *spec, co
   if (spec->nwide > 0) {
     RLA_CHECK(ctx, rla_options_has(r->opts, "wide-width"), RLA_ERR_ARG,
               "--wide %lld needs --wide-width", (long long)spec->nwide);
-    RLA_CALL(ctx, get_int(r, "wide-width", &spec->wide_width));
+    RLA_CALL(ctx, rla_gen_get_int(r, "wide-width", &spec->wide_width));
   }
   if (rla_options_has(r->opts, "widths")) {
     RLA_CHECK(ctx, !rla_options_has(r->opts, "width") && !rla_options_has(r->opts, "width-max"),
@@ -683,10 +690,10 @@ static rla_err collection_configure(struct run *r, rla_collection_spec *spec, co
   } else {
     RLA_CHECK(ctx, rla_options_has(r->opts, "width"), RLA_ERR_ARG,
               "give the block widths: --width W [--width-max W2] or --widths LIST");
-    RLA_CALL(ctx, get_int(r, "width", &spec->width_min));
+    RLA_CALL(ctx, rla_gen_get_int(r, "width", &spec->width_min));
     spec->width_max = spec->width_min;
     if (rla_options_has(r->opts, "width-max"))
-      RLA_CALL(ctx, get_int(r, "width-max", &spec->width_max));
+      RLA_CALL(ctx, rla_gen_get_int(r, "width-max", &spec->width_max));
     RLA_CHECK(ctx, spec->width_max >= spec->width_min, RLA_ERR_ARG,
               "--width-max %lld is below --width %lld", (long long)spec->width_max,
               (long long)spec->width_min);

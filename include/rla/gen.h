@@ -12,6 +12,7 @@
 #include "rla/base.h"
 #include "rla/dmat.h"
 #include "rla/io.h"
+#include "rla/smat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +92,77 @@ rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *
    Collective. */
 rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double residual_norm,
                     uint64_t seed, rla_dmat *A, rla_dmat *b, rla_dmat *x);
+
+/* ---- sparse problems ------------------------------------------------------------------------ */
+
+/* A sparse least squares problem: sizes, pattern, conditioning, residual. */
+typedef struct {
+  int64_t m, n;         /* rows and columns: n >= 1, m >= n + dense_rows; both <= 2^31 - 1 */
+  int64_t nnz_per_row;  /* r, 1 <= r <= n: nonzeros of every row that is not dense */
+  int64_t dense_rows;   /* d >= 0 rows with all n entries (the "few dense rows" family) */
+  double cond;          /* column scales from 1 down to 1/cond, cond >= 1 (1 when n = 1) */
+  double residual_norm; /* ||r||_2 of the residual at the solution, >= 0; > 0 needs
+                           m >= n + dense_rows + 2 */
+  uint64_t seed;
+} rla_sparse_lsq_spec;
+
+/* A sparse least squares problem min ||A x - b|| with a known solution, each rank generating its
+   own rows (the split of rla_io_read_sparse, ceil(m/P) rows per rank; b and r in the same rows).
+   A = A0 D (m x n), D = diag(cond^(-j/(n-1))) (from 1 down to 1/cond), and A0's rows are:
+   n "rank rows" (row p: +-r at column p, r - 1 other random columns with values uniform in
+   (-1, 1): strictly diagonally dominant), d dense rows (values uniform in (-1, 1)), pairs of
+   bitwise equal rows with r random columns and values uniform in (-1, 1), and one such single
+   row when m - n - d is odd; a fixed bijection of the row indices spreads the sorts evenly.
+   nnz(A) = (m - d) r + d n exactly; no stored value is zero.
+   Guaranteed: full column rank, sigma_min(A) > 1 / (sqrt(n) cond) (the rank rows R of A0 have
+   ||R^-1||_inf < 1; the rounding of the scaled entries costs a factor 1 - 2 r u at most);
+   cond(A) <= cond(A0) cond, with cond(A0) modest but not computed.
+   x (n x 1): Gaussian (RLA_RNG_GEN_X) normalized to ||x||_2 = 1, bitwise as rla_gen_lsq's.
+   r (m x 1, returned when r is not NULL): +t and -t on the two rows of each pair
+   (t = +-residual_norm / sqrt(2 npairs)), 0 on the other rows, so A^T r = 0 exactly (no
+   rounding: the paired rows are bitwise equal) and ||r|| = residual_norm to 2 ulps.
+   b = fl(fl(A x) + r) row by row: |b_i - (A x)_i - r_i| <= gamma_{k+1} (|a_i| |x| + |r_i|) for a
+   row a_i of k entries, so x is the exact solution for b rounded to working precision.
+   All outputs are new and the caller's; bitwise the same for a seed on any number of ranks.
+   Cost: O(nnz / P + n) work and memory per rank, no communication besides agreeing on errors.
+   Errors (agreed; outputs NULL): RLA_ERR_ARG (parameters out of range or different between
+   ranks, naming the one to change), RLA_ERR_UNSUPPORTED (m or n above 2^31 - 1), RLA_ERR_MEM.
+   Collective. */
+rla_err rla_gen_sparse_lsq(rla_ctx ctx, const rla_sparse_lsq_spec *spec, rla_smat *A, rla_dmat *b,
+                           rla_dmat *x, rla_dmat *r);
+
+/* A sparse m x n matrix with exactly known singular values: A = P_r B P_c^T, B block diagonal
+   with nb = ceil(min(m, n) / block) dense blocks, P_r and P_c uniform random permutations
+   (RLA_RNG_GEN_PATTERN; generated on every rank, O(m + n) memory). Block t spans
+   s_t = floor((t+1) mn / nb) - floor(t mn / nb) <= block indices of the shorter side (mn =
+   min(m, n)) and s_t plus its share of the |m - n| extra indices on the longer side, so it is
+   never shorter than wide in the longer direction; B_t = Q1 diag(sigma_t) Q2^T with Q1, Q2
+   Haar orthonormal (Householder QR of Gaussian matrices keyed by (seed, RLA_RNG_GEN_U or _V,
+   global row or column of B, column), R's diagonal made positive) and sigma_t the s_t
+   consecutive values sigma[floor(t mn / nb) ...] (zeros past k). Blocks whose values are all
+   past k are left out (their rows and columns are empty).
+   Singular values: sigma[0..k) and zeros, up to the rounding of the blocks:
+   |sigma_j(A) - sigma_j| <= (2 delta + u) sigma_j + s^1.5 u ||sigma_t||_2 for sigma_j in block
+   t of s = s_t values and l rows, delta = 6 (l s + s (s + 1)) u the orthogonality of Q1 and Q2
+   (Higham, ASNA 2nd ed., Thm 19.4): relative to the block's own values, about
+   block^1.5 u sigma_j when the values of a block are close.
+   sigma: k values, 1 <= k <= min(m, n), positive, non-increasing, the same on every rank.
+   block: 1 <= block <= min(m, n). nnz: see rla_gen_sparse_svd_nnz (about max(m, n) block).
+   Reproducible: bitwise the same for a seed on any number of ranks (every block is computed in
+   plain C in a fixed order on each rank that needs it). Cost per rank: the permutations, and
+   O((m + n) block^2) flops for the blocks' factors (every rank factors the blocks its rows
+   touch, nearly all); memory O(nnz / P + m + n + the largest block). Progress on stderr from
+   rank 0 (verbosity >= 1) on long runs.
+   Errors (agreed, *A = NULL): RLA_ERR_ARG (sizes, k, block or sigma out of range or different
+   between ranks), RLA_ERR_UNSUPPORTED (m or n above 2^31 - 1), RLA_ERR_MEM. Collective. */
+rla_err rla_gen_sparse_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t block, int64_t k,
+                           const double *sigma, uint64_t seed, rla_smat *A);
+
+/* The number of nonzeros of rla_gen_sparse_svd's matrix for these sizes: the sum of s_t l_t over
+   the blocks that hold one of the k values. Errors: RLA_ERR_ARG (as rla_gen_sparse_svd, without
+   sigma). Local. */
+rla_err rla_gen_sparse_svd_nnz(rla_ctx ctx, int64_t m, int64_t n, int64_t block, int64_t k,
+                               int64_t *nnz);
 
 /* ---- collections of blocks from a union of subspaces ---------------------------------------- */
 

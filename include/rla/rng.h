@@ -27,6 +27,8 @@ enum {
   RLA_RNG_GEN_R = 4,           /* generator: residual direction */
   RLA_RNG_GEN_NOISE = 5,       /* generator: noise */
   RLA_RNG_GEN_COLLECTION = 6,  /* generator: subspace bases, memberships, coefficients */
+  RLA_RNG_GEN_PATTERN = 7,     /* sparse generators: column positions, row and column orders */
+  RLA_RNG_GEN_ENTRIES = 8,     /* sparse generators: values of the entries */
   RLA_RNG_SKETCH_SIGN = 16,    /* sketch: D_i */
   RLA_RNG_SKETCH_SIGN2 = 17,   /* sketch: D~_i */
   RLA_RNG_SKETCH_SAMPLE = 18,  /* sketch: row sample R */

@@ -7,6 +7,7 @@
    square; shifted CholeskyQR3 or Householder TSQR otherwise), and Householder QR (ScaLAPACK
    pdgeqrf + pdorgqr) on other layouts. CholeskyQR's R has a positive diagonal, so the Q of a
    Gaussian is Haar distributed. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,5 +126,32 @@ rla_err rla_gen_orthonormalize(rla_dmat Q)
              rla_orth_qr(ctx, RLA_ORTH_AUTO, Q->m, Q->lm, Q->n, Q->a, Q->lld, NULL, NULL, NULL));
   else
     RLA_CALL(ctx, householder(Q));
+  return RLA_SUCCESS;
+}
+
+void rla_gen_unit_gaussian(rla_rng rng, int64_t n, double *x)
+{
+  double xn = 0.0;
+  rla_rng_gaussian(rng, 0, 0, (size_t)n, x);
+  for (int64_t j = 0; j < n; j++)
+    xn = hypot(xn, x[j]);
+  for (int64_t j = 0; j < n; j++)
+    x[j] /= xn;
+}
+
+rla_err rla_gen_check_sigma(rla_ctx ctx, const char *what, const double *sigma, int64_t k)
+{
+  int64_t none = 0;
+  RLA_CHECK(ctx, sigma, RLA_ERR_ARG, "%s: null sigma", what);
+  RLA_CALL(ctx, rla_gen_agree_params(ctx, what, &none, 0, sigma, k));
+  for (int64_t j = 0; j < k; j++) {
+    RLA_CHECK(ctx, isfinite(sigma[j]) && sigma[j] > 0, RLA_ERR_ARG,
+              "singular values must be positive and finite: sigma[%lld] = %g", (long long)j,
+              sigma[j]);
+    RLA_CHECK(ctx, j == 0 || sigma[j] <= sigma[j - 1], RLA_ERR_ARG,
+              "singular values must be sorted in non-increasing order: sigma[%lld] = %g > "
+              "sigma[%lld] = %g",
+              (long long)j, sigma[j], (long long)(j - 1), sigma[j - 1]);
+  }
   return RLA_SUCCESS;
 }

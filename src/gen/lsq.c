@@ -54,7 +54,7 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
                     uint64_t seed, rla_dmat *A, rla_dmat *b, rla_dmat *x)
 {
   int64_t params[3] = {m, n, (int64_t)seed}, kq;
-  double reals[2] = {cond, residual_norm}, *sigma = NULL, *xs = NULL, xn = 0.0;
+  double reals[2] = {cond, residual_norm}, *sigma = NULL, *xs = NULL;
   rla_dmat Q = NULL, V = NULL, r = NULL, Ao = NULL, bo = NULL, xo = NULL;
   rla_spectrum spec = {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = cond};
   rla_err err = RLA_SUCCESS;
@@ -104,11 +104,7 @@ rla_err rla_gen_lsq(rla_ctx ctx, int64_t m, int64_t n, double cond, double resid
   rla_dmat_destroy(&V);
 
   /* x: Gaussian, normalized; the same n values on every rank */
-  rla_rng_gaussian(rla_rng_make(seed, RLA_RNG_GEN_X), 0, 0, (size_t)n, xs);
-  for (int64_t j = 0; j < n; j++)
-    xn = hypot(xn, xs[j]);
-  for (int64_t j = 0; j < n; j++)
-    xs[j] /= xn;
+  rla_gen_unit_gaussian(rla_rng_make(seed, RLA_RNG_GEN_X), n, xs);
   RLA_CALL_GOTO(ctx, err, fail, rla_dmat_create_rowblock(ctx, n, 1, 0, &xo));
   for (int64_t i = 0; i < xo->lm; i++)
     xo->a[i] = xs[rla_dmat_global_row(xo, i)];

@@ -82,17 +82,7 @@ rla_err rla_gen_svd(rla_ctx ctx, int64_t m, int64_t n, int64_t k, const double *
             (long long)(m < n ? m : n), (long long)k);
   RLA_CHECK(ctx, layout == RLA_DMAT_ROWBLOCK || layout == RLA_DMAT_CYCLIC, RLA_ERR_ARG,
             "unknown layout %d", (int)layout);
-  RLA_CHECK(ctx, sigma, RLA_ERR_ARG, "rla_gen_svd: null sigma");
-  RLA_CALL(ctx, rla_gen_agree_params(ctx, "rla_gen_svd: sigma", params, 0, sigma, k));
-  for (int64_t j = 0; j < k; j++) {
-    RLA_CHECK(ctx, isfinite(sigma[j]) && sigma[j] > 0, RLA_ERR_ARG,
-              "singular values must be positive and finite: sigma[%lld] = %g", (long long)j,
-              sigma[j]);
-    RLA_CHECK(ctx, j == 0 || sigma[j] <= sigma[j - 1], RLA_ERR_ARG,
-              "singular values must be sorted in non-increasing order: sigma[%lld] = %g > "
-              "sigma[%lld] = %g",
-              (long long)j, sigma[j], (long long)(j - 1), sigma[j - 1]);
-  }
+  RLA_CALL(ctx, rla_gen_check_sigma(ctx, "rla_gen_svd: sigma", sigma, k));
 
   RLA_CALL_GOTO(ctx, err, fail,
                 rla_gen_gaussian_basis(ctx, m, k, rla_rng_make(seed, RLA_RNG_GEN_U), &QU));

@@ -4,6 +4,8 @@
 usage: check_rla_gen.py svd A.npy sigma.npy
        check_rla_gen.py lsq A.npy b.npy x.npy RESIDUAL COND
        check_rla_gen.py collection DIR
+       check_rla_gen.py sparse-lsq A.mtx b.npy x.npy RESIDUAL NNZ_PER_ROW DENSE_ROWS COND
+       check_rla_gen.py sparse-svd A.petsc sigma.npy BLOCK
 Prints one "PASS name" or "FAIL name: detail" line per check; exits 1 when any failed.
 """
 import json
@@ -121,6 +123,94 @@ def collection(d):
           "smallest signal singular value %.3g" % worst_signal)
 
 
+def read_sparse(path):
+    """A Matrix Market coordinate file (SciPy) or a PETSc binary AIJ Mat, as a CSR matrix."""
+    import scipy.io
+    import scipy.sparse
+    if path.endswith(".mtx"):
+        return scipy.io.mmread(path).tocsr()
+    with open(path, "rb") as f:
+        data = f.read()
+    cid, m, n, nz = np.frombuffer(data, ">i4", 4)
+    check("sparse: PETSc class id of a Mat", cid == 1211216)
+    lens = np.frombuffer(data, ">i4", m, 16)
+    ind = np.frombuffer(data, ">i4", nz, 16 + 4 * m)
+    val = np.frombuffer(data, ">f8", nz, 16 + 4 * m + 4 * nz)
+    check("sparse: PETSc file size", len(data) == 16 + 4 * m + 12 * nz)
+    ptr = np.concatenate([[0], np.cumsum(lens)])
+    return scipy.sparse.csr_matrix((val.astype(np.float64), ind, ptr), shape=(m, n))
+
+
+def sparse_lsq(a_path, b_path, x_path, residual, r, d, cond):
+    a = read_sparse(a_path)
+    b = np.load(b_path)
+    x = np.load(x_path)
+    m, n = a.shape
+    lens = np.diff(a.indptr)
+    check("sparse lsq: nnz = (m - d) r + d n", a.nnz == (m - d) * r + d * n, "nnz %d" % a.nnz)
+    check("sparse lsq: r entries per row, d dense rows",
+          np.all((lens == r) | (lens == n)) and (r == n or np.sum(lens == n) == d))
+    check("sparse lsq: no stored zero", np.all(a.data != 0))
+    # the residual the construction promises is b - A x up to b's rounding; pairs of equal rows
+    # carry +t and -t: find them by the rows' bytes
+    rows = {}
+    for i in range(m):
+        s, e = a.indptr[i], a.indptr[i + 1]
+        rows.setdefault((a.indices[s:e].tobytes(), a.data[s:e].tobytes()), []).append(i)
+    al, bl, xl = a.toarray().astype(np.longdouble), b.astype(np.longdouble), x.astype(np.longdouble)
+    rr = bl - al @ xl
+    absax = np.abs(al) @ np.abs(xl)
+    paired = sum(len(v) for v in rows.values() if len(v) >= 2)
+    check("sparse lsq: rows come in bitwise equal pairs", residual == 0 or paired >= 2 * ((m - n - d) // 2),
+          "%d rows in groups of equal rows" % paired)
+    # on a pair (i, j), r_i = -r_j exactly, so b_i - (A x)_i + b_j - (A x)_j is the rounding of
+    # b_i and b_j only: gamma_{k+1} (|a| |x| + |r|) each
+    worst = 0.0
+    u = U_ROUND
+    for v in rows.values():
+        for i, j in zip(v[0::2], v[1::2]):
+            k = lens[i]
+            g = (k + 1) * u / (1 - (k + 1) * u)
+            bound = 2 * g * (absax[i] + abs(rr[i])) + 4 * k * 2.0 ** -63 * (absax[i] + abs(b[i]))
+            worst = max(worst, float(abs(rr[i] + rr[j]) / bound))
+    check("sparse lsq: b - A x* is opposite on the two rows of a pair", worst <= 1.0, "%.3e" % worst)
+    # ||b - A x|| is the residual within its rounding: gamma_{k+1} (|A| |x| + |r|) per row, and
+    # 3 u residual for the construction's own t
+    kmax = lens.max()
+    g = (kmax + 1) * u / (1 - (kmax + 1) * u)
+    rn = float(np.sqrt(np.sum(rr * rr)))
+    bound = 3 * u * residual + g * float(np.sqrt(np.sum((absax + np.abs(rr)) ** 2)))
+    check("sparse lsq: ||b - A x*|| equals the requested residual", abs(rn - residual) <= bound,
+          "||b - A x*|| = %.17g, requested %g, bound %.3e" % (rn, residual, bound))
+    check("sparse lsq: ||x*|| = 1", abs(float(np.linalg.norm(x)) - 1) <= (2 * n + 1) * u)
+    s = np.linalg.svd(a.toarray(), compute_uv=False)
+    # the rank rows certify sigma_min > 1 / (sqrt(n) cond); the SVD is off by max(m, n) u sigma_0
+    check("sparse lsq: full column rank, sigma_min > 1 / (sqrt(n) cond)",
+          s[-1] >= 1 / (np.sqrt(n) * cond) - max(m, n) * u * s[0], "sigma_min %.3e" % s[-1])
+
+
+def sparse_svd(a_path, s_path, block):
+    a = read_sparse(a_path)
+    sigma = np.load(s_path)
+    m, n = a.shape
+    mn, ml = min(m, n), max(m, n)
+    k = sigma.shape[0]
+    nb = -(-mn // block)
+    sb = -(-mn // nb)
+    lb = sb + -(-(ml - mn) // nb)
+    lens = np.diff(a.indptr)
+    check("sparse svd: row lengths at most the blocks' widths",
+          np.all(lens <= (sb if m >= n else lb)))
+    s = np.linalg.svd(a.toarray(), compute_uv=False)
+    # rla/gen.h: (2 delta + u) sigma_j + s^2 u sigma_0, delta the Householder factors'
+    # orthogonality orth_bound(l, s); NumPy's SVD max(m, n) u sigma_0
+    rel = 2 * orth_bound(lb, sb) + U_ROUND
+    absb = (sb * sb + ml) * U_ROUND * sigma[0]
+    want = np.concatenate([sigma, np.zeros(mn - k)])
+    worst = np.max(np.abs(s - want) / (rel * want + absb))
+    check("sparse svd: singular values equal sigma.npy to rounding", worst <= 1.0, "%.3e" % worst)
+
+
 def main():
     kind, args = sys.argv[1], sys.argv[2:]
     if kind == "svd":
@@ -129,6 +219,11 @@ def main():
         lsq(args[0], args[1], args[2], float(args[3]), float(args[4]))
     elif kind == "collection":
         collection(args[0])
+    elif kind == "sparse-lsq":
+        sparse_lsq(args[0], args[1], args[2], float(args[3]), int(args[4]), int(args[5]),
+                   float(args[6]))
+    elif kind == "sparse-svd":
+        sparse_svd(args[0], args[1], int(args[2]))
     else:
         print("FAIL unknown check kind " + kind)
         return 1

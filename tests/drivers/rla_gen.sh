@@ -61,6 +61,36 @@ else
   fail "rla-gen collection"
 fi
 
+# --- sparse lsq and svd: read back by SciPy, known answers, the same files on 1, 2 and 3 ranks --
+for np in 1 2 3; do
+  if run $np lsq -m 500 -n 40 --nnz-per-row 5 --dense-rows 3 --cond 1e3 --residual 0.5 --seed 7 \
+    -A "$tmp/SA$np.mtx" -b "$tmp/Sb$np.npy" -x "$tmp/Sx$np.npy" >"$tmp/slsq.out" 2>&1 &&
+    ! grep -q FAILED "$tmp/slsq.out" && [ "$(grep -c PASSED "$tmp/slsq.out")" -ge 8 ]; then
+    pass "rla-gen lsq --nnz-per-row on $np ranks, its own checks passed"
+  else
+    cat "$tmp/slsq.out"
+    fail "rla-gen lsq --nnz-per-row on $np ranks"
+  fi
+  if run $np svd --sparse -m 300 -n 120 --block 7 --spectrum exp --decay 0.05 --seed 8 \
+    -A "$tmp/SS$np.petsc" -S "$tmp/Ss$np.npy" --check-spectrum >"$tmp/ssvd.out" 2>&1 &&
+    ! grep -q FAILED "$tmp/ssvd.out" && [ "$(grep -c PASSED "$tmp/ssvd.out")" -ge 5 ]; then
+    pass "rla-gen svd --sparse on $np ranks, its own checks passed"
+  else
+    cat "$tmp/ssvd.out"
+    fail "rla-gen svd --sparse on $np ranks"
+  fi
+done
+pycheck sparse-lsq "$tmp/SA2.mtx" "$tmp/Sb2.npy" "$tmp/Sx2.npy" 0.5 5 3 1e3
+pycheck sparse-svd "$tmp/SS2.petsc" "$tmp/Ss2.npy" 7
+for f in SA.mtx Sb.npy Sx.npy SS.petsc Ss.npy; do
+  a=$tmp/${f%.*}1.${f##*.} b=$tmp/${f%.*}2.${f##*.} c=$tmp/${f%.*}3.${f##*.}
+  if cmp -s "$a" "$b" && cmp -s "$a" "$c"; then
+    pass "sparse problems: $f the same bytes on 1, 2 and 3 ranks"
+  else
+    fail "sparse problems: $f differs between rank counts"
+  fi
+done
+
 # --- bad parameters: non-zero exit on every rank, one message, no file -----------------------
 bad_params() {
   what=$1
@@ -92,5 +122,14 @@ bad_params "same file twice" lsq -m 30 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/A.
 bad_params "missing output" lsq -m 30 -n 20 -A "$tmp/bad/A.npy"
 bad_params "no kind" -m 30 -n 20 -A "$tmp/bad/A.npy"
 bad_params "unwritable directory" lsq -m 30 -n 20 -A "$tmp/bad/no/such/A.npy" -b "$tmp/bad/b.npy"
+bad_params "sparse: nnz per row > n" lsq -m 30 -n 20 --nnz-per-row 21 -A "$tmp/bad/A.mtx" \
+  -b "$tmp/bad/b.npy"
+bad_params "sparse: m < n + dense rows" lsq -m 30 -n 20 --dense-rows 11 -A "$tmp/bad/A.mtx" \
+  -b "$tmp/bad/b.npy"
+bad_params "sparse: A as .npy" lsq --sparse -m 30 -n 20 -A "$tmp/bad/A.npy" -b "$tmp/bad/b.npy"
+bad_params "sparse: block > min(m, n)" svd -m 30 -n 20 --block 21 -A "$tmp/bad/A.petsc"
+bad_params "sparse: no block" svd --sparse -m 30 -n 20 -A "$tmp/bad/A.petsc"
+bad_params "sparse: cond < 1" lsq -m 30 -n 20 --nnz-per-row 2 --cond 0.5 -A "$tmp/bad/A.mtx" \
+  -b "$tmp/bad/b.npy"
 
 finish

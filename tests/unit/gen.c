@@ -892,6 +892,326 @@ static void test_collection_errors(void)
   rla_gen_collection_destroy(&coll);
 }
 
+/* ---- sparse problems ------------------------------------------------------------------------- */
+
+/* the whole of the sparse A, column-major m x n, on every rank, and the m row lengths: every
+   entry has one contributor, so the sums are exact */
+static double *gather_sparse(rla_smat A, int64_t *lens)
+{
+  int64_t m, n, row0, lm;
+  const int64_t *rp;
+  const int32_t *ci;
+  double *v, *a;
+  rla_smat_sizes(A, &m, &n);
+  rla_smat_local_rows(A, &row0, &lm);
+  rla_smat_local(A, &rp, &ci, &v);
+  a = calloc((size_t)(m * n), sizeof(double));
+  memset(lens, 0, sizeof(int64_t) * (size_t)m);
+  for (int64_t i = 0; i < lm; i++) {
+    lens[row0 + i] = rp[i + 1] - rp[i];
+    for (int64_t e = rp[i]; e < rp[i + 1]; e++)
+      a[row0 + i + ci[e] * m] = v[e];
+  }
+  MPI_Allreduce(MPI_IN_PLACE, a, (int)(m * n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, lens, (int)m, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return a;
+}
+
+/* rows i and j of the m x n column-major a are equal, entry by entry */
+static int rows_equal(int64_t m, int64_t n, const double *a, int64_t i, int64_t j)
+{
+  for (int64_t c = 0; c < n; c++)
+    if (a[i + c * m] != a[j + c * m]) return 0;
+  return 1;
+}
+
+/* The structure (row lengths, no stored zero, d dense rows), the pairs behind A^T r = 0 (every row
+   with r_i != 0 has a bitwise equal partner row with -r_i: A^T r is then exactly 0, no rounding
+   involved), ||r||, b = A x + r to its rounding, ||x|| = 1 and the rank certificate
+   sigma_min(A) > 1 / (sqrt(n) cond). */
+static void sparse_lsq_case(const rla_sparse_lsq_spec *sp)
+{
+  int64_t m = sp->m, n = sp->n, r = sp->nnz_per_row, d = sp->dense_rows, ndense = 0, paired = 0;
+  int64_t *lens = malloc(sizeof(int64_t) * (size_t)m), *mate = malloc(sizeof(int64_t) * (size_t)m);
+  rla_smat A = NULL;
+  rla_dmat b = NULL, x = NULL, res = NULL;
+  double *a, *bb, *xx, *rr, *s = malloc(sizeof(double) * (size_t)n), worst_b = 0.0;
+  long double rn = 0.0L, xn = 0.0L;
+  int ok = 1;
+  RLA_ASSERT_OK(rla_gen_sparse_lsq(rla_test_ctx, sp, &A, &b, &x, &res));
+  RLA_ASSERT_ALL(rla_smat_nnz(A) == (m - d) * r + d * n);
+  a = gather_sparse(A, lens);
+  bb = gather(b);
+  xx = gather(x);
+  rr = gather(res);
+  for (int64_t i = 0; i < m; i++) {
+    int64_t nz = 0;
+    long double ax = 0.0L, ab = 0.0L;
+    for (int64_t c = 0; c < n; c++) {
+      nz += a[i + c * m] != 0.0;
+      ax += (long double)a[i + c * m] * xx[c];
+      ab += fabsl((long double)a[i + c * m] * xx[c]);
+    }
+    ok &= nz == lens[i] && (lens[i] == r || lens[i] == n);
+    ndense += lens[i] == n && r < n;
+    rn += (long double)rr[i] * rr[i];
+    /* b_i = fl(fl(a_i . x) + r_i): gamma_{k+1} (|a_i| |x| + |r_i|); the long double sums add
+       (k + 2) 2^-63 of the same and |b_i| */
+    {
+      long double dev = fabsl((long double)bb[i] - ax - rr[i]), k = (long double)lens[i];
+      long double bound = (k + 1) * URND / (1 - (k + 1) * URND) * (ab + fabs(rr[i])) +
+                          (k + 2) * 0x1p-63L * (ab + fabs(rr[i]) + fabs(bb[i]));
+      worst_b = fmax(worst_b, (double)(dev / bound));
+    }
+    mate[i] = -1;
+  }
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = i + 1; rr[i] != 0.0 && mate[i] < 0 && j < m; j++)
+      if (mate[j] < 0 && rr[j] == -rr[i] && rows_equal(m, n, a, i, j)) {
+        mate[i] = j;
+        mate[j] = i;
+        paired += 2;
+      }
+  for (int64_t i = 0; i < m; i++)
+    ok &= rr[i] == 0.0 || mate[i] >= 0;
+  for (int64_t j = 0; j < n; j++)
+    xn += (long double)xx[j] * xx[j];
+  singular_values(m, n, a, s);
+  if (rla_ctx_rank(rla_test_ctx) == 0)
+    fprintf(stderr,
+            "sparse lsq %lldx%lld r %lld d %lld cond %g res %g: b/bound %.3f ||r|| - res %.3e "
+            "sigma_min %.3e cond(A) %.3e\n",
+            (long long)m, (long long)n, (long long)r, (long long)d, sp->cond, sp->residual_norm,
+            worst_b, (double)sqrtl(rn) - sp->residual_norm, s[n - 1], s[0] / s[n - 1]);
+  ok &= ndense == (r < n ? d : 0);
+  ok &= paired == (sp->residual_norm > 0 ? 2 * ((m - n - d) / 2) : 0);
+  /* t = fl(rho / fl(sqrt(2 npairs))): ||r|| = sqrt(2 npairs) t within 2u (1 + u) of rho, and the
+     long double norm adds nothing at this scale */
+  ok &= fabs((double)sqrtl(rn) - sp->residual_norm) <= 3 * URND * sp->residual_norm;
+  /* n - 1 hypot calls and a division, each within 1 ulp (2u) */
+  ok &= fabs((double)sqrtl(xn) - 1.0) <= (2 * n + 1) * URND;
+  /* the rank rows certify sigma_min > 1 / (sqrt(n) cond); dgesvd is off by max(m, n) u sigma_0 */
+  ok &= s[n - 1] >= 1.0 / (sqrt((double)n) * sp->cond) - (double)(m > n ? m : n) * URND * s[0];
+  RLA_ASSERT_ALL(ok && worst_b <= 1.0);
+  free(a);
+  free(bb);
+  free(xx);
+  free(rr);
+  free(s);
+  free(lens);
+  free(mate);
+  rla_smat_destroy(&A);
+  rla_dmat_destroy(&b);
+  rla_dmat_destroy(&x);
+  rla_dmat_destroy(&res);
+}
+
+static void test_sparse_lsq(void)
+{
+  /* m, n, r, d, cond, residual, seed: tall with dense rows; r = n (every row full); no pair and
+     no residual; one column; an odd number of rows left for pairs */
+  const rla_sparse_lsq_spec cases[] = {{200, 30, 4, 3, 1e3, 0.5, 1}, {61, 20, 20, 0, 10, 1e-3, 2},
+                                       {25, 24, 1, 1, 1, 0, 3},      {40, 1, 1, 0, 1, 2.0, 4},
+                                       {16, 3, 2, 2, 5, 1.0, 5},     {9, 4, 3, 0, 1e8, 0.25, 6}};
+  for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++)
+    sparse_lsq_case(&cases[t]);
+}
+
+/* The singular values of rla_gen_sparse_svd's matrix by dgesvd against sigma (and zeros past k).
+   Bound (rla/gen.h): with s and l the largest block's sides, Householder factors orthonormal to
+   delta = orth_bound(l, s) (Higham, ASNA 2nd ed., Thm 19.4: the O(l s u) of the CholeskyQR2
+   bound serves) move sigma_j by (2 delta + u) sigma_j; the product of inner dimension s adds
+   s^1.5 u ||sigma_t||_2 <= s^2 u sigma_0, and dgesvd max(m, n) u sigma_0 (LAPACK Users' Guide,
+   section 4.9). */
+static void test_sparse_svd(void)
+{
+  const struct {
+    int64_t m, n, block, k;
+    rla_spectrum sp;
+  } cases[] = {
+      {120, 45, 7, 45, {.kind = RLA_SPECTRUM_EXP, .decay = 0.1}},
+      {30, 70, 4, 30, {.kind = RLA_SPECTRUM_POLY, .decay = 1}},
+      {60, 40, 6, 25, {.kind = RLA_SPECTRUM_LOWRANK, .knee = 10, .level = 1e-3}},
+      {20, 12, 12, 12, {.kind = RLA_SPECTRUM_GEOMETRIC, .cond = 1e6}},
+      {15, 15, 1, 15, {.kind = RLA_SPECTRUM_POLY, .decay = 2}},
+  };
+  for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+    int64_t m = cases[t].m, n = cases[t].n, k = cases[t].k, mn = m < n ? m : n, nnz;
+    int64_t nb = (mn + cases[t].block - 1) / cases[t].block, sb = (mn + nb - 1) / nb;
+    int64_t lb = sb + ((m < n ? n : m) - mn + nb - 1) / nb, *lens = malloc(sizeof(int64_t) * m);
+    double sigma[70], sv[70], *a, worst = 0.0, nzs = 0.0;
+    double rel = 2 * orth_bound(lb, sb) + URND, abs = ((double)(sb * sb) + (m > n ? m : n)) * URND;
+    rla_smat A = NULL;
+    RLA_ASSERT_OK(rla_gen_spectrum(rla_test_ctx, &cases[t].sp, k, sigma));
+    RLA_ASSERT_OK(rla_gen_sparse_svd(rla_test_ctx, m, n, cases[t].block, k, sigma, 20 + t, &A));
+    RLA_ASSERT_OK(rla_gen_sparse_svd_nnz(rla_test_ctx, m, n, cases[t].block, k, &nnz));
+    RLA_ASSERT_ALL(rla_smat_nnz(A) == nnz);
+    a = gather_sparse(A, lens);
+    for (int64_t i = 0; i < m * n; i++)
+      nzs += a[i] != 0.0;
+    singular_values(m, n, a, sv);
+    for (int64_t j = 0; j < mn; j++) {
+      double want = j < k ? sigma[j] : 0.0;
+      worst = fmax(worst, fabs(sv[j] - want) / (rel * want + abs * sigma[0]));
+    }
+    if (rla_ctx_rank(rla_test_ctx) == 0)
+      fprintf(stderr,
+              "sparse svd %lldx%lld block %lld rank %lld: nnz %lld, measured / bound %.3e\n",
+              (long long)m, (long long)n, (long long)cases[t].block, (long long)k, (long long)nnz,
+              worst);
+    /* nnz as promised, no stored zero, every row of a live block as long as its block is wide */
+    RLA_ASSERT_ALL(worst <= 1.0 && nzs == (double)nnz);
+    for (int64_t i = 0; i < m; i++)
+      RLA_ASSERT_ALL(lens[i] == 0 || lens[i] <= (m >= n ? sb : lb));
+    free(a);
+    free(lens);
+    rla_smat_destroy(&A);
+  }
+}
+
+/* a file's bytes (rank 0; malloc'd, *len set) */
+static unsigned char *file_bytes(const char *path, long *len)
+{
+  FILE *f = fopen(path, "rb");
+  unsigned char *buf;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)*len + 1);
+  if (fread(buf, 1, (size_t)*len, f) != (size_t)*len) *len = -1;
+  fclose(f);
+  return buf;
+}
+
+static int same_files(const char *p, const char *q)
+{
+  long lp = 0, lq = 0;
+  unsigned char *a = file_bytes(p, &lp), *b = file_bytes(q, &lq);
+  int same = a && b && lp == lq && lp >= 0 && memcmp(a, b, (size_t)lp) == 0;
+  free(a);
+  free(b);
+  return same;
+}
+
+/* the problems of ctx written to files tagged tag: A (PETSc AIJ), b, x, r (.npy) of a sparse lsq
+   problem and the sparse svd matrix */
+static rla_err write_sparse_problems(rla_ctx ctx, const char *tag)
+{
+  const rla_sparse_lsq_spec sp = {301, 37, 6, 2, 1e4, 0.1, 17};
+  double sigma[41];
+  rla_spectrum spec = {.kind = RLA_SPECTRUM_EXP, .decay = 0.2};
+  rla_smat A = NULL, S = NULL;
+  rla_dmat b = NULL, x = NULL, r = NULL;
+  char path[4][64];
+  rla_err err;
+  for (int i = 0; i < 4; i++)
+    snprintf(path[i], sizeof(path[i]), "sparse-%s-%d.%s", tag, i, i ? "npy" : "petsc");
+  err = rla_gen_sparse_lsq(ctx, &sp, &A, &b, &x, &r);
+  if (!err) err = rla_io_write_sparse(A, rla_test_path(path[0]), RLA_FORMAT_AUTO);
+  if (!err) err = rla_io_write(b, rla_test_path(path[1]), RLA_FORMAT_AUTO, RLA_IO_VECTOR);
+  if (!err) err = rla_io_write(x, rla_test_path(path[2]), RLA_FORMAT_AUTO, RLA_IO_VECTOR);
+  if (!err) err = rla_io_write(r, rla_test_path(path[3]), RLA_FORMAT_AUTO, RLA_IO_VECTOR);
+  if (!err) err = rla_gen_spectrum(ctx, &spec, 41, sigma);
+  if (!err) err = rla_gen_sparse_svd(ctx, 103, 41, 5, 41, sigma, 18, &S);
+  if (!err) {
+    snprintf(path[0], sizeof(path[0]), "sparse-%s-svd.mtx", tag);
+    err = rla_io_write_sparse(S, rla_test_path(path[0]), RLA_FORMAT_AUTO);
+  }
+  rla_smat_destroy(&A);
+  rla_smat_destroy(&S);
+  rla_dmat_destroy(&b);
+  rla_dmat_destroy(&x);
+  rla_dmat_destroy(&r);
+  return err;
+}
+
+/* every file the same bytes on P ranks as on rank 0 alone (MPI_COMM_SELF) */
+static void test_sparse_reproducible(void)
+{
+  int ok = 1;
+  RLA_ASSERT_OK(write_sparse_problems(rla_test_ctx, "all"));
+  if (rla_ctx_rank(rla_test_ctx) == 0) {
+    rla_ctx self = NULL;
+    const char *names[5] = {"0.petsc", "1.npy", "2.npy", "3.npy", "svd.mtx"};
+    ok &= rla_ctx_create(MPI_COMM_SELF, &self) == 0;
+    rla_ctx_set_verbosity(self, 0);
+    ok &= ok && write_sparse_problems(self, "one") == 0;
+    for (int i = 0; ok && i < 5; i++) {
+      char p[64], q[64], pp[2048];
+      snprintf(p, sizeof(p), "sparse-all-%s", names[i]);
+      snprintf(q, sizeof(q), "sparse-one-%s", names[i]);
+      snprintf(pp, sizeof(pp), "%s", rla_test_path(p));
+      ok &= same_files(pp, rla_test_path(q));
+    }
+    rla_ctx_destroy(&self);
+  }
+  RLA_ASSERT_ALL(ok);
+}
+
+static void test_sparse_errors(void)
+{
+  rla_sparse_lsq_spec sp = {50, 10, 3, 2, 10, 1, 1};
+  rla_smat A = NULL;
+  rla_dmat b = NULL, x = NULL;
+  double sigma[4] = {1, 0.5, 0.25, 0.125}, bad[3] = {1, 2, 0.5};
+  int64_t nnz;
+  sp.nnz_per_row = 11;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "[1, n] = [1, 10], got 11");
+  sp.nnz_per_row = 0;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "nonzeros per row");
+  sp.nnz_per_row = 3;
+  sp.dense_rows = -1;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "dense rows must be >= 0");
+  sp.dense_rows = 41;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "m >= n + dense rows");
+  sp.dense_rows = 39;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "one pair of equal rows");
+  sp.dense_rows = 2;
+  sp.cond = 0.5;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "finite and >= 1");
+  sp.cond = NAN;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "finite and >= 1");
+  sp.cond = 10;
+  sp.residual_norm = -1;
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "residual norm");
+  sp = (rla_sparse_lsq_spec){50, 1, 1, 0, 10, 1, 1};
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "single column");
+  sp = (rla_sparse_lsq_spec){5, 10, 1, 0, 10, 1, 1};
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_ARG,
+                   "m >= n + dense rows");
+  sp = (rla_sparse_lsq_spec){(int64_t)1 << 40, 10, 1, 0, 10, 1, 1};
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, &b, &x, NULL), RLA_ERR_UNSUPPORTED,
+                   "at most 2^31 - 1");
+  RLA_ASSERT_FAILS(rla_gen_sparse_lsq(rla_test_ctx, &sp, &A, NULL, &x, NULL), RLA_ERR_ARG,
+                   "null argument");
+  RLA_ASSERT_ALL(A == NULL && b == NULL && x == NULL);
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 10, 4, 5, 4, sigma, 1, &A), RLA_ERR_ARG,
+                   "block size must be in [1, min(m, n)] = [1, 4], got 5");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 10, 4, 0, 4, sigma, 1, &A), RLA_ERR_ARG,
+                   "block size");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 10, 3, 2, 4, sigma, 1, &A), RLA_ERR_ARG,
+                   "[1, min(m, n)] = [1, 3], got 4");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 10, 3, 2, 3, bad, 1, &A), RLA_ERR_ARG,
+                   "non-increasing");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 0, 3, 2, 3, sigma, 1, &A), RLA_ERR_ARG,
+                   "must be positive");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd(rla_test_ctx, 10, 4, 2, 4, NULL, 1, &A), RLA_ERR_ARG,
+                   "null sigma");
+  RLA_ASSERT_FAILS(rla_gen_sparse_svd_nnz(rla_test_ctx, 10, 4, 9, 4, &nnz), RLA_ERR_ARG,
+                   "block size");
+  RLA_ASSERT_ALL(A == NULL);
+}
+
 void rla_test_register(void)
 {
   CU_pSuite s = CU_add_suite("gen", NULL, NULL);
@@ -910,4 +1230,8 @@ void rla_test_register(void)
               test_collection_reproducible);
   CU_add_test(s, "collection: written files, manifest, truth", test_collection_write);
   CU_add_test(s, "collection: provoked errors", test_collection_errors);
+  CU_add_test(s, "sparse lsq: A^T r = 0 exactly, b = A x + r, rank", test_sparse_lsq);
+  CU_add_test(s, "sparse svd: singular values as prescribed", test_sparse_svd);
+  CU_add_test(s, "sparse: the same files on P ranks and on one", test_sparse_reproducible);
+  CU_add_test(s, "sparse: provoked errors", test_sparse_errors);
 }
