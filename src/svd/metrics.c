@@ -65,8 +65,8 @@ static void triplets_free(struct triplets *t)
 }
 
 /* The checks of an operator metric on one rank. */
-static rla_err triplets_args(rla_op A, int64_t k, const double *sigma, const double *u,
-                             int64_t ldu, rla_dmat V)
+static rla_err triplets_args(rla_op A, int64_t k, const double *sigma, const double *u, int64_t ldu,
+                             rla_dmat V)
 {
   rla_ctx ctx = rla_op_ctx(A);
   int64_t m, n, lm, vn, vk;
@@ -89,8 +89,8 @@ static rla_err triplets_args(rla_op A, int64_t k, const double *sigma, const dou
 }
 
 /* The checks (agreed), U diag(sigma) and the gathered V. Collective. */
-static rla_err triplets_make(rla_op A, int64_t k, const double *sigma, const double *u,
-                             int64_t ldu, rla_dmat V, struct triplets *t)
+static rla_err triplets_make(rla_op A, int64_t k, const double *sigma, const double *u, int64_t ldu,
+                             rla_dmat V, struct triplets *t)
 {
   rla_ctx ctx;
   int64_t nv;
@@ -159,8 +159,8 @@ rla_err rla_svd_residual_norm_fro_operator(rla_op A, int64_t k, const double *si
   for (int64_t j = 0; j < k; j++) {
     rla_svd_ksum_add(&sum, -2.0 * sigma[j] * g[k * k + j]);
     for (int64_t i = 0; i <= j; i++)
-      rla_svd_ksum_add(&sum, (i == j ? 1.0 : 2.0) * sigma[i] * sigma[j] * g[i + j * k] *
-                                 h[i + j * k]);
+      rla_svd_ksum_add(&sum,
+                       (i == j ? 1.0 : 2.0) * sigma[i] * sigma[j] * g[i + j * k] * h[i + j * k]);
   }
   r2 = rla_svd_ksum_value(&sum);
   *nrm = r2 > 0.0 ? sqrt(r2) : 0.0;
@@ -284,8 +284,7 @@ rla_err rla_svd_residual_norm2_estimate_operator(rla_op A, int64_t k, const doub
     ny = sqrt(ny);
     if (ny > *est) *est = ny;
     if (ny == 0.0) break;
-    RLA_CALL_GOTO(t.ctx, err, done,
-                  rla_ctx_agree(t.ctx, residual_apply_transpose(&t, y, x, c)));
+    RLA_CALL_GOTO(t.ctx, err, done, rla_ctx_agree(t.ctx, residual_apply_transpose(&t, y, x, c)));
     RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, x, t.n));
     nx = cblas_dnrm2((int)t.n, x, 1);
     if (nx / ny > *est) *est = nx / ny; /* ||E^T y|| / ||y|| <= ||E||_2 */
