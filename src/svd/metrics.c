@@ -52,17 +52,12 @@ struct triplets {
   rla_ctx ctx;
   rla_op op;
   int64_t m, n, k, lm, ly; /* ly = max(lm, 1): the leading dimension of local blocks */
-  const double *u;
+  const double *u, *sigma;
   int64_t ldu;
-  double *us; /* lm x k (leading dimension ly): U diag(sigma) */
-  double *v;  /* n x k, replicated */
+  double *v; /* n x k, replicated */
 };
 
-static void triplets_free(struct triplets *t)
-{
-  rla_free(&t->us);
-  rla_free(&t->v);
-}
+static void triplets_free(struct triplets *t) { rla_free(&t->v); }
 
 /* The checks of an operator metric on one rank. */
 static rla_err triplets_args(rla_op A, int64_t k, const double *sigma, const double *u, int64_t ldu,
@@ -88,7 +83,7 @@ static rla_err triplets_args(rla_op A, int64_t k, const double *sigma, const dou
   return RLA_SUCCESS;
 }
 
-/* The checks (agreed), U diag(sigma) and the gathered V. Collective. */
+/* The checks (agreed) and the gathered V. Collective. */
 static rla_err triplets_make(rla_op A, int64_t k, const double *sigma, const double *u, int64_t ldu,
                              rla_dmat V, struct triplets *t)
 {
@@ -107,18 +102,15 @@ static rla_err triplets_make(rla_op A, int64_t k, const double *sigma, const dou
   t->op = A;
   t->k = k;
   t->u = u;
+  t->sigma = sigma;
   t->ldu = ldu;
   rla_op_sizes(A, &t->m, &t->n);
   rla_op_local_rows(A, NULL, &t->lm);
   t->ly = t->lm > 1 ? t->lm : 1;
   rla_dmat_sizes(V, NULL, &nv);
-  err = rla_calloc(ctx, (size_t)(t->ly * k), sizeof(double), &t->us);
-  if (!err) err = rla_calloc(ctx, (size_t)(t->n * nv), sizeof(double), &t->v);
-  RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
+  err = rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(t->n * nv), sizeof(double), &t->v));
+  RLA_CALL_GOTO(ctx, err, fail, err);
   RLA_CALL_GOTO(ctx, err, fail, rla_dmat_gather(V, -1, t->v));
-  for (int64_t j = 0; j < k; j++)
-    for (int64_t i = 0; i < t->lm; i++)
-      t->us[i + j * t->ly] = u[i + j * ldu] * sigma[j];
   return RLA_SUCCESS;
 fail:
   triplets_free(t);
@@ -180,23 +172,19 @@ done:
   return err;
 }
 
-/* The sums of squares of the k columns of the local X - Y (leading dimensions ldx, ldy) summed
-   over the ranks, their square roots into res. Collective. */
-static rla_err column_distances(rla_ctx ctx, int64_t lm, int64_t k, const double *x, int64_t ldx,
-                                const double *y, int64_t ldy, double *res)
+/* res[j] = the sum of squares of x_j - sigma_j y_j over the len rows of X and Y (k columns,
+   leading dimensions ldx, ldy). Local. */
+static void column_distances(int64_t len, int64_t k, const double *x, int64_t ldx, const double *y,
+                             int64_t ldy, const double *sigma, double *res)
 {
   for (int64_t j = 0; j < k; j++) {
     double s = 0.0;
-    for (int64_t i = 0; i < lm; i++) {
-      double d = x[i + j * ldx] - y[i + j * ldy];
+    for (int64_t i = 0; i < len; i++) {
+      double d = x[i + j * ldx] - sigma[j] * y[i + j * ldy];
       s += d * d;
     }
     res[j] = s;
   }
-  RLA_CALL(ctx, rla_reduce_sum_replicated(ctx, res, k));
-  for (int64_t j = 0; j < k; j++)
-    res[j] = sqrt(res[j]);
-  return RLA_SUCCESS;
 }
 
 rla_err rla_svd_triplet_residuals_operator(rla_op A, int64_t k, const double *sigma,
@@ -214,18 +202,16 @@ rla_err rla_svd_triplet_residuals_operator(rla_op A, int64_t k, const double *si
   err = rla_op_mult(A, k, t.v, t.n, av, t.ly);
   if (!err && res_t) err = rla_op_mult_transpose_add(A, k, u, ldu, w, t.n);
   RLA_CALL_GOTO(t.ctx, err, done, rla_ctx_agree(t.ctx, err));
-  RLA_CALL_GOTO(t.ctx, err, done, column_distances(t.ctx, t.lm, k, av, t.ly, t.us, t.ly, res));
+  column_distances(t.lm, k, av, t.ly, u, ldu, sigma, res);
+  RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, res, k));
+  for (int64_t j = 0; j < k; j++)
+    res[j] = sqrt(res[j]);
   if (res_t) {
     /* A^T U summed over the ranks, then sigma_i v_i subtracted on every rank alike */
     RLA_CALL_GOTO(t.ctx, err, done, rla_reduce_sum_replicated(t.ctx, w, t.n * k));
-    for (int64_t j = 0; j < k; j++) {
-      double s = 0.0;
-      for (int64_t i = 0; i < t.n; i++) {
-        double d = w[i + j * t.n] - sigma[j] * t.v[i + j * t.n];
-        s += d * d;
-      }
-      res_t[j] = sqrt(s);
-    }
+    column_distances(t.n, k, w, t.n, t.v, t.n, sigma, res_t);
+    for (int64_t j = 0; j < k; j++)
+      res_t[j] = sqrt(res_t[j]);
   }
 done:
   rla_free(&av);
@@ -234,26 +220,30 @@ done:
   return err;
 }
 
-/* y (local rows) = E x = A x - U diag(sigma) (V^T x), x replicated; c is k scratch. Local. */
+/* y (local rows) = E x = A x - U (diag(sigma) V^T x), x replicated; c is k scratch. Local. */
 static rla_err residual_apply(struct triplets *t, const double *x, double *y, double *c)
 {
   RLA_CALL(t->ctx, rla_op_mult(t->op, 1, x, t->n, y, t->ly));
   if (t->lm == 0 || t->k == 0) return RLA_SUCCESS;
   cblas_dgemv(CblasColMajor, CblasTrans, (int)t->n, (int)t->k, 1.0, t->v, (int)t->n, x, 1, 0.0, c,
               1);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)t->lm, (int)t->k, -1.0, t->us, (int)t->ly, c, 1,
+  for (int64_t j = 0; j < t->k; j++)
+    c[j] *= t->sigma[j];
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)t->lm, (int)t->k, -1.0, t->u, (int)t->ldu, c, 1,
               1.0, y, 1);
   return RLA_SUCCESS;
 }
 
-/* x (this rank's part of the sum) = E^T y = A^T y - V diag(sigma) U^T y for local y. Local. */
+/* x (this rank's part of the sum) = E^T y = A^T y - V (diag(sigma) U^T y) for local y. Local. */
 static rla_err residual_apply_transpose(struct triplets *t, const double *y, double *x, double *c)
 {
   memset(x, 0, sizeof(double) * (size_t)t->n);
   RLA_CALL(t->ctx, rla_op_mult_transpose_add(t->op, 1, y, t->ly, x, t->n));
   if (t->lm == 0 || t->k == 0) return RLA_SUCCESS;
-  cblas_dgemv(CblasColMajor, CblasTrans, (int)t->lm, (int)t->k, 1.0, t->us, (int)t->ly, y, 1, 0.0,
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)t->lm, (int)t->k, 1.0, t->u, (int)t->ldu, y, 1, 0.0,
               c, 1);
+  for (int64_t j = 0; j < t->k; j++)
+    c[j] *= t->sigma[j];
   cblas_dgemv(CblasColMajor, CblasNoTrans, (int)t->n, (int)t->k, -1.0, t->v, (int)t->n, c, 1, 1.0,
               x, 1);
   return RLA_SUCCESS;
@@ -379,7 +369,7 @@ rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rl
 {
   struct dense_operands d;
   struct triplets t;
-  double *e = NULL, *a, ssq = 0.0;
+  double *e = NULL, *us = NULL, *a, ssq = 0.0;
   int64_t rb, lda;
   rla_err err;
 
@@ -392,14 +382,18 @@ rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rl
   if (rb < 1) rb = 1;
   if (rb > t.lm) rb = t.lm;
   err = rla_calloc(t.ctx, (size_t)(rb * t.n + 1), sizeof(double), &e);
+  if (!err) err = rla_calloc(t.ctx, (size_t)(t.ly * k), sizeof(double), &us);
   RLA_CALL_GOTO(t.ctx, err, done, rla_ctx_agree(t.ctx, err));
+  for (int64_t j = 0; j < k; j++) /* U diag(sigma) */
+    for (int64_t i = 0; i < t.lm; i++)
+      us[i + j * t.ly] = t.u[i + j * t.ldu] * sigma[j];
   for (int64_t i0 = 0; i0 < t.lm; i0 += rb) {
     int64_t nr = t.lm - i0 < rb ? t.lm - i0 : rb;
     for (int64_t j = 0; j < t.n; j++)
       memcpy(e + j * nr, a + i0 + j * lda, sizeof(double) * (size_t)nr);
     if (k > 0)
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)nr, (int)t.n, (int)k, -1.0,
-                  t.us + i0, (int)t.ly, t.v, (int)t.n, 1.0, e, (int)nr);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)nr, (int)t.n, (int)k, -1.0, us + i0,
+                  (int)t.ly, t.v, (int)t.n, 1.0, e, (int)nr);
     for (int64_t i = 0; i < nr * t.n; i++)
       ssq += e[i] * e[i];
   }
@@ -407,6 +401,7 @@ rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rl
   *nrm = sqrt(ssq);
 done:
   rla_free(&e);
+  rla_free(&us);
   triplets_free(&t);
   dense_free(&d);
   return err;
