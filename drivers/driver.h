@@ -94,6 +94,15 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out);
    to NULL. Local: no communication. */
 void rla_driver_outputs_destroy(rla_driver_outputs *out);
 
+/* How a driver reads the matrix file path, whose header rla_io_probe read into probe: *dense = 1
+   when a sparse file (Matrix Market coordinate, PETSc AIJ: probe->sparse) is to be read into a
+   dense matrix all the same: the flag option "dense" of opts is set (--dense), or the file
+   stores more than a quarter of its m n entries (then a progress line from prog says so). The
+   sparse path is probe->sparse && !*dense; a driver may still choose dense for reasons of its
+   own. Collective. */
+rla_err rla_driver_matrix_path(rla_ctx ctx, const char *prog, rla_options opts, const char *path,
+                               const rla_io_probe_info *probe, int *dense);
+
 /* Peak resident memory (VmHWM) of every rank into the report: "peak_memory_bytes_per_rank"
    (one entry per rank, on rank 0) and "peak_memory_bytes" (their maximum). Collective. */
 rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep);

@@ -101,19 +101,8 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   RLA_CHECK(ctx, bm == m, RLA_ERR_SHAPE, "%s: b has %lld rows but A (%s) has %lld", pb,
             (long long)bm, pA, (long long)m);
   RLA_CHECK(ctx, bn > 0, RLA_ERR_SHAPE, "%s: b has no columns", pb);
-  RLA_CALL(ctx, rla_options_get_flag(r->opts, "dense", &dense));
+  RLA_CALL(ctx, rla_driver_matrix_path(ctx, PROG, r->opts, pA, &probe, &dense));
   RLA_CALL(ctx, rla_options_get_string(r->opts, "method", &method));
-  if (sparse && !dense) {
-    /* a file storing more than a quarter of the entries (a dense matrix written as AIJ) is
-       read dense: at most 2.7 times CSR's memory, and products 2.3 times faster on a full one
-       (chosen by measurement: see bench/README.md) */
-    int64_t entries = probe.entries;
-    if ((double)entries > 0.25 * (double)m * (double)n) {
-      rla_ctx_progress(ctx, PROG ": %s stores %lld of its %.3g entries; reading it dense", pA,
-                       (long long)entries, (double)m * (double)n);
-      dense = 1;
-    }
-  }
   if (sparse && !dense && !strcmp(method, "direct") && !rla_lsq_has_spqr()) {
     /* without SuiteSparseQR the direct method is PDGELS, which factors a dense matrix */
     rla_ctx_progress(ctx, PROG ": %s is sparse; the direct method (PDGELS) reads it into a "

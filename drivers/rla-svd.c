@@ -2,7 +2,9 @@
 /* rla-svd: distributed randomized SVD of a matrix file at a fixed rank (-k) or to a relative
    Frobenius tolerance (--tol); writes U, S and V atomically, measures the accuracy of what it
    returns (residual, orthogonality, and the error against known singular values when given),
-   prints PASSED/FAILED lines and a JSON report.
+   prints PASSED/FAILED lines and a JSON report. A sparse file (Matrix Market coordinate, PETSc
+   AIJ) stays sparse unless --dense: the SVD and its measures then reach A through products with
+   its CSR rows alone (memory O(nnz / P + l n) per rank), and U, S, V are written dense as ever.
    usage: mpirun -np P rla-svd -A A.npy (-k K | --tol T) [options] [deck] */
 #include <math.h>
 #include <stdlib.h>
@@ -17,14 +19,21 @@
 /* the driver's own options; the SVD's (-k, tol, oversample, power, sketch, seed, block,
    max-rank) are read by rla_svd_set_from_options */
 static const rla_option_spec specs[] = {
-    {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0, "input: the m x n matrix (.npy, .mtx, .petsc)"},
+    {"A", "A", RLA_OPT_STRING, NULL, NULL, 1, 0,
+     "input: the m x n matrix (.npy, .mtx, .petsc; a sparse file takes the sparse path)"},
     {"U", "U", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: left singular vectors (m x k)"},
     {"S", "S", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: singular values (k-vector)"},
     {"V", "V", RLA_OPT_STRING, NULL, NULL, 1, 0, "output: right singular vectors (n x k)"},
     {"sigma-exact", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
      "input: the exact singular values, to report the error of the computed ones"},
     {"verify", NULL, RLA_OPT_FLAG, "true", NULL, 1, 0,
-     "measure ||A - U S V^T|| (Frobenius exactly, 2-norm by power steps): one more pass over A"},
+     "measure ||A - U S V^T|| (Frobenius: exactly on the dense path, from norms and traces with "
+     "a reported floor on the sparse one; 2-norm by power steps; triplet residuals): a few more "
+     "passes over A"},
+    {"dense", NULL, RLA_OPT_FLAG, "false", NULL, 1, 0,
+     "read a sparse A (Matrix Market coordinate, PETSc AIJ) into a dense matrix; without it a "
+     "sparse A stays sparse (CSR rows, O(nnz) products and sketches, no dense m x n anywhere) "
+     "unless it stores more than a quarter of its entries"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -37,9 +46,13 @@ struct run {
   rla_options opts;
   rla_report rep;
   rla_driver_outputs outs;
-  rla_dmat A;
+  rla_dmat A;  /* A on the dense path */
+  rla_smat As; /* A on the sparse path (A is then NULL) */
+  rla_op op;   /* As's operator, or A's for the measures */
+  rla_dmat Uw; /* U as a row-block matrix on the sparse path, for writing */
   rla_svd S;
   double residual_2; /* ||A - U S V^T||_2 estimate, NaN when not measured */
+  rla_io_probe_info probe; /* A's header */
 };
 
 /* the SVD's options, read on an object made for the purpose (--help, the checks and the echo
@@ -135,7 +148,9 @@ static rla_err check_inputs(struct run *r, const char *pA, const char *pe, int64
 {
   rla_ctx ctx = r->ctx;
   int64_t k = 0, m, n;
-  RLA_CALL(ctx, rla_io_read_sizes(ctx, pA, RLA_FORMAT_AUTO, &m, &n));
+  RLA_CALL(ctx, rla_io_probe(ctx, pA, RLA_FORMAT_AUTO, &r->probe));
+  m = r->probe.m;
+  n = r->probe.n;
   RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
             pA, (long long)m, (long long)n);
   if (rla_options_has(r->opts, "k")) {
@@ -163,8 +178,97 @@ static rla_err check_inputs(struct run *r, const char *pA, const char *pe, int64
 struct measured {
   double t_read, t_write, t_verify;
   double res_fro, res_2, trip_max; /* NAN, NAN, 0 without --verify */
+  double fro_floor;                /* absolute accuracy of res_fro: 0 when measured exactly */
   int verify;
 };
+
+/* A (m x n) from path: sparse (CSR rows and their operator) or dense, as
+   rla_driver_matrix_path decides; the path taken into the report */
+static rla_err read_matrix(struct run *r, const char *path, int64_t m, int64_t n)
+{
+  rla_ctx ctx = r->ctx;
+  int sparse, dense;
+  RLA_CALL(ctx, rla_driver_matrix_path(ctx, PROG, r->opts, path, &r->probe, &dense));
+  sparse = r->probe.sparse && !dense;
+  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s)", (long long)m, (long long)n,
+                   sparse ? "sparse" : "dense");
+  rla_report_set_string(r->rep, "path", sparse ? "sparse" : "dense");
+  if (!sparse) {
+    if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) printf("path: dense\n");
+    return rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &r->A);
+  }
+  /* the sparse reader's rows are those of the dense reader's default split, ceil(m / P) */
+  RLA_CALL(ctx, rla_io_read_sparse(ctx, path, RLA_FORMAT_AUTO, &r->As));
+  rla_report_set_int(r->rep, "nnz", rla_smat_nnz(r->As));
+  if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1)
+    printf("path: sparse, %lld nonzeros (CSR rows; no dense m x n matrix is formed)\n",
+           (long long)rla_smat_nnz(r->As));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_create_sparse(r->As, &r->op)));
+  return RLA_SUCCESS;
+}
+
+/* the SVD of A: of the matrix on the dense path; on the sparse path of its operator, set on
+   the SVD, planned and computed, and U copied into a row-block matrix (the operator's split is
+   the row-block default, ceil(m / P)) */
+static rla_err compute(struct run *r, rla_dmat *U)
+{
+  rla_ctx ctx = r->ctx;
+  const double *u;
+  double *a;
+  int64_t m, k, ldu, lm, lmw, lld;
+  if (r->A) {
+    RLA_CALL(ctx, rla_svd_compute(r->S, r->A));
+    return rla_svd_get_u(r->S, U);
+  }
+  RLA_CALL(ctx, rla_svd_set_operator(r->S, r->op));
+  RLA_CALL(ctx, rla_svd_setup(r->S));
+  RLA_CALL(ctx, rla_svd_compute_operator(r->S));
+  RLA_CALL(ctx, rla_svd_get_u_local(r->S, &u, &ldu, &lm, &k));
+  rla_op_sizes(r->op, &m, NULL);
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, m, k, 0, &r->Uw));
+  rla_dmat_local(r->Uw, &a, &lmw, NULL, &lld);
+  RLA_CHECK(ctx, lmw == lm, RLA_ERR_INTERNAL,
+            "U's rows (%lld on this rank) are not the row-block split's (%lld)", (long long)lm,
+            (long long)lmw);
+  for (int64_t j = 0; j < k && lm > 0; j++)
+    memcpy(a + j * lld, u + j * ldu, sizeof(double) * (size_t)lm);
+  *U = r->Uw;
+  return RLA_SUCCESS;
+}
+
+/* the measures of --verify, through A's operator (E = A - U S V^T never formed): the Frobenius
+   residual (on the dense path exactly, from E a panel of rows at a time; on the sparse path
+   from norms and traces, with its floor), the 2-norm by 20 power steps and the triplet
+   residuals on both sides */
+static rla_err verify(struct run *r, int64_t k, const double *sigma, rla_dmat U, rla_dmat V,
+                      uint64_t seed, struct measured *ms)
+{
+  rla_ctx ctx = r->ctx;
+  const double *u;
+  double *trip = NULL;
+  int64_t ldu;
+  rla_err err = RLA_SUCCESS;
+  if (!r->op) RLA_CALL(ctx, rla_ctx_agree(ctx, rla_op_create_dense(r->A, &r->op)));
+  RLA_CALL(ctx, rla_svd_get_u_local(r->S, &u, &ldu, NULL, NULL));
+  RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)(2 * k), sizeof(double), &trip)));
+  if (r->A)
+    RLA_CALL_GOTO(ctx, err, done, rla_svd_residual_norm_fro(r->A, k, sigma, U, V, &ms->res_fro));
+  else
+    RLA_CALL_GOTO(ctx, err, done,
+                  rla_svd_residual_norm_fro_operator(r->op, k, sigma, u, ldu, V, &ms->res_fro,
+                                                     &ms->fro_floor));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_svd_residual_norm2_estimate_operator(r->op, k, sigma, u, ldu, V, 20, seed + 1,
+                                                         &ms->res_2));
+  RLA_CALL_GOTO(ctx, err, done,
+                rla_svd_triplet_residuals_operator(r->op, k, sigma, u, ldu, V, trip, trip + k));
+  for (int64_t i = 0; i < 2 * k; i++)
+    ms->trip_max = fmax(ms->trip_max, trip[i]);
+  r->residual_2 = ms->res_2;
+done:
+  free(trip);
+  return err;
+}
 
 /* the run's results, times and parameters into the report */
 static void report_results(struct run *r, const rla_svd_info *in, int64_t k, const double *sigma,
@@ -190,7 +294,10 @@ static void report_results(struct run *r, const rla_svd_info *in, int64_t k, con
   rla_report_set_real(rep, "residual_fro_relative", ms->verify ? ms->res_fro / in->norm_fro : NAN);
   rla_report_set_real(rep, "residual_2_estimate", ms->res_2);
   rla_report_set_real(rep, "sigma_next_lower_bound", in->sigma_next);
+  rla_report_set_real(rep, "residual_fro_relative_floor",
+                      ms->verify ? ms->fro_floor / in->norm_fro : NAN);
   rla_report_set_real(rep, "triplet_residual_max", ms->verify ? ms->trip_max : NAN);
+  rla_report_set_real(rep, "triplet_residual_relative", ms->verify ? ms->trip_max / sigma[0] : NAN);
   rla_report_set_real(rep, "orthogonality_loss", fmax(in->orth_loss_u, in->orth_loss_v));
   rla_report_set_real(rep, "orthogonality_loss_u", in->orth_loss_u);
   rla_report_set_real(rep, "orthogonality_loss_v", in->orth_loss_v);
@@ -225,9 +332,10 @@ static void print_and_check(struct run *r, const rla_svd_info *in, int64_t k, co
            in->sigma_next);
     printf("error estimate ||A - U S V^T||_F / ||A||_F = %.3e", in->error_estimate);
     if (ms->verify)
-      printf(", measured %.3e; ||A - U S V^T||_2 >= %.3e (%.3f sigma_{k+1} bound)",
-             ms->res_fro / in->norm_fro, ms->res_2,
-             in->sigma_next > 0 ? ms->res_2 / in->sigma_next : 0.0);
+      printf(", measured %.3e (floor %.1e); ||A - U S V^T||_2 >= %.3e (%.3f sigma_{k+1} bound); "
+             "triplet residuals <= %.2e sigma_1",
+             ms->res_fro / in->norm_fro, ms->fro_floor / in->norm_fro, ms->res_2,
+             in->sigma_next > 0 ? ms->res_2 / in->sigma_next : 0.0, ms->trip_max / sigma[0]);
     printf("\ntime %.3f s (read %.3f s)\n", in->time_total, ms->t_read);
   }
   /* CholeskyQR2 and Householder QR leave ||Q^T Q - I|| = O(l eps) (Yamamoto et al. 2015);
@@ -241,13 +349,16 @@ static void print_and_check(struct run *r, const rla_svd_info *in, int64_t k, co
   if (ms->verify) {
     /* the estimate sqrt(||A||^2 - ||B||^2)/||A|| carries an absolute error of about
        c eps / estimate (cancellation), at most 8 sqrt(eps) for c <= 64: the same bound
-       rla_svd_tol_min() uses */
+       rla_svd_tol_min() uses; the sparse path's measure, from norms and traces, has a floor of
+       the same kind (fro_floor; 0 on the dense path, which forms E) */
+    double fl = ms->fro_floor / in->norm_fro;
     rla_report_check(r->rep, stdout,
                      "measured Frobenius error agrees with the estimate: |measured - estimate|",
-                     fabs(ms->res_fro / in->norm_fro - in->error_estimate), rla_svd_tol_min());
+                     fabs(ms->res_fro / in->norm_fro - in->error_estimate), rla_svd_tol_min() + fl);
     if (in->tolerance_mode)
-      rla_report_check(r->rep, stdout, "measured ||A - U S V^T||_F / ||A||_F <= tol + 8 sqrt(eps)",
-                       ms->res_fro / in->norm_fro, in->tol + rla_svd_tol_min());
+      rla_report_check(r->rep, stdout,
+                       "measured ||A - U S V^T||_F / ||A||_F <= tol + 8 sqrt(eps) + floor",
+                       ms->res_fro / in->norm_fro, in->tol + rla_svd_tol_min() + fl);
   }
 }
 
@@ -260,8 +371,7 @@ static rla_err run(struct run *r)
   const char *pA, *pe = NULL, *pU, *pS, *pV, *tU, *tS, *tV;
   rla_format fU = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
   int64_t k, m = 0, n = 0;
-  struct measured ms = {0.0, 0.0, 0.0, NAN, NAN, 0.0, 0};
-  double *trip = NULL;
+  struct measured ms = {0.0, 0.0, 0.0, NAN, NAN, 0.0, 0.0, 0};
   rla_err err = RLA_SUCCESS;
 
   RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
@@ -277,16 +387,14 @@ static rla_err run(struct run *r)
   RLA_CALL(ctx, configure(r));
 
   RLA_CALL(ctx, check_inputs(r, pA, pe, &m, &n));
-  rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld)", (long long)m, (long long)n);
   ms.t_read = rla_wtime();
-  RLA_CALL(ctx, rla_io_read(ctx, pA, RLA_FORMAT_AUTO, 0, &r->A));
+  RLA_CALL(ctx, read_matrix(r, pA, m, n));
   ms.t_read = rla_wtime() - ms.t_read;
   rla_ctx_progress(ctx, PROG ": randomized SVD on %d rank%s", rla_ctx_size(ctx),
                    rla_ctx_size(ctx) > 1 ? "s" : "");
-  RLA_CALL(ctx, rla_svd_compute(r->S, r->A));
+  RLA_CALL(ctx, compute(r, &U));
   RLA_CALL(ctx, rla_svd_get_info(r->S, &in));
   RLA_CALL(ctx, rla_svd_get_sigma(r->S, &sigma, &k));
-  RLA_CALL(ctx, rla_svd_get_u(r->S, &U));
   RLA_CALL(ctx, rla_svd_get_v(r->S, &V));
   rla_ctx_progress(ctx, PROG ": rank %lld in %.3f s, error estimate %.3e", (long long)k,
                    in.time_total, in.error_estimate);
@@ -294,15 +402,7 @@ static rla_err run(struct run *r)
   if (ms.verify) {
     rla_ctx_progress(ctx, PROG ": measuring the residual");
     ms.t_verify = rla_wtime();
-    RLA_CALL_GOTO(ctx, err, done,
-                  rla_ctx_agree(ctx, rla_calloc(ctx, (size_t)k, sizeof(double), &trip)));
-    RLA_CALL_GOTO(ctx, err, done, rla_svd_residual_norm_fro(r->A, k, sigma, U, V, &ms.res_fro));
-    RLA_CALL_GOTO(
-        ctx, err, done,
-        rla_svd_residual_norm2_estimate(r->A, k, sigma, U, V, 20, in.seed + 1, &ms.res_2));
-    RLA_CALL_GOTO(ctx, err, done, rla_svd_triplet_residuals(r->A, k, sigma, U, V, trip));
-    for (int64_t i = 0; i < k; i++)
-      ms.trip_max = fmax(ms.trip_max, trip[i]);
+    RLA_CALL(ctx, verify(r, k, sigma, U, V, in.seed, &ms));
     ms.t_verify = rla_wtime() - ms.t_verify;
   }
 
@@ -319,7 +419,6 @@ static rla_err run(struct run *r)
   print_and_check(r, &in, k, sigma, &ms);
   if (pe) RLA_CALL_GOTO(ctx, err, done, exact_sigma(r, pe, k, sigma));
 done:
-  free(trip);
   rla_dmat_destroy(&Sd);
   return err;
 }
@@ -327,10 +426,13 @@ done:
 /* the job: everything it allocates is freed here, whatever happened */
 static rla_err job(rla_driver_job *job, void *data)
 {
-  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NAN};
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, NULL, NULL, NULL, NULL, NULL, NAN, {0}};
   rla_err err = run(&r);
   (void)data;
   rla_svd_destroy(&r.S);
+  rla_op_destroy(&r.op);
+  rla_dmat_destroy(&r.Uw);
+  rla_smat_destroy(&r.As);
   rla_dmat_destroy(&r.A);
   return err;
 }

@@ -194,15 +194,64 @@ rla_err rla_svd_view(rla_svd S, FILE *out);
    certify: 8 sqrt(eps) ~ 1.2e-7 (see src/svd/svd.c). Local. */
 double rla_svd_tol_min(void);
 
-/* Metrics. A is m x n (row-block or cyclic; a cyclic A is copied to row-block), U m x k and V
-   n x k row-block with any row blocks, sigma the k values (replicated). */
+/* Metrics of an operator: E = A - U diag(sigma) V^T measured through products with A alone
+   (E is never formed: memory O(lm k + n k) per rank besides the operator's, whatever A is).
+   Common parameters: A any operator (dense, sparse, matrix-free), borrowed, not modified but for
+   the workspace rla_svd_setup would also reserve; k >= 0 triplets; sigma their k values
+   (replicated); u (lm x k, leading dimension ldu >= max(lm, 1)) this rank's rows of U in the
+   operator's row split (rla_op_local_rows; as rla_svd_get_u_local gives them); V n x k (or wider:
+   its first k columns), row-block with any row blocks, gathered on every rank (n k words).
+   Errors (agreed): RLA_ERR_ARG (NULL operator, V, sigma or u, V not row-block or in another
+   context, ldu too small), RLA_ERR_SHAPE (V's rows differ from n or it has fewer than k
+   columns), RLA_ERR_MEM, RLA_ERR_NUMERIC (a matrix-free operator's callback failed). */
+
+/* ||A - U diag(sigma) V^T||_F of an operator from norms and traces:
+   ||A||_F^2 - 2 tr(diag(sigma) U^T A V) + tr(diag(sigma) (U^T U) diag(sigma) (V^T V)),
+   evaluated with one product A V of k columns, the squared column norms of A and k x k Gram
+   matrices (compensated sums), clamped at 0.
+   Collective. nrm: the result (every rank). fro_floor (may be NULL): the absolute accuracy of
+   *nrm, tol_min^2 ||A||_F^2 / (*nrm + tol_min ||A||_F) with tol_min = rla_svd_tol_min(): the
+   terms are of size ||A||_F^2 and cancel down to ||E||_F^2, so the rounding of their sums
+   (c eps ||A||_F^2, c up to 64: the energy identity's limit that rla_svd_tol_min documents)
+   moves *nrm by about 64 eps ||A||_F^2 / ||E||_F, and by up to tol_min ||A||_F when ||E||_F is
+   below tol_min ||A||_F: a residual under the floor is not resolved.
+   Cost: 2 nnz k / P + 2 (lm + n) k^2 flops (nnz: this operator's work per product column),
+   reductions of k^2 + k and 2 words. Errors: the common ones. */
+rla_err rla_svd_residual_norm_fro_operator(rla_op A, int64_t k, const double *sigma,
+                                           const double *u, int64_t ldu, rla_dmat V, double *nrm,
+                                           double *fro_floor);
+/* Lower-bound estimate of ||A - U diag(sigma) V^T||_2 of an operator by iters power steps on
+   E^T E (x -> A^T (A x) minus the rank-k terms), from a start vector keyed by seed (the same on
+   any number of ranks): *est is the largest of the ratios ||E x|| / ||x|| and ||E^T y|| / ||y||
+   seen, each at most ||E||_2 up to rounding.
+   Collective. Cost per step: one product with A and one with A^T (nv = 1), 4 (lm + n) k flops,
+   one sum of n words and one of a scalar. Errors: the common ones. */
+rla_err rla_svd_residual_norm2_estimate_operator(rla_op A, int64_t k, const double *sigma,
+                                                 const double *u, int64_t ldu, rla_dmat V,
+                                                 int iters, uint64_t seed, double *est);
+/* Triplet residuals of an operator: res[i] = ||A v_i - sigma_i u_i||_2 and, when res_t is not
+   NULL, res_t[i] = ||A^T u_i - sigma_i v_i||_2, for i < k (k entries each, every rank).
+   Collective. Cost: one product with k columns (two with res_t), sums of k words (and of n k
+   for A^T U). Errors: the common ones. */
+rla_err rla_svd_triplet_residuals_operator(rla_op A, int64_t k, const double *sigma,
+                                           const double *u, int64_t ldu, rla_dmat V, double *res,
+                                           double *res_t);
+
+/* Metrics of a matrix. A is m x n (row-block or cyclic; a cyclic A is copied to row-block), U
+   m x k and V n x k row-block with any row blocks (U is copied to A's row blocks when they
+   differ), sigma the k values (replicated). The 2-norm estimate and the triplet residuals are
+   those of the operators above on the dense operator of A. Errors (agreed): RLA_ERR_ARG (NULL
+   arguments, U or V not row-block), RLA_ERR_SHAPE (sizes that do not match k), RLA_ERR_MEM. */
 
 /* Lower-bound estimate of ||A - U diag(sigma) V^T||_2 by iters power steps on E^T E, matrix
-   free (E is never formed), from a start vector keyed by seed. Cost: iters products with A and
-   A^T and with U, V. Collective. */
+   free (E is never formed), from a start vector keyed by seed: as
+   rla_svd_residual_norm2_estimate_operator. Cost: iters products with A and A^T and with U, V.
+   Collective. */
 rla_err rla_svd_residual_norm2_estimate(rla_dmat A, int64_t k, const double *sigma, rla_dmat U,
                                         rla_dmat V, int iters, uint64_t seed, double *est);
-/* ||A - U diag(sigma) V^T||_F, computed (one pass over A, m*n*k flops). Collective. */
+/* ||A - U diag(sigma) V^T||_F, computed from E formed a panel of rows at a time (one pass over
+   A, m*n*k flops): exact to rounding, with no cancellation floor (unlike
+   rla_svd_residual_norm_fro_operator, which needs only products). Collective. */
 rla_err rla_svd_residual_norm_fro(rla_dmat A, int64_t k, const double *sigma, rla_dmat U,
                                   rla_dmat V, double *nrm);
 /* res[i] = ||A v_i - sigma_i u_i||_2 for i < k (res has k entries, set on every rank).

@@ -248,18 +248,9 @@ static rla_err working_matrix(rla_svd S, rla_dmat A, rla_dmat *W)
 static rla_err norm_checked(rla_svd S, rla_dmat A)
 {
   struct rla_svd_plan *P = &S->plan;
-  rla_svd_ksum sum = {0.0, 0.0};
-  double s[2], nrm;
-  rla_err err;
-  memset(P->colsq, 0, sizeof(double) * (size_t)P->w.n);
-  err = rla_op_column_sumsq_local(P->op, P->colsq);
-  RLA_CALL(S->ctx, rla_ctx_agree(S->ctx, err));
-  for (int64_t j = 0; j < P->w.n; j++)
-    rla_svd_ksum_add(&sum, P->colsq[j]);
-  s[0] = sum.sum;
-  s[1] = sum.comp;
-  RLA_CALL(S->ctx, rla_reduce_sum_replicated(S->ctx, s, 2));
-  nrm = sqrt(s[0] + s[1]);
+  double nrm;
+  RLA_CALL(S->ctx, rla_svd_norm_fro_sq(P->op, P->colsq, &nrm));
+  nrm = sqrt(nrm);
   if (!isfinite(nrm)) {
     if (A)
       RLA_CALL(S->ctx, rla_dmat_check_finite(A, "the matrix given to rla_svd_compute"));

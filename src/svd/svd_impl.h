@@ -181,6 +181,11 @@ rla_err rla_svd_work_apply(struct rla_svd_work *w, int64_t c, const double *z, i
    set). Allocates nothing. Collective. */
 rla_err rla_svd_run(rla_svd S);
 
+/* *sq = ||A||_F^2 of the operator op from its squared column norms: colsq (n) receives this
+   rank's, *sq their compensated sum over the columns and the ranks (bitwise the same on every
+   rank; NaN or Inf when an entry is). Collective. */
+rla_err rla_svd_norm_fro_sq(rla_op op, double *colsq, double *sq);
+
 /* max_ij |(U^T U - I)_ij| of the distributed U (this rank's lm rows at u, leading dimension
    ld, k columns), with g (k x k) as scratch. Collective. */
 rla_err rla_svd_orth_loss_local(rla_ctx ctx, int64_t k, int64_t lm, const double *u, int64_t ld,

@@ -13,8 +13,12 @@ usage: check_rla_lsq.py compare X1 X2 TOL        relative difference of two solu
        check_rla_lsq.py make-sparse DIR          sparse problems as Matrix Market coordinate
                                                  files, with their dense copies
 Prints one "PASS name" or "FAIL name" line per check."""
+import os
 import sys
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sparse_files  # noqa: E402
 
 EPS = np.finfo(float).eps
 
@@ -160,11 +164,7 @@ def main():
                 A[i, rng.choice(used, k, replace=False)] = rng.standard_normal(k)
             A *= np.logspace(0, -4, n)
             b = A @ rng.standard_normal(n) + 1e-3 * rng.standard_normal(m)
-            r, c = np.nonzero(A)
-            with open("%s/%s.mtx" % (out, name), "w") as f:
-                f.write("%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n" % (m, n, len(r)))
-                for i, j in zip(r, c):
-                    f.write("%d %d %.17g\n" % (i + 1, j + 1, A[i, j]))
+            sparse_files.write_mm("%s/%s.mtx" % (out, name), m, n, *sparse_files.coordinates(A))
             np.save("%s/%s-A.npy" % (out, name), A)
             np.save("%s/%s-b.npy" % (out, name), b)
             np.save("%s/%s-x.npy" % (out, name), np.linalg.lstsq(A, b, rcond=None)[0])
@@ -175,11 +175,7 @@ def main():
                    "%d entries read back exactly" % len(e))
         # every entry of a dense 400 x 10 matrix stored as coordinates
         A = rng.standard_normal((400, 10))
-        with open(out + "/sp-full.mtx", "w") as f:
-            f.write("%%MatrixMarket matrix coordinate real general\n400 10 4000\n")
-            for i in range(400):
-                for j in range(10):
-                    f.write("%d %d %.17g\n" % (i + 1, j + 1, A[i, j]))
+        sparse_files.write_mm(out + "/sp-full.mtx", 400, 10, *sparse_files.coordinates(A))
         np.save(out + "/sp-full-b.npy", rng.standard_normal(400))
         # two right-hand sides for the sparse A: b and 2 b + A e_1
         A, b = np.load(out + "/sp-A.npy"), np.load(out + "/sp-b.npy")

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # rla-svd end to end: the bundled matrix (sigma_j = 1/j) at fixed rank on 1, 2 and 3 ranks (the
 # same seed gives the same singular values), Gaussian sketch, tolerance mode, outputs checked
-# with NumPy; bad inputs give a non-zero exit on every rank, one message and no output file.
+# with NumPy; sparse files (Matrix Market coordinate, PETSc AIJ) on the sparse path, their
+# --verify measures against NumPy's, --dense, tolerance mode and batch mode on them; bad inputs
+# give a non-zero exit on every rank, one message and no output file.
 name=rla_svd.sh
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
@@ -56,12 +58,76 @@ else
   fail "a tolerance below the certifiable one is reported"
 fi
 
+# --- sparse files: the sparse path unless --dense -------------------------------------------
+# sp.mtx: 600 x 400, block diagonal with known singular values (1/j up to j = 25, then a gap to
+# 1e-5), rows and columns permuted, 6000 entries; spt.petsc: its transpose as PETSc AIJ (a wide
+# operator), run with the Gaussian sketch (for which the checker's HMT bound is proven)
+pycheck make-sparse "$tmp"
+for spf in sp.mtx spt.petsc; do
+  sps=${spf%.*}
+  sk=srht
+  [ $sps = spt ] && sk=gaussian
+  for np in $(nps 1 2 3); do
+    if run $np -A "$tmp/$spf" -k 20 --sketch $sk --sigma-exact "$tmp/sp-sigma.npy" \
+      -U "$tmp/$sps-U$np.npy" -S "$tmp/$sps-S$np.npy" -V "$tmp/$sps-V$np.npy" --report "$tmp/$sps-r$np.json" \
+      >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" && grep -q '"path":	"sparse"' "$tmp/$sps-r$np.json" &&
+      grep -q '"nnz":	6000' "$tmp/$sps-r$np.json" && grep -q '^path: sparse' "$tmp/out"; then
+      pass "$spf on $np ranks: the sparse path, checks PASSED"
+    else
+      cat "$tmp/out"
+      fail "$spf on $np ranks"
+    fi
+    pycheck verify "$tmp/$sps-A.npy" "$tmp/$sps-U$np.npy" "$tmp/$sps-S$np.npy" "$tmp/$sps-V$np.npy" \
+      "$tmp/sp-sigma.npy" "$tmp/$sps-r$np.json" 25
+  done
+  pycheck factors "$tmp/$sps-A.npy" "$tmp/$sps-U2.npy" "$tmp/$sps-S2.npy" "$tmp/$sps-V2.npy" "$tmp/sp-sigma.npy"
+  for np in $(nps 2 3); do
+    pycheck same "$tmp/$sps-S1.npy" "$tmp/$sps-S$np.npy" "$tmp/sp-sigma.npy" 600 400 10 2
+  done
+done
+# --dense reads the same file into a dense matrix: the same sketch (its entries depend on the
+# seed and the indices alone), so the same singular values to rounding
+if run 2 -A "$tmp/sp.mtx" -k 20 --dense -S "$tmp/spd-S.npy" --report "$tmp/spd.json" >"$tmp/out" 2>&1 &&
+  ! grep -q FAILED "$tmp/out" && grep -q '"path":	"dense"' "$tmp/spd.json"; then
+  pass "sparse file with --dense: the dense path"
+  pycheck same "$tmp/sp-S2.npy" "$tmp/spd-S.npy" "$tmp/sp-sigma.npy" 600 400 10 2
+else
+  cat "$tmp/out"
+  fail "sparse file with --dense"
+fi
+# tolerance mode on the sparse path: 1e-3 is met first at rank 25, the gap
+for spf in sp.mtx spt.petsc; do
+  sps=${spf%.*}
+  if run 3 -A "$tmp/$spf" --tol 1e-3 -U "$tmp/$sps-Ut.npy" -S "$tmp/$sps-St.npy" -V "$tmp/$sps-Vt.npy" \
+    --report "$tmp/$sps-rt.json" >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" &&
+    grep -q '"path":	"sparse"' "$tmp/$sps-rt.json" && grep -q '"rank":	25' "$tmp/$sps-rt.json"; then
+    pass "tolerance mode on $spf: the sparse path, rank 25"
+    pycheck tol "$tmp/$sps-A.npy" "$tmp/$sps-Ut.npy" "$tmp/$sps-St.npy" "$tmp/$sps-Vt.npy" 1e-3
+  else
+    cat "$tmp/out"
+    fail "tolerance mode on $spf"
+  fi
+done
+# batch mode runs the same job: sparse entries take the sparse path
+printf 'sp.mtx\nspt.petsc\n' >"$tmp/sp-list.txt"
+if run 2 --manifest "$tmp/sp-list.txt" --output-dir "$tmp/spb" -k 20 >"$tmp/out" 2>&1 &&
+  grep -q '"path":	"sparse"' "$tmp/spb/sp/report.json" &&
+  grep -q '"path":	"sparse"' "$tmp/spb/spt/report.json"; then
+  pass "batch mode: sparse entries on the sparse path"
+  pycheck same "$tmp/sp-S1.npy" "$tmp/spb/sp/S.npy" "$tmp/sp-sigma.npy" 600 400 10 2
+else
+  cat "$tmp/out"
+  fail "batch mode on sparse entries"
+fi
+
 pycheck make-bad "$tmp" "$in/svd-A.npy"
 for np in $(nps 1 2 3); do
   bad $np -U "cannot open" -A "$tmp/missing.npy" -k 5
   bad $np -U "non-finite" -A "$tmp/A-nan.npy" -k 5
   bad $np -U "exceeds min(m, n)" -A "$in/svd-A.npy" -k 301
+  bad $np -U "exceeds min(m, n) = 400" -A "$tmp/sp.mtx" -k 401
 done
+bad 2 -U "exceeds min(m, n) = 400" -A "$tmp/spt.petsc" -k 401
 bad 2 -U "not both" -A "$in/svd-A.npy" -k 5 --tol 0.1
 bad 2 -U "give -k K" -A "$in/svd-A.npy"
 bad 2 -U "outside" -A "$in/svd-A.npy" --tol 1.5

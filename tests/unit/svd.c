@@ -4,7 +4,8 @@
    rank, interlacing, independence of the rank count, shapes and layouts, the guarded
    orthonormalization, the metrics, a matrix-free operator (fixed rank and tolerance), the
    allocation-free compute of a plan, the reseeded sketch of the QB blocks against per-block
-   setups, the PDGESVD baseline, and provoked errors. */
+   setups, the PDGESVD baseline, the metrics of a sparse operator against those of its dense
+   copy and on a planted case with known residuals, and provoked errors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -994,6 +995,280 @@ static void test_tolerance_reseed(void)
   rla_dmat_destroy(&A);
 }
 
+/* This rank's rows of the m x n column-major full (the same on every rank) as a CSR matrix, its
+   nonzeros only, in the row split of the sparse readers and of rla_dmat_create_rowblock's
+   default: ceil(m / P) rows per rank. */
+static rla_smat sparse_copy(const double *full, int64_t m, int64_t n)
+{
+  int64_t p = rla_ctx_size(rla_test_ctx), mb = (m + p - 1) / p;
+  int64_t row0 = rla_ctx_rank(rla_test_ctx) * mb, lm, nz = 0;
+  int64_t *rp;
+  int32_t *ci;
+  double *v;
+  rla_smat S = NULL;
+  if (row0 > m) row0 = m;
+  lm = m - row0 < mb ? m - row0 : mb;
+  rp = calloc((size_t)(lm + 1), sizeof(int64_t));
+  ci = malloc(sizeof(int32_t) * (size_t)(lm * n + 1));
+  v = malloc(sizeof(double) * (size_t)(lm * n + 1));
+  for (int64_t i = 0; i < lm; i++) {
+    for (int64_t j = 0; j < n; j++)
+      if (full[row0 + i + j * m] != 0.0) {
+        ci[nz] = (int32_t)j;
+        v[nz++] = full[row0 + i + j * m];
+      }
+    rp[i + 1] = nz;
+  }
+  RLA_ASSERT_OK(rla_smat_create_csr(rla_test_ctx, m, n, lm, rp, ci, v, &S));
+  free(rp);
+  free(ci);
+  free(v);
+  return S;
+}
+
+/* A row-block copy of the m x n column-major full (the same on every rank), default row
+   blocks. */
+static rla_dmat dense_copy(const double *full, int64_t m, int64_t n)
+{
+  rla_dmat A = NULL;
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, 0, &A));
+  RLA_ASSERT_OK(rla_dmat_scatter(A, 0, full));
+  return A;
+}
+
+/* Rounding of rla_svd_residual_norm_fro_operator's ||E||_F^2 = ||A||_F^2 - 2 tr(S U^T A V) +
+   tr(S (U^T U) S (V^T V)), relative to ||A||_F^2, for U (m x k) and V (n x k) orthonormal to o
+   and sigma_i <= ||A||_F: ||A||_F^2 as column sums of squares, gamma_m (the compensated sum over
+   the columns and ranks adds 2 eps); u_i^T (A v_i) with gamma_n (the product) and gamma_m (the
+   dot), times sigma_i, summed: 2 (m + n) u sqrt(k) ||A||_F^2 (sum_i sigma_i <= sqrt(k) ||A||_F);
+   the Gram matrices with gamma_m and gamma_n, times sigma_i sigma_j summed over i, j:
+   (m + n) u k ||A||_F^2; the final compensated sum 2 eps. Each of the last two terms carries the
+   factor (1 + o) of the vectors' norms. */
+static double trace_err(int64_t m, int64_t n, int64_t k, double o)
+{
+  double kk = (double)k;
+  return ((double)m + 8.0 + (double)(m + n) * (2.0 * sqrt(kk) + kk) * (1.0 + o)) * RLA_EPS / 2;
+}
+
+/* Rounding of a triplet residual ||A x - s y|| for unit x, y (to o): the product's entries carry
+   gamma_len |A| |x| (len: the length of A's rows or columns), which is at most gamma_len
+   ||A||_F (1 + o) in norm, for each of the two computations compared; the subtraction adds
+   u (||A x|| + s) <= 2 u ||A||_F (1 + o) to each. */
+static double trip_err(int64_t len, double nf, double o)
+{
+  return (2.0 * (double)len + 4.0) * (RLA_EPS / 2) * nf * (1.0 + o);
+}
+
+/* res_t[i] = ||A^T u_i - s_i v_i|| from the gathered U and V and the full matrix, on every rank. */
+static void transposed_residuals(const double *full, int64_t m, int64_t n, int64_t k,
+                                 const double *s, rla_dmat U, rla_dmat V, double *res_t)
+{
+  double *u = malloc(sizeof(double) * (size_t)(m * k)),
+         *v = malloc(sizeof(double) * (size_t)(n * k));
+  RLA_ASSERT_OK(rla_dmat_gather(U, -1, u));
+  RLA_ASSERT_OK(rla_dmat_gather(V, -1, v));
+  for (int64_t i = 0; i < k; i++) {
+    double ss = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+      double d = cblas_ddot((int)m, full + j * m, 1, u + i * m, 1) - s[i] * v[j + i * n];
+      ss += d * d;
+    }
+    res_t[i] = sqrt(ss);
+  }
+  free(u);
+  free(v);
+}
+
+/* The metrics of a sparse operator against those of its dense copy (the matrix metrics: the
+   explicit Frobenius residual, and the dense operator's power estimate and triplet residuals),
+   for the randomized SVD of a 150 x 100 matrix with 10 % nonzeros and decaying columns at rank
+   10: not a planted case, the residuals are those of the computed factors. */
+static void test_operator_metrics(void)
+{
+  const int64_t m = 150, n = 100, k = 10;
+  double *full = calloc((size_t)(m * n), sizeof(double)), two, fro, fro_d, fro_o, fl, est_d, est_o;
+  double res_d[10], res_o[10], res_t[10], ref_t[10], nf, o, e_d, lo, hi;
+  const double *s, *uu;
+  double *u;
+  int64_t lm, ldu;
+  int ok = 1;
+  rla_svd_info info;
+  rla_smat Sp;
+  rla_dmat A, U, V;
+  rla_op op = NULL;
+  rla_svd S;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) {
+      double x, g;
+      rla_rng_uniform(rla_rng_make(31, RLA_RNG_USER), (uint64_t)i, (uint64_t)j, 1, &x);
+      rla_rng_gaussian(rla_rng_make(32, RLA_RNG_USER), (uint64_t)i, (uint64_t)j, 1, &g);
+      if (x < 0.1) full[i + j * m] = g / (1.0 + (double)j / 8.0);
+    }
+  Sp = sparse_copy(full, m, n);
+  A = dense_copy(full, m, n);
+  RLA_ASSERT_OK(rla_op_create_sparse(Sp, &op));
+  S = make_svd(rla_test_ctx, k, 0, 5, 1, RLA_SKETCH_SRHT);
+  RLA_ASSERT_OK(rla_svd_compute(S, A));
+  RLA_ASSERT_OK(rla_svd_get_sigma(S, &s, NULL));
+  RLA_ASSERT_OK(rla_svd_get_u(S, &U));
+  RLA_ASSERT_OK(rla_svd_get_v(S, &V));
+  RLA_ASSERT_OK(rla_svd_get_info(S, &info));
+  rla_dmat_local(U, &u, &lm, NULL, &ldu);
+  uu = u;
+  nf = info.norm_fro;
+  o = orth_tol(m, 15) + orth_tol(n, 15);
+  exact_residual(full, m, n, k, s, U, V, &two, &fro);
+  RLA_ASSERT_OK(rla_svd_residual_norm_fro(A, k, s, U, V, &fro_d));
+  RLA_ASSERT_OK(rla_svd_residual_norm_fro_operator(op, k, s, uu, ldu, V, &fro_o, &fl));
+  /* the operator's identity against the explicit residual: |a - b| = |a^2 - b^2| / (a + b) with
+     trace_err for a^2; the explicit one's own error, as in test_polynomial_decay */
+  e_d = pow(k, 1.5) * RLA_EPS * nf + (double)(m * n) * RLA_EPS * fro_d;
+  RLA_ASSERT_ALL(fro_d > 0.05 * nf && fabs(fro_d - fro) <= e_d);
+  RLA_ASSERT_ALL(fabs(fro_o - fro_d) <= trace_err(m, n, k, o) * nf * nf / (fro_o + fro_d) + e_d);
+  /* and within the floor it reports (c eps ||A||_F^2 / ||E||_F, c = 64) */
+  RLA_ASSERT_ALL(fl > 0.0 && fabs(fro_o - fro_d) <= fl + e_d);
+  /* triplet residuals: the same products by CSR rows and by DGEMM, each within trip_err */
+  RLA_ASSERT_OK(rla_svd_triplet_residuals(A, k, s, U, V, res_d));
+  RLA_ASSERT_OK(rla_svd_triplet_residuals_operator(op, k, s, uu, ldu, V, res_o, res_t));
+  transposed_residuals(full, m, n, k, s, U, V, ref_t);
+  for (int i = 0; i < k; i++)
+    ok &= fabs(res_o[i] - res_d[i]) <= trip_err(n, nf, o) &&
+          fabs(res_t[i] - ref_t[i]) <= trip_err(m, nf, o);
+  RLA_ASSERT_ALL(ok);
+  /* the power estimates (50 steps, the same start vector) of both: each a lower bound of
+     ||E||_2 up to rounding and above 0.9 ||E||_2 but with probability 4e-4 for the seed (the
+     bounds of test_polynomial_decay), so within 0.1 ||E||_2 of each other */
+  RLA_ASSERT_OK(rla_svd_residual_norm2_estimate(A, k, s, U, V, 50, 5, &est_d));
+  RLA_ASSERT_OK(rla_svd_residual_norm2_estimate_operator(op, k, s, uu, ldu, V, 50, 5, &est_o));
+  hi = two * (1 + (double)(m * n) * RLA_EPS) + (double)(m + n + k * k) * RLA_EPS * nf;
+  lo = 0.9 * two;
+  RLA_ASSERT_ALL(est_d <= hi && est_d >= lo && est_o <= hi && est_o >= lo);
+  rla_svd_destroy(&S);
+  rla_op_destroy(&op);
+  rla_smat_destroy(&Sp);
+  rla_dmat_destroy(&A);
+  free(full);
+}
+
+/* A planted case: A block diagonal (10 blocks of 9 x 6, U_b diag(s_b) V_b^T with U_b, V_b from
+   QR), rows and columns permuted, singular values 1/j for j <= 8, then 0.05 twenty-two times,
+   then 0; U and V its leading 8 singular vectors (the blocks' columns). E = A - U S V^T is then
+   0.05 times a partial isometry of rank 22: ||E||_F = sqrt(22) 0.05 (the root of the remaining
+   sigma^2), ||E||_2 = 0.05 = sigma_9, and the power estimate finds it exactly after one step
+   (E^T E is 0.05^2 times a projector); the triplet residuals are 0. Up to rounding: the blocks'
+   factors are orthonormal to o = orth_tol(9, 6), which moves ||E||_F by 2 o relative and the
+   singular values of E by o; the blocks' DGEMM perturbs A by d <= mat_abs(6) ||A||_F. */
+static void planted(int64_t m, int64_t n, double *full, double *uk, double *vk, double *sig)
+{
+  const int64_t nb = 10, bm = 9, bn = 6, k = 8;
+  double ub[54], vb[36], sb[6];
+  for (int64_t j = 0; j < n; j++)
+    sig[j] = j < k ? 1.0 / (double)(j + 1) : j < 30 ? 0.05 : 0.0;
+  memset(full, 0, sizeof(double) * (size_t)(m * n));
+  for (int64_t b = 0; b < nb; b++) {
+    orthonormal(bm, bn, 40 + (uint64_t)b, ub);
+    orthonormal(bn, bn, 60 + (uint64_t)b, vb);
+    for (int64_t c = 0; c < bn; c++) /* slot j = b + c nb of the spectrum */
+      sb[c] = sig[b + c * nb];
+    for (int64_t i = 0; i < bm; i++)
+      for (int64_t j = 0; j < bn; j++) {
+        double a = 0.0;
+        for (int64_t c = 0; c < bn; c++)
+          a += ub[i + c * bm] * sb[c] * vb[j + c * bn];
+        /* rows and columns permuted by i -> 7 i mod m, j -> 7 j mod n (7 is prime to 90, 60) */
+        full[(7 * (b * bm + i)) % m + ((7 * (b * bn + j)) % n) * m] = a;
+      }
+    if (b < k) /* the leading triplet b: the block's first column pair */
+      for (int64_t i = 0; i < m; i++) {
+        uk[i + b * m] = 0.0;
+        for (int64_t j = 0; j < bm; j++)
+          if ((7 * (b * bm + j)) % m == i) uk[i + b * m] = ub[j];
+        if (i < n) vk[i + b * n] = 0.0;
+        for (int64_t j = 0; j < bn && i < n; j++)
+          if ((7 * (b * bn + j)) % n == i) vk[i + b * n] = vb[j];
+      }
+  }
+}
+
+/* The planted case through the sparse operator and through the matrix metrics of its dense
+   copy: each measure against the known value within the rounding of planted() and of the
+   measure. */
+static void test_planted_metrics(void)
+{
+  const int64_t m = 90, n = 60, k = 8;
+  double *full = malloc(sizeof(double) * (size_t)(m * n)), *uk = malloc(sizeof(double) * m * k);
+  double *vk = malloc(sizeof(double) * n * k), sig[60], nf, o = orth_tol(9, 6), d, rho, fro_x;
+  double fro[2], est[2], res[2][8], res_t[8], fl, lo_fro;
+  double *u;
+  int64_t lm, ldu;
+  int ok = 1;
+  rla_smat Sp;
+  rla_dmat A, U = NULL, V = NULL;
+  rla_op op = NULL;
+  planted(m, n, full, uk, vk, sig);
+  Sp = sparse_copy(full, m, n);
+  A = dense_copy(full, m, n);
+  RLA_ASSERT_OK(rla_op_create_sparse(Sp, &op));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, k, 0, &U));
+  RLA_ASSERT_OK(rla_dmat_scatter(U, 0, uk));
+  RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, n, k, 0, &V));
+  RLA_ASSERT_OK(rla_dmat_scatter(V, 0, vk));
+  rla_dmat_local(U, &u, &lm, NULL, &ldu);
+  RLA_ASSERT_OK(rla_dmat_norm_fro(A, &nf));
+  d = mat_abs(6) * nf;
+  fro_x = sqrt(22.0) * 0.05;
+  lo_fro = fro_x * (1 - 2 * o) - d;
+  RLA_ASSERT_OK(rla_svd_residual_norm_fro(A, k, sig, U, V, &fro[0]));
+  RLA_ASSERT_OK(rla_svd_residual_norm_fro_operator(op, k, sig, u, ldu, V, &fro[1], &fl));
+  /* ||E||_F within 2 o fro_x + d of fro_x; the explicit measure adds its rounding (see
+     test_polynomial_decay), the operator's the identity's, trace_err ||A||_F^2 / ||E||_F */
+  RLA_ASSERT_ALL(fabs(fro[0] - fro_x) <= 2 * o * fro_x + d + pow(k, 1.5) * RLA_EPS * nf +
+                                             (double)(m * n) * RLA_EPS * fro_x);
+  RLA_ASSERT_ALL(fabs(fro[1] - fro_x) <=
+                 2 * o * fro_x + d + trace_err(m, n, k, o) * nf * nf / lo_fro);
+  RLA_ASSERT_ALL(fl > 0.0 && fl < 1e-10 * fro_x);
+  /* ||E||_2 = 0.05 (1 +- o) + d. Every ratio the estimate takes is at most that plus rho, the
+     rounding of one application of E or E^T, 2 (m + n + 2 k) u ||A||_F; after one step it is at
+     least 0.05 (1 - o) - (d + rho) (1 + 0.05 / ||E x||), and ||E x|| >= 0.1 * 0.05 unless the
+     Gaussian start x (n = 60) has less than 1 % of its squared norm in E's 22-dimensional row
+     space, a chance below 1e-15 (a Beta(11, 19) variable below 1e-2): within 0.05 o + 11 (d +
+     rho) of 0.05 */
+  rho = 2.0 * (double)(m + n + 2 * k) * RLA_EPS / 2 * nf;
+  RLA_ASSERT_OK(rla_svd_residual_norm2_estimate(A, k, sig, U, V, 20, 3, &est[0]));
+  RLA_ASSERT_OK(rla_svd_residual_norm2_estimate_operator(op, k, sig, u, ldu, V, 20, 3, &est[1]));
+  for (int t = 0; t < 2; t++)
+    ok &= fabs(est[t] - 0.05) <= 0.05 * o + 11 * (d + rho);
+  RLA_ASSERT_ALL(ok);
+  /* triplet residuals: A v_i - sigma_i u_i = (the perturbation d) v_i, and the same for A^T u_i,
+     up to trip_err */
+  RLA_ASSERT_OK(rla_svd_triplet_residuals(A, k, sig, U, V, res[0]));
+  RLA_ASSERT_OK(rla_svd_triplet_residuals_operator(op, k, sig, u, ldu, V, res[1], res_t));
+  for (int i = 0; i < k; i++)
+    ok &= res[0][i] <= d * (1 + o) + trip_err(n, nf, o) &&
+          res[1][i] <= d * (1 + o) + trip_err(n, nf, o) &&
+          res_t[i] <= d * (1 + o) + trip_err(m, nf, o);
+  RLA_ASSERT_ALL(ok);
+  /* provoked errors of the operator metrics */
+  RLA_ASSERT_FAILS(rla_svd_residual_norm_fro_operator(NULL, k, sig, u, ldu, V, &fl, NULL),
+                   RLA_ERR_ARG, NULL);
+  RLA_ASSERT_FAILS(rla_svd_residual_norm_fro_operator(op, k, sig, u, ldu, NULL, &fl, NULL),
+                   RLA_ERR_ARG, "NULL V");
+  RLA_ASSERT_FAILS(rla_svd_residual_norm2_estimate_operator(op, k, sig, u, ldu, U, 5, 1, &fl),
+                   RLA_ERR_SHAPE, "V is 90 x 8");
+  RLA_ASSERT_FAILS(rla_svd_triplet_residuals_operator(op, k, sig, u, 0, V, res[1], NULL),
+                   RLA_ERR_ARG, "leading dimension 0");
+  RLA_ASSERT_FAILS(rla_svd_triplet_residuals_operator(op, k, NULL, u, ldu, V, res[1], NULL),
+                   RLA_ERR_ARG, "NULL singular values");
+  rla_dmat_destroy(&U);
+  rla_dmat_destroy(&V);
+  rla_op_destroy(&op);
+  rla_smat_destroy(&Sp);
+  rla_dmat_destroy(&A);
+  free(full);
+  free(uk);
+  free(vk);
+}
+
 static void test_errors(void)
 {
   double sigma[5] = {1, 1, 1, 1, 1}, res[5], val;
@@ -1065,5 +1340,7 @@ void rla_test_register(void)
   CU_add_test(s, "compute on a plan allocates nothing of its own", test_compute_allocates_nothing);
   CU_add_test(s, "tolerance mode: reseeded sketch equals per-block setups", test_tolerance_reseed);
   CU_add_test(s, "PDGESVD baseline", test_direct);
+  CU_add_test(s, "metrics of a sparse operator against its dense copy", test_operator_metrics);
+  CU_add_test(s, "metrics on a planted case: residuals known exactly", test_planted_metrics);
   CU_add_test(s, "provoked errors", test_errors);
 }
