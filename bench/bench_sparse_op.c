@@ -74,8 +74,8 @@ static double cpu_time(void)
 
 /* The best of reps of the kernel (0: A x, 1: A^T y, 2: Omega A, 3: clearing Omega A's output),
    wall time in t[0] and CPU time in t[1], the largest over the ranks. */
-static void best(rla_op op, rla_sketch S, int kernel, const struct params *p, double *x,
-                 double *y, double *w, double *out, double *t)
+static void best(rla_op op, rla_sketch S, int kernel, const struct params *p, double *x, double *y,
+                 double *w, double *out, double *t)
 {
   int64_t lm;
   t[0] = t[1] = 1e300;

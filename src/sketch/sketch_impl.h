@@ -107,7 +107,8 @@ static inline void rla_sketch_sparse_column(const rla_sparse_gen *g, int64_t i, 
   if (g->wide) {
     uint64_t z = g->key + ((uint64_t)i * (uint64_t)k + 1) * RLA_SPARSE_GOLDEN;
     for (int64_t s = 0; s < k; s++, z += RLA_SPARSE_GOLDEN) {
-      unsigned __int128 x = (unsigned __int128)rla_sparse_mix(z) * (uint64_t)(start[s + 1] - start[s]);
+      unsigned __int128 x =
+          (unsigned __int128)rla_sparse_mix(z) * (uint64_t)(start[s + 1] - start[s]);
       code[s] = (uint32_t)(((uint64_t)start[s] + (uint64_t)(x >> 64)) << 1 | (uint64_t)x >> 63);
     }
     return;

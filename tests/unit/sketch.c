@@ -247,8 +247,8 @@ static int64_t sparse_row(uint64_t key, int64_t l, int64_t k, int64_t i, int64_t
   const uint64_t gamma = 0x9e3779b97f4a7c15ULL;
   int64_t r0 = s * l / k, w = (s + 1) * l / k - r0;
   if ((l + k - 1) / k > 65536) {
-    unsigned __int128 x = (unsigned __int128)splitmix(key + ((uint64_t)(i * k + s) + 1) * gamma) *
-                          (uint64_t)w;
+    unsigned __int128 x =
+        (unsigned __int128)splitmix(key + ((uint64_t)(i * k + s) + 1) * gamma) * (uint64_t)w;
     *neg = (int)((uint64_t)x >> 63);
     return r0 + (int64_t)(x >> 64);
   }

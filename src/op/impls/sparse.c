@@ -8,11 +8,16 @@
    communication (the callers reduce the n-vectors).
    Sketches take Omega's entries from the sketch's own generators (sketch_impl.h), so they equal
    the sketch's kernels applied to the dense rows of A, to rounding:
-   - sparse sign (Clarkson and Woodruff, STOC 2013; Meng and Mahoney, STOC 2013): each row i of A
-     is added with its k signs into the k rows of Omega A that column i of Omega has, 2 k nnz
-     flops and k lm sampled entries; A Omega^T adds each nonzero a_ij into the k columns of row i
-     of Y that column j of Omega has, 2 k nnz flops and k n sampled entries (Omega's columns in
-     the sketch's panels; a cursor per row walks the row through the panels).
+   - sparse sign (Clarkson and Woodruff, STOC 2013; Meng and Mahoney, STOC 2013; one nonzero per
+     stripe of rows, src/sketch/impls/sparse.c): Omega A goes by columns of A, through a
+     transposed copy of the local rows made in the workspace (12 bytes per nonzero, reserved by
+     rla_op_setup): column j of the output is cleared, receives a_ij Omega(:, i) for the
+     nonzeros of column j with Omega's column generated there (k / 2 hashes), and is complete
+     while in cache, so the output is written once and nothing is read at random outside it:
+     2 k nnz flops, k nnz / 2 hashes, O(nnz + n) words moved besides the l n of the output.
+     A Omega^T adds each nonzero a_ij into the k columns of row i of Y that column j of Omega
+     has, 2 k nnz flops and k n generated entries (Omega's columns in the sketch's panels; a
+     cursor per row walks the row through the panels).
    - Gaussian (Halko, Martinsson and Tropp, SIAM Rev. 2011, Sec. 4.1): Omega A adds
      a_ij Omega(:, i) into column j of the output, generated for 4 rows (one Philox counter) and
      GAUSS_ROWS rows of Omega at a time: 2 l nnz flops, l lm normal values; A Omega^T generates
@@ -273,11 +278,9 @@ static void csc_build(const struct csr *c, double *work, int64_t t0, int64_t p, 
 /* Column j of Omega A: o (cleared first when clear is set) += a_ij Omega(:, row0 + i) for the
    nonzeros of column j of the local rows, [e0, e1) of the transposed copy; k is g->k, a
    constant in the calls of the common k for the compiler. */
-static inline __attribute__((always_inline)) void sign_column(const rla_sparse_gen *g, int64_t k,
-                                                              int64_t row0, const int32_t *row,
-                                                              const double *val, int64_t e0,
-                                                              int64_t e1, double v,
-                                                              uint32_t *code, double *o)
+static inline __attribute__((always_inline)) void
+sign_column(const rla_sparse_gen *g, int64_t k, int64_t row0, const int32_t *row, const double *val,
+            int64_t e0, int64_t e1, double v, uint32_t *code, double *o)
 {
   for (int64_t e = e0; e < e1; e++) {
     if (!g->wide && k % 2 == 0) {
