@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the sparse operator (rla_op_create_sparse): every kernel against the dense
    operator of the same matrix (empty rows and columns, a dense row, an uneven split that gives
-   rank 0 no rows), its sketches against the dense operator's and against a one-rank computation,
+   rank 0 no rows), its sketches against the dense operator's and against a one-rank computation
+   (the sparse sign sketch also with an odd k, short panels and wide stripes),
    the agreed report of a non-finite entry, no allocation once set up, the scaling and Frobenius
    norm of rla_smat, and the errors. */
 #include <float.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of the sketch operators: agreement with Omega built from its definition, degenerate
    shapes, the chunked reduction, isometry in expectation, subspace embedding (random and
-   coherent inputs), block aliasing without Dt_i, independence of the rank count, the fast
+   coherent inputs), the sparse sign sketch's second moment of the subspace distortion, block
+   aliasing without Dt_i, independence of the rank count, the fast
    block SRHT path against the reference, left/right consistency, the DCT path, setters after
    setup, reseeding in place, and provoked errors. */
 #include <math.h>
