@@ -2,13 +2,16 @@
 /* Benchmark of the sparse operator: time of y = A x (one SpMV), w += A^T y and the sparse sign
    sketch Omega A (l x n, k nonzeros per column of Omega) for a random m x n CSR row block with
    r nonzeros per row, for each r of a list, so that the times can be read against nnz. The
-   sketch is also reported as a multiple of one SpMV. Times are the best of reps, the largest
-   over the ranks.
+   sketch is also reported as a multiple of one SpMV, and so is the floor of any sketch into its
+   output: clearing the l x n output once (memset). Times are the best of reps, the largest over
+   the ranks; each is measured as wall time and as the calling thread's CPU time (the second
+   leaves out the time the thread waits for a core, on a machine shared with other jobs).
    Usage: bench_sparse_op [--m M] [--n N] [--rows-nnz r1,r2,...] [--l L] [--k K] [--reps R]
    Rank 0 prints one line per r. Not part of make check's runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rla/rla.h"
 #include "../src/op/op_impl.h"
@@ -62,25 +65,36 @@ static rla_err make(rla_ctx ctx, const struct params *p, int64_t r, rla_smat *A)
   return err;
 }
 
-/* The best of reps of the kernel (0: A x, 1: A^T y, 2: Omega A), the largest over the ranks. */
-static double best(rla_op op, rla_sketch S, int kernel, const struct params *p, double *x,
-                   double *y, double *w, double *out)
+static double cpu_time(void)
 {
-  double t_best = 1e300;
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The best of reps of the kernel (0: A x, 1: A^T y, 2: Omega A, 3: clearing Omega A's output),
+   wall time in t[0] and CPU time in t[1], the largest over the ranks. */
+static void best(rla_op op, rla_sketch S, int kernel, const struct params *p, double *x, double *y,
+                 double *w, double *out, double *t)
+{
   int64_t lm;
+  t[0] = t[1] = 1e300;
   rla_op_local_rows(op, NULL, &lm);
   for (int64_t rep = 0; rep < p->reps; rep++) {
-    double t;
+    double t0, c0;
     MPI_Barrier(rla_ctx_comm(rla_op_ctx(op)));
-    t = rla_wtime();
+    t0 = rla_wtime();
+    c0 = cpu_time();
     if (kernel == 0) rla_op_mult(op, 1, x, p->n, y, lm > 1 ? lm : 1);
     if (kernel == 1) rla_op_mult_transpose_add(op, 1, y, lm > 1 ? lm : 1, w, p->n);
     if (kernel == 2) rla_op_sketch_left_local(op, S, out, p->l);
-    t = rla_wtime() - t;
-    if (t < t_best) t_best = t;
+    if (kernel == 3) memset(out, 0, sizeof(double) * (size_t)(p->l * p->n));
+    c0 = cpu_time() - c0;
+    t0 = rla_wtime() - t0;
+    if (t0 < t[0]) t[0] = t0;
+    if (c0 < t[1]) t[1] = c0;
   }
-  MPI_Allreduce(MPI_IN_PLACE, &t_best, 1, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(rla_op_ctx(op)));
-  return t_best;
+  MPI_Allreduce(MPI_IN_PLACE, t, 2, MPI_DOUBLE, MPI_MAX, rla_ctx_comm(rla_op_ctx(op)));
 }
 
 int main(int argc, char **argv)
@@ -108,7 +122,9 @@ int main(int argc, char **argv)
     x[j] = 1.0 / (double)(j + 1);
   if (rank == 0)
     printf("# m %lld n %lld ranks %d, sparse sign l %lld k %lld, best of %lld\n"
-           "# row_nnz nnz spmv_s spmv_t_s sketch_s sketch/spmv\n",
+           "# wall times, then CPU times (cpu_*)\n"
+           "# row_nnz nnz spmv_s spmv_t_s sketch_s zero_s sketch/spmv zero/spmv cpu_spmv_s "
+           "cpu_sketch_s cpu_zero_s cpu_sketch/spmv cpu_zero/spmv\n",
            (long long)p.m, (long long)p.n, rla_ctx_size(ctx), (long long)p.l, (long long)p.k,
            (long long)p.reps);
   list = strdup(p.rows_nnz);
@@ -116,18 +132,19 @@ int main(int argc, char **argv)
     int64_t r = atoll(tok);
     rla_smat A = NULL;
     rla_op op = NULL;
-    double t[3];
+    double t[4][2];
     if (r < 1 || r > p.n || make(ctx, &p, r, &A) || rla_op_create_sparse(A, &op) ||
         rla_op_setup(op, 1)) {
       fprintf(stderr, "bench_sparse_op: %lld nonzeros per row: the matrix failed\n",
               (long long)r);
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    for (int k = 0; k < 3; k++)
-      t[k] = best(op, S, k, &p, x, y, w, out);
+    for (int k = 0; k < 4; k++)
+      best(op, S, k, &p, x, y, w, out, t[k]);
     if (rank == 0)
-      printf("%lld %lld %.6f %.6f %.6f %.1f\n", (long long)r, (long long)rla_smat_nnz(A), t[0],
-             t[1], t[2], t[2] / t[0]);
+      printf("%lld %lld %.6f %.6f %.6f %.6f %.1f %.1f %.6f %.6f %.6f %.1f %.1f\n", (long long)r,
+             (long long)rla_smat_nnz(A), t[0][0], t[1][0], t[2][0], t[3][0], t[2][0] / t[0][0],
+             t[3][0] / t[0][0], t[0][1], t[2][1], t[3][1], t[2][1] / t[0][1], t[3][1] / t[0][1]);
     rla_op_destroy(&op);
     rla_smat_destroy(&A);
   }

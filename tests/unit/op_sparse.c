@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the sparse operator (rla_op_create_sparse): every kernel against the dense
    operator of the same matrix (empty rows and columns, a dense row, an uneven split that gives
-   rank 0 no rows), its sketches against the dense operator's and against a one-rank computation,
+   rank 0 no rows), its sketches against the dense operator's and against a one-rank computation
+   (the sparse sign sketch also with an odd k, short panels and wide stripes),
    the agreed report of a non-finite entry, no allocation once set up, the scaling and Frobenius
    norm of rla_smat, and the errors. */
 #include <float.h>
@@ -377,6 +378,42 @@ static void test_sketches(void)
   rla_ctx_destroy(&self);
 }
 
+/* The sparse sign left sketch's other paths: an odd k (the last hash gives one stripe), k = 8
+   with a sketch panel of 7 columns, stripes wider than 2^16 rows (a hash per stripe): the
+   sparse operator's Omega A against the dense operator's (the sketch's own kernel), summed
+   over the ranks, within the bound of test_sketches with ||Omega||_F = sqrt(M) (each column
+   has k entries +-1/sqrt(k)), taken as 1.001 sqrt(M) for the rounding of 1/sqrt(k). */
+static void test_sign_paths(void)
+{
+  const int64_t ls[] = {150, 33, 140000}, ks[] = {3, 8, 2}, panels[] = {0, 7, 0};
+  int ok = 1;
+  for (int c = 0; c < 3; c++) {
+    const int64_t l = ls[c];
+    struct pair p;
+    rla_sketch S = NULL;
+    double *out[2], bl = 2 * gam((double)M + 8) * 1.001 * sqrt((double)M);
+    pair_make(&p, 1);
+    RLA_ASSERT_OK(rla_sketch_create(rla_test_ctx, &S));
+    RLA_ASSERT_OK(rla_sketch_set_type(S, RLA_SKETCH_SPARSE));
+    RLA_ASSERT_OK(rla_sketch_set_sizes(S, l, M));
+    RLA_ASSERT_OK(rla_sketch_set_seed(S, 9));
+    RLA_ASSERT_OK(rla_sketch_set_sparsity(S, ks[c]));
+    S->panel = panels[c];
+    RLA_ASSERT_OK(rla_sketch_setup(S));
+    for (int t = 0; t < 2; t++) {
+      out[t] = calloc((size_t)(l * N), sizeof(double));
+      RLA_ASSERT_OK(rla_op_sketch_left_local(t ? p.sparse : p.dense, S, out[t], l));
+      sum(out[t], l * N);
+    }
+    ok &= sketches_close(out[0], out[1], 0, l, bl);
+    for (int t = 0; t < 2; t++)
+      free(out[t]);
+    rla_sketch_destroy(&S);
+    pair_free(&p);
+  }
+  RLA_ASSERT_ALL(ok);
+}
+
 /* Once set up, no kernel allocates: counted in a context whose allocations are. */
 static void test_no_allocation(void)
 {
@@ -541,6 +578,7 @@ void rla_test_register(void)
       {"residual pass: sparse against dense", test_residual},
       {"column norms, largest entry, non-finite entries", test_norms_finite},
       {"sketches: against dense and against one rank", test_sketches},
+      {"sparse sign sketch: odd k, short panels, wide stripes", test_sign_paths},
       {"set up, the kernels allocate nothing", test_no_allocation},
       {"rla_smat scaling and Frobenius norm", test_scaling_norm},
       {"errors", test_errors},

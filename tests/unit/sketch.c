@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of the sketch operators: agreement with Omega built from its definition, degenerate
    shapes, the chunked reduction, isometry in expectation, subspace embedding (random and
-   coherent inputs), block aliasing without Dt_i, independence of the rank count, the fast
+   coherent inputs), the sparse sign sketch's second moment of the subspace distortion, block
+   aliasing without Dt_i, independence of the rank count, the fast
    block SRHT path against the reference, left/right consistency, the DCT path, setters after
    setup, reseeding in place, and provoked errors. */
 #include <math.h>
@@ -231,17 +232,48 @@ static void test_definition(void)
   free(got);
 }
 
+/* SplitMix64's output function, as in the definition of the sparse sign sketch */
+static uint64_t splitmix(uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Row (and sign, 1 when negative) of the nonzero of column i in stripe s of a sparse sign
+   sketch (l x n, k nonzeros per column, key from the seed), from the definition in
+   src/sketch/impls/sparse.c. */
+static int64_t sparse_row(uint64_t key, int64_t l, int64_t k, int64_t i, int64_t s, int *neg)
+{
+  const uint64_t gamma = 0x9e3779b97f4a7c15ULL;
+  int64_t r0 = s * l / k, w = (s + 1) * l / k - r0;
+  if ((l + k - 1) / k > 65536) {
+    unsigned __int128 x =
+        (unsigned __int128)splitmix(key + ((uint64_t)(i * k + s) + 1) * gamma) * (uint64_t)w;
+    *neg = (int)((uint64_t)x >> 63);
+    return r0 + (int64_t)(x >> 64);
+  }
+  uint64_t h = splitmix(key + ((uint64_t)(i * ((k + 1) / 2) + s / 2) + 1) * gamma);
+  uint64_t x = (s % 2 ? h & 0xffffffffu : h >> 32) * (uint64_t)w;
+  *neg = (int)(x >> 31 & 1);
+  return r0 + (int64_t)(x >> 32);
+}
+
 /* Sparse sign: Omega extracted column by column (apply to the identity) has exactly k
-   nonzeros +-1/sqrt(k) per column; k is clamped to l. Applied to the identity, the products with
-   1 and the sums with zeros are exact, so each nonzero is the library's 1/sqrt(k) as rounded:
-   two roundings from the exact value, at most eps / sqrt(k) from the test's. */
+   nonzeros +-1/sqrt(k) per column, one in each stripe of rows, at the row and with the sign of
+   the definition (sparse_row); k is clamped to l. Cases: k clamped (l = 5), odd k (the last
+   hash gives one stripe), stripes wider than 2^16 (a hash per stripe). Applied to the identity,
+   the products with 1 and the sums with zeros are exact, so each nonzero is the library's
+   1/sqrt(k) as rounded: two roundings from the exact value, at most eps / sqrt(k) from the
+   test's. */
 static void test_sparse_structure(void)
 {
-  const int64_t n = 50, ls[] = {16, 5}, ks[] = {8, 8};
+  const int64_t ns[] = {50, 50, 50, 12}, ls[] = {16, 5, 1021, 140000}, ks[] = {8, 8, 3, 2};
+  const uint64_t seed = 7, key = rla_rng_bits(rla_rng_make(seed, RLA_RNG_SKETCH_SPARSE), 0, 0);
   int ok = 1;
-  for (int c = 0; c < 2; c++) {
-    const int64_t l = ls[c], k = ks[c] < l ? ks[c] : l;
-    rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, 7);
+  for (int c = 0; c < 4; c++) {
+    const int64_t n = ns[c], l = ls[c], k = ks[c] < l ? ks[c] : l;
+    rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, seed);
     double *eye = calloc((size_t)(n * n), sizeof(double)), *om = malloc(sizeof(double) * l * n);
     RLA_ASSERT_OK(rla_sketch_set_sparsity(S, ks[c]));
     for (int64_t i = 0; i < n; i++)
@@ -257,6 +289,11 @@ static void test_sparse_structure(void)
         }
       }
       ok &= nz == k;
+      for (int64_t s = 0; s < k; s++) {
+        int neg;
+        int64_t r = sparse_row(key, l, k, i, s, &neg);
+        ok &= r >= s * l / k && r < (s + 1) * l / k && (om[r + i * l] < 0) == neg;
+      }
     }
     free(eye);
     free(om);
@@ -482,6 +519,76 @@ static void test_subspace_embedding(void)
   RLA_ASSERT_ALL(ok);
   free(q);
   free(e);
+  free(w);
+}
+
+static int verbose(void)
+{
+  return getenv("RLA_TEST_VERBOSE") != NULL && rla_ctx_rank(rla_test_ctx) == 0;
+}
+
+/* The distortion of a random subspace, against the second moment the construction has
+   exactly (src/sketch/impls/sparse.c): for an orthonormal n x d Q with rows q_i and
+   M = Q^T Omega^T Omega Q - I, the diagonal of Omega^T Omega is exactly 1 (k nonzeros 1/k at
+   distinct rows), so M = sum_{i != i'} G_ii' q_i q_i'^T with G_ii' = (1/k) sum_s sigma_si
+   sigma_si' [the two share their row of stripe s]. The signs are independent with mean zero,
+   so E G_ii' G_jj' = 0 unless {j, j'} = {i, i'}, and E G_ii'^2 = c = sum_s w_s^-1 / k^2 (two
+   columns share their row of stripe s with probability 1 / w_s); summing c (||q_i||^2
+   ||q_i'||^2 + (q_i . q_i')^2) over i != i': E ||M||_F^2 = c (d^2 + d - 2 sum_i ||q_i||^4).
+   ||M||_2 <= ||M||_F bounds the spectral distortion (singular values of Omega Q within
+   sqrt(1 -+ ||M||_2)). A construction whose rows are not uniform in their stripes, or that
+   correlates the rows or signs of different columns, makes two columns collide more often and
+   raises the mean: the mean of ||M||_F^2 over 200 seeds must lie within four standard errors
+   (estimated from the samples; a finite variance, ||M||_F^2 <= (k n)^2) of its expectation,
+   which by the central limit theorem fails with probability about 2 Phi(-4) = 6e-5 for the
+   fixed seeds; the hash's rows and signs, uniform up to a relative 2^-16 (stripes of at most
+   2^16 rows), move the expectation by less than 1e-4 of itself. Shape: n = 4096, d = 50 and the
+   l = 20 (d + 1) = 1020 rows rla-lsq's accurate method takes for it, k = 8. The largest
+   spectral distortion over the seeds is printed in verbose runs. */
+static void test_subspace_second_moment(void)
+{
+  const int64_t n = 4096, d = 50, l = 1020, k = 8, nseeds = 200;
+  double *q = orthonormal(n, d, 77), *w = malloc(sizeof(double) * (size_t)(l * d));
+  double lev4 = 0.0, c = 0.0, expect;
+  double sum = 0.0, sum2 = 0.0, mean, se, worst = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    double r2 = 0.0;
+    for (int64_t j = 0; j < d; j++)
+      r2 += q[i + j * n] * q[i + j * n];
+    lev4 += r2 * r2;
+  }
+  for (int64_t s = 0; s < k; s++)
+    c += 1.0 / (double)((s + 1) * l / k - s * l / k);
+  c /= (double)(k * k);
+  expect = c * ((double)(d * d + d) - 2.0 * lev4);
+  for (int64_t t = 0; t < nseeds; t++) {
+    rla_sketch S = make_sketch(rla_test_ctx, RLA_SKETCH_SPARSE, l, n, 0, 3000 + (uint64_t)t);
+    double f = 0.0, smin, smax;
+    RLA_ASSERT_OK(rla_sketch_set_sparsity(S, k));
+    RLA_ASSERT_OK(rla_sketch_apply_left_local(S, 0, n, d, q, n, w, l));
+    for (int64_t a = 0; a < d; a++)
+      for (int64_t b = 0; b <= a; b++) {
+        double g = 0.0;
+        for (int64_t r = 0; r < l; r++)
+          g += w[r + a * l] * w[r + b * l];
+        g -= a == b ? 1.0 : 0.0;
+        f += (a == b ? 1.0 : 2.0) * g * g;
+      }
+    sum += f;
+    sum2 += f * f;
+    extreme_sv(w, l, d, &smin, &smax);
+    worst = fmax(worst, fmax(smax * smax - 1.0, 1.0 - smin * smin));
+    rla_sketch_destroy(&S);
+  }
+  mean = sum / (double)nseeds;
+  se = sqrt((sum2 / (double)nseeds - mean * mean) / (double)(nseeds - 1));
+  if (verbose() || !(fabs(mean - expect) <= 4.0 * se))
+    fprintf(stderr,
+            "sparse sign, n %lld d %lld l %lld k %lld: mean ||M||_F^2 %.4f (expected %.4f, "
+            "standard error %.4f); largest ||M||_2 %.3f\n",
+            (long long)n, (long long)d, (long long)l, (long long)k, mean, expect, se, worst);
+  RLA_ASSERT_ALL(fabs(mean - expect) <= 4.0 * se);
+  free(q);
   free(w);
 }
 
@@ -950,6 +1057,8 @@ void rla_test_register(void)
   CU_add_test(s, "reduction in chunks", test_large_reduction);
   CU_add_test(s, "isometry in expectation", test_isometry_in_expectation);
   CU_add_test(s, "subspace embedding, random and coherent", test_subspace_embedding);
+  CU_add_test(s, "sparse sign: second moment of the subspace distortion",
+              test_subspace_second_moment);
   CU_add_test(s, "spikes keep their norm", test_spikes_exact);
   CU_add_test(s, "block aliasing without Dt_i", test_block_signs_needed);
   CU_add_test(s, "independent of the rank count", test_rank_independence);

@@ -8,11 +8,16 @@
    communication (the callers reduce the n-vectors).
    Sketches take Omega's entries from the sketch's own generators (sketch_impl.h), so they equal
    the sketch's kernels applied to the dense rows of A, to rounding:
-   - sparse sign (Clarkson and Woodruff, STOC 2013; Meng and Mahoney, STOC 2013): each row i of A
-     is added with its k signs into the k rows of Omega A that column i of Omega has, 2 k nnz
-     flops and k lm sampled entries; A Omega^T adds each nonzero a_ij into the k columns of row i
-     of Y that column j of Omega has, 2 k nnz flops and k n sampled entries (Omega's columns in
-     the sketch's panels; a cursor per row walks the row through the panels).
+   - sparse sign (Clarkson and Woodruff, STOC 2013; Meng and Mahoney, STOC 2013; one nonzero per
+     stripe of rows, src/sketch/impls/sparse.c): Omega A goes by columns of A, through a
+     transposed copy of the local rows made in the workspace (12 bytes per nonzero, reserved by
+     rla_op_setup): column j of the output is cleared, receives a_ij Omega(:, i) for the
+     nonzeros of column j with Omega's column generated there (k / 2 hashes), and is complete
+     while in cache, so the output is written once and nothing is read at random outside it:
+     2 k nnz flops, k nnz / 2 hashes, O(nnz + n) words moved besides the l n of the output.
+     A Omega^T adds each nonzero a_ij into the k columns of row i of Y that column j of Omega
+     has, 2 k nnz flops and k n generated entries (Omega's columns in the sketch's panels; a
+     cursor per row walks the row through the panels).
    - Gaussian (Halko, Martinsson and Tropp, SIAM Rev. 2011, Sec. 4.1): Omega A adds
      a_ij Omega(:, i) into column j of the output, generated for 4 rows (one Philox counter) and
      GAUSS_ROWS rows of Omega at a time: 2 l nnz flops, l lm normal values; A Omega^T generates
@@ -209,6 +214,15 @@ static rla_err sparse_norm_max(rla_op op, double *nrm)
   return RLA_SUCCESS;
 }
 
+/* Doubles of the sparse sign left sketch's transposed copy of the local rows: their nonzeros
+   by column (values, n + 1 column offsets, 32-bit row indices). */
+static int64_t csc_doubles(rla_op op)
+{
+  struct sparse *s = op->data;
+  int64_t nnz = rla_smat_local_nnz(s->A);
+  return nnz + op->n + 1 + (nnz + 1) / 2;
+}
+
 /* Workspace: the Gaussian right sketch's transposed block of Omega (n x kb and its stage, kb up
    to min(nv, PANEL): the solvers set up for l vectors before A Omega^T), which also holds the
    block SRHT's row panels (r x n); at least one column of the local rows for the block SRHT's
@@ -217,7 +231,7 @@ static rla_err sparse_norm_max(rla_op op, double *nrm)
 static int64_t sparse_work_doubles(rla_op op, int64_t nv)
 {
   return max64(max64(op->lm, (op->n + GAUSS_STAGE) * min64(nv, PANEL)),
-               2 * GAUSS_GROUP * GAUSS_ROWS);
+               max64(2 * GAUSS_GROUP * GAUSS_ROWS, csc_doubles(op)));
 }
 
 /* Vectors of length len the workspace holds (at most PANEL); RLA_ERR_ARG when not one. */
@@ -238,22 +252,77 @@ static inline int64_t next_below(const struct csr *c, int64_t *cursor, int64_t i
   return k;
 }
 
-/* Omega A for the sparse sign sketch: row i of A into the k rows of column row0 + i of Omega */
-static void sign_left(rla_op op, rla_sketch S, double *out, int64_t ldo)
+/* The local rows [t0, t0 + p) by column in the workspace: column j's nonzeros are
+   val[e], at row t0 + row[e], for e in [end[j - 1], end[j]) (end[-1] = 0), rows increasing. */
+static void csc_build(const struct csr *c, double *work, int64_t t0, int64_t p, double **val,
+                      int64_t **end, int32_t **row)
+{
+  const int64_t nnz = c->rp[c->lm];
+  int64_t *next = (int64_t *)(work + nnz);
+  *val = work;
+  *row = (int32_t *)(next + c->n + 1);
+  memset(next, 0, sizeof(int64_t) * (size_t)(c->n + 1));
+  for (int64_t e = c->rp[t0]; e < c->rp[t0 + p]; e++)
+    next[c->ci[e] + 1]++;
+  for (int64_t j = 0; j < c->n; j++)
+    next[j + 1] += next[j];
+  for (int64_t t = 0; t < p; t++)
+    for (int64_t e = c->rp[t0 + t]; e < c->rp[t0 + t + 1]; e++) {
+      int64_t q = next[c->ci[e]]++;
+      (*row)[q] = (int32_t)t;
+      (*val)[q] = c->v[e];
+    }
+  *end = next; /* each offset has moved to the end of its column */
+}
+
+/* Column j of Omega A: o (cleared first when clear is set) += a_ij Omega(:, row0 + i) for the
+   nonzeros of column j of the local rows, [e0, e1) of the transposed copy; k is g->k, a
+   constant in the calls of the common k for the compiler. */
+static inline __attribute__((always_inline)) void
+sign_column(const rla_sparse_gen *g, int64_t k, int64_t row0, const int32_t *row, const double *val,
+            int64_t e0, int64_t e1, double v, uint32_t *code, double *o)
+{
+  for (int64_t e = e0; e < e1; e++) {
+    if (!g->wide && k % 2 == 0) {
+      rla_sketch_sparse_axpy(g, k, row0 + row[e], v * val[e], o);
+    } else {
+      rla_sketch_sparse_column(g, row0 + row[e], code);
+      rla_sketch_sparse_add(o, code, k, v * val[e]);
+    }
+  }
+}
+
+/* Omega A for the sparse sign sketch, by columns of A: column j of the output is cleared and
+   receives a_ij times column row0 + i of Omega for the nonzeros of column j, generated there
+   (k / 2 hashes), so that the output column stays in cache while it is formed and the output is
+   written once; no table of Omega's columns is read at random. */
+static rla_err sign_left(rla_op op, rla_sketch S, double *out, int64_t ldo, int64_t l)
 {
   struct csr c = csr_of(op);
+  rla_sparse_gen g;
+  uint32_t *code;
+  double v;
+  RLA_CHECK(op->ctx, op->work_len >= csc_doubles(op), RLA_ERR_ARG,
+            "Omega A: the sparse operator is not set up (call rla_op_setup)");
+  rla_sketch_sparse_info(S, &g, &v, &code);
+  if (c.lm == 0) zero(out, l, c.n, ldo);
   for (int64_t t0 = 0, p; t0 < c.lm; t0 += p) {
-    const int32_t *pos;
-    const double *val;
-    int64_t k;
-    p = rla_sketch_sparse_columns(S, c.row0 + t0, c.lm - t0, &pos, &val, &k);
-    for (int64_t t = 0; t < p; t++)
-      for (int64_t e = c.rp[t0 + t]; e < c.rp[t0 + t + 1]; e++) {
-        double *o = out + (int64_t)c.ci[e] * ldo, x = c.v[e];
-        for (int64_t q = 0; q < k; q++)
-          o[pos[t * k + q]] += val[t * k + q] * x;
-      }
+    double *val;
+    int64_t *end;
+    int32_t *row;
+    p = min64(c.lm - t0, INT32_MAX);
+    csc_build(&c, op->work, t0, p, &val, &end, &row);
+    for (int64_t j = 0; j < c.n; j++) {
+      double *o = out + j * ldo;
+      int64_t e0 = j > 0 ? end[j - 1] : 0;
+      if (t0 == 0) memset(o, 0, sizeof(double) * (size_t)l);
+      if (g.k == 8)
+        sign_column(&g, 8, c.row0 + t0, row, val, e0, end[j], v, code, o);
+      else
+        sign_column(&g, g.k, c.row0 + t0, row, val, e0, end[j], v, code, o);
+    }
   }
+  return RLA_SUCCESS;
 }
 
 /* A Omega^T for the sparse sign sketch: a_ij into the k columns of row i that column j of Omega
@@ -261,19 +330,22 @@ static void sign_left(rla_op op, rla_sketch S, double *out, int64_t ldo)
 static void sign_right(rla_op op, rla_sketch S, double *y, int64_t ldy)
 {
   struct csr c = csr_of(op);
-  int64_t *cursor = ((struct sparse *)op->data)->cursor;
+  int64_t *cursor = ((struct sparse *)op->data)->cursor, k;
+  rla_sparse_gen g;
+  uint32_t *scratch;
+  double v;
   if (c.lm == 0) return;
+  rla_sketch_sparse_info(S, &g, &v, &scratch);
+  k = g.k;
   memcpy(cursor, c.rp, sizeof(int64_t) * (size_t)c.lm);
   for (int64_t j0 = 0, p; j0 < c.n; j0 += p) {
-    const int32_t *pos;
-    const double *val;
-    int64_t k;
-    p = rla_sketch_sparse_columns(S, j0, c.n - j0, &pos, &val, &k);
+    const uint32_t *code;
+    p = rla_sketch_sparse_panel(S, j0, c.n - j0, &code);
     for (int64_t i = 0; i < c.lm; i++)
       for (int64_t e; (e = next_below(&c, cursor, i, j0 + p)) >= 0;) {
-        int64_t t = c.ci[e] - j0;
+        const uint32_t *ct = code + (c.ci[e] - j0) * k;
         for (int64_t q = 0; q < k; q++)
-          y[i + (int64_t)pos[t * k + q] * ldy] += val[t * k + q] * c.v[e];
+          y[i + (int64_t)(ct[q] >> 1) * ldy] += (ct[q] & 1 ? -v : v) * c.v[e];
       }
   }
 }
@@ -394,11 +466,9 @@ static rla_err sparse_sketch_left(rla_op op, rla_sketch S, double *out, int64_t 
   RLA_CHECK(ctx, S->type != RLA_SKETCH_GAUSSIAN || op->work_len >= 2 * GAUSS_GROUP * GAUSS_ROWS,
             RLA_ERR_ARG, "Omega A: the sparse operator is not set up (call rla_op_setup)");
   if (S->type == RLA_SKETCH_SRHT && op->lm > 0) return srht_left(op, S, out, ldo);
+  if (S->type == RLA_SKETCH_SPARSE) return sign_left(op, S, out, ldo, l);
   zero(out, l, op->n, ldo);
-  if (S->type == RLA_SKETCH_SPARSE)
-    sign_left(op, S, out, ldo);
-  else if (S->type == RLA_SKETCH_GAUSSIAN)
-    gauss_left(op, S, out, ldo, l);
+  if (S->type == RLA_SKETCH_GAUSSIAN) gauss_left(op, S, out, ldo, l);
   return RLA_SUCCESS;
 }
 
