@@ -14,9 +14,18 @@
    Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D P P^T D x
    (rla_lsq_precond_apply_transpose, then rla_lsq_precond_apply), that is D R^-1 R^-T D x, or
    D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
-   Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus
-   2 l d^2 flops on rank 0 (d^3 more, replicated, with the SVD) and a broadcast of d^2 words;
-   every apply is 2 d^2 replicated flops and one allgather of d words. */
+   The sketch is formed through A's rla operator (op_mat.c), each rank its own rows: a dense A
+   in place (the block SRHT by default); an AIJ A (MATSEQAIJ, MATMPIAIJ) from its CSR blocks,
+   copied once into an rla_smat for the sketch alone, with the sparse sign sketch by default
+   (-pc_rlasketch_sketch_type chooses another): 2 k nnz / P flops, k = 8; any other type
+   (MATSHELL among them) from d MatMults with columns of the identity. No m x d array is
+   formed for AIJ or other types.
+   Cost: setup is that sketch, one reduction of l d words to rank 0, 2 l d^2 flops on rank 0
+   (d^3 more, replicated, with the SVD) and a broadcast of d^2 words; memory l d words on
+   rank 0 and l d per rank for its part, plus for AIJ the O(nnz / P) copy while it sketches.
+   Every apply is 2 d^2 replicated flops and one allgather of d words.
+   Events: RLASketch (this rank's part of the sketch), RLAFactor (its reduction and the
+   factorization), RLAApply. */
 #include <math.h>
 #include <string.h>
 
