@@ -152,8 +152,10 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
   PetscCall(MatGetSize(Amat, &m, &d));
   PetscCall(PetscMalloc1(d, &x));
   ksp->its = 0;
-  if (method == RLA_LSQ_DIRECT) PetscCall(solve_dense_copy(ksp, Amat, x, &info, &err));
-  else PetscCall(solve_operator(ksp, Amat, x, &info, &err));
+  if (method == RLA_LSQ_DIRECT)
+    PetscCall(solve_dense_copy(ksp, Amat, x, &info, &err));
+  else
+    PetscCall(solve_operator(ksp, Amat, x, &info, &err));
   if (!err) {
     s->info = info;
     s->residual_norm = info.residual_norm[0];
@@ -166,7 +168,8 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
     PetscCall(VecRestoreArray(ksp->vec_sol, &xa));
   }
   PetscCall(PetscFree(x));
-  PetscCheck(!err, comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", rla_ctx_error_message(s->ctx));
+  PetscCheck(!err, comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s",
+             rla_ctx_error_message(s->ctx));
   /* iterations: the passes A^T (A v) after the start, one per estimate of the history (CG steps
      and the refinement's residual evaluations); none for the one-shot methods */
   ksp->its = s->info.nhistory > 0 ? (PetscInt)s->info.nhistory - 1 : 0;
@@ -220,15 +223,16 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
                                    value_of(s, "tol").r, (long long)value_of(s, "max-iterations").i,
                                    rank_tol, rank_tol < 0.0 ? " (default 30 sqrt(d) eps)" : ""));
   if (!s->solved) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer,
-                                   "  last solve: %" PetscInt_FMT " x %" PetscInt_FMT
-                                   ", sketch %s%s, sketch rows %" PetscInt_FMT ", rank %" PetscInt_FMT "%s\n",
-                                   (PetscInt)in->m, (PetscInt)in->d,
-                                   in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_names[in->sketch_type],
-                                   in->method != RLA_LSQ_DIRECT && in->sketch_type != (rla_sketch_type)value_of(s, "sketch").i
-                                     ? " (the AIJ default)" : "",
-                                   (PetscInt)in->sketch_rows,
-                                   (PetscInt)in->rank, in->truncated ? " (truncated)" : ""));
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer,
+      "  last solve: %" PetscInt_FMT " x %" PetscInt_FMT ", sketch %s%s, sketch rows %" PetscInt_FMT
+      ", rank %" PetscInt_FMT "%s\n",
+      (PetscInt)in->m, (PetscInt)in->d,
+      in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_names[in->sketch_type],
+      in->method != RLA_LSQ_DIRECT && in->sketch_type != (rla_sketch_type)value_of(s, "sketch").i
+          ? " (the AIJ default)"
+          : "",
+      (PetscInt)in->sketch_rows, (PetscInt)in->rank, in->truncated ? " (truncated)" : ""));
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "  iterations %" PetscInt_FMT ", refinements %" PetscInt_FMT
                                    ", passes over A %" PetscInt_FMT ", %s\n",

@@ -51,7 +51,7 @@ struct mat_op {
   do {                                                                                             \
     PetscErrorCode mat_err_ = (expr);                                                              \
     if (mat_err_)                                                                                  \
-      return rla_error_set((op)->ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,                  \
+      return rla_error_set((op)->ctx, RLA_ERR_LIB, __func__, __FILE__, __LINE__,                   \
                            "PETSc error %d in %s", (int)mat_err_, #expr);                          \
   } while (0)
 
@@ -78,15 +78,16 @@ static PetscErrorCode product(Mat A, PetscBool transpose, Vec vin, const double 
   PetscFunctionBegin;
   PetscCall(VecPlaceArray(vin, in));
   PetscCall(VecPlaceArray(vout, out));
-  if (transpose) PetscCall(MatMultTranspose(A, vin, vout));
-  else PetscCall(MatMult(A, vin, vout));
+  if (transpose)
+    PetscCall(MatMultTranspose(A, vin, vout));
+  else
+    PetscCall(MatMult(A, vin, vout));
   PetscCall(VecResetArray(vout));
   PetscCall(VecResetArray(vin));
   PetscFunctionReturn(0);
 }
 
-static rla_err mat_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, double *y,
-                        int64_t ldy)
+static rla_err mat_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, double *y, int64_t ldy)
 {
   struct mat_op *s = op->data;
   if (s->phase == PHASE_FACTOR) MAT_CALL(op, phase_to(s, PHASE_ITERATE));

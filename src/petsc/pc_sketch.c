@@ -143,9 +143,9 @@ static PetscErrorCode sketch_and_factor(PC_RlaSketch *s, MPI_Comm comm, Mat A)
   PetscCallMPI(MPI_Reduce(part, sa, (int)(s->l * s->d), MPI_DOUBLE, MPI_SUM, 0, comm));
   PetscCall(PetscFree(part));
   RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_lsq_precond_create(s->ctx, &s->P)));
-  RLA_PETSC_CALL(comm, s->ctx,
-                 rla_ctx_agree(s->ctx, rla_lsq_precond_set_rank_tol(s->P, s->rank_tol,
-                                                                     (int)s->force_svd)));
+  RLA_PETSC_CALL(
+      comm, s->ctx,
+      rla_ctx_agree(s->ctx, rla_lsq_precond_set_rank_tol(s->P, s->rank_tol, (int)s->force_svd)));
   RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_setup_sketch(s->P, s->l, s->d, sa, s->l));
   PetscCall(PetscFree(sa));
   RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_get_info(s->P, NULL, &rank_kept, &svd, &kappa));
@@ -327,11 +327,13 @@ static PetscErrorCode PCView_RlaSketch(PC pc, PetscViewer viewer)
   if (!ascii) PetscFunctionReturn(0);
   int n;
   const rla_option_desc *desc = rla_sketch_options(&n);
-  rla_sketch_type type = (rla_sketch_type)rla_petsc_option_value(desc, n, s->options, "sketch-type").i;
+  rla_sketch_type type =
+      (rla_sketch_type)rla_petsc_option_value(desc, n, s->options, "sketch-type").i;
   if (pc->setupcalled && s->d > 0) type = s->type;
   PetscCall(PetscViewerASCIIPrintf(
       viewer, "  rla sketch: %s%s, oversample %g, seed %lld\n", rla_sketch_type_names[type],
-      pc->setupcalled && s->d > 0 && !s->type_set && type == RLA_SKETCH_SPARSE ? " (AIJ default)" : "",
+      pc->setupcalled && s->d > 0 && !s->type_set && type == RLA_SKETCH_SPARSE ? " (AIJ default)"
+                                                                               : "",
       (double)s->oversample, (long long)rla_petsc_option_value(desc, n, s->options, "seed").i));
   if (!pc->setupcalled || s->d == 0) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "  not set up\n"));

@@ -94,8 +94,10 @@ int main(int argc, char **argv)
   }
 
   if (shell) PetscCall(shell_over(A, &K));
-  if (!strcmp(pkind, "normal")) PetscCall(MatCreateNormal(K ? K : A, &P));
-  else if (!strcmp(pkind, "normalh")) PetscCall(MatCreateNormalHermitian(K ? K : A, &P));
+  if (!strcmp(pkind, "normal"))
+    PetscCall(MatCreateNormal(K ? K : A, &P));
+  else if (!strcmp(pkind, "normalh"))
+    PetscCall(MatCreateNormalHermitian(K ? K : A, &P));
   else if (!strcmp(pkind, "other"))
     PetscCall(MatCreateConstantDiagonal(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, d, d, 1.0, &P));
   else PetscCheck(!strcmp(pkind, "a"), PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-pmat a|normal|normalh|other");

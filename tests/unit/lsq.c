@@ -1395,8 +1395,10 @@ struct seen {
 static void record(void *ctx, int64_t k, double estimate)
 {
   struct seen *s = ctx;
-  if (k != s->n || s->n >= 600) s->bad++;
-  else s->est[s->n] = estimate;
+  if (k != s->n || s->n >= 600)
+    s->bad++;
+  else
+    s->est[s->n] = estimate;
   s->n++;
 }
 
@@ -1426,7 +1428,8 @@ static void test_monitor(void)
   RLA_ASSERT_OK(rla_lsq_set_monitor(L, record, &seen));
   RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x1, d, &info));
   ok &= seen.bad == 0 && seen.n == nh0 && info.nhistory == nh0;
-  ok &= memcmp(x0, x1, sizeof(x0)) == 0 && memcmp(seen.est, hist0, sizeof(double) * (size_t)nh0) == 0;
+  ok &=
+      memcmp(x0, x1, sizeof(x0)) == 0 && memcmp(seen.est, hist0, sizeof(double) * (size_t)nh0) == 0;
   RLA_ASSERT_OK(rla_lsq_set_monitor(L, NULL, NULL));
   RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x1, d, &info));
   ok &= seen.n == nh0;
