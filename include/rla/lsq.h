@@ -207,6 +207,18 @@ rla_err rla_lsq_set_max_iterations(rla_lsq L, int64_t max_iterations);
    eps sqrt(d) sigma_1, so smaller singular values are indistinguishable from zero). */
 rla_err rla_lsq_set_rank_tol(rla_lsq L, double rank_tol);
 
+/* Called by the accurate method for every backward-error estimate of the first right-hand side,
+   as it is made (the entries of rla_lsq_info.history, in order): k is its index (0: the
+   sketch-and-solve start; then one per CG step and one per refinement step's recomputed
+   residual) and estimate its value. Called on every rank with the same values; it must not
+   call the solver. */
+typedef void (*rla_lsq_monitor)(void *ctx, int64_t k, double estimate);
+
+/* Set (or, with NULL, remove) the monitor of the next solves; ctx is borrowed and passed to it.
+   Local (the same on every rank). Does not undo a setup and does not change any result.
+   Errors: RLA_ERR_ARG (NULL solver). */
+rla_err rla_lsq_set_monitor(rla_lsq L, rla_lsq_monitor monitor, void *ctx);
+
 /* The operator A (m x d, m >= d) of the next solves.
    Local (call it on every rank with the same operator). A: borrowed; it must outlive the
    solver's use of it (until another set_operator, or destroy); the solver reserves the

@@ -64,6 +64,14 @@ rla_err rla_lsq_destroy(rla_lsq *L)
   return RLA_SUCCESS;
 }
 
+rla_err rla_lsq_set_monitor(rla_lsq L, rla_lsq_monitor monitor, void *ctx)
+{
+  CHECK_SOLVER(L);
+  L->monitor = monitor;
+  L->monitor_ctx = ctx;
+  return RLA_SUCCESS;
+}
+
 const char *rla_lsq_method_name(rla_lsq_method method)
 {
   return rla_enum_name(rla_lsq_method_names, NMETHODS, (int)method);

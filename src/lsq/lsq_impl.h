@@ -95,6 +95,8 @@ struct rla_lsq_s {
   int64_t *rhs_iterations;
   int *rhs_converged;
   double *history; /* max_iterations + refinement steps + 1 entries, see rla_lsq_info */
+  rla_lsq_monitor monitor; /* rla_lsq_set_monitor */
+  void *monitor_ctx;
   int64_t history_cap;
 };
 

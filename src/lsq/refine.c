@@ -279,6 +279,14 @@ static void list_active(refine_ws *w)
     if (w->status[j] == 0) w->cols[w->na++] = j;
 }
 
+/* The first right-hand side's estimate est into the history, and to the monitor. */
+static void record_history(rla_lsq L, rla_lsq_info *info, double est)
+{
+  if (info->nhistory >= L->history_cap) return;
+  L->history[info->nhistory++] = est;
+  if (L->monitor) L->monitor(L->monitor_ctx, info->nhistory - 1, est);
+}
+
 /* Test of right-hand side j (jj-th active) at refinement step `step`, from the reduced residual
    pass in w->buf: the backward-error estimate, the best iterate, the stopping decision, and the
    start of its CG (dz = 0, s = p = c = P^T g^). */
@@ -310,7 +318,7 @@ static rla_err refine_test(rla_lsq L, const lsq_problem *pb, const lsq_factor *F
         rn == 0.0 ? 0.0 : kw_estimate_qr(w->rmu + j * d * d, d, g, w->vec, w->fac[j], w->ahat_fro);
   }
   if (w->rhs_norm[j] == 0.0 || k == 0) est = 0.0; /* x = 0 is the minimum-norm solution */
-  if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est;
+  if (j == 0) record_history(L, info, est);
   if (est <= w->best_est[j] || est <= L->tol) {
     w->best_est[j] = est;
     w->best_rn[j] = rn;
@@ -427,7 +435,7 @@ static void cg_update(rla_lsq L, const lsq_factor *F, refine_ws *w, int step, in
     w->nlanczos++;
   }
   est_in = cg_estimate(F, w, j);
-  if (j == 0 && info->nhistory < L->history_cap) L->history[info->nhistory++] = est_in;
+  if (j == 0) record_history(L, info, est_in);
   if (est_in <= 0.5 * L->tol || rho_new == 0.0 ||
       (step == 0 && update <= RLA_EPS * (w->sigma1 * w->xn[j] + 0.04 * w->kappa * w->rn[j])))
     w->cg_on[j] = 0;

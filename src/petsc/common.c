@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers of the PETSc plugin: rla objects' options as PETSc options, finding A behind the PC
-   operators, sketching a PETSc Mat by its local rows, and copying rows of a Mat and a Vec into
-   another row distribution.
-   Sketch cost: the sketch operator's flops on the local rows (densified by panels for sparse
-   storage, so an AIJ A costs as much as a dense one) and one allreduce of l d words. */
+   operators, and copying rows of a Mat and a Vec into another row distribution (for the direct
+   method alone, which needs A dense: m d / P words per rank). */
 #include <string.h>
 
 #include "plugin_impl.h"
 
-
-#define PANEL_BYTES (4u << 20) /* about 4 MiB of densified rows per panel */
 
 /* one option of desc: its PETSc name, then the PETSc read with the current value as default */
 static PetscErrorCode read_option(PetscOptionItems *PetscOptionsObject, const char *prefix,
@@ -124,74 +120,6 @@ PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, 
              who, m, d);
   PetscCheck(d > 0, PetscObjectComm((PetscObject)*A), PETSC_ERR_ARG_SIZ,
              "%s: A has no columns", who);
-  PetscFunctionReturn(0);
-}
-
-/* sketch the local rows [0, nrows) of a column-major array (leading dimension lda) whose first
-   row is the global row row0, accumulating into acc (l x d); part is l x d scratch */
-static void sketch_panel(rla_sketch S, PetscInt row0, PetscInt nrows, PetscInt d,
-                         const double *a, PetscInt lda, PetscInt l, double *part, double *acc,
-                         rla_err *err)
-{
-  if (*err || nrows == 0) return;
-  *err = rla_sketch_apply_left_local(S, row0, nrows, d, a, lda, part, l);
-  if (!*err)
-    for (PetscInt i = 0; i < l * d; i++)
-      acc[i] += part[i];
-}
-
-PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l, double *sa)
-{
-  MPI_Comm comm = PetscObjectComm((PetscObject)A);
-  PetscBool dense;
-  PetscInt m, d, rstart, rend;
-  double *part = NULL, *acc = NULL;
-  rla_err err = RLA_SUCCESS;
-
-  PetscFunctionBegin;
-  PetscCall(MatGetSize(A, &m, &d));
-  PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
-  PetscCheck((double)l * (double)d <= 2147483647.0, comm, PETSC_ERR_SUP,
-             "the %" PetscInt_FMT " x %" PetscInt_FMT
-             " sketch exceeds the 2^31 entries of one MPI reduction: lower the oversampling",
-             l, d);
-  PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &dense, MATMPIDENSE, MATSEQDENSE, ""));
-  PetscCall(PetscCalloc2((size_t)l * d, &part, (size_t)l * d, &acc));
-  if (dense) {
-    const PetscScalar *a;
-    PetscInt lda;
-    PetscCall(MatDenseGetLDA(A, &lda));
-    PetscCall(MatDenseGetArrayRead(A, &a));
-    sketch_panel(S, rstart, rend - rstart, d, a, lda, l, part, acc, &err);
-    PetscCall(MatDenseRestoreArrayRead(A, &a));
-  } else {
-    PetscInt rows = (PetscInt)(PANEL_BYTES / (sizeof(double) * (size_t)d)), b;
-    double *panel;
-    b = (PetscInt)rla_sketch_get_block_size(S);
-    if (rows < 1) rows = 1;
-    if (b > 0 && rows > b) rows -= rows % b; /* whole SRHT blocks where the panel allows */
-    if (rows > rend - rstart) rows = rend - rstart > 0 ? rend - rstart : 1;
-    PetscCall(PetscCalloc1((size_t)rows * d, &panel));
-    for (PetscInt p0 = rstart; p0 < rend; p0 += rows) {
-      PetscInt np = rend - p0 < rows ? rend - p0 : rows;
-      memset(panel, 0, sizeof(double) * (size_t)rows * d);
-      for (PetscInt i = 0; i < np; i++) {
-        const PetscInt *cols;
-        const PetscScalar *vals;
-        PetscInt nc;
-        PetscCall(MatGetRow(A, p0 + i, &nc, &cols, &vals));
-        for (PetscInt k = 0; k < nc; k++)
-          panel[i + cols[k] * np] = vals[k];
-        PetscCall(MatRestoreRow(A, p0 + i, &nc, &cols, &vals));
-      }
-      sketch_panel(S, p0, np, d, panel, np, l, part, acc, &err);
-    }
-    PetscCall(PetscFree(panel));
-  }
-  err = rla_ctx_agree(ctx, err);
-  if (!err) PetscCallMPI(MPI_Reduce(acc, sa, (int)(l * d), MPI_DOUBLE, MPI_SUM, 0, comm));
-  PetscCall(PetscFree2(part, acc));
-  RLA_PETSC_CALL(comm, ctx, err);
   PetscFunctionReturn(0);
 }
 

@@ -3,13 +3,20 @@
    solver, by default its accurate method (sketch-preconditioned CG with iterative refinement,
    SPIR, Epperly, Meier, Nakatsukasa, arXiv 2406.03468; see src/lsq/refine.c), which stops on a
    backward-error estimate rather than on the KSP's rtol.
-   The rows of A and b are copied from PETSc's row ownership into rla's row blocks (rank r holds
-   rows [r mb, (r + 1) mb), mb = ceil(m / P)) with MatCreateSubMatrices and a VecScatter, so the
-   solve holds a dense copy of its m d / P local entries besides A (an AIJ A is densified).
-   Cost: that copy (one redistribution of the rows), then the solver's: one sketch of [A b],
-   2 l d^2 flops for the factorization, and 4 m d / P flops plus one d-word allreduce per
-   iteration (typically 20 to 40 iterations); the solution (d words) is replicated and each
-   rank keeps its part. */
+   The accurate and solve methods see A through an rla operator over the Mat itself (op_mat.c):
+   products by MatMult / MatMultTranspose on PETSc's own row ownership, so any Mat type works
+   (MATSHELL included) and nothing of A is copied; b is read in place. Memory besides A: the
+   solver's arrays (the l x (d + 1) sketch, O(d^2) for the factor, O(d) vectors) and, for AIJ,
+   the O(nnz / P) CSR copy that lives during the sketch alone. Cost: one sketch of [A b] (AIJ:
+   O(nnz / P) with the sparse sign or Gaussian sketch; dense: the sketch on the local array;
+   other types: d MatMults), 2 l d^2 flops for the factorization, then per iteration one
+   MatMult and one MatMultTranspose plus one d-word allreduce (typically 20 to 40 iterations);
+   the solution (d words) is replicated and each rank keeps its part. The direct method
+   (PDGELS) needs A's entries: its rows are copied into rla's row blocks (MatCreateSubMatrices
+   and a VecScatter), m d / P dense words per rank.
+   Each backward-error estimate goes to KSPMonitor (iteration k: 0 at the sketch-and-solve
+   start, then one per pass A^T (A v) of the refinement) and KSPLogResidualHistory; the events
+   RLASketch, RLAFactor and RLAIterate time the phases. */
 #include <string.h>
 
 #include <petsc/private/kspimpl.h>
@@ -19,6 +26,8 @@
 typedef struct {
   rla_ctx ctx; /* over the KSP's communicator */
   rla_lsq L;   /* the solver: its options are the KSP's (rla_lsq_options) */
+  PetscErrorCode monitor_err; /* the first failure of the KSP's monitors in a solve */
+  PetscBool sketch_set;       /* -ksp_rlalsq_sketch given (else AIJ takes the sparse sign) */
   /* the last solve */
   PetscBool solved;
   rla_lsq_info info;
@@ -52,37 +61,101 @@ static rla_option_value value_of(KSP_RlaLsq *s, const char *name)
   return rla_petsc_option_value(desc, n, s->L, name);
 }
 
+/* The solver's monitor: each backward-error estimate into the residual history and to the KSP's
+   monitors as iteration k; the first PETSc error is kept for after the solve. */
+static void monitor_estimate(void *ctx, int64_t k, double estimate)
+{
+  KSP ksp = (KSP)ctx;
+  KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
+
+  if (s->monitor_err) return;
+  ksp->its = (PetscInt)k;
+  ksp->rnorm = estimate;
+  s->monitor_err = KSPLogResidualHistory(ksp, estimate);
+  if (!s->monitor_err) s->monitor_err = KSPMonitor(ksp, (PetscInt)k, estimate);
+}
+
+/* Sketching methods: A as an rla operator over the Mat (no copy), b's local array in place (its
+   rows are A's), x (d) replicated. An AIJ A takes the sparse sign sketch (O(nnz)) for the solve
+   unless -ksp_rlalsq_sketch was given. Collective. */
+static PetscErrorCode solve_operator(KSP ksp, Mat A, double *x, rla_lsq_info *info, rla_err *err)
+{
+  KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
+  const PetscScalar *b;
+  double none = 0.0;
+  PetscInt m, d, lm;
+  PetscBool aij;
+  rla_sketch_type type = (rla_sketch_type)value_of(s, "sketch").i;
+  rla_op op = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetSize(A, &m, &d));
+  PetscCall(MatGetLocalSize(A, &lm, NULL));
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &aij, MATSEQAIJ, MATMPIAIJ, ""));
+  PetscCall(rla_petsc_op_create(s->ctx, A, PETSC_TRUE, &op));
+  PetscCall(VecGetArrayRead(ksp->vec_rhs, &b));
+  s->monitor_err = 0;
+  *err = rla_lsq_set_operator(s->L, op);
+  if (!*err) *err = rla_lsq_set_monitor(s->L, monitor_estimate, ksp);
+  if (!*err && aij && !s->sketch_set) *err = rla_lsq_set_sketch_type(s->L, RLA_SKETCH_SPARSE);
+  if (!*err) *err = rla_lsq_setup(s->L);
+  if (!*err) *err = rla_lsq_solve_operator(s->L, 1, b ? b : &none, lm > 1 ? lm : 1, x, d, info);
+  if (aij && !s->sketch_set) (void)rla_lsq_set_sketch_type(s->L, type); /* the option's again */
+  PetscCall(VecRestoreArrayRead(ksp->vec_rhs, &b));
+  PetscCall(rla_petsc_op_end_phases(op));
+  rla_op_destroy(&op);
+  PetscCall(s->monitor_err);
+  PetscFunctionReturn(0);
+}
+
+/* The direct method (PDGELS needs A's entries): A's rows copied into rla's row blocks, a dense
+   m d / P per rank. Collective. */
+static PetscErrorCode solve_dense_copy(KSP ksp, Mat A, double *x, rla_lsq_info *info, rla_err *err)
+{
+  KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
+  rla_dmat Ad = NULL, B = NULL;
+  double *a, *b;
+  int64_t lm, lld, ldb;
+  PetscInt m, d;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetSize(A, &m, &d));
+  *err = rla_lsq_setup(s->L);
+  if (!*err) *err = rla_dmat_create_rowblock(s->ctx, m, d, 0, &Ad);
+  if (!*err) *err = rla_dmat_create_rowblock(s->ctx, m, 1, 0, &B);
+  if (!*err) {
+    rla_dmat_local(Ad, &a, &lm, NULL, &lld);
+    rla_dmat_local(B, &b, NULL, NULL, &ldb);
+    PetscCall(rla_petsc_copy_rows(A, ksp->vec_rhs, (PetscInt)rla_dmat_row_offset(Ad), (PetscInt)lm,
+                                  a, (PetscInt)lld, b));
+    *err = rla_lsq_solve(s->L, Ad, B, x, d, info);
+  }
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&Ad);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
 {
   KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
   MPI_Comm comm = PetscObjectComm((PetscObject)ksp);
-  rla_ctx ctx = s->ctx;
-  rla_dmat A = NULL, B = NULL;
   rla_lsq_info info;
-  double *a, *b, *x;
-  int64_t lm, lld, ldb;
+  rla_lsq_method method = (rla_lsq_method)value_of(s, "method").i;
+  double *x;
   Mat Amat;
   PetscInt m, d, lo, hi;
   PetscScalar *xa;
-  rla_err err;
+  rla_err err = RLA_SUCCESS;
 
   PetscFunctionBegin;
   PetscCall(KSPGetOperators(ksp, &Amat, NULL));
   PetscCall(MatGetSize(Amat, &m, &d));
-  err = rla_lsq_setup(s->L);
-  if (!err) err = rla_dmat_create_rowblock(ctx, m, d, 0, &A);
-  if (!err) err = rla_dmat_create_rowblock(ctx, m, 1, 0, &B);
-  if (err) {
-    rla_dmat_destroy(&B);
-    rla_dmat_destroy(&A);
-    SETERRQ(comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", rla_ctx_error_message(ctx));
-  }
-  rla_dmat_local(A, &a, &lm, NULL, &lld);
-  rla_dmat_local(B, &b, NULL, NULL, &ldb);
-  PetscCall(rla_petsc_copy_rows(Amat, ksp->vec_rhs, (PetscInt)rla_dmat_row_offset(A),
-                                (PetscInt)lm, a, (PetscInt)lld, b));
   PetscCall(PetscMalloc1(d, &x));
-  err = rla_lsq_solve(s->L, A, B, x, d, &info);
+  ksp->its = 0;
+  if (method == RLA_LSQ_DIRECT)
+    PetscCall(solve_dense_copy(ksp, Amat, x, &info, &err));
+  else
+    PetscCall(solve_operator(ksp, Amat, x, &info, &err));
   if (!err) {
     s->info = info;
     s->residual_norm = info.residual_norm[0];
@@ -95,12 +168,15 @@ static PetscErrorCode KSPSolve_RlaLsq(KSP ksp)
     PetscCall(VecRestoreArray(ksp->vec_sol, &xa));
   }
   PetscCall(PetscFree(x));
-  rla_dmat_destroy(&B);
-  rla_dmat_destroy(&A);
-  PetscCheck(!err, comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s", rla_ctx_error_message(ctx));
-  ksp->its = (PetscInt)s->info.iterations;
+  PetscCheck(!err, comm, PETSC_ERR_LIB, "KSP " RLA_KSPLSQ ": rla: %s",
+             rla_ctx_error_message(s->ctx));
+  /* iterations: the passes A^T (A v) after the start, one per estimate of the history (CG steps
+     and the refinement's residual evaluations); none for the one-shot methods */
+  ksp->its = s->info.nhistory > 0 ? (PetscInt)s->info.nhistory - 1 : 0;
   ksp->rnorm = s->residual_norm;
-  if (s->info.converged)
+  if (method != RLA_LSQ_ACCURATE)
+    ksp->reason = KSP_CONVERGED_ITS; /* sketch-and-solve and PDGELS: a fixed amount of work */
+  else if (s->info.converged)
     ksp->reason = KSP_CONVERGED_RTOL_NORMAL;
   else if (s->info.iterations >= value_of(s, "max-iterations").i)
     ksp->reason = KSP_DIVERGED_ITS;
@@ -120,6 +196,8 @@ static PetscErrorCode KSPSetFromOptions_RlaLsq(KSP ksp, PetscOptionItems *PetscO
   PetscOptionsHeadBegin(PetscOptionsObject, "rla least-squares solver options (rla-lsq's)");
   PetscCall(rla_petsc_options(PetscOptionsObject, "-ksp_rlalsq_", "rla/lsq.h", desc, n, s->L,
                               s->ctx));
+  PetscCall(PetscOptionsHasName(((PetscObject)ksp)->options, ((PetscObject)ksp)->prefix,
+                                "-ksp_rlalsq_sketch", &s->sketch_set));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -145,11 +223,16 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
                                    value_of(s, "tol").r, (long long)value_of(s, "max-iterations").i,
                                    rank_tol, rank_tol < 0.0 ? " (default 30 sqrt(d) eps)" : ""));
   if (!s->solved) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer,
-                                   "  last solve: %" PetscInt_FMT " x %" PetscInt_FMT
-                                   ", sketch rows %" PetscInt_FMT ", rank %" PetscInt_FMT "%s\n",
-                                   (PetscInt)in->m, (PetscInt)in->d, (PetscInt)in->sketch_rows,
-                                   (PetscInt)in->rank, in->truncated ? " (truncated)" : ""));
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer,
+      "  last solve: %" PetscInt_FMT " x %" PetscInt_FMT ", sketch %s%s, sketch rows %" PetscInt_FMT
+      ", rank %" PetscInt_FMT "%s\n",
+      (PetscInt)in->m, (PetscInt)in->d,
+      in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_names[in->sketch_type],
+      in->method != RLA_LSQ_DIRECT && in->sketch_type != (rla_sketch_type)value_of(s, "sketch").i
+          ? " (the AIJ default)"
+          : "",
+      (PetscInt)in->sketch_rows, (PetscInt)in->rank, in->truncated ? " (truncated)" : ""));
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "  iterations %" PetscInt_FMT ", refinements %" PetscInt_FMT
                                    ", passes over A %" PetscInt_FMT ", %s\n",

@@ -14,9 +14,18 @@
    Apply (to a d-vector, as KSPLSQR, KSPCGLS and CG on A^T A do): y = D P P^T D x
    (rla_lsq_precond_apply_transpose, then rla_lsq_precond_apply), that is D R^-1 R^-T D x, or
    D V_k diag(sigma_k)^-2 V_k^T D x after truncation; symmetric, so it is its own transpose.
-   Cost: setup is the sketch (see rla/sketch.h; one reduction of l d words to rank 0) plus
-   2 l d^2 flops on rank 0 (d^3 more, replicated, with the SVD) and a broadcast of d^2 words;
-   every apply is 2 d^2 replicated flops and one allgather of d words. */
+   The sketch is formed through A's rla operator (op_mat.c), each rank its own rows: a dense A
+   in place (the block SRHT by default); an AIJ A (MATSEQAIJ, MATMPIAIJ) from its CSR blocks,
+   copied once into an rla_smat for the sketch alone, with the sparse sign sketch by default
+   (-pc_rlasketch_sketch_type chooses another): 2 k nnz / P flops, k = 8; any other type
+   (MATSHELL among them) from d MatMults with columns of the identity. No m x d array is
+   formed for AIJ or other types.
+   Cost: setup is that sketch, one reduction of l d words to rank 0, 2 l d^2 flops on rank 0
+   (d^3 more, replicated, with the SVD) and a broadcast of d^2 words; memory l d words on
+   rank 0 and l d per rank for its part, plus for AIJ the O(nnz / P) copy while it sketches.
+   Every apply is 2 d^2 replicated flops and one allgather of d words.
+   Events: RLASketch (this rank's part of the sketch), RLAFactor (its reduction and the
+   factorization), RLAApply. */
 #include <math.h>
 #include <string.h>
 
@@ -31,8 +40,10 @@ typedef struct {
   PetscReal oversample;
   PetscReal rank_tol; /* < 0: 30 sqrt(d) eps */
   PetscBool force_svd;
+  PetscBool type_set; /* -pc_rlasketch_sketch_type given (else AIJ takes the sparse sign) */
   /* set up */
   PetscInt m, d, l, block, rank;
+  rla_sketch_type type; /* the sketch used */
   PetscBool from_normal, use_svd;
   PetscBool replaced_pmat;  /* the rectangular Pmat A was replaced by MatCreateNormal(A) */
   PetscObjectState a_state; /* state of A at the last setup */
@@ -66,15 +77,91 @@ static PetscErrorCode PCDestroy_RlaSketch(PC pc)
   PetscFunctionReturn(0);
 }
 
+/* A sketch with the settings of the options' one, sized l x m; an AIJ A takes the sparse sign
+   sketch (O(nnz)) unless a type was given. Collective. */
+static PetscErrorCode make_sketch(PC_RlaSketch *s, MPI_Comm comm, PetscBool aij, PetscInt l,
+                                  PetscInt m, rla_sketch *S)
+{
+  int n;
+  const rla_option_desc *desc = rla_sketch_options(&n);
+  rla_err err;
+
+  PetscFunctionBegin;
+  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_create(s->ctx, S)));
+  err = RLA_SUCCESS;
+  for (int k = 0; k < n && !err; k++) {
+    rla_option_value v;
+    desc[k].get(s->options, &v);
+    err = desc[k].set(*S, v);
+  }
+  s->type = (rla_sketch_type)rla_petsc_option_value(desc, n, s->options, "sketch-type").i;
+  if (aij && !s->type_set) s->type = RLA_SKETCH_SPARSE;
+  if (!err) err = rla_sketch_set_type(*S, s->type);
+  if (!err) err = rla_sketch_set_sizes(*S, l, m);
+  err = rla_ctx_agree(s->ctx, err);
+  if (!err) err = rla_sketch_setup(*S);
+  if (err) rla_sketch_destroy(S);
+  RLA_PETSC_CALL(comm, s->ctx, err);
+  PetscFunctionReturn(0);
+}
+
+/* The sketch S A (l x d) through A's operator, summed on rank 0 and factored there; the times
+   and the factor's report into s. Collective. */
+static PetscErrorCode sketch_and_factor(PC_RlaSketch *s, MPI_Comm comm, Mat A)
+{
+  PetscMPIInt rank;
+  PetscBool aij;
+  rla_sketch S = NULL;
+  rla_op op = NULL;
+  double *part = NULL, *sa = NULL, t0, kappa = 0.0;
+  int64_t rank_kept = 0;
+  int svd = 0;
+  PetscErrorCode perr;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCheck((double)s->l * (double)s->d <= 2147483647.0, comm, PETSC_ERR_SUP,
+             "the %" PetscInt_FMT " x %" PetscInt_FMT
+             " sketch exceeds the 2^31 entries of one MPI reduction: lower the oversampling",
+             s->l, s->d);
+  t0 = MPI_Wtime();
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &aij, MATSEQAIJ, MATMPIAIJ, ""));
+  PetscCall(make_sketch(s, comm, aij, s->l, s->m, &S));
+  s->block = (PetscInt)rla_sketch_get_block_size(S);
+  PetscCall(rla_petsc_op_create(s->ctx, A, PETSC_FALSE, &op));
+  PetscCall(PetscMalloc1((size_t)s->l * s->d, &part));
+  perr = rla_petsc_op_sketch(op, S, part, s->l);
+  rla_op_destroy(&op);
+  rla_sketch_destroy(&S);
+  if (perr) PetscCall(PetscFree(part));
+  PetscCall(perr);
+  s->time_sketch = MPI_Wtime() - t0;
+
+  t0 = MPI_Wtime();
+  PetscCall(PetscLogEventBegin(rla_petsc_event_factor, A, 0, 0, 0));
+  if (rank == 0) PetscCall(PetscMalloc1((size_t)s->l * s->d, &sa));
+  PetscCallMPI(MPI_Reduce(part, sa, (int)(s->l * s->d), MPI_DOUBLE, MPI_SUM, 0, comm));
+  PetscCall(PetscFree(part));
+  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_lsq_precond_create(s->ctx, &s->P)));
+  RLA_PETSC_CALL(
+      comm, s->ctx,
+      rla_ctx_agree(s->ctx, rla_lsq_precond_set_rank_tol(s->P, s->rank_tol, (int)s->force_svd)));
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_setup_sketch(s->P, s->l, s->d, sa, s->l));
+  PetscCall(PetscFree(sa));
+  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_get_info(s->P, NULL, &rank_kept, &svd, &kappa));
+  PetscCall(PetscLogEventEnd(rla_petsc_event_factor, A, 0, 0, 0));
+  s->use_svd = svd ? PETSC_TRUE : PETSC_FALSE;
+  s->rank = (PetscInt)rank_kept;
+  s->kappa = kappa;
+  s->time_factor = MPI_Wtime() - t0;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetUp_RlaSketch(PC pc)
 {
   PC_RlaSketch *s = (PC_RlaSketch *)pc->data;
   MPI_Comm comm = PetscObjectComm((PetscObject)pc);
-  PetscMPIInt rank, size;
-  rla_sketch S = NULL;
-  double *sa, t0, tol, kappa = 0.0;
-  int64_t rank_kept = 0;
-  int svd = 0;
+  PetscMPIInt size;
   const PetscInt *ranges;
   Mat A;
   PetscInt m, d, l;
@@ -97,55 +184,16 @@ static PetscErrorCode PCSetUp_RlaSketch(PC pc)
     PetscCall(MatGetNonzeroState(N, &pc->matnonzerostate));
     s->replaced_pmat = PETSC_TRUE;
   }
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   l = (PetscInt)ceil(s->oversample * (double)d);
   if (l < d) l = d;
-  tol = s->rank_tol >= 0.0 ? s->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
   s->m = m;
   s->d = d;
   s->l = l;
   s->from_normal = from_normal;
-  s->rank_tol_used = tol;
-
-  t0 = MPI_Wtime();
-  /* a sketch with the settings of the options' one, sized for A */
-  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_sketch_create(s->ctx, &S)));
-  {
-    int n;
-    const rla_option_desc *desc = rla_sketch_options(&n);
-    rla_err err = RLA_SUCCESS;
-    for (int k = 0; k < n && !err; k++) {
-      rla_option_value v;
-      desc[k].get(s->options, &v);
-      err = desc[k].set(S, v);
-    }
-    if (!err) err = rla_sketch_set_sizes(S, l, m);
-    err = rla_ctx_agree(s->ctx, err);
-    if (err) rla_sketch_destroy(&S);
-    RLA_PETSC_CALL(comm, s->ctx, err);
-  }
-  RLA_PETSC_CALL(comm, s->ctx, rla_sketch_setup(S));
-  s->block = (PetscInt)rla_sketch_get_block_size(S);
-  sa = NULL;
-  if (rank == 0) PetscCall(PetscMalloc1((size_t)l * d, &sa));
-  PetscCall(rla_petsc_sketch_mat(s->ctx, S, A, l, sa));
-  rla_sketch_destroy(&S);
-  s->time_sketch = MPI_Wtime() - t0;
-
-  t0 = MPI_Wtime();
+  s->rank_tol_used = s->rank_tol >= 0.0 ? s->rank_tol : 30.0 * sqrt((double)d) * RLA_EPS;
   PetscCall(PetscCalloc2(d, &s->xfull, d, &s->tfull));
-  RLA_PETSC_CALL(comm, s->ctx, rla_ctx_agree(s->ctx, rla_lsq_precond_create(s->ctx, &s->P)));
-  RLA_PETSC_CALL(comm, s->ctx,
-                 rla_ctx_agree(s->ctx, rla_lsq_precond_set_rank_tol(s->P, s->rank_tol,
-                                                                     (int)s->force_svd)));
-  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_setup_sketch(s->P, l, d, sa, l));
-  PetscCall(PetscFree(sa));
-  RLA_PETSC_CALL(comm, s->ctx, rla_lsq_precond_get_info(s->P, NULL, &rank_kept, &svd, &kappa));
-  s->use_svd = svd ? PETSC_TRUE : PETSC_FALSE;
-  s->rank = (PetscInt)rank_kept;
-  s->kappa = kappa;
-  s->time_factor = MPI_Wtime() - t0;
+  PetscCall(sketch_and_factor(s, comm, A));
 
   /* the column layout of d-vectors, for the allgather in the apply */
   PetscCall(MatGetOwnershipRangesColumn(A, &ranges));
@@ -179,6 +227,7 @@ static PetscErrorCode PCApply_RlaSketch(PC pc, Vec x, Vec y)
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCheck(hi - lo == s->counts[rank], PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "PC " RLA_PCSKETCH ": the vector's layout differs from the column layout of A");
+  PetscCall(PetscLogEventBegin(rla_petsc_event_apply, pc, x, y, 0));
   PetscCall(VecGetArrayRead(x, &xa));
   PetscCallMPI(MPI_Allgatherv(xa, (PetscMPIInt)(hi - lo), MPI_DOUBLE, s->xfull, s->counts,
                               s->displs, MPI_DOUBLE, comm));
@@ -191,6 +240,7 @@ static PetscErrorCode PCApply_RlaSketch(PC pc, Vec x, Vec y)
     ya[i - lo] = s->xfull[i];
   PetscCall(VecRestoreArray(y, &ya));
   PetscCall(PetscLogFlops(4.0 * (double)d * (double)(s->use_svd ? s->rank : d)));
+  PetscCall(PetscLogEventEnd(rla_petsc_event_apply, pc, x, y, 0));
   PetscFunctionReturn(0);
 }
 
@@ -244,6 +294,8 @@ static PetscErrorCode PCSetFromOptions_RlaSketch(PC pc, PetscOptionItems *PetscO
   PetscOptionsHeadBegin(PetscOptionsObject, "rla sketch preconditioner options");
   PetscCall(rla_petsc_options(PetscOptionsObject, "-pc_rlasketch_", "rla/sketch.h", desc, n,
                               s->options, s->ctx));
+  PetscCall(PetscOptionsHasName(((PetscObject)pc)->options, ((PetscObject)pc)->prefix,
+                                "-pc_rlasketch_sketch_type", &s->type_set));
   PetscCall(PetscOptionsReal("-pc_rlasketch_oversample",
                              "sketch rows l = ceil(oversample * d); kappa(A R^-1) is about "
                              "(1 + 1/sqrt(oversample)) / (1 - 1/sqrt(oversample))",
@@ -275,9 +327,13 @@ static PetscErrorCode PCView_RlaSketch(PC pc, PetscViewer viewer)
   if (!ascii) PetscFunctionReturn(0);
   int n;
   const rla_option_desc *desc = rla_sketch_options(&n);
+  rla_sketch_type type =
+      (rla_sketch_type)rla_petsc_option_value(desc, n, s->options, "sketch-type").i;
+  if (pc->setupcalled && s->d > 0) type = s->type;
   PetscCall(PetscViewerASCIIPrintf(
-      viewer, "  rla sketch: %s, oversample %g, seed %lld\n",
-      rla_sketch_type_names[rla_petsc_option_value(desc, n, s->options, "sketch-type").i],
+      viewer, "  rla sketch: %s%s, oversample %g, seed %lld\n", rla_sketch_type_names[type],
+      pc->setupcalled && s->d > 0 && !s->type_set && type == RLA_SKETCH_SPARSE ? " (AIJ default)"
+                                                                               : "",
       (double)s->oversample, (long long)rla_petsc_option_value(desc, n, s->options, "seed").i));
   if (!pc->setupcalled || s->d == 0) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "  not set up\n"));

@@ -26,12 +26,24 @@
 PetscErrorCode rla_petsc_least_squares_mat(Mat Amat, Mat Pmat, const char *who, Mat *A,
                                            PetscBool *from_normal);
 
-/* Omega A (l x d, column-major, leading dimension l) into sa on rank 0 (sa is not used on
-   the other ranks and may be NULL there) for the parallel A (m x d, any row distribution) and
-   an l x m sketch set up on the same communicator: each rank sketches its own rows (a dense
-   matrix in place, other types densified by panels of about 4 MiB) and one MPI_Reduce sums the
-   parts on rank 0, which factors the sketch. Collective. */
-PetscErrorCode rla_petsc_sketch_mat(rla_ctx ctx, rla_sketch S, Mat A, PetscInt l, double *sa);
+/* The plugin's log events (registered by rla_petsc_register): this rank's part of the sketch
+   S A; the sketch's reduction and factorization; the PC's apply; rlalsq's passes over A after
+   the factorization (its CG steps and residual evaluations). */
+extern PetscLogEvent rla_petsc_event_sketch, rla_petsc_event_factor, rla_petsc_event_apply,
+    rla_petsc_event_iterate;
+
+/* The rla operator of the PETSc Mat A (m x d; its rows are A's row ownership), over A itself
+   (referenced until rla_op_destroy): products through MatMult / MatMultTranspose, the sketch
+   from A's storage for AIJ and dense A, from products for other types (op_mat.c, with the
+   costs). Its sketch is logged as RLASketch; with phases, the passes over A after the sketch
+   are logged as RLAFactor until the first of them, then RLAIterate until
+   rla_petsc_op_end_phases. Collective. */
+PetscErrorCode rla_petsc_op_create(rla_ctx ctx, Mat A, PetscBool phases, rla_op *op);
+/* This rank's part of the sketch S A of the operator's A (S set up, l x m) into part (l x d,
+   leading dimension ldp >= l); the sum over the ranks is S A. Collective. */
+PetscErrorCode rla_petsc_op_sketch(rla_op op, rla_sketch S, double *part, PetscInt ldp);
+/* End the open phase event of an operator made with phases. Collective. */
+PetscErrorCode rla_petsc_op_end_phases(rla_op op);
 
 /* Copy the rows [row0, row0 + lm) of the parallel A (m x d) into the column-major local array
    a (leading dimension lda) and the same rows of b into bl: the redistribution from PETSc's row

@@ -1541,6 +1541,61 @@ static void test_no_allocation(void)
   rla_ctx_destroy(&ctx);
 }
 
+/* What the monitor of test_monitor saw. */
+struct seen {
+  int64_t n, bad; /* calls; calls whose index was not the count so far */
+  double est[600];
+};
+
+static void record(void *ctx, int64_t k, double estimate)
+{
+  struct seen *s = ctx;
+  if (k != s->n || s->n >= 600)
+    s->bad++;
+  else
+    s->est[s->n] = estimate;
+  s->n++;
+}
+
+/* rla_lsq_set_monitor: one call per entry of the history, in order, with its index and value;
+   the solution and the report are bitwise those of a solve without a monitor, and a removed
+   monitor is not called. */
+static void test_monitor(void)
+{
+  const int64_t m = 400, d = 12;
+  rla_ctx ctx = rla_test_ctx;
+  problem p;
+  rla_dmat A = NULL, B = NULL;
+  rla_lsq L = NULL;
+  rla_lsq_info info;
+  struct seen seen = {0, 0, {0}};
+  double x0[12], x1[12], hist0[600];
+  int64_t nh0;
+  int ok = 1;
+  make_problem(m, d, 1, 1e6, 0.1, 960, &p);
+  distribute(&p, 0, &A, &B);
+  RLA_ASSERT_OK(rla_lsq_create(ctx, &L));
+  RLA_ASSERT_OK(rla_lsq_setup(L));
+  RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x0, d, &info));
+  nh0 = info.nhistory;
+  RLA_ASSERT_ALL(nh0 > 1 && nh0 <= 600);
+  memcpy(hist0, info.history, sizeof(double) * (size_t)nh0);
+  RLA_ASSERT_OK(rla_lsq_set_monitor(L, record, &seen));
+  RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x1, d, &info));
+  ok &= seen.bad == 0 && seen.n == nh0 && info.nhistory == nh0;
+  ok &=
+      memcmp(x0, x1, sizeof(x0)) == 0 && memcmp(seen.est, hist0, sizeof(double) * (size_t)nh0) == 0;
+  RLA_ASSERT_OK(rla_lsq_set_monitor(L, NULL, NULL));
+  RLA_ASSERT_OK(rla_lsq_solve(L, A, B, x1, d, &info));
+  ok &= seen.n == nh0;
+  RLA_ASSERT_ALL(ok);
+  RLA_ASSERT_ALL(rla_lsq_set_monitor(NULL, record, &seen) == RLA_ERR_ARG);
+  rla_lsq_destroy(&L);
+  rla_dmat_destroy(&B);
+  rla_dmat_destroy(&A);
+  problem_free(&p);
+}
+
 /* The residual evaluation (the fused pass over A: r = b - A x, A^T r, ||A||_F) against long
    double sums over the full problem, on sizes that leave partial chunks, columns outside the
    groups of 8, and ranks with one row or none. Tolerances are the rounding bounds of the
@@ -1754,4 +1809,5 @@ void rla_test_register(void)
   CU_add_test(s, "SuiteSparseQR on a rank-deficient A: the minimum norm", test_spqr_rank_deficient);
   CU_add_test(s, "set up, a solve allocates nothing", test_no_allocation);
   CU_add_test(s, "the sketch preconditioner object", test_precond);
+  CU_add_test(s, "the monitor sees the history as it is made", test_monitor);
 }
