@@ -17,13 +17,14 @@ static PetscErrorCode read_option(PetscOptionItems *PetscOptionsObject, const ch
   char name[128], text[64];
   PetscBool set = PETSC_FALSE, flag;
   PetscInt i;
+  int has;
   rla_err err;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", prefix, d->name));
   for (char *c = name + strlen(prefix); *c; c++)
     if (*c == '-') *c = '_';
-  d->get(obj, &v);
+  has = d->get(obj, &v);
   switch (d->type) {
   case RLA_OPT_INT:
     i = (PetscInt)v.i;
@@ -42,7 +43,7 @@ static PetscErrorCode read_option(PetscOptionItems *PetscOptionsObject, const ch
   default:
     i = (PetscInt)v.i;
     PetscCall(PetscOptionsEList(name, d->help, manual, d->choices, d->nchoices,
-                                d->choices[v.i], &i, &set));
+                                has ? d->choices[v.i] : "(from A)", &i, &set));
     v.i = i;
   }
   if (!set) PetscFunctionReturn(0);

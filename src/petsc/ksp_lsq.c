@@ -27,7 +27,6 @@ typedef struct {
   rla_ctx ctx; /* over the KSP's communicator */
   rla_lsq L;   /* the solver: its options are the KSP's (rla_lsq_options) */
   PetscErrorCode monitor_err; /* the first failure of the KSP's monitors in a solve */
-  PetscBool sketch_set;       /* -ksp_rlalsq_sketch given (else AIJ takes the sparse sign) */
   /* the last solve */
   PetscBool solved;
   rla_lsq_info info;
@@ -76,31 +75,26 @@ static void monitor_estimate(void *ctx, int64_t k, double estimate)
 }
 
 /* Sketching methods: A as an rla operator over the Mat (no copy), b's local array in place (its
-   rows are A's), x (d) replicated. An AIJ A takes the sparse sign sketch (O(nnz)) for the solve
-   unless -ksp_rlalsq_sketch was given. Collective. */
+   rows are A's), x (d) replicated. An AIJ A takes the sparse sign sketch (O(nnz)) unless
+   -ksp_rlalsq_sketch was given: the operator says it is sparse (rla_petsc_op_create). Collective. */
 static PetscErrorCode solve_operator(KSP ksp, Mat A, double *x, rla_lsq_info *info, rla_err *err)
 {
   KSP_RlaLsq *s = (KSP_RlaLsq *)ksp->data;
   const PetscScalar *b;
   double none = 0.0;
   PetscInt m, d, lm;
-  PetscBool aij;
-  rla_sketch_type type = (rla_sketch_type)value_of(s, "sketch").i;
   rla_op op = NULL;
 
   PetscFunctionBegin;
   PetscCall(MatGetSize(A, &m, &d));
   PetscCall(MatGetLocalSize(A, &lm, NULL));
-  PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &aij, MATSEQAIJ, MATMPIAIJ, ""));
   PetscCall(rla_petsc_op_create(s->ctx, A, PETSC_TRUE, &op));
   PetscCall(VecGetArrayRead(ksp->vec_rhs, &b));
   s->monitor_err = 0;
   *err = rla_lsq_set_operator(s->L, op);
   if (!*err) *err = rla_lsq_set_monitor(s->L, monitor_estimate, ksp);
-  if (!*err && aij && !s->sketch_set) *err = rla_lsq_set_sketch_type(s->L, RLA_SKETCH_SPARSE);
   if (!*err) *err = rla_lsq_setup(s->L);
   if (!*err) *err = rla_lsq_solve_operator(s->L, 1, b ? b : &none, lm > 1 ? lm : 1, x, d, info);
-  if (aij && !s->sketch_set) (void)rla_lsq_set_sketch_type(s->L, type); /* the option's again */
   PetscCall(VecRestoreArrayRead(ksp->vec_rhs, &b));
   PetscCall(rla_petsc_op_end_phases(op));
   rla_op_destroy(&op);
@@ -196,8 +190,6 @@ static PetscErrorCode KSPSetFromOptions_RlaLsq(KSP ksp, PetscOptionItems *PetscO
   PetscOptionsHeadBegin(PetscOptionsObject, "rla least-squares solver options (rla-lsq's)");
   PetscCall(rla_petsc_options(PetscOptionsObject, "-ksp_rlalsq_", "rla/lsq.h", desc, n, s->L,
                               s->ctx));
-  PetscCall(PetscOptionsHasName(((PetscObject)ksp)->options, ((PetscObject)ksp)->prefix,
-                                "-ksp_rlalsq_sketch", &s->sketch_set));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -214,7 +206,9 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
   double oversample = value_of(s, "oversample").r, rank_tol = value_of(s, "rank-tol").r;
   PetscCall(PetscViewerASCIIPrintf(
       viewer, "  rla least squares: method %s, sketch %s, oversample %g%s, seed %lld\n",
-      rla_lsq_method_names[value_of(s, "method").i], rla_sketch_type_names[value_of(s, "sketch").i],
+      rla_lsq_method_names[value_of(s, "method").i],
+      value_of(s, "sketch").i < 0 ? "from A (sparse for AIJ, else srht)"
+                                  : rla_sketch_type_names[value_of(s, "sketch").i],
       oversample, oversample == 0.0 ? " (the method's default)" : "",
       (long long)value_of(s, "seed").i));
   PetscCall(PetscViewerASCIIPrintf(viewer,
@@ -229,9 +223,7 @@ static PetscErrorCode KSPView_RlaLsq(KSP ksp, PetscViewer viewer)
       ", rank %" PetscInt_FMT "%s\n",
       (PetscInt)in->m, (PetscInt)in->d,
       in->method == RLA_LSQ_DIRECT ? "none" : rla_sketch_type_names[in->sketch_type],
-      in->method != RLA_LSQ_DIRECT && in->sketch_type != (rla_sketch_type)value_of(s, "sketch").i
-          ? " (the AIJ default)"
-          : "",
+      in->method != RLA_LSQ_DIRECT && value_of(s, "sketch").i < 0 ? " (A's default)" : "",
       (PetscInt)in->sketch_rows, (PetscInt)in->rank, in->truncated ? " (truncated)" : ""));
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "  iterations %" PetscInt_FMT ", refinements %" PetscInt_FMT

@@ -368,6 +368,12 @@ PetscErrorCode rla_petsc_op_create(rla_ctx ctx, Mat A, PetscBool phases, rla_op 
   RLA_PETSC_CALL(comm, ctx, rla_ctx_agree(ctx, err));
   (*op)->lm = rend - rstart;
   (*op)->row0 = rstart;
+  if (s->kind == KIND_AIJ) { /* a solver not told otherwise sketches it as a sparse A */
+    MatInfo info;
+    PetscCall(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+    (*op)->entries = info.nz_used;
+    (*op)->sketch_default = RLA_SKETCH_SPARSE;
+  }
   PetscFunctionReturn(0);
 }
 

@@ -54,7 +54,8 @@ else
 fi
 if solve 2 -ksp_type rlalsq -ksp_rlalsq_oversample 8 -ksp_rlalsq_seed 3 -ksp_view -help &&
   grep -q -- '-ksp_rlalsq_tol' "$dir/out" && grep -q -- '-ksp_rlalsq_method' "$dir/out" &&
-  grep -q 'method accurate, sketch srht, oversample 8., seed 3' "$dir/out" &&
+  grep -q 'method accurate, sketch from A (sparse for AIJ, else srht), oversample 8., seed 3' \
+    "$dir/out" && grep -q "last solve: 20000 x 200, sketch sparse (A's default)" "$dir/out" &&
   grep -q 'backward error ||A^T r||' "$dir/out"; then
   ok "-help lists the KSP options and -ksp_view shows them with the iterations and backward error"
 else
