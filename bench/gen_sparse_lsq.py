@@ -4,10 +4,14 @@
 A is m x n with `nnz` nonzeros per row at distinct random columns (standard normal values),
 plus `dense` fully dense rows (family "dense rows"), its columns scaled by a geometric sequence
 from 1 to 1/cond: the condition number is about cond times that of the unscaled matrix, which is
-close to 1 for m >> n (its columns are nearly orthogonal). b = A x + 1e-3 * noise (x and noise
-standard normal): a nonzero residual. Written as PETSc binary: A (AIJ) and b (Vec).
+close to 1 for m >> n (its columns are nearly orthogonal). Column scaling is what Jacobi
+preconditioning undoes exactly; the family "pairs" (KIND pairs) is ill-conditioned otherwise:
+column j + n/2 repeats column j's pattern with values v + g / cond (g standard normal), so each
+pair is nearly collinear (condition about cond) while all columns have about the same norm.
+b = A x + 1e-3 * noise (x and noise standard normal): a nonzero residual. Written as PETSc
+binary: A (AIJ) and b (Vec).
 
-usage: gen_sparse_lsq.py DIR M N NNZ COND DENSE SEED
+usage: gen_sparse_lsq.py DIR M N NNZ COND DENSE SEED [KIND: scaled (default) | pairs]
 """
 import sys
 
@@ -35,12 +39,19 @@ def write_aij(path, m, n, lengths, cols, vals):
 def main():
     out, m, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     cond, dense, seed = float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+    pairs = len(sys.argv) > 8 and sys.argv[8] == "pairs"
     rng = np.random.default_rng(seed)
-    scale = np.logspace(0, -np.log10(cond), n)
+    scale = np.ones(n) if pairs else np.logspace(0, -np.log10(cond), n)
     x = rng.standard_normal(n)
     # sparse rows, then the dense rows spread evenly among them
-    c = columns(rng, m - dense, n, k)
-    v = rng.standard_normal(c.shape) * scale[c]
+    if pairs:
+        h = columns(rng, m - dense, n // 2, k // 2)
+        w = rng.standard_normal(h.shape)
+        c = np.concatenate((h, h + n // 2), axis=1)
+        v = np.concatenate((w, w + rng.standard_normal(h.shape) / cond), axis=1)
+    else:
+        c = columns(rng, m - dense, n, k)
+        v = rng.standard_normal(c.shape) * scale[c]
     where = set(np.linspace(0, m - 1, dense).astype(int)) if dense else set()
     lengths = np.full(m, k, dtype=np.int64)
     lengths[sorted(where)] = n
@@ -64,7 +75,9 @@ def main():
     with open(out + "/b.petsc", "wb") as f:
         np.array([1211214, m], dtype=">i4").tofile(f)
         b.astype(">f8").tofile(f)
-    print("%d x %d, %d nonzeros (%d dense rows), cond about %.3g" % (m, n, len(cols), dense, cond))
+    print("%d x %d, %d nonzeros (%d dense rows), %s, cond about %.3g"
+          % (m, n, len(cols), dense, "nearly collinear column pairs" if pairs else "columns scaled",
+             cond))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@
 # 1e-10 and at most BENCH_MAXIT iterations (tests/interop/petsc_lsq, a plain PETSc program).
 # Each solver runs as users run it: one launch per problem, cold. Problems (m x n, BENCH_NNZ
 # nonzeros per row at random columns, columns scaled to the condition number, b with a nonzero
-# residual; bench/gen_sparse_lsq.py, independent of rla-gen): cond 1e4, cond 1e6, and cond 1e4
-# with 8 dense rows. Prints per solver: seconds (time_solve for rla-lsq, KSPSetUp + KSPSolve for
+# residual; bench/gen_sparse_lsq.py, independent of rla-gen): cond 1e4, cond 1e6, cond 1e4 with
+# 8 dense rows, and cond 1e6 from nearly collinear column pairs (which Jacobi cannot undo, as it
+# undoes column scaling). Prints per solver: seconds (time_solve for rla-lsq, KSPSetUp + KSPSolve for
 # PETSc), iterations, backward error ||A^T r|| / (||A||_F ||r||), and the ratios to rla-lsq.
 # Usage (from the build directory): sh ../bench/sparse_lsq.sh
 #   BENCH_NP (2), BENCH_M (1048576), BENCH_N (1000), BENCH_NNZ (8), BENCH_MAXIT (10000)
@@ -55,10 +56,10 @@ petsc() { # label, options...
     >>"$dir/results"
 }
 
-for family in "1e4 0" "1e6 0" "1e4 8"; do
+for family in "1e4 0 scaled" "1e6 0 scaled" "1e4 8 scaled" "1e6 0 pairs"; do
   set -- $family
   rm -f "$dir/results"
-  echo "== $("$py" "$here/gen_sparse_lsq.py" "$dir" "$m" "$n" "$nnz" "$1" "$2" 1), $np ranks"
+  echo "== $("$py" "$here/gen_sparse_lsq.py" "$dir" "$m" "$n" "$nnz" "$1" "$2" 1 "$3"), $np ranks"
   rla accurate --method accurate
   rla direct --method direct
   petsc rlasketch -ksp_type lsqr -pc_type rlasketch -ksp_rtol 1e-10
