@@ -11,7 +11,8 @@
 # undoes column scaling). Prints per solver: seconds (time_solve for rla-lsq, KSPSetUp + KSPSolve for
 # PETSc), iterations, backward error ||A^T r|| / (||A||_F ||r||), and the ratios to rla-lsq.
 # Usage (from the build directory): sh ../bench/sparse_lsq.sh
-#   BENCH_NP (2), BENCH_M (1048576), BENCH_N (1000), BENCH_NNZ (8), BENCH_MAXIT (10000)
+#   BENCH_NP (2), BENCH_M (1048576), BENCH_N (1000), BENCH_NNZ (8), BENCH_MAXIT (10000),
+#   BENCH_FAMILIES (cond:dense-rows:kind ..., default all four above)
 set -e
 build=${BENCH_BUILD:-.}
 np=${BENCH_NP:-2}
@@ -56,8 +57,9 @@ petsc() { # label, options...
     >>"$dir/results"
 }
 
-for family in "1e4 0 scaled" "1e6 0 scaled" "1e4 8 scaled" "1e6 0 pairs"; do
-  set -- $family
+families=${BENCH_FAMILIES:-1e4:0:scaled 1e6:0:scaled 1e4:8:scaled 1e6:0:pairs}
+for family in $families; do
+  set -- $(echo "$family" | tr : ' ')
   rm -f "$dir/results"
   echo "== $("$py" "$here/gen_sparse_lsq.py" "$dir" "$m" "$n" "$nnz" "$1" "$2" 1 "$3"), $np ranks"
   rla accurate --method accurate
