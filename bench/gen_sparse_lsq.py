@@ -6,8 +6,10 @@ plus `dense` fully dense rows (family "dense rows"), its columns scaled by a geo
 from 1 to 1/cond: the condition number is about cond times that of the unscaled matrix, which is
 close to 1 for m >> n (its columns are nearly orthogonal). Column scaling is what Jacobi
 preconditioning undoes exactly; the family "pairs" (KIND pairs) is ill-conditioned otherwise:
-column j + n/2 repeats column j's pattern with values v + g / cond (g standard normal), so each
-pair is nearly collinear (condition about cond) while all columns have about the same norm.
+column j + n/2 repeats column j's pattern with values v + g delta_j (g standard normal, delta_j
+geometric from 1 to 1/cond), so pair j spans directions of sizes about 1 and delta_j: singular
+values spread over [1/cond, 1] (no cluster that a Krylov method would find cheaply) while all
+columns have about the same norm.
 b = A x + 1e-3 * noise (x and noise standard normal): a nonzero residual. Written as PETSc
 binary: A (AIJ) and b (Vec).
 
@@ -48,7 +50,8 @@ def main():
         h = columns(rng, m - dense, n // 2, k // 2)
         w = rng.standard_normal(h.shape)
         c = np.concatenate((h, h + n // 2), axis=1)
-        v = np.concatenate((w, w + rng.standard_normal(h.shape) / cond), axis=1)
+        delta = np.logspace(0, -np.log10(cond), n // 2)
+        v = np.concatenate((w, w + rng.standard_normal(h.shape) * delta[h]), axis=1)
     else:
         c = columns(rng, m - dense, n, k)
         v = rng.standard_normal(c.shape) * scale[c]
