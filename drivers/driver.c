@@ -227,7 +227,17 @@ rla_err rla_driver_matrix_path(rla_ctx ctx, const char *prog, rla_options opts, 
                                const rla_io_probe_info *probe, int *dense)
 {
   double mn = (double)probe->m * (double)probe->n;
+  double pages = (double)sysconf(_SC_PHYS_PAGES), page = (double)sysconf(_SC_PAGESIZE);
   RLA_CALL(ctx, rla_options_get_flag(opts, "dense", dense));
+  /* a sparse file whose dense form would not fit in this node's memory, rank's share times the
+     ranks (all may share one node), is refused before anything is allocated */
+  RLA_CHECK(ctx, !probe->sparse || !*dense || pages <= 0 || 8.0 * mn <= pages * page,
+            RLA_ERR_MEM,
+            "%s is sparse (%lld x %lld, %lld entries stored); --dense would make it a dense "
+            "matrix of %.3g MiB, more than this node's %.3g MiB: leave out --dense to take the "
+            "sparse path",
+            path, (long long)probe->m, (long long)probe->n, (long long)probe->entries,
+            8.0 * mn / 1048576.0, pages * page / 1048576.0);
   /* a file storing more than a quarter of the entries (a dense matrix written as AIJ) is read
      dense: at most 2.7 times CSR's memory, and products 2.3 times faster on a full one (chosen
      by measurement: see bench/README.md) */

@@ -49,6 +49,8 @@ def sparse_inputs(d, rng):
     AIJ, beside a good one of each."""
     gen = "%%MatrixMarket matrix coordinate real general\n"
     write(d, "sp-range.mtx", gen + "12 4 2\n1 1 1.5\n13 2 2\n")
+    # three entries of a matrix whose dense form (7.6e5 MiB) fits on no node
+    write(d, "sp-huge.mtx", gen + "2000000 50000 3\n1 1 1\n2 2 2\n3 3 3\n")
     write(d, "sp-zero.mtx", gen + "12 4 1\n3 0 1\n")
     write(d, "sp-more.mtx", gen + "12 4 2\n1 1 1\n2 2 2\n3 3 3\n")
     write(d, "sp-fewer.mtx", gen + "12 4 3\n1 1 1\n2 2 2\n")
