@@ -228,16 +228,28 @@ rla_err rla_driver_matrix_path(rla_ctx ctx, const char *prog, rla_options opts, 
 {
   double mn = (double)probe->m * (double)probe->n;
   double pages = (double)sysconf(_SC_PHYS_PAGES), page = (double)sysconf(_SC_PAGESIZE);
+  double node = 8.0 * mn / rla_ctx_size(ctx); /* the dense rows of the ranks on this node */
+  MPI_Comm shared;
+  int local = 1;
+  rla_err err = RLA_SUCCESS;
   RLA_CALL(ctx, rla_options_get_flag(opts, "dense", dense));
-  /* a sparse file whose dense form would not fit in this node's memory, rank's share times the
-     ranks (all may share one node), is refused before anything is allocated */
-  RLA_CHECK(ctx, !probe->sparse || !*dense || pages <= 0 || 8.0 * mn <= pages * page,
-            RLA_ERR_MEM,
-            "%s is sparse (%lld x %lld, %lld entries stored); --dense would make it a dense "
-            "matrix of %.3g MiB, more than this node's %.3g MiB: leave out --dense to take the "
-            "sparse path",
-            path, (long long)probe->m, (long long)probe->n, (long long)probe->entries,
-            8.0 * mn / 1048576.0, pages * page / 1048576.0);
+  if (probe->sparse && *dense) {
+    RLA_MPI(ctx, MPI_Comm_split_type(rla_ctx_comm(ctx), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                                     &shared));
+    MPI_Comm_size(shared, &local);
+    MPI_Comm_free(&shared);
+    node *= local;
+  }
+  /* a sparse file whose dense form would not fit in a node's memory (its ranks' shares) is
+     refused before anything is allocated; nodes may differ, hence the agreement */
+  if (probe->sparse && *dense && pages > 0 && node > pages * page)
+    err = rla_error_set(ctx, RLA_ERR_MEM, __func__, __FILE__, __LINE__,
+                        "%s is sparse (%lld x %lld, %lld entries stored); --dense would put %.3g "
+                        "MiB of its dense form on this node, more than its %.3g MiB: leave out "
+                        "--dense to take the sparse path",
+                        path, (long long)probe->m, (long long)probe->n, (long long)probe->entries,
+                        node / 1048576.0, pages * page / 1048576.0);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
   /* a file storing more than a quarter of the entries (a dense matrix written as AIJ) is read
      dense: at most 2.7 times CSR's memory, and products 2.3 times faster on a full one (chosen
      by measurement: see bench/README.md) */
