@@ -92,6 +92,17 @@ rla_err rla_gen_sparse_svd_nnz(rla_ctx ctx, int64_t m, int64_t n, int64_t block,
   return RLA_SUCCESS;
 }
 
+/* y (len) = (I - tau v v^T) y: one Householder reflection */
+static void reflect(const double *v, double tau, int64_t len, double *y)
+{
+  double w = 0.0;
+  for (int64_t i = 0; i < len; i++)
+    w += v[i] * y[i];
+  w *= tau;
+  for (int64_t i = 0; i < len; i++)
+    y[i] -= w * v[i];
+}
+
 /* q (r x p, column-major, r >= p >= 1) = the orthonormal factor of a = Q R with R's diagonal
    positive: Householder QR of a (overwritten), then Q = H_0 ... H_{p-1} [I; 0] accumulated
    backwards, columns signed by R's diagonal. Haar distributed for a Gaussian a (Stewart, SIAM J.
@@ -111,14 +122,8 @@ static void householder_q(int64_t r, int64_t p, double *a, double *q, double *ta
     for (int64_t i = 1; i < r - j; i++)
       v[i] /= alpha - beta;
     v[0] = 1.0;
-    for (int64_t c = j + 1; c < p; c++) {
-      double *y = a + c * r + j, w = 0.0;
-      for (int64_t i = 0; i < r - j; i++)
-        w += v[i] * y[i];
-      w *= tau[j];
-      for (int64_t i = 0; i < r - j; i++)
-        y[i] -= w * v[i];
-    }
+    for (int64_t c = j + 1; c < p; c++)
+      reflect(v, tau[j], r - j, a + c * r + j);
   }
   memset(q, 0, sizeof(double) * (size_t)(r * p));
   for (int64_t j = 0; j < p; j++)
@@ -127,14 +132,8 @@ static void householder_q(int64_t r, int64_t p, double *a, double *q, double *ta
   for (int64_t j = p - 1; j >= 0; j--) {
     const double *v = a + j * r + j;
     if (tau[j] == 0.0) continue;
-    for (int64_t c = j; c < p; c++) {
-      double *y = q + c * r + j, w = 0.0;
-      for (int64_t i = 0; i < r - j; i++)
-        w += v[i] * y[i];
-      w *= tau[j];
-      for (int64_t i = 0; i < r - j; i++)
-        y[i] -= w * v[i];
-    }
+    for (int64_t c = j; c < p; c++)
+      reflect(v, tau[j], r - j, q + c * r + j);
   }
   for (int64_t j = 0; j < p; j++)
     for (int64_t i = 0; i < r; i++)
