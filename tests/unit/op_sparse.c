@@ -21,6 +21,9 @@
 #define M 61
 #define N 23
 #define NV 3
+/* above the sparse operator's panel of 32 vectors (its blocked products): a second, partial
+   panel */
+#define NV_WIDE 37
 #define DENSE_ROW 7
 
 static const double u = DBL_EPSILON / 2;
@@ -140,8 +143,8 @@ static void check_products(int64_t nv)
 {
   struct pair p;
   const int64_t ldx = N + 2, ldw = N + 1, ldt = nv + 2;
-  double x[(N + 2) * NV], ax[M * NV], atax[N * NV], y[2][M * NV], w[2][(N + 1) * NV];
-  double t[2][(NV + 2) * N], z[2][N * NV], *yl[2];
+  double x[(N + 2) * NV_WIDE], ax[M * NV_WIDE], atax[N * NV_WIDE], y[2][M * NV_WIDE];
+  double w[2][(N + 1) * NV_WIDE], t[2][(NV_WIDE + 2) * N], z[2][N * NV_WIDE], *yl[2];
   rla_op ops[2];
   int ok = 1;
   pair_make(&p, nv);
@@ -187,6 +190,7 @@ static void test_products(void)
 {
   check_products(1);
   check_products(NV);
+  check_products(NV_WIDE);
 }
 
 /* The residual pass: the bounds of rla_test_residuals_close (op_check.c), for one vector and

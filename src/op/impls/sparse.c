@@ -38,9 +38,12 @@
 #include "../../sketch/sketch_impl.h"
 #include "../op_impl.h"
 
-/* Dense vectors per panel of the block SRHT, and rows of Omega per block of the Gaussian right
-   sketch (the block's entries of one column are read for every nonzero in that column). */
+/* Dense vectors per panel of the block SRHT and of the blocked products A X and A^T Y, and rows
+   of Omega per block of the Gaussian right sketch (the block's entries of one column are read
+   for every nonzero in that column). */
 #define PANEL 32
+/* Y^T A: vectors per sweep over the local rows (a stack copy of one row of Y). */
+#define LEFT_PANEL 128
 /* Gaussian left sketch: rows of Omega per block (the piece of an output column that one
    nonzero updates), and rows of A per group (four columns of Omega share a Philox counter). */
 #define GAUSS_ROWS  128
@@ -51,6 +54,7 @@
 struct sparse {
   rla_smat A;
   int64_t *cursor; /* lm: the next nonzero of each row, for the sweeps over panels of columns */
+  int64_t csc_cap; /* nonzeros of one group of rows in the sparse sign sketch's transposed copy */
 };
 
 /* This rank's rows in CSR. */
@@ -107,38 +111,114 @@ static void zero(double *a, int64_t rows, int64_t cols, int64_t ld)
     memset(a + j * ld, 0, sizeof(double) * (size_t)rows);
 }
 
+/* Vectors per panel of the blocked products: as many as the workspace holds as an n x vb
+   row-major copy (at most PANEL), or 1 when it holds fewer than two (the direct loops). */
+static int64_t blocked_width(rla_op op, int64_t nv)
+{
+  int64_t vb = min64(min64(nv, PANEL), op->work_len / max64(op->n, 1));
+  return vb >= 2 ? vb : 1;
+}
+
+/* t (n x vb, row-major: row j holds vb doubles) = x(:, 0:vb) (leading dimension ldx), and back */
+static void to_rows(const double *x, int64_t ldx, int64_t n, int64_t vb, double *t)
+{
+  for (int64_t v = 0; v < vb; v++)
+    for (int64_t j = 0; j < n; j++)
+      t[j * vb + v] = x[j + v * ldx];
+}
+
+static void from_rows(const double *t, int64_t n, int64_t vb, double *x, int64_t ldx)
+{
+  for (int64_t v = 0; v < vb; v++)
+    for (int64_t j = 0; j < n; j++)
+      x[j + v * ldx] = t[j * vb + v];
+}
+
+/* Y = A_local X. With more than one vector, X goes by panels of vb columns copied row-major
+   into the workspace, so that a nonzero a_ij reads the vb entries of row j of the panel
+   together (vb / 8 cache lines) rather than one from each of vb columns; each row's sums run
+   over its nonzeros in order either way, so the results are the same. */
 static rla_err sparse_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, double *y,
                            int64_t ldy)
 {
   struct csr c = csr_of(op);
-  for (int64_t i = 0; i < c.lm; i++)
-    for (int64_t v = 0; v < nv; v++)
-      y[i + v * ldy] = row_dot(&c, i, x + v * ldx);
+  const int64_t vb = blocked_width(op, nv);
+  double acc[PANEL];
+  if (vb == 1) {
+    for (int64_t i = 0; i < c.lm; i++)
+      for (int64_t v = 0; v < nv; v++)
+        y[i + v * ldy] = row_dot(&c, i, x + v * ldx);
+    return RLA_SUCCESS;
+  }
+  for (int64_t v0 = 0, nb; v0 < nv; v0 += nb) {
+    nb = min64(vb, nv - v0);
+    to_rows(x + v0 * ldx, ldx, c.n, nb, op->work);
+    for (int64_t i = 0; i < c.lm; i++) {
+      for (int64_t v = 0; v < nb; v++)
+        acc[v] = 0.0;
+      for (int64_t e = c.rp[i]; e < c.rp[i + 1]; e++) {
+        const double *xr = op->work + (int64_t)c.ci[e] * nb, a = c.v[e];
+        for (int64_t v = 0; v < nb; v++)
+          acc[v] += a * xr[v];
+      }
+      for (int64_t v = 0; v < nb; v++)
+        y[i + (v0 + v) * ldy] = acc[v];
+    }
+  }
   return RLA_SUCCESS;
 }
 
+/* W += A_local^T Y; with more than one vector, W by panels of vb columns held row-major in the
+   workspace while the rows of A add into them (the same sums in the same order) */
 static rla_err sparse_mult_transpose_add(rla_op op, int64_t nv, const double *y, int64_t ldy,
                                          double *w, int64_t ldw)
 {
   struct csr c = csr_of(op);
-  for (int64_t i = 0; i < c.lm; i++)
-    for (int64_t v = 0; v < nv; v++)
-      row_axpy(&c, i, y[i + v * ldy], w + v * ldw);
+  const int64_t vb = blocked_width(op, nv);
+  double yi[PANEL];
+  if (vb == 1) {
+    for (int64_t i = 0; i < c.lm; i++)
+      for (int64_t v = 0; v < nv; v++)
+        row_axpy(&c, i, y[i + v * ldy], w + v * ldw);
+    return RLA_SUCCESS;
+  }
+  for (int64_t v0 = 0, nb; v0 < nv; v0 += nb) {
+    nb = min64(vb, nv - v0);
+    to_rows(w + v0 * ldw, ldw, c.n, nb, op->work);
+    for (int64_t i = 0; i < c.lm; i++) {
+      for (int64_t v = 0; v < nb; v++)
+        yi[v] = y[i + (v0 + v) * ldy];
+      for (int64_t e = c.rp[i]; e < c.rp[i + 1]; e++) {
+        double *wr = op->work + (int64_t)c.ci[e] * nb, a = c.v[e];
+        for (int64_t v = 0; v < nb; v++)
+          wr[v] += a * yi[v];
+      }
+    }
+    from_rows(op->work, c.n, nb, w + v0 * ldw, ldw);
+  }
   return RLA_SUCCESS;
 }
 
-/* W (nv x n) = Y^T A_local: nonzero a_ij adds a_ij Y(i, :)^T into column j of W */
+/* W (nv x n) = Y^T A_local: nonzero a_ij adds a_ij Y(i, :)^T into column j of W; row i of Y
+   is gathered once for its nonzeros, LEFT_PANEL vectors at a time */
 static rla_err sparse_left_mult(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
                                 int64_t ldw)
 {
   struct csr c = csr_of(op);
+  double yi[LEFT_PANEL];
   zero(w, nv, c.n, ldw);
-  for (int64_t i = 0; i < c.lm; i++)
-    for (int64_t k = c.rp[i]; k < c.rp[i + 1]; k++) {
-      double *wj = w + (int64_t)c.ci[k] * ldw, a = c.v[k];
-      for (int64_t v = 0; v < nv; v++)
-        wj[v] += y[i + v * ldy] * a;
+  for (int64_t v0 = 0, nb; v0 < nv; v0 += nb) {
+    nb = min64(LEFT_PANEL, nv - v0);
+    for (int64_t i = 0; i < c.lm; i++) {
+      for (int64_t v = 0; v < nb; v++)
+        yi[v] = y[i + (v0 + v) * ldy];
+      for (int64_t k = c.rp[i]; k < c.rp[i + 1]; k++) {
+        double *wj = w + v0 + (int64_t)c.ci[k] * ldw, a = c.v[k];
+        for (int64_t v = 0; v < nb; v++)
+          wj[v] += yi[v] * a;
+      }
     }
+  }
   return RLA_SUCCESS;
 }
 
@@ -214,13 +294,27 @@ static rla_err sparse_norm_max(rla_op op, double *nrm)
   return RLA_SUCCESS;
 }
 
-/* Doubles of the sparse sign left sketch's transposed copy of the local rows: their nonzeros
-   by column (values, n + 1 column offsets, 32-bit row indices). */
+/* The sparse sign left sketch copies the local rows transposed one group of rows at a time, a
+   group holding at most 1 / CSC_PARTS of the local nonzeros (or one longest row): the copy
+   costs 12 bytes a nonzero of the group, and each further group sweeps the output once more.
+   Chosen by measurement: see bench/README.md, "Sparse operator". */
+#define CSC_PARTS 4
+
+/* Nonzeros of a group: the larger of nnz / CSC_PARTS (rounded up) and the longest row. */
+static int64_t csc_group_cap(const int64_t *rp, int64_t lm)
+{
+  int64_t cap = (rp[lm] + CSC_PARTS - 1) / CSC_PARTS;
+  for (int64_t i = 0; i < lm; i++)
+    cap = max64(cap, rp[i + 1] - rp[i]);
+  return cap;
+}
+
+/* Doubles of the transposed copy of one group: its nonzeros by column (values, n + 1 column
+   offsets, 32-bit row indices). */
 static int64_t csc_doubles(rla_op op)
 {
-  struct sparse *s = op->data;
-  int64_t nnz = rla_smat_local_nnz(s->A);
-  return nnz + op->n + 1 + (nnz + 1) / 2;
+  int64_t cap = ((struct sparse *)op->data)->csc_cap;
+  return cap + op->n + 1 + (cap + 1) / 2;
 }
 
 /* Workspace: the Gaussian right sketch's transposed block of Omega (n x kb and its stage, kb up
@@ -254,11 +348,10 @@ static inline int64_t next_below(const struct csr *c, int64_t *cursor, int64_t i
 
 /* The local rows [t0, t0 + p) by column in the workspace: column j's nonzeros are
    val[e], at row t0 + row[e], for e in [end[j - 1], end[j]) (end[-1] = 0), rows increasing. */
-static void csc_build(const struct csr *c, double *work, int64_t t0, int64_t p, double **val,
-                      int64_t **end, int32_t **row)
+static void csc_build(const struct csr *c, double *work, int64_t cap, int64_t t0, int64_t p,
+                      double **val, int64_t **end, int32_t **row)
 {
-  const int64_t nnz = c->rp[c->lm];
-  int64_t *next = (int64_t *)(work + nnz);
+  int64_t *next = (int64_t *)(work + cap);
   *val = work;
   *row = (int32_t *)(next + c->n + 1);
   memset(next, 0, sizeof(int64_t) * (size_t)(c->n + 1));
@@ -294,8 +387,9 @@ sign_column(const rla_sparse_gen *g, int64_t k, int64_t row0, const int32_t *row
 
 /* Omega A for the sparse sign sketch, by columns of A: column j of the output is cleared and
    receives a_ij times column row0 + i of Omega for the nonzeros of column j, generated there
-   (k / 2 hashes), so that the output column stays in cache while it is formed and the output is
-   written once; no table of Omega's columns is read at random. */
+   (k / 2 hashes), so that the output column stays in cache while it is formed; no table of
+   Omega's columns is read at random. The rows go in groups (csc_group_cap), each group's
+   columns after the previous group's, so every column receives its rows in increasing order. */
 static rla_err sign_left(rla_op op, rla_sketch S, double *out, int64_t ldo, int64_t l)
 {
   struct csr c = csr_of(op);
@@ -307,15 +401,18 @@ static rla_err sign_left(rla_op op, rla_sketch S, double *out, int64_t ldo, int6
   rla_sketch_sparse_info(S, &g, &v, &code);
   if (c.lm == 0) zero(out, l, c.n, ldo);
   for (int64_t t0 = 0, p; t0 < c.lm; t0 += p) {
+    const int64_t cap = ((struct sparse *)op->data)->csc_cap;
     double *val;
     int64_t *end;
     int32_t *row;
-    p = min64(c.lm - t0, INT32_MAX);
-    csc_build(&c, op->work, t0, p, &val, &end, &row);
+    for (p = 1; t0 + p < c.lm && p < INT32_MAX && c.rp[t0 + p + 1] - c.rp[t0] <= cap; p++)
+      ;
+    csc_build(&c, op->work, cap, t0, p, &val, &end, &row);
     for (int64_t j = 0; j < c.n; j++) {
       double *o = out + j * ldo;
       int64_t e0 = j > 0 ? end[j - 1] : 0;
       if (t0 == 0) memset(o, 0, sizeof(double) * (size_t)l);
+      if (e0 == end[j]) continue;
       if (g.k == 8)
         sign_column(&g, 8, c.row0 + t0, row, val, e0, end[j], v, code, o);
       else
@@ -538,7 +635,12 @@ rla_err rla_op_create_sparse(rla_smat A, rla_op *op)
   err = rla_calloc(ctx, 1, sizeof(*s), &s);
   if (!err) err = rla_calloc(ctx, (size_t)max64(lm, 1), sizeof(int64_t), &s->cursor);
   if (!err) {
+    const int64_t *rp;
+    const int32_t *ci;
+    double *v;
     s->A = A;
+    rla_smat_local(A, &rp, &ci, &v);
+    s->csc_cap = csc_group_cap(rp, lm);
     err = rla_op_create(ctx, &sparse_ops, m, n, s, op);
   }
   if (err) {
