@@ -22,7 +22,6 @@ typedef struct {
   double *sigma;       /* d singular values, SVD path */
   double *v;           /* V (d x d), SVD path */
   double *u;           /* U (d x d), SVD path */
-  double *vt;          /* d x d of work for the SVD */
   double *tau;         /* d of work */
   double *nullspace;   /* orthonormal basis of D V(:, k:d) (d x (d - k)), for the minimum norm */
   double kappa;        /* condition number of S A D (see rla_lsq_info.kappa_sketch) */
@@ -43,16 +42,22 @@ struct rla_lsq_precond_s {
 };
 
 /* Arrays of one solve besides the factor's, allocated by lsq_plan for the planned sizes so
-   that a solve allocates nothing. */
+   that a solve allocates nothing. The factorization's arrays are views of one allocation
+   (arena), laid out for the two paths, which never need theirs at the same time: the Cholesky
+   path's gram, msg and cv; the reduce-scatter's and TSQR's comm (before, and on the QR path)
+   with rf, which the solution reads after TSQR. The refinement, which follows the solution,
+   takes the arena for its triangles (at least (min(nrhs, LSQ_QR_MAX_RHS) + 1) d^2 doubles). */
 typedef struct {
   double *sketch;     /* the l x (d + nrhs) sketch of [A B] */
   double *xh, *c1;    /* d x nrhs: scaled-coordinate solution, R^-T D (S A)^T S B */
   double *t;          /* l: the sketched residual's rows */
-  double *rf;         /* (d + nrhs)^2: the R factor of [S A, S B] */
-  double *gram, *msg; /* the Cholesky path's Gram matrix and its broadcast */
   double *eval;       /* lsq_evaluate's reduction buffer */
-  double *comm;       /* the sketch's reduce-scatter and TSQR (lsq_comm_doubles) */
-  int64_t cap[9];     /* allocated lengths, in the order above */
+  double *arena;      /* the views below */
+  int64_t cap[6];     /* allocated lengths, in the order above */
+  double *rf;         /* (d + nrhs)^2: the R factor of [S A, S B] */
+  double *comm;       /* the sketch's reduce-scatter and TSQR (lsq_comm_doubles), after rf */
+  double *gram, *msg; /* the Cholesky path's Gram matrix and its broadcast but R (into F->r) */
+  double *cv;         /* 2 d: the Cholesky path's power steps */
 } lsq_work;
 
 typedef struct lsq_refine_ws lsq_refine_ws;

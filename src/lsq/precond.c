@@ -25,7 +25,7 @@ rla_err lsq_factor_plan(rla_ctx ctx, lsq_factor *F, int64_t d, int64_t nrhs)
 {
   int64_t nw = d > nrhs ? d : nrhs;
   if (F->cap_d < d) {
-    double **dd[] = {&F->r, &F->v, &F->u, &F->vt, &F->nullspace};
+    double **dd[] = {&F->r, &F->v, &F->u, &F->nullspace};
     double **dv[] = {&F->scale, &F->sigma, &F->tau};
     F->cap_d = 0;
     for (size_t i = 0; i < sizeof(dd) / sizeof(dd[0]); i++) {
@@ -49,8 +49,8 @@ rla_err lsq_factor_plan(rla_ctx ctx, lsq_factor *F, int64_t d, int64_t nrhs)
 
 void lsq_factor_free(lsq_factor *F)
 {
-  double **arrays[] = {&F->scale, &F->r,   &F->sigma,     &F->v,   &F->u,
-                       &F->vt,    &F->tau, &F->nullspace, &F->work};
+  double **arrays[] = {&F->scale, &F->r,         &F->sigma, &F->v,
+                       &F->u,     &F->nullspace, &F->tau,   &F->work};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
   F->cap_d = F->cap_work = 0;
@@ -124,16 +124,20 @@ static rla_err factor_svd(rla_ctx ctx, lsq_factor *F, double rank_tol)
   int64_t d = F->d, nn;
   lapack_int info;
 
-  /* R is overwritten by the SVD: work on F->v as the input copy */
-  memcpy(F->v, F->r, sizeof(double) * (size_t)(d * d));
-  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)d, (lapack_int)d, F->v, (lapack_int)d,
-                        F->sigma, F->u, (lapack_int)d, F->vt, (lapack_int)d);
+  /* the SVD overwrites its input: a copy of R in F->nullspace (filled only afterwards), V^T
+     into F->v, transposed there */
+  memcpy(F->nullspace, F->r, sizeof(double) * (size_t)(d * d));
+  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)d, (lapack_int)d, F->nullspace,
+                        (lapack_int)d, F->sigma, F->u, (lapack_int)d, F->v, (lapack_int)d);
   RLA_CHECK(ctx, info == 0, RLA_ERR_LIB,
             "the SVD of the %lld x %lld sketched R factor failed (LAPACK dgesdd info %d)",
             (long long)d, (long long)d, (int)info);
   for (int64_t i = 0; i < d; i++)
-    for (int64_t j = 0; j < d; j++)
-      F->v[j + i * d] = F->vt[i + j * d];
+    for (int64_t j = i + 1; j < d; j++) {
+      double t = F->v[i + j * d];
+      F->v[i + j * d] = F->v[j + i * d];
+      F->v[j + i * d] = t;
+    }
   F->use_svd = 1;
   F->k = 0;
   while (F->k < d && F->sigma[F->k] > rank_tol * F->sigma[0])

@@ -63,8 +63,10 @@ struct lsq_refine_ws {
   double *c, *s, *p, *dz, *q; /* k x nrhs each */
   double *vec;                /* d */
   double *gnew;               /* d: QR path, A^T r of the CG iterate in scaled coordinates */
-  double *rmu;                /* QR path: nrhs triangles R_mu (d x d), see kw_factor */
-  double *kwb, *kwt;          /* QR path: d x d and KW_NB x d of work for dtpqrt */
+  /* QR path: nrhs triangles R_mu (d x d, see kw_factor), then d x d of work for dtpqrt: views
+     of the solve's arena, free once the sketch-and-solve solution is made (lsq_refine_plan) */
+  double *rmu, *kwb;
+  double *kwt; /* QR path: KW_NB x d of work for dtpqrt */
   double sigma1, kappa;       /* ||R||_2 and kappa_2(R) (estimates on the QR path) */
   double *rho, *rn, *xn, *fac, *est_prev, *best_est, *best_rn, *best_be, *rhs_norm;
   int64_t *cols, *cgcols;
@@ -81,8 +83,8 @@ typedef struct lsq_refine_ws refine_ws;
 static void ws_free_arrays(refine_ws *w)
 {
   double **arrays[] = {&w->xh,       &w->xbest,    &w->buf,     &w->pack,    &w->c,       &w->s,
-                       &w->p,        &w->dz,       &w->q,       &w->vec,     &w->gnew,    &w->rmu,
-                       &w->kwb,      &w->kwt,      &w->rho,     &w->rn,      &w->xn,      &w->fac,
+                       &w->p,        &w->dz,       &w->q,       &w->vec,     &w->gnew,    &w->kwt,
+                       &w->rho,      &w->rn,       &w->xn,      &w->fac,
                        &w->est_prev, &w->best_est, &w->best_rn, &w->best_be, &w->rhs_norm};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
@@ -90,6 +92,7 @@ static void ws_free_arrays(refine_ws *w)
   rla_free(&w->cgcols);
   rla_free(&w->status);
   w->cg_on = NULL;
+  w->rmu = w->kwb = NULL;
   w->cap_d = w->cap_nrhs = 0;
 }
 
@@ -100,12 +103,11 @@ void lsq_refine_free(lsq_refine_ws **w)
   rla_free(w);
 }
 
-/* The arrays for d columns and nrhs right-hand sides; the QR path's triangles for at most
-   LSQ_QR_MAX_RHS of them (more take the SVD path). Local. */
+/* The arrays for d columns and nrhs right-hand sides but the QR path's triangles (at most
+   LSQ_QR_MAX_RHS of them, more take the SVD path), which are the factor's. Local. */
 static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t nrhs)
 {
-  size_t kk = (size_t)(d * nrhs), dn = (size_t)(d * nrhs), n = (size_t)nrhs, dd = (size_t)(d * d);
-  size_t nqr = (size_t)(nrhs < LSQ_QR_MAX_RHS ? nrhs : LSQ_QR_MAX_RHS);
+  size_t kk = (size_t)(d * nrhs), dn = (size_t)(d * nrhs), n = (size_t)nrhs;
   struct {
     double **ptr;
     size_t count;
@@ -120,8 +122,6 @@ static rla_err ws_alloc(rla_ctx ctx, refine_ws *w, int64_t d, int64_t nrhs)
                 {&w->q, kk},
                 {&w->vec, (size_t)d},
                 {&w->gnew, (size_t)d},
-                {&w->rmu, dd * nqr},
-                {&w->kwb, dd},
                 {&w->kwt, (size_t)(KW_NB * d)},
                 {&w->rho, n},
                 {&w->rn, n},
@@ -152,6 +152,12 @@ rla_err lsq_refine_plan(rla_lsq L, int64_t d, int64_t nrhs)
   if (!L->refine) err = rla_calloc(ctx, 1, sizeof(refine_ws), &L->refine);
   if (!err && (L->refine->cap_d < d || L->refine->cap_nrhs < nrhs))
     err = ws_alloc(ctx, L->refine, d, nrhs);
+  if (!err) {
+    /* the arena, planned by lsq_plan for d and nrhs */
+    int64_t nqr = nrhs < LSQ_QR_MAX_RHS ? nrhs : LSQ_QR_MAX_RHS;
+    L->refine->rmu = L->work.arena;
+    L->refine->kwb = L->work.arena + nqr * d * d;
+  }
   if (!err && L->history_cap < nh) {
     rla_free(&L->history);
     L->history_cap = 0;

@@ -115,13 +115,14 @@ static rla_err sketch_tsqr(rla_ctx ctx, double *w, int64_t l, int64_t c, double 
 }
 
 /* Rank 0's part of sketch_cholesky: from the summed Gram matrix g (c x c, upper), msg =
-   (accepted, kappa, D (d), R (d x d), c1 (d x nrhs)), accepted only when the estimate of
-   kappa_2(R) passes CHOL_KAPPA_MAX (msg is zero on entry); kappa is LAPACK's 1-norm estimate,
-   as on the QR path. v: 2 d doubles of work. */
+   (accepted, kappa, D (d), c1 (d x nrhs)) and R (d x d, upper) in r, accepted only when the
+   estimate of kappa_2(R) passes CHOL_KAPPA_MAX (msg and r are zero on entry, and r is again
+   when R is refused); kappa is LAPACK's 1-norm estimate, as on the QR path. v: 2 d doubles of
+   work. */
 static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs, double *msg,
-                             double *v)
+                             double *r, double *v)
 {
-  double *scale = msg + 2, *r = scale + d, *cc = r + d * d, rcond = 0.0, sigma1, kappa2;
+  double *scale = msg + 2, *cc = scale + d, rcond = 0.0, sigma1, kappa2;
   lapack_int info = 0;
   int ok = 1;
   for (int64_t j = 0; j < d; j++) {
@@ -134,9 +135,12 @@ static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs
   if (ok) info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, r, (lapack_int)d);
   if (ok && info == 0)
     info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)d, r, (lapack_int)d, &rcond);
-  if (!(ok && info >= 0 && rcond > 0.0)) return;
-  lsq_power_estimates(r, d, CHOL_POWER_STEPS, 1, v, v + d, &sigma1, &kappa2);
-  if (!(kappa2 <= CHOL_KAPPA_MAX)) return;
+  if (ok && info >= 0 && rcond > 0.0)
+    lsq_power_estimates(r, d, CHOL_POWER_STEPS, 1, v, v + d, &sigma1, &kappa2);
+  if (!(ok && info >= 0 && rcond > 0.0 && kappa2 <= CHOL_KAPPA_MAX)) {
+    memset(r, 0, sizeof(double) * (size_t)(d * d));
+    return;
+  }
   msg[0] = 1.0;
   msg[1] = 1.0 / rcond;
   for (int64_t j = 0; j < nrhs; j++) {
@@ -153,17 +157,18 @@ static void cholesky_on_root(const double *g, int64_t c, int64_t d, int64_t nrhs
    of D G11 D, which is R11 D of the QR path in exact arithmetic, and c1 = R^-T D G12, which
    is R12 there. Rank 0 decides and broadcasts, with R, D and c1, whether R is accepted (see
    CHOL_KAPPA_MAX): *accepted is then 1 on every rank and F->scale, F->r, F->kappa and c1
-   (d x nrhs) are set. g (c x c), msg (2 + d + d^2 + d nrhs) and v (2 d): work. Collective. */
+   (d x nrhs) are set (F->r is zero on entry and stays so otherwise). g (c x c), msg (2 + d +
+   d nrhs) and v (2 d): work. Collective. */
 static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t d, int64_t nrhs,
                                lsq_factor *F, double *c1, double *g, double *msg, double *v,
                                lsq_cost *cost, int *accepted)
 {
   int me = rla_ctx_rank(ctx), Pq;
-  int64_t c = d + nrhs, rows, row0, nmsg = 2 + d + d * d + d * nrhs;
+  int64_t c = d + nrhs, rows, row0, nmsg = 2 + d + d * nrhs;
 
   *accepted = 0;
   sketch_blocks(ctx, l, c, &Pq, &row0, &rows);
-  RLA_CHECK(ctx, nmsg <= INT_MAX, RLA_ERR_UNSUPPORTED,
+  RLA_CHECK(ctx, nmsg <= INT_MAX && d * d <= INT_MAX, RLA_ERR_UNSUPPORTED,
             "the R factor of the %lld x %lld sketch exceeds the 2^31 count of MPI", (long long)l,
             (long long)c);
   memset(g, 0, sizeof(double) * (size_t)(c * c));
@@ -177,24 +182,22 @@ static rla_err sketch_cholesky(rla_ctx ctx, const double *w, int64_t l, int64_t 
     cost->reductions++;
     cost->words += c * c;
   }
-  if (me == 0) cholesky_on_root(g, c, d, nrhs, msg, v);
+  if (me == 0) cholesky_on_root(g, c, d, nrhs, msg, F->r, v);
   if (rla_ctx_size(ctx) > 1) {
     /* the flag first, then the factor only when it is taken */
     RLA_MPI(ctx, MPI_Bcast(msg, 2, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
     cost->reductions++;
     if (msg[0] == 1.0) {
       RLA_MPI(ctx, MPI_Bcast(msg + 2, (int)(nmsg - 2), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
-      cost->words += nmsg - 2;
+      RLA_MPI(ctx, MPI_Bcast(F->r, (int)(d * d), MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
+      cost->words += nmsg - 2 + d * d;
     }
   }
   if (msg[0] == 1.0) {
     *accepted = 1;
     F->kappa = msg[1];
     memcpy(F->scale, msg + 2, sizeof(double) * (size_t)d);
-    for (int64_t j = 0; j < d; j++)
-      for (int64_t i = 0; i < d; i++)
-        F->r[i + j * d] = i <= j ? msg[2 + d + i + j * d] : 0.0;
-    memcpy(c1, msg + 2 + d + d * d, sizeof(double) * (size_t)(d * nrhs));
+    memcpy(c1, msg + 2 + d, sizeof(double) * (size_t)(d * nrhs));
   }
   return RLA_SUCCESS;
 }
@@ -311,8 +314,8 @@ static rla_err sketch_factor(rla_lsq L, const lsq_problem *p, lsq_factor *F,
   int64_t d = p->d, nrhs = p->nrhs, l = L->sketch_l, c = d + nrhs;
   int chol = 0;
   if (L->method == RLA_LSQ_ACCURATE)
-    RLA_CALL(ctx, sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, W->rf,
-                                  cost, &chol)); /* rf (c^2 >= 2 d): the QR path's, free here */
+    RLA_CALL(ctx, sketch_cholesky(ctx, W->sketch, l, d, nrhs, F, W->c1, W->gram, W->msg, W->cv,
+                                  cost, &chol));
   if (chol) {
     F->cholesky = 1;
     *c1 = W->c1; /* R^-T D (S A)^T S B */

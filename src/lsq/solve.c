@@ -75,32 +75,32 @@ static rla_err check_args(rla_lsq L, rla_dmat A, rla_dmat B, const double *X, in
 
 void lsq_work_free(lsq_work *w)
 {
-  double **arrays[] = {&w->sketch, &w->xh,  &w->c1,   &w->t,   &w->rf,
-                       &w->gram,   &w->msg, &w->eval, &w->comm};
+  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t, &w->eval, &w->arena};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     rla_free(arrays[i]);
   memset(w->cap, 0, sizeof(w->cap));
+  w->rf = w->comm = w->gram = w->msg = w->cv = NULL;
 }
 
 /* The arrays of lsq_work for d columns, nrhs right-hand sides and l sketch rows (0: the direct
    method, which needs only the evaluation's buffer). Local. */
 static rla_err work_reserve(rla_ctx ctx, lsq_work *w, int64_t d, int64_t nrhs, int64_t l)
 {
-  int64_t c = d + nrhs, dn = d * nrhs;
-  double **arrays[] = {&w->sketch, &w->xh,  &w->c1,   &w->t,   &w->rf,
-                       &w->gram,   &w->msg, &w->eval, &w->comm};
-  int64_t len[] = {l * c,
-                   dn,
-                   dn,
-                   l,
-                   c * c,
-                   c * c,
-                   2 + d + d * d + dn,
-                   dn + 2 * nrhs + d,
-                   l > 0 ? lsq_comm_doubles(rla_ctx_size(ctx), l, c) : 0};
+  int64_t c = d + nrhs, dn = d * nrhs, nmsg = 2 + d + dn;
+  int64_t comm = l > 0 ? lsq_comm_doubles(rla_ctx_size(ctx), l, c) : 0;
+  int64_t fac = c * c + (nmsg + 2 * d > comm ? nmsg + 2 * d : comm);
+  int64_t ref = ((nrhs < LSQ_QR_MAX_RHS ? nrhs : LSQ_QR_MAX_RHS) + 1) * d * d;
+  double **arrays[] = {&w->sketch, &w->xh, &w->c1, &w->t, &w->eval, &w->arena};
+  int64_t len[] = {l * c, dn, dn, l, dn + 2 * nrhs + d, fac > ref ? fac : ref};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     if (l > 0 || arrays[i] == &w->eval)
       RLA_CALL(ctx, lsq_reserve(ctx, arrays[i], &w->cap[i], len[i]));
+  if (l > 0) {
+    /* the QR path: rf, then comm; the Cholesky path: gram, then msg and cv */
+    w->rf = w->gram = w->arena;
+    w->comm = w->msg = w->arena + c * c;
+    w->cv = w->msg + nmsg;
+  }
   return RLA_SUCCESS;
 }
 
