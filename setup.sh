@@ -10,8 +10,8 @@
 #                                   (RLA_SECOND_CORETYPE, or chosen by second_coretype below)
 #                       wide        the drivers and the PETSc plugin at 5 and 8 ranks over Open
 #                                   MPI's TCP transport on the loopback interface
-#                       sanitizers  built with ASan and UBSan: the programs at 1 and 2 ranks, the
-#                                   shell tests but the interoperability ones (make
+#                       sanitizers  built with ASan and UBSan: the unit suites at 1 and 2 ranks,
+#                                   the shell tests but the interoperability ones at 2 (make
 #                                   check-sanitizers), the bad-input corpus at 2 (RLA_CORPUS_NPS)
 #                       fuzz        each fuzz target for FUZZ_TIME seconds (default 30)
 #   sh setup.sh build   only install and build

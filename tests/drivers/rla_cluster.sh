@@ -36,7 +36,7 @@ else
   fail "more than 8 outputs"
 fi
 pycheck report "$tmp/many.json" "$in/cluster" 0.05 "$tmp/many"
-for np in $(nps 2 3); do pycheck same "$tmp/r1.json" "$tmp/r$np.json"; done
+for np in $(nps_vs1 2 3); do pycheck same "$tmp/r1.json" "$tmp/r$np.json"; done
 for key in '"n_clusters"' '"n_nonsingleton"' '"compression_ratio"' '"error_mean"' '"error_max"' \
   '"times"' '"predicted_error"' '"actual_error"' '"storage"' '"nprocs":	2'; do
   grep -q "$key" "$tmp/r2.json" && pass "report has $key" || fail "report has $key"
@@ -52,7 +52,7 @@ for np in $(nps 2 3); do
       --report "$tmp/d-$dist-$np.json" >"$tmp/out" 2>&1 && ! grep -q FAILED "$tmp/out" &&
       grep -q "\"distribution\":	\"$dist\"" "$tmp/d-$dist-$np.json"; then
       pass "--distribution $dist on $np ranks"
-      pycheck same "$tmp/r1.json" "$tmp/d-$dist-$np.json"
+      [ -z "$(nps_vs1 $np)" ] || pycheck same "$tmp/r1.json" "$tmp/d-$dist-$np.json"
     else
       cat "$tmp/out"
       fail "--distribution $dist on $np ranks"

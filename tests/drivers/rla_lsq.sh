@@ -29,7 +29,7 @@ for method in accurate solve direct; do
   # same seed, other rank count: only the order of floating-point sums differs. The checker
   # bounds the distance from theory: Wedin's bound from both solutions' measured backward errors
   # (accurate, direct), or from the rounding of the sketched problem (solve, l = 520)
-  for np in $(nps 2 3); do
+  for np in $(nps_vs1 2 3); do
     if [ $method = solve ]; then
       pycheck close-sketched "$in/lsq-A.npy" "$in/lsq-b.npy" "$tmp/x-$method-1.npy" \
         "$tmp/x-$method-$np.npy" 520

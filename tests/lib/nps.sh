@@ -7,3 +7,10 @@ nps() {
     case " ${RLA_TEST_NPS:-$*} " in *" $np_ "*) printf '%s ' "$np_" ;; esac
   done
 }
+
+# "for np in $(nps_vs1 2 3)": the rank counts to compare with the 1-rank run, which are those
+# of nps when 1 is among the tested counts, and none when it is not (the sanitizer suite runs
+# the shell tests at 2 ranks only)
+nps_vs1() {
+  if [ -n "$(nps 1)" ]; then nps "$@"; fi
+}
