@@ -183,25 +183,26 @@ static rla_err small_svd_work(rla_svd S, struct rla_svd_plan *P)
 }
 
 /* The buffers of the cap: the basis, the small SVD's arrays, the orthonormalizations' work
-   (which the broadcast of the small SVD and the orthogonality loss use in turn),
-   sigma and U's local rows for a matrix-free operator; the basis, B^T and those rows in one
-   slab (as fixed_buffers). Local (the dmats are made collectively by factor_matrices, first). */
+   (which the broadcast of the small SVD and the orthogonality loss use in turn) and sigma;
+   the basis and B^T in one slab (as fixed_buffers). U's local rows for an operator without a
+   dense matrix are those of the basis, which U = Q U~ overwrites (range.c). Local (the dmats
+   are made collectively by factor_matrices, first). */
 static rla_err cap_buffers(rla_svd S, struct rla_svd_plan *P)
 {
   rla_ctx ctx = S->ctx;
-  int64_t L = P->cap, lm = P->w.lm, nw = rla_orth_qr_work(L);
-  int64_t len[3] = {P->ldq * L, P->ldb * L, P->U ? 0 : max1(lm) * L}; /* q, bt, u */
+  int64_t L = P->cap, nw = rla_orth_qr_work(L);
+  int64_t len[2] = {P->ldq * L, P->ldb * L}; /* q, bt */
   double *at;
   rla_err err;
   if (nw < 4 + L + 2 * L * L) nw = 4 + L + 2 * L * L;
-  err = rla_calloc_matrix(ctx, (size_t)slab_doubles(len, 3), sizeof(double), &P->capslab);
+  err = rla_calloc_matrix(ctx, (size_t)slab_doubles(len, 2), sizeof(double), &P->capslab);
   if (!err) {
     at = P->capslab;
     P->q = carve(&at, len[0]);
     P->bt = carve(&at, len[1]);
     if (!P->U) {
-      P->ldu = max1(lm);
-      P->u = carve(&at, len[2]);
+      P->ldu = P->ldq;
+      P->u = P->q;
     }
   }
   if (!err) err = rla_calloc(ctx, (size_t)(L * P->c), sizeof(double), &P->proj);

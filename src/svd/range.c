@@ -216,6 +216,27 @@ static rla_err take_head(struct run *R, const double *head)
   return RLA_SUCCESS;
 }
 
+/* Rows of U formed at a time in place (U_PANEL x k doubles of the products' scratch). */
+#define U_PANEL 1024
+
+/* U = Q U~ (ut: K x k) into the first k columns of the basis itself, U's storage when the
+   operator has no dense matrix: a panel of rows at a time through the products' scratch (wide,
+   cmax n >= k doubles, free by then), each panel of Q read before its rows are overwritten. */
+static void u_in_place(struct run *R, int64_t K, int64_t k, const double *ut)
+{
+  struct rla_svd_plan *P = R->P;
+  int64_t lm = R->w->lm, rows = R->w->cmax * R->w->n / (k > 0 ? k : 1);
+  double *t = R->w->wide;
+  if (rows > U_PANEL) rows = U_PANEL;
+  for (int64_t i0 = 0, r; i0 < lm && k > 0; i0 += r) {
+    r = lm - i0 < rows ? lm - i0 : rows;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)r, (int)k, (int)K, 1.0, P->q + i0,
+                (int)P->ldq, ut, (int)K, 0.0, t, (int)r);
+    for (int64_t j = 0; j < k; j++)
+      memcpy(P->q + i0 + j * P->ldq, t + j * r, sizeof(double) * (size_t)r);
+  }
+}
+
 /* QR of B^T, SVD of R_B^T on rank 0, broadcast, and the factors U = Q U~, V = Q_B W~ into the
    plan's storage. */
 static rla_err factors(struct run *R)
@@ -240,7 +261,9 @@ static rla_err factors(struct run *R)
   RLA_MPI(ctx, MPI_Bcast(buf, nbuf, MPI_DOUBLE, 0, rla_ctx_comm(ctx)));
   RLA_CALL(ctx, take_head(R, buf));
   k = R->info->rank;
-  if (R->w->lm > 0)
+  if (P->u == P->q)
+    u_in_place(R, K, k, ut);
+  else if (R->w->lm > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)R->w->lm, (int)k, (int)K, 1.0, P->q,
                 (int)P->ldq, ut, (int)K, 0.0, P->u, (int)P->ldu);
   rla_dmat_local(P->V, &local, NULL, NULL, &lld);

@@ -73,9 +73,9 @@ struct rla_svd_plan {
   double *gram;  /* cap x cap: the Gram matrix of the orthogonality loss */
   double *sigma; /* cap */
   rla_dmat U, V; /* m x cap (dense operators only, the rows of A) and n x cap */
-  double *u;     /* lm x cap: U's local rows (U's array for a dense operator) */
+  double *u;     /* lm x cap: U's local rows (U's array for a dense operator, else the basis q) */
   int64_t ldu;
-  double *capslab; /* one allocation holding q, bt and (matrix-free operators) u */
+  double *capslab; /* one allocation holding q and bt */
 };
 
 /* QB blocks a tolerance-mode plan is made for at setup (see plan.c). */
