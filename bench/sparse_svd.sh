@@ -10,7 +10,8 @@
 # SLEPc at the loosest -svd_tol from 1e-1, 1e-2, 1e-4, 1e-8 that meets the target (its time:
 # SVDSolve, which sets up as well). Prints each and the ratios.
 # Usage (from the build directory): sh ../bench/sparse_svd.sh
-#   BENCH_NP (2), BENCH_BLOCKS (8192), BENCH_RB (128), BENCH_CB (8), BENCH_K (50)
+#   BENCH_NP (2), BENCH_BLOCKS (8192), BENCH_RB (128), BENCH_CB (8), BENCH_K (50),
+#   BENCH_LIMIT (300: seconds allowed each SLEPc and SciPy run)
 set -e
 build=${BENCH_BUILD:-.}
 np=${BENCH_NP:-2}
@@ -18,6 +19,7 @@ nb=${BENCH_BLOCKS:-8192}
 rb=${BENCH_RB:-128}
 cb=${BENCH_CB:-8}
 K=${BENCH_K:-50}
+limit=${BENCH_LIMIT:-300}
 TARGET=1.1
 py=${PYTHON:-python3}
 here=$(dirname "$0")
@@ -53,9 +55,16 @@ if pkg-config --exists slepc 2>/dev/null &&
     -I/usr/include/hdf5/openmpi >"$dir/slepc-build.txt" 2>&1; then
   for t in trlanczos randomized; do
     for tol in 1e-1 1e-2 1e-4 1e-8; do
-      $mpiexec "$dir/svd_slepc" -f "$dir/A.petsc" -mat_type aij -k "$K" -sigma_next "$next" \
-        -svd_type $t -svd_tol $tol -viewer_binary_skip_info >"$dir/slepc.txt" 2>&1 ||
-        { echo "SLEPc $t -svd_tol $tol failed: $(tail -n 1 "$dir/slepc.txt")"; continue; }
+      rc=0
+      timeout --kill-after=10 "$limit" $mpiexec "$dir/svd_slepc" -f "$dir/A.petsc" -mat_type aij \
+        -k "$K" -sigma_next "$next" -svd_type $t -svd_tol $tol -viewer_binary_skip_info \
+        >"$dir/slepc.txt" 2>&1 || rc=$?
+      # a tighter tolerance takes longer still
+      if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        echo "SLEPc $t -svd_tol $tol: no result within $limit s"
+        break
+      fi
+      [ $rc -eq 0 ] || { echo "SLEPc $t -svd_tol $tol failed: $(tail -n 1 "$dir/slepc.txt")"; continue; }
       grep -v '^RESULT' "$dir/slepc.txt" | sed "s/\$/ (-svd_tol $tol)/"
       r=$(sed -n "s/^RESULT slepc_${t}_ratio2 //p" "$dir/slepc.txt")
       if awk -v r="$r" -v g=$TARGET 'BEGIN { exit !(r != "" && r <= g) }'; then
@@ -69,7 +78,9 @@ else
 fi
 
 echo "== SciPy svds (ARPACK, 2 threads)"
-OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 "$py" - "$dir" "$K" "$next" <<'EOF' | tee -a "$dir/results"
+rc=0
+OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 timeout --kill-after=10 "$limit" "$py" - "$dir" "$K" \
+  "$next" <<'EOF' >"$dir/svds.txt" 2>&1 || rc=$?
 import sys, time
 import numpy as np
 import scipy.sparse as sp
@@ -95,6 +106,11 @@ for _ in range(40):  # power steps on E = A - U S V^T
     est = max(est, np.linalg.norm(x) / np.linalg.norm(y))
 print("svds %.4f (tol 1e-4: ||E||_2/sigma_k+1 = %.4f)" % (t, est / nxt))
 EOF
+case $rc in
+0) tee -a "$dir/results" <"$dir/svds.txt" ;;
+124 | 137) echo "svds: no result within $limit s" ;;
+*) echo "svds failed: $(tail -n 1 "$dir/svds.txt")" ;;
+esac
 
 awk '{ t[$1] = $2 } END { if (!("rla" in t)) { print "rla-svd did not meet the target"; exit }
   printf "time / rla-svd (%.3f s, at ||E||_2 <= %s sigma_k+1):", t["rla"], "'$TARGET'"
