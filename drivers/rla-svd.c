@@ -177,7 +177,8 @@ static rla_err check_inputs(struct run *r, const char *pA, const char *pe, int64
 /* what the run measured beside the SVD's own information */
 struct measured {
   double t_read, t_write, t_verify;
-  double t_setup; /* the plan of the sparse path's operator (rla_svd_setup) */
+  double t_setup; /* the plan of the sparse path's operator (rla_svd_setup); NAN on the dense
+                     path, whose rla_svd_compute plans within time_svd */
   double res_fro, res_2, trip_max; /* NAN, NAN, 0 without --verify */
   double fro_floor;                /* absolute accuracy of res_fro: 0 when measured exactly */
   int verify;
@@ -378,7 +379,7 @@ static rla_err run(struct run *r)
   const char *pA, *pe = NULL, *pU, *pS, *pV, *tU, *tS, *tV;
   rla_format fU = RLA_FORMAT_NPY, fS = RLA_FORMAT_NPY, fV = RLA_FORMAT_NPY;
   int64_t k, m = 0, n = 0;
-  struct measured ms = {0.0, 0.0, 0.0, 0.0, NAN, NAN, 0.0, 0.0, 0};
+  struct measured ms = {0.0, 0.0, 0.0, NAN, NAN, NAN, 0.0, 0.0, 0};
   rla_err err = RLA_SUCCESS;
 
   RLA_CALL(ctx, rla_options_get_string(r->opts, "A", &pA));
