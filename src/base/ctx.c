@@ -266,14 +266,27 @@ void rla_free(void *ptr)
   *p = NULL;
 }
 
+/* The line and its newline in one write where it fits: stdout and stderr reach a launcher
+   through separate pipes, and a line written in two pieces can be split by the other stream's
+   output where the launcher merges them (a job's log). */
 void rla_ctx_progress(rla_ctx ctx, const char *fmt, ...)
 {
+  char line[1024];
   va_list ap;
+  int n;
   if (!ctx || ctx->rank != 0 || ctx->verbosity < 1) return;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  if (n >= 0 && (size_t)n < sizeof(line) - 1) {
+    line[n] = '\n';
+    fwrite(line, 1, (size_t)n + 1, stderr);
+  } else {
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+  }
   fflush(stderr);
 }
 
