@@ -297,7 +297,7 @@ static rla_err sparse_norm_max(rla_op op, double *nrm)
 /* The sparse sign left sketch copies the local rows transposed one group of rows at a time, a
    group holding at most 1 / CSC_PARTS of the local nonzeros (or one longest row): the copy
    costs 12 bytes a nonzero of the group, and each further group sweeps the output once more.
-   Chosen by measurement: see bench/README.md, "Sparse operator". */
+   Chosen by measurement: see bench/README.md, "Peak memory per rank". */
 #define CSC_PARTS 4
 
 /* Nonzeros of a group: the larger of nnz / CSC_PARTS (rounded up) and the longest row. */
