@@ -168,6 +168,23 @@ static rla_err sparse_mult(rla_op op, int64_t nv, const double *x, int64_t ldx, 
   return RLA_SUCCESS;
 }
 
+/* w(:, j) += a_ij Y(i, v0:v0+nb)^T for every nonzero, w's column j holding nb doubles at
+   w + j ldw (nb <= LEFT_PANEL): row i of Y gathered once for its nonzeros */
+static void add_rows_transposed(const struct csr *c, const double *y, int64_t ldy, int64_t v0,
+                                int64_t nb, double *w, int64_t ldw)
+{
+  double yi[LEFT_PANEL];
+  for (int64_t i = 0; i < c->lm; i++) {
+    for (int64_t v = 0; v < nb; v++)
+      yi[v] = y[i + (v0 + v) * ldy];
+    for (int64_t e = c->rp[i]; e < c->rp[i + 1]; e++) {
+      double *wj = w + (int64_t)c->ci[e] * ldw, a = c->v[e];
+      for (int64_t v = 0; v < nb; v++)
+        wj[v] += yi[v] * a;
+    }
+  }
+}
+
 /* W += A_local^T Y; with more than one vector, W by panels of vb columns held row-major in the
    workspace while the rows of A add into them (the same sums in the same order) */
 static rla_err sparse_mult_transpose_add(rla_op op, int64_t nv, const double *y, int64_t ldy,
@@ -175,7 +192,6 @@ static rla_err sparse_mult_transpose_add(rla_op op, int64_t nv, const double *y,
 {
   struct csr c = csr_of(op);
   const int64_t vb = blocked_width(op, nv);
-  double yi[PANEL];
   if (vb == 1) {
     for (int64_t i = 0; i < c.lm; i++)
       for (int64_t v = 0; v < nv; v++)
@@ -185,39 +201,22 @@ static rla_err sparse_mult_transpose_add(rla_op op, int64_t nv, const double *y,
   for (int64_t v0 = 0, nb; v0 < nv; v0 += nb) {
     nb = min64(vb, nv - v0);
     to_rows(w + v0 * ldw, ldw, c.n, nb, op->work);
-    for (int64_t i = 0; i < c.lm; i++) {
-      for (int64_t v = 0; v < nb; v++)
-        yi[v] = y[i + (v0 + v) * ldy];
-      for (int64_t e = c.rp[i]; e < c.rp[i + 1]; e++) {
-        double *wr = op->work + (int64_t)c.ci[e] * nb, a = c.v[e];
-        for (int64_t v = 0; v < nb; v++)
-          wr[v] += a * yi[v];
-      }
-    }
+    add_rows_transposed(&c, y, ldy, v0, nb, op->work, nb);
     from_rows(op->work, c.n, nb, w + v0 * ldw, ldw);
   }
   return RLA_SUCCESS;
 }
 
-/* W (nv x n) = Y^T A_local: nonzero a_ij adds a_ij Y(i, :)^T into column j of W; row i of Y
-   is gathered once for its nonzeros, LEFT_PANEL vectors at a time */
+/* W (nv x n) = Y^T A_local: nonzero a_ij adds a_ij Y(i, :)^T into column j of W,
+   LEFT_PANEL vectors at a time */
 static rla_err sparse_left_mult(rla_op op, int64_t nv, const double *y, int64_t ldy, double *w,
                                 int64_t ldw)
 {
   struct csr c = csr_of(op);
-  double yi[LEFT_PANEL];
   zero(w, nv, c.n, ldw);
   for (int64_t v0 = 0, nb; v0 < nv; v0 += nb) {
     nb = min64(LEFT_PANEL, nv - v0);
-    for (int64_t i = 0; i < c.lm; i++) {
-      for (int64_t v = 0; v < nb; v++)
-        yi[v] = y[i + (v0 + v) * ldy];
-      for (int64_t k = c.rp[i]; k < c.rp[i + 1]; k++) {
-        double *wj = w + v0 + (int64_t)c.ci[k] * ldw, a = c.v[k];
-        for (int64_t v = 0; v < nb; v++)
-          wj[v] += yi[v] * a;
-      }
-    }
+    add_rows_transposed(&c, y, ldy, v0, nb, w + v0, ldw);
   }
   return RLA_SUCCESS;
 }
