@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../src/base/alloc.h"
+#include "../src/base/leak_check.h"
 #include "batch.h"
 #include "driver.h"
 
@@ -45,6 +46,7 @@ int rla_driver_init(int *argc, char ***argv, rla_ctx *ctx)
 int rla_driver_finalize(rla_ctx *ctx, int code)
 {
   rla_ctx_destroy(ctx);
+  rla_leak_check();
   MPI_Finalize();
   return code;
 }

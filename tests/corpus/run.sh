@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The bad-input corpus: every case of tests/corpus/cases.txt at every rank count of make check
-# (RLA_TEST_NPS, default "1 2 3"; RLA_CORPUS_NPS overrides it). A case passes when every rank exits non-zero within the time
-# limit (RLA_CORPUS_TIMEOUT seconds, default 60), the output holds exactly one "DRIVER: error:"
-# line and it matches the expected message, and the output directory is as it was: the files
-# that existed are unchanged and no file appeared. RLA_CORPUS_CASES=REGEX runs the matching ids.
+# (RLA_TEST_NPS, default "1 2 3"; RLA_CORPUS_NPS overrides it). A case passes when every rank
+# exits non-zero within the time limit (RLA_CORPUS_TIMEOUT seconds, default 60), the output holds
+# exactly one "DRIVER: error:" line, which matches the expected message, and no sanitizer's
+# report (tests/lib/sanitizer.sh), and the output directory is as it was: the files that existed
+# are unchanged and no file appeared. RLA_CORPUS_CASES=REGEX runs the matching ids.
 name=tests/corpus/run.sh
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
@@ -12,6 +13,7 @@ if [ -z "$PYTHON_NUMPY" ]; then
   echo "$name: skipped: no Python with NumPy to write the inputs (set PYTHON_NUMPY=...)"
   exit 77
 fi
+. "$srcdir/tests/lib/sanitizer.sh"
 mpiexec=${MPIEXEC:-mpiexec}
 limit=${RLA_CORPUS_TIMEOUT:-60}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rla-corpus.XXXXXX") || exit 1
@@ -65,6 +67,8 @@ run_case() {
   nrun=$(wc -l <"$tmp/codes" 2>/dev/null || echo 0)
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     why="no exit within $limit s"
+  elif sanitizer_report "$tmp/log"; then
+    why="a sanitizer's report"
   elif [ "$nrun" -ne "$np" ]; then
     why="$nrun of $np ranks reported an exit status (crash or abort)"
   elif grep -qx 0 "$tmp/codes"; then

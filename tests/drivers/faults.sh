@@ -3,8 +3,8 @@
 # Fault injection (RLA_FAULT=RANK:POINT:N, see include/rla/base.h): every driver on 1, 2 and 3
 # ranks, with one rank failing at an allocation, a read, a step of an iteration or a write. Each
 # case must end within the time limit with a non-zero exit on every rank, one message on rank 0
-# naming the point and the failing rank, and the outputs as they were: every target holds its
-# old content and no new file (temporary or not) appears beside them.
+# naming the point and the failing rank, no sanitizer's report, and the outputs as they were:
+# every target holds its old content and no new file (temporary or not) appears beside them.
 name=faults.sh
 builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
@@ -12,6 +12,7 @@ in="$srcdir/inputs"
 mpiexec=${MPIEXEC:-mpiexec}
 limit=${RLA_FAULT_TIMEOUT:-60}
 . "$srcdir/tests/lib/shell_lib.sh"
+. "$srcdir/tests/lib/sanitizer.sh"
 
 # the command line of each driver, writing into $out (old versions of its outputs are put there)
 command_of() {
@@ -73,6 +74,9 @@ case_() {
   nlines=$(grep -c "^$prog: error:" "$tmp/log")
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     fail "$what: no exit within $limit s"
+  elif sanitizer_report "$tmp/log"; then
+    cat "$tmp/log"
+    fail "$what: a sanitizer's report"
   elif [ ! -s "$tmp/codes" ] || grep -qx 0 "$tmp/codes"; then
     cat "$tmp/log"
     fail "$what: exit code 0 on some rank (fault not reached?)"

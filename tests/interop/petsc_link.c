@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "rla/petsc.h"
+#include "../../src/base/leak_check.h"
 
 static PetscErrorCode solve(Mat A, Vec b, PetscBool use_ksp, PetscInt *its,
                             KSPConvergedReason *reason)
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
   PetscCall(solve(A, b, PETSC_TRUE, &its_ksp, &r_ksp));
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&A));
+  rla_leak_check(); /* before PETSc and Open MPI let go of what they hold */
   PetscCall(PetscFinalize());
   return (r_pc > 0 && its_pc <= 60 && r_ksp > 0) ? 0 : 1;
 }

@@ -3,6 +3,7 @@
    (VecLoad) as written by rla, print its sizes and Frobenius norm, and optionally write it back
    with MatView/VecView so that rla can compare what PETSc writes with what it wrote. */
 #include <petscmat.h>
+#include "../../src/base/leak_check.h"
 
 static const char help[] =
     "Load a PETSc binary Mat or Vec, print 'M N norm' (Frobenius norm, %.17g).\n"
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%" PetscInt_FMT " %" PetscInt_FMT " %.17g\n", m, n,
                         (double)nrm));
+  rla_leak_check(); /* before PETSc and Open MPI let go of what they hold */
   PetscCall(PetscFinalize());
   return 0;
 }

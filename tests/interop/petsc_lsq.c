@@ -7,6 +7,7 @@
    MatMultTranspose. It makes no call into rla: the plugin's types reach it only through
    -dll_append. */
 #include <petscksp.h>
+#include "../../src/base/leak_check.h"
 
 static const char help[] =
     "Solve min ||A x - b|| with a KSP chosen by the options.\n"
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
   PetscCall(VecDestroy(&x));
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&A));
+  rla_leak_check(); /* before PETSc and Open MPI let go of what they hold */
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "../../src/base/ctx_impl.h"
+#include "../../src/base/leak_check.h"
 
 rla_ctx rla_test_ctx = NULL;
 const char *rla_test_tmpdir = NULL;
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
            ran_tests - failed_tests, failed_tests);
   }
   rla_ctx_destroy(&rla_test_ctx);
+  rla_leak_check();
   MPI_Finalize();
   return failed_tests ? 1 : 0;
 }
