@@ -86,12 +86,17 @@ static rla_err read_inputs(struct run *r, const char *pA, const char *pb)
   int64_t m, n, bm, bn, mb;
   int dense = 0, sparse;
   const char *method;
-  rla_io_probe_info probe;
+  rla_io_probe_info probe, bprobe;
   RLA_CALL(ctx, rla_io_probe(ctx, pA, RLA_FORMAT_AUTO, &probe));
   m = probe.m;
   n = probe.n;
   sparse = probe.sparse;
-  RLA_CALL(ctx, rla_io_read_sizes(ctx, pb, RLA_FORMAT_AUTO, &bm, &bn));
+  RLA_CALL(ctx, rla_io_probe(ctx, pb, RLA_FORMAT_AUTO, &bprobe));
+  bm = bprobe.m;
+  bn = bprobe.n;
+  /* the stored element types, all read as float64 */
+  rla_report_set_string(r->rep, "dtype_A", probe.dtype);
+  rla_report_set_string(r->rep, "dtype_b", bprobe.dtype);
   RLA_CHECK(ctx, m > 0 && n > 0, RLA_ERR_SHAPE, "%s: A is %lld x %lld: it needs rows and columns",
             pA, (long long)m, (long long)n);
   RLA_CHECK(ctx, m >= n, RLA_ERR_SHAPE,

@@ -195,6 +195,7 @@ static rla_err read_matrix(struct run *r, const char *path, int64_t m, int64_t n
   rla_ctx_progress(ctx, PROG ": reading A (%lld x %lld, %s)", (long long)m, (long long)n,
                    sparse ? "sparse" : "dense");
   rla_report_set_string(r->rep, "path", sparse ? "sparse" : "dense");
+  rla_report_set_string(r->rep, "dtype_A", r->probe.dtype); /* stored type, read as float64 */
   if (!sparse) {
     if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) printf("path: dense\n");
     return rla_io_read(ctx, path, RLA_FORMAT_AUTO, 0, &r->A);

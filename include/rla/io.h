@@ -56,6 +56,9 @@ typedef struct {
                         a Matrix Market array file, a dense PETSc Mat or a Vec */
   int64_t entries;   /* the entries stored: a sparse file's count as written (the mirrored half
                         of a symmetric Matrix Market file is not counted), m n for a dense one */
+  char dtype[16];    /* the stored element type, read as float64: a .npy file's "float64",
+                        "float32", "float16", "int8" ... "int64", "uint8" ... "uint64" or
+                        "bool"; "float64" for the other formats */
 } rla_io_probe_info;
 
 /* Everything rla_io_read_sizes, rla_io_is_sparse and rla_io_read_entries tell, from one read of

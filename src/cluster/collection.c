@@ -22,7 +22,7 @@
 #include "rla/io.h"
 
 /* what a file's header says, as int64 words per file for one reduction over the ranks */
-#define HDR_WORDS 7
+#define HDR_WORDS 9
 
 /* The descriptors a rank keeps open from a file's header to its data (so that a file is opened
    once when the rank that parses its header also reads it, as in the usual case of blocks of
@@ -221,6 +221,8 @@ static void unpack_headers(int64_t n, const int64_t *h, rla_io_info *info, int *
     info[i].fortran = (int)w[4];
     info[i].vector = (int)w[5];
     fmt[i] = (int)w[6];
+    info[i].dtype = (int)w[7];
+    info[i].big = (int)w[8];
   }
 }
 
@@ -248,6 +250,8 @@ static rla_err read_headers(rla_ctx ctx, int64_t n, char **list, rla_io_info *in
     w[4] = info[i].fortran;
     w[5] = info[i].vector;
     w[6] = (int64_t)f;
+    w[7] = info[i].dtype;
+    w[8] = info[i].big;
   }
   if (MPI_Allreduce(MPI_IN_PLACE, h, (int)(HDR_WORDS * n), MPI_INT64_T, MPI_SUM,
                     rla_ctx_comm(ctx)) != MPI_SUCCESS) {

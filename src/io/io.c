@@ -609,6 +609,7 @@ rla_err rla_io_probe(rla_ctx ctx, const char *path, rla_format fmt, rla_io_probe
   info->n = h.n;
   info->sparse = h.sparse;
   info->entries = h.sparse ? h.nz : h.m * h.n;
+  snprintf(info->dtype, sizeof(info->dtype), "%s", rla_io_dtype_name(h.dtype));
   return RLA_SUCCESS;
 }
 

@@ -11,10 +11,37 @@
 #include "rla/smat.h"
 
 /* What a file's header says: found on rank 0, then broadcast as bytes. */
+/* The element types of the files, all read as float64: a .npy file's dtype (the others are
+   float64). */
+typedef enum {
+  RLA_IO_F8 = 0,
+  RLA_IO_F4,
+  RLA_IO_F2,
+  RLA_IO_I1,
+  RLA_IO_I2,
+  RLA_IO_I4,
+  RLA_IO_I8,
+  RLA_IO_U1,
+  RLA_IO_U2,
+  RLA_IO_U4,
+  RLA_IO_U8,
+  RLA_IO_B1,
+  RLA_IO_NTYPES
+} rla_io_dtype;
+/* "float64", "float32", "float16", "int8", ..., "uint64", "bool". Local. */
+const char *rla_io_dtype_name(int dtype);
+/* The bytes of one element of dtype. Local. */
+int rla_io_dtype_size(int dtype);
+/* dst[t] = element t of src (count elements of dtype, byte-swapped first when swap) as a double:
+   exact for every type but the 64-bit integers beyond 2^53, which round. Local. */
+void rla_io_widen(const void *src, int dtype, int swap, int64_t count, double *dst);
+
 typedef struct {
   int64_t m, n;   /* global sizes; a vector is m x 1 */
   int64_t nz;     /* PETSc Mat: stored entries, -1 for the dense variant */
   int64_t offset; /* byte offset of the data (npy, PETSc) */
+  int dtype;      /* npy: the element type (rla_io_dtype; RLA_IO_F8 for every other format) */
+  int big;        /* npy: the data are big-endian */
   int fortran;    /* npy: column-major data */
   int vector;     /* a 1-D array or a PETSc Vec */
   int sparse;     /* a Matrix Market coordinate file or a PETSc AIJ Mat (nz >= 0) */

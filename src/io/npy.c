@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NumPy .npy files of float64 ('<f8'): header parsing and writing exactly as numpy does
-   (numpy/lib/format.py: magic \x93NUMPY, version, little-endian header length, a Python dict
-   literal padded with spaces to a multiple of 64 bytes and ending in '\n'), and parallel data
-   I/O: C order is one contiguous byte range per rank, Fortran order one strided read. */
+/* NumPy .npy files: header parsing and writing exactly as numpy does (numpy/lib/format.py:
+   magic \x93NUMPY, version, little-endian header length, a Python dict literal padded with
+   spaces to a multiple of 64 bytes and ending in '\n'), and parallel data I/O: C order is one
+   contiguous byte range per rank, Fortran order one strided read. Reads float64, float32,
+   float16, the integers and bool in either byte order, widened to float64 (src/io/dtype.c);
+   writes float64 ('<f8'). */
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/fault.h"
 #include "io_impl.h"
 
 #define MAGIC     "\x93NUMPY"
@@ -208,6 +211,34 @@ static void describe_dtype(const char *d, char *out, size_t len)
     snprintf(out, len, "%s%s", order, kind);
 }
 
+/* The element type of a dtype string: byte order '<', '>', '|' (one byte: none) or '=' (the
+   host's), then a kind and size of rla_io_dtype. Returns 0 and sets *dtype and *big (the data
+   are big-endian), or 1 for any other dtype. */
+static int parse_dtype(const char *d, int *dtype, int *big)
+{
+  static const char *const codes[RLA_IO_NTYPES] = {
+      [RLA_IO_F8] = "f8", [RLA_IO_F4] = "f4", [RLA_IO_F2] = "f2", [RLA_IO_I1] = "i1",
+      [RLA_IO_I2] = "i2", [RLA_IO_I4] = "i4", [RLA_IO_I8] = "i8", [RLA_IO_U1] = "u1",
+      [RLA_IO_U2] = "u2", [RLA_IO_U4] = "u4", [RLA_IO_U8] = "u8", [RLA_IO_B1] = "b1"};
+  char order = d[0];
+  if (!strchr("<>|=", order) || !order) return 1;
+  for (int t = 0; t < RLA_IO_NTYPES; t++) {
+    if (strcmp(d + 1, codes[t])) continue;
+    if (order == '|' && rla_io_dtype_size(t) > 1) return 1;
+    *dtype = t;
+    *big = order == '>' || (order == '=' && !rla_io_host_little());
+    return 0;
+  }
+  return 1;
+}
+
+/* 'c' after an optional byte order */
+static int is_complex(const char *d)
+{
+  if (d[0] && strchr("<>|=", d[0])) d++;
+  return d[0] == 'c';
+}
+
 static void shape_text(const struct header *h, char *out, size_t len)
 {
   size_t k = (size_t)snprintf(out, len, "(");
@@ -221,7 +252,7 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int 
   unsigned char pre[12];
   char *text = NULL, shape[256], what[400];
   int fd = -1;
-  int64_t size, hlen, prefix, data;
+  int64_t size, hlen, prefix, data, esize;
   size_t got;
   ssize_t r;
   struct header h;
@@ -261,14 +292,21 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int 
                  RLA_ERR_FILE, "%s: cannot read the .npy header", path);
   RLA_CALL_GOTO(ctx, err, done, parse_dict(ctx, path, text, (size_t)hlen, &h));
   shape_text(&h, shape, sizeof(shape));
-  if (strcmp(h.descr, "<f8") != 0) {
+  if (parse_dtype(h.descr, &info->dtype, &info->big)) {
     char name[64];
     describe_dtype(h.descr, name, sizeof(name));
+    RLA_CHECK_GOTO(ctx, err, done, !is_complex(h.descr), RLA_ERR_FORMAT,
+                   "%s: dtype '%s' (%s) is complex, and rla reads real arrays: stack the real and "
+                   "imaginary parts into a real array (numpy: np.hstack([a.real, a.imag]) for "
+                   "columns, np.vstack for rows) and write that",
+                   path, h.descr, name);
     RLA_CHECK_GOTO(ctx, err, done, 0, RLA_ERR_FORMAT,
-                   "%s: dtype '%s' (%s) is not supported: rla reads little-endian float64 ('<f8'); "
+                   "%s: dtype '%s' (%s) is not supported: rla reads float64, float32 and float16, "
+                   "signed and unsigned integers of 8 to 64 bits and bool (widened to float64); "
                    "convert with a.astype('<f8')",
                    path, h.descr, name);
   }
+  esize = rla_io_dtype_size(info->dtype);
   RLA_CHECK_GOTO(ctx, err, done, h.rank == 1 || h.rank == 2, RLA_ERR_FORMAT,
                  "%s: %d-D array of shape %s is not supported: rla reads 1-D and 2-D arrays", path,
                  h.rank, shape);
@@ -284,13 +322,18 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int 
                  "%s: shape %s exceeds 2^31-1 rows or columns, the ScaLAPACK limit", path, shape);
   data = prefix + hlen;
   info->offset = data;
-  RLA_CHECK_GOTO(ctx, err, done, info->n == 0 || info->m <= (INT64_MAX - data) / 8 / info->n,
+  RLA_CHECK_GOTO(ctx, err, done, info->n == 0 || info->m <= (INT64_MAX - data) / esize / info->n,
                  RLA_ERR_FORMAT, "%s: shape %s needs more than 2^63 bytes", path, shape);
   snprintf(what, sizeof(what),
-           "a float64 array of shape %s (%lld bytes of data after the %lld-byte header)", shape,
-           (long long)(info->m * info->n * 8), (long long)data);
+           "a%s %s array of shape %s (%lld bytes of data after the %lld-byte header)",
+           info->dtype == RLA_IO_I1 || info->dtype == RLA_IO_I2 || info->dtype == RLA_IO_I4 ||
+                   info->dtype == RLA_IO_I8
+               ? "n"
+               : "",
+           rla_io_dtype_name(info->dtype), shape, (long long)(info->m * info->n * esize),
+           (long long)data);
   RLA_CALL_GOTO(ctx, err, done,
-                rla_io_check_size(ctx, path, size, data + info->m * info->n * 8, what, ""));
+                rla_io_check_size(ctx, path, size, data + info->m * info->n * esize, what, ""));
 done:
   rla_free(&text);
   if (!err && keep)
@@ -300,50 +343,98 @@ done:
   return err;
 }
 
-/* Fortran order: column j holds rows [row0, row0+lm) at off + 8 (j m + row0); a vector file
-   type picks them for a block of columns, read straight into the local array. */
-static rla_err read_fortran(rla_dmat A, MPI_File fh, MPI_Offset off, const char *path)
+/* The file's byte order differs from the host's */
+static int swapped(const rla_io_info *info) { return info->big == rla_io_host_little(); }
+
+/* Fortran order: column j holds rows [row0, row0+lm) at off + s (j m + row0) for elements of s
+   bytes; a vector file type picks them for a block of columns, read straight into the local
+   array for float64, else into a buffer and widened column by column. */
+static rla_err read_fortran(rla_dmat A, MPI_File fh, const rla_io_info *info, const char *path)
 {
   rla_ctx ctx = rla_dmat_ctx(A);
   int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A), chunk, ncols, mine, nchunks = 0;
+  const int64_t es = rla_io_dtype_size(info->dtype);
+  const int direct = info->dtype == RLA_IO_F8, swap = swapped(info);
   double *a;
+  unsigned char *raw = NULL;
+  MPI_Datatype etype = MPI_DOUBLE;
   rla_err err = RLA_SUCCESS;
-  int swap = !rla_io_host_little();
 
   rla_dmat_sizes(A, &m, &n);
   rla_dmat_local(A, &a, &lm, NULL, &lld);
-  chunk = rla_io_chunk_bytes() / (int64_t)sizeof(double);
+  chunk = rla_io_chunk_bytes() / es;
   ncols = lm ? (chunk / lm > 0 ? chunk / lm : 1) : 1;
+  if (ncols > n) ncols = n > 0 ? n : 1;
   mine = lm ? (n + ncols - 1) / ncols : 0;
   RLA_MPI(ctx, MPI_Allreduce(&mine, &nchunks, 1, MPI_INT64_T, MPI_MAX, rla_ctx_comm(ctx)));
-  for (int64_t c = 0; c < nchunks; c++) {
+  if (!direct) {
+    MPI_Type_contiguous((int)es, MPI_BYTE, &etype);
+    MPI_Type_commit(&etype);
+    if (mine) err = rla_calloc(ctx, (size_t)(ncols * lm), (size_t)es, &raw);
+  }
+  err = rla_ctx_agree(ctx, err);
+  for (int64_t c = 0; c < nchunks && !err; c++) {
     int64_t j0 = c * ncols, k = c < mine ? (n - j0 < ncols ? n - j0 : ncols) : 0;
-    MPI_Datatype ftype = MPI_DOUBLE;
-    MPI_Offset disp = off;
+    MPI_Datatype ftype = etype;
+    MPI_Offset disp = info->offset;
     MPI_Status st;
+    void *dst = direct ? (void *)(k ? a + j0 * lld : a) : (void *)raw;
     int rc, got = 0;
     if (k) {
-      MPI_Type_vector((int)k, (int)lm, (int)m, MPI_DOUBLE, &ftype);
+      MPI_Type_vector((int)k, (int)lm, (int)m, etype, &ftype);
       MPI_Type_commit(&ftype);
-      disp = off + ((MPI_Offset)j0 * m + row0) * (MPI_Offset)sizeof(double);
+      disp = info->offset + ((MPI_Offset)j0 * m + row0) * (MPI_Offset)es;
     }
-    rc = MPI_File_set_view(fh, disp, MPI_DOUBLE, ftype, "native", MPI_INFO_NULL);
-    if (rc == MPI_SUCCESS)
-      rc = MPI_File_read_all(fh, k ? a + j0 * lld : a, (int)(k * lm), MPI_DOUBLE, &st);
+    rc = MPI_File_set_view(fh, disp, etype, ftype, "native", MPI_INFO_NULL);
+    if (rc == MPI_SUCCESS) rc = MPI_File_read_all(fh, dst, (int)(k * lm), etype, &st);
     if (k) MPI_Type_free(&ftype);
     if (rc != MPI_SUCCESS && !err)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: MPI-IO read of columns %lld..%lld failed", path, (long long)j0,
                           (long long)(j0 + k - 1));
     else if (rc == MPI_SUCCESS &&
-             (MPI_Get_count(&st, MPI_DOUBLE, &got) != MPI_SUCCESS || got != k * lm) && !err)
+             (MPI_Get_count(&st, etype, &got) != MPI_SUCCESS || got != k * lm) && !err)
       err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                           "%s: short read: %d of %lld values (was the file changed?)", path, got,
                           (long long)(k * lm));
-    if (k && swap) rla_io_swap(a + j0 * lld, k * lld, sizeof(double));
+    if (k && direct && swap) rla_io_swap(a + j0 * lld, k * lld, sizeof(double));
+    for (int64_t t = 0; k && !direct && t < k; t++)
+      rla_io_widen(raw + t * lm * es, info->dtype, swap, lm, a + (j0 + t) * lld);
+    err = rla_ctx_agree(ctx, err);
   }
-  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  if (!direct) MPI_Type_free(&etype);
+  rla_free(&raw);
+  RLA_CALL(ctx, err);
   return RLA_SUCCESS;
+}
+
+/* C order, elements other than float64: the rows of the local block as elements of their own
+   size, widened into the local columns a block at a time (rla_io_transfer's conversion) */
+struct widen_rows {
+  double *a;
+  int64_t n, lld;
+  int dtype, swap;
+};
+
+#define WIDEN_BLOCK 1024
+static void widen_rows_to_local(void *buf, int64_t first, int64_t count, void *data)
+{
+  struct widen_rows *w = data;
+  const int es = rla_io_dtype_size(w->dtype);
+  double tmp[WIDEN_BLOCK];
+  for (int64_t t = 0; t < count; t += WIDEN_BLOCK) {
+    int64_t b = count - t < WIDEN_BLOCK ? count - t : WIDEN_BLOCK;
+    rla_io_widen((unsigned char *)buf + t * es, w->dtype, w->swap, b, tmp);
+    rla_io_move_rows(tmp, first + t, b, w->a, w->n, w->lld, 1);
+  }
+}
+
+static void widen_setup(rla_dmat A, const rla_io_info *info, struct widen_rows *w, int64_t *lm)
+{
+  rla_dmat_local(A, &w->a, lm, NULL, &w->lld);
+  rla_dmat_sizes(A, NULL, &w->n);
+  w->dtype = info->dtype;
+  w->swap = swapped(info);
 }
 
 rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
@@ -351,10 +442,18 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
   MPI_File fh;
   rla_err err;
   RLA_CALL(ctx, rla_io_mpi_open(ctx, path, MPI_MODE_RDONLY, &fh));
-  if (info->fortran)
-    err = read_fortran(A, fh, info->offset, path);
-  else
-    err = rla_io_read_rowmajor(A, fh, info->offset, !rla_io_host_little(), path);
+  if (info->fortran) {
+    err = read_fortran(A, fh, info, path);
+  } else if (info->dtype == RLA_IO_F8) {
+    err = rla_io_read_rowmajor(A, fh, info->offset, swapped(info), path);
+  } else {
+    struct widen_rows w;
+    int64_t lm;
+    const int64_t es = rla_io_dtype_size(info->dtype);
+    widen_setup(A, info, &w, &lm);
+    err = rla_io_transfer(ctx, fh, 0, info->offset + (MPI_Offset)rla_dmat_row_offset(A) * w.n * es,
+                          w.n ? lm * w.n : 0, (size_t)es, widen_rows_to_local, &w, path);
+  }
   MPI_File_close(&fh);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
@@ -363,19 +462,60 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
 rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
                               rla_dmat A, rla_io_scratch *scratch)
 {
-  int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A);
+  int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A), es = rla_io_dtype_size(info->dtype);
   double *a;
-  int swap = !rla_io_host_little();
-  if (!info->fortran) {
+  const int swap = swapped(info);
+  if (info->dtype == RLA_IO_F8 && !info->fortran) {
     RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path, scratch));
     return RLA_SUCCESS;
   }
   rla_dmat_sizes(A, &m, &n);
   rla_dmat_local(A, &a, &lm, NULL, &lld);
-  for (int64_t j = 0; j < n && lm > 0; j++) {
-    RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * (int64_t)sizeof(double),
-                               a + j * lld, lm * (int64_t)sizeof(double), path));
-    if (swap) rla_io_swap(a + j * lld, lm, sizeof(double));
+  if (info->dtype == RLA_IO_F8) {
+    for (int64_t j = 0; j < n && lm > 0; j++) {
+      RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * es, a + j * lld, lm * es,
+                                 path));
+      if (swap) rla_io_swap(a + j * lld, lm, sizeof(double));
+    }
+    return RLA_SUCCESS;
+  }
+  /* narrower elements: through scratch (lm of them a column in Fortran order, or the rows in
+     pieces of at most the chunk size in C order), widened into place */
+  if (!scratch) {
+    rla_io_scratch own = {0};
+    rla_err err = rla_io_npy_read_local(ctx, fd, path, info, A, &own);
+    rla_io_scratch_free(&own);
+    return err;
+  }
+  {
+    struct widen_rows w;
+    const int64_t count = n ? lm * n : 0, chunk = rla_io_chunk_bytes() / es;
+    const int64_t piece = info->fortran ? lm : (count < chunk ? count : chunk);
+    unsigned char *raw;
+    int64_t done = 0;
+    widen_setup(A, info, &w, &lm);
+    if (scratch->len * (int64_t)sizeof(double) < piece * es) {
+      rla_io_scratch_free(scratch);
+      RLA_CALL(ctx, rla_calloc(ctx, (size_t)(piece * es + 7) / 8, sizeof(double), &scratch->buf));
+      scratch->len = (piece * es + 7) / 8;
+    }
+    raw = (unsigned char *)scratch->buf;
+    if (info->fortran) {
+      for (int64_t j = 0; j < n && lm > 0; j++) {
+        RLA_CALL(ctx,
+                 rla_io_pread(ctx, fd, info->offset + (j * m + row0) * es, raw, lm * es, path));
+        rla_io_widen(raw, info->dtype, swap, lm, a + j * lld);
+      }
+      return RLA_SUCCESS;
+    }
+    do {
+      int64_t k = count - done < piece ? count - done : piece;
+      RLA_CALL(ctx,
+               rla_io_pread(ctx, fd, info->offset + (row0 * n + done) * es, raw, k * es, path));
+      RLA_CALL(ctx, rla_fault_check(ctx, "read"));
+      if (k) widen_rows_to_local(raw, done, k, &w);
+      done += k;
+    } while (done < count);
   }
   return RLA_SUCCESS;
 }

@@ -117,10 +117,15 @@ def main(d):
     write(d, "overlong.npy", raw + b"\0" * 8)
     write(d, "badmagic.npy", b"\x93NUMPZ" + raw[6:])
     write(d, "header-cut.npy", raw[:40])
+    # narrower types are widened to float64: their own sizes and values are checked
     np.save(os.path.join(d, "f32.npy"), A.astype(np.float32))
-    np.save(os.path.join(d, "int64.npy"), (A * 10).astype(np.int64))
+    write(d, "f32-truncated.npy", open(os.path.join(d, "f32.npy"), "rb").read()[:-6])
+    h = np.ones((12, 4), dtype=np.float16)
+    h[7, 2] = np.inf
+    np.save(os.path.join(d, "f16-inf.npy"), h)
     np.save(os.path.join(d, "complex.npy"), A.astype(np.complex128))
-    np.save(os.path.join(d, "bigendian.npy"), A.astype(">f8"))
+    np.save(os.path.join(d, "longdouble.npy"), A.astype(np.longdouble))
+    np.save(os.path.join(d, "datetime.npy"), np.zeros((12, 4), dtype="datetime64[s]"))
     np.save(os.path.join(d, "object.npy"), np.array([[1, "x"], [2, None]], dtype=object),
             allow_pickle=True)
     data = A.tobytes()

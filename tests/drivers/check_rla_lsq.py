@@ -202,6 +202,7 @@ def main():
         np.save(out + "/A-wide.npy", A[:10, :].copy())
         np.save(out + "/b-wide.npy", b[:10].copy())
         np.save(out + "/A-f32.npy", A.astype(np.float32))
+        np.save(out + "/A-f32-as-f64.npy", A.astype(np.float32).astype(np.float64))
         np.save(out + "/A-fortran.npy", np.asfortranarray(A))
         np.save(out + "/B2.npy", np.stack([b, 2 * b + A[:, 0]], axis=1))
         raw = open(sys.argv[3], "rb").read()

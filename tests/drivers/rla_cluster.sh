@@ -62,6 +62,44 @@ done
 last=$(nps 2 3 | awk '{print $NF}')
 pycheck report "$tmp/d-blocks-$last.json" "$in/cluster" 0.05
 
+# blocks stored as float32 (C order) and float16 (Fortran order), each read by its owner alone
+# and widened: the same clusters and errors, bit for bit, as the float64 files of the same values
+"$PYTHON_NUMPY" -c '
+import glob, os, sys
+import numpy as np
+src, out = sys.argv[1], sys.argv[2]
+for sub in ("narrow", "wide"):
+    os.makedirs(os.path.join(out, sub), exist_ok=True)
+for i, f in enumerate(sorted(glob.glob(os.path.join(src, "block_*.npy")))):
+    a = np.load(f).astype(np.float32 if i % 2 else np.float16)
+    if i % 2 == 0:
+        a = np.asfortranarray(a)
+    np.save(os.path.join(out, "narrow", os.path.basename(f)), a)
+    np.save(os.path.join(out, "wide", os.path.basename(f)), a.astype(np.float64))
+' "$in/cluster" "$tmp"
+for dist in rows blocks; do
+  for kind in narrow wide; do
+    run 2 --collection "$tmp/$kind" -r 8 --eps 0.05 --distribution $dist \
+      --report "$tmp/$kind-$dist.json" >"$tmp/out" 2>&1
+  done
+  # every field but the times, the memory and the paths
+  if "$PYTHON_NUMPY" -c '
+import json, sys
+def kept(path, name):
+    r = json.load(open(path))
+    t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
+                    and k != "collection"}, sort_keys=True)
+    return t.replace(name, "X")
+sys.exit(kept(sys.argv[1], "narrow") != kept(sys.argv[2], "wide"))
+' "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json"; then
+    pass "float32 and float16 blocks, $dist distribution: the report of their float64 values"
+  else
+    cat "$tmp/out"
+    diff "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json" | head -n 20
+    fail "float32 and float16 blocks, $dist distribution"
+  fi
+done
+
 for alg in residuals max-norm; do
   for order in residual norm; do
     if run 3 --collection "$in/cluster" -r 8 --eps 0.05 --algorithm $alg --order $order \

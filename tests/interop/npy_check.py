@@ -60,8 +60,17 @@ def save(path, m, n, how):
         a = np.asfortranarray(a)
     elif how == 'vector':
         a = a.reshape(m * n)
-    elif how == 'float32':
-        a = a.astype('<f4')
+    elif how.startswith('as:'):
+        # a stored type rla widens, and beside it (PATH.f8.npy) numpy's own widening of the
+        # same values to float64; 'F' after the type: Fortran order
+        dtype = how[3:].rstrip('F')
+        if np.dtype(dtype).kind == 'f' and np.dtype(dtype).itemsize == 2:
+            a = np.clip(a, -65504.0, 65504.0)  # finite in float16
+        with np.errstate(all='ignore'):
+            a = a.astype(dtype)
+        if how.endswith('F'):
+            a = np.asfortranarray(a)
+        np.save(path + '.f8.npy', a.astype('<f8'))
     if how in ('v2', 'v3'):
         with open(path, 'wb') as f:
             np.lib.format.write_array(f, a, version=(int(how[1]), 0))

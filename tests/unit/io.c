@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../../src/io/io_impl.h"
 
 static int rank(void) { return rla_ctx_rank(rla_test_ctx); }
 
@@ -327,18 +328,145 @@ static void test_npy_hand_made(void)
   free(f);
 }
 
+/* The widened types: a value of each that its type holds exactly (floats in quarters up to
+   2.75, as float16 holds them; integers that fit 8 bits), and its bytes little-endian. */
+static double typed_value(int dtype, int64_t i, int64_t j)
+{
+  int64_t k = (i * 7 + j * 3) % 23;
+  switch (dtype) {
+  case RLA_IO_F8:
+  case RLA_IO_F4:
+  case RLA_IO_F2: return 0.25 * (double)(k - 11);
+  case RLA_IO_U1:
+  case RLA_IO_U2:
+  case RLA_IO_U4:
+  case RLA_IO_U8: return (double)(k * 11);
+  case RLA_IO_B1: return (double)((i + j) % 3 == 0);
+  default: return (double)(k - 11) * (dtype == RLA_IO_I1 ? 1.0 : 1000.0);
+  }
+}
+
+static void typed_bytes(int dtype, double v, unsigned char *b)
+{
+  union {
+    double f8;
+    float f4;
+    int64_t i8;
+    uint64_t u8;
+    unsigned char b[8];
+  } w;
+  memset(&w, 0, sizeof(w));
+  if (dtype == RLA_IO_F8) {
+    w.f8 = v;
+  } else if (dtype == RLA_IO_F4) {
+    w.f4 = (float)v;
+  } else if (dtype == RLA_IO_F2) {
+    /* sign, exponent (bias 15), 10 fraction bits of a normal value; zero as +0 */
+    int e;
+    double f = frexp(fabs(v), &e);
+    uint16_t h = v == 0.0 ? 0 : (uint16_t)((e - 1 + 15) << 10 | (int)((2.0 * f - 1.0) * 1024.0));
+    if (v < 0) h |= 0x8000;
+    w.u8 = h;
+  } else if (dtype >= RLA_IO_U1 && dtype <= RLA_IO_B1) {
+    w.u8 = (uint64_t)v;
+  } else {
+    w.i8 = (int64_t)v;
+  }
+  /* the host is little-endian: the low bytes of the word are the value's */
+  memcpy(b, w.b, (size_t)rla_io_dtype_size(dtype));
+}
+
+/* every widened type, both byte orders, C and Fortran order, read with MPI-IO (rla_io_read)
+   and by one rank alone (rla_io_read_local, the collections' path), with and without scratch:
+   the doubles are the values written, exactly */
+static void test_npy_widened(void)
+{
+  static const char *const codes[RLA_IO_NTYPES] = {"f8", "f4", "f2", "i1", "i2", "i4",
+                                                   "i8", "u1", "u2", "u4", "u8", "b1"};
+  const int64_t m = 11, n = 6;
+  double *want = malloc(sizeof(double) * (size_t)(m * n));
+  unsigned char *raw = malloc((size_t)(8 * m * n));
+  if (!rla_io_host_little()) {
+    CU_PASS("a big-endian host: the bytes here are written for a little-endian one");
+    free(want);
+    free(raw);
+    return;
+  }
+  for (int dtype = 0; dtype < RLA_IO_NTYPES; dtype++)
+    for (int big = 0; big < 2; big++)
+      for (int fortran = 0; fortran < 2; fortran++) {
+        const int es = rla_io_dtype_size(dtype);
+        char dict[128], name[64];
+        const char *path;
+        rla_dmat A = NULL;
+        rla_io_info info;
+        rla_format found;
+        rla_io_scratch scratch = {0};
+        int fd = -1;
+        if (big && es == 1) continue;
+        for (int64_t i = 0; i < m; i++)
+          for (int64_t j = 0; j < n; j++) {
+            int64_t at = fortran ? i + j * m : i * n + j;
+            unsigned char b[8];
+            want[i + j * m] = typed_value(dtype, i, j);
+            typed_bytes(dtype, want[i + j * m], b);
+            for (int q = 0; q < es; q++)
+              raw[at * es + q] = b[big ? es - 1 - q : q];
+          }
+        snprintf(dict, sizeof(dict), "{'descr': '%c%s', 'fortran_order': %s, 'shape': (11, 6), }",
+                 es == 1 ? '|'
+                 : big   ? '>'
+                         : '<',
+                 codes[dtype], fortran ? "True" : "False");
+        snprintf(name, sizeof(name), "w%s%d%d.npy", codes[dtype], big, fortran);
+        path = put_npy(name, 1, 0, dict, raw, (size_t)(es * m * n));
+        RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+        RLA_ASSERT_ALL(equals(A, m, n, want));
+        rla_dmat_destroy(&A);
+        /* one rank alone, as the collections read their blocks */
+        RLA_ASSERT_OK(rla_io_header(rla_test_ctx, path, RLA_FORMAT_AUTO, &found, &info, &fd));
+        CU_ASSERT_EQUAL(info.dtype, dtype);
+        RLA_ASSERT_OK(rla_dmat_create_rowblock(rla_test_ctx, m, n, 0, &A));
+        RLA_ASSERT_OK(rla_io_read_local(rla_test_ctx, rla_test_ctx, path, found, &info, A, fd,
+                                        big ? NULL : &scratch));
+        RLA_ASSERT_ALL(equals(A, m, n, want));
+        rla_dmat_destroy(&A);
+        rla_io_scratch_free(&scratch);
+        if (fd >= 0) close(fd);
+      }
+  free(want);
+  free(raw);
+}
+
+/* float16's special values: subnormals and signed zeros widen exactly, an infinity is refused
+   as non-finite input */
+static void test_npy_float16(void)
+{
+  const uint16_t bits[4] = {0x0001, 0x8000, 0x03ff, 0x7bff}; /* 2^-24, -0, (1023) 2^-24, 65504 */
+  const double want[4] = {ldexp(1.0, -24), -0.0, 1023.0 * ldexp(1.0, -24), 65504.0};
+  const uint16_t inf[4] = {0x3c00, 0x7c00, 0, 0};
+  rla_dmat A = NULL;
+  const char *path = put_npy("half.npy", 1, 0,
+                             "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", bits, 8);
+  RLA_ASSERT_OK(rla_io_read(rla_test_ctx, path, RLA_FORMAT_AUTO, 0, &A));
+  RLA_ASSERT_ALL(equals(A, 4, 1, want));
+  rla_dmat_destroy(&A);
+  path = put_npy("halfinf.npy", 1, 0, "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }",
+                 inf, 8);
+  ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "Inf");
+}
+
 static void test_npy_errors(void)
 {
   double *c = array_of(3, 4, 0, entry);
   size_t len = 96;
   const char *path;
   char text[128];
-  static const char *dtypes[][2] = {{"<f4", "'<f4' (float32)"},
-                                    {"<i8", "'<i8' (int64)"},
-                                    {">f8", "'>f8' (big-endian float64)"},
-                                    {"<c16", "'<c16' (complex128)"},
+  static const char *dtypes[][2] = {{"<f16", "'<f16' (float128)"},
+                                    {"|f8", "'|f8' (float64)"},
+                                    {"<M8[s]", "'<M8[s]' (datetime64)"},
                                     {"|O", "'|O' (Python object)"},
-                                    {"|b1", "'|b1' (bool)"}};
+                                    {"<U3", "'<U3' (unicode string)"}};
 
   ASSERT_READ_FAILS(rla_test_path("missing.npy"), RLA_ERR_FILE,
                     "cannot open: No such file or directory");
@@ -402,6 +530,17 @@ static void test_npy_errors(void)
     snprintf(text, sizeof(text), "dtype %s is not supported", dtypes[t][1]);
     ASSERT_READ_FAILS(path, RLA_ERR_FORMAT, text);
   }
+  /* complex arrays: the way round them is named */
+  path = put_npy("complex.npy", 1, 0,
+                 "{'descr': '<c16', 'fortran_order': False, 'shape': (3, 2), }", c, len);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "dtype '<c16' (complex128) is complex, and rla reads real arrays: stack the "
+                    "real and imaginary parts");
+  /* a narrower type's size is checked in its own elements */
+  path = put_npy("short4.npy", 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
+                 c, 44);
+  ASSERT_READ_FAILS(path, RLA_ERR_FORMAT,
+                    "truncated: the header announces a float32 array of shape (3, 4)");
   /* shapes */
   path = put_npy("rank3.npy", 1, 0,
                  "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 2), }", c, len);
@@ -1721,6 +1860,8 @@ void rla_test_register(void)
   CU_add_test(npy, "header as numpy writes it", test_npy_header_exact);
   CU_add_test(npy, "Fortran order, versions, header syntax", test_npy_hand_made);
   CU_add_test(npy, "provoked errors", test_npy_errors);
+  CU_add_test(npy, "narrower types widened, both byte orders", test_npy_widened);
+  CU_add_test(npy, "float16 subnormals, zeros, infinity", test_npy_float16);
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
