@@ -3,7 +3,8 @@
    manifest) under a relative Frobenius error bound at rank r; compresses every cluster, measures
    the error of the stored bases, prints one PASSED/FAILED line and writes a JSON report and,
    when asked, the factors.
-   usage: mpirun -np P rla-cluster --collection DIR|manifest.txt -r R --eps E [options] [deck] */
+   usage: mpirun -np P rla-cluster --collection DIR|manifest.txt|stack.npy -r R --eps E [options]
+          [deck] */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@
    are read by rla_cluster_set_from_options */
 static const rla_option_spec specs[] = {
     {"collection", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
-     "input: a directory of blocks (.npy, .mtx, .petsc) or a manifest listing them"},
+     "input: a directory of blocks (.npy, .mtx, .petsc), a manifest listing them, or a .npy file "
+     "of a 3-D array (K, m, n): K blocks of m x n, each rank reading its own from the file"},
     {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
      "blocks over the ranks: whole blocks per rank, every block by rows, or the automatic rule"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
@@ -30,7 +32,7 @@ static const rla_option_spec specs[] = {
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
 
 static const rla_driver_batch batch = {
-    1, {"collection"}, "DIR or collection-manifest.txt", 1, {{"save-factors", NULL}}};
+    1, {"collection"}, "DIR, collection-manifest.txt or stack.npy", 1, {{"save-factors", NULL}}};
 
 struct run {
   rla_ctx ctx;
@@ -58,7 +60,8 @@ static rla_err configure(struct run *r)
 {
   rla_ctx ctx = r->ctx;
   RLA_CHECK(ctx, rla_options_has(r->opts, "collection"), RLA_ERR_ARG,
-            "give the collection: --collection DIR or --collection manifest.txt");
+            "give the collection: --collection DIR, --collection manifest.txt or --collection "
+            "stack.npy");
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_set_from_options(r->C, r->opts, NULL)));
   /* the values read are recorded in the options (a batch entry's too) */

@@ -229,8 +229,10 @@ rla_err rla_cluster_set_from_options(rla_cluster C, rla_options opts, const char
 /* ---- collections --------------------------------------------------------------------------- */
 
 /* Read a collection: path is a directory (every .npy, .mtx, .mm, .petsc, .bin or .dat file in
-   it, by name) or a manifest file (one path per line, relative to the manifest's directory; blank
-   lines and '#' comments skipped). The blocks are spread by the automatic rule (see
+   it, by name), a manifest file (one path per line, relative to the manifest's directory; blank
+   lines and '#' comments skipped), or a .npy file holding a 3-D array (K, m, n) in C order, K
+   blocks of m x n named "PATH[k]" (each rank reads its own blocks, or its rows of every block,
+   straight from the file). The blocks are spread by the automatic rule (see
    rla_cluster_collection_read_dist). Every block must have the row count of the first.
    *blocks (nblocks entries) and *names (nblocks paths) belong to the caller: free them with
    rla_cluster_collection_free. Errors (the same on every rank, nothing allocated): RLA_ERR_FILE

@@ -328,8 +328,9 @@ static rla_err create_owned(rla_ctx self, int64_t n, int64_t m, const int64_t *w
    holds a 1 x 1 matrix over that context, so rla_cluster_collection_free finds and frees it
    after the blocks, on every rank (also one that owns none). One agreement at the end: the
    first block in the collection's order that failed on any rank. */
-static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
-                          const int *fmt, const int64_t *wid, const int *fd, rla_dmat *b)
+static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const char *const *paths,
+                          const rla_io_info *info, const int *fmt, const int64_t *wid,
+                          const int *fd, rla_dmat *b)
 {
   int *owner = NULL;
   rla_ctx self = NULL;
@@ -340,12 +341,11 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
   if (!err) err = from_self(ctx, self, rla_dmat_create_rowblock(self, 1, 1, 0, &b[n]));
   if (!err) err = rla_cluster_owners(ctx, rla_ctx_size(ctx), n, wid, owner);
   if (!err)
-    err = from_self(ctx, self,
-                    create_owned(self, n, info[0].m, wid, owner, rla_ctx_rank(ctx), b));
+    err = from_self(ctx, self, create_owned(self, n, info[0].m, wid, owner, rla_ctx_rank(ctx), b));
   if (err) key = -1; /* before any block */
   for (int64_t i = 0; i < n && !err; i++) {
     if (owner[i] != rla_ctx_rank(ctx)) continue;
-    err = rla_io_read_local(self, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
+    err = rla_io_read_local(self, self, paths[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
                             &scratch);
     if (!err) err = rla_dmat_check_finite(b[i], list[i]);
     if (err) {
@@ -370,8 +370,9 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const rla_io_info
    first failure in the collection's order on any rank, a read of block i (key 2 i) before
    non-finite values in it (2 i + 1: then rla_dmat_check_finite on every rank names the first
    one, as rla_io_read does). */
-static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info *info,
-                         const int *fmt, const int64_t *wid, int64_t m0, const int *fd, rla_dmat *b)
+static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const char *const *paths,
+                         const rla_io_info *info, const int *fmt, const int64_t *wid, int64_t m0,
+                         const int *fd, rla_dmat *b)
 {
   rla_ctx self = NULL;
   rla_io_scratch scratch = {NULL, 0};
@@ -384,8 +385,8 @@ static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info 
   for (int64_t i = 0; i < n && key == INT64_MAX; i++) {
     double *a;
     int64_t lm, ln, lld;
-    err = rla_io_read_local(ctx, self, list[i], (rla_format)fmt[i], &info[i], b[i], fd[i],
-                            &scratch);
+    err =
+        rla_io_read_local(ctx, self, paths[i], (rla_format)fmt[i], &info[i], b[i], fd[i], &scratch);
     rla_dmat_local(b[i], &a, &lm, &ln, &lld);
     if (err)
       key = 2 * i;
@@ -405,14 +406,36 @@ static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const rla_io_info 
   return e;
 }
 
+/* A collection in one file: a .npy file (a 3-D array), where any other file is a manifest */
+static int is_stack(const char *path)
+{
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+         rla_io_format_by_extension(path) == RLA_FORMAT_NPY;
+}
+
+/* the blocks' names of a stack: "PATH[k]" */
+static rla_err stack_names(rla_ctx ctx, const char *path, int64_t n, char ***list)
+{
+  size_t len = strlen(path) + 24;
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)n, sizeof(char *), list));
+  for (int64_t i = 0; i < n; i++) {
+    RLA_CALL(ctx, rla_calloc(ctx, len, 1, &(*list)[i]));
+    snprintf((*list)[i], len, "%s[%lld]", path, (long long)i);
+  }
+  return RLA_SUCCESS;
+}
+
 rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
                                          rla_cluster_distribution dist, int64_t *nblocks,
                                          rla_dmat **blocks, char ***names,
                                          rla_cluster_distribution *used)
 {
   char **list = NULL, *flat = NULL;
+  const char **paths = NULL; /* the file of each block: its own, or the stack's */
   int64_t n = 0, len = 0, m0 = 0, *wid = NULL;
-  rla_io_info *info = NULL;
+  int stack = 0;
+  rla_io_info *info = NULL, sinfo;
   int *fmt = NULL, *fd = NULL;
   rla_dmat *b = NULL;
   rla_err err = RLA_SUCCESS;
@@ -421,7 +444,13 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   *blocks = NULL;
   *names = NULL;
   if (rla_ctx_rank(ctx) == 0) {
-    err = list_paths(ctx, path, &list, &n);
+    if (is_stack(path)) {
+      stack = 1;
+      err = rla_io_npy_stack_header(ctx, path, &sinfo, &n);
+      if (!err) err = stack_names(ctx, path, n, &list);
+    } else {
+      err = list_paths(ctx, path, &list, &n);
+    }
     for (int64_t i = 0; !err && i < n; i++)
       len += (int64_t)strlen(list[i]) + 1;
   }
@@ -431,10 +460,12 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   {
-    int64_t hdr[2] = {n, len};
-    RLA_MPI(ctx, MPI_Bcast(hdr, 2, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
+    int64_t hdr[3] = {n, len, stack};
+    RLA_MPI(ctx, MPI_Bcast(hdr, 3, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
     n = hdr[0];
     len = hdr[1];
+    stack = (int)hdr[2];
+    if (stack) RLA_MPI(ctx, MPI_Bcast(&sinfo, (int)sizeof(sinfo), MPI_BYTE, 0, rla_ctx_comm(ctx)));
   }
   err = rla_calloc(ctx, (size_t)len + 1, 1, &flat);
   if (!err && rla_ctx_rank(ctx) == 0) {
@@ -467,10 +498,25 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(rla_io_info), &info);
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fmt);
   if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fd);
-  for (int64_t i = 0; !err && i < n; i++)
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(char *), &paths);
+  for (int64_t i = 0; !err && i < n; i++) {
     fd[i] = -1;
+    paths[i] = stack ? path : list[i];
+  }
   RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0, fd));
+  if (stack) {
+    /* block k of the stack: m x n at k m n elements past the first */
+    const int64_t bytes = sinfo.m * sinfo.n * rla_io_dtype_size(sinfo.dtype);
+    for (int64_t i = 0; i < n; i++) {
+      info[i] = sinfo;
+      info[i].offset = sinfo.offset + i * bytes;
+      fmt[i] = RLA_FORMAT_NPY;
+      wid[i] = sinfo.n;
+    }
+    m0 = sinfo.m;
+  } else {
+    RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0, fd));
+  }
   RLA_CHECK_GOTO(ctx, err, fail,
                  dist == RLA_CLUSTER_DIST_AUTO || dist == RLA_CLUSTER_DIST_ROWS ||
                      dist == RLA_CLUSTER_DIST_BLOCKS,
@@ -479,11 +525,14 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
     dist = rla_cluster_distribution_choose(rla_ctx_size(ctx), m0, n, wid);
   if (rla_ctx_size(ctx) == 1) dist = RLA_CLUSTER_DIST_ROWS;
   if (dist == RLA_CLUSTER_DIST_BLOCKS)
-    RLA_CALL_GOTO(ctx, err, fail, read_owned(ctx, n, list, info, fmt, wid, fd, b));
+    RLA_CALL_GOTO(ctx, err, fail,
+                  read_owned(ctx, n, list, (const char *const *)paths, info, fmt, wid, fd, b));
   else
-    RLA_CALL_GOTO(ctx, err, fail, read_rows(ctx, n, list, info, fmt, wid, m0, fd, b));
+    RLA_CALL_GOTO(ctx, err, fail,
+                  read_rows(ctx, n, list, (const char *const *)paths, info, fmt, wid, m0, fd, b));
   if (used) *used = dist;
   close_kept(n, fd);
+  rla_free(&paths);
   rla_free(&fd);
   rla_free(&flat);
   rla_free(&wid);
@@ -495,6 +544,7 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   return RLA_SUCCESS;
 fail:
   close_kept(n, fd);
+  rla_free(&paths);
   rla_free(&fd);
   rla_free(&flat);
   rla_free(&wid);

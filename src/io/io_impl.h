@@ -55,6 +55,12 @@ typedef struct {
    and gives its descriptor in *keep (the caller closes it), and *keep = -1 otherwise. */
 rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int *keep);
 rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
+/* The header of a .npy file holding a collection, a 3-D array of shape (K, m, n) in C order: K
+   blocks of m x n, block k's elements at info->offset + k m n s (s, the element's bytes). info
+   describes block 0; the file's size is checked for all K blocks. Errors as
+   rla_io_npy_header's, and for an array of other than 3 dimensions, in Fortran order, or
+   without blocks, rows or columns. Local. */
+rla_err rla_io_npy_stack_header(rla_ctx ctx, const char *path, rla_io_info *info, int64_t *K);
 rla_err rla_io_npy_write(rla_dmat A, const char *path, unsigned flags);
 
 rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info);

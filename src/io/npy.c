@@ -247,7 +247,10 @@ static void shape_text(const struct header *h, char *out, size_t len)
   if (k < len) snprintf(out + k, len - k, h->rank == 1 ? ",)" : ")");
 }
 
-rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int *keep)
+/* The header of a 2-D (or 1-D) array, or with stack not NULL of a 3-D array (K, m, n) in C
+   order: *stack = K, info describes its first block (m x n, at the data's offset) */
+static rla_err parse_file(rla_ctx ctx, const char *path, rla_io_info *info, int *keep,
+                          int64_t *stack)
 {
   unsigned char pre[12];
   char *text = NULL, shape[256], what[400];
@@ -307,33 +310,62 @@ rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int 
                    path, h.descr, name);
   }
   esize = rla_io_dtype_size(info->dtype);
-  RLA_CHECK_GOTO(ctx, err, done, h.rank == 1 || h.rank == 2, RLA_ERR_FORMAT,
-                 "%s: %d-D array of shape %s is not supported: rla reads 1-D and 2-D arrays", path,
-                 h.rank, shape);
+  if (stack) {
+    RLA_CHECK_GOTO(ctx, err, done, h.rank == 3, RLA_ERR_FORMAT,
+                   "%s: %d-D array of shape %s: a collection in one .npy file is a 3-D array of "
+                   "shape (K, m, n), K blocks of m x n",
+                   path, h.rank, shape);
+    RLA_CHECK_GOTO(ctx, err, done, !h.fortran, RLA_ERR_FORMAT,
+                   "%s: the 3-D array of shape %s is in Fortran order, which interleaves the "
+                   "blocks: write it in C order (numpy: np.save(path, np.ascontiguousarray(a)))",
+                   path, shape);
+  } else {
+    RLA_CHECK_GOTO(ctx, err, done, h.rank == 1 || h.rank == 2, RLA_ERR_FORMAT,
+                   "%s: %d-D array of shape %s is not supported: rla reads 1-D and 2-D arrays (a "
+                   "3-D array (K, m, n) is a collection of K blocks, which rla-cluster reads as "
+                   "--collection)",
+                   path, h.rank, shape);
+  }
   RLA_CHECK_GOTO(ctx, err, done, !h.negative, RLA_ERR_FORMAT, "%s: negative dimension in shape %s",
                  path, shape);
   RLA_CHECK_GOTO(ctx, err, done, !h.dim_too_big, RLA_ERR_FORMAT,
                  "%s: a dimension in the shape overflows 64-bit integers", path);
-  info->m = h.dims[0];
-  info->n = h.rank == 2 ? h.dims[1] : 1;
-  info->vector = h.rank == 1;
-  info->fortran = h.fortran;
+  if (stack) {
+    *stack = h.dims[0];
+    info->m = h.dims[1];
+    info->n = h.dims[2];
+    RLA_CHECK_GOTO(ctx, err, done, *stack > 0 && info->m > 0 && info->n > 0, RLA_ERR_SHAPE,
+                   "%s: the stack of shape %s needs blocks, and the blocks rows and columns", path,
+                   shape);
+  } else {
+    info->m = h.dims[0];
+    info->n = h.rank == 2 ? h.dims[1] : 1;
+    info->vector = h.rank == 1;
+    info->fortran = h.fortran;
+  }
   RLA_CHECK_GOTO(ctx, err, done, info->m <= INT_MAX && info->n <= INT_MAX, RLA_ERR_UNSUPPORTED,
                  "%s: shape %s exceeds 2^31-1 rows or columns, the ScaLAPACK limit", path, shape);
   data = prefix + hlen;
   info->offset = data;
   RLA_CHECK_GOTO(ctx, err, done, info->n == 0 || info->m <= (INT64_MAX - data) / esize / info->n,
                  RLA_ERR_FORMAT, "%s: shape %s needs more than 2^63 bytes", path, shape);
+  if (stack) {
+    /* the whole stack, K m n elements: the size check below is of all of them */
+    RLA_CHECK_GOTO(ctx, err, done, *stack <= (INT64_MAX - data) / esize / (info->m * info->n),
+                   RLA_ERR_FORMAT, "%s: shape %s needs more than 2^63 bytes", path, shape);
+  }
   snprintf(what, sizeof(what),
            "a%s %s array of shape %s (%lld bytes of data after the %lld-byte header)",
            info->dtype == RLA_IO_I1 || info->dtype == RLA_IO_I2 || info->dtype == RLA_IO_I4 ||
                    info->dtype == RLA_IO_I8
                ? "n"
                : "",
-           rla_io_dtype_name(info->dtype), shape, (long long)(info->m * info->n * esize),
-           (long long)data);
+           rla_io_dtype_name(info->dtype), shape,
+           (long long)((stack ? *stack : 1) * info->m * info->n * esize), (long long)data);
   RLA_CALL_GOTO(ctx, err, done,
-                rla_io_check_size(ctx, path, size, data + info->m * info->n * esize, what, ""));
+                rla_io_check_size(ctx, path, size,
+                                  data + (stack ? *stack : 1) * info->m * info->n * esize, what,
+                                  ""));
 done:
   rla_free(&text);
   if (!err && keep)
@@ -341,6 +373,17 @@ done:
   else if (fd >= 0)
     close(fd);
   return err;
+}
+
+rla_err rla_io_npy_header(rla_ctx ctx, const char *path, rla_io_info *info, int *keep)
+{
+  return parse_file(ctx, path, info, keep, NULL);
+}
+
+rla_err rla_io_npy_stack_header(rla_ctx ctx, const char *path, rla_io_info *info, int64_t *K)
+{
+  *K = 0;
+  return parse_file(ctx, path, info, NULL, K);
 }
 
 /* The file's byte order differs from the host's */

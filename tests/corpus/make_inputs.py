@@ -126,6 +126,22 @@ def main(d):
     np.save(os.path.join(d, "complex.npy"), A.astype(np.complex128))
     np.save(os.path.join(d, "longdouble.npy"), A.astype(np.longdouble))
     np.save(os.path.join(d, "datetime.npy"), np.zeros((12, 4), dtype="datetime64[s]"))
+
+    # collections in one .npy file: a 3-D array (K, m, n)
+    stack = np.stack([A, 2 * A, 3 * A])
+    np.save(os.path.join(d, "stack4d.npy"), stack.reshape(3, 2, 6, 4))
+    np.save(os.path.join(d, "stack-fortran.npy"), np.asfortranarray(stack))
+    np.save(os.path.join(d, "stack-2d.npy"), A)
+    write(d, "stack-truncated.npy", npy_bytes(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 12, 4), }",
+        stack.astype(np.float32).tobytes()[:-4]))
+    write(d, "stack-huge.npy", npy_bytes(
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1048576, 1048576), }",
+        stack.tobytes()))
+    s = stack.copy()
+    s[2, 5, 1] = np.nan
+    np.save(os.path.join(d, "stack-nan.npy"), s)
+    np.save(os.path.join(d, "stack-empty.npy"), np.zeros((0, 12, 4)))
     np.save(os.path.join(d, "object.npy"), np.array([[1, "x"], [2, None]], dtype=object),
             allow_pickle=True)
     data = A.tobytes()

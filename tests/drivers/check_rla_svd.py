@@ -225,6 +225,7 @@ def main():
         np.save(out + "/A-nan.npy", An)
         np.save(out + "/A-3d.npy", A[:40, :30].reshape(4, 10, 30))
         np.save(out + "/A-int.npy", (A * 100).astype(np.int64))
+        np.save(out + "/A-int-as-f64.npy", (A * 100).astype(np.int64).astype(np.float64))
         print("PASS bad inputs written")
     else:
         sys.exit("unknown command " + cmd)

@@ -77,27 +77,69 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "block_*.npy")))):
     np.save(os.path.join(out, "narrow", os.path.basename(f)), a)
     np.save(os.path.join(out, "wide", os.path.basename(f)), a.astype(np.float64))
 ' "$in/cluster" "$tmp"
+# same_report A B NAME-A NAME-B: every field of two reports but the times, the memory and the
+# collection's path are equal, the blocks' names matching the patterns NAME-A and NAME-B kept as
+# their groups (a block's number)
+same_report() {
+  "$PYTHON_NUMPY" -c '
+import json, re, sys
+def kept(path, name):
+    r = json.load(open(path))
+    t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
+                    and k != "collection"}, sort_keys=True)
+    return re.sub(name, lambda g: "X" + "".join(g.groups()), t)
+sys.exit(kept(sys.argv[1], sys.argv[3]) != kept(sys.argv[2], sys.argv[4]))
+' "$@"
+}
 for dist in rows blocks; do
   for kind in narrow wide; do
     run 2 --collection "$tmp/$kind" -r 8 --eps 0.05 --distribution $dist \
       --report "$tmp/$kind-$dist.json" >"$tmp/out" 2>&1
   done
-  # every field but the times, the memory and the paths
-  if "$PYTHON_NUMPY" -c '
-import json, sys
-def kept(path, name):
-    r = json.load(open(path))
-    t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
-                    and k != "collection"}, sort_keys=True)
-    return t.replace(name, "X")
-sys.exit(kept(sys.argv[1], "narrow") != kept(sys.argv[2], "wide"))
-' "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json"; then
+  if same_report "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json" narrow wide; then
     pass "float32 and float16 blocks, $dist distribution: the report of their float64 values"
   else
     cat "$tmp/out"
     diff "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json" | head -n 20
     fail "float32 and float16 blocks, $dist distribution"
   fi
+done
+
+# a collection in one file: a 3-D .npy (K, m, n) of K blocks (float64, and float32), read by
+# every rank straight from the file (its blocks, or its rows of every block): the clusters and
+# errors of the same blocks as files of a directory, block k named FILE[k]
+"$PYTHON_NUMPY" -c '
+import glob, os, sys
+import numpy as np
+src, out = sys.argv[1], sys.argv[2]
+blocks = [np.load(f)[:, :2] for f in sorted(glob.glob(os.path.join(src, "block_*.npy")))]
+os.makedirs(os.path.join(out, "dir2"), exist_ok=True)
+for k, b in enumerate(blocks):
+    np.save(os.path.join(out, "dir2", "b%06d.npy" % k), b.astype(np.float32).astype(np.float64))
+np.save(os.path.join(out, "stack.npy"), np.stack(blocks).astype(np.float32).astype(np.float64))
+np.save(os.path.join(out, "stack32.npy"), np.stack(blocks).astype(np.float32))
+' "$in/cluster" "$tmp"
+for np in $(nps 1 2 3); do
+  for dist in rows blocks; do
+    [ "$np" -gt 1 ] || [ $dist = rows ] || continue
+    ok=1
+    for c in dir2 stack.npy stack32.npy; do
+      run $np --collection "$tmp/$c" -r 8 --eps 0.05 --distribution $dist \
+        --report "$tmp/s-$c-$np-$dist.json" >"$tmp/out" 2>&1 || ok=0
+      grep -q FAILED "$tmp/out" && ok=0
+      [ -s "$tmp/s-$c-$np-$dist.json" ] || { cat "$tmp/out"; ok=0; }
+    done
+    if [ $ok = 1 ] &&
+      same_report "$tmp/s-dir2-$np-$dist.json" "$tmp/s-stack.npy-$np-$dist.json" \
+        'dir2/b0*([0-9]+)\.npy' 'stack\.npy\[([0-9]+)\]' &&
+      same_report "$tmp/s-stack.npy-$np-$dist.json" "$tmp/s-stack32.npy-$np-$dist.json" \
+        stack.npy stack32.npy; then
+      pass "a 3-D .npy collection on $np ranks, $dist distribution: the report of its blocks as files"
+    else
+      diff "$tmp/s-dir2-$np-$dist.json" "$tmp/s-stack.npy-$np-$dist.json" | head -n 20
+      fail "a 3-D .npy collection on $np ranks, $dist distribution"
+    fi
+  done
 done
 
 for alg in residuals max-norm; do

@@ -133,6 +133,18 @@ bad 2 -U "give -k K" -A "$in/svd-A.npy"
 bad 2 -U "outside" -A "$in/svd-A.npy" --tol 1.5
 bad 2 -U "outside" -A "$in/svd-A.npy" -k 0
 bad 2 -U "A-3d.npy" -A "$tmp/A-3d.npy" -k 5
-bad 2 -U "A-int.npy" -A "$tmp/A-int.npy" -k 5
+# an int64 A is widened to float64 as it is read: the singular values and U of the float64
+# file of the same values, bit for bit, and the report names the stored type
+if run 2 -A "$tmp/A-int.npy" -k 5 -S "$tmp/Si.npy" -U "$tmp/Ui.npy" --report "$tmp/ri.json" \
+  >"$tmp/out" 2>&1 &&
+  run 2 -A "$tmp/A-int-as-f64.npy" -k 5 -S "$tmp/Sf.npy" -U "$tmp/Uf.npy" --report "$tmp/rf.json" \
+    >>"$tmp/out" 2>&1 &&
+  cmp -s "$tmp/Si.npy" "$tmp/Sf.npy" && cmp -s "$tmp/Ui.npy" "$tmp/Uf.npy" &&
+  grep -q '"dtype_A":	"int64"' "$tmp/ri.json" && grep -q '"dtype_A":	"float64"' "$tmp/rf.json"; then
+  pass "int64 A: the SVD of its float64 values, bit for bit; dtype_A in the report"
+else
+  cat "$tmp/out"
+  fail "int64 A"
+fi
 bad 3 -U "must be one of" -A "$in/svd-A.npy" -k 5 --sketch fourier
 finish
