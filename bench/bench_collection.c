@@ -5,8 +5,10 @@
    --repeat times; the fastest read of each (the slowest rank's time) is reported,
    with the time per file and the ratio to the one-file read. --distributions lists how the many
    files are spread (auto, rows, blocks; the one file is always read in rows, each rank its rows).
-   --cold many|single instead reads that one collection once, in this fresh process (its page
-   faults and first calls included), for a script that launches one process per read.
+   --stack FILE adds a collection in one .npy file: the same blocks as a 3-D array (K, m, n),
+   read as K blocks (auto distribution), and the ratio of the many files to it.
+   --cold many|single|stack instead reads that one collection once, in this fresh process (its
+   page faults and first calls included), for a script that launches one process per read.
    Prints human-readable lines and "RESULT key value" lines. Not part of make check. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +42,11 @@ static const rla_option_spec specs[] = {
     {"distributions", NULL, RLA_OPT_STRING, "auto,rows,blocks", NULL, 1, 0,
      "comma-separated distributions of the many files to time"},
     {"repeat", NULL, RLA_OPT_INT, "11", NULL, 1, 1000, "reads of each; the fastest is reported"},
+    {"stack", NULL, RLA_OPT_STRING, "", NULL, 1, 0,
+     "the same blocks as one .npy file of a 3-D array (K, m, n), read as K blocks"},
     {"cold", NULL, RLA_OPT_STRING, "", NULL, 1, 0,
-     "many or single: read only that collection, once (auto distribution), as a fresh process "
-     "does; prints RESULT cold_time"},
+     "many, single or stack: read only that collection, once (auto distribution), as a fresh "
+     "process does; prints RESULT cold_time"},
 };
 
 /* one read of the collection: the slowest rank's wall-clock and CPU times (t[0], t[1]), the
@@ -127,12 +131,12 @@ int main(int argc, char **argv)
 {
   rla_ctx ctx = NULL;
   rla_options opts = NULL;
-  const char *many = NULL, *single = NULL, *list = NULL, *dname[3];
-  rla_cluster_distribution dist[3], used[4];
-  /* [case][wall, CPU]: the one file, then the many files in each distribution; the one file by
-     rla_io_read */
-  double best[4][2], io[2] = {1e300, 1e300};
-  int64_t repeat = 1, files[4] = {0, 0, 0, 0}, bytes[4] = {0, 0, 0, 0};
+  const char *many = NULL, *single = NULL, *stack = NULL, *list = NULL, *dname[3];
+  rla_cluster_distribution dist[3], used[5];
+  /* [case][wall, CPU]: the one file, then the many files in each distribution, then the stack;
+     the one file by rla_io_read */
+  double best[5][2], io[2] = {1e300, 1e300};
+  int64_t repeat = 1, files[5] = {0, 0, 0, 0, 0}, bytes[5] = {0, 0, 0, 0, 0};
   int nd = 0;
   rla_err err;
   MPI_Init(&argc, &argv);
@@ -142,6 +146,7 @@ int main(int argc, char **argv)
   if (!err) {
     rla_options_get_string(opts, "many", &many);
     rla_options_get_string(opts, "single", &single);
+    rla_options_get_string(opts, "stack", &stack);
     rla_options_get_string(opts, "distributions", &list);
     rla_options_get_int(opts, "repeat", &repeat);
     if (!many || !single || !*many || !*single)
@@ -152,14 +157,16 @@ int main(int argc, char **argv)
   if (!err) {
     const char *cold = NULL;
     rla_options_get_string(opts, "cold", &cold);
-    if (cold && *cold && strcmp(cold, "many") && strcmp(cold, "single"))
+    if (cold && *cold && strcmp(cold, "many") && strcmp(cold, "single") &&
+        (strcmp(cold, "stack") || !stack || !*stack))
       err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
-                          "--cold takes many or single, not %s", cold);
+                          "--cold takes many, single or (with --stack) stack, not %s", cold);
     else if (cold && *cold) {
       double t[2];
       int64_t f = 0, b = 0;
       rla_cluster_distribution u;
-      err = time_read(ctx, strcmp(cold, "single") ? many : single,
+      const char *which = !strcmp(cold, "single") ? single : !strcmp(cold, "stack") ? stack : many;
+      err = time_read(ctx, which,
                       strcmp(cold, "single") ? RLA_CLUSTER_DIST_AUTO : RLA_CLUSTER_DIST_ROWS, t, &f,
                       &b, &u);
       if (!err && rla_ctx_rank(ctx) == 0)
@@ -168,7 +175,7 @@ int main(int argc, char **argv)
       repeat = 0;
     }
   }
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < 5; k++)
     best[k][0] = best[k][1] = 1e300;
   for (int64_t r = 0; r < repeat && !err; r++) {
     double t[2];
@@ -177,6 +184,11 @@ int main(int argc, char **argv)
               : time_read(ctx, single, RLA_CLUSTER_DIST_ROWS, t, &files[0], &bytes[0], &used[0]);
       for (int q = 0; q < 2 && !err; q++)
         if (t[q] < best[k][q]) best[k][q] = t[q];
+    }
+    if (!err && stack && *stack) {
+      err = time_read(ctx, stack, RLA_CLUSTER_DIST_AUTO, t, &files[4], &bytes[4], &used[4]);
+      for (int q = 0; q < 2 && !err; q++)
+        if (t[q] < best[4][q]) best[4][q] = t[q];
     }
     if (!err) err = time_io_read(ctx, single, t);
     for (int q = 0; q < 2 && !err; q++)
@@ -194,6 +206,14 @@ int main(int argc, char **argv)
     for (int k = 0; k < nd; k++)
       print_case(dname[k], used[k + 1] == RLA_CLUSTER_DIST_BLOCKS ? "blocks" : "rows", files[k + 1],
                  bytes[k + 1], best[k + 1], best[0], io);
+    if (stack && *stack) {
+      print_case("stack", used[4] == RLA_CLUSTER_DIST_BLOCKS ? "blocks" : "rows", files[4],
+                 bytes[4], best[4], best[0], io);
+      for (int k = 0; k < nd; k++)
+        printf("many files (%s) / stack: wall %.2fx, CPU %.2fx\nRESULT %s_over_stack %.3f\n",
+               dname[k], best[k + 1][0] / best[4][0], best[k + 1][1] / best[4][1], dname[k],
+               best[k + 1][0] / best[4][0]);
+    }
   }
   rla_options_destroy(&opts);
   rla_ctx_destroy(&ctx);
