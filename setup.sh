@@ -4,7 +4,8 @@
 #   sh setup.sh run     run the main job (rla-lsq on the bundled problem, 2 MPI ranks)
 #   sh setup.sh check   run the test suite in five stages, each timed, and print the combined
 #                       tally as the last line:
-#                       normal      every test, the programs at 1, 2 and 3 ranks
+#                       normal      every test, the programs at 1, 2 and 3 ranks (the
+#                                   bad-input corpus at 1 and 3: RLA_CORPUS_NPS)
 #                       kernel      the numerical unit suites at 1 and 3 ranks and the drivers'
 #                                   end-to-end tests again under a second OpenBLAS kernel family
 #                                   (RLA_SECOND_CORETYPE, or chosen by second_coretype below)
@@ -126,10 +127,12 @@ keep() {
   done
 }
 
+# the corpus's 2-rank runs are the sanitizer stage's
 normal() {
   forget build
   rc=0
-  make -C build -j"$JOBS" check >&2 || { show_failures build; rc=1; }
+  RLA_CORPUS_NPS=${RLA_CORPUS_NPS:-1 3} make -C build -j"$JOBS" check >&2 ||
+    { show_failures build; rc=1; }
   keep normal build
   return $rc
 }
