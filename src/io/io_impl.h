@@ -10,7 +10,6 @@
 #include "rla/io.h"
 #include "rla/smat.h"
 
-/* What a file's header says: found on rank 0, then broadcast as bytes. */
 /* The element types of the files, all read as float64: a .npy file's dtype (the others are
    float64). */
 typedef enum {
@@ -36,6 +35,7 @@ int rla_io_dtype_size(int dtype);
    exact for every type but the 64-bit integers beyond 2^53, which round. Local. */
 void rla_io_widen(const void *src, int dtype, int swap, int64_t count, double *dst);
 
+/* What a file's header says: found on rank 0, then broadcast as bytes. */
 typedef struct {
   int64_t m, n;   /* global sizes; a vector is m x 1 */
   int64_t nz;     /* PETSc Mat: stored entries, -1 for the dense variant */
