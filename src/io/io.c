@@ -338,18 +338,30 @@ void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int
   }
 }
 
-/* a row-major file range <-> the local column-major rows */
+/* a row-major file range <-> the local column-major rows; a read's elements of dtype */
 struct rowmajor {
   double *a;
   int64_t n, lld;
-  int swap;
+  int swap, dtype;
 };
 
+/* elements widened to doubles at a time (on the stack) before they are moved into place */
+#define WIDEN_BLOCK 1024
 static void rows_to_local(void *buf, int64_t first, int64_t count, void *data)
 {
   struct rowmajor *r = data;
-  if (r->swap) rla_io_swap(buf, count, sizeof(double));
-  rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 1);
+  const int es = rla_io_dtype_size(r->dtype);
+  double tmp[WIDEN_BLOCK];
+  if (r->dtype == RLA_IO_F8) {
+    if (r->swap) rla_io_swap(buf, count, sizeof(double));
+    rla_io_move_rows(buf, first, count, r->a, r->n, r->lld, 1);
+    return;
+  }
+  for (int64_t t = 0; t < count; t += WIDEN_BLOCK) {
+    int64_t b = count - t < WIDEN_BLOCK ? count - t : WIDEN_BLOCK;
+    rla_io_widen((unsigned char *)buf + t * es, r->dtype, r->swap, b, tmp);
+    rla_io_move_rows(tmp, first + t, b, r->a, r->n, r->lld, 1);
+  }
 }
 
 static void local_to_rows(void *buf, int64_t first, int64_t count, void *data)
@@ -360,30 +372,33 @@ static void local_to_rows(void *buf, int64_t first, int64_t count, void *data)
 }
 
 static rla_err transfer_rowmajor(rla_dmat A, MPI_File fh, int write, MPI_Offset off, int swap,
-                                 const char *path)
+                                 int dtype, const char *path)
 {
   struct rowmajor r;
   int64_t lm, n;
+  const int64_t es = rla_io_dtype_size(dtype);
   rla_dmat_local(A, &r.a, &lm, NULL, &r.lld);
   rla_dmat_sizes(A, NULL, &n);
   r.n = n;
   r.swap = swap;
-  off += (MPI_Offset)rla_dmat_row_offset(A) * (MPI_Offset)n * (MPI_Offset)sizeof(double);
+  r.dtype = dtype;
+  off += (MPI_Offset)rla_dmat_row_offset(A) * (MPI_Offset)n * (MPI_Offset)es;
   RLA_CALL(rla_dmat_ctx(A),
-           rla_io_transfer(rla_dmat_ctx(A), fh, write, off, n ? lm * n : 0, sizeof(double),
+           rla_io_transfer(rla_dmat_ctx(A), fh, write, off, n ? lm * n : 0, (size_t)es,
                            write ? local_to_rows : rows_to_local, &r, path));
   return RLA_SUCCESS;
 }
 
-rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path)
+rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, int dtype,
+                             const char *path)
 {
-  RLA_CALL(rla_dmat_ctx(A), transfer_rowmajor(A, fh, 0, off, swap, path));
+  RLA_CALL(rla_dmat_ctx(A), transfer_rowmajor(A, fh, 0, off, swap, dtype, path));
   return RLA_SUCCESS;
 }
 
 rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path)
 {
-  RLA_CALL(rla_dmat_ctx(A), transfer_rowmajor(A, fh, 1, off, swap, path));
+  RLA_CALL(rla_dmat_ctx(A), transfer_rowmajor(A, fh, 1, off, swap, RLA_IO_F8, path));
   return RLA_SUCCESS;
 }
 
@@ -409,36 +424,37 @@ void rla_io_scratch_free(rla_io_scratch *s)
 }
 
 rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
-                                   const char *path, rla_io_scratch *scratch)
+                                   int dtype, const char *path, rla_io_scratch *scratch)
 {
   struct rowmajor r;
-  int64_t lm, n, count, chunk, done = 0;
+  int64_t lm, n, count, chunk, words, done = 0;
+  const int64_t es = rla_io_dtype_size(dtype);
   double *buf = NULL;
   rla_err err;
   rla_dmat_local(A, &r.a, &lm, NULL, &r.lld);
   rla_dmat_sizes(A, NULL, &n);
   r.n = n;
   r.swap = swap;
+  r.dtype = dtype;
   count = n ? lm * n : 0;
-  chunk = chunk_elements(count, sizeof(double));
-  off += rla_dmat_row_offset(A) * n * (int64_t)sizeof(double);
-  if (scratch && scratch->len < (count < chunk ? count : chunk)) {
+  chunk = chunk_elements(count, (size_t)es);
+  /* the buffer of one call, in doubles */
+  words = ((count < chunk ? count : chunk) * es + 7) / 8;
+  off += rla_dmat_row_offset(A) * n * es;
+  if (scratch && scratch->len < words) {
     rla_io_scratch_free(scratch);
-    RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double),
-                             &scratch->buf));
-    scratch->len = count < chunk ? count : chunk;
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)words, sizeof(double), &scratch->buf));
+    scratch->len = words;
   }
   if (scratch)
     buf = scratch->buf;
   else
-    RLA_CALL(ctx,
-             rla_calloc(ctx, (size_t)(count < chunk ? count : chunk), sizeof(double), &buf));
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)words, sizeof(double), &buf));
   /* the calls of rla_io_transfer, each a passage through the read fault point, and at least one
      as a rank of a collective transfer makes */
   do {
     int64_t k = count - done < chunk ? count - done : chunk;
-    err = rla_io_pread(ctx, fd, off + done * (int64_t)sizeof(double), buf,
-                       k * (int64_t)sizeof(double), path);
+    err = rla_io_pread(ctx, fd, off + done * es, buf, k * es, path);
     if (!err) err = rla_fault_check(ctx, "read");
     if (!err && k) rows_to_local(buf, done, k, &r);
     done += k;
@@ -487,8 +503,8 @@ rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_forma
   if (fmt == RLA_FORMAT_NPY)
     err = rla_io_npy_read_local(ctx, fd, path, info, A, scratch);
   else
-    err = rla_io_read_rowmajor_local(ctx, A, fd, info->offset, rla_io_host_little(), path,
-                                     scratch);
+    err = rla_io_read_rowmajor_local(ctx, A, fd, info->offset, rla_io_host_little(), RLA_IO_F8,
+                                     path, scratch);
   if (own) close(fd);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;

@@ -164,10 +164,10 @@ rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_forma
 rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_io_info *info,
                               rla_dmat A, rla_io_scratch *scratch);
 /* rla_io_read_rowmajor on this rank alone, with POSIX reads of fd: its rows of A from the
-   row-major doubles at byte offset off, in the calls of rla_io_transfer; the buffer of a call
-   from scratch when it is not NULL. Local. */
+   row-major elements of dtype at byte offset off, in the calls of rla_io_transfer; the buffer of
+   a call from scratch when it is not NULL. Local. */
 rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
-                                   const char *path, rla_io_scratch *scratch);
+                                   int dtype, const char *path, rla_io_scratch *scratch);
 /* Read bytes at off of fd (all of them: a short read is an error). Local. */
 rla_err rla_io_pread(rla_ctx ctx, int fd, int64_t off, void *buf, int64_t bytes, const char *path);
 
@@ -215,10 +215,12 @@ typedef void (*rla_io_convert_fn)(void *buf, int64_t first, int64_t count, void 
 rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
                         size_t esize, rla_io_convert_fn convert, void *data, const char *path);
 
-/* The rows of a row-block A as a row-major array of doubles in the file at byte offset off
-   (row i starts at off + 8 i n); swap: the file's byte order differs from the host's. Each rank
-   reads or writes its own rows in large collective calls. Collective, agreed. */
-rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
+/* The rows of a row-block A as a row-major array in the file at byte offset off (row i starts
+   at off + s i n): read from elements of dtype (s bytes each, widened to double), written as
+   doubles; swap: the file's byte order differs from the host's. Each rank reads or writes its
+   own rows in large collective calls. Collective, agreed. */
+rla_err rla_io_read_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, int dtype,
+                             const char *path);
 rla_err rla_io_write_rowmajor(rla_dmat A, MPI_File fh, MPI_Offset off, int swap, const char *path);
 
 /* Elements [first, first+count) of the row-major lm x n local rows, in rows[0..count), to the

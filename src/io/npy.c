@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../base/fault.h"
 #include "io_impl.h"
 
 #define MAGIC     "\x93NUMPY"
@@ -451,52 +450,15 @@ static rla_err read_fortran(rla_dmat A, MPI_File fh, const rla_io_info *info, co
   return RLA_SUCCESS;
 }
 
-/* C order, elements other than float64: the rows of the local block as elements of their own
-   size, widened into the local columns a block at a time (rla_io_transfer's conversion) */
-struct widen_rows {
-  double *a;
-  int64_t n, lld;
-  int dtype, swap;
-};
-
-#define WIDEN_BLOCK 1024
-static void widen_rows_to_local(void *buf, int64_t first, int64_t count, void *data)
-{
-  struct widen_rows *w = data;
-  const int es = rla_io_dtype_size(w->dtype);
-  double tmp[WIDEN_BLOCK];
-  for (int64_t t = 0; t < count; t += WIDEN_BLOCK) {
-    int64_t b = count - t < WIDEN_BLOCK ? count - t : WIDEN_BLOCK;
-    rla_io_widen((unsigned char *)buf + t * es, w->dtype, w->swap, b, tmp);
-    rla_io_move_rows(tmp, first + t, b, w->a, w->n, w->lld, 1);
-  }
-}
-
-static void widen_setup(rla_dmat A, const rla_io_info *info, struct widen_rows *w, int64_t *lm)
-{
-  rla_dmat_local(A, &w->a, lm, NULL, &w->lld);
-  rla_dmat_sizes(A, NULL, &w->n);
-  w->dtype = info->dtype;
-  w->swap = swapped(info);
-}
-
 rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A)
 {
   MPI_File fh;
   rla_err err;
   RLA_CALL(ctx, rla_io_mpi_open(ctx, path, MPI_MODE_RDONLY, &fh));
-  if (info->fortran) {
+  if (info->fortran)
     err = read_fortran(A, fh, info, path);
-  } else if (info->dtype == RLA_IO_F8) {
-    err = rla_io_read_rowmajor(A, fh, info->offset, swapped(info), path);
-  } else {
-    struct widen_rows w;
-    int64_t lm;
-    const int64_t es = rla_io_dtype_size(info->dtype);
-    widen_setup(A, info, &w, &lm);
-    err = rla_io_transfer(ctx, fh, 0, info->offset + (MPI_Offset)rla_dmat_row_offset(A) * w.n * es,
-                          w.n ? lm * w.n : 0, (size_t)es, widen_rows_to_local, &w, path);
-  }
+  else
+    err = rla_io_read_rowmajor(A, fh, info->offset, swapped(info), info->dtype, path);
   MPI_File_close(&fh);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
@@ -508,8 +470,10 @@ rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_i
   int64_t m, n, lm, lld, row0 = rla_dmat_row_offset(A), es = rla_io_dtype_size(info->dtype);
   double *a;
   const int swap = swapped(info);
-  if (info->dtype == RLA_IO_F8 && !info->fortran) {
-    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, path, scratch));
+  unsigned char *raw;
+  if (!info->fortran) {
+    RLA_CALL(ctx, rla_io_read_rowmajor_local(ctx, A, fd, info->offset, swap, info->dtype, path,
+                                             scratch));
     return RLA_SUCCESS;
   }
   rla_dmat_sizes(A, &m, &n);
@@ -522,43 +486,22 @@ rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_i
     }
     return RLA_SUCCESS;
   }
-  /* narrower elements: through scratch (lm of them a column in Fortran order, or the rows in
-     pieces of at most the chunk size in C order), widened into place */
+  /* narrower elements: a column's lm of them through scratch, widened into place */
   if (!scratch) {
     rla_io_scratch own = {0};
     rla_err err = rla_io_npy_read_local(ctx, fd, path, info, A, &own);
     rla_io_scratch_free(&own);
     return err;
   }
-  {
-    struct widen_rows w;
-    const int64_t count = n ? lm * n : 0, chunk = rla_io_chunk_bytes() / es;
-    const int64_t piece = info->fortran ? lm : (count < chunk ? count : chunk);
-    unsigned char *raw;
-    int64_t done = 0;
-    widen_setup(A, info, &w, &lm);
-    if (scratch->len * (int64_t)sizeof(double) < piece * es) {
-      rla_io_scratch_free(scratch);
-      RLA_CALL(ctx, rla_calloc(ctx, (size_t)(piece * es + 7) / 8, sizeof(double), &scratch->buf));
-      scratch->len = (piece * es + 7) / 8;
-    }
-    raw = (unsigned char *)scratch->buf;
-    if (info->fortran) {
-      for (int64_t j = 0; j < n && lm > 0; j++) {
-        RLA_CALL(ctx,
-                 rla_io_pread(ctx, fd, info->offset + (j * m + row0) * es, raw, lm * es, path));
-        rla_io_widen(raw, info->dtype, swap, lm, a + j * lld);
-      }
-      return RLA_SUCCESS;
-    }
-    do {
-      int64_t k = count - done < piece ? count - done : piece;
-      RLA_CALL(ctx,
-               rla_io_pread(ctx, fd, info->offset + (row0 * n + done) * es, raw, k * es, path));
-      RLA_CALL(ctx, rla_fault_check(ctx, "read"));
-      if (k) widen_rows_to_local(raw, done, k, &w);
-      done += k;
-    } while (done < count);
+  if (scratch->len * (int64_t)sizeof(double) < lm * es) {
+    rla_io_scratch_free(scratch);
+    RLA_CALL(ctx, rla_calloc(ctx, (size_t)(lm * es + 7) / 8, sizeof(double), &scratch->buf));
+    scratch->len = (lm * es + 7) / 8;
+  }
+  raw = (unsigned char *)scratch->buf;
+  for (int64_t j = 0; j < n && lm > 0; j++) {
+    RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * es, raw, lm * es, path));
+    rla_io_widen(raw, info->dtype, swap, lm, a + j * lld);
   }
   return RLA_SUCCESS;
 }

@@ -221,7 +221,7 @@ rla_err rla_io_petsc_read(rla_ctx ctx, const char *path, const rla_io_info *info
   rla_err err;
   RLA_CALL(ctx, rla_io_mpi_open(ctx, path, MPI_MODE_RDONLY, &fh));
   if (info->vector || info->nz == DENSE_NZ)
-    err = rla_io_read_rowmajor(A, fh, info->offset, rla_io_host_little(), path);
+    err = rla_io_read_rowmajor(A, fh, info->offset, rla_io_host_little(), RLA_IO_F8, path);
   else
     err = read_aij(ctx, path, info, fh, A);
   MPI_File_close(&fh);
