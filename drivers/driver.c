@@ -124,6 +124,8 @@ int rla_driver_parse_objects(rla_ctx ctx, const char *prog, rla_options opts,
 struct output {
   char path[RLA_PATH_MAX];
   char tmp[RLA_PATH_MAX];
+  int h5;    /* an HDF5 file that receives datasets */
+  int alias; /* a dataset of such a file: tmp is "TMP:/NAME", nothing of its own to rename */
 };
 
 struct rla_driver_outputs_s {
@@ -148,6 +150,80 @@ static rla_err outputs_grow(rla_driver_outputs out)
   return rla_calloc(ctx, 1, sizeof(struct output), &out->e[out->n]);
 }
 
+/* Copy the file src to dst (which exists, empty). Local. */
+static rla_err copy_file(rla_ctx ctx, const char *src, const char *dst)
+{
+  char buf[1 << 16];
+  FILE *in = fopen(src, "rb"), *o = in ? fopen(dst, "wb") : NULL;
+  size_t got = 0;
+  int bad = !in || !o;
+  while (!bad && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+    bad = fwrite(buf, 1, got, o) != got;
+  bad |= in && ferror(in);
+  if (o) bad |= fflush(o) != 0 || fsync(fileno(o)) != 0;
+  if (o) bad |= fclose(o) != 0;
+  if (in) fclose(in);
+  RLA_CHECK(ctx, !bad, RLA_ERR_FILE, "%s: cannot copy it to add datasets to it", src);
+  return RLA_SUCCESS;
+}
+
+/* The staged copy of an HDF5 file that outputs are added to: the entry of file (made at its
+   first dataset: a new file, or a copy of the existing one, written beside it and renamed onto
+   it by commit, so it holds all its old datasets and all the new ones, or stays as it was). */
+static rla_err h5_file(rla_driver_outputs out, const char *file, struct output **f)
+{
+  rla_ctx ctx = out->ctx;
+  rla_err err = RLA_SUCCESS;
+  for (int i = 0; i < out->n; i++)
+    if (out->e[i]->h5 && !strcmp(out->e[i]->path, file)) {
+      *f = out->e[i];
+      return RLA_SUCCESS;
+    }
+  RLA_CALL(ctx, rla_driver_outputs_add(out, file, NULL));
+  *f = out->e[out->n - 1];
+  (*f)->h5 = 1;
+  if (rla_ctx_rank(ctx) == 0 && rla_file_exists(file)) {
+    char sig[8] = "";
+    FILE *in = fopen(file, "rb");
+    if (in) {
+      if (fread(sig, 1, sizeof(sig), in) != sizeof(sig)) sig[0] = '\0';
+      fclose(in);
+    }
+    if (memcmp(sig, "\x89HDF\r\n\x1a\n", sizeof(sig)))
+      err = rla_error_set(ctx, RLA_ERR_ARG, __func__, __FILE__, __LINE__,
+                          "%s exists and is not an HDF5 file: cannot add datasets to it", file);
+    else
+      err = copy_file(ctx, file, (*f)->tmp);
+  }
+  RLA_CALL(ctx, rla_ctx_agree(ctx, err));
+  return RLA_SUCCESS;
+}
+
+/* An output that is a dataset of an HDF5 file: staged in the copy of its file. */
+static rla_err add_dataset(rla_driver_outputs out, const char *path, const char **tmp)
+{
+  rla_ctx ctx = out->ctx;
+  char file[RLA_PATH_MAX], name[RLA_PATH_MAX], full[RLA_PATH_MAX];
+  struct output *f = NULL, *o;
+  RLA_CHECK(ctx,
+            !rla_io_hdf5_split(path, 1, file, sizeof(file), name, sizeof(name)) &&
+                snprintf(full, sizeof(full), "%s:%s", file, name) < (int)sizeof(full),
+            RLA_ERR_ARG, "%s: over-long output path", path);
+  for (int i = 0; i < out->n; i++)
+    RLA_CHECK(ctx, !out->e[i]->alias || strcmp(out->e[i]->path, full), RLA_ERR_ARG,
+              "%s: the same dataset is given for two outputs", full);
+  RLA_CALL(ctx, h5_file(out, file, &f));
+  RLA_CHECK(ctx, strlen(f->tmp) + strlen(name) + 2 < RLA_PATH_MAX, RLA_ERR_ARG,
+            "%s: over-long output path", path);
+  RLA_CALL(ctx, rla_ctx_agree(ctx, outputs_grow(out)));
+  o = out->e[out->n++];
+  o->alias = 1;
+  strcpy(o->path, full);
+  snprintf(o->tmp, sizeof(o->tmp), "%s:%s", f->tmp, name);
+  *tmp = o->tmp;
+  return RLA_SUCCESS;
+}
+
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp)
 {
   rla_ctx ctx = out->ctx;
@@ -155,8 +231,10 @@ rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const c
   struct output *o;
   RLA_CHECK(ctx, path && *path && strlen(path) < RLA_PATH_MAX, RLA_ERR_ARG,
             "empty or over-long output path");
+  if (tmp && rla_io_format_of(path, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5)
+    return add_dataset(out, path, tmp);
   for (int i = 0; i < out->n; i++)
-    RLA_CHECK(ctx, strcmp(out->e[i]->path, path), RLA_ERR_ARG,
+    RLA_CHECK(ctx, out->e[i]->alias || strcmp(out->e[i]->path, path), RLA_ERR_ARG,
               "%s: the same file is given for two outputs", path);
   if (rla_ctx_rank(ctx) == 0) { /* the final rename could not replace a directory */
     struct stat st;
@@ -173,7 +251,7 @@ rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const c
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   strcpy(o->path, path);
-  *tmp = o->tmp;
+  if (tmp) *tmp = o->tmp;
   out->n++;
   return RLA_SUCCESS;
 }
@@ -191,7 +269,7 @@ rla_err rla_driver_outputs_add_option(rla_driver_outputs out, rla_options opts, 
   RLA_CALL(ctx, rla_options_get_string(opts, name, path));
   *fmt = rla_io_format_of(*path, fmt_override);
   RLA_CHECK(ctx, *fmt != RLA_FORMAT_AUTO, RLA_ERR_ARG,
-            "%s: cannot tell the file format from the name: use .npy, .mtx or .petsc%s", *path,
+            "%s: cannot tell the file format from the name: use .npy, .mtx, .petsc or .h5%s", *path,
             rla_options_has(opts, "format") ? ", or give --format" : "");
   RLA_CALL(ctx, rla_driver_outputs_add(out, *path, tmp));
   return RLA_SUCCESS;
@@ -204,6 +282,7 @@ rla_err rla_driver_outputs_commit(rla_driver_outputs out)
   int done = 0;
   if (rla_ctx_rank(ctx) == 0) {
     for (; done < out->n && !err; done++) {
+      if (out->e[done]->alias) continue;
       if (rename(out->e[done]->tmp, out->e[done]->path) != 0)
         err = rla_error_set(ctx, RLA_ERR_FILE, __func__, __FILE__, __LINE__,
                             "%s: cannot move the finished file into place", out->e[done]->path);
@@ -218,7 +297,8 @@ void rla_driver_outputs_destroy(rla_driver_outputs *out)
 {
   if (!out || !*out) return;
   for (int i = 0; i < (*out)->n; i++) {
-    if (rla_ctx_rank((*out)->ctx) == 0 && (*out)->e[i]->tmp[0]) unlink((*out)->e[i]->tmp);
+    if (rla_ctx_rank((*out)->ctx) == 0 && (*out)->e[i]->tmp[0] && !(*out)->e[i]->alias)
+      unlink((*out)->e[i]->tmp);
     rla_free(&(*out)->e[i]);
   }
   rla_free(&(*out)->e);

@@ -73,13 +73,16 @@ int rla_driver_fail(rla_ctx ctx, const char *prog);
 /* Outputs committed together: each output is written under a temporary name beside its target
    (created by rank 0 when the output is added, so an unwritable directory, or a target that
    is a directory, fails before any work); commit renames them all onto their targets; destroy
-   removes what was not committed. A failed run thus leaves no new or partial file behind. */
+   removes what was not committed. A failed run thus leaves no new or partial file behind.
+   Datasets of an HDF5 file ("FILE.h5:/NAME") are written into one staged copy of FILE (a new
+   file, or a copy of the existing one with its other datasets), renamed onto FILE by commit. */
 typedef struct rla_driver_outputs_s *rla_driver_outputs;
 
 /* Local. */
 rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out);
-/* Add the target path and return in *tmp (owned by out) the name to write instead. Fails with
-   RLA_ERR_ARG when path is already in the set. Collective. */
+/* Add the target path and return in *tmp (owned by out) the name to write instead (tmp NULL:
+   path is a plain file, even with an HDF5 name). Fails with RLA_ERR_ARG when path is already in
+   the set. Collective. */
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp);
 /* The output named by option `name` of opts, staged in out: *path is the target, *tmp the name
    to write, *fmt its format (fmt_override, or from the extension when that is RLA_FORMAT_AUTO).

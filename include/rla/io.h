@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Matrix files: NumPy .npy (float64, C or Fortran order), Matrix Market (array and
-   coordinate) and PETSc binary (Mat and Vec). Readers produce the row-block layout, dense
+   coordinate), PETSc binary (Mat and Vec) and HDF5 datasets ("FILE.h5:/GROUP/NAME", when built
+   with parallel HDF5; see rla_io_hdf5_split; integer and floating-point datasets widened to
+   float64, written as float64; every rank reads and writes its own rows in collective HDF5
+   transfers; a dataset written into an existing file is added to it, replacing one of the same
+   name). Readers produce the row-block layout, dense
    (rla_dmat) from any file, sparse (rla_smat, CSR) from a Matrix Market coordinate file or a
    PETSc AIJ Mat without forming the dense matrix; each rank reads its own rows where the format
    allows (MPI-IO for .npy and PETSc binary); writers are collective and atomic (temporary file,
@@ -25,7 +29,8 @@ typedef enum {
   RLA_FORMAT_AUTO = 0, /* by extension: .npy, .mtx/.mm, .petsc/.bin/.dat; else by magic bytes */
   RLA_FORMAT_NPY = 1,
   RLA_FORMAT_MM = 2,
-  RLA_FORMAT_PETSC = 3
+  RLA_FORMAT_PETSC = 3,
+  RLA_FORMAT_HDF5 = 4 /* a dataset of an HDF5 file: "FILE.h5:/GROUP/NAME" (see rla_io_read) */
 } rla_format;
 
 /* Writer flags. */
@@ -40,7 +45,15 @@ enum {
    .dat; any case); else from the first bytes of the file (\x93NUMPY, %%MatrixMarket, a
    big-endian PETSc Mat or Vec class id); RLA_FORMAT_AUTO when none tells. Local. */
 rla_format rla_io_format_of(const char *path, rla_format fmt);
-/* Name of a format ("npy", "mm", "petsc"; "auto" for AUTO). Local. */
+/* An HDF5 dataset's path "FILE:/GROUP/NAME" split: FILE into file (flen bytes) and "/GROUP/NAME"
+   into dataset (dlen bytes). The split follows the first ":/" after an HDF5 extension (.h5,
+   .hdf5, .he5, .hdf, any case), or else the first ":/" of a path that names no existing file.
+   Without a dataset: dataset is "" when reading (the file's only dataset is meant) and "/STEM"
+   when writing (STEM: FILE's name without its directory and extension). Returns -1 when a part
+   does not fit, else 0. Local. */
+int rla_io_hdf5_split(const char *path, int writing, char *file, size_t flen, char *dataset,
+                      size_t dlen);
+/* Name of a format ("npy", "mm", "petsc", "hdf5"; "auto" for AUTO). Local. */
 const char *rla_io_format_name(rla_format fmt);
 
 /* Global sizes stored in a file, read from its header only (a vector is m x 1). Rank 0 reads,

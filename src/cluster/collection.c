@@ -334,7 +334,7 @@ static rla_err read_owned(rla_ctx ctx, int64_t n, char **list, const char *const
 {
   int *owner = NULL;
   rla_ctx self = NULL;
-  rla_io_scratch scratch = {NULL, 0};
+  rla_io_scratch scratch = {0};
   int64_t key = INT64_MAX, first;
   rla_err e, err = rla_calloc(ctx, (size_t)n, sizeof(int), &owner);
   if (!err) err = create_self(ctx, &self);
@@ -375,7 +375,7 @@ static rla_err read_rows(rla_ctx ctx, int64_t n, char **list, const char *const 
                          const int *fd, rla_dmat *b)
 {
   rla_ctx self = NULL;
-  rla_io_scratch scratch = {NULL, 0};
+  rla_io_scratch scratch = {0};
   int64_t key = INT64_MAX, first;
   rla_err e, err;
   RLA_CALL(ctx, rla_dmat_create_rowblocks(ctx, n, m0, wid, b));

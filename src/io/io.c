@@ -29,6 +29,7 @@ static const char *extension(const char *path)
 rla_format rla_io_format_by_extension(const char *path)
 {
   const char *ext = extension(path);
+  if (rla_io_h5_named(path)) return RLA_FORMAT_HDF5;
   if (!strcasecmp(ext, "npy")) return RLA_FORMAT_NPY;
   if (!strcasecmp(ext, "mtx") || !strcasecmp(ext, "mm")) return RLA_FORMAT_MM;
   if (!strcasecmp(ext, "petsc") || !strcasecmp(ext, "bin") || !strcasecmp(ext, "dat"))
@@ -40,6 +41,7 @@ static rla_format format_by_magic(const unsigned char *b, size_t len)
 {
   static const char mm[] = "%%MatrixMarket";
   if (len >= 6 && !memcmp(b, "\x93NUMPY", 6)) return RLA_FORMAT_NPY;
+  if (len >= 8 && !memcmp(b, "\x89HDF\r\n\x1a\n", 8)) return RLA_FORMAT_HDF5;
   if (len >= sizeof(mm) - 1 && !strncasecmp((const char *)b, mm, sizeof(mm) - 1))
     return RLA_FORMAT_MM;
   if (len >= 4 &&
@@ -51,11 +53,18 @@ static rla_format format_by_magic(const unsigned char *b, size_t len)
 rla_format rla_io_format_of(const char *path, rla_format fmt)
 {
   unsigned char b[16];
+  char file[RLA_PATH_MAX], dset[RLA_PATH_MAX];
   size_t len;
   FILE *f;
   if (fmt != RLA_FORMAT_AUTO || !path) return fmt;
   fmt = rla_io_format_by_extension(path);
-  if (fmt != RLA_FORMAT_AUTO || !rla_file_exists(path)) return fmt;
+  if (fmt != RLA_FORMAT_AUTO) return fmt;
+  /* FILE:/DATASET of an HDF5 file of another extension */
+  if (!rla_file_exists(path) &&
+      !rla_io_hdf5_split(path, 0, file, sizeof(file), dset, sizeof(dset)) && dset[0])
+    return rla_io_format_of(file, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5 ? RLA_FORMAT_HDF5
+                                                                      : RLA_FORMAT_AUTO;
+  if (!rla_file_exists(path)) return fmt;
   f = fopen(path, "rb");
   if (!f) return RLA_FORMAT_AUTO;
   len = fread(b, 1, sizeof(b), f);
@@ -70,6 +79,7 @@ const char *rla_io_format_name(rla_format fmt)
   case RLA_FORMAT_NPY: return "npy";
   case RLA_FORMAT_MM: return "mm";
   case RLA_FORMAT_PETSC: return "petsc";
+  case RLA_FORMAT_HDF5: return "hdf5";
   default: return "unknown";
   }
 }
@@ -421,6 +431,17 @@ void rla_io_scratch_free(rla_io_scratch *s)
 {
   rla_free(&s->buf);
   s->len = 0;
+  rla_io_h5_scratch_free(s);
+}
+
+rla_err rla_io_scratch_reserve(rla_ctx ctx, rla_io_scratch *s, int64_t words)
+{
+  if (s->len >= words) return RLA_SUCCESS;
+  rla_free(&s->buf);
+  s->len = 0;
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)words, sizeof(double), &s->buf));
+  s->len = words;
+  return RLA_SUCCESS;
 }
 
 rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off, int swap,
@@ -441,11 +462,7 @@ rla_err rla_io_read_rowmajor_local(rla_ctx ctx, rla_dmat A, int fd, int64_t off,
   /* the buffer of one call, in doubles */
   words = ((count < chunk ? count : chunk) * es + 7) / 8;
   off += rla_dmat_row_offset(A) * n * es;
-  if (scratch && scratch->len < words) {
-    rla_io_scratch_free(scratch);
-    RLA_CALL(ctx, rla_calloc(ctx, (size_t)words, sizeof(double), &scratch->buf));
-    scratch->len = words;
-  }
+  if (scratch) RLA_CALL(ctx, rla_io_scratch_reserve(ctx, scratch, words));
   if (scratch)
     buf = scratch->buf;
   else
@@ -495,6 +512,10 @@ rla_err rla_io_read_local(rla_ctx ctx, rla_ctx self, const char *path, rla_forma
 {
   int own = fd < 0;
   rla_err err;
+  if (fmt == RLA_FORMAT_HDF5) {
+    RLA_CALL(ctx, rla_io_h5_read_local(ctx, path, info, A, scratch));
+    return RLA_SUCCESS;
+  }
   if (fmt != RLA_FORMAT_NPY &&
       !(fmt == RLA_FORMAT_PETSC && (info->vector || info->nz == RLA_IO_PETSC_DENSE)))
     return read_whole_local(ctx, self, path, fmt, A);
@@ -571,8 +592,8 @@ rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format 
     fclose(fp);
     RLA_CHECK(ctx, 0, RLA_ERR_FORMAT,
               "%s: unknown file format: the extension is none of .npy, .mtx, .mm, .petsc, .bin, "
-              ".dat and the file starts with neither \\x93NUMPY, %%%%MatrixMarket nor a PETSc Mat "
-              "or Vec class id",
+              ".dat, .h5, .hdf5 and the file starts with neither \\x93NUMPY, %%%%MatrixMarket, "
+              "the HDF5 signature nor a PETSc Mat or Vec class id",
               path);
   } else if (f == RLA_FORMAT_NPY)
     RLA_CALL(ctx, rla_io_npy_header(ctx, path, info, keep));
@@ -580,6 +601,8 @@ rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format 
     RLA_CALL(ctx, rla_io_mm_header(ctx, path, info));
   else if (f == RLA_FORMAT_PETSC)
     RLA_CALL(ctx, rla_io_petsc_header(ctx, path, info));
+  else if (f == RLA_FORMAT_HDF5)
+    RLA_CALL(ctx, rla_io_h5_header(ctx, path, info, NULL));
   else
     RLA_CHECK(ctx, 0, RLA_ERR_ARG, "%s: invalid format %d", path, (int)fmt);
   *found = f;
@@ -642,6 +665,8 @@ rla_err rla_io_read(rla_ctx ctx, const char *path, rla_format fmt, int64_t mb, r
     err = rla_io_npy_read(ctx, path, &info, *A);
   else if (f == RLA_FORMAT_MM)
     err = rla_io_mm_read(ctx, path, &info, *A);
+  else if (f == RLA_FORMAT_HDF5)
+    err = rla_io_h5_read(ctx, path, &info, *A);
   else
     err = rla_io_petsc_read(ctx, path, &info, *A);
   if (!err) err = rla_dmat_check_finite(*A, path);
@@ -663,10 +688,12 @@ rla_err rla_io_write(rla_dmat A, const char *path, rla_format fmt, unsigned flag
   ctx = rla_dmat_ctx(A);
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty output path");
   if (fmt == RLA_FORMAT_AUTO) fmt = rla_io_format_by_extension(path);
-  RLA_CHECK(ctx, fmt == RLA_FORMAT_NPY || fmt == RLA_FORMAT_MM || fmt == RLA_FORMAT_PETSC,
+  RLA_CHECK(ctx,
+            fmt == RLA_FORMAT_NPY || fmt == RLA_FORMAT_MM || fmt == RLA_FORMAT_PETSC ||
+                fmt == RLA_FORMAT_HDF5,
             RLA_ERR_ARG,
             "%s: cannot tell the output format from the extension: use .npy, .mtx, .mm, .petsc, "
-            ".bin or .dat, or name the format",
+            ".bin, .dat or .h5 (FILE.h5:/DATASET), or name the format",
             path);
   RLA_CHECK(ctx, !(flags & ~(unsigned)(RLA_IO_VECTOR | RLA_IO_DENSE)), RLA_ERR_ARG,
             "%s: unknown writer flags 0x%x", path, flags);
@@ -688,6 +715,8 @@ rla_err rla_io_write(rla_dmat A, const char *path, rla_format fmt, unsigned flag
     err = rla_io_npy_write(B ? B : A, path, flags);
   else if (fmt == RLA_FORMAT_MM)
     err = rla_io_mm_write(B ? B : A, path, flags);
+  else if (fmt == RLA_FORMAT_HDF5)
+    err = rla_io_h5_write(B ? B : A, path, flags);
   else
     err = rla_io_petsc_write(B ? B : A, path, flags);
   rla_dmat_destroy(&B);

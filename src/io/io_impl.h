@@ -119,6 +119,51 @@ rla_err rla_io_petsc_read_sparse(rla_ctx ctx, const char *path, const rla_io_inf
 rla_err rla_io_mm_write_sparse(rla_smat A, const char *path);
 rla_err rla_io_petsc_write_sparse(rla_smat A, const char *path);
 
+/* Scratch of the local reads, kept from one file to the next (zeroed at first; freed with
+   rla_io_scratch_free), so that a collection of many small files allocates it once. */
+typedef struct {
+  double *buf;
+  int64_t len;    /* doubles */
+  char *h5name;   /* the HDF5 file kept open (rla_io_h5_read_local), or NULL */
+  int64_t h5file; /* its HDF5 identifier */
+} rla_io_scratch;
+
+/* HDF5 (src/io/hdf5.c; without HDF5 every function but the naming fails with
+   RLA_ERR_UNSUPPORTED). A dataset is named "FILE:/PATH" (FILE alone: its only dataset when
+   reading, /STEM when writing). */
+/* 1 when path names an HDF5 file by its extension (.h5, .hdf5, .he5, .hdf, any case), alone or
+   followed by ":/DATASET". Local. */
+int rla_io_h5_named(const char *path);
+/* The header of a dataset: a 2-D dataset (m x n) or a 1-D one (a vector, m x 1) when K is NULL,
+   a 3-D one (K, m, n) otherwise (*K blocks, info describing one). info->dtype: the stored type;
+   info->offset: -1 (rla_io_h5_read and rla_io_h5_read_local read block k of a 3-D dataset when
+   it is k). Checks the file's signature, the dataset, its dimensions (none overflowing), its
+   type (integers and floating-point numbers; complex ones refused) and that HDF5 can decode its
+   filters. Local. */
+rla_err rla_io_h5_header(rla_ctx ctx, const char *path, rla_io_info *info, int64_t *K);
+/* The blocks of a collection in one HDF5 file, path naming a 3-D dataset (K, m, n): its K blocks,
+   named "PATH[k]", info[k].offset = k; or a group: its datasets in the order of their names,
+   each 2-D, named "FILE:/GROUP/NAME", info[k].offset = -1. A file named alone: its only dataset
+   when that is 3-D, else its root group. New arrays *names (each name allocated) and *info of *n
+   entries, freed by the caller (also on failure: the *n made). Errors as rla_io_h5_header's,
+   and for a group without datasets, a dataset of another rank in a group, a 3-D dataset without
+   blocks. Local. */
+rla_err rla_io_h5_collection(rla_ctx ctx, const char *path, int64_t *n, char ***names,
+                             rla_io_info **info);
+/* Every rank reads its rows of the row-block A through HDF5's MPI-IO driver: one hyperslab per
+   call, collective transfers of at most rla_io_chunk_bytes(). Collective, agreed. */
+rla_err rla_io_h5_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);
+/* This rank's rows of A (over any context) with HDF5's default driver, the file kept open in
+   scratch (when not NULL) for the next block of the same file. Local. */
+rla_err rla_io_h5_read_local(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A,
+                             rla_io_scratch *scratch);
+/* Close the HDF5 file kept in s. Local. */
+void rla_io_h5_scratch_free(rla_io_scratch *s);
+/* Write the row-block A as a float64 dataset (1-D with RLA_IO_VECTOR): into FILE when it
+   exists (an HDF5 file; a dataset of the same name is replaced, and a failed one removed), else
+   into a new file written beside it and renamed into place. Collective, agreed. */
+rla_err rla_io_h5_write(rla_dmat A, const char *path, unsigned flags);
+
 /* PETSc class ids (petscmat.h, petscvec.h), and the entry count nz of the dense variant of a Mat
    (MATRIX_BINARY_FORMAT_DENSE) */
 #define RLA_IO_PETSC_MAT   1211216
@@ -140,13 +185,9 @@ rla_format rla_io_format_by_extension(const char *path);
 rla_err rla_io_header(rla_ctx ctx, const char *path, rla_format fmt, rla_format *found,
                       rla_io_info *info, int *keep);
 
-/* Scratch of the local reads, kept from one file to the next (zeroed at first; freed with
-   rla_io_scratch_free), so that a collection of many small files allocates it once. */
-typedef struct {
-  double *buf;
-  int64_t len; /* doubles */
-} rla_io_scratch;
 void rla_io_scratch_free(rla_io_scratch *s);
+/* Room for words doubles in s->buf (kept when it has it). Local. */
+rla_err rla_io_scratch_reserve(rla_ctx ctx, rla_io_scratch *s, int64_t words);
 
 /* Fill this rank's rows of the row-block A (info->m x info->n, zeroed, over any context: a rank
    of a larger one, or MPI_COMM_SELF) from path, of format fmt and header info (rla_io_header),
@@ -210,8 +251,8 @@ rla_err rla_io_at_all(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, void 
 typedef void (*rla_io_convert_fn)(void *buf, int64_t first, int64_t count, void *data);
 /* Every rank moves its own count elements of esize bytes starting at byte offset off, in calls
    of at most rla_io_chunk_bytes(), and at most an eighth of its data when that is over 1 MiB
-   (the buffer is the only copy of the data the transfer makes), through rla_io_at_all (ranks with fewer take part with empty
-   calls). write: 1 writes, 0 reads. Collective, agreed. */
+   (the buffer is the only copy of the data the transfer makes), through rla_io_at_all (ranks with
+   fewer take part with empty calls). write: 1 writes, 0 reads. Collective, agreed. */
 rla_err rla_io_transfer(rla_ctx ctx, MPI_File fh, int write, MPI_Offset off, int64_t count,
                         size_t esize, rla_io_convert_fn convert, void *data, const char *path);
 

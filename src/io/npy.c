@@ -493,11 +493,7 @@ rla_err rla_io_npy_read_local(rla_ctx ctx, int fd, const char *path, const rla_i
     rla_io_scratch_free(&own);
     return err;
   }
-  if (scratch->len * (int64_t)sizeof(double) < lm * es) {
-    rla_io_scratch_free(scratch);
-    RLA_CALL(ctx, rla_calloc(ctx, (size_t)(lm * es + 7) / 8, sizeof(double), &scratch->buf));
-    scratch->len = (lm * es + 7) / 8;
-  }
+  RLA_CALL(ctx, rla_io_scratch_reserve(ctx, scratch, (lm * es + 7) / 8));
   raw = (unsigned char *)scratch->buf;
   for (int64_t j = 0; j < n && lm > 0; j++) {
     RLA_CALL(ctx, rla_io_pread(ctx, fd, info->offset + (j * m + row0) * es, raw, lm * es, path));

@@ -274,6 +274,7 @@ static const char *dense_kind(rla_format f, const rla_io_info *info)
 {
   if (f == RLA_FORMAT_NPY) return "a .npy array";
   if (f == RLA_FORMAT_MM) return "a Matrix Market array file";
+  if (f == RLA_FORMAT_HDF5) return "an HDF5 dataset";
   return info->vector ? "a PETSc Vec" : "a dense PETSc Mat";
 }
 
@@ -304,7 +305,8 @@ rla_err rla_io_read_sparse(rla_ctx ctx, const char *path, rla_format fmt, rla_sm
     err = rla_io_mm_read_sparse(ctx, path, &info, mb, lm, &rowptr, &colind, &val);
   else
     err = rla_io_petsc_read_sparse(ctx, path, &info, row0, lm, &rowptr, &colind, &val);
-  if (!err) err = rla_smat_create_owned_from(ctx, path, info.m, info.n, lm, &rowptr, &colind, &val, A);
+  if (!err)
+    err = rla_smat_create_owned_from(ctx, path, info.m, info.n, lm, &rowptr, &colind, &val, A);
   if (err) return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   return RLA_SUCCESS;
 }
@@ -317,15 +319,17 @@ rla_err rla_io_write_sparse(rla_smat A, const char *path, rla_format fmt)
   ctx = rla_smat_ctx(A);
   RLA_CHECK(ctx, path && *path, RLA_ERR_ARG, "empty output path");
   if (fmt == RLA_FORMAT_AUTO) fmt = rla_io_format_by_extension(path);
-  RLA_CHECK(ctx, fmt == RLA_FORMAT_NPY || fmt == RLA_FORMAT_MM || fmt == RLA_FORMAT_PETSC,
+  RLA_CHECK(ctx,
+            fmt == RLA_FORMAT_NPY || fmt == RLA_FORMAT_MM || fmt == RLA_FORMAT_PETSC ||
+                fmt == RLA_FORMAT_HDF5,
             RLA_ERR_ARG,
             "%s: cannot tell the output format from the extension: use .mtx, .mm, .petsc, .bin "
             "or .dat, or name the format",
             path);
-  RLA_CHECK(ctx, fmt != RLA_FORMAT_NPY, RLA_ERR_UNSUPPORTED,
-            "%s: a sparse matrix is written as Matrix Market coordinate or PETSc AIJ, not .npy "
+  RLA_CHECK(ctx, fmt != RLA_FORMAT_NPY && fmt != RLA_FORMAT_HDF5, RLA_ERR_UNSUPPORTED,
+            "%s: a sparse matrix is written as Matrix Market coordinate or PETSc AIJ, not %s "
             "(which would hold every zero)",
-            path);
+            path, fmt == RLA_FORMAT_NPY ? ".npy" : "an HDF5 dataset");
   if (fmt == RLA_FORMAT_MM)
     err = rla_io_mm_write_sparse(A, path);
   else

@@ -99,6 +99,31 @@ def sparse_inputs(d, rng):
     write(d, "sp-vec.petsc", struct.pack(">ii", 1211214, 12) + np.zeros(12).astype(">f8").tobytes())
 
 
+def h5_inputs(d, A):
+    """Bad HDF5 files and datasets (the h5-* cases; h5py writes them)."""
+    import h5py
+    with h5py.File(os.path.join(d, "good.h5"), "w") as f:
+        f["A"] = A
+        f["b"] = A[:, 0]
+        f["grp/A"] = A
+        f["t3"] = np.stack([A, A])
+        f["cplx"] = A + 1j * A
+        f["flags"] = A > 0
+        f.create_dataset("lzf", data=A, compression="lzf")
+        f.create_dataset("huge", shape=(2 ** 40, 2 ** 40), dtype="f8", chunks=(1, 1))
+        f.create_dataset("tall", shape=(3000000000, 4), dtype="f8", chunks=(1, 4))
+        f.create_dataset("strings", data=np.array([b"a", b"b"]))
+        bad = A.astype("<f4")
+        bad[5, 1] = np.nan
+        f["nan"] = bad
+    raw = open(os.path.join(d, "good.h5"), "rb").read()
+    write(d, "truncated.h5", raw[:len(raw) // 2])
+    write(d, "nothdf.h5", b"\x93NUMPY" + raw[6:200])
+    with h5py.File(os.path.join(d, "two.h5"), "w") as f:
+        f["A"] = A
+        f["B"] = A
+
+
 def main(d):
     os.makedirs(d, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -110,6 +135,11 @@ def main(d):
     np.save(os.path.join(d, "b.npy"), b)
     np.save(os.path.join(d, "S.npy"), np.linalg.svd(A, compute_uv=False))
     raw = open(good, "rb").read()
+    try:
+        import h5py  # noqa: F401
+        h5_inputs(d, A)
+    except ImportError:
+        pass  # rla without HDF5 skips the h5-* cases
 
     # .npy: size, magic, dtype, order, shape
     write(d, "empty.npy", b"")

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "harness.h"
 #include "../../src/io/io_impl.h"
 
@@ -249,6 +250,33 @@ static double *array_of(int64_t m, int64_t n, int fortran, double (*f)(int64_t, 
 }
 
 static void test_npy_round_trip(void) { round_trips("npy"); }
+
+/* ---------------------------------------------------------------- HDF5 */
+
+#ifdef RLA_HAVE_HDF5
+static void test_h5_round_trip(void) { round_trips("h5"); }
+#endif
+
+/* naming a dataset: FILE:/NAME after an HDF5 extension, the defaults without a name */
+static void test_h5_names(void)
+{
+  char file[64], name[64];
+  RLA_ASSERT_ALL(rla_io_format_of("a.h5", RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5);
+  RLA_ASSERT_ALL(rla_io_format_of("d/a.HDF5:/g/x.npy", RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5);
+  RLA_ASSERT_ALL(rla_io_format_of("a.npy:/x", RLA_FORMAT_AUTO) == RLA_FORMAT_AUTO);
+  RLA_ASSERT_ALL(!strcmp(rla_io_format_name(RLA_FORMAT_HDF5), "hdf5"));
+  RLA_ASSERT_ALL(!rla_io_hdf5_split("d.x/a.h5:/g/b:/c", 0, file, 64, name, 64) &&
+                 !strcmp(file, "d.x/a.h5") && !strcmp(name, "/g/b:/c"));
+  RLA_ASSERT_ALL(!rla_io_hdf5_split("d.x/a.h5", 0, file, 64, name, 64) &&
+                 !strcmp(file, "d.x/a.h5") && !strcmp(name, ""));
+  RLA_ASSERT_ALL(!rla_io_hdf5_split("d.x/a.b.h5", 1, file, 64, name, 64) &&
+                 !strcmp(file, "d.x/a.b.h5") && !strcmp(name, "/a.b"));
+  /* no HDF5 extension: the first ":/" of a path that is no file */
+  RLA_ASSERT_ALL(!rla_io_hdf5_split("tmp/.x.tmp.Ab:/y", 1, file, 64, name, 64) &&
+                 !strcmp(file, "tmp/.x.tmp.Ab") && !strcmp(name, "/y"));
+  RLA_ASSERT_ALL(rla_io_hdf5_split("a.h5:/y", 0, file, 4, name, 64) == -1);
+  RLA_ASSERT_ALL(rla_io_hdf5_split("a.h5:/yyyy", 0, file, 64, name, 4) == -1);
+}
 
 /* the header is byte for byte what numpy 1.24 writes for np.save of a (3, 4) and a (5,) array */
 static void test_npy_header_exact(void)
@@ -1862,6 +1890,10 @@ void rla_test_register(void)
   CU_add_test(npy, "provoked errors", test_npy_errors);
   CU_add_test(npy, "narrower types widened, both byte orders", test_npy_widened);
   CU_add_test(npy, "float16 subnormals, zeros, infinity", test_npy_float16);
+  CU_add_test(io, "HDF5 dataset names", test_h5_names);
+#ifdef RLA_HAVE_HDF5
+  CU_add_test(io, "HDF5 round trips", test_h5_round_trip);
+#endif
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
