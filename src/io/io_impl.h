@@ -10,8 +10,8 @@
 #include "rla/io.h"
 #include "rla/smat.h"
 
-/* The element types of the files, all read as float64: a .npy file's dtype (the others are
-   float64). */
+/* The element types of the files, all read as float64: a .npy file's dtype or a safetensors
+   tensor's (the others are float64). bfloat16 is safetensors' alone (numpy has no code for it). */
 typedef enum {
   RLA_IO_F8 = 0,
   RLA_IO_F4,
@@ -25,9 +25,10 @@ typedef enum {
   RLA_IO_U4,
   RLA_IO_U8,
   RLA_IO_B1,
+  RLA_IO_BF16,
   RLA_IO_NTYPES
 } rla_io_dtype;
-/* "float64", "float32", "float16", "int8", ..., "uint64", "bool". Local. */
+/* "float64", "float32", "float16", "int8", ..., "uint64", "bool", "bfloat16". Local. */
 const char *rla_io_dtype_name(int dtype);
 /* The bytes of one element of dtype. Local. */
 int rla_io_dtype_size(int dtype);

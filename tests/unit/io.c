@@ -392,7 +392,7 @@ static void test_npy_widened(void)
     free(raw);
     return;
   }
-  for (int dtype = 0; dtype < RLA_IO_NTYPES; dtype++)
+  for (int dtype = 0; dtype <= RLA_IO_B1; dtype++) /* the types of .npy files */
     for (int big = 0; big < 2; big++)
       for (int fortran = 0; fortran < 2; fortran++) {
         const int es = rla_io_dtype_size(dtype);
@@ -454,6 +454,62 @@ static void test_npy_float16(void)
   path = put_npy("halfinf.npy", 1, 0, "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }",
                  inf, 8);
   ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "Inf");
+}
+
+/* bfloat16, every one of the 65536 bit patterns widened (rla_io_widen, little- and big-endian
+   bytes): the value of its fields (sign, 8 exponent bits of bias 127, 7 fraction bits; exponent
+   0 holds zeros and subnormals, 255 infinities and NaNs), which is also the float32 of the same
+   bits followed by 16 zero bits; signed zeros keep their sign and NaNs stay NaNs (the collections
+   then refuse them and infinities as non-finite input) */
+static void test_bfloat16(void)
+{
+  uint16_t *bits = malloc(sizeof(uint16_t) * 65536);
+  unsigned char *swapped = malloc(2 * 65536);
+  double *got = malloc(sizeof(double) * 65536), *got_be = malloc(sizeof(double) * 65536);
+  int64_t bad = 0, nan = 0, inf = 0;
+  CU_ASSERT_EQUAL(rla_io_dtype_size(RLA_IO_BF16), 2);
+  CU_ASSERT_STRING_EQUAL(rla_io_dtype_name(RLA_IO_BF16), "bfloat16");
+  for (int b = 0; b < 65536; b++) {
+    bits[b] = (uint16_t)b;
+    swapped[2 * b] = (unsigned char)(b >> 8);
+    swapped[2 * b + 1] = (unsigned char)(b & 0xff);
+  }
+  rla_io_widen(bits, RLA_IO_BF16, 0, 65536, got);
+  rla_io_widen(swapped, RLA_IO_BF16, 1, 65536, got_be);
+  for (int b = 0; b < 65536; b++) {
+    const int e = (b >> 7) & 0xff, f = b & 0x7f, neg = b >> 15;
+    uint32_t u = (uint32_t)b << 16;
+    float f32;
+    double want;
+    memcpy(&f32, &u, sizeof(f32));
+    if (e == 255 && f) {
+      nan++;
+      bad += !isnan(got[b]) || !isnan(got_be[b]) || !isnan(f32);
+      continue;
+    }
+    if (e == 255)
+      want = INFINITY;
+    else if (e == 0)
+      want = ldexp((double)f, -133);
+    else
+      want = ldexp((double)(128 + f), e - 134);
+    if (neg) want = -want;
+    inf += isinf(want) != 0;
+    bad += got[b] != want || got_be[b] != want || (double)f32 != want ||
+           signbit(got[b]) != signbit(want) || signbit(got_be[b]) != signbit(want);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(nan, 2 * 127); /* exponent 255 with a non-zero fraction, both signs */
+  CU_ASSERT_EQUAL(inf, 2);
+  /* a few values by hand: 1, -2, the largest finite, the smallest subnormal */
+  CU_ASSERT_EQUAL(got[0x3f80], 1.0);
+  CU_ASSERT_EQUAL(got[0xc000], -2.0);
+  CU_ASSERT_EQUAL(got[0x7f7f], ldexp(255.0, 120));
+  CU_ASSERT_EQUAL(got[0x0001], ldexp(1.0, -133));
+  free(bits);
+  free(swapped);
+  free(got);
+  free(got_be);
 }
 
 static void test_npy_errors(void)
@@ -1862,6 +1918,7 @@ void rla_test_register(void)
   CU_add_test(npy, "provoked errors", test_npy_errors);
   CU_add_test(npy, "narrower types widened, both byte orders", test_npy_widened);
   CU_add_test(npy, "float16 subnormals, zeros, infinity", test_npy_float16);
+  CU_add_test(io, "bfloat16 widened, every bit pattern", test_bfloat16);
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
