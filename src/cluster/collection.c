@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Reading a matrix collection: a directory of matrix files or a manifest listing them. Rank 0
-   lists the names and broadcasts them; the ranks parse the headers, a share each, and gather
-   them in one reduction; then either every rank reads its rows of every block (row-block layout)
-   or only the blocks it owns, whole, over MPI_COMM_SELF. The reads are the ranks' own (POSIX,
-   rla_io_read_local), with no communication per file: the ranks agree once on the headers and
-   once on the data, the first failure in the order of the files winning. */
+/* Reading a matrix collection: a directory of matrix files or a manifest listing them, or a
+   collection in one file (a 3-D .npy array, or a safetensors file), whose blocks' headers rank 0
+   finds and broadcasts. Rank 0 lists the names and broadcasts them; the ranks parse the headers, a
+   share each, and gather them in one reduction; then either every rank reads its rows of every
+   block (row-block layout) or only the blocks it owns, whole, over MPI_COMM_SELF. The reads are the
+   ranks' own (POSIX, rla_io_read_local), with no communication per file: the ranks agree once on
+   the headers and once on the data, the first failure in the order of the files winning. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
