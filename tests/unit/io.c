@@ -512,6 +512,106 @@ static void test_bfloat16(void)
   free(got_be);
 }
 
+/* A safetensors file: the 8-byte length of header, header, then len bytes of data (zeros) */
+static const char *put_st(const char *name, const char *header, size_t len)
+{
+  size_t h = strlen(header);
+  unsigned char *buf = calloc(8 + h + len + 1, 1);
+  const char *path;
+  for (int b = 0; b < 8; b++)
+    buf[b] = (unsigned char)((uint64_t)h >> (8 * b));
+  memcpy(buf + 8, header, h);
+  path = put_file(name, buf, 8 + h + len);
+  free(buf);
+  return path;
+}
+
+/* the safetensors header parser: the tensors in the header's order with their dtypes, shapes,
+   absolute offsets and sizes (gaps and empty tensors allowed, __metadata__ skipped); one
+   provoked error per check, each naming the file and the tensor */
+static void test_safetensors_header(void)
+{
+  static const struct {
+    const char *name, *header, *text;
+  } bad[] = {
+      {"st-complex", "{\"a\":{\"dtype\":\"C64\",\"shape\":[2],\"data_offsets\":[0,16]}}",
+       "tensor 'a': dtype C64 is complex, and rla reads real arrays: stack the real and "
+       "imaginary parts as two real matrices"},
+      {"st-neg", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2,2],\"data_offsets\":[0,16]}}",
+       "tensor 'a': shape entry 0 is -2"},
+      {"st-frac", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,1.5],\"data_offsets\":[0,12]}}",
+       "tensor 'a': shape entry 1 is 1.5"},
+      {"st-big",
+       "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}}",
+       "tensor 'a': the shape's element count overflows"},
+      {"st-dup",
+       "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+       "\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}",
+       "tensor 'a' appears twice"},
+      {"st-meta", "{\"__metadata__\":{\"k\":3}}", "\"__metadata__\" entry 'k' is not a string"},
+      {"st-nofield", "{\"a\":{\"dtype\":\"U8\",\"shape\":[2]}}", "tensor 'a': no \"data_offsets\""},
+      {"st-entry", "{\"a\":[1,2]}", "tensor 'a': its entry must be an object"},
+      {"st-offsets", "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0]}}",
+       "tensor 'a': \"data_offsets\" must be two non-negative integers"},
+      {"st-order", "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[2,1]}}",
+       "tensor 'a': data_offsets [2, 1] begin after they end"},
+      {"st-dtype", "{\"a\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,2]}}",
+       "tensor 'a': \"dtype\" must be a string"},
+      {"st-array", "[1, 2]", "the JSON is not an object of tensors"},
+      {"st-trail", "{} x", "not valid JSON (text after its end"},
+      {"st-utf8", "{\"\xc3\x28\":1}", "not UTF-8 (byte 2 of the header)"},
+  };
+  const char *path;
+  rla_io_st_tensor *t = NULL;
+  int64_t n = 0;
+  unsigned char raw[8] = {0};
+  path = put_st("st-good.safetensors",
+                "{\"z\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[16,28]},"
+                "\"__metadata__\":{\"format\":\"pt\"},"
+                "\"a\":{\"dtype\":\"I8\",\"shape\":[],\"data_offsets\":[0,1]},"
+                "\"e\":{\"dtype\":\"F64\",\"shape\":[0,4],\"data_offsets\":[28,28]},"
+                "\"m\":{\"dtype\":\"U32\",\"shape\":[2,1,2],\"data_offsets\":[28,44]}}   ",
+                44);
+  RLA_ASSERT_OK(rla_io_safetensors_header(rla_test_ctx, path, &t, &n));
+  CU_ASSERT_EQUAL_FATAL(n, 4);
+  CU_ASSERT_STRING_EQUAL(t[0].name, "z");
+  CU_ASSERT_STRING_EQUAL(t[1].name, "a");
+  CU_ASSERT_STRING_EQUAL(t[2].name, "e");
+  CU_ASSERT_STRING_EQUAL(t[3].name, "m");
+  CU_ASSERT(t[0].dtype == RLA_IO_BF16 && t[1].dtype == RLA_IO_I1 && t[2].dtype == RLA_IO_F8 &&
+            t[3].dtype == RLA_IO_U4);
+  CU_ASSERT(t[0].ndim == 2 && t[0].shape[0] == 2 && t[0].shape[1] == 3 && t[0].count == 6);
+  CU_ASSERT(t[1].ndim == 0 && t[1].count == 1 && t[2].count == 0 && t[3].ndim == 3);
+  /* the header is 8 + its length bytes into the file */
+  {
+    const int64_t base = 8 + 260;
+    CU_ASSERT(t[0].offset == base + 16 && t[0].bytes == 12);
+    CU_ASSERT(t[2].offset == base + 28 && t[2].bytes == 0);
+    CU_ASSERT(t[3].offset == base + 28 && t[3].bytes == 16);
+  }
+  rla_io_safetensors_free(n, &t);
+  CU_ASSERT_PTR_NULL(t);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s.safetensors", bad[i].name);
+    path = put_st(name, bad[i].header, 64);
+    RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                     bad[i].text);
+    CU_ASSERT(t == NULL && n == 0);
+  }
+  /* the 8 bytes of the length: fewer, 0, over 100 MB */
+  path = put_file("st-short.safetensors", raw, 5);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "5 bytes, fewer than the 8");
+  path = put_file("st-zero.safetensors", raw, 8);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "its length is 0");
+  raw[3] = 0x10; /* 2^28 */
+  path = put_file("st-huge.safetensors", raw, 8);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "268435456 bytes, over the limit");
+}
+
 static void test_npy_errors(void)
 {
   double *c = array_of(3, 4, 0, entry);
@@ -1919,6 +2019,7 @@ void rla_test_register(void)
   CU_add_test(npy, "narrower types widened, both byte orders", test_npy_widened);
   CU_add_test(npy, "float16 subnormals, zeros, infinity", test_npy_float16);
   CU_add_test(io, "bfloat16 widened, every bit pattern", test_bfloat16);
+  CU_add_test(io, "safetensors header, provoked errors", test_safetensors_header);
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
