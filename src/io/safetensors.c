@@ -216,49 +216,51 @@ static rla_err check_metadata(rla_ctx ctx, const char *path, const cJSON *m)
   return RLA_SUCCESS;
 }
 
-static const rla_io_st_tensor *sort_base;
-
-/* by data offset, then end; then by position */
-static int cmp_offset(const void *a, const void *b)
-{
-  const rla_io_st_tensor *x = &sort_base[*(const int64_t *)a], *y = &sort_base[*(const int64_t *)b];
-  if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
-  if (x->bytes != y->bytes) return x->bytes < y->bytes ? -1 : 1;
-  return *(const int64_t *)a < *(const int64_t *)b ? -1 : 1;
-}
+/* a tensor's place in the sorts of check_distinct: sorted copies, no global state */
+typedef struct {
+  const char *name;
+  int64_t offset, bytes, i;
+} place;
 
 /* by name, then by position */
 static int cmp_name(const void *a, const void *b)
 {
-  int c = strcmp(sort_base[*(const int64_t *)a].name, sort_base[*(const int64_t *)b].name);
-  if (c) return c;
-  return *(const int64_t *)a < *(const int64_t *)b ? -1 : 1;
+  const place *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* by data offset, then size, then position */
+static int cmp_offset(const void *a, const void *b)
+{
+  const place *x = a, *y = b;
+  if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+  if (x->bytes != y->bytes) return x->bytes < y->bytes ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
 }
 
 /* No name twice and no byte in two tensors (empty tensors hold none): sorted by name, then by
-   offset (idx: n entries of scratch; base: the data's offset in the file) */
+   offset (p: n entries of scratch; base: the data's offset in the file) */
 static rla_err check_distinct(rla_ctx ctx, const char *path, const rla_io_st_tensor *t, int64_t n,
-                              int64_t base, int64_t *idx)
+                              int64_t base, place *p)
 {
-  int64_t last = -1;
-  sort_base = t;
+  const place *last = NULL;
   for (int64_t i = 0; i < n; i++)
-    idx[i] = i;
-  qsort(idx, (size_t)n, sizeof(int64_t), cmp_name);
+    p[i] = (place){t[i].name, t[i].offset, t[i].bytes, i};
+  qsort(p, (size_t)n, sizeof(place), cmp_name);
   for (int64_t i = 1; i < n; i++)
-    RLA_CHECK(ctx, strcmp(t[idx[i - 1]].name, t[idx[i]].name), RLA_ERR_FORMAT,
-              "%s: tensor '%s' appears twice in the header", path, t[idx[i]].name);
-  qsort(idx, (size_t)n, sizeof(int64_t), cmp_offset);
+    RLA_CHECK(ctx, strcmp(p[i - 1].name, p[i].name), RLA_ERR_FORMAT,
+              "%s: tensor '%s' appears twice in the header", path, p[i].name);
+  qsort(p, (size_t)n, sizeof(place), cmp_offset);
   for (int64_t i = 0; i < n; i++) {
-    const rla_io_st_tensor *x = &t[idx[i]];
-    if (x->bytes == 0) continue;
-    RLA_CHECK(ctx, last < 0 || x->offset >= t[last].offset + t[last].bytes, RLA_ERR_FORMAT,
+    if (p[i].bytes == 0) continue;
+    RLA_CHECK(ctx, !last || p[i].offset >= last->offset + last->bytes, RLA_ERR_FORMAT,
               "%s: tensors '%s' and '%s' overlap: their data_offsets are [%lld, %lld] and [%lld, "
               "%lld]",
-              path, t[last].name, x->name, (long long)(t[last].offset - base),
-              (long long)(t[last].offset + t[last].bytes - base), (long long)(x->offset - base),
-              (long long)(x->offset + x->bytes - base));
-    last = idx[i];
+              path, last->name, p[i].name, (long long)(last->offset - base),
+              (long long)(last->offset + last->bytes - base), (long long)(p[i].offset - base),
+              (long long)(p[i].offset + p[i].bytes - base));
+    last = &p[i];
   }
   return RLA_SUCCESS;
 }
@@ -324,7 +326,8 @@ static rla_err parse_tensors(rla_ctx ctx, const char *path, const cJSON *root, i
                              int64_t data, rla_io_st_tensor **t, int64_t *n)
 {
   const cJSON *e;
-  int64_t count = 0, *idx = NULL;
+  int64_t count = 0;
+  place *idx = NULL;
   rla_err err;
   cJSON_ArrayForEach(e, root) count += strcmp(e->string, "__metadata__") != 0;
   RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count > 0 ? count : 1), sizeof(**t), t));
@@ -336,7 +339,7 @@ static rla_err parse_tensors(rla_ctx ctx, const char *path, const cJSON *root, i
     }
     RLA_CALL(ctx, parse_tensor(ctx, path, e, hlen, data, &(*t)[(*n)++]));
   }
-  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count > 0 ? count : 1), sizeof(int64_t), &idx));
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(count > 0 ? count : 1), sizeof(place), &idx));
   err = check_distinct(ctx, path, *t, *n, 8 + hlen, idx);
   rla_free(&idx);
   return err;
