@@ -207,7 +207,7 @@ fuzz() {
   export OMPI_CC
   configure build-fuzz --enable-fuzz --disable-shared
   make -C build-fuzz -j"$JOBS" fuzz/fuzz_npy fuzz/fuzz_mm fuzz/fuzz_petsc fuzz/fuzz_deck \
-    fuzz/fuzz_manifest fuzz/fuzz_batch >&2 &&
+    fuzz/fuzz_manifest fuzz/fuzz_batch fuzz/fuzz_safetensors >&2 &&
     { rc=0; make -C build-fuzz fuzz FUZZ_TIME="${FUZZ_TIME:-30}" >build-fuzz/fuzz-summary.txt 2>&1 ||
       rc=$?; cat build-fuzz/fuzz-summary.txt >&2; return $rc; }
 }

@@ -3,8 +3,8 @@
    manifest) under a relative Frobenius error bound at rank r; compresses every cluster, measures
    the error of the stored bases, prints one PASSED/FAILED line and writes a JSON report and,
    when asked, the factors.
-   usage: mpirun -np P rla-cluster --collection DIR|manifest.txt|stack.npy -r R --eps E [options]
-          [deck] */
+   usage: mpirun -np P rla-cluster --collection DIR|manifest.txt|stack.npy|FILE.safetensors -r R
+          --eps E [options] [deck] */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -21,8 +21,14 @@
    are read by rla_cluster_set_from_options */
 static const rla_option_spec specs[] = {
     {"collection", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
-     "input: a directory of blocks (.npy, .mtx, .petsc), a manifest listing them, or a .npy file "
-     "of a 3-D array (K, m, n): K blocks of m x n, each rank reading its own from the file"},
+     "input: a directory of blocks (.npy, .mtx, .petsc), a manifest listing them, a .npy file "
+     "of a 3-D array (K, m, n): K blocks of m x n, or a .safetensors file: each tensor of 2 or "
+     "more dimensions a block, shape (a, b, ...) read as a x (b ...), named FILE:TENSOR (those of "
+     "0 or 1 dimension skipped); each rank reads its own blocks from the file, widened to "
+     "float64"},
+    {"rows", NULL, RLA_OPT_INT, NULL, NULL, 1, 2147483647,
+     "a .safetensors collection: reshape every tensor to this many rows in C order (numpy: "
+     "t.reshape(rows, -1)); a tensor whose element count it does not divide is an error"},
     {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
      "blocks over the ranks: whole blocks per rank, every block by rows, or the automatic rule"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
@@ -32,7 +38,11 @@ static const rla_option_spec specs[] = {
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
 
 static const rla_driver_batch batch = {
-    1, {"collection"}, "DIR, collection-manifest.txt or stack.npy", 1, {{"save-factors", NULL}}};
+    1,
+    {"collection"},
+    "DIR, collection-manifest.txt, stack.npy or FILE.safetensors",
+    1,
+    {{"save-factors", NULL}}};
 
 struct run {
   rla_ctx ctx;
@@ -43,6 +53,7 @@ struct run {
   rla_dmat *blocks;
   char **names;
   rla_cluster C;
+  rla_cluster_collection_info info;
 };
 
 /* the clustering's options, read on an object made for the purpose (--help, the checks and the
@@ -60,8 +71,8 @@ static rla_err configure(struct run *r)
 {
   rla_ctx ctx = r->ctx;
   RLA_CHECK(ctx, rla_options_has(r->opts, "collection"), RLA_ERR_ARG,
-            "give the collection: --collection DIR, --collection manifest.txt or --collection "
-            "stack.npy");
+            "give the collection: --collection DIR, --collection manifest.txt, --collection "
+            "stack.npy or --collection FILE.safetensors");
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_create(ctx, &r->C)));
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_cluster_set_from_options(r->C, r->opts, NULL)));
   /* the values read are recorded in the options (a batch entry's too) */
@@ -121,6 +132,35 @@ static rla_err save_factors(struct run *r, const char *dir, int64_t ncl, int64_t
   return RLA_SUCCESS;
 }
 
+/* The collection's stored element types, "dtypes": {"float32": 10, ...} (the blocks of each,
+   by first appearance), and "skipped": the names of a safetensors file's tensors of 0 or 1
+   dimension */
+static void report_stored(rla_report rep, int64_t n, const rla_cluster_collection_info *info)
+{
+  const char *names[64];
+  int64_t count[64];
+  int nt = 0;
+  for (int64_t j = 0; j < n; j++) {
+    int t = 0;
+    while (t < nt && strcmp(names[t], info->dtypes[j]))
+      t++;
+    if (t == nt && nt == 64) continue; /* more types than rla has */
+    if (t == nt) {
+      names[nt] = info->dtypes[j];
+      count[nt++] = 0;
+    }
+    count[t]++;
+  }
+  rla_report_push_object(rep, "dtypes");
+  for (int t = 0; t < nt; t++)
+    rla_report_set_int(rep, names[t], count[t]);
+  rla_report_pop(rep);
+  rla_report_push_array(rep, "skipped");
+  for (int64_t j = 0; j < info->nskipped; j++)
+    rla_report_set_string(rep, NULL, info->skipped[j]);
+  rla_report_pop(rep);
+}
+
 static rla_err run(struct run *r)
 {
   rla_ctx ctx = r->ctx;
@@ -128,6 +168,7 @@ static rla_err run(struct run *r)
   rla_cluster_summary s;
   const char *coll, *fdir = NULL, *sa, *so, *sd;
   rla_cluster_distribution dist;
+  rla_cluster_read_options ropts = {RLA_CLUSTER_DIST_AUTO, 0};
   double eps, t_read, t_write = 0.0;
   int64_t rank, nsaved = 0;
 
@@ -144,8 +185,11 @@ static rla_err run(struct run *r)
 
   rla_ctx_progress(ctx, PROG ": reading %s", coll);
   t_read = rla_wtime();
-  RLA_CALL(ctx, rla_cluster_collection_read_dist(ctx, coll, dist, &r->nblocks, &r->blocks,
-                                                 &r->names, &dist));
+  ropts.dist = dist;
+  if (rla_options_has(r->opts, "rows"))
+    RLA_CALL(ctx, rla_options_get_int(r->opts, "rows", &ropts.rows));
+  RLA_CALL(ctx, rla_cluster_collection_read_opts(ctx, coll, &ropts, &r->nblocks, &r->blocks,
+                                                 &r->names, &r->info));
   t_read = rla_wtime() - t_read;
   rla_ctx_progress(ctx, PROG ": %lld blocks; clustering (%s, %s order) on %d rank%s",
                    (long long)r->nblocks, sa, so, rla_ctx_size(ctx),
@@ -201,6 +245,7 @@ static rla_err run(struct run *r)
   for (int64_t j = 0; j < r->nblocks; j++)
     rla_report_set_string(rep, NULL, r->names[j]);
   rla_report_pop(rep);
+  report_stored(rep, r->nblocks, &r->info);
 
   if (rla_ctx_rank(ctx) == 0 && rla_ctx_verbosity(ctx) >= 1) {
     printf("%lld blocks of %lld rows, r = %lld, eps = %.3g, %s with %s order, %d ranks\n",
@@ -222,11 +267,12 @@ static rla_err run(struct run *r)
 
 static rla_err job(rla_driver_job *job, void *data)
 {
-  struct run r = {job->ctx, job->opts, job->rep, job->outs, 0, NULL, NULL, NULL};
+  struct run r = {job->ctx, job->opts, job->rep, job->outs, 0, NULL, NULL, NULL, {0}};
   rla_err err = run(&r);
   (void)data;
   rla_cluster_destroy(&r.C);
   rla_cluster_collection_free(r.nblocks, &r.blocks, &r.names);
+  rla_cluster_collection_info_free(&r.info);
   return err;
 }
 

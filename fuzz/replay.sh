@@ -9,7 +9,7 @@ builddir=${abs_top_builddir:-.}
 srcdir=${abs_top_srcdir:-${srcdir:-.}}
 passed=0
 failed=0
-for t in npy mm petsc deck manifest batch; do
+for t in npy mm petsc deck manifest batch safetensors; do
   dirs=""
   for d in "$srcdir/fuzz/corpus/$t" "$srcdir/fuzz/regress/$t"; do
     [ -d "$d" ] && dirs="$dirs $d"

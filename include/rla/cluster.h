@@ -230,14 +230,21 @@ rla_err rla_cluster_set_from_options(rla_cluster C, rla_options opts, const char
 
 /* Read a collection: path is a directory (every .npy, .mtx, .mm, .petsc, .bin or .dat file in
    it, by name), a manifest file (one path per line, relative to the manifest's directory; blank
-   lines and '#' comments skipped), or a .npy file holding a 3-D array (K, m, n) in C order, K
-   blocks of m x n named "PATH[k]" (each rank reads its own blocks, or its rows of every block,
-   straight from the file). The blocks are spread by the automatic rule (see
+   lines and '#' comments skipped), a .npy file holding a 3-D array (K, m, n) in C order, K
+   blocks of m x n named "PATH[k]", or a safetensors file (extension .safetensors, in any case):
+   every tensor of two or more dimensions a block, in the header's order, named "PATH:TENSOR",
+   a tensor of shape (a, b, ...) an a x (b ...) block (numpy: t.reshape(a, -1)), the tensors of
+   0 or 1 dimension skipped (see rla_cluster_collection_read_opts). The blocks of a file
+   collection (.npy or safetensors) are read by each rank straight from the file (its own
+   blocks, or its rows of every block), and every element type is widened to float64 (float32,
+   float16, bfloat16, integers, bool). The blocks are spread by the automatic rule (see
    rla_cluster_collection_read_dist). Every block must have the row count of the first.
    *blocks (nblocks entries) and *names (nblocks paths) belong to the caller: free them with
    rla_cluster_collection_free. Errors (the same on every rank, nothing allocated): RLA_ERR_FILE
-   (cannot open, an empty directory or manifest), the reader's errors naming the file, RLA_ERR_SHAPE
-   (a row count that differs from the first block's, naming both files). Collective. */
+   (cannot open, an empty directory or manifest), the reader's errors naming the file (and the
+   tensor), RLA_ERR_FORMAT (a bad safetensors header, or no tensor of two or more dimensions),
+   RLA_ERR_SHAPE (a row count that differs from the first block's, naming both blocks),
+   RLA_ERR_VALUE (NaN or Inf in a block, naming it). Collective. */
 rla_err rla_cluster_collection_read(rla_ctx ctx, const char *path, int64_t *nblocks,
                                     rla_dmat **blocks, char ***names);
 /* As rla_cluster_collection_read with the blocks spread by dist: rows (every block read by all
@@ -250,6 +257,39 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
                                          rla_cluster_distribution dist, int64_t *nblocks,
                                          rla_dmat **blocks, char ***names,
                                          rla_cluster_distribution *used);
+/* How rla_cluster_collection_read_opts reads a collection. */
+typedef struct {
+  /* as rla_cluster_collection_read_dist's */
+  rla_cluster_distribution dist;
+  /* a safetensors file: every block reshaped to rows rows in C order (numpy: t.reshape(rows,
+     -1)), refused naming the tensor when rows does not divide its element count; 0: a
+     tensor's first dimension. Only for safetensors files. */
+  int64_t rows;
+} rla_cluster_read_options;
+/* What rla_cluster_collection_read_opts found besides the blocks. */
+typedef struct {
+  /* the distribution applied */
+  rla_cluster_distribution used;
+  /* nblocks entries: each block's stored element type, "float64", "float32", "float16",
+     "bfloat16", "int8" ... "uint64", "bool" (static strings; "float64" for every format but
+     .npy and safetensors) */
+  const char **dtypes;
+  /* a safetensors file: its tensors of 0 or 1 dimension, not blocks, and their names
+     ("PATH:TENSOR", in the header's order) */
+  int64_t nskipped;
+  char **skipped;
+} rla_cluster_collection_info;
+/* As rla_cluster_collection_read_dist with the options opts (NULL: the automatic distribution,
+   no reshape), and what else was found in *info (may be NULL; free it with
+   rla_cluster_collection_info_free). Errors as rla_cluster_collection_read's, and RLA_ERR_ARG
+   for rows < 0 or rows given for a collection other than a safetensors file, RLA_ERR_SHAPE for
+   rows that does not divide a tensor's element count (naming the tensor). Collective. */
+rla_err rla_cluster_collection_read_opts(rla_ctx ctx, const char *path,
+                                         const rla_cluster_read_options *opts, int64_t *nblocks,
+                                         rla_dmat **blocks, char ***names,
+                                         rla_cluster_collection_info *info);
+/* Free what rla_cluster_collection_read_opts gave in *info; accepts NULL. Local. */
+void rla_cluster_collection_info_free(rla_cluster_collection_info *info);
 /* Free what rla_cluster_collection_read returned; accepts NULLs. Collective. */
 void rla_cluster_collection_free(int64_t nblocks, rla_dmat **blocks, char ***names);
 

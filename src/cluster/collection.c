@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Reading a matrix collection: a directory of matrix files or a manifest listing them. Rank 0
-   lists the names and broadcasts them; the ranks parse the headers, a share each, and gather
-   them in one reduction; then either every rank reads its rows of every block (row-block layout)
-   or only the blocks it owns, whole, over MPI_COMM_SELF. The reads are the ranks' own (POSIX,
-   rla_io_read_local), with no communication per file: the ranks agree once on the headers and
-   once on the data, the first failure in the order of the files winning. */
+/* Reading a matrix collection: a directory of matrix files or a manifest listing them, or a
+   collection in one file (a 3-D .npy array, or a safetensors file), whose blocks' headers rank 0
+   finds and broadcasts. Rank 0 lists the names and broadcasts them; the ranks parse the headers, a
+   share each, and gather them in one reduction; then either every rank reads its rows of every
+   block (row-block layout) or only the blocks it owns, whole, over MPI_COMM_SELF. The reads are the
+   ranks' own (POSIX, rla_io_read_local), with no communication per file: the ranks agree once on
+   the headers and once on the data, the first failure in the order of the files winning. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
@@ -414,6 +415,14 @@ static int is_stack(const char *path)
          rla_io_format_by_extension(path) == RLA_FORMAT_NPY;
 }
 
+/* A collection in one safetensors file: the extension .safetensors, in any case */
+static int is_safetensors(const char *path)
+{
+  static const char ext[] = ".safetensors";
+  size_t n = strlen(path), e = sizeof(ext) - 1;
+  return n > e && !strcasecmp(path + n - e, ext);
+}
+
 /* the blocks' names of a stack: "PATH[k]" */
 static rla_err stack_names(rla_ctx ctx, const char *path, int64_t n, char ***list)
 {
@@ -426,94 +435,273 @@ static rla_err stack_names(rla_ctx ctx, const char *path, int64_t n, char ***lis
   return RLA_SUCCESS;
 }
 
+/* rank 0: the n blocks of a stack, their names and headers (block k: m x n at k m n elements
+   past the first) */
+static rla_err stack_blocks(rla_ctx ctx, const char *path, char ***list, int64_t *n,
+                            rla_io_info **oinfo)
+{
+  rla_io_info s;
+  int64_t bytes;
+  RLA_CALL(ctx, rla_io_npy_stack_header(ctx, path, &s, n));
+  RLA_CALL(ctx, stack_names(ctx, path, *n, list));
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)*n, sizeof(rla_io_info), oinfo));
+  bytes = s.m * s.n * rla_io_dtype_size(s.dtype);
+  for (int64_t i = 0; i < *n; i++) {
+    (*oinfo)[i] = s;
+    (*oinfo)[i].offset = s.offset + i * bytes;
+  }
+  return RLA_SUCCESS;
+}
+
+/* "FILE:TENSOR" in *name */
+static rla_err tensor_name(rla_ctx ctx, const char *path, const char *tensor, char **name)
+{
+  size_t len = strlen(path) + strlen(tensor) + 2;
+  RLA_CALL(ctx, rla_calloc(ctx, len, 1, name));
+  snprintf(*name, len, "%s:%s", path, tensor);
+  return RLA_SUCCESS;
+}
+
+/* The header of tensor t as a block (named name) of rows rows (0: its first dimension) and the
+   rest of its elements as columns, in C order (numpy: t.reshape(rows, -1)) */
+static rla_err tensor_block(rla_ctx ctx, const char *name, const rla_io_st_tensor *t, int64_t rows,
+                            rla_io_info *info)
+{
+  int64_t m = rows ? rows : t->shape[0];
+  RLA_CHECK(ctx, m > 0 || t->count == 0, RLA_ERR_SHAPE,
+            "%s: the tensor of %lld elements has no rows (its first dimension is 0)", name,
+            (long long)t->count);
+  RLA_CHECK(ctx, m == 0 || t->count % m == 0, RLA_ERR_SHAPE,
+            "%s: the tensor of %lld elements does not reshape to %lld rows (rows = %lld does not "
+            "divide its element count)",
+            name, (long long)t->count, (long long)m, (long long)m);
+  memset(info, 0, sizeof(*info));
+  info->m = m;
+  info->n = m ? t->count / m : 0;
+  info->offset = t->offset;
+  info->dtype = t->dtype;
+  RLA_CHECK(ctx, info->m > 0 && info->n > 0, RLA_ERR_SHAPE,
+            "%s: the block is %lld x %lld: it needs rows and columns", name, (long long)info->m,
+            (long long)info->n);
+  RLA_CHECK(ctx, info->m <= INT32_MAX && info->n <= INT32_MAX, RLA_ERR_UNSUPPORTED,
+            "%s: the block is %lld x %lld: over 2^31-1 rows or columns, the ScaLAPACK limit", name,
+            (long long)info->m, (long long)info->n);
+  return RLA_SUCCESS;
+}
+
+/* rank 0: the blocks of the nt tensors t of a safetensors file, those of 2 or more dimensions
+   in the header's order (their names, then those of the tensors skipped, in *list: *n blocks
+   and *nskip more), their headers in *oinfo; every block must have the first one's rows */
+static rla_err tensor_blocks(rla_ctx ctx, const char *path, const rla_io_st_tensor *t, int64_t nt,
+                             int64_t rows, char ***list, int64_t *n, int64_t *nskip,
+                             rla_io_info **oinfo)
+{
+  int64_t nb = 0, k = 0;
+  for (int64_t i = 0; i < nt; i++)
+    nb += t[i].ndim >= 2;
+  RLA_CHECK(ctx, nb > 0, RLA_ERR_FORMAT,
+            "%s: no tensor of two or more dimensions among its %lld: no block to cluster (the "
+            "tensors of 0 or 1 dimension are skipped)",
+            path, (long long)nt);
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)nt, sizeof(char *), list));
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)nb, sizeof(rla_io_info), oinfo));
+  *n = nb;
+  *nskip = nt - nb;
+  for (int64_t i = 0, s = nb; i < nt; i++) {
+    char **name = &(*list)[t[i].ndim >= 2 ? k : s++];
+    RLA_CALL(ctx, tensor_name(ctx, path, t[i].name, name));
+    if (t[i].ndim < 2) continue;
+    RLA_CALL(ctx, tensor_block(ctx, *name, &t[i], rows, &(*oinfo)[k]));
+    RLA_CHECK(ctx, (*oinfo)[k].m == (*oinfo)[0].m, RLA_ERR_SHAPE,
+              "%s has %lld rows but %s has %lld: every block of a collection needs the same "
+              "number of rows",
+              *name, (long long)(*oinfo)[k].m, (*list)[0], (long long)(*oinfo)[0].m);
+    k++;
+  }
+  return RLA_SUCCESS;
+}
+
+/* rank 0: the blocks of a safetensors file (tensor_blocks) */
+static rla_err safetensors_blocks(rla_ctx ctx, const char *path, int64_t rows, char ***list,
+                                  int64_t *n, int64_t *nskip, rla_io_info **oinfo)
+{
+  rla_io_st_tensor *t = NULL;
+  int64_t nt = 0;
+  rla_err err;
+  RLA_CALL(ctx, rla_io_safetensors_header(ctx, path, &t, &nt));
+  err = tensor_blocks(ctx, path, t, nt, rows, list, n, nskip, oinfo);
+  if (err && *list) {
+    free_names(nt, list);
+    *n = *nskip = 0;
+  }
+  rla_io_safetensors_free(nt, &t);
+  return err;
+}
+
+/* Rank 0: the collection's names in *list (*n blocks, then *nskip tensors skipped) and, for a
+   collection in one file, every block's header in *oinfo (NULL for a directory or a manifest,
+   whose files' headers are read later). rows: reshape the tensors of a safetensors file (0:
+   none; refused for the other collections). On failure nothing is left allocated. */
+static rla_err list_collection(rla_ctx ctx, const char *path, int64_t rows, char ***list,
+                               int64_t *n, int64_t *nskip, rla_io_info **oinfo)
+{
+  rla_err err;
+  *n = *nskip = 0;
+  RLA_CHECK(ctx, rows >= 0, RLA_ERR_ARG, "rows = %lld: the rows of a block cannot be negative",
+            (long long)rows);
+  if (is_safetensors(path)) return safetensors_blocks(ctx, path, rows, list, n, nskip, oinfo);
+  RLA_CHECK(ctx, rows == 0, RLA_ERR_ARG,
+            "%s: rows = %lld: reshaping applies to the tensors of a .safetensors collection", path,
+            (long long)rows);
+  err = is_stack(path) ? stack_blocks(ctx, path, list, n, oinfo) : list_paths(ctx, path, list, n);
+  if (err) {
+    free_names(*n, list);
+    rla_free(oinfo);
+    *n = 0;
+  }
+  return err;
+}
+
+/* Broadcast len bytes from rank 0, in pieces of at most 2^30. Collective. */
+static rla_err bcast_bytes(rla_ctx ctx, void *buf, int64_t len)
+{
+  for (int64_t off = 0; off < len; off += 1 << 30) {
+    int c = (int)(len - off < (1 << 30) ? len - off : (1 << 30));
+    RLA_MPI(ctx, MPI_Bcast((char *)buf + off, c, MPI_BYTE, 0, rla_ctx_comm(ctx)));
+  }
+  return RLA_SUCCESS;
+}
+
+/* The names of rank 0's list (total: n entries, len bytes with their terminators) on every
+   rank: *list allocated (n entries) on the others. Collective, agreed. */
+static rla_err bcast_names(rla_ctx ctx, int64_t total, int64_t len, char ***list)
+{
+  char *flat = NULL, *p;
+  rla_err err = rla_calloc(ctx, (size_t)len + 1, 1, &flat);
+  if (!err && rla_ctx_rank(ctx) != 0)
+    err = rla_calloc(ctx, (size_t)(total > 0 ? total : 1), sizeof(char *), list);
+  RLA_CALL_GOTO(ctx, err, done, rla_ctx_agree(ctx, err));
+  p = flat;
+  for (int64_t i = 0; rla_ctx_rank(ctx) == 0 && i < total; i++) {
+    strcpy(p, (*list)[i]);
+    p += strlen((*list)[i]) + 1;
+  }
+  RLA_CALL_GOTO(ctx, err, done, bcast_bytes(ctx, flat, len));
+  p = flat;
+  for (int64_t i = 0; rla_ctx_rank(ctx) != 0 && i < total && !err; i++) {
+    err = rla_strdup(ctx, p, &(*list)[i]);
+    p += strlen(p) + 1;
+  }
+  err = rla_ctx_agree(ctx, err);
+done:
+  rla_free(&flat);
+  return err;
+}
+
+/* The stored types of the n blocks (info) and the names of the nskip tensors skipped (list[n
+   ..], moved) into out */
+static rla_err fill_info(rla_ctx ctx, int64_t n, int64_t nskip, char **list,
+                         const rla_io_info *info, rla_cluster_collection_info *out)
+{
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(n > 0 ? n : 1), sizeof(char *), &out->dtypes));
+  RLA_CALL(ctx, rla_calloc(ctx, (size_t)(nskip > 0 ? nskip : 1), sizeof(char *), &out->skipped));
+  for (int64_t i = 0; i < n; i++)
+    out->dtypes[i] = rla_io_dtype_name(info[i].dtype);
+  for (int64_t i = 0; i < nskip; i++) {
+    out->skipped[i] = list[n + i];
+    list[n + i] = NULL;
+  }
+  out->nskipped = nskip;
+  return RLA_SUCCESS;
+}
+
+void rla_cluster_collection_info_free(rla_cluster_collection_info *info)
+{
+  if (!info) return;
+  rla_free(&info->dtypes);
+  free_names(info->nskipped, &info->skipped);
+  info->nskipped = 0;
+}
+
 rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
                                          rla_cluster_distribution dist, int64_t *nblocks,
                                          rla_dmat **blocks, char ***names,
                                          rla_cluster_distribution *used)
 {
-  char **list = NULL, *flat = NULL;
-  const char **paths = NULL; /* the file of each block: its own, or the stack's */
-  int64_t n = 0, len = 0, m0 = 0, *wid = NULL;
-  int stack = 0;
-  rla_io_info *info = NULL, sinfo;
+  rla_cluster_read_options o = {dist, 0};
+  rla_cluster_collection_info info;
+  RLA_CALL(ctx, rla_cluster_collection_read_opts(ctx, path, &o, nblocks, blocks, names, &info));
+  if (used) *used = info.used;
+  rla_cluster_collection_info_free(&info);
+  return RLA_SUCCESS;
+}
+
+/* The per-block arrays of a collection of n blocks (b: n + 1 entries). Collective, agreed. */
+static rla_err alloc_arrays(rla_ctx ctx, int64_t n, rla_dmat **b, int64_t **wid, rla_io_info **info,
+                            int **fmt, int **fd, const char ***paths)
+{
+  rla_err err = rla_calloc(ctx, (size_t)n + 1, sizeof(rla_dmat), b);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int64_t), wid);
+  if (!err && !*info) err = rla_calloc(ctx, (size_t)n, sizeof(rla_io_info), info);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), fmt);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), fd);
+  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(char *), paths);
+  for (int64_t i = 0; !err && i < n; i++)
+    (*fd)[i] = -1;
+  return rla_ctx_agree(ctx, err);
+}
+
+rla_err rla_cluster_collection_read_opts(rla_ctx ctx, const char *path,
+                                         const rla_cluster_read_options *opts, int64_t *nblocks,
+                                         rla_dmat **blocks, char ***names,
+                                         rla_cluster_collection_info *cinfo)
+{
+  char **list = NULL;
+  const char **paths = NULL; /* the file of each block: its own, or the collection's */
+  int64_t n = 0, nskip = 0, len = 0, m0 = 0, *wid = NULL;
+  int one = 0; /* a collection in one file: rank 0 has every block's header */
+  rla_cluster_distribution dist = opts ? opts->dist : RLA_CLUSTER_DIST_AUTO;
+  rla_io_info *info = NULL;
   int *fmt = NULL, *fd = NULL;
   rla_dmat *b = NULL;
   rla_err err = RLA_SUCCESS;
-  if (used) *used = RLA_CLUSTER_DIST_ROWS;
+  if (cinfo) memset(cinfo, 0, sizeof(*cinfo));
+  if (cinfo) cinfo->used = RLA_CLUSTER_DIST_ROWS;
   *nblocks = 0;
   *blocks = NULL;
   *names = NULL;
   if (rla_ctx_rank(ctx) == 0) {
-    if (is_stack(path)) {
-      stack = 1;
-      err = rla_io_npy_stack_header(ctx, path, &sinfo, &n);
-      if (!err) err = stack_names(ctx, path, n, &list);
-    } else {
-      err = list_paths(ctx, path, &list, &n);
-    }
-    for (int64_t i = 0; !err && i < n; i++)
+    err = list_collection(ctx, path, opts ? opts->rows : 0, &list, &n, &nskip, &info);
+    one = info != NULL;
+    for (int64_t i = 0; !err && i < n + nskip; i++)
       len += (int64_t)strlen(list[i]) + 1;
   }
   err = rla_ctx_agree(ctx, err);
   if (err) {
-    free_names(n, &list);
+    free_names(n + nskip, &list);
+    rla_free(&info);
     return rla_error_trace(ctx, err, __func__, __FILE__, __LINE__);
   }
   {
-    int64_t hdr[3] = {n, len, stack};
-    RLA_MPI(ctx, MPI_Bcast(hdr, 3, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
+    int64_t hdr[4] = {n, nskip, len, one};
+    RLA_MPI(ctx, MPI_Bcast(hdr, 4, MPI_INT64_T, 0, rla_ctx_comm(ctx)));
     n = hdr[0];
-    len = hdr[1];
-    stack = (int)hdr[2];
-    if (stack) RLA_MPI(ctx, MPI_Bcast(&sinfo, (int)sizeof(sinfo), MPI_BYTE, 0, rla_ctx_comm(ctx)));
+    nskip = hdr[1];
+    len = hdr[2];
+    one = (int)hdr[3];
   }
-  err = rla_calloc(ctx, (size_t)len + 1, 1, &flat);
-  if (!err && rla_ctx_rank(ctx) == 0) {
-    char *p = flat;
+  RLA_CALL_GOTO(ctx, err, fail, bcast_names(ctx, n + nskip, len, &list));
+  RLA_CALL_GOTO(ctx, err, fail, alloc_arrays(ctx, n, &b, &wid, &info, &fmt, &fd, &paths));
+  for (int64_t i = 0; i < n; i++)
+    paths[i] = one ? path : list[i];
+  if (one) {
+    /* every block of the file read as .npy data, C order and little-endian */
+    RLA_CALL_GOTO(ctx, err, fail, bcast_bytes(ctx, info, n * (int64_t)sizeof(rla_io_info)));
     for (int64_t i = 0; i < n; i++) {
-      strcpy(p, list[i]);
-      p += strlen(list[i]) + 1;
-    }
-  }
-  if (!err && rla_ctx_rank(ctx) != 0) err = rla_calloc(ctx, (size_t)n, sizeof(char *), &list);
-  RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  for (int64_t off = 0; off < len; off += 1 << 30) {
-    int c = (int)(len - off < (1 << 30) ? len - off : (1 << 30));
-    RLA_CALL_GOTO(
-        ctx, err, fail,
-        MPI_Bcast(flat + off, c, MPI_CHAR, 0, rla_ctx_comm(ctx)) == MPI_SUCCESS
-            ? RLA_SUCCESS
-            : rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "MPI_Bcast failed"));
-  }
-  if (rla_ctx_rank(ctx) != 0) {
-    char *p = flat;
-    for (int64_t i = 0; i < n && !err; i++) {
-      err = rla_calloc(ctx, strlen(p) + 1, 1, &list[i]);
-      if (!err) strcpy(list[i], p);
-      p += strlen(p) + 1;
-    }
-  }
-  if (!err) err = rla_calloc(ctx, (size_t)n + 1, sizeof(rla_dmat), &b);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int64_t), &wid);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(rla_io_info), &info);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fmt);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(int), &fd);
-  if (!err) err = rla_calloc(ctx, (size_t)n, sizeof(char *), &paths);
-  for (int64_t i = 0; !err && i < n; i++) {
-    fd[i] = -1;
-    paths[i] = stack ? path : list[i];
-  }
-  RLA_CALL_GOTO(ctx, err, fail, rla_ctx_agree(ctx, err));
-  if (stack) {
-    /* block k of the stack: m x n at k m n elements past the first */
-    const int64_t bytes = sinfo.m * sinfo.n * rla_io_dtype_size(sinfo.dtype);
-    for (int64_t i = 0; i < n; i++) {
-      info[i] = sinfo;
-      info[i].offset = sinfo.offset + i * bytes;
       fmt[i] = RLA_FORMAT_NPY;
-      wid[i] = sinfo.n;
+      wid[i] = info[i].n;
     }
-    m0 = sinfo.m;
+    m0 = info[0].m;
   } else {
     RLA_CALL_GOTO(ctx, err, fail, read_headers(ctx, n, list, info, fmt, wid, &m0, fd));
   }
@@ -530,14 +718,23 @@ rla_err rla_cluster_collection_read_dist(rla_ctx ctx, const char *path,
   else
     RLA_CALL_GOTO(ctx, err, fail,
                   read_rows(ctx, n, list, (const char *const *)paths, info, fmt, wid, m0, fd, b));
-  if (used) *used = dist;
+  if (cinfo) {
+    err = rla_ctx_agree(ctx, fill_info(ctx, n, nskip, list, info, cinfo));
+    if (err) {
+      rla_cluster_collection_info_free(cinfo);
+      rla_cluster_collection_free(n, &b, NULL);
+      goto fail;
+    }
+    cinfo->used = dist;
+  }
   close_kept(n, fd);
   rla_free(&paths);
   rla_free(&fd);
-  rla_free(&flat);
   rla_free(&wid);
   rla_free(&info);
   rla_free(&fmt);
+  for (int64_t i = n; i < n + nskip; i++) /* the names skipped, when not handed out */
+    rla_free(&list[i]);
   *nblocks = n;
   *blocks = b;
   *names = list;
@@ -546,7 +743,6 @@ fail:
   close_kept(n, fd);
   rla_free(&paths);
   rla_free(&fd);
-  rla_free(&flat);
   rla_free(&wid);
   rla_free(&info);
   rla_free(&fmt);
@@ -554,7 +750,7 @@ fail:
     for (int64_t i = 0; i <= n; i++)
       rla_dmat_destroy(&b[i]);
   rla_free(&b);
-  free_names(n, &list);
+  free_names(n + nskip, &list);
   return err;
 }
 

@@ -9,10 +9,11 @@ static const struct {
   const char *name;
   int size;
 } types[RLA_IO_NTYPES] = {
-    [RLA_IO_F8] = {"float64", 8}, [RLA_IO_F4] = {"float32", 4}, [RLA_IO_F2] = {"float16", 2},
-    [RLA_IO_I1] = {"int8", 1},    [RLA_IO_I2] = {"int16", 2},   [RLA_IO_I4] = {"int32", 4},
-    [RLA_IO_I8] = {"int64", 8},   [RLA_IO_U1] = {"uint8", 1},   [RLA_IO_U2] = {"uint16", 2},
-    [RLA_IO_U4] = {"uint32", 4},  [RLA_IO_U8] = {"uint64", 8},  [RLA_IO_B1] = {"bool", 1},
+    [RLA_IO_F8] = {"float64", 8},    [RLA_IO_F4] = {"float32", 4}, [RLA_IO_F2] = {"float16", 2},
+    [RLA_IO_I1] = {"int8", 1},       [RLA_IO_I2] = {"int16", 2},   [RLA_IO_I4] = {"int32", 4},
+    [RLA_IO_I8] = {"int64", 8},      [RLA_IO_U1] = {"uint8", 1},   [RLA_IO_U2] = {"uint16", 2},
+    [RLA_IO_U4] = {"uint32", 4},     [RLA_IO_U8] = {"uint64", 8},  [RLA_IO_B1] = {"bool", 1},
+    [RLA_IO_BF16] = {"bfloat16", 2},
 };
 
 const char *rla_io_dtype_name(int dtype)
@@ -39,6 +40,16 @@ static double half(uint16_t h)
   else
     v = ldexp(f + 1024.0, e - 25);
   return (h & 0x8000) ? -v : v;
+}
+
+/* bfloat16 bits as a double: the top half of a float32's (sign, 8 exponent bits, 7 fraction
+   bits), so exact, NaNs and infinities included */
+static double bfloat16(uint16_t h)
+{
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, sizeof(f));
+  return (double)f;
 }
 
 /* element t of src, its size bytes reversed when swap, in an aligned word */
@@ -83,6 +94,7 @@ void rla_io_widen(const void *src, int dtype, int swap, int64_t count, double *d
     case RLA_IO_U2: dst[t] = (double)w.u2; break;
     case RLA_IO_U4: dst[t] = (double)w.u4; break;
     case RLA_IO_U8: dst[t] = (double)w.u8; break;
+    case RLA_IO_BF16: dst[t] = bfloat16(w.u2); break;
     default: dst[t] = w.u1 ? 1.0 : 0.0; break; /* bool: numpy writes 0 or 1 */
     }
   }

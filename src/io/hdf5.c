@@ -116,6 +116,10 @@ static rla_err type_of(rla_ctx ctx, hid_t dset, const char *file, const char *na
   H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
   size_t size = t >= 0 ? H5Tget_size(t) : 0;
   int sign = cls == H5T_INTEGER ? (int)H5Tget_sign(t) : 0, members = 0, floats = 0;
+  /* a 2-byte float with float32's 8 exponent bits is a bfloat16 */
+  size_t spos, epos, esize = 0, mpos, msize;
+  int bf16 = cls == H5T_FLOAT && size == 2 &&
+             H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) >= 0 && esize == 8;
   if (cls == H5T_COMPOUND) {
     members = H5Tget_nmembers(t);
     for (int i = 0; i < members; i++)
@@ -124,7 +128,10 @@ static rla_err type_of(rla_ctx ctx, hid_t dset, const char *file, const char *na
   close_id(&t, H5Tclose);
   *dtype = -1;
   if (cls == H5T_FLOAT)
-    *dtype = size == 8 ? RLA_IO_F8 : size == 4 ? RLA_IO_F4 : size == 2 ? RLA_IO_F2 : -1;
+    *dtype = size == 8   ? RLA_IO_F8
+             : size == 4 ? RLA_IO_F4
+             : size == 2 ? (bf16 ? RLA_IO_BF16 : RLA_IO_F2)
+                         : -1;
   else if (cls == H5T_INTEGER) {
     static const int s[4] = {RLA_IO_I1, RLA_IO_I2, RLA_IO_I4, RLA_IO_I8};
     static const int u[4] = {RLA_IO_U1, RLA_IO_U2, RLA_IO_U4, RLA_IO_U8};

@@ -10,8 +10,8 @@
 #include "rla/io.h"
 #include "rla/smat.h"
 
-/* The element types of the files, all read as float64: a .npy file's dtype (the others are
-   float64). */
+/* The element types of the files, all read as float64: a .npy file's dtype or a safetensors
+   tensor's (the others are float64). bfloat16 is safetensors' alone (numpy has no code for it). */
 typedef enum {
   RLA_IO_F8 = 0,
   RLA_IO_F4,
@@ -25,9 +25,10 @@ typedef enum {
   RLA_IO_U4,
   RLA_IO_U8,
   RLA_IO_B1,
+  RLA_IO_BF16,
   RLA_IO_NTYPES
 } rla_io_dtype;
-/* "float64", "float32", "float16", "int8", ..., "uint64", "bool". Local. */
+/* "float64", "float32", "float16", "int8", ..., "uint64", "bool", "bfloat16". Local. */
 const char *rla_io_dtype_name(int dtype);
 /* The bytes of one element of dtype. Local. */
 int rla_io_dtype_size(int dtype);
@@ -62,6 +63,33 @@ rla_err rla_io_npy_read(rla_ctx ctx, const char *path, const rla_io_info *info, 
    without blocks, rows or columns. Local. */
 rla_err rla_io_npy_stack_header(rla_ctx ctx, const char *path, rla_io_info *info, int64_t *K);
 rla_err rla_io_npy_write(rla_dmat A, const char *path, unsigned flags);
+
+/* A tensor of a safetensors file (rla_io_safetensors_header). */
+typedef struct {
+  char *name;     /* its key in the header */
+  int dtype;      /* rla_io_dtype */
+  int ndim;       /* entries of shape: 0 for a scalar */
+  int64_t *shape; /* the dimensions */
+  int64_t count;  /* elements: the product of shape (1 for a scalar) */
+  int64_t offset; /* byte offset of its data in the file: 8 + header length + begin */
+  int64_t bytes;  /* end - begin = count times the element's bytes */
+} rla_io_st_tensor;
+/* The tensors of the safetensors file path, in the header's order, in *tensors (*count entries;
+   free with rla_io_safetensors_free), the whole header checked: the file has the 8 bytes of the
+   header's length; that length is over 0, at most 100 MB and within the file; the header is
+   UTF-8 JSON, an object whose optional "__metadata__" is an object of strings and whose other
+   entries are tensors {"dtype", "shape", "data_offsets"} (further keys ignored); dtype is one of
+   F64 F32 F16 BF16 I64 I32 I16 I8 U64 U32 U16 U8 BOOL (float8 and complex types refused as
+   unsupported, naming them); the shape's entries and the offsets are integers in [0, 2^53),
+   the shape's product fits 64 bits, begin <= end <= the data's bytes (those after the header)
+   and end - begin = product(shape) element size; no name twice and no byte in two tensors (gaps
+   between tensors are allowed). Errors: RLA_ERR_FILE (cannot open), RLA_ERR_FORMAT with one
+   message naming the file and the tensor when there is one, RLA_ERR_MEM; nothing allocated.
+   Local. */
+rla_err rla_io_safetensors_header(rla_ctx ctx, const char *path, rla_io_st_tensor **tensors,
+                                  int64_t *count);
+/* Free what rla_io_safetensors_header gave; accepts NULLs. Local. */
+void rla_io_safetensors_free(int64_t count, rla_io_st_tensor **tensors);
 
 rla_err rla_io_mm_header(rla_ctx ctx, const char *path, rla_io_info *info);
 rla_err rla_io_mm_read(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A);

@@ -222,7 +222,7 @@ static int parse_dtype(const char *d, int *dtype, int *big)
   char order = d[0];
   if (!strchr("<>|=", order) || !order) return 1;
   for (int t = 0; t < RLA_IO_NTYPES; t++) {
-    if (strcmp(d + 1, codes[t])) continue;
+    if (!codes[t] || strcmp(d + 1, codes[t])) continue; /* bfloat16 has no code */
     if (order == '|' && rla_io_dtype_size(t) > 1) return 1;
     *dtype = t;
     *big = order == '>' || (order == '=' && !rla_io_host_little());

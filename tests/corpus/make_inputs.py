@@ -2,6 +2,7 @@
 """Write the input files of the bad-input corpus (tests/corpus/cases.txt) into a directory:
 small good matrices, and bad .npy, Matrix Market and PETSc binary files (for the dense and the
 sparse readers), decks, collections and manifests. usage: make_inputs.py DIR"""
+import json
 import os
 import struct
 import sys
@@ -124,6 +125,52 @@ def h5_inputs(d, A):
         f["B"] = A
 
 
+def safetensors_bytes(tensors, header=None, pad=True):
+    """A safetensors file of the tensors [(name, dtype code, shape, raw bytes)], their data
+    packed in that order; header (a dict) replaces the one made from them when given."""
+    h, data = {}, b""
+    for name, code, shape, raw in tensors:
+        h[name] = {"dtype": code, "shape": list(shape),
+                   "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(h if header is None else header).encode()
+    if pad:
+        text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def safetensors_inputs(d, A):
+    """Bad safetensors collections: one defect each."""
+    f32 = A.astype("<f4")
+    good = [("w0", "F32", A.shape, f32.tobytes()), ("bias", "F32", (4,), f32[0].tobytes()),
+            ("w1", "F32", A.shape, (2 * f32).tobytes())]
+    ok = safetensors_bytes(good)
+    write(d, "st-length.safetensors", struct.pack("<Q", 10 ** 6) + ok[8:])
+    write(d, "st-json.safetensors", safetensors_bytes([], header={}).replace(b"{}", b"{]"))
+    h = {"w0": {"dtype": "F32", "shape": [12, 4], "data_offsets": [0, 192]},
+         "w1": {"dtype": "F32", "shape": [12, 4], "data_offsets": [100, 292]}}
+    write(d, "st-overlap.safetensors", safetensors_bytes([], header=h) + f32.tobytes() * 2)
+    h = {"w0": {"dtype": "F32", "shape": [12, 4], "data_offsets": [0, 192]},
+         "w1": {"dtype": "F32", "shape": [12, 4], "data_offsets": [192, 384]}}
+    write(d, "st-range.safetensors", safetensors_bytes([], header=h) + f32.tobytes())
+    h = {"w0": {"dtype": "F32", "shape": [12, 5], "data_offsets": [0, 192]}}
+    write(d, "st-size.safetensors", safetensors_bytes([], header=h) + f32.tobytes())
+    h = {"w0": {"dtype": "Q4", "shape": [12, 4], "data_offsets": [0, 192]}}
+    write(d, "st-dtype.safetensors", safetensors_bytes([], header=h) + f32.tobytes())
+    h = {"w0": {"dtype": "F8_E4M3", "shape": [12, 4], "data_offsets": [0, 48]}}
+    write(d, "st-f8.safetensors", safetensors_bytes([], header=h) + bytes(48))
+    write(d, "st-truncated.safetensors", ok[:-7])
+    write(d, "st-1d.safetensors", safetensors_bytes(
+        [("bias", "F32", (4,), f32[0].tobytes()), ("scale", "F32", (), f32[0, :1].tobytes())]))
+    bad = f32.copy()
+    bad[5, 2] = np.nan
+    write(d, "st-nan.safetensors", safetensors_bytes(good + [("w2", "F32", A.shape,
+                                                             bad.tobytes())]))
+    write(d, "st-reshape.safetensors", ok)
+    write(d, "st-rows.safetensors", safetensors_bytes(
+        good + [("w2", "F32", (13, 4), np.ones((13, 4), "<f4").tobytes())]))
+
+
 def main(d):
     os.makedirs(d, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -207,6 +254,8 @@ def main(d):
     np.save(os.path.join(d, "A-norows.npy"), np.zeros((0, 4)))
     np.save(os.path.join(d, "A-nocols.npy"), np.zeros((12, 0)))
     np.save(os.path.join(d, "S-short.npy"), np.ones(1))
+
+    safetensors_inputs(d, A)
 
     # Matrix Market
     write(d, "banner.mtx", "%%MatrixMarket matrix array real genera\n12 4\n")

@@ -77,18 +77,26 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "block_*.npy")))):
     np.save(os.path.join(out, "narrow", os.path.basename(f)), a)
     np.save(os.path.join(out, "wide", os.path.basename(f)), a.astype(np.float64))
 ' "$in/cluster" "$tmp"
-# same_report A B NAME-A NAME-B: every field of two reports but the times, the memory and the
-# collection's path are equal, the blocks' names matching the patterns NAME-A and NAME-B kept as
-# their groups (a block's number)
+# same_report A B NAME-A NAME-B: every field of two reports but the times, the memory, the
+# collection's path and its stored types and skipped tensors (dtypes, skipped) are equal, the
+# blocks' names matching the patterns NAME-A and NAME-B kept as their groups (a block's number)
 same_report() {
   "$PYTHON_NUMPY" -c '
 import json, re, sys
 def kept(path, name):
     r = json.load(open(path))
     t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
-                    and k != "collection"}, sort_keys=True)
+                    and k not in ("collection", "dtypes", "skipped")}, sort_keys=True)
     return re.sub(name, lambda g: "X" + "".join(g.groups()), t)
 sys.exit(kept(sys.argv[1], sys.argv[3]) != kept(sys.argv[2], sys.argv[4]))
+' "$@"
+}
+# dtypes_are REPORT JSON: the report's stored types (dtypes) are JSON, and nothing was skipped
+dtypes_are() {
+  "$PYTHON_NUMPY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(r.get("dtypes") != json.loads(sys.argv[2]) or r.get("skipped") != [])
 ' "$@"
 }
 for dist in rows blocks; do
@@ -96,7 +104,9 @@ for dist in rows blocks; do
     run 2 --collection "$tmp/$kind" -r 8 --eps 0.05 --distribution $dist \
       --report "$tmp/$kind-$dist.json" >"$tmp/out" 2>&1
   done
-  if same_report "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json" narrow wide; then
+  if same_report "$tmp/narrow-$dist.json" "$tmp/wide-$dist.json" narrow wide &&
+    dtypes_are "$tmp/narrow-$dist.json" '{"float16": 20, "float32": 20}' &&
+    dtypes_are "$tmp/wide-$dist.json" '{"float64": 40}'; then
     pass "float32 and float16 blocks, $dist distribution: the report of their float64 values"
   else
     cat "$tmp/out"
@@ -133,7 +143,9 @@ for np in $(nps 1 2 3); do
       same_report "$tmp/s-dir2-$np-$dist.json" "$tmp/s-stack.npy-$np-$dist.json" \
         'dir2/b0*([0-9]+)\.npy' 'stack\.npy\[([0-9]+)\]' &&
       same_report "$tmp/s-stack.npy-$np-$dist.json" "$tmp/s-stack32.npy-$np-$dist.json" \
-        stack.npy stack32.npy; then
+        stack.npy stack32.npy && dtypes_are "$tmp/s-stack32.npy-$np-$dist.json" '{"float32": 40}' &&
+      dtypes_are "$tmp/s-stack.npy-$np-$dist.json" '{"float64": 40}' &&
+      dtypes_are "$tmp/s-dir2-$np-$dist.json" '{"float64": 40}'; then
       pass "a 3-D .npy collection on $np ranks, $dist distribution: the report of its blocks as files"
     else
       diff "$tmp/s-dir2-$np-$dist.json" "$tmp/s-stack.npy-$np-$dist.json" | head -n 20

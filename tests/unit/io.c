@@ -420,7 +420,7 @@ static void test_npy_widened(void)
     free(raw);
     return;
   }
-  for (int dtype = 0; dtype < RLA_IO_NTYPES; dtype++)
+  for (int dtype = 0; dtype <= RLA_IO_B1; dtype++) /* the types of .npy files */
     for (int big = 0; big < 2; big++)
       for (int fortran = 0; fortran < 2; fortran++) {
         const int es = rla_io_dtype_size(dtype);
@@ -482,6 +482,162 @@ static void test_npy_float16(void)
   path = put_npy("halfinf.npy", 1, 0, "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }",
                  inf, 8);
   ASSERT_READ_FAILS(path, RLA_ERR_VALUE, "Inf");
+}
+
+/* bfloat16, every one of the 65536 bit patterns widened (rla_io_widen, little- and big-endian
+   bytes): the value of its fields (sign, 8 exponent bits of bias 127, 7 fraction bits; exponent
+   0 holds zeros and subnormals, 255 infinities and NaNs), which is also the float32 of the same
+   bits followed by 16 zero bits; signed zeros keep their sign and NaNs stay NaNs (the collections
+   then refuse them and infinities as non-finite input) */
+static void test_bfloat16(void)
+{
+  uint16_t *bits = malloc(sizeof(uint16_t) * 65536);
+  unsigned char *swapped = malloc(2 * 65536);
+  double *got = malloc(sizeof(double) * 65536), *got_be = malloc(sizeof(double) * 65536);
+  int64_t bad = 0, nan = 0, inf = 0;
+  CU_ASSERT_EQUAL(rla_io_dtype_size(RLA_IO_BF16), 2);
+  CU_ASSERT_STRING_EQUAL(rla_io_dtype_name(RLA_IO_BF16), "bfloat16");
+  for (int b = 0; b < 65536; b++) {
+    bits[b] = (uint16_t)b;
+    swapped[2 * b] = (unsigned char)(b >> 8);
+    swapped[2 * b + 1] = (unsigned char)(b & 0xff);
+  }
+  rla_io_widen(bits, RLA_IO_BF16, 0, 65536, got);
+  rla_io_widen(swapped, RLA_IO_BF16, 1, 65536, got_be);
+  for (int b = 0; b < 65536; b++) {
+    const int e = (b >> 7) & 0xff, f = b & 0x7f, neg = b >> 15;
+    uint32_t u = (uint32_t)b << 16;
+    float f32;
+    double want;
+    memcpy(&f32, &u, sizeof(f32));
+    if (e == 255 && f) {
+      nan++;
+      bad += !isnan(got[b]) || !isnan(got_be[b]) || !isnan(f32);
+      continue;
+    }
+    if (e == 255)
+      want = INFINITY;
+    else if (e == 0)
+      want = ldexp((double)f, -133);
+    else
+      want = ldexp((double)(128 + f), e - 134);
+    if (neg) want = -want;
+    inf += isinf(want) != 0;
+    bad += got[b] != want || got_be[b] != want || (double)f32 != want ||
+           signbit(got[b]) != signbit(want) || signbit(got_be[b]) != signbit(want);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(nan, 2 * 127); /* exponent 255 with a non-zero fraction, both signs */
+  CU_ASSERT_EQUAL(inf, 2);
+  /* a few values by hand: 1, -2, the largest finite, the smallest subnormal */
+  CU_ASSERT_EQUAL(got[0x3f80], 1.0);
+  CU_ASSERT_EQUAL(got[0xc000], -2.0);
+  CU_ASSERT_EQUAL(got[0x7f7f], ldexp(255.0, 120));
+  CU_ASSERT_EQUAL(got[0x0001], ldexp(1.0, -133));
+  free(bits);
+  free(swapped);
+  free(got);
+  free(got_be);
+}
+
+/* A safetensors file: the 8-byte length of header, header, then len bytes of data (zeros) */
+static const char *put_st(const char *name, const char *header, size_t len)
+{
+  size_t h = strlen(header);
+  unsigned char *buf = calloc(8 + h + len + 1, 1);
+  const char *path;
+  for (int b = 0; b < 8; b++)
+    buf[b] = (unsigned char)((uint64_t)h >> (8 * b));
+  memcpy(buf + 8, header, h);
+  path = put_file(name, buf, 8 + h + len);
+  free(buf);
+  return path;
+}
+
+/* the safetensors header parser: the tensors in the header's order with their dtypes, shapes,
+   absolute offsets and sizes (gaps and empty tensors allowed, __metadata__ skipped); one
+   provoked error per check, each naming the file and the tensor */
+static void test_safetensors_header(void)
+{
+  static const struct {
+    const char *name, *header, *text;
+  } bad[] = {
+      {"st-complex", "{\"a\":{\"dtype\":\"C64\",\"shape\":[2],\"data_offsets\":[0,16]}}",
+       "tensor 'a': dtype C64 is complex, and rla reads real arrays: stack the real and "
+       "imaginary parts as two real matrices"},
+      {"st-neg", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2,2],\"data_offsets\":[0,16]}}",
+       "tensor 'a': shape entry 0 is -2"},
+      {"st-frac", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,1.5],\"data_offsets\":[0,12]}}",
+       "tensor 'a': shape entry 1 is 1.5"},
+      {"st-big",
+       "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}}",
+       "tensor 'a': the shape's element count overflows"},
+      {"st-dup",
+       "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+       "\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}",
+       "tensor 'a' appears twice"},
+      {"st-meta", "{\"__metadata__\":{\"k\":3}}", "\"__metadata__\" entry 'k' is not a string"},
+      {"st-nofield", "{\"a\":{\"dtype\":\"U8\",\"shape\":[2]}}", "tensor 'a': no \"data_offsets\""},
+      {"st-entry", "{\"a\":[1,2]}", "tensor 'a': its entry must be an object"},
+      {"st-offsets", "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0]}}",
+       "tensor 'a': \"data_offsets\" must be two non-negative integers"},
+      {"st-order", "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[2,1]}}",
+       "tensor 'a': data_offsets [2, 1] begin after they end"},
+      {"st-dtype", "{\"a\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,2]}}",
+       "tensor 'a': \"dtype\" must be a string"},
+      {"st-array", "[1, 2]", "the JSON is not an object of tensors"},
+      {"st-trail", "{} x", "not valid JSON (text after its end"},
+      {"st-utf8", "{\"\xc3\x28\":1}", "not UTF-8 (byte 2 of the header)"},
+  };
+  const char *path;
+  rla_io_st_tensor *t = NULL;
+  int64_t n = 0;
+  unsigned char raw[8] = {0};
+  path = put_st("st-good.safetensors",
+                "{\"z\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[16,28]},"
+                "\"__metadata__\":{\"format\":\"pt\"},"
+                "\"a\":{\"dtype\":\"I8\",\"shape\":[],\"data_offsets\":[0,1]},"
+                "\"e\":{\"dtype\":\"F64\",\"shape\":[0,4],\"data_offsets\":[28,28]},"
+                "\"m\":{\"dtype\":\"U32\",\"shape\":[2,1,2],\"data_offsets\":[28,44]}}   ",
+                44);
+  RLA_ASSERT_OK(rla_io_safetensors_header(rla_test_ctx, path, &t, &n));
+  CU_ASSERT_EQUAL_FATAL(n, 4);
+  CU_ASSERT_STRING_EQUAL(t[0].name, "z");
+  CU_ASSERT_STRING_EQUAL(t[1].name, "a");
+  CU_ASSERT_STRING_EQUAL(t[2].name, "e");
+  CU_ASSERT_STRING_EQUAL(t[3].name, "m");
+  CU_ASSERT(t[0].dtype == RLA_IO_BF16 && t[1].dtype == RLA_IO_I1 && t[2].dtype == RLA_IO_F8 &&
+            t[3].dtype == RLA_IO_U4);
+  CU_ASSERT(t[0].ndim == 2 && t[0].shape[0] == 2 && t[0].shape[1] == 3 && t[0].count == 6);
+  CU_ASSERT(t[1].ndim == 0 && t[1].count == 1 && t[2].count == 0 && t[3].ndim == 3);
+  /* the header is 8 + its length bytes into the file */
+  {
+    const int64_t base = 8 + 260;
+    CU_ASSERT(t[0].offset == base + 16 && t[0].bytes == 12);
+    CU_ASSERT(t[2].offset == base + 28 && t[2].bytes == 0);
+    CU_ASSERT(t[3].offset == base + 28 && t[3].bytes == 16);
+  }
+  rla_io_safetensors_free(n, &t);
+  CU_ASSERT_PTR_NULL(t);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s.safetensors", bad[i].name);
+    path = put_st(name, bad[i].header, 64);
+    RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                     bad[i].text);
+    CU_ASSERT(t == NULL && n == 0);
+  }
+  /* the 8 bytes of the length: fewer, 0, over 100 MB */
+  path = put_file("st-short.safetensors", raw, 5);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "5 bytes, fewer than the 8");
+  path = put_file("st-zero.safetensors", raw, 8);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "its length is 0");
+  raw[3] = 0x10; /* 2^28 */
+  path = put_file("st-huge.safetensors", raw, 8);
+  RLA_ASSERT_FAILS(rla_io_safetensors_header(rla_test_ctx, path, &t, &n), RLA_ERR_FORMAT,
+                   "268435456 bytes, over the limit");
 }
 
 static void test_npy_errors(void)
@@ -1894,6 +2050,8 @@ void rla_test_register(void)
 #ifdef RLA_HAVE_HDF5
   CU_add_test(io, "HDF5 round trips", test_h5_round_trip);
 #endif
+  CU_add_test(io, "bfloat16 widened, every bit pattern", test_bfloat16);
+  CU_add_test(io, "safetensors header, provoked errors", test_safetensors_header);
   CU_add_test(mm, "round trips", test_mm_round_trip);
   CU_add_test(mm, "writer text", test_mm_writer_text);
   CU_add_test(mm, "coordinate, symmetric, pattern, integer, skew", test_mm_hand_made);
