@@ -538,22 +538,58 @@ static rla_err safetensors_blocks(rla_ctx ctx, const char *path, int64_t rows, c
   return err;
 }
 
+/* A collection in one HDF5 file: a 3-D dataset or a group of datasets (FILE.h5:/NAME, or FILE
+   alone) */
+static int is_hdf5(const char *path)
+{
+  struct stat st;
+  return !(stat(path, &st) == 0 && S_ISDIR(st.st_mode)) &&
+         rla_io_format_of(path, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5;
+}
+
+/* rank 0: the blocks of a collection in one HDF5 file (rla_io_h5_collection), each with the
+   first one's rows, and rows and columns */
+static rla_err hdf5_blocks(rla_ctx ctx, const char *path, char ***list, int64_t *n,
+                           rla_io_info **oinfo)
+{
+  RLA_CALL(ctx, rla_io_h5_collection(ctx, path, n, list, oinfo));
+  for (int64_t i = 0; i < *n; i++) {
+    const rla_io_info *b = &(*oinfo)[i];
+    RLA_CHECK(ctx, b->m == (*oinfo)[0].m, RLA_ERR_SHAPE,
+              "%s has %lld rows but %s has %lld: every block of a collection needs the same "
+              "number of rows",
+              (*list)[i], (long long)b->m, (*list)[0], (long long)(*oinfo)[0].m);
+    RLA_CHECK(ctx, b->m > 0 && b->n > 0, RLA_ERR_SHAPE,
+              "%s: the block is %lld x %lld: it needs rows and columns", (*list)[i],
+              (long long)b->m, (long long)b->n);
+  }
+  return RLA_SUCCESS;
+}
+
 /* Rank 0: the collection's names in *list (*n blocks, then *nskip tensors skipped) and, for a
    collection in one file, every block's header in *oinfo (NULL for a directory or a manifest,
-   whose files' headers are read later). rows: reshape the tensors of a safetensors file (0:
-   none; refused for the other collections). On failure nothing is left allocated. */
+   whose files' headers are read later) and its kind in *kind (COLL_RAW: a .npy stack or a
+   safetensors file, read as .npy data; COLL_HDF5: HDF5 datasets). rows: reshape the tensors of
+   a safetensors file (0: none; refused for the other collections). On failure nothing is left
+   allocated. */
+enum { COLL_FILES = 0, COLL_RAW = 1, COLL_HDF5 = 2 };
 static rla_err list_collection(rla_ctx ctx, const char *path, int64_t rows, char ***list,
-                               int64_t *n, int64_t *nskip, rla_io_info **oinfo)
+                               int64_t *n, int64_t *nskip, rla_io_info **oinfo, int *kind)
 {
   rla_err err;
   *n = *nskip = 0;
+  *kind = is_safetensors(path) || is_stack(path) ? COLL_RAW : is_hdf5(path) ? COLL_HDF5 : COLL_FILES;
   RLA_CHECK(ctx, rows >= 0, RLA_ERR_ARG, "rows = %lld: the rows of a block cannot be negative",
             (long long)rows);
   if (is_safetensors(path)) return safetensors_blocks(ctx, path, rows, list, n, nskip, oinfo);
   RLA_CHECK(ctx, rows == 0, RLA_ERR_ARG,
             "%s: rows = %lld: reshaping applies to the tensors of a .safetensors collection", path,
             (long long)rows);
-  err = is_stack(path) ? stack_blocks(ctx, path, list, n, oinfo) : list_paths(ctx, path, list, n);
+  if (*kind == COLL_HDF5)
+    err = hdf5_blocks(ctx, path, list, n, oinfo);
+  else
+    err = is_stack(path) ? stack_blocks(ctx, path, list, n, oinfo)
+                         : list_paths(ctx, path, list, n);
   if (err) {
     free_names(*n, list);
     rla_free(oinfo);
@@ -659,7 +695,8 @@ rla_err rla_cluster_collection_read_opts(rla_ctx ctx, const char *path,
   char **list = NULL;
   const char **paths = NULL; /* the file of each block: its own, or the collection's */
   int64_t n = 0, nskip = 0, len = 0, m0 = 0, *wid = NULL;
-  int one = 0; /* a collection in one file: rank 0 has every block's header */
+  int one = 0; /* a collection in one file (COLL_RAW, COLL_HDF5): rank 0 has every block's
+                  header */
   rla_cluster_distribution dist = opts ? opts->dist : RLA_CLUSTER_DIST_AUTO;
   rla_io_info *info = NULL;
   int *fmt = NULL, *fd = NULL;
@@ -671,8 +708,7 @@ rla_err rla_cluster_collection_read_opts(rla_ctx ctx, const char *path,
   *blocks = NULL;
   *names = NULL;
   if (rla_ctx_rank(ctx) == 0) {
-    err = list_collection(ctx, path, opts ? opts->rows : 0, &list, &n, &nskip, &info);
-    one = info != NULL;
+    err = list_collection(ctx, path, opts ? opts->rows : 0, &list, &n, &nskip, &info, &one);
     for (int64_t i = 0; !err && i < n + nskip; i++)
       len += (int64_t)strlen(list[i]) + 1;
   }
@@ -695,10 +731,12 @@ rla_err rla_cluster_collection_read_opts(rla_ctx ctx, const char *path,
   for (int64_t i = 0; i < n; i++)
     paths[i] = one ? path : list[i];
   if (one) {
-    /* every block of the file read as .npy data, C order and little-endian */
+    /* raw: every block of the file read as .npy data, C order and little-endian; HDF5: a block
+       of a 3-D dataset (offset k) from the collection's path, a group's dataset by its name */
     RLA_CALL_GOTO(ctx, err, fail, bcast_bytes(ctx, info, n * (int64_t)sizeof(rla_io_info)));
     for (int64_t i = 0; i < n; i++) {
-      fmt[i] = RLA_FORMAT_NPY;
+      fmt[i] = one == COLL_HDF5 ? RLA_FORMAT_HDF5 : RLA_FORMAT_NPY;
+      if (one == COLL_HDF5 && info[i].offset < 0) paths[i] = list[i];
       wid[i] = info[i].n;
     }
     m0 = info[0].m;

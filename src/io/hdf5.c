@@ -406,7 +406,7 @@ static rla_err group_blocks(rla_ctx ctx, hid_t g, const char *file, const char *
 }
 
 /* a name for a file named alone: its only dataset when that is 3-D, else its root group */
-static void default_collection(hid_t fid, const char *file, char *name)
+static void default_collection(hid_t fid, char *name)
 {
   struct found f;
   hid_t d;
@@ -421,7 +421,6 @@ static void default_collection(hid_t fid, const char *file, char *name)
   }
   close_id(&d, H5Dclose);
   H5Eclear2(H5E_DEFAULT);
-  (void)file;
   snprintf(name, RLA_PATH_MAX, "%s", r == 3 ? f.first : "/");
 }
 
@@ -444,7 +443,7 @@ rla_err rla_io_h5_collection(rla_ctx ctx, const char *path, int64_t *n, char ***
     fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0) err = IO_FAIL(ctx, RLA_ERR_FORMAT, "%s: cannot open as HDF5%s", file, reason(why));
   }
-  if (!err && !name[0]) default_collection(fid, file, name);
+  if (!err && !name[0]) default_collection(fid, name);
   if (!err && (!strcmp(name, "/") || H5Lexists(fid, name, H5P_DEFAULT) > 0))
     o = H5Oopen(fid, name, H5P_DEFAULT);
   H5Eclear2(H5E_DEFAULT);
@@ -572,16 +571,54 @@ rla_err rla_io_h5_read(rla_ctx ctx, const char *path, const rla_io_info *info, r
 
 void rla_io_h5_scratch_free(rla_io_scratch *s)
 {
-  hid_t fid = (hid_t)s->h5file;
+  hid_t fid = (hid_t)s->h5file, dset = (hid_t)s->h5dset;
+  if (s->h5path) close_id(&dset, H5Dclose);
   if (s->h5name) close_id(&fid, H5Fclose);
+  rla_free(&s->h5path);
   rla_free(&s->h5name);
-  s->h5file = 0;
+  s->h5file = s->h5dset = 0;
+}
+
+/* The open file (kept in scratch, when given, for the next block) and dataset of path (kept
+   too: the blocks of a 3-D dataset share it). A path naming no dataset: its file's only
+   dataset, or for a block of a 3-D dataset (info->offset >= 0) the file's only 3-D dataset. */
+static rla_err local_dataset(rla_ctx ctx, const char *path, const rla_io_info *info, char *file,
+                             char *name, rla_io_scratch *s, hid_t *fid, hid_t *dset)
+{
+  char why[200];
+  *fid = *dset = -1;
+  RLA_CHECK(ctx, !rla_io_hdf5_split(path, 0, file, RLA_PATH_MAX, name, RLA_PATH_MAX), RLA_ERR_ARG,
+            "%s: path too long", path);
+  if (s && s->h5path && !strcmp(s->h5path, path)) {
+    *fid = (hid_t)s->h5file;
+    *dset = (hid_t)s->h5dset;
+    return RLA_SUCCESS;
+  }
+  if (s && s->h5name && !strcmp(s->h5name, file)) {
+    hid_t old = (hid_t)s->h5dset;
+    if (s->h5path) close_id(&old, H5Dclose);
+    rla_free(&s->h5path);
+    *fid = (hid_t)s->h5file;
+  } else {
+    if (s) rla_io_h5_scratch_free(s);
+    *fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    RLA_CHECK(ctx, *fid >= 0, RLA_ERR_FILE, "%s: cannot open as HDF5%s", file, reason(why));
+    if (s && !rla_strdup(ctx, file, &s->h5name)) s->h5file = (int64_t)*fid;
+  }
+  if (!name[0] && info->offset >= 0)
+    default_collection(*fid, name);
+  else if (!name[0])
+    RLA_CALL(ctx, only_dataset(ctx, *fid, file, name, RLA_PATH_MAX));
+  *dset = H5Dopen2(*fid, name, H5P_DEFAULT);
+  RLA_CHECK(ctx, *dset >= 0, RLA_ERR_FILE, "%s: cannot open dataset %s%s", file, name, reason(why));
+  if (s && s->h5name && !rla_strdup(ctx, path, &s->h5path)) s->h5dset = (int64_t)*dset;
+  return RLA_SUCCESS;
 }
 
 rla_err rla_io_h5_read_local(rla_ctx ctx, const char *path, const rla_io_info *info, rla_dmat A,
                              rla_io_scratch *scratch)
 {
-  char *file = NULL, *name, why[200];
+  char *file = NULL;
   hid_t fid = -1, dset = -1;
   int64_t lm, n, rows, words;
   double *buf = NULL;
@@ -592,34 +629,13 @@ rla_err rla_io_h5_read_local(rla_ctx ctx, const char *path, const rla_io_info *i
   rows = rows_per_call(n);
   words = (lm < rows ? lm : rows) * n + 1;
   RLA_CALL(ctx, rla_calloc(ctx, 2 * RLA_PATH_MAX, 1, &file));
-  name = file + RLA_PATH_MAX;
-  err = rla_io_hdf5_split(path, 0, file, RLA_PATH_MAX, name, RLA_PATH_MAX)
-            ? IO_FAIL(ctx, RLA_ERR_ARG, "%s: path too long", path)
-            : RLA_SUCCESS;
-  /* the file stays open in scratch from one block to the next */
-  if (!err && scratch && scratch->h5name && !strcmp(scratch->h5name, file))
-    fid = (hid_t)scratch->h5file;
-  else if (!err) {
-    if (scratch) rla_io_h5_scratch_free(scratch);
-    fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0)
-      err = IO_FAIL(ctx, RLA_ERR_FILE, "%s: cannot open as HDF5%s", file, reason(why));
-    else if (scratch && !rla_calloc(ctx, strlen(file) + 1, 1, &scratch->h5name)) {
-      strcpy(scratch->h5name, file);
-      scratch->h5file = (int64_t)fid;
-    }
-  }
-  if (!err && !name[0]) err = only_dataset(ctx, fid, file, name, RLA_PATH_MAX);
-  if (!err) {
-    dset = H5Dopen2(fid, name, H5P_DEFAULT);
-    if (dset < 0)
-      err = IO_FAIL(ctx, RLA_ERR_FILE, "%s: cannot open dataset %s%s", file, name, reason(why));
-  }
+  err = local_dataset(ctx, path, info, file, file + RLA_PATH_MAX, scratch, &fid, &dset);
   if (!err && scratch) err = rla_io_scratch_reserve(ctx, scratch, words);
   if (!err && !scratch) err = rla_calloc(ctx, (size_t)words, sizeof(double), &buf);
   if (!err)
     err = read_rows(ctx, A, dset, info, H5P_DEFAULT, 0, scratch ? scratch->buf : buf, rows, path);
-  close_id(&dset, H5Dclose);
+  /* what scratch does not keep */
+  if (!scratch || !scratch->h5path || (hid_t)scratch->h5dset != dset) close_id(&dset, H5Dclose);
   if (!scratch || !scratch->h5name || (hid_t)scratch->h5file != fid) close_id(&fid, H5Fclose);
   H5Eclear2(H5E_DEFAULT);
   rla_free(&buf);

@@ -154,6 +154,8 @@ typedef struct {
   int64_t len;    /* doubles */
   char *h5name;   /* the HDF5 file kept open (rla_io_h5_read_local), or NULL */
   int64_t h5file; /* its HDF5 identifier */
+  char *h5path;   /* the path of the dataset kept open in it, or NULL */
+  int64_t h5dset; /* its HDF5 identifier */
 } rla_io_scratch;
 
 /* HDF5 (src/io/hdf5.c; without HDF5 every function but the naming fails with

@@ -117,6 +117,13 @@ def h5_inputs(d, A):
         bad = A.astype("<f4")
         bad[5, 1] = np.nan
         f["nan"] = bad
+        f["t3nan"] = np.stack([A.astype("<f4"), bad])
+        f["t3empty"] = np.zeros((0,) + A.shape)
+        f.create_group("emptygrp")
+        f["g1d/a"] = A
+        f["g1d/b"] = A[:, 0]
+        f["grows/a"] = A
+        f["grows/b"] = A[:5]
     raw = open(os.path.join(d, "good.h5"), "rb").read()
     write(d, "truncated.h5", raw[:len(raw) // 2])
     write(d, "nothdf.h5", b"\x93NUMPY" + raw[6:200])

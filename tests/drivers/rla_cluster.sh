@@ -154,6 +154,47 @@ for np in $(nps 1 2 3); do
   done
 done
 
+# a collection in one HDF5 file (built with HDF5): a 3-D float32 dataset, and a group of float32
+# datasets (the blocks in the order of their names), each the report of the 3-D float32 .npy
+if [ "${RLA_WITH_HDF5:-no}" = yes ]; then
+  "$PYTHON_NUMPY" -c '
+import sys
+import h5py, numpy as np
+s = np.load(sys.argv[1])
+with h5py.File(sys.argv[2], "w") as f:
+    f["stack32"] = s
+    for k in range(s.shape[0]):
+        f["blocks/b%06d" % k] = s[k]
+    f.create_dataset("gz", data=s, chunks=(1, s.shape[1], s.shape[2]), compression="gzip")
+' "$tmp/stack32.npy" "$tmp/coll.h5" || fail "h5py writes the HDF5 collection"
+  for np in $(nps 1 2 3); do
+    for dist in rows blocks; do
+      [ "$np" -gt 1 ] || [ $dist = rows ] || continue
+      ok=1
+      for c in stack32 blocks gz; do
+        run $np --collection "$tmp/coll.h5:/$c" -r 8 --eps 0.05 --distribution $dist \
+          --report "$tmp/h-$c-$np-$dist.json" >"$tmp/out" 2>&1 || ok=0
+        grep -q FAILED "$tmp/out" && ok=0
+        [ -s "$tmp/h-$c-$np-$dist.json" ] || { cat "$tmp/out"; ok=0; }
+      done
+      if [ $ok = 1 ] &&
+        same_report "$tmp/s-stack32.npy-$np-$dist.json" "$tmp/h-stack32-$np-$dist.json" \
+          'stack32\.npy\[([0-9]+)\]' 'coll\.h5:/stack32\[([0-9]+)\]' &&
+        same_report "$tmp/s-stack32.npy-$np-$dist.json" "$tmp/h-blocks-$np-$dist.json" \
+          'stack32\.npy\[([0-9]+)\]' 'coll\.h5:/blocks/b0*([0-9]+)' &&
+        same_report "$tmp/s-stack32.npy-$np-$dist.json" "$tmp/h-gz-$np-$dist.json" \
+          'stack32\.npy\[([0-9]+)\]' 'coll\.h5:/gz\[([0-9]+)\]' &&
+        dtypes_are "$tmp/h-stack32-$np-$dist.json" '{"float32": 40}' &&
+        dtypes_are "$tmp/h-blocks-$np-$dist.json" '{"float32": 40}'; then
+        pass "HDF5 collections (3-D, group, gzip) on $np ranks, $dist distribution: the report of the 3-D .npy"
+      else
+        diff "$tmp/s-stack32.npy-$np-$dist.json" "$tmp/h-blocks-$np-$dist.json" | head -n 20
+        fail "HDF5 collections on $np ranks, $dist distribution"
+      fi
+    done
+  done
+fi
+
 for alg in residuals max-norm; do
   for order in residual norm; do
     if run 3 --collection "$in/cluster" -r 8 --eps 0.05 --algorithm $alg --order $order \

@@ -133,5 +133,42 @@ untouched() {
 }
 run "a failed run leaves the HDF5 files as they were" untouched
 
+# batch manifests: datasets as rla-svd entries (stems from the dataset names), and a collection in
+# one HDF5 file as an rla-cluster entry; each entry (one rank: groups of 1) gives what the same
+# data give from .npy on one rank
+batch() {
+  d=$builddir/drivers
+  "$PYTHON_NUMPY" - "$in/svd-A.npy" "$in/cluster" "$dir" <<'PY' || return 1
+import glob, os, sys
+import h5py, numpy as np
+A = np.load(sys.argv[1])
+blocks = [np.load(f)[:, :2] for f in sorted(glob.glob(os.path.join(sys.argv[2], "block_*.npy")))]
+with h5py.File(sys.argv[3] + "/b.h5", "w") as f:
+    f["svd/first"] = A
+    f["svd/second"] = A[:, :100]
+    f["coll"] = np.stack(blocks)
+np.save(sys.argv[3] + "/second.npy", A[:, :100])
+np.save(sys.argv[3] + "/stack.npy", np.stack(blocks))
+PY
+  printf 'b.h5:/svd/first\nb.h5:/svd/second\n' >"$dir/svd.txt"
+  printf 'b.h5:/coll\nstack.npy\n' >"$dir/coll.txt"
+  rm -rf "$dir/bs" "$dir/bc"
+  mpi 3 "$d/rla-svd" --manifest "$dir/svd.txt" --output-dir "$dir/bs" -k 4 -S S.npy -v 0 \
+    >/dev/null 2>&1 &&
+    mpi 1 "$d/rla-svd" -A "$dir/second.npy" -k 4 -S "$dir/S2.npy" -v 0 >/dev/null &&
+    mpi 1 "$tool" cmp "$dir/bs/second/S.npy" "$dir/S2.npy" && [ -s "$dir/bs/first/report.json" ] &&
+    mpi 2 "$d/rla-cluster" --manifest "$dir/coll.txt" --output-dir "$dir/bc" -r 8 --eps 0.05 \
+      -v 0 >/dev/null 2>&1 &&
+    "$PYTHON_NUMPY" - "$dir/bc/coll/report.json" "$dir/bc/stack/report.json" <<'PY'
+import json, sys
+def kept(path, name):
+    r = json.load(open(path))
+    keys = ("clusters", "blocks", "n_clusters", "error_max", "stored_numbers", "dtypes")
+    return json.dumps({k: r[k] for k in keys}, sort_keys=True).replace(name, "X")
+sys.exit(kept(sys.argv[1], "b.h5:/coll[") != kept(sys.argv[2], "stack.npy["))
+PY
+}
+run "batch manifests take datasets and one-file HDF5 collections" batch
+
 echo "$name: $pass passed, $fail failed"
 test "$fail" -eq 0
