@@ -179,7 +179,7 @@ static rla_err h5_file(rla_driver_outputs out, const char *file, struct output *
       *f = out->e[i];
       return RLA_SUCCESS;
     }
-  RLA_CALL(ctx, rla_driver_outputs_add(out, file, NULL));
+  RLA_CALL(ctx, rla_driver_outputs_add_file(out, file, NULL));
   *f = out->e[out->n - 1];
   (*f)->h5 = 1;
   if (rla_ctx_rank(ctx) == 0 && rla_file_exists(file)) {
@@ -226,13 +226,20 @@ static rla_err add_dataset(rla_driver_outputs out, const char *path, const char 
 
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp)
 {
+  RLA_CHECK(out->ctx, path && *path && strlen(path) < RLA_PATH_MAX, RLA_ERR_ARG,
+            "empty or over-long output path");
+  if (rla_io_format_of(path, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5)
+    return add_dataset(out, path, tmp);
+  return rla_driver_outputs_add_file(out, path, tmp);
+}
+
+rla_err rla_driver_outputs_add_file(rla_driver_outputs out, const char *path, const char **tmp)
+{
   rla_ctx ctx = out->ctx;
   rla_err err = RLA_SUCCESS;
   struct output *o;
   RLA_CHECK(ctx, path && *path && strlen(path) < RLA_PATH_MAX, RLA_ERR_ARG,
             "empty or over-long output path");
-  if (tmp && rla_io_format_of(path, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5)
-    return add_dataset(out, path, tmp);
   for (int i = 0; i < out->n; i++)
     RLA_CHECK(ctx, out->e[i]->alias || strcmp(out->e[i]->path, path), RLA_ERR_ARG,
               "%s: the same file is given for two outputs", path);

@@ -80,10 +80,13 @@ typedef struct rla_driver_outputs_s *rla_driver_outputs;
 
 /* Local. */
 rla_err rla_driver_outputs_create(rla_ctx ctx, rla_driver_outputs *out);
-/* Add the target path and return in *tmp (owned by out) the name to write instead (tmp NULL:
-   path is a plain file, even with an HDF5 name). Fails with RLA_ERR_ARG when path is already in
-   the set. Collective. */
+/* Add the target path and return in *tmp (owned by out) the name to write instead (an HDF5
+   dataset's: in the staged copy of its file). Fails with RLA_ERR_ARG when path is already in the
+   set. Collective. */
 rla_err rla_driver_outputs_add(rla_driver_outputs out, const char *path, const char **tmp);
+/* As rla_driver_outputs_add for a whole file, also an HDF5 one (written anew: its staged copy
+   starts empty); tmp may be NULL. Collective. */
+rla_err rla_driver_outputs_add_file(rla_driver_outputs out, const char *path, const char **tmp);
 /* The output named by option `name` of opts, staged in out: *path is the target, *tmp the name
    to write, *fmt its format (fmt_override, or from the extension when that is RLA_FORMAT_AUTO).
    Without the option: *path = *tmp = NULL, or RLA_ERR_ARG when required. An unknown extension is

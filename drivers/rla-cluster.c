@@ -32,7 +32,9 @@ static const rla_option_spec specs[] = {
     {"distribution", NULL, RLA_OPT_STRING, "auto", "auto|rows|blocks", 1, 0,
      "blocks over the ranks: whole blocks per rank, every block by rows, or the automatic rule"},
     {"save-factors", NULL, RLA_OPT_STRING, NULL, NULL, 1, 0,
-     "output directory: U_NNNNNN.npy (m x rank) and W_NNNNNN.npy (rank x N), C ~ U W"},
+     "output directory: U_NNNNNN.npy (m x rank) and W_NNNNNN.npy (rank x N), C ~ U W; or one "
+     "HDF5 file FILE.h5: /U/NNNNNN, /blocks/JJJJJJ (block j's coefficients, or the block when "
+     "stored uncompressed), /index/cluster, /index/error, /clusters/rank, /clusters/error"},
     RLA_DRIVER_BATCH_OPTIONS,
     RLA_DRIVER_COMMON_OPTIONS};
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
@@ -95,8 +97,23 @@ static rla_err make_dir(rla_ctx ctx, const char *dir)
   return rla_ctx_agree(ctx, err);
 }
 
-/* write the factors U and W of every compressed cluster */
-static rla_err save_factors(struct run *r, const char *dir, int64_t ncl, int64_t *nsaved)
+/* columns [col0, col0 + w) of the rank x N coefficients coef (column-major, the same on every
+   rank) as a new row-block matrix. Collective. */
+static rla_err coefficients(rla_ctx ctx, const double *coef, int64_t rank, int64_t col0, int64_t w,
+                            rla_dmat *W)
+{
+  double *a;
+  int64_t lm, lld;
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, rank, w, 0, W));
+  rla_dmat_local(*W, &a, &lm, NULL, &lld);
+  for (int64_t j = 0; j < w; j++)
+    for (int64_t i = 0; i < lm; i++)
+      a[i + j * lld] = coef[rla_dmat_global_row(*W, i) + (col0 + j) * rank];
+  return RLA_SUCCESS;
+}
+
+/* write the factors U and W of every compressed cluster, .npy files in the directory dir */
+static rla_err save_factors_npy(struct run *r, const char *dir, int64_t ncl, int64_t *nsaved)
 {
   rla_ctx ctx = r->ctx;
   char path[RLA_PATH_MAX];
@@ -107,8 +124,6 @@ static rla_err save_factors(struct run *r, const char *dir, int64_t ncl, int64_t
     rla_dmat U, W = NULL;
     const double *coef;
     const char *tmp;
-    double *w;
-    int64_t lm, lld;
     rla_err err;
     RLA_CALL(ctx, rla_cluster_get_item(r->C, c, &it));
     RLA_CALL(ctx, rla_cluster_get_basis(r->C, c, &U));
@@ -119,17 +134,206 @@ static rla_err save_factors(struct run *r, const char *dir, int64_t ncl, int64_t
     RLA_CALL(ctx, rla_io_write(U, tmp, RLA_FORMAT_NPY, 0));
     snprintf(path, sizeof(path), "%s/W_%06lld.npy", dir, (long long)c);
     RLA_CALL(ctx, rla_driver_outputs_add(r->outs, path, &tmp));
-    RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, it.rank, it.width, 0, &W));
-    rla_dmat_local(W, &w, &lm, NULL, &lld);
-    for (int64_t j = 0; j < it.width; j++)
-      for (int64_t i = 0; i < lm; i++)
-        w[i + j * lld] = coef[rla_dmat_global_row(W, i) + j * it.rank];
+    RLA_CALL(ctx, coefficients(ctx, coef, it.rank, 0, it.width, &W));
     err = rla_io_write(W, tmp, RLA_FORMAT_NPY, 0);
     rla_dmat_destroy(&W);
     RLA_CALL(ctx, err);
     (*nsaved)++;
   }
   return RLA_SUCCESS;
+}
+
+/* Where the datasets of the factors' HDF5 file go: FILE.h5 (a new file, staged whole) or
+   FILE.h5:/GROUP (added to the file's staged copy). */
+struct h5dest {
+  struct run *r;
+  int fresh;               /* a new file: every dataset written straight into its staged copy */
+  char base[RLA_PATH_MAX]; /* the staged file (fresh) or the destination, as FILE:[/GROUP] */
+  char path[RLA_PATH_MAX + 64]; /* the name to write (fresh) */
+};
+
+static rla_err h5dest_init(struct run *r, const char *dest, struct h5dest *d)
+{
+  rla_ctx ctx = r->ctx;
+  char file[RLA_PATH_MAX], group[RLA_PATH_MAX];
+  const char *tmp;
+  d->r = r;
+  RLA_CHECK(ctx, !rla_io_hdf5_split(dest, 0, file, sizeof(file), group, sizeof(group)), RLA_ERR_ARG,
+            "%s: over-long path", dest);
+  d->fresh = !group[0];
+  if (d->fresh) RLA_CALL(ctx, rla_driver_outputs_add_file(r->outs, file, &tmp));
+  RLA_CHECK(ctx,
+            snprintf(d->base, sizeof(d->base), "%s:%s", d->fresh ? tmp : file, group) <
+                (int)sizeof(d->base) - 32,
+            RLA_ERR_ARG, "%s: over-long path", dest);
+  return RLA_SUCCESS;
+}
+
+/* the name to write dataset name (e.g. "/U/000003") under: *tmp */
+static rla_err h5dest_stage(struct h5dest *d, const char *name, const char **tmp)
+{
+  snprintf(d->path, sizeof(d->path), "%s%s", d->base, name);
+  if (d->fresh) {
+    *tmp = d->path;
+    return RLA_SUCCESS;
+  }
+  return rla_driver_outputs_add(d->r->outs, d->path, tmp);
+}
+
+/* n values (the same on every rank) written as the vector dataset name. Collective. */
+static rla_err write_values(struct h5dest *d, const char *name, int64_t n, const double *v)
+{
+  rla_ctx ctx = d->r->ctx;
+  const char *tmp;
+  rla_dmat V = NULL;
+  double *a;
+  int64_t lm;
+  rla_err err;
+  RLA_CALL(ctx, h5dest_stage(d, name, &tmp));
+  RLA_CALL(ctx, rla_dmat_create_rowblock(ctx, n, 1, 0, &V));
+  rla_dmat_local(V, &a, &lm, NULL, NULL);
+  for (int64_t i = 0; i < lm; i++)
+    a[i] = v[rla_dmat_global_row(V, i)];
+  err = rla_io_write(V, tmp, RLA_FORMAT_HDF5, RLA_IO_VECTOR);
+  rla_dmat_destroy(&V);
+  return err;
+}
+
+/* Block j (m x w) as a row-block matrix over ctx: itself (rows distribution) or, in the blocks
+   distribution, a copy broadcast by the rank that holds it (*copy = 1: the caller destroys B).
+   Collective. */
+static rla_err block_rows(struct run *r, int64_t j, int64_t m, int64_t w, rla_dmat *B, int *copy)
+{
+  rla_ctx ctx = r->ctx;
+  double *a, *full = NULL, *src = NULL;
+  int64_t lm, lld, lds = 0;
+  int owner = -1, mine;
+  rla_err err;
+  *copy = 0;
+  *B = r->blocks[j];
+  if (r->info.used != RLA_CLUSTER_DIST_BLOCKS) return RLA_SUCCESS;
+  *B = NULL;
+  mine = r->blocks[j] ? rla_ctx_rank(ctx) : -1;
+  RLA_MPI(ctx, MPI_Allreduce(&mine, &owner, 1, MPI_INT, MPI_MAX, rla_ctx_comm(ctx)));
+  err = rla_calloc(ctx, (size_t)(m * w), sizeof(double), &full);
+  if (!err && owner == rla_ctx_rank(ctx)) rla_dmat_local(r->blocks[j], &src, NULL, NULL, &lds);
+  for (int64_t c = 0; !err && src && c < w; c++)
+    memcpy(full + c * m, src + c * lds, sizeof(double) * (size_t)m);
+  if (!err) err = rla_dmat_create_rowblock(ctx, m, w, 0, B);
+  err = rla_ctx_agree(ctx, err);
+  if (!err && MPI_Bcast(full, (int)(m * w), MPI_DOUBLE, owner, rla_ctx_comm(ctx)) != MPI_SUCCESS)
+    err = rla_error_set(ctx, RLA_ERR_MPI, __func__, __FILE__, __LINE__, "MPI_Bcast failed");
+  if (!err) {
+    rla_dmat_local(*B, &a, &lm, NULL, &lld);
+    for (int64_t c = 0; c < w; c++)
+      for (int64_t i = 0; i < lm; i++)
+        a[i + c * lld] = full[rla_dmat_global_row(*B, i) + c * m];
+  }
+  *copy = 1;
+  rla_free(&full);
+  return err;
+}
+
+/* Block j (m x w) of cluster it, whose columns start at col0 of the cluster's: its coefficients
+   (rank x w) from coef, or the block itself when the cluster is stored uncompressed (coef NULL),
+   as the dataset /blocks/NNNNNN. Collective. */
+static rla_err write_block(struct h5dest *d, const rla_cluster_item *it, const double *coef,
+                           int64_t m, int64_t j, int64_t col0, int64_t w)
+{
+  rla_ctx ctx = d->r->ctx;
+  char name[64];
+  const char *tmp;
+  rla_dmat B = NULL;
+  int copy = 1;
+  rla_err err;
+  snprintf(name, sizeof(name), "/blocks/%06lld", (long long)j);
+  RLA_CALL(ctx, h5dest_stage(d, name, &tmp));
+  if (coef)
+    err = coefficients(ctx, coef, it->rank, col0, w, &B);
+  else
+    err = block_rows(d->r, j, m, w, &B, &copy);
+  if (!err) err = rla_io_write(B, tmp, RLA_FORMAT_HDF5, 0);
+  if (copy) rla_dmat_destroy(&B);
+  return err;
+}
+
+/* the columns of every block, on every rank (in the blocks distribution only the owner has the
+   block) */
+static rla_err block_widths(struct run *r, int64_t *wid)
+{
+  for (int64_t j = 0; j < r->nblocks; j++)
+    if (r->blocks[j]) rla_dmat_sizes(r->blocks[j], NULL, &wid[j]);
+  RLA_MPI(r->ctx, MPI_Allreduce(MPI_IN_PLACE, wid, (int)r->nblocks, MPI_INT64_T, MPI_MAX,
+                                rla_ctx_comm(r->ctx)));
+  return RLA_SUCCESS;
+}
+
+/* The factors in one HDF5 file (dest: "FILE.h5", written anew, or "FILE.h5:/GROUP", added to
+   the file): /U/NNNNNN, the basis (m x rank) of every compressed cluster; /blocks/NNNNNN, block
+   j's coefficients C_j (rank x n_j: block j ~ U C_j), or the block itself when its cluster is
+   stored uncompressed; /index/cluster, block j's cluster c (the report's clusters[c]);
+   /index/error, the measured error of that cluster; /clusters/rank and /clusters/error, every
+   cluster's basis columns (0: uncompressed) and measured error. Collective. */
+static rla_err save_factors_h5(struct run *r, const char *dest, int64_t ncl, int64_t m,
+                               int64_t *nsaved)
+{
+  rla_ctx ctx = r->ctx;
+  struct h5dest *d = NULL;
+  double *bc = NULL, *be, *cr, *ce;
+  int64_t *wid = NULL, nb = r->nblocks;
+  rla_err err;
+  *nsaved = 0;
+  err = rla_calloc(ctx, 1, sizeof(*d), &d);
+  if (!err) err = rla_calloc(ctx, (size_t)(2 * nb + 2 * ncl), sizeof(double), &bc);
+  if (!err) err = rla_calloc(ctx, (size_t)nb, sizeof(int64_t), &wid);
+  err = rla_ctx_agree(ctx, err);
+  if (!err) err = block_widths(r, wid);
+  if (!err) err = h5dest_init(r, dest, d);
+  be = bc + nb;
+  cr = be + nb;
+  ce = cr + ncl;
+  for (int64_t c = 0; !err && c < ncl; c++) {
+    rla_cluster_item it;
+    rla_dmat U = NULL;
+    const double *coef = NULL;
+    const char *tmp;
+    char name[64];
+    err = rla_cluster_get_item(r->C, c, &it);
+    if (!err) err = rla_cluster_get_basis(r->C, c, &U);
+    if (!err) err = rla_cluster_get_coefficients(r->C, c, &coef);
+    if (!err && U) {
+      snprintf(name, sizeof(name), "/U/%06lld", (long long)c);
+      err = h5dest_stage(d, name, &tmp);
+      if (!err) err = rla_io_write(U, tmp, RLA_FORMAT_HDF5, 0);
+      if (!err) (*nsaved)++;
+    }
+    cr[c] = U ? (double)it.rank : 0.0;
+    ce[c] = it.actual;
+    for (int64_t k = 0, col0 = 0; !err && k < it.nmembers; k++) {
+      int64_t j = it.members[k];
+      err = write_block(d, &it, U ? coef : NULL, m, j, col0, wid[j]);
+      bc[j] = (double)c;
+      be[j] = it.actual;
+      col0 += wid[j];
+    }
+  }
+  if (!err) err = write_values(d, "/index/cluster", nb, bc);
+  if (!err) err = write_values(d, "/index/error", nb, be);
+  if (!err) err = write_values(d, "/clusters/rank", ncl, cr);
+  if (!err) err = write_values(d, "/clusters/error", ncl, ce);
+  rla_free(&wid);
+  rla_free(&bc);
+  rla_free(&d);
+  return err;
+}
+
+/* the factors: to one HDF5 file when dest names one, else .npy files in the directory dest */
+static rla_err save_factors(struct run *r, const char *dest, int64_t ncl, int64_t m,
+                            int64_t *nsaved)
+{
+  if (rla_io_format_of(dest, RLA_FORMAT_AUTO) == RLA_FORMAT_HDF5)
+    return save_factors_h5(r, dest, ncl, m, nsaved);
+  return save_factors_npy(r, dest, ncl, nsaved);
 }
 
 /* The collection's stored element types, "dtypes": {"float32": 10, ...} (the blocks of each,
@@ -198,7 +402,7 @@ static rla_err run(struct run *r)
   RLA_CALL(ctx, rla_cluster_get_summary(r->C, &s));
   if (fdir) {
     t_write = rla_wtime();
-    RLA_CALL(ctx, save_factors(r, fdir, s.nclusters, &nsaved));
+    RLA_CALL(ctx, save_factors(r, fdir, s.nclusters, s.m, &nsaved));
     t_write = rla_wtime() - t_write;
   }
 

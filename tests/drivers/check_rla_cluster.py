@@ -2,6 +2,8 @@
 """Independent checks of rla-cluster's outputs with NumPy.
 usage: check_rla_cluster.py report REPORT.json DIR EPS [FACTORS]  partition, errors, storage,
                                                                   factors against the blocks
+                                                                  (FACTORS: a directory of .npy,
+                                                                  or an HDF5 file FILE.h5)
        check_rla_cluster.py same R1.json R2.json                  the same clusters
        check_rla_cluster.py fewer R1.json R2.json                 R1 has at most half the clusters
        check_rla_cluster.py make-bad DIR SRC                      bad collections
@@ -14,6 +16,15 @@ import numpy as np
 
 def report(name, ok, detail):
     print(("PASS " if ok else "FAIL ") + name + ": " + detail)
+
+
+def rebuild(path, j):
+    """Block j from the factors' HDF5 file: the README's snippet, as users run it."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        c = int(f["index/cluster"][j])               # the cluster of block j: clusters[c]
+        B = f["blocks/%06d" % j][()]                  # its coefficients, or the block itself
+        return f["U/%06d" % c][()] @ B if "U/%06d" % c in f else B
 
 
 def main():
@@ -50,11 +61,36 @@ def main():
                 worst = max(worst, opt2 - act2, act2 - pred2)
                 if rep["algorithm"] != "approximate":
                     worst = max(worst, abs(act2 - opt2))
-                if fac:
+                if fac and fac.endswith(".h5"):
+                    e2 = (np.linalg.norm(C - np.hstack([rebuild(fac, j) for j in c["members"]]))
+                          / np.linalg.norm(C)) ** 2
+                    worst = max(worst, abs(e2 - act2))
+                elif fac:
                     U = np.load(os.path.join(fac, "U_%06d.npy" % i))
                     W = np.load(os.path.join(fac, "W_%06d.npy" % i))
                     e2 = (np.linalg.norm(C - U @ W) / np.linalg.norm(C)) ** 2
                     worst = max(worst, abs(e2 - act2))
+        if fac and fac.endswith(".h5"):
+            import h5py
+            # the blocks stored as they are come back bit for bit; the index holds every block's
+            # cluster and that cluster's error as the report prints it (cJSON's %.15g when that
+            # reads back within its own tolerance: a relative difference of at most 5e-16 from
+            # the 15 digits, less than 1e-15)
+            same, raw, idx = 0, 0, True
+            with h5py.File(fac, "r") as f:
+                for i, c in enumerate(rep["clusters"]):
+                    for j in c["members"]:
+                        idx &= int(f["index/cluster"][j]) == i
+                        idx &= abs(float(f["index/error"][j]) - c["actual_error"]) <= \
+                            1e-15 * c["actual_error"]
+                        if c["rank"] == 0:
+                            raw += 1
+                            same += not np.array_equal(rebuild(fac, j).view(np.uint64),
+                                                       blocks[j].view(np.uint64))
+                idx &= list(f["clusters/rank"][()]) == [c["rank"] for c in rep["clusters"]]
+            report("HDF5 factors: uncompressed blocks bit for bit", same == 0,
+                   "%d of %d uncompressed blocks differ" % (same, raw))
+            report("HDF5 factors: index", idx, "index/cluster, index/error, clusters/rank")
         report("actual errors recomputed", worst <= allow,
                "max difference of squared errors %.2e <= 2 m N u = %.2e" % (worst, allow))
         emax = max(c["actual_error"] for c in rep["clusters"])

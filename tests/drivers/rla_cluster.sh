@@ -37,6 +37,34 @@ else
 fi
 pycheck report "$tmp/many.json" "$in/cluster" 0.05 "$tmp/many"
 for np in $(nps_vs1 2 3); do pycheck same "$tmp/r1.json" "$tmp/r$np.json"; done
+# the factors in one HDF5 file (built with HDF5): every block rebuilt from it with the README's
+# snippet, each cluster's error recomputed against the report's, both distributions
+if [ "${RLA_WITH_HDF5:-no}" = yes ]; then
+  for dist in rows blocks; do
+    rm -f "$tmp/f-$dist.h5"
+    if run 3 --collection "$in/cluster" -r 8 --eps 0.05 --distribution $dist \
+      --save-factors "$tmp/f-$dist.h5" --report "$tmp/h5f-$dist.json" >"$tmp/out" 2>&1 &&
+      [ -s "$tmp/f-$dist.h5" ] && [ -z "$(ls -A "$tmp" | grep '^\.')" ]; then
+      pass "factors to one HDF5 file, $dist distribution"
+      pycheck report "$tmp/h5f-$dist.json" "$in/cluster" 0.05 "$tmp/f-$dist.h5"
+    else
+      cat "$tmp/out"
+      fail "factors to one HDF5 file, $dist distribution"
+    fi
+    # eps below every pair's error: every block a singleton, stored as it is (from its owner)
+    if run 3 --collection "$in/cluster" -r 8 --eps 1e-5 --distribution $dist \
+      --save-factors "$tmp/f-$dist.h5" --report "$tmp/h5s-$dist.json" >"$tmp/out" 2>&1; then
+      pycheck report "$tmp/h5s-$dist.json" "$in/cluster" 1e-5 "$tmp/f-$dist.h5" >"$tmp/pc"
+      cat "$tmp/pc"
+      grep -q "of [1-9][0-9]* uncompressed blocks differ" "$tmp/pc" &&
+        pass "singletons stored as they are, $dist distribution" ||
+        fail "singletons stored as they are, $dist distribution"
+    else
+      cat "$tmp/out"
+      fail "factors to one HDF5 file (singletons), $dist distribution"
+    fi
+  done
+fi
 for key in '"n_clusters"' '"n_nonsingleton"' '"compression_ratio"' '"error_mean"' '"error_max"' \
   '"times"' '"predicted_error"' '"actual_error"' '"storage"' '"nprocs":	2'; do
   grep -q "$key" "$tmp/r2.json" && pass "report has $key" || fail "report has $key"
