@@ -219,7 +219,10 @@ static rla_err add_dataset(rla_driver_outputs out, const char *path, const char 
   o = out->e[out->n++];
   o->alias = 1;
   strcpy(o->path, full);
-  snprintf(o->tmp, sizeof(o->tmp), "%s:%s", f->tmp, name);
+  /* "TMP:NAME" (its length checked above) */
+  memcpy(o->tmp, f->tmp, strlen(f->tmp));
+  o->tmp[strlen(f->tmp)] = ':';
+  memcpy(o->tmp + strlen(f->tmp) + 1, name, strlen(name) + 1);
   *tmp = o->tmp;
   return RLA_SUCCESS;
 }
