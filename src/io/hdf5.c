@@ -492,13 +492,16 @@ static rla_err read_rows(rla_ctx ctx, rla_dmat A, hid_t dset, const rla_io_info 
   if (n == 0 || m == 0) calls = 0; /* an empty dataset has no data to read */
   for (int64_t c = 0, done = 0; c < calls; c++) {
     int64_t r = lm - done < rows_per ? lm - done : rows_per;
-    hsize_t start[3] = {0, 0, 0}, count[3] = {1, 1, 1}, total = (hsize_t)(r > 0 ? r * n : 1);
-    hid_t fs = H5Dget_space(dset), ms = H5Screate_simple(1, &total, NULL);
+    hsize_t start[3] = {0, 0, 0}, count[3] = {1, 1, 1}, shape[3] = {1, 1, 1};
+    hid_t fs = H5Dget_space(dset), ms;
     int k = 0;
     if (three) start[k++] = (hsize_t)info->offset;
     start[k] = (hsize_t)(row0 + done);
     count[k] = (hsize_t)r;
-    if (two) count[k + 1] = (hsize_t)n;
+    shape[k] = (hsize_t)(r > 0 ? r : 1);
+    if (two) count[k + 1] = shape[k + 1] = (hsize_t)n;
+    /* the memory of the file's shape (the hyperslab's): HDF5 then copies whole rows of a chunk */
+    ms = H5Screate_simple(k + 1 + two, shape, NULL);
     if (r > 0)
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
     else {
@@ -705,8 +708,9 @@ static rla_err write_dataset(rla_dmat A, hid_t fid, const char *file, const char
   for (int64_t c = 0, done = 0; c < calls && !err; c++) {
     int64_t r = lm - done < rows ? lm - done : rows;
     hsize_t start[2] = {(hsize_t)(row0 + done), 0}, count[2] = {(hsize_t)r, (hsize_t)n};
-    hsize_t total = (hsize_t)(r > 0 ? r * n : 1);
-    hid_t fs = H5Dget_space(dset), ms = H5Screate_simple(1, &total, NULL);
+    hsize_t shape[2] = {(hsize_t)(r > 0 ? r : 1), (hsize_t)n};
+    /* the memory of the hyperslab's shape: HDF5 then moves whole rows */
+    hid_t fs = H5Dget_space(dset), ms = H5Screate_simple(vector ? 1 : 2, shape, NULL);
     if (r > 0) {
       rla_io_move_rows(buf, done * n, r * n, a, n, lld, 0);
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);

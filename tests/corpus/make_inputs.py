@@ -119,6 +119,7 @@ def h5_inputs(d, A):
         f["nan"] = bad
         f["t3nan"] = np.stack([A.astype("<f4"), bad])
         f["t3empty"] = np.zeros((0,) + A.shape)
+        f.create_dataset("t3huge", shape=(2 ** 40, 2 ** 20, 2 ** 20), dtype="f4", chunks=(1, 1, 1))
         f.create_group("emptygrp")
         f["g1d/a"] = A
         f["g1d/b"] = A[:, 0]
