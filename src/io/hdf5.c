@@ -29,7 +29,9 @@ static int h5_extension(const char *begin, const char *end)
   static const char *const ext[] = {".h5", ".hdf5", ".he5", ".hdf"};
   for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
     size_t len = strlen(ext[i]);
-    if ((size_t)(end - begin) > len && !strncasecmp(end - len, ext[i], len) && end[-len - 1] != '/')
+    /* a name before the extension: not ".h5" alone, nor "dir/.h5" */
+    if ((size_t)(end - begin) > len && !strncasecmp(end - len, ext[i], len) &&
+        *(end - len - 1) != '/')
       return 1;
   }
   return 0;
