@@ -374,6 +374,23 @@ rla_err rla_driver_report_memory(rla_ctx ctx, rla_report rep)
 
 /* ---- the life of a single-job driver ------------------------------------------------------- */
 
+/* ctx's error message with the staged names of out replaced by their targets' (a write that
+   fails names the temporary file it writes). Local. */
+static void name_targets(rla_driver_outputs out, rla_err err)
+{
+  char msg[4096];
+  snprintf(msg, sizeof(msg), "%s", rla_ctx_error_message(out->ctx));
+  for (int i = 0; i < out->n; i++) {
+    const struct output *o = out->e[i];
+    char *at = o->alias || !o->tmp[0] ? NULL : strstr(msg, o->tmp);
+    char rest[4096];
+    if (!at) continue;
+    snprintf(rest, sizeof(rest), "%s", at + strlen(o->tmp));
+    snprintf(at, sizeof(msg) - (size_t)(at - msg), "%s%s", o->path, rest);
+    rla_error_set(out->ctx, err, __func__, __FILE__, __LINE__, "%s", msg);
+  }
+}
+
 rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rpath,
                            rla_err (*body)(rla_driver_job *job, void *data), void *data,
                            int *failures)
@@ -387,6 +404,7 @@ rla_err rla_driver_job_run(rla_driver_job *job, const char *prog, const char *rp
   if (!err) err = rla_driver_report_memory(job->ctx, job->rep);
   if (!err && rtmp) err = rla_report_write(job->rep, rtmp);
   if (!err) err = rla_driver_outputs_commit(job->outs);
+  if (err) name_targets(job->outs, err);
   if (!err) *failures = rla_report_failures(job->rep);
   /* rank 0's count decides, for checks some ranks record alone */
   if (!err) MPI_Bcast(failures, 1, MPI_INT, 0, rla_ctx_comm(job->ctx));

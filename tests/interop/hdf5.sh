@@ -18,40 +18,18 @@ builddir=${abs_top_builddir:-.}
 tool=$builddir/tests/interop/io_tool
 check=${abs_top_srcdir:-${srcdir:-.}}/tests/interop/h5_check.py
 in=${abs_top_srcdir:-${srcdir:-.}}/inputs
-dir=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-
-run() { # description, command...
-  desc=$1
-  shift
-  if "$@" >"$dir/out" 2>&1; then
-    pass=$((pass + 1))
-    echo "PASS: $desc"
-  else
-    fail=$((fail + 1))
-    echo "FAIL: $desc"
-    cat "$dir/out"
-  fi
-}
-
-mpi() { # ranks, program arguments...
-  np=$1
-  shift
-  timeout 300 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$@"
-}
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/lib/interop_lib.sh"
 
 rla_to_h5py() { # ranks m n [vector]
   rm -f "$dir/r.h5"
-  mpi "$1" "$tool" fill "$dir/r.h5:/g/T" "$2" "$3" $4 &&
+  on "$1" "$tool" fill "$dir/r.h5:/g/T" "$2" "$3" $4 &&
     "$PYTHON_NUMPY" "$check" load "$dir/r.h5" /g/T "$2" "$3" $4
 }
 
 h5py_to_rla() { # ranks m n how
   rm -f "$dir/n.h5"
   "$PYTHON_NUMPY" "$check" save "$dir/n.h5" /T "$2" "$3" "$4" &&
-    mpi "$1" "$tool" check "$dir/n.h5:/T" "$2" "$3"
+    on "$1" "$tool" check "$dir/n.h5:/T" "$2" "$3"
 }
 
 # h5py stores the test matrix as TYPE, rla reads it widened to float64: the same doubles, bit
@@ -59,7 +37,7 @@ h5py_to_rla() { # ranks m n how
 widened() { # ranks type
   rm -f "$dir/t.h5"
   "$PYTHON_NUMPY" "$check" save "$dir/t.h5" /T 9 5 "as:$2" &&
-    mpi "$1" "$tool" cmp "$dir/t.h5:/T" "$dir/t.h5.f8.npy"
+    on "$1" "$tool" cmp "$dir/t.h5:/T" "$dir/t.h5.f8.npy"
 }
 
 for np in 1 3; do
@@ -88,12 +66,12 @@ done
 added() {
   rm -f "$dir/a.h5"
   "$PYTHON_NUMPY" "$check" save "$dir/a.h5" /keep 5 3 c &&
-    mpi 2 "$tool" fill "$dir/a.h5:/new/T" 6 2 && mpi 3 "$tool" fill "$dir/a.h5:/new/T" 7 5 &&
+    on 2 "$tool" fill "$dir/a.h5:/new/T" 6 2 && on 3 "$tool" fill "$dir/a.h5:/new/T" 7 5 &&
     "$PYTHON_NUMPY" "$check" keys "$dir/a.h5" /keep /new/T &&
     "$PYTHON_NUMPY" "$check" load "$dir/a.h5" /keep 5 3 &&
     "$PYTHON_NUMPY" "$check" load "$dir/a.h5" /new/T 7 5 &&
-    mpi 2 "$tool" convert "$dir/a.h5:/new/T" "$dir/only.h5" &&
-    "$PYTHON_NUMPY" "$check" keys "$dir/only.h5" /only && mpi 1 "$tool" check "$dir/only.h5" 7 5
+    on 2 "$tool" convert "$dir/a.h5:/new/T" "$dir/only.h5" &&
+    "$PYTHON_NUMPY" "$check" keys "$dir/only.h5" /only && on 1 "$tool" check "$dir/only.h5" 7 5
 }
 run "datasets added to an existing file keep the others" added
 
@@ -109,15 +87,15 @@ with h5py.File(sys.argv[3] + '/p.h5', 'w') as f:
     f['data/A'] = A
     f['data/b'] = b
 PY
-  mpi 2 "$d/rla-lsq" -A "$dir/p.h5:/data/A" -b "$dir/p.h5:/data/b" -x "$dir/p.h5:/x" -v 0 \
+  on 2 "$d/rla-lsq" -A "$dir/p.h5:/data/A" -b "$dir/p.h5:/data/b" -x "$dir/p.h5:/x" -v 0 \
     --report "$dir/r.json" >/dev/null &&
-    mpi 2 "$d/rla-lsq" -A "$dir/A32.npy" -b "$dir/b32.npy" -x "$dir/x.npy" -v 0 >/dev/null &&
-    mpi 1 "$tool" cmp "$dir/p.h5:/x" "$dir/x.npy" &&
+    on 2 "$d/rla-lsq" -A "$dir/A32.npy" -b "$dir/b32.npy" -x "$dir/x.npy" -v 0 >/dev/null &&
+    on 1 "$tool" cmp "$dir/p.h5:/x" "$dir/x.npy" &&
     grep -q '"dtype_A":	"float32"' "$dir/r.json" &&
-    mpi 3 "$d/rla-svd" -A "$dir/p.h5:/data/A" -k 3 -U "$dir/p.h5:/svd/U" -S "$dir/p.h5:/svd/S" \
+    on 3 "$d/rla-svd" -A "$dir/p.h5:/data/A" -k 3 -U "$dir/p.h5:/svd/U" -S "$dir/p.h5:/svd/S" \
       -V "$dir/p.h5:/svd/V" -v 0 >/dev/null &&
-    mpi 3 "$d/rla-svd" -A "$dir/A32.npy" -k 3 -S "$dir/S.npy" -v 0 >/dev/null &&
-    mpi 1 "$tool" cmp "$dir/p.h5:/svd/S" "$dir/S.npy" &&
+    on 3 "$d/rla-svd" -A "$dir/A32.npy" -k 3 -S "$dir/S.npy" -v 0 >/dev/null &&
+    on 1 "$tool" cmp "$dir/p.h5:/svd/S" "$dir/S.npy" &&
     "$PYTHON_NUMPY" "$check" keys "$dir/p.h5" /data/A /data/b /x /svd/U /svd/S /svd/V
 }
 run "rla-lsq and rla-svd read and write datasets of one HDF5 file" drivers
@@ -126,7 +104,7 @@ run "rla-lsq and rla-svd read and write datasets of one HDF5 file" drivers
 untouched() {
   d=$builddir/drivers
   cp "$dir/p.h5" "$dir/q.h5" && sum=$(cksum <"$dir/q.h5") &&
-    ! mpi 2 "$d/rla-svd" -A "$dir/q.h5:/data/A" -k 99999 -U "$dir/q.h5:/U" -S "$dir/new.h5:/S" \
+    ! on 2 "$d/rla-svd" -A "$dir/q.h5:/data/A" -k 99999 -U "$dir/q.h5:/U" -S "$dir/new.h5:/S" \
       -v 0 >/dev/null 2>&1 &&
     [ "$(cksum <"$dir/q.h5")" = "$sum" ] && [ ! -e "$dir/new.h5" ] &&
     [ -z "$(ls -A "$dir" | grep '^\.')" ]
@@ -153,11 +131,11 @@ PY
   printf 'b.h5:/svd/first\nb.h5:/svd/second\n' >"$dir/svd.txt"
   printf 'b.h5:/coll\nstack.npy\n' >"$dir/coll.txt"
   rm -rf "$dir/bs" "$dir/bc"
-  mpi 3 "$d/rla-svd" --manifest "$dir/svd.txt" --output-dir "$dir/bs" -k 4 -S S.npy -v 0 \
+  on 3 "$d/rla-svd" --manifest "$dir/svd.txt" --output-dir "$dir/bs" -k 4 -S S.npy -v 0 \
     >/dev/null 2>&1 &&
-    mpi 1 "$d/rla-svd" -A "$dir/second.npy" -k 4 -S "$dir/S2.npy" -v 0 >/dev/null &&
-    mpi 1 "$tool" cmp "$dir/bs/second/S.npy" "$dir/S2.npy" && [ -s "$dir/bs/first/report.json" ] &&
-    mpi 2 "$d/rla-cluster" --manifest "$dir/coll.txt" --output-dir "$dir/bc" -r 8 --eps 0.05 \
+    on 1 "$d/rla-svd" -A "$dir/second.npy" -k 4 -S "$dir/S2.npy" -v 0 >/dev/null &&
+    on 1 "$tool" cmp "$dir/bs/second/S.npy" "$dir/S2.npy" && [ -s "$dir/bs/first/report.json" ] &&
+    on 2 "$d/rla-cluster" --manifest "$dir/coll.txt" --output-dir "$dir/bc" -r 8 --eps 0.05 \
       -v 0 >/dev/null 2>&1 &&
     "$PYTHON_NUMPY" - "$dir/bc/coll/report.json" "$dir/bc/stack/report.json" <<'PY'
 import json, sys
@@ -170,5 +148,4 @@ PY
 }
 run "batch manifests take datasets and one-file HDF5 collections" batch
 
-echo "$name: $pass passed, $fail failed"
-test "$fail" -eq 0
+finish

@@ -11,28 +11,12 @@ if [ -z "$PYTHON_NUMPY" ]; then
 fi
 tool=${abs_top_builddir:-.}/tests/interop/io_tool
 check=${abs_top_srcdir:-${srcdir:-.}}/tests/interop/npy_check.py
-dir=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-
-run() { # description, command...
-  desc=$1
-  shift
-  if "$@" >"$dir/out" 2>&1; then
-    pass=$((pass + 1))
-    echo "PASS: $desc"
-  else
-    fail=$((fail + 1))
-    echo "FAIL: $desc"
-    cat "$dir/out"
-  fi
-}
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/lib/interop_lib.sh"
 
 tool_np() { # ranks, io_tool arguments...
   np=$1
   shift
-  timeout 300 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$tool" "$@"
+  on "$np" "$tool" "$@"
 }
 
 rla_to_numpy() { # ranks m n [vector]
@@ -74,5 +58,4 @@ for t in '<f4' '>f4F' '<f2' '<f2F' '|i1' '>i2' '<i4F' '<i8' '|u1' '<u2' '>u4' '<
   done
 done
 
-echo "$name: $pass passed, $fail failed"
-test "$fail" -eq 0
+finish

@@ -6,29 +6,7 @@
 name=petsc_io
 tool=${abs_top_builddir:-.}/tests/interop/io_tool
 load=${abs_top_builddir:-.}/tests/interop/petsc_load
-dir=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-
-run() { # description, command...
-  desc=$1
-  shift
-  if "$@" >"$dir/out" 2>&1; then
-    pass=$((pass + 1))
-    echo "PASS: $desc"
-  else
-    fail=$((fail + 1))
-    echo "FAIL: $desc"
-    cat "$dir/out"
-  fi
-}
-
-on() { # ranks, program and arguments...
-  np=$1
-  shift
-  timeout 300 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$@"
-}
+. "${abs_top_srcdir:-${srcdir:-.}}/tests/lib/interop_lib.sh"
 
 # "M N norm" from rla and from PETSc agree: same sizes, norms within 2 m n eps relative (both
 # sum m n squares in different orders, each within m n eps of the exact norm)
@@ -77,5 +55,4 @@ run "MatView of MATDENSE reads back bit for bit" back_equal "$dir/a.petsc" 2 -ma
 run "MatView native (dense variant) of MATDENSE reads back bit for bit" back_equal "$dir/a.petsc" 2 -mat_type dense -native
 run "VecView reads back bit for bit" back_equal "$dir/v.petsc" 2 -vec
 
-echo "$name: $pass passed, $fail failed"
-test "$fail" -eq 0
+finish
