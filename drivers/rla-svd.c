@@ -278,53 +278,25 @@ done:
   return err;
 }
 
-/* the run's results, times and parameters into the report */
+/* the run's results, times and parameters into the report: the computation's
+   (rla_svd_info_report) and the driver's measurements and times */
 static void report_results(struct run *r, const rla_svd_info *in, int64_t k, const double *sigma,
                            const struct measured *ms)
 {
   rla_report rep = r->rep;
+  rla_svd_info_report(in, sigma, rep);
   rla_report_set_int(rep, "rank", k);
   rla_report_set_int(rep, "nprocs", rla_ctx_size(r->ctx));
-  rla_report_set_int(rep, "m", in->m);
-  rla_report_set_int(rep, "n", in->n);
-  rla_report_set_string(rep, "mode", in->tolerance_mode ? "tolerance" : "rank");
-  rla_report_set_int(rep, "basis_size", in->basis_size);
-  rla_report_set_int(rep, "oversample", in->oversample);
-  rla_report_set_int(rep, "power", in->power_iters);
-  rla_report_set_int(rep, "blocks", in->blocks);
-  if (in->tolerance_mode) {
-    rla_report_set_real(rep, "tol_requested", in->tol_requested);
-    rla_report_set_real(rep, "tol", in->tol);
-    rla_report_set_bool(rep, "tol_clamped", in->clamped);
-    rla_report_set_bool(rep, "tol_met", in->tol_met);
-  }
-  rla_report_set_real(rep, "error_estimate", in->error_estimate);
   rla_report_set_real(rep, "residual_fro_relative", ms->verify ? ms->res_fro / in->norm_fro : NAN);
   rla_report_set_real(rep, "residual_2_estimate", ms->res_2);
-  rla_report_set_real(rep, "sigma_next_lower_bound", in->sigma_next);
   rla_report_set_real(rep, "residual_fro_relative_floor",
                       ms->verify ? ms->fro_floor / in->norm_fro : NAN);
   rla_report_set_real(rep, "triplet_residual_max", ms->verify ? ms->trip_max : NAN);
   rla_report_set_real(rep, "triplet_residual_relative", ms->verify ? ms->trip_max / sigma[0] : NAN);
-  rla_report_set_real(rep, "orthogonality_loss", fmax(in->orth_loss_u, in->orth_loss_v));
-  rla_report_set_real(rep, "orthogonality_loss_u", in->orth_loss_u);
-  rla_report_set_real(rep, "orthogonality_loss_v", in->orth_loss_v);
-  rla_report_set_real(rep, "norm_A_fro", in->norm_fro);
-  rla_report_set_real_array(rep, "sigma", k, sigma);
-  rla_report_set_string(rep, "sketch", rla_sketch_type_name(in->sketch));
-  rla_report_set_int(rep, "seed", (int64_t)in->seed);
-  rla_report_set_bool(rep, "transposed", in->transposed);
   rla_report_set_real(rep, "time_read", ms->t_read);
-  rla_report_set_real(rep, "time_redistribute", in->time_redistribute);
-  rla_report_set_real(rep, "time_sketch", in->time_sketch);
-  rla_report_set_real(rep, "time_power", in->time_power);
-  rla_report_set_real(rep, "time_qb", in->time_qb);
-  rla_report_set_real(rep, "time_small_svd", in->time_small_svd);
   rla_report_set_real(rep, "time_setup", ms->t_setup);
-  rla_report_set_real(rep, "time_svd", in->time_total);
   rla_report_set_real(rep, "time_verify", ms->t_verify);
   rla_report_set_real(rep, "time_write", ms->t_write);
-  rla_report_set_int(rep, "comm_words", in->comm_words);
 }
 
 /* the summary on stdout (rank 0, verbosity >= 1) and the checks of the results */

@@ -18,6 +18,7 @@
 #include "rla/dmat.h"
 #include "rla/op.h"
 #include "rla/options.h"
+#include "rla/report.h"
 #include "rla/sketch.h"
 
 #ifdef __cplusplus
@@ -277,6 +278,12 @@ rla_err rla_lsq_solve_operator(rla_lsq L, int64_t nrhs, const double *B, int64_t
    for their sums of squares), RLA_ERR_MEM, RLA_ERR_LIB (LAPACK/ScaLAPACK failure). */
 rla_err rla_lsq_solve(rla_lsq L, rla_dmat A, rla_dmat B, double *X, int64_t ldx,
                       rla_lsq_info *info);
+
+/* The fields of a solve's info in rep, as rla-lsq reports them: method, sizes, the largest and
+   every right-hand side's residual norm and backward errors, iterations, convergence, rank,
+   condition estimates, the sketch and seed, the times (time_solve: the whole solve) and the
+   communication counts. Local. */
+rla_err rla_lsq_info_report(const rla_lsq_info *info, rla_report rep);
 
 /* 1 when the library was built with SuiteSparseQR (configure --with-spqr, the default when it
    is found), so that the direct method takes a sparse operator: A's CSR rows and B are gathered

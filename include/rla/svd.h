@@ -45,6 +45,7 @@
 #include "rla/dmat.h"
 #include "rla/op.h"
 #include "rla/options.h"
+#include "rla/report.h"
 #include "rla/sketch.h"
 
 #ifdef __cplusplus
@@ -94,6 +95,10 @@ typedef struct {
                                gather of an n x l matrix counts n*l; the copy of cyclic input
                                counts m*n) */
 } rla_svd_info;
+
+/* The fields of a computation's info and its singular values sigma (info->rank of them) in rep,
+   as rla-svd reports them. Local. */
+rla_err rla_svd_info_report(const rla_svd_info *info, const double *sigma, rla_report rep);
 
 /* Create a randomized SVD object in ctx with the defaults: no rank or tolerance yet,
    oversampling p = 10, power iterations q = 2, block SRHT sketch, seed 1, QB block 32.
