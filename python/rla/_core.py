@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The package's functions: NumPy arrays in, the library's distributed matrices inside.
+
+Every rank passes its own rows of a matrix (any split of the rows over the ranks, in rank
+order; the library's own split, ceil(m/P) rows a rank, needs no copy between ranks), or with
+distribute=True rank 0 passes the whole matrix and the others None. Arrays are checked on every
+rank before any work, and a bad one raises the same TypeError or ValueError on every rank.
+"""
+import ctypes
+
+import numpy as np
+
+from ._lib import MPI, Context, Error, INFO_BYTES, c_vp, lib, p_dbl
+
+__all__ = ["lstsq", "svd", "load", "save"]
+
+RLA_IO_VECTOR = 1
+
+
+# ---- ranks ----------------------------------------------------------------------------------
+
+def _world(comm):
+    """(comm, rank, size): mpi4py's communicator (COMM_WORLD by default), or None on one
+    process without mpi4py."""
+    if MPI is None:
+        if comm is not None:
+            raise TypeError("comm needs mpi4py, which is not installed")
+        return None, 0, 1
+    comm = MPI.COMM_WORLD if comm is None else comm
+    if not isinstance(comm, MPI.Comm):
+        raise TypeError("comm must be an mpi4py communicator, got %s" % type(comm).__name__)
+    return comm, comm.Get_rank(), comm.Get_size()
+
+
+def _allgather(comm, value):
+    return [value] if comm is None else comm.allgather(value)
+
+
+def _agree(comm, problem):
+    """Raise on every rank the first rank's problem (an exception or None)."""
+    problems = _allgather(comm, None if problem is None else (type(problem), str(problem)))
+    for r, p in enumerate(problems):
+        if p is not None:
+            kind, text = p
+            raise kind(text if len(problems) == 1 else "rank %d: %s" % (r, text))
+
+
+# ---- arrays ---------------------------------------------------------------------------------
+
+def _as_rows(x, name, vector_ok):
+    """x as 2-D float64 rows in C order, and its stored type; raises TypeError or ValueError."""
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    if x.dtype not in (np.float64, np.float32):
+        raise TypeError("%s: dtype %s; rla takes float64 and float32 (widened) arrays"
+                        % (name, x.dtype))
+    if x.ndim == 1 and vector_ok:
+        x = x.reshape(-1, 1)
+    if x.ndim != 2:
+        raise ValueError("%s: %d dimensions; a matrix has 2%s"
+                         % (name, x.ndim, " (a vector 1)" if vector_ok else ""))
+    dtype = str(x.dtype)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if not np.isfinite(x).all():
+        i, j = np.argwhere(~np.isfinite(x))[0]
+        raise ValueError("%s: non-finite value (NaN or Inf) at local row %d, column %d"
+                         % (name, i, j))
+    return x, dtype
+
+
+def _split(m, size):
+    """The library's row split: ceil(m/P) rows a rank, the last ranks fewer."""
+    mb = max(1, -(-m // size))
+    return [max(0, min(mb, m - r * mb)) for r in range(size)]
+
+
+def _move_rows(comm, x, have, want):
+    """Rows split as counts have (x: this rank's) to the split want; no copy between ranks
+    when the splits are equal. Each row moves once, to the rank whose rows it falls in."""
+    if comm is None or have == want:
+        return x
+    rank, n = comm.Get_rank(), x.shape[1]
+    h0 = np.concatenate(([0], np.cumsum(have)))
+    w0 = np.concatenate(([0], np.cumsum(want)))
+    out = np.empty((want[rank], n))
+
+    def overlap(a0, a1, b0, b1):
+        return max(0, min(a1, b1) - max(a0, b0))
+
+    send = [overlap(h0[rank], h0[rank + 1], w0[t], w0[t + 1]) * n for t in range(len(want))]
+    recv = [overlap(h0[s], h0[s + 1], w0[rank], w0[rank + 1]) * n for s in range(len(have))]
+    comm.Alltoallv([x, send, np.concatenate(([0], np.cumsum(send)[:-1])), MPI.DOUBLE],
+                   [out, recv, np.concatenate(([0], np.cumsum(recv)[:-1])), MPI.DOUBLE])
+    return out
+
+
+def _scatter(comm, x, name, vector_ok):
+    """distribute=True: rank 0's whole x split over the ranks as the library splits rows."""
+    comm, rank, size = _world(comm)
+    problem, shape, dtype = None, None, None
+    if rank == 0:
+        try:
+            x, dtype = _as_rows(x, name, vector_ok)
+            shape = x.shape
+        except (TypeError, ValueError) as e:
+            problem = e
+    _agree(comm, problem)
+    if comm is None:
+        return x, dtype
+    shape, dtype = comm.bcast((shape, dtype), root=0)
+    counts = _split(shape[0], size)
+    out = np.empty((counts[rank], shape[1]))
+    sizes = [c * shape[1] for c in counts]
+    comm.Scatterv([x, sizes, np.concatenate(([0], np.cumsum(sizes)[:-1])), MPI.DOUBLE]
+                  if rank == 0 else None, out, root=0)
+    return out, dtype
+
+
+def _operand(comm, x, name, vector_ok, distribute):
+    """This rank's rows of x checked on every rank: (rows in the library's split, stored type,
+    the split given, columns)."""
+    comm, rank, size = _world(comm)
+    if distribute:
+        x, dtype = _scatter(comm, x, name, vector_ok)
+        return x, dtype, [x.shape[0]] if comm is None else comm.allgather(x.shape[0]), x.shape[1]
+    problem = None
+    try:
+        x, dtype = _as_rows(x, name, vector_ok)
+    except (TypeError, ValueError) as e:
+        problem, dtype = e, None
+    _agree(comm, problem)
+    shapes = _allgather(comm, x.shape)
+    if len({s[1] for s in shapes}) != 1:
+        raise ValueError("%s: the ranks' rows have different column counts %s"
+                         % (name, sorted({s[1] for s in shapes})))
+    have = [s[0] for s in shapes]
+    return _move_rows(comm, x, have, _split(sum(have), size)), dtype, have, shapes[0][1]
+
+
+class _Matrix:
+    """A row-block rla_dmat holding rows (this rank's, in the library's split)."""
+
+    def __init__(self, ctx, rows, m):
+        self.ctx, self.handle = ctx, c_vp()
+        ctx.check(lib.rla_dmat_create_rowblock(ctx.handle, m, rows.shape[1], 0,
+                                               ctypes.byref(self.handle)))
+        view = _local(self.handle)
+        if view is not None:
+            view[:, :] = rows
+
+    def close(self):
+        lib.rla_dmat_destroy(ctypes.byref(self.handle))
+
+
+def _local(handle):
+    """This rank's rows of an rla_dmat as a writable (lm x n) NumPy view, or None when empty."""
+    a, lm, ln, lld = p_dbl(), ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
+    lib.rla_dmat_local(handle, ctypes.byref(a), ctypes.byref(lm), ctypes.byref(ln),
+                       ctypes.byref(lld))
+    if lm.value == 0 or ln.value == 0 or not a:
+        return None
+    cols = np.ctypeslib.as_array(a, shape=(ln.value, lld.value))
+    return cols.T[:lm.value, :]
+
+
+def _rows_of(handle):
+    """A copy of an rla_dmat's local rows (lm x n)."""
+    m, n = ctypes.c_int64(), ctypes.c_int64()
+    lib.rla_dmat_sizes(handle, ctypes.byref(m), ctypes.byref(n))
+    view = _local(handle)
+    return np.zeros((0, n.value)) if view is None else np.array(view)
+
+
+# ---- functions ------------------------------------------------------------------------------
+
+def lstsq(A, b, method="accurate", sketch=None, oversample=None, seed=None, tol=None,
+          comm=None, distribute=False):
+    """Solve min ||A x - b||_2 (b a vector or a matrix of right-hand sides).
+
+    method: "accurate" (sketch-preconditioned, to the backward error tol), "solve"
+    (sketch-and-solve) or "direct" (ScaLAPACK's PDGELS). Returns (x, info): x on every rank
+    (n, or n x nrhs), info the fields of rla-lsq's report (residual and backward errors,
+    iterations, times, ...) and the arrays' stored types dtype_A and dtype_b."""
+    comm, rank, size = _world(comm)
+    a, dta, have, n = _operand(comm, A, "A", False, distribute)
+    bb, dtb, haveb, nrhs = _operand(comm, b, "b", True, distribute)
+    if have != haveb:
+        raise ValueError("b: rows split %s over the ranks, A's %s: give each rank the same rows"
+                         % (haveb, have))
+    vector = np.ndim(b) == 1 if rank == 0 or not distribute else None
+    if distribute and comm is not None:
+        vector = comm.bcast(vector, root=0)
+    m = sum(have)
+    with Context(comm) as ctx:
+        Am, Bm, L = _Matrix(ctx, a, m), None, c_vp()
+        try:
+            Bm = _Matrix(ctx, bb, m)
+            ctx.check(lib.rla_lsq_create(ctx.handle, ctypes.byref(L)))
+            _configure_lsq(ctx, L, method, sketch, oversample, seed, tol)
+            ctx.check(lib.rla_lsq_setup(L))
+            x = np.zeros((nrhs, n))  # column-major n x nrhs: row j is column j
+            info = ctypes.create_string_buffer(INFO_BYTES)
+            ctx.check(lib.rla_lsq_solve(L, Am.handle, Bm.handle,
+                                        x.ctypes.data_as(p_dbl), n, info))
+            report = ctx.report(lib.rla_lsq_info_report, info)
+        finally:
+            lib.rla_lsq_destroy(ctypes.byref(L))
+            if Bm is not None:
+                Bm.close()
+            Am.close()
+    report.update(dtype_A=dta, dtype_b=dtb)
+    return (x[0].copy() if vector else x.T.copy()), report
+
+
+def _configure_lsq(ctx, L, method, sketch, oversample, seed, tol):
+    v = ctypes.c_int()
+    ctx.check(lib.rla_lsq_method_from_name(ctx.handle, str(method).encode(), ctypes.byref(v)))
+    ctx.check(lib.rla_lsq_set_method(L, v.value))
+    if sketch is not None:
+        ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(sketch).encode(),
+                                                ctypes.byref(v)))
+        ctx.check(lib.rla_lsq_set_sketch_type(L, v.value))
+    if oversample is not None:
+        ctx.check(lib.rla_lsq_set_oversample(L, float(oversample)))
+    if seed is not None:
+        ctx.check(lib.rla_lsq_set_seed(L, int(seed)))
+    if tol is not None:
+        ctx.check(lib.rla_lsq_set_tol(L, float(tol)))
+
+
+def svd(A, k=None, tol=None, oversample=10, power=2, sketch=None, seed=None, comm=None,
+        distribute=False):
+    """Randomized SVD A ~ U diag(S) Vt, at rank k or to the relative Frobenius error tol.
+
+    Returns (U, S, Vt, info): U this rank's rows (split as A's were given), S and Vt on every
+    rank, info the fields of rla-svd's report (error estimate, orthogonality loss, times, ...)
+    and A's stored type dtype_A."""
+    if (k is None) == (tol is None):
+        raise ValueError("give the rank k or the tolerance tol (one of them)")
+    comm, rank, size = _world(comm)
+    a, dta, have, n = _operand(comm, A, "A", False, distribute)
+    m = sum(have)
+    with Context(comm) as ctx:
+        Am, S = _Matrix(ctx, a, m), c_vp()
+        try:
+            ctx.check(lib.rla_svd_create(ctx.handle, ctypes.byref(S)))
+            if k is not None:
+                ctx.check(lib.rla_svd_set_rank(S, int(k)))
+            else:
+                ctx.check(lib.rla_svd_set_tol(S, float(tol)))
+            ctx.check(lib.rla_svd_set_oversample(S, int(oversample)))
+            ctx.check(lib.rla_svd_set_power(S, int(power)))
+            if sketch is not None:
+                v = ctypes.c_int()
+                ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(sketch).encode(),
+                                                        ctypes.byref(v)))
+                ctx.check(lib.rla_svd_set_sketch_type(S, v.value))
+            if seed is not None:
+                ctx.check(lib.rla_svd_set_seed(S, int(seed)))
+            ctx.check(lib.rla_svd_setup(S))
+            ctx.check(lib.rla_svd_compute(S, Am.handle))
+            sig, kk = p_dbl(), ctypes.c_int64()
+            ctx.check(lib.rla_svd_get_sigma(S, ctypes.byref(sig), ctypes.byref(kk)))
+            sigma = np.ctypeslib.as_array(sig, shape=(kk.value,)).copy() if kk.value else \
+                np.zeros(0)
+            U, V = c_vp(), c_vp()
+            ctx.check(lib.rla_svd_get_u(S, ctypes.byref(U)))
+            ctx.check(lib.rla_svd_get_v(S, ctypes.byref(V)))
+            u, v = _rows_of(U), _rows_of(V)
+            info = ctypes.create_string_buffer(INFO_BYTES)
+            ctx.check(lib.rla_svd_get_info(S, info))
+            report = ctx.report(lib.rla_svd_info_report, info, sigma.ctypes.data_as(p_dbl))
+        finally:
+            lib.rla_svd_destroy(ctypes.byref(S))
+            Am.close()
+    u = _move_rows(comm, u, _split(m, size), have)
+    vt = np.vstack(_allgather(comm, v)).T.copy()
+    report.update(dtype_A=dta, nprocs=size)
+    return u, sigma, vt, report
+
+
+def load(path, comm=None):
+    """Read a matrix file (.npy, Matrix Market, PETSc binary, an HDF5 dataset FILE.h5:/NAME):
+    this rank's rows in the library's split (ceil(m/P) rows a rank), float64."""
+    comm, rank, size = _world(comm)
+    with Context(comm) as ctx:
+        h = c_vp()
+        ctx.check(lib.rla_io_read(ctx.handle, str(path).encode(), 0, 0, ctypes.byref(h)))
+        try:
+            return _rows_of(h)
+        finally:
+            lib.rla_dmat_destroy(ctypes.byref(h))
+
+
+def save(path, A, comm=None, distribute=False):
+    """Write a matrix (each rank its rows; a 1-D array is a vector) to path, in the format its
+    name says (.npy, .mtx, .petsc, FILE.h5:/NAME), atomically."""
+    comm, rank, size = _world(comm)
+    vector = np.ndim(A) == 1 if rank == 0 or not distribute else None
+    if distribute and comm is not None:
+        vector = comm.bcast(vector, root=0)
+    a, dta, have, n = _operand(comm, A, "A", True, distribute)
+    with Context(comm) as ctx:
+        Am = _Matrix(ctx, a, sum(have))
+        try:
+            ctx.check(lib.rla_io_write(Am.handle, str(path).encode(), 0,
+                                       RLA_IO_VECTOR if vector else 0))
+        finally:
+            Am.close()

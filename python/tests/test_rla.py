@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tests of the rla Python package, run by python/tests/run.sh under mpiexec at 1, 2 and 3 ranks
+(every rank runs every test; the collective calls happen in the same order everywhere)."""
+import os
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import rla
+
+COMM = MPI.COMM_WORLD
+RANK, SIZE = COMM.Get_rank(), COMM.Get_size()
+EPS = np.finfo(float).eps
+INPUTS = os.environ.get("RLA_TEST_INPUTS", "inputs")
+OUT = os.environ.get("RLA_TEST_OUT", ".")
+
+
+def mine(a):
+    """This rank's rows of a whole array, rank r holding a share proportional to r + 1 (not the
+    library's ceil(m/P) rows a rank: the package moves the rows to it and U's back)."""
+    w = np.cumsum(np.arange(1, SIZE + 1))
+    cut = [0] + [int(len(a) * c // w[-1]) for c in w]
+    return a[cut[RANK]:cut[RANK + 1]]
+
+
+def problem(m=300, n=12, seed=3):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) @ np.diag(np.logspace(0, 3, n))
+    return A, rng.standard_normal(m)
+
+
+def scaled_gradient(A, b, x):
+    """||A^T r|| / (n eps ||A||_F (||A||_F ||x|| + ||b||)): rla-lsq's check of a backward stable
+    solution (<= 16 there: r's rounding alone gives about eps (||A|| ||x|| + ||b||))."""
+    r = b - A @ x
+    nf = np.linalg.norm(A)
+    return np.linalg.norm(A.T @ r) / (A.shape[1] * EPS * nf * (nf * np.linalg.norm(x) +
+                                                               np.linalg.norm(b)))
+
+
+@pytest.mark.parametrize("method", ["accurate", "solve", "direct"])
+def test_lstsq_methods(method):
+    A, b = problem()
+    x, info = rla.lstsq(mine(A), mine(b), method=method)
+    assert x.shape == (A.shape[1],)
+    assert info["method"] == method and info["m"] == A.shape[0] and info["nprocs"] == SIZE
+    if method == "solve":
+        # sketch-and-solve: ||r|| within 1 / (1 - sqrt((n+1)/l)) of the least residual (the
+        # subspace embedding's distortion with the default l = 4n... bound as rla-lsq checks it)
+        best = np.linalg.norm(b - A @ np.linalg.lstsq(A, b, rcond=None)[0])
+        bound = 1.0 / (1.0 - np.sqrt((A.shape[1] + 1) / info["sketch_rows"]))
+        assert np.linalg.norm(b - A @ x) <= bound * best
+    else:
+        assert scaled_gradient(A, b, x) <= 16
+    # the same x on every rank
+    assert all(np.array_equal(x, y) for y in COMM.allgather(x))
+
+
+def test_lstsq_as_the_driver():
+    """The bundled problem gives the C driver's x bit for bit (same rows, seed, rank count)."""
+    A, b = np.load(os.path.join(INPUTS, "lsq-A.npy")), np.load(os.path.join(INPUTS, "lsq-b.npy"))
+    m, P = A.shape[0], SIZE
+    mb = -(-m // P)
+    rows = slice(min(RANK * mb, m), min((RANK + 1) * mb, m))
+    x, info = rla.lstsq(A[rows], b[rows])
+    ref = np.load(os.path.join(OUT, "x-%d.npy" % SIZE))
+    assert np.array_equal(x.view(np.uint64), ref.view(np.uint64))
+
+
+def test_lstsq_several_rhs_float32_distribute():
+    A, b = problem()
+    B = np.stack([b, 2 * b + 1], axis=1)
+    x32, info32 = rla.lstsq(mine(A).astype(np.float32), mine(B).astype(np.float32))
+    x64, info64 = rla.lstsq(mine(A.astype(np.float32).astype(np.float64)),
+                            mine(B.astype(np.float32).astype(np.float64)))
+    assert info32["dtype_A"] == "float32" and info32["dtype_b"] == "float32"
+    assert info64["dtype_A"] == "float64" and x32.shape == (A.shape[1], 2)
+    # widening is exact: the same doubles, the same solution bit for bit
+    assert np.array_equal(x32, x64)
+    xd, _ = rla.lstsq(A if RANK == 0 else None, B if RANK == 0 else None, distribute=True)
+    xs, _ = rla.lstsq(A[_library_rows(A.shape[0])], B[_library_rows(A.shape[0])])
+    assert np.array_equal(xd, xs)
+
+
+def _library_rows(m):
+    mb = max(1, -(-m // SIZE))
+    return slice(min(RANK * mb, m), min((RANK + 1) * mb, m))
+
+
+def test_svd_accuracy_and_driver():
+    A = np.load(os.path.join(INPUTS, "svd-A.npy"))
+    U, S, Vt, info = rla.svd(A[_library_rows(A.shape[0])], k=20)
+    ref = np.load(os.path.join(OUT, "S-%d.npy" % SIZE))
+    assert np.array_equal(S, ref)  # the C driver's singular values, same split and seed
+    assert U.shape == (_library_rows(A.shape[0]).stop - _library_rows(A.shape[0]).start, 20)
+    assert Vt.shape == (20, A.shape[1]) and info["rank"] == 20
+    # U's columns orthonormal over the ranks: |U^T U - I| within 16 k eps (rla-svd's check)
+    G = COMM.allreduce(U.T @ U)
+    assert np.abs(G - np.eye(20)).max() <= 16 * 20 * EPS
+    # the measured error ||A - U S Vt||_F / ||A||_F agrees with the reported estimate (both
+    # the same quantity; the estimate's rounding is about eps / estimate relative)
+    R = COMM.allreduce(np.linalg.norm(A[_library_rows(A.shape[0])] - (U * S) @ Vt) ** 2)
+    err = np.sqrt(R) / np.linalg.norm(A)
+    assert abs(err - info["error_estimate"]) <= 1e3 * EPS / info["error_estimate"] + 1e-12
+
+
+def test_svd_any_split_and_tolerance():
+    rng = np.random.default_rng(5)
+    Q1, _ = np.linalg.qr(rng.standard_normal((200, 30)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((40, 30)))
+    s = 2.0 ** -np.arange(30)
+    A = (Q1 * s) @ Q2.T
+    U, S, Vt, info = rla.svd(mine(A), tol=1e-3)
+    assert info["mode"] == "tolerance" and info["tol_met"]
+    # sigma_i exact to rounding for the captured ones: a rank-30 matrix, the basis exact
+    assert np.allclose(S, s[:len(S)], rtol=1e-10, atol=0)
+    assert U.shape == (mine(A).shape[0], len(S))
+
+
+def test_load_save(tmp_path_factory):
+    A, _ = problem(m=37, n=5)
+    path = os.path.join(OUT, "py-save-%d.npy" % SIZE)
+    rla.save(path, mine(A))
+    back = rla.load(path)
+    assert np.array_equal(back, A[_library_rows(A.shape[0])])
+    if RANK == 0:
+        assert np.array_equal(np.load(path), A)
+    vec = os.path.join(OUT, "py-vec-%d.npy" % SIZE)
+    rla.save(vec, mine(A[:, 0]))
+    if RANK == 0:
+        assert np.load(vec).shape == (A.shape[0],)
+
+
+def test_sub_communicator():
+    """Any mpi4py communicator: the ranks split in two groups, each solving its own problem."""
+    sub = COMM.Split(RANK % 2, RANK)
+    A, b = problem(seed=10 + RANK % 2)
+    rows = np.array_split(A, sub.Get_size())[sub.Get_rank()]
+    rb = np.array_split(b, sub.Get_size())[sub.Get_rank()]
+    # (array_split: the library's own split here, as the sizes give ceil(m/P) first)
+    x, info = rla.lstsq(rows, rb, comm=sub)
+    assert info["nprocs"] == sub.Get_size() and scaled_gradient(A, b, x) <= 16
+    sub.Free()
+
+
+# ---- errors: the same exception on every rank, before any work -----------------------------
+
+def test_bad_dtype_everywhere():
+    A, b = problem()
+    a = mine(A) if RANK != SIZE - 1 else mine(A).astype(np.int64)
+    with pytest.raises(TypeError, match="dtype int64"):
+        rla.lstsq(a, mine(b))
+
+
+def test_nan_on_one_rank():
+    A, b = problem()
+    a = mine(A).copy()
+    if RANK == SIZE - 1:
+        a[0, 1] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        rla.lstsq(a, mine(b))
+
+
+def test_columns_disagree():
+    A, b = problem()
+    a = mine(A) if RANK != SIZE - 1 or SIZE == 1 else mine(A)[:, :-1]
+    if SIZE == 1:
+        a = A[:, :0]
+        with pytest.raises(rla.Error):
+            rla.lstsq(a, b)
+        return
+    with pytest.raises(ValueError, match="column counts"):
+        rla.lstsq(a, mine(b))
+
+
+def test_library_errors():
+    A, b = problem()
+    with pytest.raises(rla.Error, match="exceeds"):
+        rla.svd(mine(A), k=50)
+    with pytest.raises(rla.Error, match="method"):
+        rla.lstsq(mine(A), mine(b), method="qr")
+    with pytest.raises(rla.Error, match="missing.npy"):
+        rla.load(os.path.join(OUT, "missing.npy"))
+    with pytest.raises(ValueError, match="rank k or the tolerance"):
+        rla.svd(mine(A))
