@@ -32,7 +32,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config make
   libopenmpi-dev openmpi-bin openssh-client libscalapack-openmpi-dev libopenblas-dev liblapacke-dev
   libfftw3-dev petsc-dev libpetsc3.18-dev-examples libsuitesparse-dev libcunit1-dev librandom123-dev
   libcjson-dev libhdf5-openmpi-dev python3 python3-numpy python3-scipy python3-h5py-mpi
-  python3-mpi4py python3-pytest
+  python3-mpi4py python3-pytest python3-sklearn python3-petsc4py
   slurm-wlm munge gnuplot-nox clang-14 libclang-rt-14-dev"
 
 missing=""

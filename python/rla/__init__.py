@@ -8,8 +8,9 @@ Runs over any mpi4py communicator (COMM_WORLD by default), or on one process wit
     import numpy as np, rla
     x, info = rla.lstsq(A_rows, b_rows)          # x on every rank
     U_rows, S, Vt, info = rla.svd(A_rows, k=10)  # U: this rank's rows
+    from rla import randomized_svd                # scikit-learn's signature and results
 """
 from ._lib import Error
-from ._core import load, lstsq, save, svd
+from ._core import cluster, load, lstsq, randomized_svd, save, sketch, svd
 
-__all__ = ["Error", "load", "lstsq", "save", "svd"]
+__all__ = ["Error", "cluster", "load", "lstsq", "randomized_svd", "save", "sketch", "svd"]

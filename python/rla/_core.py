@@ -10,9 +10,9 @@ import ctypes
 
 import numpy as np
 
-from ._lib import MPI, Context, Error, INFO_BYTES, c_vp, lib, p_dbl
+from ._lib import MPI, ClusterItem, ClusterSummary, Context, Error, INFO_BYTES, c_vp, lib, p_dbl
 
-__all__ = ["lstsq", "svd", "load", "save"]
+__all__ = ["lstsq", "svd", "load", "save", "randomized_svd", "sketch", "cluster"]
 
 RLA_IO_VECTOR = 1
 
@@ -307,3 +307,154 @@ def save(path, A, comm=None, distribute=False):
                                        RLA_IO_VECTOR if vector else 0))
         finally:
             Am.close()
+
+
+def randomized_svd(M, n_components, *, n_oversamples=10, n_iter="auto",
+                   power_iteration_normalizer="auto", transpose="auto", flip_sign=True,
+                   random_state=None, svd_lapack_driver="gesdd", comm=None):
+    """scikit-learn's sklearn.utils.extmath.randomized_svd, computed by rla: (U, s, Vt) of the
+    whole M (dense; every rank passes all of it, as scikit-learn code does), U whole on every
+    rank. Under mpiexec the ranks share the work, each sketching its rows of M.
+
+    n_iter "auto": 7 when n_components < 0.1 min(M.shape), else 4 (scikit-learn's rule).
+    random_state: None (NumPy's global generator), an int or a numpy RandomState draws the seed of
+    rla's sketch, rank 0's for all. flip_sign: scikit-learn's convention, the largest entry in
+    absolute value of each column of U positive. rla orthonormalizes at every power step and
+    works on M or M^T as it finds faster, so power_iteration_normalizer, transpose and
+    svd_lapack_driver are accepted and have no effect."""
+    del power_iteration_normalizer, transpose, svd_lapack_driver
+    comm, rank, size = _world(comm)
+    if hasattr(M, "toarray"):
+        raise TypeError("M: a sparse matrix; rla.randomized_svd takes dense arrays (M.toarray())")
+    M = np.asarray(M)
+    if M.ndim != 2:
+        raise ValueError("M: %d dimensions; a matrix has 2" % M.ndim)
+    if n_iter == "auto":
+        n_iter = 7 if n_components < 0.1 * min(M.shape) else 4
+    if random_state is None:
+        random_state = np.random.mtrand._rand
+    seed = (int(random_state) if isinstance(random_state, (int, np.integer))
+            else int(random_state.randint(0, 2 ** 31 - 1)))
+    if comm is not None:
+        seed = comm.bcast(seed, root=0)
+    rows = M[_library_slice(M.shape[0], rank, size)]
+    U, s, Vt, _ = svd(rows, k=n_components, oversample=n_oversamples, power=n_iter, seed=seed,
+                      comm=comm)
+    U = np.vstack(_allgather(comm, U))
+    if flip_sign:
+        signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+        signs[signs == 0] = 1.0
+        U *= signs
+        Vt *= signs[:, np.newaxis]
+    return U, s, Vt
+
+
+def _library_slice(m, rank, size):
+    counts = _split(m, size)
+    r0 = sum(counts[:rank])
+    return slice(r0, r0 + counts[rank])
+
+
+def sketch(A, l, kind="srht", seed=1, side="left", comm=None):
+    """A random sketch of A, each rank passing its rows (any split): side "left" gives
+    Omega A (l x n, Omega l x m) on every rank, one reduction; side "right" gives this rank's
+    rows of A Omega^T (Omega l x n), no communication. kind: "srht" (block SRHT), "gaussian" or
+    "sparse" (sparse sign). The same seed gives the same Omega on any number of ranks."""
+    comm, rank, size = _world(comm)
+    if side not in ("left", "right"):
+        raise ValueError("side must be \"left\" or \"right\", not %r" % (side,))
+    problem = None
+    try:
+        a, _ = _as_rows(A, "A", False)
+    except (TypeError, ValueError) as e:
+        problem, a = e, None
+    _agree(comm, problem)
+    shapes = _allgather(comm, a.shape)
+    if len({s[1] for s in shapes}) != 1:
+        raise ValueError("A: the ranks' rows have different column counts %s"
+                         % sorted({s[1] for s in shapes}))
+    m, n = sum(s[0] for s in shapes), a.shape[1]
+    row0 = sum(s[0] for s in shapes[:rank])
+    af = np.asfortranarray(a)
+    with Context(comm) as ctx:
+        S, v = c_vp(), ctypes.c_int()
+        ctx.check(lib.rla_sketch_create(ctx.handle, ctypes.byref(S)))
+        try:
+            ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(kind).encode(),
+                                                    ctypes.byref(v)))
+            ctx.check(lib.rla_sketch_set_type(S, v.value))
+            ctx.check(lib.rla_sketch_set_sizes(S, int(l), m if side == "left" else n))
+            ctx.check(lib.rla_sketch_set_seed(S, int(seed)))
+            ctx.check(lib.rla_sketch_setup(S))
+            if side == "left":
+                out = np.zeros((n, int(l)))  # column-major l x n
+                ctx.check(lib.rla_sketch_apply_left_local(
+                    S, row0, a.shape[0], n, af.ctypes.data_as(p_dbl), max(1, a.shape[0]),
+                    out.ctypes.data_as(p_dbl), int(l)))
+                out = out.T.copy()
+                return out if comm is None else comm.allreduce(out)
+            y = np.zeros((int(l), a.shape[0]))  # column-major rows x l
+            ctx.check(lib.rla_sketch_apply_right_local(
+                S, a.shape[0], af.ctypes.data_as(p_dbl), max(1, a.shape[0]),
+                y.ctypes.data_as(p_dbl), max(1, a.shape[0])))
+            return y.T.copy()
+        finally:
+            lib.rla_sketch_destroy(ctypes.byref(S))
+
+
+def cluster(blocks, r, eps, algorithm="approximate", order="residual", oversample=None,
+            patience=None, comm=None):
+    """Compression-aware clustering of a collection of blocks with the same rows: every rank
+    passes its rows of each block (the same split for all blocks). Returns (clusters, info):
+    one dict per cluster (members: block indices; width; rank: columns of the stored basis, 0 when
+    stored as it is; predicted_error; actual_error, measured from the stored basis; storage) and
+    the summary (compression ratio, errors, times)."""
+    comm, rank, size = _world(comm)
+    if len(blocks) == 0:
+        raise ValueError("blocks: an empty collection")
+    rows, have, m = [], None, None
+    for j, b in enumerate(blocks):
+        a, _, h, _ = _operand(comm, b, "block %d" % j, False, False)
+        if have is None:
+            have, m = h, sum(h)
+        elif h != have:
+            raise ValueError("block %d: rows split %s over the ranks, block 0's %s: every block "
+                             "needs the same rows" % (j, h, have))
+        rows.append(a)
+    with Context(comm) as ctx:
+        mats, C, v = [], c_vp(), ctypes.c_int()
+        try:
+            for a in rows:
+                mats.append(_Matrix(ctx, a, m))
+            ctx.check(lib.rla_cluster_create(ctx.handle, ctypes.byref(C)))
+            ctx.check(lib.rla_cluster_set_rank(C, int(r)))
+            ctx.check(lib.rla_cluster_set_tol(C, float(eps)))
+            ctx.check(lib.rla_cluster_algorithm_from_name(ctx.handle, str(algorithm).encode(),
+                                                          ctypes.byref(v)))
+            ctx.check(lib.rla_cluster_set_algorithm(C, v.value))
+            ctx.check(lib.rla_cluster_order_from_name(ctx.handle, str(order).encode(),
+                                                      ctypes.byref(v)))
+            ctx.check(lib.rla_cluster_set_order(C, v.value))
+            if oversample is not None:
+                ctx.check(lib.rla_cluster_set_oversample(C, int(oversample)))
+            if patience is not None:
+                ctx.check(lib.rla_cluster_set_patience(C, int(patience)))
+            handles = (c_vp * len(mats))(*[x.handle for x in mats])
+            ctx.check(lib.rla_cluster_compute(C, len(mats), handles))
+            s = ClusterSummary()
+            ctx.check(lib.rla_cluster_get_summary(C, ctypes.byref(s)))
+            clusters = []
+            for i in range(s.nclusters):
+                it = ClusterItem()
+                ctx.check(lib.rla_cluster_get_item(C, i, ctypes.byref(it)))
+                clusters.append({"members": [it.members[t] for t in range(it.nmembers)],
+                                 "width": it.width, "rank": it.rank,
+                                 "predicted_error": it.predicted, "actual_error": it.actual,
+                                 "storage": it.storage})
+        finally:
+            lib.rla_cluster_destroy(ctypes.byref(C))
+            for x in mats:
+                x.close()
+    info = {f: getattr(s, f) for f, _ in ClusterSummary._fields_ if f != "distribution"}
+    info.update(nprocs=size, r=int(r), eps=float(eps), algorithm=algorithm, order=order)
+    return clusters, info

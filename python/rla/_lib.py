@@ -96,6 +96,30 @@ for _n, _r, _a in (
         ("rla_report_destroy", ctypes.c_int, (p_vp,)),
         ("rla_report_print", c_vp, (c_vp,)),
         ("rla_sketch_type_from_name", ctypes.c_int, (c_vp, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int))),
+        ("rla_sketch_create", ctypes.c_int, (c_vp, p_vp)),
+        ("rla_sketch_destroy", ctypes.c_int, (p_vp,)),
+        ("rla_sketch_set_type", ctypes.c_int, (c_vp, ctypes.c_int)),
+        ("rla_sketch_set_sizes", ctypes.c_int, (c_vp, c_i64, c_i64)),
+        ("rla_sketch_set_seed", ctypes.c_int, (c_vp, ctypes.c_uint64)),
+        ("rla_sketch_setup", ctypes.c_int, (c_vp,)),
+        ("rla_sketch_apply_left_local", ctypes.c_int,
+         (c_vp, c_i64, c_i64, c_i64, p_dbl, c_i64, p_dbl, c_i64)),
+        ("rla_sketch_apply_right_local", ctypes.c_int, (c_vp, c_i64, p_dbl, c_i64, p_dbl, c_i64)),
+        ("rla_cluster_create", ctypes.c_int, (c_vp, p_vp)),
+        ("rla_cluster_destroy", ctypes.c_int, (p_vp,)),
+        ("rla_cluster_set_rank", ctypes.c_int, (c_vp, c_i64)),
+        ("rla_cluster_set_tol", ctypes.c_int, (c_vp, ctypes.c_double)),
+        ("rla_cluster_algorithm_from_name", ctypes.c_int,
+         (c_vp, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int))),
+        ("rla_cluster_order_from_name", ctypes.c_int,
+         (c_vp, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int))),
+        ("rla_cluster_set_algorithm", ctypes.c_int, (c_vp, ctypes.c_int)),
+        ("rla_cluster_set_order", ctypes.c_int, (c_vp, ctypes.c_int)),
+        ("rla_cluster_set_oversample", ctypes.c_int, (c_vp, c_i64)),
+        ("rla_cluster_set_patience", ctypes.c_int, (c_vp, c_i64)),
+        ("rla_cluster_compute", ctypes.c_int, (c_vp, c_i64, p_vp)),
+        ("rla_cluster_get_summary", ctypes.c_int, (c_vp, c_vp)),
+        ("rla_cluster_get_item", ctypes.c_int, (c_vp, c_i64, c_vp)),
         ("rla_lsq_create", ctypes.c_int, (c_vp, p_vp)),
         ("rla_lsq_destroy", ctypes.c_int, (p_vp,)),
         ("rla_lsq_method_from_name", ctypes.c_int, (c_vp, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int))),
@@ -127,6 +151,23 @@ for _n, _r, _a in (
 # room for the library's info structs (rla_lsq_info, rla_svd_info: a few hundred bytes), which
 # the package hands back to the library's report functions without reading them
 INFO_BYTES = 4096
+
+
+class ClusterItem(ctypes.Structure):
+    """rla_cluster_item (include/rla/cluster.h)."""
+    _fields_ = [("nmembers", c_i64), ("members", p_i64), ("width", c_i64), ("rank", c_i64),
+                ("predicted", ctypes.c_double), ("actual", ctypes.c_double),
+                ("storage", c_i64)]
+
+
+class ClusterSummary(ctypes.Structure):
+    """rla_cluster_summary (include/rla/cluster.h)."""
+    _fields_ = [("nblocks", c_i64), ("nclusters", c_i64), ("nnonsingleton", c_i64),
+                ("m", c_i64), ("original", c_i64), ("stored", c_i64),
+                ("ratio", ctypes.c_double), ("error_mean", ctypes.c_double),
+                ("error_max", ctypes.c_double), ("failed_seeds", c_i64),
+                ("time_norms", ctypes.c_double), ("time_cluster", ctypes.c_double),
+                ("time_compress", ctypes.c_double), ("distribution", ctypes.c_int)]
 
 
 def comm_handle(comm):

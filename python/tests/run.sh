@@ -31,6 +31,9 @@ for np in $(nps 1 2 3); do
   timeout 300 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$builddir/drivers/rla-svd" \
     -A "$srcdir/inputs/svd-A.npy" -k 20 -S "$tmp/S-$np.npy" -v 0 >"$tmp/out" 2>&1 ||
     { cat "$tmp/out"; ok=0; }
+  timeout 300 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$builddir/drivers/rla-cluster" \
+    --collection "$srcdir/inputs/cluster" -r 8 --eps 0.05 --distribution rows \
+    --report "$tmp/c-$np.json" -v 0 >"$tmp/out" 2>&1 || { cat "$tmp/out"; ok=0; }
   [ $ok = 1 ] || { fail "the drivers' reference runs on $np ranks"; continue; }
   if timeout 600 "${MPIEXEC:-mpiexec}" --oversubscribe -np "$np" "$py" -m pytest -q \
     -p no:cacheprovider --color=no "$srcdir/python/tests/test_rla.py" >"$tmp/pytest" 2>&1; then

@@ -184,3 +184,85 @@ def test_library_errors():
         rla.load(os.path.join(OUT, "missing.npy"))
     with pytest.raises(ValueError, match="rank k or the tolerance"):
         rla.svd(mine(A))
+
+
+# ---- scikit-learn's randomized_svd ----------------------------------------------------------
+
+def test_randomized_svd_as_scikit_learn():
+    """Same signature and outputs as scikit-learn's; accuracy checked for both against the
+    randomized range finder's bound, not against each other's bits."""
+    sk = pytest.importorskip("sklearn.utils.extmath")
+    rng = np.random.default_rng(9)
+    m, n, k, p, q = 300, 200, 10, 10, 2
+    Q1, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    sigma = 1.0 / np.arange(1, n + 1)
+    M = (Q1 * sigma) @ Q2.T
+    mine_ = rla.randomized_svd(M, k, n_oversamples=p, n_iter=q, random_state=0)
+    theirs = sk.randomized_svd(M, k, n_oversamples=p, n_iter=q, random_state=0)
+    # Halko, Martinsson and Tropp (2011), Cor. 10.10 with q power steps: with probability at
+    # least 1 - 6 p^-p, ||M - U U^T M||_2 <= (1 + 11 sqrt(k + p) sqrt(min(m, n)))^(1/(2q+1))
+    # sigma_{k+1}; the truncation to rank k adds at most sigma_{k+1} (Thm 9.3's argument)
+    bound = ((1 + 11 * np.sqrt(k + p) * np.sqrt(min(m, n))) ** (1 / (2 * q + 1)) + 1) * sigma[k]
+    for U, s, Vt in (mine_, theirs):
+        assert U.shape == (m, k) and s.shape == (k,) and Vt.shape == (k, n)
+        assert np.linalg.norm(M - (U * s) @ Vt, 2) <= bound
+        # Ritz values never exceed the true singular values (rounding aside)
+        assert np.all(s <= sigma[:k] * (1 + 64 * EPS))
+        assert np.abs(U.T @ U - np.eye(k)).max() <= 16 * k * EPS
+    # scikit-learn's sign convention: each column of U's largest entry in absolute value > 0
+    U = mine_[0]
+    assert np.all(U[np.argmax(np.abs(U), axis=0), np.arange(k)] > 0)
+    # the same on every rank, and reproducible from random_state
+    again = rla.randomized_svd(M, k, n_oversamples=p, n_iter=q, random_state=0)
+    assert all(np.array_equal(a, b) for a, b in zip(mine_, again))
+    assert all(np.array_equal(mine_[1], s) for s in COMM.allgather(mine_[1]))
+
+
+# ---- sketches -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["srht", "gaussian", "sparse"])
+def test_sketch_any_split(kind):
+    """Omega A from any split of the rows equals the one-rank result to rounding, and A Omega^T
+    row by row is the same on every split bit for bit (each row's product is computed alone)."""
+    A, _ = problem(m=200, n=6)
+    left = rla.sketch(mine(A), 40, kind=kind, seed=7)
+    whole = rla.sketch(A, 40, kind=kind, seed=7, comm=MPI.COMM_SELF)
+    assert left.shape == (40, 6)
+    # both are sums over the m rows of omega_i a_i in different orders: each within
+    # m eps (|Omega| |A|) of the exact product (Higham, eq. 3.5), so within twice that of each
+    # other; Omega itself is the sketch of the identity
+    Om = rla.sketch(np.eye(A.shape[0]), 40, kind=kind, seed=7, comm=MPI.COMM_SELF)
+    assert np.all(np.abs(left - whole) <= 2 * A.shape[0] * EPS * (np.abs(Om) @ np.abs(A)))
+    assert np.allclose(Om @ A, whole, rtol=0, atol=A.shape[0] * EPS * np.abs(Om).max() *
+                       np.abs(A).sum(axis=0).max() * 2)
+    right = rla.sketch(mine(A), 4, kind=kind, seed=7, side="right")
+    ref = rla.sketch(A, 4, kind=kind, seed=7, side="right", comm=MPI.COMM_SELF)
+    assert np.array_equal(right, mine(ref))
+    # a subspace embedding: ||Omega x|| within a modest factor of ||x|| for x in A's range
+    x = A @ np.ones(6)
+    y = rla.sketch(x.reshape(-1, 1), 40, kind=kind, seed=7, comm=MPI.COMM_SELF)
+    assert 0.3 < np.linalg.norm(y) / np.linalg.norm(x) < 3.0
+
+
+# ---- clustering -----------------------------------------------------------------------------
+
+def test_cluster_as_the_driver():
+    """The bundled collection, each rank passing its rows of every block (any split): the C
+    driver's clusters and measured errors (its report prints 15 significant digits or more,
+    within 1e-15 relative)."""
+    import glob
+    import json
+    files = sorted(glob.glob(os.path.join(INPUTS, "cluster", "*.npy")))
+    blocks = [mine(np.load(f)) for f in files]
+    clusters, info = rla.cluster(blocks, 8, 0.05)
+    ref = json.load(open(os.path.join(OUT, "c-%d.json" % SIZE)))
+    assert [c["members"] for c in clusters] == [c["members"] for c in ref["clusters"]]
+    for c, d in zip(clusters, ref["clusters"]):
+        assert c["rank"] == d["rank"] and c["storage"] == d["storage"]
+        assert abs(c["actual_error"] - d["actual_error"]) <= 1e-15 * d["actual_error"]
+    assert info["nclusters"] == ref["n_clusters"] and info["stored"] == ref["stored_numbers"]
+    assert info["error_max"] <= 0.05
+    with pytest.raises(ValueError, match="same rows"):
+        rla.cluster([mine(np.load(files[0])), np.load(files[1])[:3] if RANK == 0 else
+                     np.load(files[1])[:0]], 8, 0.05)
