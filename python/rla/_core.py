@@ -171,6 +171,57 @@ def _rows_of(handle):
     return np.zeros((0, n.value)) if view is None else np.array(view)
 
 
+def _is_sparse(x):
+    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+
+
+def _sparse_rows(comm, A, name):
+    """This rank's rows of a scipy.sparse matrix as checked CSR arrays (float64 values, sorted
+    column indices, duplicates summed), checked on every rank: (indptr, indices, data, the
+    split of the rows, columns, stored type)."""
+    problem, csr, dtype = None, None, None
+    try:
+        csr = A.tocsr(copy=True)
+        if csr.dtype not in (np.float64, np.float32):
+            raise TypeError("%s: dtype %s; rla takes float64 and float32 (widened) matrices"
+                            % (name, csr.dtype))
+        dtype = str(csr.dtype)
+        csr.sum_duplicates()
+        csr.sort_indices()
+        if not np.isfinite(csr.data).all():
+            raise ValueError("%s: non-finite value (NaN or Inf) among the stored entries" % name)
+        if csr.shape[1] > 2 ** 31 - 1:
+            raise ValueError("%s: %d columns; rla's sparse matrices hold at most 2^31 - 1"
+                             % (name, csr.shape[1]))
+    except (TypeError, ValueError) as e:
+        problem = e
+    _agree(comm, problem)
+    shapes = _allgather(comm, csr.shape)
+    if len({s[1] for s in shapes}) != 1:
+        raise ValueError("%s: the ranks' rows have different column counts %s"
+                         % (name, sorted({s[1] for s in shapes})))
+    return (np.ascontiguousarray(csr.indptr, dtype=np.int64),
+            np.ascontiguousarray(csr.indices, dtype=np.int32),
+            np.ascontiguousarray(csr.data, dtype=np.float64), [s[0] for s in shapes],
+            shapes[0][1], dtype)
+
+
+class _SparseOperator:
+    """An rla_op over this rank's CSR rows (the ranks' rows in rank order: no rows move)."""
+
+    def __init__(self, ctx, indptr, indices, data, m, n):
+        self.ctx, self.smat, self.op = ctx, c_vp(), c_vp()
+        lm = len(indptr) - 1
+        ctx.check(lib.rla_smat_create_csr(ctx.handle, m, n, lm, indptr.ctypes.data,
+                                          indices.ctypes.data, data.ctypes.data,
+                                          ctypes.byref(self.smat)))
+        ctx.check(lib.rla_op_create_sparse(self.smat, ctypes.byref(self.op)))
+
+    def close(self):
+        lib.rla_op_destroy(ctypes.byref(self.op))
+        lib.rla_smat_destroy(ctypes.byref(self.smat))
+
+
 # ---- functions ------------------------------------------------------------------------------
 
 def lstsq(A, b, method="accurate", sketch=None, oversample=None, seed=None, tol=None,
@@ -182,6 +233,8 @@ def lstsq(A, b, method="accurate", sketch=None, oversample=None, seed=None, tol=
     (n, or n x nrhs), info the fields of rla-lsq's report (residual and backward errors,
     iterations, times, ...) and the arrays' stored types dtype_A and dtype_b."""
     comm, rank, size = _world(comm)
+    if _is_sparse(A):
+        return _lstsq_sparse(comm, A, b, method, sketch, oversample, seed, tol)
     a, dta, have, n = _operand(comm, A, "A", False, distribute)
     bb, dtb, haveb, nrhs = _operand(comm, b, "b", True, distribute)
     if have != haveb:
@@ -212,6 +265,39 @@ def lstsq(A, b, method="accurate", sketch=None, oversample=None, seed=None, tol=
     return (x[0].copy() if vector else x.T.copy()), report
 
 
+def _lstsq_sparse(comm, A, b, method, sketch, oversample, seed, tol):
+    """lstsq of this rank's rows of a scipy.sparse A (CSR, no dense matrix formed)."""
+    indptr, indices, data, have, n, dta = _sparse_rows(comm, A, "A")
+    problem = None
+    try:
+        bb, dtb = _as_rows(b, "b", True)
+        if bb.shape[0] != A.shape[0]:
+            raise ValueError("b: %d rows on this rank, A %d" % (bb.shape[0], A.shape[0]))
+    except (TypeError, ValueError) as e:
+        problem, bb, dtb = e, None, None
+    _agree(comm, problem)
+    nrhs = bb.shape[1]
+    bf = np.asfortranarray(bb)
+    with Context(comm) as ctx:
+        op, L = _SparseOperator(ctx, indptr, indices, data, sum(have), n), c_vp()
+        try:
+            ctx.check(lib.rla_lsq_create(ctx.handle, ctypes.byref(L)))
+            _configure_lsq(ctx, L, method, sketch, oversample, seed, tol)
+            ctx.check(lib.rla_lsq_set_operator(L, op.op))
+            ctx.check(lib.rla_lsq_setup(L))
+            x = np.zeros((nrhs, n))
+            info = ctypes.create_string_buffer(INFO_BYTES)
+            ctx.check(lib.rla_lsq_solve_operator(L, nrhs, bf.ctypes.data_as(p_dbl),
+                                                 max(1, bb.shape[0]), x.ctypes.data_as(p_dbl),
+                                                 n, info))
+            report = ctx.report(lib.rla_lsq_info_report, info)
+        finally:
+            lib.rla_lsq_destroy(ctypes.byref(L))
+            op.close()
+    report.update(dtype_A=dta, dtype_b=dtb, nnz=int(sum(_allgather(comm, len(data)))))
+    return (x[0].copy() if np.ndim(b) == 1 else x.T.copy()), report
+
+
 def _configure_lsq(ctx, L, method, sketch, oversample, seed, tol):
     v = ctypes.c_int()
     ctx.check(lib.rla_lsq_method_from_name(ctx.handle, str(method).encode(), ctypes.byref(v)))
@@ -238,10 +324,18 @@ def svd(A, k=None, tol=None, oversample=10, power=2, sketch=None, seed=None, com
     if (k is None) == (tol is None):
         raise ValueError("give the rank k or the tolerance tol (one of them)")
     comm, rank, size = _world(comm)
-    a, dta, have, n = _operand(comm, A, "A", False, distribute)
-    m = sum(have)
+    if _is_sparse(A):
+        indptr, indices, data, have, n, dta = _sparse_rows(comm, A, "A")
+        m = sum(have)
+    else:
+        a, dta, have, n = _operand(comm, A, "A", False, distribute)
+        m = sum(have)
     with Context(comm) as ctx:
-        Am, S = _Matrix(ctx, a, m), c_vp()
+        S = c_vp()
+        if _is_sparse(A):
+            Am = _SparseOperator(ctx, indptr, indices, data, m, n)
+        else:
+            Am = _Matrix(ctx, a, m)
         try:
             ctx.check(lib.rla_svd_create(ctx.handle, ctypes.byref(S)))
             if k is not None:
@@ -257,26 +351,42 @@ def svd(A, k=None, tol=None, oversample=10, power=2, sketch=None, seed=None, com
                 ctx.check(lib.rla_svd_set_sketch_type(S, v.value))
             if seed is not None:
                 ctx.check(lib.rla_svd_set_seed(S, int(seed)))
-            ctx.check(lib.rla_svd_setup(S))
-            ctx.check(lib.rla_svd_compute(S, Am.handle))
+            if isinstance(Am, _SparseOperator):
+                ctx.check(lib.rla_svd_set_operator(S, Am.op))
+                ctx.check(lib.rla_svd_setup(S))
+                ctx.check(lib.rla_svd_compute_operator(S))
+            else:
+                ctx.check(lib.rla_svd_setup(S))
+                ctx.check(lib.rla_svd_compute(S, Am.handle))
             sig, kk = p_dbl(), ctypes.c_int64()
             ctx.check(lib.rla_svd_get_sigma(S, ctypes.byref(sig), ctypes.byref(kk)))
             sigma = np.ctypeslib.as_array(sig, shape=(kk.value,)).copy() if kk.value else \
                 np.zeros(0)
-            U, V = c_vp(), c_vp()
-            ctx.check(lib.rla_svd_get_u(S, ctypes.byref(U)))
+            V = c_vp()
             ctx.check(lib.rla_svd_get_v(S, ctypes.byref(V)))
-            u, v = _rows_of(U), _rows_of(V)
+            u, v = _u_rows(S, kk.value), _rows_of(V)
             info = ctypes.create_string_buffer(INFO_BYTES)
             ctx.check(lib.rla_svd_get_info(S, info))
             report = ctx.report(lib.rla_svd_info_report, info, sigma.ctypes.data_as(p_dbl))
         finally:
             lib.rla_svd_destroy(ctypes.byref(S))
             Am.close()
-    u = _move_rows(comm, u, _split(m, size), have)
+    if not _is_sparse(A):
+        u = _move_rows(comm, u, _split(m, size), have)
     vt = np.vstack(_allgather(comm, v)).T.copy()
     report.update(dtype_A=dta, nprocs=size)
     return u, sigma, vt, report
+
+
+def _u_rows(S, k):
+    """This rank's rows of U (in the operator's split: the rows given, or the library's)."""
+    u, ldu, lm, kk = p_dbl(), ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
+    lib.rla_svd_get_u_local(S, ctypes.byref(u), ctypes.byref(ldu), ctypes.byref(lm),
+                            ctypes.byref(kk))
+    if lm.value == 0 or k == 0 or not u:
+        return np.zeros((lm.value, k))
+    cols = np.ctypeslib.as_array(u, shape=(k, ldu.value))
+    return np.array(cols.T[:lm.value, :])
 
 
 def load(path, comm=None):

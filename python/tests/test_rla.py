@@ -266,3 +266,32 @@ def test_cluster_as_the_driver():
     with pytest.raises(ValueError, match="same rows"):
         rla.cluster([mine(np.load(files[0])), np.load(files[1])[:3] if RANK == 0 else
                      np.load(files[1])[:0]], 8, 0.05)
+
+
+# ---- scipy.sparse input ---------------------------------------------------------------------
+
+def test_sparse_lstsq_and_svd():
+    """CSR rows of a scipy.sparse matrix (any split; no dense matrix formed): lstsq backward
+    stable, svd's singular values those of the dense matrix for a matrix of exact rank k."""
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(12)
+    A = sp.random(400, 30, density=0.2, random_state=3, format="csr")
+    A = A + sp.eye(400, 30, format="csr")  # full column rank
+    b = rng.standard_normal(400)
+    Ad = A.toarray()
+    x, info = rla.lstsq(sp.csr_matrix(mine(Ad)), mine(b))
+    assert info["nnz"] == A.nnz and info["m"] == 400
+    assert scaled_gradient(Ad, b, x) <= 16
+    # rank 5 exactly: the randomized basis captures the range, sigma to rounding
+    L = sp.random(300, 5, density=0.5, random_state=4) @ sp.random(5, 40, density=0.5,
+                                                                 random_state=5)
+    Ld = L.toarray()
+    U, S, Vt, info = rla.svd(sp.csr_matrix(mine(Ld)), k=5)
+    exact = np.linalg.svd(Ld, compute_uv=False)[:5]
+    # backward stable: each sigma within a modest multiple of eps ||L||_2 (Weyl)
+    assert np.abs(S - exact).max() <= 1e3 * EPS * exact[0]
+    assert U.shape == (mine(Ld).shape[0], 5)
+    R = COMM.allreduce(np.linalg.norm(mine(Ld) - (U * S) @ Vt) ** 2)
+    assert np.sqrt(R) <= 1e3 * EPS * np.linalg.norm(Ld)
+    with pytest.raises(TypeError, match="dtype int64"):
+        rla.lstsq(sp.csr_matrix(mine(Ld).astype(np.int64)), mine(b[:300]))
