@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The package without mpi4py (hidden from the import system): it initializes MPI itself and
-runs on one process. Run by python/tests/run.sh as a plain program; exits non-zero on failure."""
+runs on one process. Run by tests/interop/python.sh as a plain program; exits non-zero on failure."""
 import sys
 
 sys.modules["mpi4py"] = None  # "import mpi4py" now fails as if it were not installed

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Tests of the rla Python package, run by python/tests/run.sh under mpiexec at 1, 2 and 3 ranks
+"""Tests of the rla Python package, run by tests/interop/python.sh under mpiexec at 1, 2 and 3 ranks
 (every rank runs every test; the collective calls happen in the same order everywhere)."""
 import os
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# The Python package's tests (python/tests/test_rla.py): pytest under mpiexec at 1, 2 and 3
+# The Python package's tests (python/tests/test_rla.py, no_mpi4py.py): pytest under mpiexec at 1, 2 and 3
 # ranks (RLA_TEST_NPS), the package imported from the build tree. Before each, the C drivers
 # solve the bundled problems at that rank count, for the tests that compare the package's
 # answers with theirs.
