@@ -56,6 +56,12 @@ int rla_io_hdf5_split(const char *path, int writing, char *file, size_t flen, ch
 /* Name of a format ("npy", "mm", "petsc", "hdf5"; "auto" for AUTO). Local. */
 const char *rla_io_format_name(rla_format fmt);
 
+/* This rank's rows of the row-block A from (to) a row-major array rows (lm x n, row i at
+   rows + i n: a file's row-major data, a NumPy array in C order), by a blocked transpose.
+   RLA_ERR_ARG for another layout. Local. */
+rla_err rla_io_rowmajor_to_local(rla_dmat A, const double *rows);
+rla_err rla_io_local_to_rowmajor(rla_dmat A, double *rows);
+
 /* Global sizes stored in a file, read from its header only (a vector is m x 1). Rank 0 reads,
    all ranks receive. Errors: RLA_ERR_FILE (cannot open), RLA_ERR_FORMAT (malformed header or a
    file size that disagrees with it). Collective. */

@@ -90,6 +90,8 @@ for _n, _r, _a in (
         ("rla_dmat_local", None, (c_vp, ctypes.POINTER(p_dbl), p_i64, p_i64, p_i64)),
         ("rla_dmat_sizes", None, (c_vp, p_i64, p_i64)),
         ("rla_dmat_row_offset", c_i64, (c_vp,)),
+        ("rla_io_rowmajor_to_local", ctypes.c_int, (c_vp, p_dbl)),
+        ("rla_io_local_to_rowmajor", ctypes.c_int, (c_vp, p_dbl)),
         ("rla_io_read", ctypes.c_int, (c_vp, ctypes.c_char_p, ctypes.c_int, c_i64, p_vp)),
         ("rla_io_write", ctypes.c_int, (c_vp, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint)),
         ("rla_report_create", ctypes.c_int, (c_vp, p_vp)),

@@ -295,3 +295,14 @@ def test_sparse_lstsq_and_svd():
     assert np.sqrt(R) <= 1e3 * EPS * np.linalg.norm(Ld)
     with pytest.raises(TypeError, match="dtype int64"):
         rla.lstsq(sp.csr_matrix(mine(Ld).astype(np.int64)), mine(b[:300]))
+
+
+def test_fortran_order_rows():
+    """Fortran-ordered rows give the answer C-ordered rows give, bit for bit."""
+    A, b = problem()
+    xc, _ = rla.lstsq(mine(A), mine(b))
+    xf, _ = rla.lstsq(np.asfortranarray(mine(A)), mine(b))
+    assert np.array_equal(xc, xf)
+    Uc, Sc, _, _ = rla.svd(mine(A), k=4)
+    Uf, Sf, _, _ = rla.svd(np.asfortranarray(mine(A)), k=4)
+    assert np.array_equal(Sc, Sf) and np.array_equal(Uc, Uf)
