@@ -306,3 +306,23 @@ def test_fortran_order_rows():
     Uc, Sc, _, _ = rla.svd(mine(A), k=4)
     Uf, Sf, _, _ = rla.svd(np.asfortranarray(mine(A)), k=4)
     assert np.array_equal(Sc, Sf) and np.array_equal(Uc, Uf)
+
+
+def test_more_error_paths():
+    A, b = problem()
+    # distribute=True: rank 0's bad array raises on every rank
+    with pytest.raises(TypeError, match="dtype int64"):
+        rla.lstsq(A.astype(np.int64) if RANK == 0 else None, b if RANK == 0 else None,
+                  distribute=True)
+    # b's rows split unlike A's (all ranks but the last give b one row fewer than A)
+    if SIZE > 1:
+        bb = mine(b)[:-1] if RANK < SIZE - 1 else np.concatenate([mine(b), [0.0] * (SIZE - 1)])
+        with pytest.raises(ValueError, match="rows split"):
+            rla.lstsq(mine(A), bb)
+    # a path the library cannot write, a sketch side that does not exist, a negative rank
+    with pytest.raises(rla.Error, match="no-such-dir"):
+        rla.save(os.path.join(OUT, "no-such-dir", "x.npy"), mine(A))
+    with pytest.raises(ValueError, match="side"):
+        rla.sketch(mine(A), 10, side="middle")
+    with pytest.raises(rla.Error):
+        rla.svd(mine(A), k=-1)
