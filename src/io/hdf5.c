@@ -524,11 +524,17 @@ static rla_err read_rows(rla_ctx ctx, rla_dmat A, hid_t dset, const rla_io_info 
   return RLA_SUCCESS;
 }
 
-/* rows of n doubles per call of at most rla_io_chunk_bytes(), at least 1 */
-static int64_t rows_per_call(int64_t n)
+/* The rows of A that one call moves (A's n columns in at most rla_io_chunk_bytes(), at least one
+   row) in *rows; returns the doubles of a call's buffer: this rank's rows of one call, plus one so
+   that a rank without rows has a buffer too */
+static int64_t call_buffer(rla_dmat A, int64_t *rows)
 {
-  int64_t r = rla_io_chunk_bytes() / (8 * (n > 0 ? n : 1));
-  return r > 0 ? r : 1;
+  int64_t lm, n, r;
+  rla_dmat_local(A, NULL, &lm, NULL, NULL);
+  rla_dmat_sizes(A, NULL, &n);
+  r = rla_io_chunk_bytes() / (8 * (n > 0 ? n : 1));
+  *rows = r > 0 ? r : 1;
+  return (lm < *rows ? lm : *rows) * n + 1;
 }
 
 /* a file access property list for HDF5's MPI-IO driver over ctx */
@@ -543,16 +549,14 @@ rla_err rla_io_h5_read(rla_ctx ctx, const char *path, const rla_io_info *info, r
 {
   char *file = NULL, *name;
   hid_t fapl, dxpl, fid = -1, dset = -1;
-  int64_t lm, n, rows;
+  int64_t rows, words;
   double *buf = NULL;
   rla_err err;
   quiet();
-  rla_dmat_local(A, NULL, &lm, NULL, NULL);
-  rla_dmat_sizes(A, NULL, &n);
-  rows = rows_per_call(n);
+  words = call_buffer(A, &rows);
   RLA_CALL(ctx, rla_ctx_agree(ctx, rla_calloc(ctx, 2 * RLA_PATH_MAX, 1, &file)));
   name = file + RLA_PATH_MAX;
-  err = rla_calloc(ctx, (size_t)((lm < rows ? lm : rows) * n + 1), sizeof(double), &buf);
+  err = rla_calloc(ctx, (size_t)words, sizeof(double), &buf);
   /* every rank sees the file (not only the one that read the header) before the collective open */
   if (!err && !rla_io_hdf5_split(path, 0, file, RLA_PATH_MAX, name, RLA_PATH_MAX) &&
       access(file, R_OK) != 0)
@@ -625,14 +629,11 @@ rla_err rla_io_h5_read_local(rla_ctx ctx, const char *path, const rla_io_info *i
 {
   char *file = NULL;
   hid_t fid = -1, dset = -1;
-  int64_t lm, n, rows, words;
+  int64_t rows, words;
   double *buf = NULL;
   rla_err err;
   quiet();
-  rla_dmat_local(A, NULL, &lm, NULL, NULL);
-  rla_dmat_sizes(A, NULL, &n);
-  rows = rows_per_call(n);
-  words = (lm < rows ? lm : rows) * n + 1;
+  words = call_buffer(A, &rows);
   RLA_CALL(ctx, rla_calloc(ctx, 2 * RLA_PATH_MAX, 1, &file));
   err = local_dataset(ctx, path, info, file, file + RLA_PATH_MAX, scratch, &fid, &dset);
   if (!err && scratch) err = rla_io_scratch_reserve(ctx, scratch, words);
@@ -680,7 +681,7 @@ static rla_err write_dataset(rla_dmat A, hid_t fid, const char *file, const char
 {
   rla_ctx ctx = rla_dmat_ctx(A);
   double *a, *buf = NULL;
-  int64_t m, n, lm, lld, mb, row0 = rla_dmat_row_offset(A), rows, calls;
+  int64_t m, n, lm, lld, mb, row0 = rla_dmat_row_offset(A), rows, calls, words;
   hsize_t dims[2];
   hid_t space, lcpl, dxpl, dset = -1;
   char why[200];
@@ -688,12 +689,12 @@ static rla_err write_dataset(rla_dmat A, hid_t fid, const char *file, const char
   rla_dmat_sizes(A, &m, &n);
   rla_dmat_local(A, &a, &lm, NULL, &lld);
   rla_dmat_rank_rows(A, 0, NULL, &mb);
-  rows = rows_per_call(n);
+  words = call_buffer(A, &rows);
   /* an empty dataset has no data to write (HDF5 gives it no storage) */
   calls = m == 0 || n == 0 ? 0 : mb > 0 ? (mb + rows - 1) / rows : 1;
   dims[0] = (hsize_t)m;
   dims[1] = (hsize_t)n;
-  err = rla_calloc(ctx, (size_t)((lm < rows ? lm : rows) * n + 1), sizeof(double), &buf);
+  err = rla_calloc(ctx, (size_t)words, sizeof(double), &buf);
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, err));
   RLA_CALL_GOTO(ctx, err, out, rla_ctx_agree(ctx, make_way(ctx, fid, file, name)));
   space = H5Screate_simple(vector ? 1 : 2, dims, NULL);

@@ -348,29 +348,26 @@ void rla_io_move_rows(double *rows, int64_t first, int64_t count, double *a, int
   }
 }
 
-rla_err rla_io_rowmajor_to_local(rla_dmat A, const double *rows)
+/* this rank's rows of the row-block A to (to_local 1) or from (0) the row-major rows */
+static rla_err rowmajor_local(rla_dmat A, double *rows, int to_local)
 {
   double *a;
   int64_t lm, n, lld;
   RLA_CHECK(rla_dmat_ctx(A), rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK, RLA_ERR_ARG,
-            "row-major rows go into a row-block matrix");
+            "row-major rows go with a row-block matrix, not a block-cyclic one");
   rla_dmat_local(A, &a, &lm, NULL, &lld);
   rla_dmat_sizes(A, NULL, &n);
-  if (lm > 0 && n > 0) rla_io_move_rows((double *)rows, 0, lm * n, a, n, lld, 1);
+  if (lm > 0 && n > 0) rla_io_move_rows(rows, 0, lm * n, a, n, lld, to_local);
   return RLA_SUCCESS;
 }
 
-rla_err rla_io_local_to_rowmajor(rla_dmat A, double *rows)
+rla_err rla_io_rowmajor_to_local(rla_dmat A, const double *rows)
 {
-  double *a;
-  int64_t lm, n, lld;
-  RLA_CHECK(rla_dmat_ctx(A), rla_dmat_get_layout(A) == RLA_DMAT_ROWBLOCK, RLA_ERR_ARG,
-            "row-major rows come from a row-block matrix");
-  rla_dmat_local(A, &a, &lm, NULL, &lld);
-  rla_dmat_sizes(A, NULL, &n);
-  if (lm > 0 && n > 0) rla_io_move_rows(rows, 0, lm * n, a, n, lld, 0);
-  return RLA_SUCCESS;
+  /* rla_io_move_rows only reads rows when it moves them into A */
+  return rowmajor_local(A, (double *)rows, 1);
 }
+
+rla_err rla_io_local_to_rowmajor(rla_dmat A, double *rows) { return rowmajor_local(A, rows, 0); }
 
 /* a row-major file range <-> the local column-major rows; a read's elements of dtype */
 struct rowmajor {
