@@ -10,7 +10,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import MPI, ClusterItem, ClusterSummary, Context, Error, INFO_BYTES, c_vp, lib, p_dbl
+from ._lib import MPI, ClusterItem, ClusterSummary, Context, INFO_BYTES, c_vp, lib, p_dbl
 
 __all__ = ["lstsq", "svd", "load", "save", "randomized_svd", "sketch", "cluster"]
 
@@ -127,6 +127,28 @@ def _scatter(comm, x, name, vector_ok):
     return out, dtype
 
 
+def _columns(name, shapes):
+    """The column count the ranks' shapes share; ValueError (on every rank: they all hold every
+    shape) when they differ."""
+    cols = sorted({s[1] for s in shapes})
+    if len(cols) != 1:
+        raise ValueError("%s: the ranks' rows have different column counts %s" % (name, cols))
+    return cols[0]
+
+
+def _given_rows(comm, x, name, vector_ok):
+    """This rank's rows of x as given, checked on every rank: (rows, stored type, every rank's
+    shape, columns)."""
+    problem, dtype = None, None
+    try:
+        x, dtype = _as_rows(x, name, vector_ok)
+    except (TypeError, ValueError) as e:
+        problem = e
+    _agree(comm, problem)
+    shapes = _allgather(comm, x.shape)
+    return x, dtype, shapes, _columns(name, shapes)
+
+
 def _operand(comm, x, name, vector_ok, distribute):
     """This rank's rows of x checked on every rank: (rows in the library's split, stored type,
     the split given, columns)."""
@@ -134,18 +156,9 @@ def _operand(comm, x, name, vector_ok, distribute):
     if distribute:
         x, dtype = _scatter(comm, x, name, vector_ok)
         return x, dtype, [x.shape[0]] if comm is None else comm.allgather(x.shape[0]), x.shape[1]
-    problem = None
-    try:
-        x, dtype = _as_rows(x, name, vector_ok)
-    except (TypeError, ValueError) as e:
-        problem, dtype = e, None
-    _agree(comm, problem)
-    shapes = _allgather(comm, x.shape)
-    if len({s[1] for s in shapes}) != 1:
-        raise ValueError("%s: the ranks' rows have different column counts %s"
-                         % (name, sorted({s[1] for s in shapes})))
+    x, dtype, shapes, n = _given_rows(comm, x, name, vector_ok)
     have = [s[0] for s in shapes]
-    return _move_rows(comm, x, have, _split(sum(have), size)), dtype, have, shapes[0][1]
+    return _move_rows(comm, x, have, _split(sum(have), size)), dtype, have, n
 
 
 class _Matrix:
@@ -216,13 +229,10 @@ def _sparse_rows(comm, A, name):
         problem = e
     _agree(comm, problem)
     shapes = _allgather(comm, csr.shape)
-    if len({s[1] for s in shapes}) != 1:
-        raise ValueError("%s: the ranks' rows have different column counts %s"
-                         % (name, sorted({s[1] for s in shapes})))
+    n = _columns(name, shapes)
     return (np.ascontiguousarray(csr.indptr, dtype=np.int64),
             np.ascontiguousarray(csr.indices, dtype=np.int32),
-            np.ascontiguousarray(csr.data, dtype=np.float64), [s[0] for s in shapes],
-            shapes[0][1], dtype)
+            np.ascontiguousarray(csr.data, dtype=np.float64), [s[0] for s in shapes], n, dtype)
 
 
 class _SparseOperator:
@@ -318,13 +328,10 @@ def _lstsq_sparse(comm, A, b, method, sketch, oversample, seed, tol):
 
 
 def _configure_lsq(ctx, L, method, sketch, oversample, seed, tol):
-    v = ctypes.c_int()
-    ctx.check(lib.rla_lsq_method_from_name(ctx.handle, str(method).encode(), ctypes.byref(v)))
-    ctx.check(lib.rla_lsq_set_method(L, v.value))
+    ctx.check(lib.rla_lsq_set_method(L, ctx.value(lib.rla_lsq_method_from_name, method)))
     if sketch is not None:
-        ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(sketch).encode(),
-                                                ctypes.byref(v)))
-        ctx.check(lib.rla_lsq_set_sketch_type(L, v.value))
+        ctx.check(lib.rla_lsq_set_sketch_type(L, ctx.value(lib.rla_sketch_type_from_name,
+                                                           sketch)))
     if oversample is not None:
         ctx.check(lib.rla_lsq_set_oversample(L, float(oversample)))
     if seed is not None:
@@ -364,10 +371,8 @@ def svd(A, k=None, tol=None, oversample=10, power=2, sketch=None, seed=None, com
             ctx.check(lib.rla_svd_set_oversample(S, int(oversample)))
             ctx.check(lib.rla_svd_set_power(S, int(power)))
             if sketch is not None:
-                v = ctypes.c_int()
-                ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(sketch).encode(),
-                                                        ctypes.byref(v)))
-                ctx.check(lib.rla_svd_set_sketch_type(S, v.value))
+                ctx.check(lib.rla_svd_set_sketch_type(
+                    S, ctx.value(lib.rla_sketch_type_from_name, sketch)))
             if seed is not None:
                 ctx.check(lib.rla_svd_set_seed(S, int(seed)))
             if isinstance(Am, _SparseOperator):
@@ -492,26 +497,15 @@ def sketch(A, l, kind="srht", seed=1, side="left", comm=None):
     comm, rank, size = _world(comm)
     if side not in ("left", "right"):
         raise ValueError("side must be \"left\" or \"right\", not %r" % (side,))
-    problem = None
-    try:
-        a, _ = _as_rows(A, "A", False)
-    except (TypeError, ValueError) as e:
-        problem, a = e, None
-    _agree(comm, problem)
-    shapes = _allgather(comm, a.shape)
-    if len({s[1] for s in shapes}) != 1:
-        raise ValueError("A: the ranks' rows have different column counts %s"
-                         % sorted({s[1] for s in shapes}))
-    m, n = sum(s[0] for s in shapes), a.shape[1]
+    a, _, shapes, n = _given_rows(comm, A, "A", False)
+    m = sum(s[0] for s in shapes)
     row0 = sum(s[0] for s in shapes[:rank])
     af = np.asfortranarray(a)
     with Context(comm) as ctx:
-        S, v = c_vp(), ctypes.c_int()
+        S = c_vp()
         ctx.check(lib.rla_sketch_create(ctx.handle, ctypes.byref(S)))
         try:
-            ctx.check(lib.rla_sketch_type_from_name(ctx.handle, str(kind).encode(),
-                                                    ctypes.byref(v)))
-            ctx.check(lib.rla_sketch_set_type(S, v.value))
+            ctx.check(lib.rla_sketch_set_type(S, ctx.value(lib.rla_sketch_type_from_name, kind)))
             ctx.check(lib.rla_sketch_set_sizes(S, int(l), m if side == "left" else n))
             ctx.check(lib.rla_sketch_set_seed(S, int(seed)))
             ctx.check(lib.rla_sketch_setup(S))
@@ -551,19 +545,17 @@ def cluster(blocks, r, eps, algorithm="approximate", order="residual", oversampl
                              "needs the same rows" % (j, h, have))
         rows.append(a)
     with Context(comm) as ctx:
-        mats, C, v = [], c_vp(), ctypes.c_int()
+        mats, C = [], c_vp()
         try:
             for a in rows:
                 mats.append(_Matrix(ctx, a, m))
             ctx.check(lib.rla_cluster_create(ctx.handle, ctypes.byref(C)))
             ctx.check(lib.rla_cluster_set_rank(C, int(r)))
             ctx.check(lib.rla_cluster_set_tol(C, float(eps)))
-            ctx.check(lib.rla_cluster_algorithm_from_name(ctx.handle, str(algorithm).encode(),
-                                                          ctypes.byref(v)))
-            ctx.check(lib.rla_cluster_set_algorithm(C, v.value))
-            ctx.check(lib.rla_cluster_order_from_name(ctx.handle, str(order).encode(),
-                                                      ctypes.byref(v)))
-            ctx.check(lib.rla_cluster_set_order(C, v.value))
+            ctx.check(lib.rla_cluster_set_algorithm(
+                C, ctx.value(lib.rla_cluster_algorithm_from_name, algorithm)))
+            ctx.check(lib.rla_cluster_set_order(C, ctx.value(lib.rla_cluster_order_from_name,
+                                                              order)))
             if oversample is not None:
                 ctx.check(lib.rla_cluster_set_oversample(C, int(oversample)))
             if patience is not None:

@@ -210,6 +210,13 @@ class Context:
         if rc:
             raise Error(lib.rla_ctx_error_message(self.handle).decode(errors="replace"))
 
+    def value(self, from_name, name):
+        """The enumeration value the library's from_name function gives the name (a method,
+        sketch, algorithm or order); Error naming the choices for an unknown one."""
+        v = ctypes.c_int()
+        self.check(from_name(self.handle, str(name).encode(), ctypes.byref(v)))
+        return v.value
+
     def report(self, fill, *args):
         """The JSON report that fill(*args, report) writes, as a dict."""
         rep = c_vp()
