@@ -7,9 +7,15 @@ usage: check_rla_cluster.py report REPORT.json DIR EPS [FACTORS]  partition, err
        check_rla_cluster.py same R1.json R2.json                  the same clusters
        check_rla_cluster.py fewer R1.json R2.json                 R1 has at most half the clusters
        check_rla_cluster.py make-bad DIR SRC                      bad collections
-Prints one "PASS name" or "FAIL name" line per check."""
+       check_rla_cluster.py same-report A.json B.json NAME-A NAME-B [BLOCK]
+           exit 0 when every field of two reports but the times, the memory, the collection's
+           path, its stored types and skipped tensors is equal, the blocks' names matching the
+           regular expressions NAME-A and NAME-B kept as their groups (a block's number), and
+           (BLOCK) such a name kept as BLOCK is among A's; prints nothing
+Prints one "PASS name" or "FAIL name" line per check (same-report: none)."""
 import json
 import os
+import re
 import sys
 import numpy as np
 
@@ -110,6 +116,15 @@ def main():
         else:
             report("far fewer clusters", 2 * a["n_clusters"] < b["n_clusters"],
                    "%d against %d" % (a["n_clusters"], b["n_clusters"]))
+    elif cmd == "same-report":
+        def kept(path, name):
+            r = json.load(open(path))
+            t = json.dumps({k: v for k, v in r.items()
+                            if not k.startswith(("time", "peak_memory"))
+                            and k not in ("collection", "dtypes", "skipped")}, sort_keys=True)
+            return re.sub(name, lambda g: "X" + "".join(g.groups()), t)
+        a, b = kept(sys.argv[2], sys.argv[4]), kept(sys.argv[3], sys.argv[5])
+        sys.exit(a != b or (len(sys.argv) > 6 and "X" + sys.argv[6] not in a))
     elif cmd == "make-bad":
         out, src = sys.argv[2], sys.argv[3]
         A = np.load(os.path.join(src, "block_000000.npy"))

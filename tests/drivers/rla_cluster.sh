@@ -105,20 +105,10 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "block_*.npy")))):
     np.save(os.path.join(out, "narrow", os.path.basename(f)), a)
     np.save(os.path.join(out, "wide", os.path.basename(f)), a.astype(np.float64))
 ' "$in/cluster" "$tmp"
-# same_report A B NAME-A NAME-B: every field of two reports but the times, the memory, the
-# collection's path and its stored types and skipped tensors (dtypes, skipped) are equal, the
-# blocks' names matching the patterns NAME-A and NAME-B kept as their groups (a block's number)
-same_report() {
-  "$PYTHON_NUMPY" -c '
-import json, re, sys
-def kept(path, name):
-    r = json.load(open(path))
-    t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
-                    and k not in ("collection", "dtypes", "skipped")}, sort_keys=True)
-    return re.sub(name, lambda g: "X" + "".join(g.groups()), t)
-sys.exit(kept(sys.argv[1], sys.argv[3]) != kept(sys.argv[2], sys.argv[4]))
-' "$@"
-}
+# same_report A B NAME-A NAME-B: the reports agree but for times, memory, the collection's path,
+# stored types and skipped tensors, block names matched as NAME-A and NAME-B
+# (check_rla_cluster.py same-report)
+same_report() { "$PYTHON_NUMPY" "$check" same-report "$@"; }
 # dtypes_are REPORT JSON: the report's stored types (dtypes) are JSON, and nothing was skipped
 dtypes_are() {
   "$PYTHON_NUMPY" -c '

@@ -91,21 +91,11 @@ json.dump({"dtypes": dtypes, "skipped": [path + ":" + s for s in skipped]},
 EOF
 [ -s "$tmp/model.safetensors" ] && pass "safetensors file written" || fail "safetensors file written"
 
-# same_report A B: every field of two reports but the times, the memory, the collection's path
-# and its stored types and skipped tensors are equal, block k named dir/bNNN.npy in A and
-# model.safetensors:tK in B
+# same_report A B: the reports agree (check_rla_cluster.py same-report), block k named
+# dir/bNNN.npy in A and model.safetensors:tK in B, and block 23 among them
 same_report() {
-  "$PYTHON_NUMPY" -c '
-import json, re, sys
-def kept(path, name):
-    r = json.load(open(path))
-    t = json.dumps({k: v for k, v in r.items() if not k.startswith(("time", "peak_memory"))
-                    and k not in ("collection", "dtypes", "skipped")}, sort_keys=True)
-    return re.sub(name, lambda g: "X" + "".join(g.groups()), t)
-a = kept(sys.argv[1], r"[^\"]*/dir[0-9]*/b0*([0-9]+)\.npy")
-b = kept(sys.argv[2], r"[^\"]*/model\.safetensors:t([0-9]+)")
-sys.exit(a != b or "X23" not in a)
-' "$@"
+  "$PYTHON_NUMPY" "$check" same-report "$1" "$2" '[^"]*/dir[0-9]*/b0*([0-9]+)\.npy' \
+    '[^"]*/model\.safetensors:t([0-9]+)' 23
 }
 # stored REPORT: the report's dtypes and skipped tensors are those written (expect.json)
 stored() {

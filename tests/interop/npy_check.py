@@ -31,17 +31,24 @@ def matrix(m, n):
     return a
 
 
+def holds(a, want, label):
+    """a is float64, of want's shape and bit for bit want; else print why and return False."""
+    if a.dtype != np.dtype('<f8') or a.shape != want.shape:
+        print(f"{label}: dtype {a.dtype} shape {a.shape}, expected <f8 {want.shape}")
+        return False
+    if not np.array_equal(a.view(np.uint64), want.view(np.uint64)):
+        bad = np.argwhere(a.view(np.uint64) != want.view(np.uint64))[0]
+        print(f"{label}: values differ first at {tuple(bad)}: {a[tuple(bad)]!r} != {want[tuple(bad)]!r}")
+        return False
+    return True
+
+
 def load(path, m, n, vector):
     a = np.load(path, allow_pickle=False)
     want = matrix(m, n)
     if vector:
         want = want.reshape(m)
-    if a.dtype != np.dtype('<f8') or a.shape != want.shape:
-        print(f"{path}: dtype {a.dtype} shape {a.shape}, expected <f8 {want.shape}")
-        return 1
-    if not np.array_equal(a.view(np.uint64), want.view(np.uint64)):
-        bad = np.argwhere(a.view(np.uint64) != want.view(np.uint64))[0]
-        print(f"{path}: values differ first at {tuple(bad)}: {a[tuple(bad)]!r} != {want[tuple(bad)]!r}")
+    if not holds(a, want, path):
         return 1
     # numpy >= 1.24 pads the header for growth: then the whole file must be what np.save writes
     if hasattr(np.lib.format, 'GROWTH_AXIS_MAX_DIGITS'):
